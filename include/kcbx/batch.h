@@ -1,0 +1,135 @@
+// Columnar records and results.
+//
+// A Batch holds records as typed columns, one per field of a rule pack
+// (dates as day numbers, enums as value indices, sets as bitmasks). Build one
+// from text rows with BatchBuilder (the CSV reader in kcbx/csv.h does), then
+// give it to Engine::classify, which returns a BatchResult.
+//
+//   kcbx::BatchBuilder b(pack);
+//   b.set_columns({"student_id", "registry", "birth_date"});
+//   if (auto reject = b.add_row({"G1", "enrolled", "2010-01-01"}, 2)) ...
+//   kcbx::Batch batch = b.finish();
+#ifndef KCBX_BATCH_H_
+#define KCBX_BATCH_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kcbx/diagnostic.h"
+#include "kcbx/rule_pack.h"
+
+namespace kcbx {
+
+namespace detail {
+struct BatchData;
+struct ResultData;
+}  // namespace detail
+
+// A record that could not be used: where it was and why. Never holds the
+// record's personal data beyond its student_id.
+struct Reject {
+  int64_t row = 0;          // line of the input file (header = 1)
+  std::string student_id;   // "" when unreadable
+  std::string column;       // the field at fault, "" for the whole record
+  std::string reason;
+};
+
+class Batch {
+ public:
+  Batch();
+  size_t size() const;
+  // The input row number of record i (as given to BatchBuilder::add_row).
+  int64_t row_number(size_t i) const;
+  // The value of field `field` of record i as text ("" for null); for
+  // outputs. Throws std::out_of_range for an unknown field.
+  std::string cell(size_t i, std::string_view field) const;
+
+  const detail::BatchData& data() const { return *data_; }
+  explicit Batch(std::shared_ptr<const detail::BatchData> data)
+      : data_(std::move(data)) {}
+
+ private:
+  std::shared_ptr<const detail::BatchData> data_;
+};
+
+// Builds a Batch from text cells, validating each one against the pack.
+class BatchBuilder {
+ public:
+  explicit BatchBuilder(const RulePack& rules);
+  ~BatchBuilder();
+  BatchBuilder(BatchBuilder&&) noexcept;
+  BatchBuilder& operator=(BatchBuilder&&) noexcept;
+
+  // Maps input columns to fields by field name or Chinese alias (ASCII
+  // case-insensitive, surrounding spaces ignored). Unknown columns are
+  // ignored and listed in `notes`. Returns file-level problems: a required
+  // field without a column, two columns for one field.
+  std::vector<Diagnostic> set_columns(std::span<const std::string> header,
+                                      const std::string& file = "<input>");
+  std::vector<Diagnostic> set_columns(std::initializer_list<std::string> header,
+                                      const std::string& file = "<input>");
+  const std::vector<std::string>& notes() const;
+
+  // Adds one record; `cells` follow the header. Returns the reject when a
+  // cell is invalid, a required value is missing, the record has the wrong
+  // number of cells or repeats a unique value; the record is then not added.
+  std::optional<Reject> add_row(std::span<const std::string_view> cells,
+                                int64_t row_number);
+  std::optional<Reject> add_row(std::initializer_list<std::string_view> cells,
+                                int64_t row_number);
+
+  size_t size() const;
+  // Returns the records added since the last finish() and starts anew
+  // (unique values stay remembered across batches of one input).
+  Batch finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The results of Engine::classify, column by column.
+class BatchResult {
+ public:
+  BatchResult();
+  size_t size() const;
+
+  // Records refused by a pack check (the first failing check).
+  bool rejected(size_t i) const;
+  // The check's message, or "".
+  std::string_view reject_reason(size_t i) const;
+
+  size_t table_count() const;
+  const std::string& table_name(size_t t) const;
+  // The value index decided by table t for record i, -1 when no row matched
+  // (or the record was rejected).
+  int32_t code(size_t t, size_t i) const;
+  // Name of the value, its matched row id and clause; "" when none.
+  std::string_view value(size_t t, size_t i) const;
+  std::string_view rule(size_t t, size_t i) const;
+  std::string_view clause(size_t t, size_t i) const;
+  // Raw codes of table t (size() entries) for bindings.
+  const int32_t* codes(size_t t) const;
+  const int32_t* rows(size_t t) const;
+
+  // The pack's `outputs` (derived values): names and formatted values.
+  size_t output_count() const;
+  const std::string& output_name(size_t o) const;
+  std::string output(size_t o, size_t i) const;
+
+  const detail::ResultData& data() const { return *data_; }
+  explicit BatchResult(std::shared_ptr<const detail::ResultData> data)
+      : data_(std::move(data)) {}
+
+ private:
+  std::shared_ptr<const detail::ResultData> data_;
+};
+
+}  // namespace kcbx
+
+#endif  // KCBX_BATCH_H_

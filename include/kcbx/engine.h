@@ -1,0 +1,136 @@
+// The engine: a rule pack compiled for evaluation. Immutable and thread-safe;
+// copies share one compiled plan. It never reads the clock: the evaluation
+// date is always an argument.
+//
+//   kcbx::Engine engine(kcbx::default_rules());
+//   kcbx::Record r;
+//   r.set("student_id", "G1").set("registry", "enrolled")
+//    .set("birth_date", "2010-03-01").set("last_attended", "2019-09-01");
+//   kcbx::Explanation e = engine.explain(r, *kcbx::Date::parse("2019-10-10"));
+//   e.decisions[0].value;   // "dropout", rule and clause beside it
+//
+// For many records, build a Batch (kcbx/batch.h) and call classify().
+#ifndef KCBX_ENGINE_H_
+#define KCBX_ENGINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kcbx/batch.h"
+#include "kcbx/date.h"
+#include "kcbx/rule_pack.h"
+
+namespace kcbx {
+
+namespace detail {
+struct Plan;
+}
+
+struct EngineOptions {
+  // Worker threads for classify(); 0 = one per core.
+  int threads = 0;
+  // Rows per evaluation batch: small enough for the working set to stay in
+  // L1/L2 cache.
+  size_t batch_rows = 1024;
+};
+
+// One record as text cells, keyed by field name or Chinese alias, parsed
+// exactly as CSV cells are.
+class Record {
+ public:
+  Record& set(std::string field, std::string value) {
+    cells_.emplace_back(std::move(field), std::move(value));
+    return *this;
+  }
+  const std::vector<std::pair<std::string, std::string>>& cells() const {
+    return cells_;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> cells_;
+};
+
+// The outcome of one decision table for one record.
+struct Decision {
+  std::string table;
+  std::string value;        // e.g. "suspected_dropout"; "" when no row matched
+  std::string value_alias;  // e.g. "疑似辍学"
+  std::string rule;         // id of the row that matched
+  std::string clause;       // its clause id, e.g. "D3"
+  std::string clause_text;  // the clause's text from the pack
+};
+
+// A value an explanation shows: a field, parameter or derived value.
+struct TracedValue {
+  std::string name;
+  std::string kind;   // "field", "parameter", "derived", "table", "as_of"
+  std::string value;  // formatted; "" for null
+  // For parameters: the date the value took effect ("" = always) and the
+  // pack file and line that set it.
+  std::string effective_from;
+  std::string source;
+};
+
+// A table row tried while deciding.
+struct RowTrial {
+  std::string table;
+  std::string rule;
+  std::string clause;
+  std::string when;    // the condition as written
+  std::string result;  // "true", "false" or "null"
+};
+
+struct Explanation {
+  std::string pack_id;
+  Date as_of;
+  bool accepted = true;
+  std::vector<Reject> rejects;  // why the record was refused
+  std::vector<Decision> decisions;
+  std::vector<RowTrial> tried;   // in order, up to and including the match
+  std::vector<TracedValue> values;  // what the matched rows and outputs read
+  std::vector<std::pair<std::string, std::string>> outputs;
+
+  // A readable multi-line trace (no ID number unless `mask` is false).
+  std::string format() const;
+  // Versioned JSON ({"format": "kcbx.explanation/1", ...}).
+  std::string to_json() const;
+};
+
+class Engine {
+ public:
+  // Compiles `rules`. Does not throw for a valid RulePack.
+  explicit Engine(RulePack rules, EngineOptions options = {});
+
+  const RulePack& rules() const { return rules_; }
+  const EngineOptions& options() const { return options_; }
+
+  // Evaluates every record of `batch` on `as_of`, in parallel over
+  // options().threads. Never throws over bad data: records failing a pack
+  // check are marked rejected in the result. Throws kcbx::Error when a
+  // parameter the pack uses has no value in force on `as_of`.
+  BatchResult classify(const Batch& batch, Date as_of) const;
+
+  // Evaluates one record with a full trace.
+  Explanation explain(const Record& record, Date as_of) const;
+  // Evaluates record `i` of `batch` with a full trace (for --explain over a
+  // file: no re-parsing). Throws std::out_of_range for a bad index.
+  Explanation explain(const Batch& batch, size_t i, Date as_of) const;
+
+  // The names of the per-record output columns, in order: for each table
+  // its value, rule and clause, then the pack's `outputs`.
+  std::vector<std::string> output_columns() const;
+
+  const detail::Plan& plan() const { return *plan_; }
+
+ private:
+  RulePack rules_;
+  EngineOptions options_;
+  std::shared_ptr<const detail::Plan> plan_;
+};
+
+}  // namespace kcbx
+
+#endif  // KCBX_ENGINE_H_

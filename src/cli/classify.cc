@@ -1,0 +1,188 @@
+// kcbx classify --students FILE --as-of DATE: the status of every record,
+// with the rule and clause behind it. Streams: memory stays flat however
+// large the file.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "cli/common.h"
+#include "io/output_file.h"
+#include "pack/checked_pack.h"
+#include "kcbx/csv.h"
+#include "kcbx/engine.h"
+
+namespace kcbx::cli {
+
+namespace {
+
+struct ClassifyArgs {
+  std::string students;
+  std::string as_of;
+  std::string rules;
+  std::string out;
+  std::string rejects;
+  std::string encoding = "utf-8";
+  bool explain = false;
+  std::string explain_format = "text";
+  bool no_mask = false;
+  int threads = 0;
+};
+
+// One line per explanation for a CSV cell.
+std::string one_line(const Explanation& e) {
+  std::string s;
+  for (const auto& d : e.decisions) {
+    if (!s.empty()) s += "; ";
+    s += d.table + "=" + (d.value.empty() ? std::string("(none)") : d.value);
+    if (!d.rule.empty()) s += " by " + d.rule + " [" + d.clause + "]";
+  }
+  std::string tried;
+  for (const auto& t : e.tried) {
+    if (!tried.empty()) tried += ", ";
+    tried += t.rule + "=" + t.result;
+  }
+  s += " | tried " + tried + " | ";
+  bool first = true;
+  for (const auto& v : e.values) {
+    if (!first) s += ", ";
+    first = false;
+    s += v.name + "=" + (v.value.empty() ? std::string("null") : v.value);
+    if (v.kind == "parameter" && !v.source.empty()) s += " (" + v.source + ")";
+  }
+  return s;
+}
+
+int run_classify(const ClassifyArgs& a) {
+  const Date as_of = parse_date(a.as_of, "--as-of");
+  if (a.explain_format != "text" && a.explain_format != "json")
+    throw UsageError("--explain-format: expected text or json");
+  RulePack pack = load_pack(a.rules);
+  EngineOptions eo;
+  eo.threads = a.threads;
+  Engine engine(pack, eo);
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (a.students != "-") {
+    file.open(a.students, std::ios::binary);
+    if (!file)
+      throw Error({{Severity::kError, {a.students, 0, 0}, "cannot-read", "cannot open the students file"}});
+    in = &file;
+  }
+  ReadOptions ro;
+  ro.file = a.students == "-" ? "<stdin>" : a.students;
+  ro.encoding = a.encoding;
+  StudentReader reader(pack, *in, ro);
+
+  std::unique_ptr<detail::OutputFile> out_file;
+  std::ostream* out = &std::cout;
+  if (!a.out.empty()) {
+    out_file = std::make_unique<detail::OutputFile>(a.out);
+    out = &out_file->stream();
+  }
+  std::unique_ptr<detail::OutputFile> rejects_file;
+  if (!a.rejects.empty()) {
+    rejects_file = std::make_unique<detail::OutputFile>(a.rejects);
+    rejects_file->stream() << "row,student_id,column,reason\n";
+  }
+
+  // Header: the key field, then the engine's output columns.
+  const auto& fields = pack.checked().pack->fields;
+  std::string key;
+  for (const auto& f : fields)
+    if (f.unique) {
+      key = f.name.value;
+      break;
+    }
+  if (key.empty() && !fields.empty()) key = fields.front().name.value;
+  std::vector<std::string> columns = engine.output_columns();
+  std::string header = detail::csv_field(key);
+  for (const auto& c : columns) header += "," + detail::csv_field(c);
+  if (a.explain) header += ",explanation";
+  *out << header << "\n";
+
+  std::map<std::string, int64_t> by_status;
+  int64_t check_rejected = 0;
+  Batch batch;
+  std::string line;
+  auto write_rejects = [&](const std::vector<Reject>& rejects) {
+    if (!rejects_file) return;
+    for (const auto& r : rejects)
+      rejects_file->stream() << r.row << "," << detail::csv_field(r.student_id) << ","
+                             << detail::csv_field(r.column) << "," << detail::csv_field(r.reason) << "\n";
+  };
+  while (reader.next(batch)) {
+    BatchResult result = engine.classify(batch, as_of);
+    std::vector<Reject> late;
+    for (size_t i = 0; i < result.size(); ++i) {
+      const std::string id = key.empty() ? std::string() : batch.cell(i, key);
+      if (result.rejected(i)) {
+        ++check_rejected;
+        late.push_back({batch.row_number(i), id, "", std::string(result.reject_reason(i))});
+        continue;
+      }
+      line = detail::csv_field(id);
+      for (size_t t = 0; t < result.table_count(); ++t) {
+        line += ',';
+        line += detail::csv_field(result.value(t, i));
+        line += ',';
+        line += detail::csv_field(result.rule(t, i));
+        line += ',';
+        line += detail::csv_field(result.clause(t, i));
+      }
+      for (size_t o = 0; o < result.output_count(); ++o) {
+        line += ',';
+        line += detail::csv_field(result.output(o, i));
+      }
+      if (a.explain) {
+        const Explanation e = engine.explain(batch, i, as_of);
+        line += ',';
+        line += detail::csv_field(a.explain_format == "json" ? e.to_json() : one_line(e));
+      }
+      line += '\n';
+      *out << line;
+      if (result.table_count() > 0) ++by_status[std::string(result.value(0, i))];
+    }
+    write_rejects(reader.take_rejects());
+    write_rejects(late);
+  }
+  write_rejects(reader.take_rejects());
+  if (out_file) out_file->commit();
+  else out->flush();
+  if (rejects_file) rejects_file->commit();
+
+  const ReadCounts& c = reader.counts();
+  const int64_t rejected = c.rejected + check_rejected;
+  const int64_t accepted = c.accepted - check_rejected;
+  std::cerr << "kcbx classify: " << pack.id() << ", as of " << as_of.format() << "\n";
+  for (const auto& note : reader.notes()) std::cerr << "  note: " << note << "\n";
+  std::cerr << fmt::format("  read {} = accepted {} + rejected {}\n", c.read, accepted, rejected);
+  for (const auto& [status, n] : by_status) std::cerr << fmt::format("  {:<20} {}\n", status, n);
+  if (rejected > 0 && !rejects_file)
+    std::cerr << "  (" << rejected << " rejected rows: write them with --rejects FILE)\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner add_classify(CLI::App& app) {
+  auto a = std::make_shared<ClassifyArgs>();
+  auto* cmd = app.add_subcommand("classify", "Give every student record its status, rule and clause");
+  cmd->add_option("--students", a->students, "Students CSV (- for stdin)")->required();
+  cmd->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD")->required();
+  cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
+  cmd->add_option("--out", a->out, "Output CSV (default: stdout)");
+  cmd->add_option("--rejects", a->rejects, "Write rejected rows here (row, student_id, column, reason)");
+  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk");
+  cmd->add_flag("--explain", a->explain, "Add an explanation column (rows tried, values read)");
+  cmd->add_option("--explain-format", a->explain_format, "text (default) or json");
+  cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs");
+  cmd->add_option("--threads", a->threads, "Worker threads (default: one per core)");
+  return [a]() { return run_classify(*a); };
+}
+
+}  // namespace kcbx::cli

@@ -1,0 +1,43 @@
+// Shared pieces of the kcbx subcommands: loading the pack named by --rules,
+// parsing dates, printing diagnostics, and the exit-code contract
+// (0 completed, 1 unusable pack or input, 2 usage).
+#ifndef KCBX_CLI_COMMON_H_
+#define KCBX_CLI_COMMON_H_
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "kcbx/date.h"
+#include "kcbx/diagnostic.h"
+#include "kcbx/rule_pack.h"
+
+namespace kcbx::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUnusable = 1;
+constexpr int kExitUsage = 2;
+
+// A usage mistake found after parsing (a bad date); exits with 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "" or an embedded name ("guizhou") loads the built-in pack; anything else
+// is a path. Throws kcbx::Error.
+RulePack load_pack(const std::string& rules);
+Date parse_date(const std::string& text, const std::string& option);
+
+// Prints diagnostics GCC-style with the source line and a caret when the
+// file can be read.
+void print_diagnostics(const std::vector<Diagnostic>& diags);
+
+// Registers each subcommand; returns the function that runs it.
+using Runner = std::function<int()>;
+Runner add_validate(CLI::App& app);
+Runner add_classify(CLI::App& app);
+
+}  // namespace kcbx::cli
+
+#endif  // KCBX_CLI_COMMON_H_

@@ -1,0 +1,39 @@
+// kcbx: the command line. One file per subcommand; this one wires them and
+// maps failures to the exit-code contract of DESIGN.md.
+#include <iostream>
+
+#include "cli/common.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kcbx: 控辍保学 rules engine (dropout control for compulsory education)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("kcbx 0.1.0"));
+  std::vector<std::pair<CLI::App*, kcbx::cli::Runner>> commands;
+  auto add = [&](kcbx::cli::Runner (*f)(CLI::App&)) {
+    const size_t before = app.get_subcommands({}).size();
+    kcbx::cli::Runner r = f(app);
+    commands.emplace_back(app.get_subcommands({})[before], std::move(r));
+  };
+  add(kcbx::cli::add_validate);
+  add(kcbx::cli::add_classify);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kcbx::cli::kExitUsage;
+  }
+  try {
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const kcbx::cli::UsageError& e) {
+    std::cerr << "kcbx: error: " << e.what() << "\n";
+    return kcbx::cli::kExitUsage;
+  } catch (const kcbx::Error& e) {
+    kcbx::cli::print_diagnostics(e.diagnostics());
+    return kcbx::cli::kExitUnusable;
+  } catch (const std::exception& e) {
+    std::cerr << "kcbx: error: " << e.what() << "\n";
+    return kcbx::cli::kExitUnusable;
+  }
+  return kcbx::cli::kExitUsage;
+}

@@ -1,0 +1,295 @@
+// Batch, BatchBuilder and BatchResult: text cells in, typed columns out.
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "engine/plan.h"
+#include "io/id_number.h"
+#include "kcbx/batch.h"
+
+namespace kcbx {
+
+using detail::BatchData;
+using detail::ColumnData;
+using detail::ScalarValue;
+using detail::TypeKind;
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
+
+}  // namespace
+
+// ---- Batch ------------------------------------------------------------------
+
+Batch::Batch() : data_(std::make_shared<BatchData>()) {}
+size_t Batch::size() const { return data_->rows; }
+int64_t Batch::row_number(size_t i) const { return data_->row_numbers.at(i); }
+
+std::string Batch::cell(size_t i, std::string_view field) const {
+  const int f = data_->pack ? data_->pack->field_index(field) : -1;
+  if (f < 0) throw std::out_of_range("no field '" + std::string(field) + "'");
+  const ColumnData& c = data_->columns[static_cast<size_t>(f)];
+  if (i >= data_->rows) throw std::out_of_range("record index out of range");
+  if (!c.present(i)) return "";
+  return detail::format_value(c.type, c.at(i), *data_->pack->pack);
+}
+
+// ---- BatchBuilder -----------------------------------------------------------
+
+struct BatchBuilder::Impl {
+  std::shared_ptr<const detail::CheckedPack> pack;
+  std::vector<int> column_field;  // input column -> field, -1 ignored
+  std::vector<int> field_column;  // field -> input column, -1 absent
+  std::vector<std::string> notes;
+  std::shared_ptr<BatchData> data;
+  std::vector<ScalarValue> row;
+  std::vector<uint8_t> row_present;
+  int key_field = -1;  // first unique field: names records in rejects
+  std::vector<std::unordered_map<uint64_t, int64_t>> seen;  // per field
+
+  void start() {
+    data = std::make_shared<BatchData>();
+    data->pack = pack;
+    for (const auto& info : pack->fields) {
+      ColumnData c;
+      c.type = info.type;
+      c.width = detail::width_of(info.type.kind);
+      data->columns.push_back(std::move(c));
+    }
+  }
+};
+
+BatchBuilder::BatchBuilder(const RulePack& rules) : impl_(std::make_unique<Impl>()) {
+  impl_->pack = rules.shared();
+  const auto& fields = impl_->pack->pack->fields;
+  impl_->seen.resize(fields.size());
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].unique && impl_->key_field < 0) impl_->key_field = static_cast<int>(f);
+  impl_->row.resize(fields.size());
+  impl_->row_present.resize(fields.size());
+  impl_->field_column.assign(fields.size(), -1);
+  impl_->start();
+}
+BatchBuilder::~BatchBuilder() = default;
+BatchBuilder::BatchBuilder(BatchBuilder&&) noexcept = default;
+BatchBuilder& BatchBuilder::operator=(BatchBuilder&&) noexcept = default;
+
+std::vector<Diagnostic> BatchBuilder::set_columns(std::initializer_list<std::string> header,
+                                                  const std::string& file) {
+  std::vector<std::string> h(header);
+  return set_columns(std::span<const std::string>(h), file);
+}
+
+std::vector<Diagnostic> BatchBuilder::set_columns(std::span<const std::string> header,
+                                                  const std::string& file) {
+  std::vector<Diagnostic> diags;
+  const auto& fields = impl_->pack->pack->fields;
+  impl_->column_field.assign(header.size(), -1);
+  impl_->field_column.assign(fields.size(), -1);
+  impl_->notes.clear();
+  for (size_t c = 0; c < header.size(); ++c) {
+    std::string_view h = trim(header[c]);
+    if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+    int match = -1;
+    for (size_t f = 0; f < fields.size() && match < 0; ++f)
+      if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
+        match = static_cast<int>(f);
+    if (match < 0) {
+      impl_->notes.push_back("column " + std::to_string(c + 1) + " '" + std::string(h.substr(0, 60)) +
+                             "' is not a field of the pack; ignored");
+      continue;
+    }
+    int& owner = impl_->field_column[static_cast<size_t>(match)];
+    if (owner >= 0) {
+      diags.push_back({Severity::kError, {file, 1, 0}, "duplicate-column",
+                       "columns " + std::to_string(owner + 1) + " and " + std::to_string(c + 1) +
+                           " are both field '" + fields[static_cast<size_t>(match)].name.value + "'"});
+      continue;
+    }
+    owner = static_cast<int>(c);
+    impl_->column_field[c] = match;
+  }
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].required && impl_->field_column[f] < 0)
+      diags.push_back({Severity::kError, {file, 1, 0}, "missing-column",
+                       "required field '" + fields[f].name.value + "'" +
+                           (fields[f].alias.empty() ? "" : " (" + fields[f].alias.value + ")") +
+                           " has no column"});
+  return diags;
+}
+
+const std::vector<std::string>& BatchBuilder::notes() const { return impl_->notes; }
+
+std::optional<Reject> BatchBuilder::add_row(std::initializer_list<std::string_view> cells,
+                                            int64_t row_number) {
+  return add_row(std::span<const std::string_view>(cells.begin(), cells.size()), row_number);
+}
+
+std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> cells,
+                                            int64_t row_number) {
+  Impl& m = *impl_;
+  const detail::CheckedPack& cp = *m.pack;
+  const auto& fields = cp.pack->fields;
+  Reject reject;
+  reject.row = row_number;
+  if (m.key_field >= 0) {
+    const int c = m.field_column[static_cast<size_t>(m.key_field)];
+    if (c >= 0 && static_cast<size_t>(c) < cells.size())
+      reject.student_id = std::string(trim(cells[static_cast<size_t>(c)]).substr(0, 64));
+  }
+  if (cells.size() != m.column_field.size()) {
+    reject.reason = "the record has " + std::to_string(cells.size()) + " cells; the header has " +
+                    std::to_string(m.column_field.size());
+    return reject;
+  }
+  for (size_t f = 0; f < fields.size(); ++f) {
+    const int c = m.field_column[f];
+    std::string_view text = c >= 0 ? trim(cells[static_cast<size_t>(c)]) : std::string_view{};
+    const detail::FieldInfo& info = cp.fields[f];
+    m.row_present[f] = 1;
+    if (text.empty()) {
+      if (fields[f].required) {
+        reject.column = fields[f].name.value;
+        reject.reason = "required value is missing";
+        return reject;
+      }
+      if (info.default_value) {
+        m.row[f] = *info.default_value;
+      } else {
+        m.row_present[f] = 0;
+        m.row[f] = ScalarValue{info.type.kind, 0, {}};
+      }
+      continue;
+    }
+    if (auto why = detail::parse_cell(text, info.type, *cp.pack, m.row[f])) {
+      reject.column = fields[f].name.value;
+      reject.reason = *why;
+      // Never echo an ID number back: it is personal data.
+      if (info.id_number) reject.reason = "not a valid ID number";
+      return reject;
+    }
+    if (info.id_number) {
+      const auto check = detail::check_id_number(text);
+      if (check.error != detail::IdNumberError::kNone) {
+        reject.column = fields[f].name.value;
+        reject.reason = detail::describe(check.error);
+        return reject;
+      }
+    }
+  }
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (!fields[f].unique || !m.row_present[f]) continue;
+    const uint64_t h = m.row[f].kind == TypeKind::kString ? hash_text(m.row[f].text)
+                                                          : static_cast<uint64_t>(m.row[f].bits);
+    auto [it, fresh] = m.seen[f].emplace(h, row_number);
+    if (!fresh) {
+      reject.column = fields[f].name.value;
+      reject.reason = "duplicate " + fields[f].name.value + " (first on row " + std::to_string(it->second) + ")";
+      return reject;
+    }
+  }
+  // Commit the record.
+  BatchData& d = *m.data;
+  const size_t i = d.rows;
+  for (size_t f = 0; f < fields.size(); ++f) {
+    ColumnData& col = d.columns[f];
+    const size_t w = static_cast<size_t>(col.width);
+    col.bytes.resize((i + 1) * w);
+    unsigned char* dst = col.bytes.data() + i * w;
+    const ScalarValue& v = m.row[f];
+    if (!m.row_present[f]) {
+      std::memset(dst, 0, w);
+      if (col.valid.empty()) col.valid.assign(i, 1);
+      col.valid.push_back(0);
+      continue;
+    }
+    if (v.kind == TypeKind::kString) {
+      const std::string_view kept = d.strings->keep(v.text);
+      std::memcpy(dst, &kept, sizeof kept);
+    } else if (w == 1) {
+      dst[0] = static_cast<unsigned char>(v.bits != 0);
+    } else if (w == 4) {
+      const int32_t x = static_cast<int32_t>(v.bits);
+      std::memcpy(dst, &x, 4);
+    } else {
+      std::memcpy(dst, &v.bits, 8);
+    }
+    if (!col.valid.empty()) col.valid.push_back(1);
+  }
+  d.row_numbers.push_back(row_number);
+  d.rows = i + 1;
+  return std::nullopt;
+}
+
+size_t BatchBuilder::size() const { return impl_->data->rows; }
+
+Batch BatchBuilder::finish() {
+  auto done = std::move(impl_->data);
+  impl_->start();
+  return Batch(std::move(done));
+}
+
+// ---- BatchResult ------------------------------------------------------------
+
+BatchResult::BatchResult() : data_(std::make_shared<detail::ResultData>()) {}
+size_t BatchResult::size() const { return data_->rows; }
+bool BatchResult::rejected(size_t i) const { return data_->reject.at(i) >= 0; }
+std::string_view BatchResult::reject_reason(size_t i) const {
+  const int32_t c = data_->reject.at(i);
+  if (c < 0) return {};
+  return data_->pack->pack->checks[static_cast<size_t>(c)].message.value;
+}
+size_t BatchResult::table_count() const { return data_->table_names.size(); }
+const std::string& BatchResult::table_name(size_t t) const { return data_->table_names.at(t); }
+
+int32_t BatchResult::code(size_t t, size_t i) const {
+  if (rejected(i) || data_->codes.at(t).empty()) return -1;
+  return data_->codes[t][i];
+}
+const int32_t* BatchResult::codes(size_t t) const { return data_->codes.at(t).data(); }
+const int32_t* BatchResult::rows(size_t t) const { return data_->matched.at(t).data(); }
+
+std::string_view BatchResult::value(size_t t, size_t i) const {
+  const int32_t c = code(t, i);
+  if (c < 0) return {};
+  const auto& def = data_->pack->pack->tables[t];
+  int dom = def.domain;
+  if (dom < 0) dom = data_->pack->fields[static_cast<size_t>(data_->pack->field_index(def.values_from.value))].type.domain;
+  return data_->pack->pack->domains[static_cast<size_t>(dom)].values[static_cast<size_t>(c)].name.value;
+}
+std::string_view BatchResult::rule(size_t t, size_t i) const {
+  if (rejected(i) || data_->matched.at(t).empty()) return {};
+  const int32_t r = data_->matched[t][i];
+  if (r < 0) return {};
+  return data_->pack->pack->tables[t].rows[static_cast<size_t>(r)].id.value;
+}
+std::string_view BatchResult::clause(size_t t, size_t i) const {
+  if (rejected(i) || data_->matched.at(t).empty()) return {};
+  const int32_t r = data_->matched[t][i];
+  if (r < 0) return {};
+  return data_->pack->pack->tables[t].rows[static_cast<size_t>(r)].clause.value;
+}
+size_t BatchResult::output_count() const { return data_->output_names.size(); }
+const std::string& BatchResult::output_name(size_t o) const { return data_->output_names.at(o); }
+std::string BatchResult::output(size_t o, size_t i) const {
+  const ColumnData& c = data_->outputs.at(o);
+  if (rejected(i) || !c.present(i) || c.type.kind == TypeKind::kDuration) return "";
+  return detail::format_value(c.type, c.at(i), *data_->pack->pack);
+}
+
+}  // namespace kcbx

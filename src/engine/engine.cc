@@ -1,0 +1,367 @@
+// Engine: parallel batch classification and single-record explanation, both
+// running the same compiled program (explain uses the variant that keeps
+// every row condition).
+#include "kcbx/engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "engine/plan.h"
+#include "io/id_number.h"
+
+namespace kcbx {
+
+using detail::ColumnData;
+using detail::CompiledProgram;
+using detail::Frame;
+using detail::TypeKind;
+
+Engine::Engine(RulePack rules, EngineOptions options)
+    : rules_(std::move(rules)), options_(options) {
+  if (options_.batch_rows == 0) options_.batch_rows = 1024;
+  plan_ = detail::compile_plan(rules_.shared());
+}
+
+std::vector<std::string> Engine::output_columns() const {
+  std::vector<std::string> out;
+  // The first table is the pack's main decision: its row and clause are
+  // plain "rule" and "clause"; later tables prefix their name.
+  bool first = true;
+  for (const auto& t : rules_.checked().pack->tables) {
+    out.push_back(t.name.value);
+    out.push_back(first ? "rule" : t.name.value + "_rule");
+    out.push_back(first ? "clause" : t.name.value + "_clause");
+    first = false;
+  }
+  for (const auto& o : rules_.checked().pack->outputs) out.push_back(o.value);
+  return out;
+}
+
+namespace {
+
+void bind_fields(const CompiledProgram& cp, const detail::BatchData& batch,
+                 size_t offset, Frame& frame) {
+  for (size_t f = 0; f < cp.field_slots.size(); ++f) {
+    const ColumnData& c = batch.columns[f];
+    frame.bind_field(cp.field_slots[f],
+                     c.bytes.data() + offset * static_cast<size_t>(c.width),
+                     c.valid.empty() ? nullptr : c.valid.data() + offset);
+  }
+}
+
+void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
+              size_t n, detail::ResultData& r) {
+  std::memcpy(r.reject.data() + offset, frame.data(cp.reject_slot), n * 4);
+  for (size_t t = 0; t < cp.tables.size(); ++t) {
+    const auto& ts = cp.tables[t];
+    if (ts.policy == detail::HitPolicy::kCollect) {
+      std::memcpy(r.sets[t].data() + offset, frame.data(ts.out), n * 8);
+      std::memcpy(r.row_sets[t].data() + offset, frame.data(ts.rows), n * 8);
+      continue;
+    }
+    const auto* out = static_cast<const int32_t*>(frame.data(ts.out));
+    const auto* rows = static_cast<const int32_t*>(frame.data(ts.rows));
+    int32_t* codes = r.codes[t].data() + offset;
+    for (size_t i = 0; i < n; ++i) codes[i] = rows[i] >= 0 ? out[i] : -1;
+    std::memcpy(r.matched[t].data() + offset, rows, n * 4);
+  }
+  for (size_t o = 0; o < cp.output_slots.size(); ++o) {
+    ColumnData& c = r.outputs[o];
+    const size_t w = static_cast<size_t>(c.width);
+    std::memcpy(c.bytes.data() + offset * w, frame.data(cp.output_slots[o]), n * w);
+    if (!c.valid.empty()) {
+      const uint8_t* v = frame.valid(cp.output_slots[o]);
+      if (v) std::memcpy(c.valid.data() + offset, v, n);
+      else std::memset(c.valid.data() + offset, 1, n);
+    }
+  }
+}
+
+}  // namespace
+
+BatchResult Engine::classify(const Batch& batch, Date as_of) const {
+  const detail::BatchData& in = batch.data();
+  const CompiledProgram& cp = plan_->fast;
+  if (in.pack && in.pack != plan_->pack &&
+      in.pack->pack->source_hash != plan_->pack->pack->source_hash)
+    throw std::invalid_argument("the batch was built for another rule pack");
+  const size_t n = in.rows;
+  auto r = std::make_shared<detail::ResultData>();
+  r->pack = plan_->pack;
+  r->rows = n;
+  r->reject.assign(n, -1);
+  const auto& tables = plan_->pack->pack->tables;
+  r->codes.resize(tables.size());
+  r->matched.resize(tables.size());
+  r->sets.resize(tables.size());
+  r->row_sets.resize(tables.size());
+  for (size_t t = 0; t < tables.size(); ++t) {
+    r->table_names.push_back(tables[t].name.value);
+    if (tables[t].hit_policy == detail::HitPolicy::kCollect) {
+      r->sets[t].assign(n, 0);
+      r->row_sets[t].assign(n, 0);
+    } else {
+      r->codes[t].assign(n, -1);
+      r->matched[t].assign(n, -1);
+    }
+  }
+  for (size_t o = 0; o < cp.output_slots.size(); ++o) {
+    ColumnData c;
+    c.type = cp.output_types[o];
+    c.width = detail::width_of(c.type.kind);
+    c.bytes.assign(n * static_cast<size_t>(c.width), 0);
+    if (cp.program.slots[static_cast<size_t>(cp.output_slots[o])].nullable) c.valid.assign(n, 0);
+    r->outputs.push_back(std::move(c));
+    r->output_names.push_back(plan_->pack->pack->outputs[o].value);
+  }
+  {
+    // Fail before any work when a parameter has no value on this date.
+    Frame probe(cp.program, 1);
+    detail::bind_constants(cp, *plan_->pack, as_of, probe);
+  }
+  const size_t rows_per_batch = options_.batch_rows;
+  const size_t chunks = (n + rows_per_batch - 1) / rows_per_batch;
+  size_t threads = options_.threads > 0 ? static_cast<size_t>(options_.threads)
+                                        : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::max<size_t>(1, std::min(threads, chunks));
+  auto work = [&](size_t first_chunk, size_t last_chunk) {
+    Frame frame(cp.program, rows_per_batch);
+    detail::bind_constants(cp, *plan_->pack, as_of, frame);
+    for (size_t c = first_chunk; c < last_chunk; ++c) {
+      const size_t offset = c * rows_per_batch;
+      const size_t m = std::min(rows_per_batch, n - offset);
+      bind_fields(cp, in, offset, frame);
+      frame.run(m);
+      copy_out(cp, frame, offset, m, *r);
+    }
+  };
+  if (threads <= 1) {
+    if (chunks > 0) work(0, chunks);
+  } else {
+    std::vector<std::thread> pool;
+    const size_t per = (chunks + threads - 1) / threads;
+    for (size_t t = 0; t < threads; ++t) {
+      const size_t lo = t * per, hi = std::min(chunks, lo + per);
+      if (lo < hi) pool.emplace_back(work, lo, hi);
+    }
+    for (auto& th : pool) th.join();
+  }
+  // String outputs point into the batch's strings: keep them alive.
+  r->strings = in.strings;
+  return BatchResult(std::move(r));
+}
+
+Explanation Engine::explain(const Record& record, Date as_of) const {
+  const detail::CheckedPack& pack = *plan_->pack;
+  const detail::Pack& src = *pack.pack;
+  Explanation ex;
+  ex.pack_id = rules_.id();
+  ex.as_of = as_of;
+
+  BatchBuilder builder(rules_);
+  std::vector<std::string> header;
+  std::vector<std::string_view> cells;
+  for (const auto& [k, v] : record.cells()) header.push_back(k);
+  for (const auto& [k, v] : record.cells()) cells.push_back(v);
+  for (auto& d : builder.set_columns(std::span<const std::string>(header), "<record>")) {
+    ex.accepted = false;
+    ex.rejects.push_back({0, "", "", d.message});
+  }
+  if (!ex.accepted) return ex;
+  if (auto rej = builder.add_row(std::span<const std::string_view>(cells), 1)) {
+    ex.accepted = false;
+    ex.rejects.push_back(*rej);
+    return ex;
+  }
+  return explain(builder.finish(), 0, as_of);
+}
+
+Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const {
+  const detail::CheckedPack& pack = *plan_->pack;
+  const detail::Pack& src = *pack.pack;
+  if (index >= batch.size()) throw std::out_of_range("record index out of range");
+  Explanation ex;
+  ex.pack_id = rules_.id();
+  ex.as_of = as_of;
+  const CompiledProgram& cp = plan_->trace;
+  Frame frame(cp.program, 1);
+  detail::bind_constants(cp, pack, as_of, frame);
+  bind_fields(cp, batch.data(), index, frame);
+  frame.run(1);
+
+  const int32_t reject = *static_cast<const int32_t*>(frame.data(cp.reject_slot));
+  if (reject >= 0) {
+    ex.accepted = false;
+    const auto& check = src.checks[static_cast<size_t>(reject)];
+    ex.rejects.push_back({batch.row_number(index), "", "", check.message.value});
+    return ex;
+  }
+
+  auto format_slot = [&](int slot, const detail::Type& type) -> std::string {
+    const uint8_t* v = frame.valid(slot);
+    if (v && !v[0]) return "";
+    return detail::format_value(type, frame.data(slot), src);
+  };
+  std::vector<std::string> read;
+  auto note_reads = [&](const std::vector<std::string>& names) {
+    for (const auto& n : names)
+      if (std::find(read.begin(), read.end(), n) == read.end()) read.push_back(n);
+  };
+
+  for (size_t t = 0; t < src.tables.size(); ++t) {
+    const auto& def = src.tables[t];
+    const auto& ts = cp.tables[t];
+    int dom = def.domain;
+    if (dom < 0) dom = pack.fields[static_cast<size_t>(pack.field_index(def.values_from.value))].type.domain;
+    const auto& values = src.domains[static_cast<size_t>(dom)].values;
+    std::vector<size_t> matched;
+    for (size_t r = 0; r < def.rows.size(); ++r) {
+      const int slot = ts.conditions[r];
+      std::string result = "true";
+      if (slot >= 0) {
+        const uint8_t* v = frame.valid(slot);
+        if (v && !v[0]) result = "null";
+        else result = *static_cast<const uint8_t*>(frame.data(slot)) ? "true" : "false";
+      }
+      ex.tried.push_back({def.name.value, def.rows[r].id.value, def.rows[r].clause.value,
+                          def.rows[r].when.value, result});
+      note_reads(pack.row_reads[t][r]);
+      if (result == "true") {
+        matched.push_back(r);
+        if (def.hit_policy == detail::HitPolicy::kFirst) break;
+      }
+    }
+    if (matched.empty()) {
+      ex.decisions.push_back({def.name.value, "", "", "", "", ""});
+    } else if (def.hit_policy == detail::HitPolicy::kUnique && matched.size() > 1) {
+      ex.decisions.push_back({def.name.value, "", "", "", "",
+                              "more than one row matched a unique table"});
+    }
+    if (!(def.hit_policy == detail::HitPolicy::kUnique && matched.size() > 1))
+      for (size_t r : matched) {
+        const int code = pack.row_outputs[t][r];
+        const auto& row = def.rows[r];
+        ex.decisions.push_back({def.name.value, values[static_cast<size_t>(code)].name.value,
+                                values[static_cast<size_t>(code)].alias.value, row.id.value,
+                                row.clause.value, pack.clause_text(row.clause.value)});
+      }
+  }
+  for (size_t o = 0; o < cp.output_slots.size(); ++o) {
+    ex.outputs.emplace_back(src.outputs[o].value, format_slot(cp.output_slots[o], cp.output_types[o]));
+    note_reads({src.outputs[o].value});
+  }
+  // Derived values read by what was read, transitively, so the trace shows
+  // the whole chain down to fields and parameters.
+  for (size_t i = 0; i < read.size(); ++i) {
+    const int d = pack.derive_index(read[i]);
+    if (d >= 0) note_reads(pack.derive_reads[static_cast<size_t>(d)]);
+  }
+  for (const auto& name : read) {
+    TracedValue tv;
+    tv.name = name;
+    if (name == "as_of") {
+      tv.kind = "as_of";
+      tv.value = as_of.format();
+    } else if (int f = pack.field_index(name); f >= 0) {
+      tv.kind = "field";
+      tv.value = format_slot(cp.field_slots[static_cast<size_t>(f)], pack.fields[static_cast<size_t>(f)].type);
+      if (pack.fields[static_cast<size_t>(f)].id_number && !tv.value.empty())
+        tv.value = detail::mask_id_number(tv.value);
+    } else if (int d = pack.derive_index(name); d >= 0) {
+      tv.kind = "derived";
+      tv.value = format_slot(cp.derive_slots[static_cast<size_t>(d)], pack.derive_types[static_cast<size_t>(d)]);
+      tv.source = src.derives[static_cast<size_t>(d)].where.format();
+    } else if (int p = pack.param_index(name); p >= 0) {
+      tv.kind = "parameter";
+      const detail::ParamPeriod* period = pack.param_on(p, as_of);
+      if (period) {
+        tv.value = period->value.kind == TypeKind::kString
+                       ? period->value.text
+                       : detail::format_value({period->value.kind, -1}, &period->value.bits, src);
+        if (period->value.kind == TypeKind::kDate || period->value.kind == TypeKind::kEnum) {
+          const int32_t x = static_cast<int32_t>(period->value.bits);
+          tv.value = detail::format_value({period->value.kind, -1}, &x, src);
+        } else if (period->value.kind == TypeKind::kBool) {
+          const uint8_t x = static_cast<uint8_t>(period->value.bits);
+          tv.value = detail::format_value({period->value.kind, -1}, &x, src);
+        }
+        tv.effective_from = period->from ? period->from->format() : "";
+        tv.source = period->where.format();
+      }
+    } else if (int t = pack.table_index(name); t >= 0) {
+      tv.kind = "table";
+      for (const auto& dcs : ex.decisions)
+        if (dcs.table == name) tv.value += (tv.value.empty() ? "" : ";") + dcs.value;
+    } else {
+      continue;
+    }
+    ex.values.push_back(std::move(tv));
+  }
+  return ex;
+}
+
+std::string Explanation::format() const {
+  std::string out;
+  out += "pack " + pack_id + ", as of " + as_of.format() + "\n";
+  if (!accepted) {
+    for (const auto& r : rejects)
+      out += "  rejected" + (r.column.empty() ? std::string() : " (" + r.column + ")") + ": " + r.reason + "\n";
+    return out;
+  }
+  for (const auto& d : decisions) {
+    if (d.value.empty()) {
+      out += "  " + d.table + ": no row matched" + (d.clause_text.empty() ? "" : " (" + d.clause_text + ")") + "\n";
+      continue;
+    }
+    out += "  " + d.table + " = " + d.value + (d.value_alias.empty() ? "" : " " + d.value_alias) +
+           "  [rule " + d.rule + ", clause " + d.clause + "]\n";
+    if (!d.clause_text.empty()) out += "    " + d.clause + ": " + d.clause_text + "\n";
+  }
+  out += "  rows tried:\n";
+  for (const auto& t : tried)
+    out += "    " + t.table + "/" + t.rule + " (" + t.clause + ") " +
+           (t.when.empty() ? std::string("always") : t.when) + " -> " + t.result + "\n";
+  out += "  values:\n";
+  for (const auto& v : values) {
+    out += "    " + v.name + " = " + (v.value.empty() ? std::string("(null)") : v.value) + "  [" + v.kind;
+    if (!v.effective_from.empty()) out += " from " + v.effective_from;
+    if (!v.source.empty()) out += ", " + v.source;
+    out += "]\n";
+  }
+  return out;
+}
+
+std::string Explanation::to_json() const {
+  nlohmann::ordered_json j;
+  j["format"] = "kcbx.explanation/1";
+  j["pack"] = pack_id;
+  j["as_of"] = as_of.format();
+  j["accepted"] = accepted;
+  j["rejects"] = nlohmann::ordered_json::array();
+  for (const auto& r : rejects)
+    j["rejects"].push_back({{"row", r.row}, {"column", r.column}, {"reason", r.reason}});
+  j["decisions"] = nlohmann::ordered_json::array();
+  for (const auto& d : decisions)
+    j["decisions"].push_back({{"table", d.table}, {"value", d.value}, {"alias", d.value_alias},
+                              {"rule", d.rule}, {"clause", d.clause}, {"clause_text", d.clause_text}});
+  j["tried"] = nlohmann::ordered_json::array();
+  for (const auto& t : tried)
+    j["tried"].push_back({{"table", t.table}, {"rule", t.rule}, {"clause", t.clause},
+                          {"when", t.when}, {"result", t.result}});
+  j["values"] = nlohmann::ordered_json::array();
+  for (const auto& v : values) {
+    nlohmann::ordered_json x = {{"name", v.name}, {"kind", v.kind}, {"value", v.value}};
+    if (v.kind == "parameter") {
+      x["effective_from"] = v.effective_from;
+      x["source"] = v.source;
+    }
+    j["values"].push_back(std::move(x));
+  }
+  j["outputs"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : outputs) j["outputs"][k] = v;
+  return j.dump(2);
+}
+
+}  // namespace kcbx

@@ -1,0 +1,195 @@
+#include "engine/plan.h"
+
+#include <cstring>
+
+#include "expr/codegen.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+// Lays out one program for the whole pack: field slots, then derived values
+// and tables in dependency order, then checks and outputs.
+CompiledProgram build(const CheckedPack& cp, bool trace) {
+  const Pack& pack = *cp.pack;
+  CompiledProgram out;
+  CodeGen gen(out.program);
+  for (size_t f = 0; f < pack.fields.size(); ++f) {
+    const FieldInfo& info = cp.fields[f];
+    const int s = gen.new_slot(info.type.kind, info.nullable, SlotSource::kField, true);
+    out.program.slots[static_cast<size_t>(s)].field = static_cast<int>(f);
+    out.field_slots.push_back(s);
+  }
+  out.param_slots.assign(pack.params.size(), -1);
+  out.derive_slots.assign(pack.derives.size(), -1);
+  out.tables.resize(pack.tables.size());
+  gen.param_slot = [&](int p) {
+    int& s = out.param_slots[static_cast<size_t>(p)];
+    if (s < 0) {
+      s = gen.new_slot(pack.params[static_cast<size_t>(p)].type, false, SlotSource::kConst, true);
+      out.program.params.emplace_back(s, p);
+      out.program.prelude_slots.push_back(s);
+    }
+    return s;
+  };
+  gen.symbol_slot = [&](SymbolKind kind, int index) {
+    switch (kind) {
+      case SymbolKind::kField: return out.field_slots[static_cast<size_t>(index)];
+      case SymbolKind::kDerive: return out.derive_slots[static_cast<size_t>(index)];
+      case SymbolKind::kTable: return out.tables[static_cast<size_t>(index)].out;
+      default: return -1;
+    }
+  };
+
+  for (const Item& item : cp.order) {
+    if (item.kind == Item::kDerive) {
+      out.derive_slots[static_cast<size_t>(item.index)] =
+          gen.emit_persistent(*cp.derives[static_cast<size_t>(item.index)]);
+      continue;
+    }
+    const TableDef& def = pack.tables[static_cast<size_t>(item.index)];
+    TableSlots& ts = out.tables[static_cast<size_t>(item.index)];
+    ts.policy = def.hit_policy;
+    const bool collect = def.hit_policy == HitPolicy::kCollect;
+    const TypeKind kind = collect ? TypeKind::kSet : TypeKind::kEnum;
+    ts.out = gen.new_slot(kind, !collect, SlotSource::kTemp, true);
+    ts.rows = gen.new_slot(collect ? TypeKind::kSet : TypeKind::kEnum, false, SlotSource::kTemp, true);
+    out.program.slots[static_cast<size_t>(ts.out)].kind = kind;
+    gen.append({Op::kFill, Cmp::kEq, ts.out, -1, -1, -1, 0, collect ? 0 : ~uint64_t{0}});
+    gen.append({Op::kFill, Cmp::kEq, ts.rows, -1, -1, -1, 0, collect ? 0 : ~uint64_t{0}});
+    const auto& rows = cp.rows[static_cast<size_t>(item.index)];
+    const auto& codes = cp.row_outputs[static_cast<size_t>(item.index)];
+    // Every table-first row ends with a skip: once all records of the batch
+    // have matched, the remaining rows are not evaluated at all.
+    const int counter = out.program.counters++;
+    std::vector<size_t> skips;
+    int always = -1;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      int cond;
+      if (rows[r]) {
+        cond = trace ? gen.emit_persistent(*rows[r]) : gen.emit(*rows[r]);
+      } else {
+        if (always < 0) {
+          Expr t;
+          t.type = {TypeKind::kBool, -1};
+          t.int_value = 1;
+          t.constant = true;
+          always = gen.emit(t);
+        }
+        cond = always;
+      }
+      if (trace) ts.conditions.push_back(rows[r] ? cond : -1);
+      Instr in{collect ? Op::kTableCollect
+                       : def.hit_policy == HitPolicy::kUnique ? Op::kTableUnique : Op::kTableFirst,
+               Cmp::kEq, ts.out, cond, ts.rows, counter};
+      in.aux = static_cast<uint32_t>(r);
+      in.mask = static_cast<uint64_t>(static_cast<uint32_t>(codes[r]));
+      gen.append(in);
+      if (!trace) gen.release(cond);
+      if (!trace && def.hit_policy == HitPolicy::kFirst && r + 1 < rows.size()) {
+        skips.push_back(out.program.code.size());
+        gen.append({Op::kSkipIfDone, Cmp::kEq, -1, -1, -1, counter});
+      }
+    }
+    for (size_t s : skips) out.program.code[s].aux = static_cast<uint32_t>(out.program.code.size());
+  }
+
+  out.reject_slot = gen.new_slot(TypeKind::kEnum, false, SlotSource::kTemp, true);
+  gen.append({Op::kFill, Cmp::kEq, out.reject_slot, -1, -1, -1, 0, ~uint64_t{0}});
+  for (size_t c = 0; c < cp.checks.size(); ++c) {
+    if (!cp.checks[c]) continue;
+    const int cond = gen.emit(*cp.checks[c]);
+    Instr in{Op::kCheck, Cmp::kEq, out.reject_slot, cond};
+    in.aux = static_cast<uint32_t>(c);
+    gen.append(in);
+    gen.release(cond);
+  }
+
+  for (const auto& o : pack.outputs) {
+    int slot = -1;
+    Type type;
+    if (int d = cp.derive_index(o.value); d >= 0) {
+      slot = out.derive_slots[static_cast<size_t>(d)];
+      type = cp.derive_types[static_cast<size_t>(d)];
+    } else if (int f = cp.field_index(o.value); f >= 0) {
+      slot = out.field_slots[static_cast<size_t>(f)];
+      type = cp.fields[static_cast<size_t>(f)].type;
+    } else if (int t = cp.table_index(o.value); t >= 0) {
+      slot = out.tables[static_cast<size_t>(t)].out;
+      type = out.program.slots[static_cast<size_t>(slot)].kind == TypeKind::kSet
+                 ? Type{TypeKind::kSet, -1}
+                 : Type{TypeKind::kEnum, -1};
+      const TableDef& def = pack.tables[static_cast<size_t>(t)];
+      type.domain = def.domain;
+      if (type.domain < 0)
+        for (const auto& f2 : pack.fields)
+          if (f2.name.value == def.values_from.value) type.domain = f2.domain;
+    }
+    out.output_slots.push_back(slot);
+    out.output_types.push_back(type);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack) {
+  auto plan = std::make_shared<Plan>();
+  plan->fast = build(*pack, false);
+  plan->trace = build(*pack, true);
+  plan->pack = std::move(pack);
+  return plan;
+}
+
+void bind_constants(const CompiledProgram& cp, const CheckedPack& pack,
+                    Date as_of, Frame& frame) {
+  const Program& p = cp.program;
+  for (const auto& lit : p.literals) {
+    if (lit.null)
+      frame.set_scalar_null(lit.slot);
+    else if (p.slots[static_cast<size_t>(lit.slot)].kind == TypeKind::kString)
+      frame.set_scalar_string(lit.slot, lit.text);
+    else
+      frame.set_scalar_bits(lit.slot, lit.bits);
+  }
+  if (p.as_of_slot >= 0) frame.set_scalar_bits(p.as_of_slot, as_of.days());
+  std::vector<Diagnostic> missing;
+  for (const auto& [slot, param] : p.params) {
+    const ParamPeriod* period = pack.param_on(param, as_of);
+    if (!period) {
+      const ParamDef& def = pack.pack->params[static_cast<size_t>(param)];
+      missing.push_back({Severity::kError, def.where, "no-value-on-date",
+                         "parameter '" + def.name.value + "' has no value in force on " +
+                             as_of.format()});
+      continue;
+    }
+    if (period->value.kind == TypeKind::kString)
+      frame.set_scalar_string(slot, period->value.text);
+    else
+      frame.set_scalar_bits(slot, period->value.bits);
+  }
+  if (!missing.empty()) throw Error(std::move(missing));
+  frame.run_prelude();
+}
+
+std::string_view StringArena::keep(std::string_view s) {
+  if (s.empty()) return {};
+  constexpr size_t kBlock = 256 * 1024;
+  total_ += s.size();
+  if (s.size() > kBlock / 4) {
+    big_.emplace_back(new char[s.size()]);
+    std::memcpy(big_.back().get(), s.data(), s.size());
+    return {big_.back().get(), s.size()};
+  }
+  if (used_ + s.size() > capacity_) {
+    blocks_.emplace_back(new char[kBlock]);
+    used_ = 0;
+    capacity_ = kBlock;
+  }
+  char* dst = blocks_.back().get() + used_;
+  std::memcpy(dst, s.data(), s.size());
+  used_ += s.size();
+  return {dst, s.size()};
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,95 @@
+// The compiled plan of a pack and the column storage the engine reads and
+// writes. Private to the library.
+#ifndef KCBX_ENGINE_PLAN_H_
+#define KCBX_ENGINE_PLAN_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "expr/program.h"
+#include "kcbx/date.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx::detail {
+
+// One column of values in VM layout (see expr/program.h).
+struct ColumnData {
+  Type type;
+  int width = 1;
+  std::vector<unsigned char> bytes;
+  std::vector<uint8_t> valid;  // empty: every value present
+
+  const void* at(size_t i) const { return bytes.data() + i * static_cast<size_t>(width); }
+  bool present(size_t i) const { return valid.empty() || valid[i]; }
+};
+
+// Keeps string cells alive for the string_views in columns.
+class StringArena {
+ public:
+  std::string_view keep(std::string_view s);
+  size_t bytes() const { return total_; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;  // small strings, packed
+  std::vector<std::unique_ptr<char[]>> big_;     // one each
+  size_t used_ = 0, capacity_ = 0, total_ = 0;
+};
+
+struct BatchData {
+  std::shared_ptr<const CheckedPack> pack;
+  size_t rows = 0;
+  std::vector<ColumnData> columns;  // by field index
+  std::vector<int64_t> row_numbers;
+  std::shared_ptr<StringArena> strings = std::make_shared<StringArena>();
+};
+
+struct TableSlots {
+  int out = -1;   // value codes (i32) or, for collect, a set (u64)
+  int rows = -1;  // matched row (i32) or, for collect, a row bitmask (u64)
+  HitPolicy policy = HitPolicy::kFirst;
+  std::vector<int> conditions;  // trace programs only: slot per row, -1 always
+};
+
+struct CompiledProgram {
+  Program program;
+  std::vector<int> field_slots;   // by field index
+  std::vector<int> param_slots;   // by param index, -1 unused
+  std::vector<int> derive_slots;  // by derive index
+  std::vector<TableSlots> tables; // by table index
+  int reject_slot = -1;
+  std::vector<int> output_slots;  // by pack output
+  std::vector<Type> output_types;
+};
+
+struct Plan {
+  std::shared_ptr<const CheckedPack> pack;
+  CompiledProgram fast;   // classify: tables stop once every record matched
+  CompiledProgram trace;  // explain: every row condition kept
+};
+
+std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack);
+
+// Sets literals, parameters in force on `as_of` and as_of itself into a
+// frame and runs its prelude. Throws kcbx::Error when a parameter in use has
+// no value on that date.
+void bind_constants(const CompiledProgram& cp, const CheckedPack& pack,
+                    Date as_of, Frame& frame);
+
+struct ResultData {
+  std::shared_ptr<const CheckedPack> pack;
+  std::shared_ptr<StringArena> strings;  // keeps string outputs alive
+  size_t rows = 0;
+  std::vector<int32_t> reject;                // -1 or check index
+  std::vector<std::vector<int32_t>> codes;    // first/unique tables
+  std::vector<std::vector<int32_t>> matched;  // row index, -1 none, -2 ambiguous
+  std::vector<std::vector<uint64_t>> sets;    // collect tables: value bits
+  std::vector<std::vector<uint64_t>> row_sets;  // collect tables: row bits
+  std::vector<std::string> table_names;
+  std::vector<std::string> output_names;
+  std::vector<ColumnData> outputs;
+};
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_ENGINE_PLAN_H_

@@ -1,0 +1,314 @@
+#include "expr/codegen.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace kcbx::detail {
+
+namespace {
+using K = TypeKind;
+
+Cmp cmp_of(const std::string& op) {
+  if (op == "=") return Cmp::kEq;
+  if (op == "!=") return Cmp::kNe;
+  if (op == "<") return Cmp::kLt;
+  if (op == "<=") return Cmp::kLe;
+  if (op == ">") return Cmp::kGt;
+  return Cmp::kGe;
+}
+}  // namespace
+
+int CodeGen::new_slot(TypeKind kind, bool nullable, SlotSource source,
+                      bool persistent) {
+  const int w = width_of(kind);
+  if (source == SlotSource::kTemp && !persistent) {
+    auto& list = free_[{w, nullable}];
+    if (!list.empty()) {
+      const int s = list.back();
+      list.pop_back();
+      p_.slots[static_cast<size_t>(s)].kind = kind;
+      return s;
+    }
+  }
+  SlotInfo info;
+  info.kind = kind;
+  info.width = w;
+  info.nullable = nullable;
+  info.source = source;
+  info.persistent = persistent || source != SlotSource::kTemp;
+  p_.slots.push_back(info);
+  return static_cast<int>(p_.slots.size() - 1);
+}
+
+void CodeGen::release(int slot) {
+  const SlotInfo& info = p_.slots[static_cast<size_t>(slot)];
+  if (info.persistent) return;
+  free_[{info.width, info.nullable}].push_back(slot);
+}
+
+int CodeGen::emit(const Expr& e) { return emit_into(e, p_.code, false); }
+
+int CodeGen::emit_persistent(const Expr& e) {
+  const int s = emit(e);
+  if (p_.slots[static_cast<size_t>(s)].persistent) return s;
+  // Give the value a slot of its own so that later temps cannot reuse it.
+  p_.slots[static_cast<size_t>(s)].persistent = true;
+  return s;
+}
+
+int CodeGen::literal(const Expr& e) {
+  const int s = new_slot(e.type.kind, e.is_null_literal, SlotSource::kConst, true);
+  Program::Literal lit{s, 0, {}, e.is_null_literal};
+  switch (e.type.kind) {
+    case K::kNumber: std::memcpy(&lit.bits, &e.number_value, 8); break;
+    case K::kDuration: std::memcpy(&lit.bits, &e.duration, 8); break;
+    case K::kString: lit.text = e.string_value; break;
+    default: lit.bits = e.int_value; break;
+  }
+  p_.literals.push_back(std::move(lit));
+  p_.prelude_slots.push_back(s);
+  return s;
+}
+
+int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
+                       bool in_prelude) {
+  if (!in_prelude && e.constant && e.kind != ExprKind::kName) {
+    const int s = emit_into(e, p_.prelude, true);
+    if (e.kind != ExprKind::kLiteral) {
+      p_.slots[static_cast<size_t>(s)].persistent = true;
+      p_.prelude_slots.push_back(s);
+    }
+    return s;
+  }
+  auto sub = [&](const Expr& x) { return emit_into(x, code, in_prelude); };
+  auto out_slot = [&]() {
+    return new_slot(e.type.kind, e.nullable, SlotSource::kTemp, in_prelude);
+  };
+  auto to_number = [&](int s, const Expr& x) {
+    if (x.type.kind == K::kNumber) return s;
+    const int r = new_slot(K::kNumber, x.nullable, SlotSource::kTemp, in_prelude);
+    code.push_back({Op::kIntToF, Cmp::kEq, r, s});
+    release(s);
+    return r;
+  };
+  auto simple = [&](Op op, std::initializer_list<const Expr*> args) {
+    int in[3] = {-1, -1, -1};
+    int k = 0;
+    for (const Expr* a : args) in[k++] = sub(*a);
+    const int r = out_slot();
+    code.push_back({op, Cmp::kEq, r, in[0], in[1], in[2]});
+    for (int s : in)
+      if (s >= 0) release(s);
+    return r;
+  };
+
+  switch (e.kind) {
+    case ExprKind::kLiteral:
+      return literal(e);
+    case ExprKind::kName:
+      if (e.symbol == SymbolKind::kAsOf) {
+        if (p_.as_of_slot < 0) {
+          p_.as_of_slot = new_slot(K::kDate, false, SlotSource::kAsOf, true);
+          p_.prelude_slots.push_back(p_.as_of_slot);
+        }
+        return p_.as_of_slot;
+      }
+      if (e.symbol == SymbolKind::kParam) return param_slot(e.symbol_index);
+      return symbol_slot(e.symbol, e.symbol_index);
+    case ExprKind::kUnary: {
+      if (e.text == "not") return simple(Op::kNot, {e.args[0].get()});
+      const K k = e.type.kind;
+      return simple(k == K::kInt ? Op::kNegI : k == K::kNumber ? Op::kNegF : Op::kDurNeg,
+                    {e.args[0].get()});
+    }
+    case ExprKind::kIf:
+      return simple(Op::kSelect, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
+    case ExprKind::kList:
+      throw std::logic_error("list outside 'in'");
+    case ExprKind::kBinary:
+      break;
+    case ExprKind::kCall: {
+      const std::string& f = e.text;
+      if (f == "is_null") return simple(Op::kIsNull, {e.args[0].get()});
+      if (f == "coalesce" || f == "min" || f == "max") {
+        const Op op = f == "coalesce" ? Op::kCoalesce : f == "min" ? Op::kMin : Op::kMax;
+        int acc = sub(*e.args[0]);
+        if (e.type.kind == K::kNumber) acc = to_number(acc, *e.args[0]);
+        bool acc_nullable = e.args[0]->nullable;
+        for (size_t i = 1; i < e.args.size(); ++i) {
+          int b = sub(*e.args[i]);
+          if (e.type.kind == K::kNumber) b = to_number(b, *e.args[i]);
+          const bool last = i + 1 == e.args.size();
+          acc_nullable = op == Op::kCoalesce ? (acc_nullable && e.args[i]->nullable)
+                                             : (acc_nullable || e.args[i]->nullable);
+          const int r = last ? out_slot()
+                             : new_slot(e.type.kind, acc_nullable, SlotSource::kTemp, in_prelude);
+          code.push_back({op, Cmp::kEq, r, acc, b});
+          release(acc);
+          release(b);
+          acc = r;
+        }
+        return acc;
+      }
+      if (f == "contains") return simple(Op::kSetHas, {e.args[0].get(), e.args[1].get()});
+      if (f == "count") return simple(Op::kSetCount, {e.args[0].get()});
+      if (f == "set_minus") return simple(Op::kSetMinus, {e.args[0].get(), e.args[1].get()});
+      if (f == "age_on") return simple(Op::kAgeOn, {e.args[0].get(), e.args[1].get()});
+      if (f == "add_months") return simple(Op::kAddMonths, {e.args[0].get(), e.args[1].get()});
+      if (f == "add_days") return simple(Op::kAddDays, {e.args[0].get(), e.args[1].get()});
+      if (f == "days_between") return simple(Op::kDateDiff, {e.args[1].get(), e.args[0].get()});
+      if (f == "year") return simple(Op::kYear, {e.args[0].get()});
+      if (f == "month") return simple(Op::kMonth, {e.args[0].get()});
+      if (f == "day") return simple(Op::kDay, {e.args[0].get()});
+      if (f == "latest_month_day")
+        return simple(Op::kLatestMonthDay, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
+      if (f == "id_birth_date") return simple(Op::kIdBirthDate, {e.args[0].get()});
+      throw std::logic_error("no code for function " + f);
+    }
+  }
+
+  // Binary operators.
+  const std::string& op = e.text;
+  const Expr& l = *e.args[0];
+  const Expr& r = *e.args[1];
+  if (op == "and") return simple(Op::kAnd, {&l, &r});
+  if (op == "or") return simple(Op::kOr, {&l, &r});
+  if (op == "in" || op == "notin") {
+    int res;
+    if (r.kind != ExprKind::kList) {
+      const int set = sub(r), val = sub(l);
+      res = new_slot(K::kBool, e.nullable, SlotSource::kTemp, in_prelude);
+      code.push_back({Op::kSetHas, Cmp::kEq, res, set, val});
+      release(set);
+      release(val);
+    } else {
+      bool all_literal = true;
+      for (const auto& item : r.args) all_literal &= item->kind == ExprKind::kLiteral;
+      const int val = sub(l);
+      res = new_slot(K::kBool, e.nullable, SlotSource::kTemp, in_prelude);
+      if (all_literal && l.type.kind == K::kEnum) {
+        Instr in{Op::kInMask, Cmp::kEq, res, val};
+        for (const auto& item : r.args) in.mask |= uint64_t{1} << (item->int_value & 63);
+        code.push_back(in);
+      } else if (all_literal) {
+        ConstList list;
+        Op lop = Op::kInListI;
+        for (const auto& item : r.args) {
+          switch (l.type.kind) {
+            case K::kNumber:
+              lop = Op::kInListF;
+              list.numbers.push_back(item->type.kind == K::kNumber
+                                         ? item->number_value
+                                         : static_cast<double>(item->int_value));
+              break;
+            case K::kString:
+              lop = Op::kInListS;
+              list.strings.push_back(item->string_value);
+              break;
+            case K::kDate:
+              lop = Op::kInListD;
+              list.ints.push_back(item->int_value);
+              break;
+            default:
+              // int compared with a number literal never matches unless whole
+              if (item->type.kind == K::kNumber) {
+                if (item->number_value == static_cast<double>(static_cast<int64_t>(item->number_value)))
+                  list.ints.push_back(static_cast<int64_t>(item->number_value));
+              } else {
+                list.ints.push_back(item->int_value);
+              }
+          }
+        }
+        p_.lists.push_back(std::move(list));
+        Instr in{lop, Cmp::kEq, res, val};
+        in.list = static_cast<int>(p_.lists.size() - 1);
+        code.push_back(in);
+      } else {
+        // Items that are parameters: an OR of equalities.
+        int acc = -1;
+        for (const auto& item : r.args) {
+          int a = val, b = sub(*item);
+          Op cop = Op::kCmpD;
+          if (l.type.kind == K::kNumber || item->type.kind == K::kNumber) {
+            if (l.type.kind != K::kNumber) {
+              const int t = new_slot(K::kNumber, l.nullable, SlotSource::kTemp, in_prelude);
+              code.push_back({Op::kIntToF, Cmp::kEq, t, val});
+              a = t;
+            }
+            b = to_number(b, *item);
+            cop = Op::kCmpF;
+          } else if (l.type.kind == K::kInt) {
+            cop = Op::kCmpI;
+          } else if (l.type.kind == K::kString) {
+            cop = Op::kCmpS;
+          }
+          const int c = new_slot(K::kBool, e.nullable, SlotSource::kTemp, in_prelude);
+          code.push_back({cop, Cmp::kEq, c, a, b});
+          if (a != val) release(a);
+          release(b);
+          if (acc < 0) {
+            acc = c;
+          } else {
+            const int o = new_slot(K::kBool, e.nullable, SlotSource::kTemp, in_prelude);
+            code.push_back({Op::kOr, Cmp::kEq, o, acc, c});
+            release(acc);
+            release(c);
+            acc = o;
+          }
+        }
+        code.push_back({Op::kCoalesce, Cmp::kEq, res, acc, acc});
+        release(acc);
+      }
+      release(val);
+    }
+    if (op == "notin") {
+      const int n = new_slot(K::kBool, e.nullable, SlotSource::kTemp, in_prelude);
+      code.push_back({Op::kNot, Cmp::kEq, n, res});
+      release(res);
+      return n;
+    }
+    return res;
+  }
+
+  const K a = l.type.kind, b = r.type.kind;
+  const bool numeric = (a == K::kInt || a == K::kNumber) && (b == K::kInt || b == K::kNumber);
+  const bool floating = numeric && (a == K::kNumber || b == K::kNumber);
+  int sl = sub(l), sr = sub(r);
+  if (floating || op == "/") {
+    if (numeric) {
+      sl = to_number(sl, l);
+      sr = to_number(sr, r);
+    }
+  }
+  const int res = out_slot();
+  Instr in{Op::kAddI, Cmp::kEq, res, sl, sr};
+  if (op == "=" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+    in.cmp = cmp_of(op);
+    if (floating) in.op = Op::kCmpF;
+    else if (a == K::kInt) in.op = Op::kCmpI;
+    else if (a == K::kBool) in.op = Op::kCmpB;
+    else if (a == K::kString) in.op = Op::kCmpS;
+    else in.op = Op::kCmpD;  // date, enum
+  } else if (op == "+") {
+    if (a == K::kDate) in.op = Op::kDateAddDur;
+    else if (a == K::kDuration) in.op = Op::kDurAdd;
+    else in.op = floating ? Op::kAddF : Op::kAddI;
+  } else if (op == "-") {
+    if (a == K::kDate && b == K::kDuration) in.op = Op::kDateSubDur;
+    else if (a == K::kDate) in.op = Op::kDateDiff;
+    else if (a == K::kDuration) in.op = Op::kDurSub;
+    else in.op = floating ? Op::kSubF : Op::kSubI;
+  } else if (op == "*") {
+    in.op = floating ? Op::kMulF : Op::kMulI;
+  } else if (op == "/") {
+    in.op = Op::kDivF;
+  } else {
+    throw std::logic_error("no code for operator " + op);
+  }
+  code.push_back(in);
+  release(sl);
+  release(sr);
+  return res;
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,513 @@
+// Lexer and recursive-descent parser for pack expressions. Hand-written: the
+// grammar is a dozen rules and positions must map back into YAML scalars,
+// which a generator would not make simpler.
+#include <cctype>
+#include <string>
+
+#include "expr/ast.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+// Limits that keep hostile packs cheap (docs/rule-packs.md "Limits").
+constexpr size_t kMaxExprBytes = 16 * 1024;
+constexpr int kMaxNesting = 100;
+
+enum class Tok {
+  kEnd,
+  kInt,
+  kNumber,
+  kString,
+  kDate,
+  kIdent,
+  kOp,  // punctuation and operators
+  kError,
+};
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  std::string text;
+  size_t offset = 0;
+};
+
+bool is_ident_start(unsigned char c) {
+  return std::isalpha(c) || c == '_' || c >= 0x80;
+}
+bool is_ident_char(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c >= 0x80;
+}
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view s) : s_(s) {}
+
+  Token next() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_])))
+      ++pos_;
+    Token t;
+    t.offset = pos_;
+    if (pos_ >= s_.size()) return t;
+    const unsigned char c = static_cast<unsigned char>(s_[pos_]);
+    if (std::isdigit(c)) return number(t);
+    if (is_ident_start(c)) {
+      size_t end = pos_;
+      while (end < s_.size() && is_ident_char(static_cast<unsigned char>(s_[end])))
+        ++end;
+      t.kind = Tok::kIdent;
+      t.text = std::string(s_.substr(pos_, end - pos_));
+      pos_ = end;
+      return t;
+    }
+    if (c == '"' || c == '\'') {
+      size_t end = pos_ + 1;
+      std::string value;
+      while (end < s_.size() && s_[end] != static_cast<char>(c)) {
+        if (s_[end] == '\\' && end + 1 < s_.size()) ++end;
+        value += s_[end++];
+      }
+      if (end >= s_.size()) {
+        t.kind = Tok::kError;
+        t.text = "string is never closed";
+        pos_ = s_.size();
+        return t;
+      }
+      t.kind = Tok::kString;
+      t.text = std::move(value);
+      pos_ = end + 1;
+      return t;
+    }
+    static const char* kOps[] = {"==", "!=", "<=", ">=", "<", ">", "=",
+                                 "+",  "-",  "*",  "/",  "(", ")", "[",
+                                 "]",  ","};
+    for (const char* op : kOps) {
+      const std::string_view o(op);
+      if (s_.substr(pos_, o.size()) == o) {
+        t.kind = Tok::kOp;
+        t.text = std::string(o);
+        pos_ += o.size();
+        return t;
+      }
+    }
+    t.kind = Tok::kError;
+    t.text = "unexpected character '" + std::string(1, static_cast<char>(c)) + "'";
+    pos_ = s_.size();
+    return t;
+  }
+
+ private:
+  Token number(Token& t) {
+    size_t end = pos_;
+    while (end < s_.size() && std::isdigit(static_cast<unsigned char>(s_[end]))) ++end;
+    // YYYY-MM-DD is a date literal, not a subtraction.
+    if (end - pos_ == 4 && end + 6 <= s_.size() && s_[end] == '-' &&
+        std::isdigit(static_cast<unsigned char>(s_[end + 1])) &&
+        std::isdigit(static_cast<unsigned char>(s_[end + 2])) &&
+        s_[end + 3] == '-' &&
+        std::isdigit(static_cast<unsigned char>(s_[end + 4])) &&
+        std::isdigit(static_cast<unsigned char>(s_[end + 5])) &&
+        (end + 6 == s_.size() ||
+         !is_ident_char(static_cast<unsigned char>(s_[end + 6])))) {
+      t.kind = Tok::kDate;
+      t.text = std::string(s_.substr(pos_, 10));
+      pos_ += 10;
+      return t;
+    }
+    t.kind = Tok::kInt;
+    if (end < s_.size() && s_[end] == '.' && end + 1 < s_.size() &&
+        std::isdigit(static_cast<unsigned char>(s_[end + 1]))) {
+      ++end;
+      while (end < s_.size() && std::isdigit(static_cast<unsigned char>(s_[end]))) ++end;
+      t.kind = Tok::kNumber;
+    }
+    t.text = std::string(s_.substr(pos_, end - pos_));
+    pos_ = end;
+    return t;
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+class Parser {
+ public:
+  Parser(const Text& source, std::vector<Diagnostic>& diags)
+      : src_(source), lex_(source.value), diags_(diags) {
+    advance();
+  }
+
+  ExprPtr parse() {
+    if (src_.value.size() > kMaxExprBytes) {
+      fail(0, "expression-too-large",
+           "expression is " + std::to_string(src_.value.size()) +
+               " bytes; the limit is " + std::to_string(kMaxExprBytes));
+      return nullptr;
+    }
+    if (tok_.kind == Tok::kEnd) {
+      fail(0, "syntax", "empty expression");
+      return nullptr;
+    }
+    ExprPtr e = expr();
+    if (!failed_ && tok_.kind != Tok::kEnd)
+      fail(tok_.offset, "syntax",
+           "unexpected '" + tok_.text + "' after the end of the expression");
+    return failed_ ? nullptr : std::move(e);
+  }
+
+ private:
+  SourceLocation at(size_t offset) const {
+    // Map an offset in the scalar to the file: count lines inside the
+    // scalar; quoted scalars start one column after their quote.
+    SourceLocation loc = src_.where;
+    size_t line_start = 0;
+    int extra_lines = 0;
+    for (size_t i = 0; i < offset && i < src_.value.size(); ++i)
+      if (src_.value[i] == '\n') {
+        ++extra_lines;
+        line_start = i + 1;
+      }
+    if (loc.line == 0) return loc;
+    if (extra_lines == 0) {
+      loc.column += static_cast<int>(offset) + (src_.quoted ? 1 : 0);
+    } else {
+      loc.line += extra_lines;
+      loc.column = static_cast<int>(offset - line_start) + 1;
+    }
+    return loc;
+  }
+
+  void fail(size_t offset, const char* code, std::string message) {
+    if (failed_) return;
+    failed_ = true;
+    diags_.push_back({Severity::kError, at(offset), code, std::move(message)});
+  }
+
+  void advance() {
+    tok_ = lex_.next();
+    if (tok_.kind == Tok::kError) fail(tok_.offset, "syntax", tok_.text);
+  }
+  bool is_op(const char* op) const { return tok_.kind == Tok::kOp && tok_.text == op; }
+  bool is_word(const char* w) const { return tok_.kind == Tok::kIdent && tok_.text == w; }
+  void expect_op(const char* op) {
+    if (!is_op(op)) {
+      fail(tok_.offset, "syntax",
+           std::string("expected '") + op + "' but found " + describe(tok_));
+      return;
+    }
+    advance();
+  }
+  static std::string describe(const Token& t) {
+    if (t.kind == Tok::kEnd) return "the end of the expression";
+    return "'" + t.text + "'";
+  }
+
+  ExprPtr node(ExprKind kind, size_t offset, std::string text = {}) {
+    auto e = std::make_unique<Expr>();
+    e->kind = kind;
+    e->where = at(offset);
+    e->text = std::move(text);
+    return e;
+  }
+  ExprPtr binary(std::string op, size_t offset, ExprPtr l, ExprPtr r) {
+    auto e = node(ExprKind::kBinary, offset, std::move(op));
+    e->args.push_back(std::move(l));
+    e->args.push_back(std::move(r));
+    return e;
+  }
+
+  struct DepthGuard {
+    explicit DepthGuard(Parser& p) : p_(p) { ++p_.depth_; }
+    ~DepthGuard() { --p_.depth_; }
+    Parser& p_;
+  };
+
+  ExprPtr expr() {
+    DepthGuard guard(*this);
+    if (depth_ > kMaxNesting) {
+      fail(tok_.offset, "expression-too-deep",
+           "expression nests deeper than " + std::to_string(kMaxNesting) +
+               " levels");
+      return nullptr;
+    }
+    if (failed_) return nullptr;
+    if (is_word("if")) {
+      const size_t off = tok_.offset;
+      advance();
+      auto c = expr();
+      if (!is_word("then")) {
+        fail(tok_.offset, "syntax", "expected 'then' but found " + describe(tok_));
+        return nullptr;
+      }
+      advance();
+      auto a = expr();
+      if (!is_word("else")) {
+        fail(tok_.offset, "syntax",
+             "expected 'else' (every 'if' needs one) but found " + describe(tok_));
+        return nullptr;
+      }
+      advance();
+      auto b = expr();
+      if (failed_) return nullptr;
+      auto e = node(ExprKind::kIf, off, "if");
+      e->args.push_back(std::move(c));
+      e->args.push_back(std::move(a));
+      e->args.push_back(std::move(b));
+      return e;
+    }
+    return or_expr();
+  }
+
+  ExprPtr or_expr() {
+    auto l = and_expr();
+    while (!failed_ && is_word("or")) {
+      const size_t off = tok_.offset;
+      advance();
+      l = binary("or", off, std::move(l), and_expr());
+    }
+    return l;
+  }
+  ExprPtr and_expr() {
+    auto l = not_expr();
+    while (!failed_ && is_word("and")) {
+      const size_t off = tok_.offset;
+      advance();
+      l = binary("and", off, std::move(l), not_expr());
+    }
+    return l;
+  }
+  ExprPtr not_expr() {
+    if (is_word("not")) {
+      DepthGuard guard(*this);
+      if (depth_ > kMaxNesting) {
+        fail(tok_.offset, "expression-too-deep", "too many nested 'not'");
+        return nullptr;
+      }
+      const size_t off = tok_.offset;
+      advance();
+      auto e = node(ExprKind::kUnary, off, "not");
+      e->args.push_back(not_expr());
+      return e;
+    }
+    return comparison();
+  }
+  ExprPtr comparison() {
+    auto l = additive();
+    if (failed_) return l;
+    static const char* kCmp[] = {"==", "=", "!=", "<=", ">=", "<", ">"};
+    for (const char* op : kCmp) {
+      if (is_op(op)) {
+        const size_t off = tok_.offset;
+        advance();
+        return binary(std::string(op) == "==" ? "=" : op, off, std::move(l),
+                      additive());
+      }
+    }
+    if (is_word("in")) {
+      const size_t off = tok_.offset;
+      advance();
+      return binary("in", off, std::move(l), additive());
+    }
+    if (is_word("not")) {
+      const size_t off = tok_.offset;
+      advance();
+      if (!is_word("in")) {
+        fail(tok_.offset, "syntax", "expected 'in' after 'not' here");
+        return nullptr;
+      }
+      advance();
+      return binary("notin", off, std::move(l), additive());
+    }
+    return l;
+  }
+  ExprPtr additive() {
+    auto l = multiplicative();
+    while (!failed_ && (is_op("+") || is_op("-"))) {
+      std::string op = tok_.text;
+      const size_t off = tok_.offset;
+      advance();
+      l = binary(op, off, std::move(l), multiplicative());
+    }
+    return l;
+  }
+  ExprPtr multiplicative() {
+    auto l = unary();
+    while (!failed_ && (is_op("*") || is_op("/"))) {
+      std::string op = tok_.text;
+      const size_t off = tok_.offset;
+      advance();
+      l = binary(op, off, std::move(l), unary());
+    }
+    return l;
+  }
+  ExprPtr unary() {
+    if (is_op("-")) {
+      DepthGuard guard(*this);
+      if (depth_ > kMaxNesting) {
+        fail(tok_.offset, "expression-too-deep", "too many nested '-'");
+        return nullptr;
+      }
+      const size_t off = tok_.offset;
+      advance();
+      auto e = node(ExprKind::kUnary, off, "-");
+      e->args.push_back(unary());
+      return e;
+    }
+    return primary();
+  }
+
+  ExprPtr primary() {
+    if (failed_) return nullptr;
+    const size_t off = tok_.offset;
+    switch (tok_.kind) {
+      case Tok::kInt: {
+        auto e = node(ExprKind::kLiteral, off, tok_.text);
+        errno = 0;
+        char* end = nullptr;
+        const long long v = std::strtoll(tok_.text.c_str(), &end, 10);
+        if (errno == ERANGE) {
+          fail(off, "bad-literal", "integer '" + tok_.text + "' is too large");
+          return nullptr;
+        }
+        e->int_value = v;
+        e->type.kind = TypeKind::kInt;
+        advance();
+        if (tok_.kind == Tok::kIdent) {
+          // 7 days, 1 month, 2 years, 3 weeks
+          const std::string& u = tok_.text;
+          Duration d;
+          bool unit = true;
+          if (v > 100000) {
+            unit = false;
+          } else if (u == "day" || u == "days") {
+            d.days = static_cast<int32_t>(v);
+          } else if (u == "week" || u == "weeks") {
+            d.days = static_cast<int32_t>(v * 7);
+          } else if (u == "month" || u == "months") {
+            d.months = static_cast<int32_t>(v);
+          } else if (u == "year" || u == "years") {
+            d.months = static_cast<int32_t>(v * 12);
+          } else {
+            unit = false;
+          }
+          if (unit) {
+            e->type.kind = TypeKind::kDuration;
+            e->duration = d;
+            e->text += " " + u;
+            advance();
+          }
+        }
+        return e;
+      }
+      case Tok::kNumber: {
+        auto e = node(ExprKind::kLiteral, off, tok_.text);
+        e->number_value = std::strtod(tok_.text.c_str(), nullptr);
+        e->type.kind = TypeKind::kNumber;
+        advance();
+        return e;
+      }
+      case Tok::kString: {
+        auto e = node(ExprKind::kLiteral, off, tok_.text);
+        e->string_value = tok_.text;
+        e->type.kind = TypeKind::kString;
+        advance();
+        return e;
+      }
+      case Tok::kDate: {
+        auto d = Date::parse(tok_.text);
+        if (!d) {
+          fail(off, "bad-literal", "'" + tok_.text + "' is not a real date");
+          return nullptr;
+        }
+        auto e = node(ExprKind::kLiteral, off, tok_.text);
+        e->int_value = d->days();
+        e->type.kind = TypeKind::kDate;
+        advance();
+        return e;
+      }
+      case Tok::kIdent: {
+        std::string name = tok_.text;
+        if (name == "null") {
+          auto e = node(ExprKind::kLiteral, off, name);
+          e->is_null_literal = true;
+          advance();
+          return e;
+        }
+        if (name == "true" || name == "false") {
+          auto e = node(ExprKind::kLiteral, off, name);
+          e->int_value = name == "true";
+          e->type.kind = TypeKind::kBool;
+          advance();
+          return e;
+        }
+        static const char* kReserved[] = {"and", "or", "not", "in",
+                                          "if",  "then", "else"};
+        for (const char* r : kReserved)
+          if (name == r) {
+            fail(off, "syntax", "expected a value but found '" + name + "'");
+            return nullptr;
+          }
+        advance();
+        if (is_op("(")) {
+          advance();
+          auto e = node(ExprKind::kCall, off, name);
+          if (!is_op(")")) {
+            while (!failed_) {
+              e->args.push_back(expr());
+              if (is_op(",")) {
+                advance();
+                continue;
+              }
+              break;
+            }
+          }
+          expect_op(")");
+          return failed_ ? nullptr : std::move(e);
+        }
+        return node(ExprKind::kName, off, name);
+      }
+      case Tok::kOp:
+        if (is_op("(")) {
+          advance();
+          auto e = expr();
+          expect_op(")");
+          return failed_ ? nullptr : std::move(e);
+        }
+        if (is_op("[")) {
+          advance();
+          auto e = node(ExprKind::kList, off, "[");
+          if (!is_op("]")) {
+            while (!failed_) {
+              e->args.push_back(expr());
+              if (is_op(",")) {
+                advance();
+                continue;
+              }
+              break;
+            }
+          }
+          expect_op("]");
+          return failed_ ? nullptr : std::move(e);
+        }
+        break;
+      default:
+        break;
+    }
+    fail(off, "syntax", "expected a value but found " + describe(tok_));
+    return nullptr;
+  }
+
+  const Text& src_;
+  Lexer lex_;
+  std::vector<Diagnostic>& diags_;
+  Token tok_;
+  bool failed_ = false;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+ExprPtr parse_expr(const Text& source, std::vector<Diagnostic>& diags) {
+  return Parser(source, diags).parse();
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,528 @@
+#include "expr/program.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "io/id_number.h"
+#include "kcbx/date.h"
+
+namespace kcbx::detail {
+
+int width_of(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBool: return 1;
+    case TypeKind::kDate:
+    case TypeKind::kEnum: return 4;
+    case TypeKind::kInt:
+    case TypeKind::kNumber:
+    case TypeKind::kSet:
+    case TypeKind::kDuration: return 8;
+    case TypeKind::kString: return static_cast<int>(sizeof(std::string_view));
+  }
+  return 8;
+}
+
+Frame::Frame(const Program& program, size_t batch_size)
+    : program_(program),
+      batch_size_(batch_size),
+      data_(program.slots.size(), nullptr),
+      valid_(program.slots.size(), nullptr),
+      counters_(static_cast<size_t>(program.counters), 0),
+      scalar_strings_(program.slots.size()) {
+  // Every slot the program computes (temps, constants) gets its own zeroed
+  // storage; field slots are bound to the caller's columns per batch.
+  for (size_t s = 0; s < program.slots.size(); ++s) {
+    const SlotInfo& info = program.slots[s];
+    if (info.source == SlotSource::kField) continue;
+    const size_t bytes = static_cast<size_t>(info.width) * batch_size;
+    storage_.emplace_back(new uint64_t[(bytes + 7) / 8]());
+    data_[s] = storage_.back().get();
+    if (info.nullable) {
+      storage_.emplace_back(new uint64_t[(batch_size + 7) / 8]());
+      valid_[s] = reinterpret_cast<uint8_t*>(storage_.back().get());
+    }
+  }
+}
+
+void Frame::set_scalar_bits(int slot, int64_t bits) {
+  std::memcpy(data_[static_cast<size_t>(slot)], &bits,
+              static_cast<size_t>(program_.slots[static_cast<size_t>(slot)].width));
+  if (auto* v = valid_[static_cast<size_t>(slot)]) v[0] = 1;
+}
+
+void Frame::set_scalar_string(int slot, std::string_view text) {
+  auto& keep = scalar_strings_[static_cast<size_t>(slot)];
+  keep.assign(text);
+  *static_cast<std::string_view*>(data_[static_cast<size_t>(slot)]) = keep;
+  if (auto* v = valid_[static_cast<size_t>(slot)]) v[0] = 1;
+}
+
+void Frame::set_scalar_null(int slot) {
+  std::memset(data_[static_cast<size_t>(slot)], 0,
+              static_cast<size_t>(program_.slots[static_cast<size_t>(slot)].width));
+  if (auto* v = valid_[static_cast<size_t>(slot)]) v[0] = 0;
+}
+
+void Frame::run_prelude() {
+  exec(program_.prelude, 1);
+  for (int s : program_.prelude_slots) {
+    const size_t w = static_cast<size_t>(program_.slots[static_cast<size_t>(s)].width);
+    auto* base = static_cast<unsigned char*>(data_[static_cast<size_t>(s)]);
+    for (size_t i = 1; i < batch_size_; ++i) std::memcpy(base + i * w, base, w);
+    if (auto* v = valid_[static_cast<size_t>(s)])
+      std::memset(v + 1, v[0], batch_size_ - 1);
+  }
+}
+
+void Frame::run(size_t n) { exec(program_.code, n); }
+
+namespace {
+
+// Typed views of a slot.
+template <class T>
+inline T* col(const std::vector<void*>& d, int s) {
+  return static_cast<T*>(d[static_cast<size_t>(s)]);
+}
+
+template <class A, class B, class R, class F>
+inline void map2(const A* __restrict a, const B* __restrict b, R* __restrict r,
+                 size_t n, F f) {
+  for (size_t i = 0; i < n; ++i) r[i] = f(a[i], b[i]);
+}
+template <class A, class R, class F>
+inline void map1(const A* __restrict a, R* __restrict r, size_t n, F f) {
+  for (size_t i = 0; i < n; ++i) r[i] = f(a[i]);
+}
+
+template <class T>
+void compare(Cmp cmp, const T* a, const T* b, uint8_t* r, size_t n) {
+  switch (cmp) {
+    case Cmp::kEq: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x == y; }); break;
+    case Cmp::kNe: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x != y; }); break;
+    case Cmp::kLt: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x < y; }); break;
+    case Cmp::kLe: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x <= y; }); break;
+    case Cmp::kGt: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x > y; }); break;
+    case Cmp::kGe: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x >= y; }); break;
+  }
+}
+
+// Dates stay within 0001-01-01 .. 9999-12-31 whatever a pack adds, so that
+// calendar conversions never overflow.
+inline int32_t clamp_days(int64_t d) {
+  return static_cast<int32_t>(std::clamp<int64_t>(d, Date::kMinDays, Date::kMaxDays));
+}
+
+inline int32_t add_duration(int32_t date, Duration dur, int sign) {
+  int32_t d = date;
+  if (dur.months != 0) {
+    const int64_t months = static_cast<int64_t>(dur.months) * sign;
+    d = add_months(Date::from_days(d),
+                   static_cast<int>(std::clamp<int64_t>(months, -120000, 120000)))
+            .days();
+    d = clamp_days(d);
+  }
+  return clamp_days(static_cast<int64_t>(d) + static_cast<int64_t>(dur.days) * sign);
+}
+
+// Integer arithmetic wraps instead of overflowing (no undefined behaviour on
+// hostile values).
+inline int64_t wrap_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t wrap_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+inline int64_t wrap_mul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+// Year, month and day of many dates: Hinnant's algorithm inline so that the
+// loop vectorises.
+inline void split_date(int32_t z0, int& y, int& m, int& d) {
+  const int z = z0 + 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yoe) + era * 400 + (m <= 2);
+}
+
+}  // namespace
+
+void Frame::exec(const std::vector<Instr>& code, size_t n) {
+  const auto& D = data_;
+  const auto& slots = program_.slots;
+  for (size_t pc = 0; pc < code.size(); ++pc) {
+    const Instr& in = code[pc];
+    // Null propagation: unless the op handles nulls itself (below), a
+    // nullable result is present where all nullable inputs are present.
+    switch (in.op) {
+      case Op::kAddI: map2(col<int64_t>(D, in.a), col<int64_t>(D, in.b), col<int64_t>(D, in.out), n, wrap_add); break;
+      case Op::kSubI: map2(col<int64_t>(D, in.a), col<int64_t>(D, in.b), col<int64_t>(D, in.out), n, wrap_sub); break;
+      case Op::kMulI: map2(col<int64_t>(D, in.a), col<int64_t>(D, in.b), col<int64_t>(D, in.out), n, wrap_mul); break;
+      case Op::kNegI: map1(col<int64_t>(D, in.a), col<int64_t>(D, in.out), n, [](int64_t x) { return wrap_sub(0, x); }); break;
+      case Op::kAddF: map2(col<double>(D, in.a), col<double>(D, in.b), col<double>(D, in.out), n, [](double x, double y) { return x + y; }); break;
+      case Op::kSubF: map2(col<double>(D, in.a), col<double>(D, in.b), col<double>(D, in.out), n, [](double x, double y) { return x - y; }); break;
+      case Op::kMulF: map2(col<double>(D, in.a), col<double>(D, in.b), col<double>(D, in.out), n, [](double x, double y) { return x * y; }); break;
+      case Op::kNegF: map1(col<double>(D, in.a), col<double>(D, in.out), n, [](double x) { return -x; }); break;
+      case Op::kIntToF: map1(col<int64_t>(D, in.a), col<double>(D, in.out), n, [](int64_t x) { return static_cast<double>(x); }); break;
+      case Op::kDivF: {
+        const double* a = col<double>(D, in.a);
+        const double* b = col<double>(D, in.b);
+        double* r = col<double>(D, in.out);
+        uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        const uint8_t* va = valid_[static_cast<size_t>(in.a)];
+        const uint8_t* vb = valid_[static_cast<size_t>(in.b)];
+        for (size_t i = 0; i < n; ++i) {
+          const bool ok = b[i] != 0 && (!va || va[i]) && (!vb || vb[i]);
+          r[i] = ok ? a[i] / b[i] : 0.0;
+          v[i] = ok;
+        }
+        continue;
+      }
+      case Op::kDateAddDur:
+      case Op::kDateSubDur: {
+        const int32_t* a = col<int32_t>(D, in.a);
+        const Duration* b = col<Duration>(D, in.b);
+        int32_t* r = col<int32_t>(D, in.out);
+        const int sign = in.op == Op::kDateAddDur ? 1 : -1;
+        const Duration dur = b[0];  // durations are constants
+        if (dur.months == 0) {
+          const int64_t delta = static_cast<int64_t>(dur.days) * sign;
+          for (size_t i = 0; i < n; ++i) r[i] = clamp_days(a[i] + delta);
+        } else {
+          for (size_t i = 0; i < n; ++i) r[i] = add_duration(a[i], dur, sign);
+        }
+        break;
+      }
+      case Op::kDateDiff: map2(col<int32_t>(D, in.a), col<int32_t>(D, in.b), col<int64_t>(D, in.out), n, [](int32_t x, int32_t y) { return static_cast<int64_t>(x) - y; }); break;
+      case Op::kDurAdd: map2(col<Duration>(D, in.a), col<Duration>(D, in.b), col<Duration>(D, in.out), n, [](Duration x, Duration y) { return Duration{x.months + y.months, x.days + y.days}; }); break;
+      case Op::kDurSub: map2(col<Duration>(D, in.a), col<Duration>(D, in.b), col<Duration>(D, in.out), n, [](Duration x, Duration y) { return Duration{x.months - y.months, x.days - y.days}; }); break;
+      case Op::kDurNeg: map1(col<Duration>(D, in.a), col<Duration>(D, in.out), n, [](Duration x) { return Duration{-x.months, -x.days}; }); break;
+      case Op::kCmpI: compare(in.cmp, col<int64_t>(D, in.a), col<int64_t>(D, in.b), col<uint8_t>(D, in.out), n); break;
+      case Op::kCmpF: compare(in.cmp, col<double>(D, in.a), col<double>(D, in.b), col<uint8_t>(D, in.out), n); break;
+      case Op::kCmpD: compare(in.cmp, col<int32_t>(D, in.a), col<int32_t>(D, in.b), col<uint8_t>(D, in.out), n); break;
+      case Op::kCmpB: compare(in.cmp, col<uint8_t>(D, in.a), col<uint8_t>(D, in.b), col<uint8_t>(D, in.out), n); break;
+      case Op::kCmpS: compare(in.cmp, col<std::string_view>(D, in.a), col<std::string_view>(D, in.b), col<uint8_t>(D, in.out), n); break;
+      case Op::kAnd:
+      case Op::kOr: {
+        const uint8_t* a = col<uint8_t>(D, in.a);
+        const uint8_t* b = col<uint8_t>(D, in.b);
+        uint8_t* r = col<uint8_t>(D, in.out);
+        const uint8_t* va = valid_[static_cast<size_t>(in.a)];
+        const uint8_t* vb = valid_[static_cast<size_t>(in.b)];
+        uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        if (in.op == Op::kAnd) {
+          if (!v) {
+            map2(a, b, r, n, [](uint8_t x, uint8_t y) -> uint8_t { return x & y; });
+          } else {
+            // Kleene: false if either side is a present false.
+            for (size_t i = 0; i < n; ++i) {
+              const uint8_t pa = va ? va[i] : 1, pb = vb ? vb[i] : 1;
+              const uint8_t f = (pa & !a[i]) | (pb & !b[i]);
+              v[i] = f | (pa & pb);
+              r[i] = !f & pa & pb;
+            }
+          }
+        } else {
+          if (!v) {
+            map2(a, b, r, n, [](uint8_t x, uint8_t y) -> uint8_t { return x | y; });
+          } else {
+            for (size_t i = 0; i < n; ++i) {
+              const uint8_t pa = va ? va[i] : 1, pb = vb ? vb[i] : 1;
+              const uint8_t t = (pa & a[i]) | (pb & b[i]);
+              v[i] = t | (pa & pb);
+              r[i] = t;
+            }
+          }
+        }
+        continue;
+      }
+      case Op::kNot: map1(col<uint8_t>(D, in.a), col<uint8_t>(D, in.out), n, [](uint8_t x) -> uint8_t { return !x; }); break;
+      case Op::kInMask: {
+        const uint64_t mask = in.mask;
+        map1(col<int32_t>(D, in.a), col<uint8_t>(D, in.out), n, [mask](int32_t x) -> uint8_t {
+          return static_cast<uint32_t>(x) < 64 && ((mask >> x) & 1);
+        });
+        break;
+      }
+      case Op::kInListI:
+      case Op::kInListF:
+      case Op::kInListD:
+      case Op::kInListS: {
+        const ConstList& l = program_.lists[static_cast<size_t>(in.list)];
+        uint8_t* r = col<uint8_t>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          bool hit = false;
+          if (in.op == Op::kInListI) {
+            const int64_t x = col<int64_t>(D, in.a)[i];
+            for (int64_t y : l.ints) hit |= x == y;
+          } else if (in.op == Op::kInListD) {
+            const int32_t x = col<int32_t>(D, in.a)[i];
+            for (int64_t y : l.ints) hit |= x == y;
+          } else if (in.op == Op::kInListF) {
+            const double x = col<double>(D, in.a)[i];
+            for (double y : l.numbers) hit |= x == y;
+          } else {
+            const std::string_view x = col<std::string_view>(D, in.a)[i];
+            for (const auto& y : l.strings) hit |= x == y;
+          }
+          r[i] = hit;
+        }
+        break;
+      }
+      case Op::kSetHas: map2(col<uint64_t>(D, in.a), col<int32_t>(D, in.b), col<uint8_t>(D, in.out), n, [](uint64_t s, int32_t x) -> uint8_t {
+          return static_cast<uint32_t>(x) < 64 && ((s >> x) & 1);
+        }); break;
+      case Op::kSetCount: map1(col<uint64_t>(D, in.a), col<int64_t>(D, in.out), n, [](uint64_t s) { return static_cast<int64_t>(__builtin_popcountll(s)); }); break;
+      case Op::kSetMinus: map2(col<uint64_t>(D, in.a), col<uint64_t>(D, in.b), col<uint64_t>(D, in.out), n, [](uint64_t x, uint64_t y) { return x & ~y; }); break;
+      case Op::kSelect: {
+        const uint8_t* c = col<uint8_t>(D, in.a);
+        const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
+        const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
+        const uint8_t* vb = valid_[static_cast<size_t>(in.b)];
+        const uint8_t* vx = valid_[static_cast<size_t>(in.c)];
+        uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        auto pick = [&](auto tag) {
+          using T = decltype(tag);
+          const T* b = col<T>(D, in.b);
+          const T* x = col<T>(D, in.c);
+          T* r = col<T>(D, in.out);
+          for (size_t i = 0; i < n; ++i) {
+            const bool take = c[i] && (!vc || vc[i]);  // null condition: else
+            r[i] = take ? b[i] : x[i];
+          }
+          if (v)
+            for (size_t i = 0; i < n; ++i) {
+              const bool take = c[i] && (!vc || vc[i]);
+              v[i] = take ? (vb ? vb[i] : 1) : (vx ? vx[i] : 1);
+            }
+        };
+        if (w == 1) pick(uint8_t{});
+        else if (w == 4) pick(int32_t{});
+        else if (w == 8) pick(int64_t{});
+        else pick(std::string_view{});
+        continue;
+      }
+      case Op::kIsNull: {
+        const uint8_t* va = valid_[static_cast<size_t>(in.a)];
+        uint8_t* r = col<uint8_t>(D, in.out);
+        if (!va) std::memset(r, 0, n);
+        else map1(va, r, n, [](uint8_t x) -> uint8_t { return !x; });
+        continue;
+      }
+      case Op::kCoalesce: {
+        const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
+        const uint8_t* va = valid_[static_cast<size_t>(in.a)];
+        const uint8_t* vb = valid_[static_cast<size_t>(in.b)];
+        uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        auto pick = [&](auto tag) {
+          using T = decltype(tag);
+          const T* a = col<T>(D, in.a);
+          const T* b = col<T>(D, in.b);
+          T* r = col<T>(D, in.out);
+          for (size_t i = 0; i < n; ++i) r[i] = (!va || va[i]) ? a[i] : b[i];
+        };
+        if (w == 1) pick(uint8_t{});
+        else if (w == 4) pick(int32_t{});
+        else if (w == 8) pick(int64_t{});
+        else pick(std::string_view{});
+        if (v)
+          for (size_t i = 0; i < n; ++i) v[i] = (!va || va[i]) || (!vb || vb[i]);
+        continue;
+      }
+      case Op::kMin:
+      case Op::kMax: {
+        const TypeKind k = slots[static_cast<size_t>(in.out)].kind;
+        const bool mn = in.op == Op::kMin;
+        if (k == TypeKind::kInt)
+          map2(col<int64_t>(D, in.a), col<int64_t>(D, in.b), col<int64_t>(D, in.out), n, [mn](int64_t x, int64_t y) { return mn ? std::min(x, y) : std::max(x, y); });
+        else if (k == TypeKind::kNumber)
+          map2(col<double>(D, in.a), col<double>(D, in.b), col<double>(D, in.out), n, [mn](double x, double y) { return mn ? std::min(x, y) : std::max(x, y); });
+        else
+          map2(col<int32_t>(D, in.a), col<int32_t>(D, in.b), col<int32_t>(D, in.out), n, [mn](int32_t x, int32_t y) { return mn ? std::min(x, y) : std::max(x, y); });
+        break;
+      }
+      case Op::kAgeOn: {
+        const int32_t* b = col<int32_t>(D, in.a);
+        const int32_t* o = col<int32_t>(D, in.b);
+        int64_t* r = col<int64_t>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          int by, bm, bd, oy, om, od;
+          split_date(b[i], by, bm, bd);
+          split_date(o[i], oy, om, od);
+          r[i] = oy - by - ((om * 32 + od) < (bm * 32 + bd));
+        }
+        break;
+      }
+      case Op::kAddMonths: {
+        const int32_t* a = col<int32_t>(D, in.a);
+        const int64_t* m = col<int64_t>(D, in.b);
+        int32_t* r = col<int32_t>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          const int64_t months = std::clamp<int64_t>(m[i], -120000, 120000);
+          r[i] = add_duration(a[i], Duration{static_cast<int32_t>(months), 0}, 1);
+        }
+        break;
+      }
+      case Op::kAddDays: map2(col<int32_t>(D, in.a), col<int64_t>(D, in.b), col<int32_t>(D, in.out), n, [](int32_t d, int64_t k) {
+          return clamp_days(static_cast<int64_t>(d) + std::clamp<int64_t>(k, -10000000, 10000000));
+        }); break;
+      case Op::kYear:
+      case Op::kMonth:
+      case Op::kDay: {
+        const int32_t* a = col<int32_t>(D, in.a);
+        int64_t* r = col<int64_t>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          int y, m, d;
+          split_date(a[i], y, m, d);
+          r[i] = in.op == Op::kYear ? y : in.op == Op::kMonth ? m : d;
+        }
+        break;
+      }
+      case Op::kLatestMonthDay: {
+        const int32_t* a = col<int32_t>(D, in.a);
+        const int64_t* mm = col<int64_t>(D, in.b);
+        const int64_t* dd = col<int64_t>(D, in.c);
+        int32_t* r = col<int32_t>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          int y, m, d;
+          split_date(a[i], y, m, d);
+          const int month = static_cast<int>(std::clamp<int64_t>(mm[i], 1, 12));
+          auto on = [&](int year) {
+            const int yy = std::clamp(year, 1, 9999);
+            const int day = static_cast<int>(
+                std::clamp<int64_t>(dd[i], 1, days_in_month(yy, month)));
+            return days_from_civil(yy, month, day);
+          };
+          int32_t cand = on(y);
+          if (cand > a[i]) cand = on(y - 1);
+          r[i] = cand;
+        }
+        break;
+      }
+      case Op::kIdBirthDate: {
+        const std::string_view* a = col<std::string_view>(D, in.a);
+        const uint8_t* va = valid_[static_cast<size_t>(in.a)];
+        int32_t* r = col<int32_t>(D, in.out);
+        uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        for (size_t i = 0; i < n; ++i) {
+          r[i] = 0;
+          v[i] = 0;
+          if (va && !va[i]) continue;
+          const IdNumberCheck c = check_id_number(a[i]);
+          if (c.error == IdNumberError::kNone ||
+              c.error == IdNumberError::kCheckDigit ||
+              c.error == IdNumberError::kAddress) {
+            r[i] = c.birth_date.days();
+            v[i] = 1;
+          }
+        }
+        continue;
+      }
+      case Op::kTableFirst: {
+        const uint8_t* c = col<uint8_t>(D, in.a);
+        const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
+        int32_t* out = col<int32_t>(D, in.out);
+        int32_t* row = col<int32_t>(D, in.b);
+        uint8_t* vout = valid_[static_cast<size_t>(in.out)];
+        const int32_t code = static_cast<int32_t>(in.mask);
+        const int32_t rix = static_cast<int32_t>(in.aux);
+        int64_t open = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const bool hit = row[i] < 0 && c[i] && (!vc || vc[i]);
+          out[i] = hit ? code : out[i];
+          row[i] = hit ? rix : row[i];
+          open += row[i] < 0;
+        }
+        if (vout)
+          for (size_t i = 0; i < n; ++i) vout[i] = row[i] >= 0;
+        counters_[static_cast<size_t>(in.c)] = open;
+        continue;
+      }
+      case Op::kSkipIfDone:
+        if (counters_[static_cast<size_t>(in.c)] == 0) pc = in.aux - 1;
+        continue;
+      case Op::kTableUnique: {
+        // row: first matching row index, or -2 when a second row matches too
+        // (a unique-policy violation, reported per record).
+        const uint8_t* c = col<uint8_t>(D, in.a);
+        const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
+        int32_t* out = col<int32_t>(D, in.out);
+        int32_t* row = col<int32_t>(D, in.b);
+        uint8_t* vout = valid_[static_cast<size_t>(in.out)];
+        const int32_t code = static_cast<int32_t>(in.mask);
+        const int32_t rix = static_cast<int32_t>(in.aux);
+        for (size_t i = 0; i < n; ++i) {
+          const bool hit = c[i] && (!vc || vc[i]);
+          if (!hit) continue;
+          if (row[i] == -1) {
+            row[i] = rix;
+            out[i] = code;
+          } else {
+            row[i] = -2;
+            out[i] = 0;
+          }
+        }
+        if (vout)
+          for (size_t i = 0; i < n; ++i) vout[i] = row[i] >= 0;
+        continue;
+      }
+      case Op::kTableCollect: {
+        // out: set of output codes; b: u64 bitmask of matched rows.
+        const uint8_t* c = col<uint8_t>(D, in.a);
+        const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
+        uint64_t* out = col<uint64_t>(D, in.out);
+        uint64_t* rows = col<uint64_t>(D, in.b);
+        const uint64_t bit = uint64_t{1} << (in.mask & 63);
+        const uint64_t rbit = uint64_t{1} << (in.aux & 63);
+        for (size_t i = 0; i < n; ++i) {
+          const uint64_t hit = (c[i] && (!vc || vc[i])) ? ~uint64_t{0} : 0;
+          out[i] |= bit & hit;
+          rows[i] |= rbit & hit;
+        }
+        continue;
+      }
+      case Op::kFill: {
+        const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
+        auto* d = static_cast<unsigned char*>(data_[static_cast<size_t>(in.out)]);
+        if (w == 4) std::fill_n(reinterpret_cast<int32_t*>(d), n, static_cast<int32_t>(in.mask));
+        else if (w == 8) std::fill_n(reinterpret_cast<uint64_t*>(d), n, in.mask);
+        else std::memset(d, static_cast<int>(in.mask & 0xff), n * w);
+        if (uint8_t* v = valid_[static_cast<size_t>(in.out)]) std::memset(v, 0, n);
+        continue;
+      }
+      case Op::kCheck: {
+        const uint8_t* c = col<uint8_t>(D, in.a);
+        const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
+        int32_t* out = col<int32_t>(D, in.out);
+        const int32_t ix = static_cast<int32_t>(in.aux);
+        for (size_t i = 0; i < n; ++i) {
+          const bool fails = !c[i] && (!vc || vc[i]);
+          if (fails && out[i] < 0) out[i] = ix;
+        }
+        continue;
+      }
+    }
+    // Generic null propagation for the ops that `break` above.
+    if (uint8_t* v = valid_[static_cast<size_t>(in.out)]) {
+      const uint8_t* ins[3] = {in.a >= 0 ? valid_[static_cast<size_t>(in.a)] : nullptr,
+                               in.b >= 0 ? valid_[static_cast<size_t>(in.b)] : nullptr,
+                               in.c >= 0 ? valid_[static_cast<size_t>(in.c)] : nullptr};
+      std::memset(v, 1, n);
+      for (const uint8_t* p : ins)
+        if (p)
+          for (size_t i = 0; i < n; ++i) v[i] &= p[i];
+      // Keep data under nulls at zero (see program.h).
+      const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
+      auto* d = static_cast<unsigned char*>(data_[static_cast<size_t>(in.out)]);
+      for (size_t i = 0; i < n; ++i)
+        if (!v[i]) std::memset(d + i * w, 0, w);
+    }
+  }
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,141 @@
+// The compiled form of a pack's expressions: a linear list of typed
+// instructions over slots, where a slot is a column of one batch (up to
+// `batch_size` rows). Each instruction runs one tight loop over the whole
+// batch, so interpretation costs once per batch, not once per row, and the
+// loops vectorise.
+//
+// Slot storage by type: bool u8, int i64, number f64, date i32 (days since
+// 1970-01-01), enum i32 (value index), set u64 (bit per value), duration
+// Duration, string std::string_view. A nullable slot also has a validity
+// column (u8, 1 = present); data under a null is zero, never garbage, so
+// kernels need no branches for it.
+#ifndef KCBX_EXPR_PROGRAM_H_
+#define KCBX_EXPR_PROGRAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "expr/ast.h"
+
+namespace kcbx::detail {
+
+enum class Op : uint8_t {
+  // arithmetic
+  kAddI, kSubI, kMulI, kNegI, kAddF, kSubF, kMulF, kDivF, kNegF, kIntToF,
+  kDateAddDur, kDateSubDur, kDateDiff, kDurAdd, kDurSub, kDurNeg,
+  // comparisons; Instr::cmp selects = != < <= > >=
+  kCmpI, kCmpF, kCmpD /* i32: date, enum */, kCmpB, kCmpS,
+  // logic (Kleene three-valued with nulls)
+  kAnd, kOr, kNot,
+  // membership
+  kInMask /* enum in constant set: Instr::mask */, kInListI, kInListF,
+  kInListD, kInListS, kSetHas, kSetCount, kSetMinus,
+  // choice and nulls
+  kSelect /* c ? a : b */, kIsNull, kCoalesce, kMin, kMax,
+  // date functions
+  kAgeOn, kAddMonths, kAddDays, kYear, kMonth, kDay, kLatestMonthDay,
+  kIdBirthDate,
+  // decision tables: a: condition, out: result codes, b: matched-row
+  // indices, aux: row index, mask: output code; kTableFirst counts the rows
+  // still unmatched into counter `c`, kSkipIfDone jumps past a table's
+  // remaining rows (to `aux`) when that counter is 0.
+  kTableFirst, kTableUnique, kTableCollect, kSkipIfDone,
+  // fills `out` with the constant bits in `mask` (table and check setup)
+  kFill,
+  // checks: rejects rows whose condition `a` is false (null passes);
+  // out: reject column (i32, -1 = accepted), aux: check index.
+  kCheck,
+};
+
+enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+
+struct Instr {
+  Op op;
+  Cmp cmp = Cmp::kEq;
+  int out = -1, a = -1, b = -1, c = -1;
+  uint32_t aux = 0;
+  uint64_t mask = 0;
+  int list = -1;  // index into Program::lists for kInList*
+};
+
+enum class SlotSource : uint8_t { kTemp, kField, kConst, kAsOf };
+
+struct SlotInfo {
+  TypeKind kind = TypeKind::kBool;
+  int width = 1;         // bytes per element
+  bool nullable = false;
+  SlotSource source = SlotSource::kTemp;
+  int field = -1;        // kField: field index
+  bool persistent = false;  // derive results and table outputs: never reused
+};
+
+// Constant lists for `in`, stored as raw 8-byte values or strings.
+struct ConstList {
+  std::vector<int64_t> ints;
+  std::vector<double> numbers;
+  std::vector<std::string> strings;
+};
+
+struct Program {
+  std::vector<SlotInfo> slots;
+  std::vector<Instr> prelude;  // constants: run once per call at n = 1
+  std::vector<Instr> code;     // per batch
+  std::vector<ConstList> lists;
+  std::vector<int> prelude_slots;  // slots the prelude fills (broadcast)
+  int counters = 0;                // for kTableFirst/kSkipIfDone
+  // Literal constants: slot and 8-byte payload (or string) to place at
+  // element 0 before the prelude runs.
+  struct Literal {
+    int slot;
+    int64_t bits;
+    std::string text;
+    bool null = false;
+  };
+  std::vector<Literal> literals;
+  // Parameters: slot and parameter index; the engine binds them per date.
+  std::vector<std::pair<int, int>> params;
+  int as_of_slot = -1;
+};
+
+int width_of(TypeKind kind);
+
+// Per-thread working memory for running a Program over batches.
+class Frame {
+ public:
+  Frame(const Program& program, size_t batch_size);
+
+  // Points field slot `slot` at external column memory (already offset to
+  // the batch start). `valid` may be null for an all-present column.
+  void bind_field(int slot, const void* data, const uint8_t* valid) {
+    data_[static_cast<size_t>(slot)] = const_cast<void*>(data);
+    valid_[static_cast<size_t>(slot)] = const_cast<uint8_t*>(valid);
+  }
+  // Writes element 0 of a slot (constants before the prelude).
+  void set_scalar_bits(int slot, int64_t bits);
+  void set_scalar_string(int slot, std::string_view text);
+  void set_scalar_null(int slot);
+  // Runs the prelude at n = 1 and broadcasts constant slots to batch size.
+  void run_prelude();
+  void run(size_t n);
+
+  void* data(int slot) const { return data_[static_cast<size_t>(slot)]; }
+  const uint8_t* valid(int slot) const { return valid_[static_cast<size_t>(slot)]; }
+  size_t batch_size() const { return batch_size_; }
+
+ private:
+  void exec(const std::vector<Instr>& code, size_t n);
+
+  const Program& program_;
+  size_t batch_size_;
+  std::vector<std::unique_ptr<uint64_t[]>> storage_;
+  std::vector<void*> data_;
+  std::vector<uint8_t*> valid_;
+  std::vector<int64_t> counters_;
+  std::vector<std::string> scalar_strings_;
+};
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_EXPR_PROGRAM_H_

@@ -1,0 +1,51 @@
+// GB 11643-1999 resident identity numbers (居民身份证号码): validation,
+// the birth date they carry, and masking for output.
+#ifndef KCBX_IO_ID_NUMBER_H_
+#define KCBX_IO_ID_NUMBER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kcbx/date.h"
+
+namespace kcbx::detail {
+
+enum class IdNumberError {
+  kNone,
+  kLength,         // not 18 characters
+  kCharacters,     // first 17 not digits, or last not digit/X
+  kAddress,        // first 6 digits are no GB/T 2260 code ever published
+  kBirthDate,      // digits 7-14 are not a real date
+  kCheckDigit,     // ISO 7064 MOD 11-2 check character does not match
+};
+
+struct IdNumberCheck {
+  IdNumberError error = IdNumberError::kNone;
+  Date birth_date;  // valid when error is kNone or kCheckDigit/kAddress
+};
+
+// Validates an 18-character ID number. A lower-case 'x' check character is
+// accepted. Never throws.
+IdNumberCheck check_id_number(std::string_view id);
+
+// Human-readable reason for a reject file, e.g. "id_number check digit does
+// not match (GB 11643 MOD 11-2)". Never contains the number itself.
+const char* describe(IdNumberError error);
+
+// The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') for 17 digits.
+// Precondition: `first17` is 17 ASCII digits.
+char id_check_character(std::string_view first17);
+
+// True when `code6` (6 ASCII digits) appears in any published GB/T 2260
+// revision 1980-2019 (an old ID number keeps its retired address code).
+bool is_known_address_code(std::string_view code6);
+
+// "520102********1234": keeps the first 6 and last 4 characters of an
+// 18-character number; any other length keeps nothing but its first 2 and
+// last 2 characters at most (never more than 40% of it).
+std::string mask_id_number(std::string_view id);
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_IO_ID_NUMBER_H_

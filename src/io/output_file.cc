@@ -1,0 +1,61 @@
+#include "io/output_file.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "kcbx/diagnostic.h"
+
+namespace kcbx::detail {
+
+OutputFile::OutputFile(std::string path)
+    : path_(std::move(path)), tmp_(path_ + ".tmp-" + std::to_string(::getpid())) {
+  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (!out_)
+    throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
+                  std::string("cannot create the output file: ") + std::strerror(errno)}});
+}
+
+OutputFile::~OutputFile() {
+  if (!committed_) {
+    out_.close();
+    std::remove(tmp_.c_str());
+  }
+}
+
+void OutputFile::commit() {
+  out_.flush();
+  const bool ok = static_cast<bool>(out_);
+  out_.close();
+  if (!ok || out_.fail()) {
+    std::remove(tmp_.c_str());
+    committed_ = true;
+    throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
+                  "writing the output failed (disk full or file too large?); nothing was written"}});
+  }
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp_.c_str());
+    committed_ = true;
+    throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
+                  "cannot move the output into place: " + why}});
+  }
+  committed_ = true;
+}
+
+std::string csv_field(std::string_view v) {
+  const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '@' ||
+                                      (v[0] == '-' && v.size() > 1 && !(v[1] >= '0' && v[1] <= '9')));
+  if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  if (formula) out += '\'';
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace kcbx::detail

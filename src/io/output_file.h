@@ -1,0 +1,41 @@
+// Output files that appear whole or not at all: written to a temporary file
+// beside the target and renamed into place on commit(), so a crash or a full
+// disk never leaves a truncated ledger that looks complete.
+#ifndef KCBX_IO_OUTPUT_FILE_H_
+#define KCBX_IO_OUTPUT_FILE_H_
+
+#include <fstream>
+#include <string>
+
+namespace kcbx::detail {
+
+class OutputFile {
+ public:
+  // Opens "<path>.tmp-<pid>"; throws kcbx::Error when it cannot.
+  explicit OutputFile(std::string path);
+  // Removes the temporary file unless committed.
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  std::ostream& stream() { return out_; }
+  // Flushes, checks every write succeeded and renames into place. Throws
+  // kcbx::Error (and removes the temporary file) when anything failed.
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+// RFC 4180 quoting for one CSV field: quoted when it holds a comma, quote,
+// CR or LF, or starts with a character a spreadsheet would take for a
+// formula (=, +, -, @), which is also prefixed with a quote mark.
+std::string csv_field(std::string_view value);
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_IO_OUTPUT_FILE_H_

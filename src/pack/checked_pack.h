@@ -1,0 +1,85 @@
+// A pack after validation: names resolved, every expression parsed and
+// typed, parameter values evaluated, derived values and tables ordered by
+// dependency. Immutable once built; shared by RulePack and Engine.
+#ifndef KCBX_PACK_CHECKED_PACK_H_
+#define KCBX_PACK_CHECKED_PACK_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "expr/ast.h"
+#include "pack/pack.h"
+
+namespace kcbx::detail {
+
+// One evaluated parameter value: 8 payload bytes as the VM stores them, or
+// text for strings.
+struct ScalarValue {
+  TypeKind kind = TypeKind::kInt;
+  int64_t bits = 0;
+  std::string text;
+};
+
+struct ParamPeriod {
+  std::optional<Date> from;
+  ScalarValue value;
+  SourceLocation where;  // where this value was written
+};
+
+// A derived value or a table, in evaluation order.
+struct Item {
+  enum Kind { kDerive, kTable } kind;
+  int index;
+};
+
+struct FieldInfo {
+  Type type;
+  bool nullable = false;
+  bool id_number = false;  // format: id_number
+  std::optional<ScalarValue> default_value;
+};
+
+struct CheckedPack {
+  std::shared_ptr<const Pack> pack;
+  std::vector<FieldInfo> fields;
+  std::vector<ExprPtr> derives;      // by derive index
+  std::vector<Type> derive_types;
+  std::vector<bool> derive_nullable;
+  std::vector<std::vector<ExprPtr>> rows;        // [table][row]; null: always
+  std::vector<std::vector<int>> row_outputs;     // [table][row]: value code
+  std::vector<ExprPtr> checks;
+  std::vector<std::vector<ParamPeriod>> params;  // sorted by from
+  std::vector<Item> order;
+  // Names each derive/row/check expression reads (for explanations).
+  std::vector<std::vector<std::string>> derive_reads;
+  std::vector<std::vector<std::vector<std::string>>> row_reads;
+  std::vector<std::vector<std::string>> row_params;  // params read by table rows (flattened per table)
+
+  int field_index(std::string_view name) const;
+  int derive_index(std::string_view name) const;
+  int table_index(std::string_view name) const;
+  int param_index(std::string_view name) const;
+  // The clause text for an id, or "".
+  std::string clause_text(std::string_view id) const;
+  // The period of parameter `p` in force on `on`, or null.
+  const ParamPeriod* param_on(int p, Date on) const;
+};
+
+// Validates a loaded pack. Every problem becomes a diagnostic; the result is
+// only usable when none is an error.
+std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
+                                        std::vector<Diagnostic>& diagnostics);
+
+// Parses a cell's text as a value of a field type. Returns a reason on
+// failure ("'abc' is not a date (YYYY-MM-DD)"); never throws.
+std::optional<std::string> parse_cell(std::string_view text, const Type& type,
+                                      const Pack& pack, ScalarValue& out);
+
+// Formats a VM value for output ("2019-09-09", "enrolled", "a;b", "12").
+std::string format_value(const Type& type, const void* data, const Pack& pack);
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_PACK_CHECKED_PACK_H_

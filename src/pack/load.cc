@@ -1,0 +1,404 @@
+// YAML → Pack. The only file that includes yaml-cpp: it copies every node it
+// needs into the Pack with its position, and drops the YAML::Nodes.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "pack/pack.h"
+#include "pack/yaml_walk.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+constexpr size_t kMaxPackBytes = 4u << 20;
+
+class Loader {
+ public:
+  Loader(const std::string& file, std::vector<Diagnostic>& diags)
+      : w_(file, diags) {}
+
+  void load(const YAML::Node& root, Pack& pack) {
+    if (!root.IsDefined() || root.IsNull()) {
+      w_.error(root, "empty-pack", "the rule pack is empty");
+      return;
+    }
+    if (!w_.check_bounds(root)) return;
+    MapReader top(w_, root, "rule pack",
+                  {"meta", "clauses", "fields", "parameters", "derive",
+                   "checks", "tables", "outputs"});
+    if (!top.ok()) return;
+    if (auto n = top.get("meta")) load_meta(*n, pack.meta);
+    if (auto n = top.get("clauses")) load_clauses(*n, pack);
+    if (auto n = top.get("fields")) load_fields(*n, pack);
+    if (auto n = top.get("parameters")) load_params(*n, pack);
+    if (auto n = top.get("derive")) load_derives(*n, pack);
+    if (auto n = top.get("checks")) load_checks(*n, pack);
+    if (auto n = top.get("tables")) load_tables(*n, pack);
+    if (auto n = top.get("outputs")) {
+      if (w_.expect_sequence(*n, "outputs"))
+        for (const auto& item : *n) pack.outputs.push_back(w_.text(item));
+    }
+    if (pack.meta.name.empty())
+      w_.error(root, "missing-key", "the rule pack needs 'meta: {name: ...}'");
+  }
+
+ private:
+  void load_meta(const YAML::Node& n, MetaDef& meta) {
+    MapReader r(w_, n, "meta",
+                {"name", "version", "jurisdiction", "title", "description",
+                 "extends"});
+    if (!r.ok()) return;
+    meta.name = r.text("name");
+    meta.version = r.text("version");
+    meta.jurisdiction = r.text("jurisdiction");
+    meta.title = r.text("title");
+    meta.description = r.text("description");
+    meta.extends = r.text("extends");
+  }
+
+  void load_clauses(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "clauses")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      ClauseDef c;
+      c.id = key;
+      c.where = key.where;
+      if (value.IsScalar()) {
+        c.zh = w_.text(value);
+      } else {
+        MapReader r(w_, value, "clause", {"zh", "en"});
+        if (!r.ok()) continue;
+        c.zh = r.text("zh");
+        c.en = r.text("en");
+      }
+      pack.clauses.push_back(std::move(c));
+    }
+  }
+
+  int load_domain(const YAML::Node& n, const std::string& name, Pack& pack) {
+    DomainDef d;
+    d.name = name;
+    d.where = w_.where(n);
+    if (n.IsSequence()) {
+      for (const auto& item : n) {
+        EnumValueDef v;
+        v.name = w_.text(item);
+        d.values.push_back(std::move(v));
+      }
+    } else if (w_.expect_map(n, "values")) {
+      for (const auto& [key, value] : w_.entries(n)) {
+        EnumValueDef v;
+        v.name = key;
+        if (value.IsScalar() || value.IsNull()) {
+          v.alias = w_.text(value);
+        } else {
+          MapReader r(w_, value, "enum value", {"alias", "en"});
+          if (!r.ok()) continue;
+          v.alias = r.text("alias");
+          v.label_en = r.text("en");
+        }
+        d.values.push_back(std::move(v));
+      }
+    }
+    pack.domains.push_back(std::move(d));
+    return static_cast<int>(pack.domains.size() - 1);
+  }
+
+  TypeKind load_type(MapReader& r, SourceLocation& where) {
+    Text t = r.text("type");
+    where = t.where;
+    if (t.empty()) {
+      r.missing("type", "one of bool, int, number, date, duration, string, "
+                        "enum, set");
+      return TypeKind::kString;
+    }
+    auto kind = parse_type_name(t.value);
+    if (!kind) {
+      w_.error_at(t.where, "unknown-type",
+                  "unknown type '" + t.value +
+                      "'; expected one of bool, int, number, date, duration, "
+                      "string, enum, set");
+      return TypeKind::kString;
+    }
+    return *kind;
+  }
+
+  void load_fields(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "fields")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      FieldDef f;
+      f.name = key;
+      f.where = key.where;
+      MapReader r(w_, value, "field '" + key.value + "'",
+                  {"alias", "type", "values", "values_from", "required",
+                   "unique", "default", "format", "description"});
+      if (!r.ok()) continue;
+      f.alias = r.text("alias");
+      f.description = r.text("description");
+      f.type = load_type(r, f.type_where);
+      f.required = r.boolean("required", false);
+      f.unique = r.boolean("unique", false);
+      f.format = r.text("format");
+      if (auto d = r.get("default")) f.default_value = w_.text(*d);
+      f.values_from = r.text("values_from");
+      if (auto v = r.get("values")) {
+        if (f.type != TypeKind::kEnum && f.type != TypeKind::kSet)
+          w_.error(*v, "unexpected-key",
+                   "'values' is only for enum and set fields");
+        else
+          f.domain = load_domain(*v, key.value, pack);
+      } else if ((f.type == TypeKind::kEnum || f.type == TypeKind::kSet) &&
+                 f.values_from.empty()) {
+        r.missing("values", "the list of allowed values");
+      }
+      pack.fields.push_back(std::move(f));
+    }
+  }
+
+  void load_params(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "parameters")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      ParamDef p;
+      p.name = key;
+      p.where = key.where;
+      MapReader r(w_, value, "parameter '" + key.value + "'",
+                  {"type", "unit", "clause", "description", "value",
+                   "values"});
+      if (!r.ok()) continue;
+      p.type = load_type(r, p.type_where);
+      p.unit = r.text("unit");
+      p.clause = r.text("clause");
+      p.description = r.text("description");
+      auto single = r.get("value");
+      auto history = r.get("values");
+      if (single && history) {
+        w_.error(*history, "conflicting-keys",
+                 "parameter '" + key.value +
+                     "' has both 'value' and 'values'; keep one");
+      } else if (single) {
+        ParamValueDef v;
+        v.value = w_.text(*single);
+        v.where = v.value.where;
+        p.values.push_back(std::move(v));
+      } else if (history) {
+        if (w_.expect_sequence(*history, "values")) {
+          for (const auto& item : *history) {
+            MapReader vr(w_, item, "parameter value", {"from", "value"});
+            if (!vr.ok()) continue;
+            ParamValueDef v;
+            v.where = w_.where(item);
+            v.from_text = vr.text("from");
+            if (!v.from_text.empty()) {
+              v.from = Date::parse(v.from_text.value);
+              if (!v.from)
+                w_.error_at(v.from_text.where, "bad-date",
+                            "'" + v.from_text.value +
+                                "' is not a date; write YYYY-MM-DD");
+            }
+            v.value = vr.text("value");
+            if (!vr.has("value")) vr.missing("value", "the value in force");
+            p.values.push_back(std::move(v));
+          }
+        }
+      }
+      // A parameter without a value is allowed: it documents a deadline the
+      // source leaves open. Using it in an expression is then an error on
+      // every date, reported by the checker.
+      pack.params.push_back(std::move(p));
+    }
+  }
+
+  void load_derives(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "derive")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      DeriveDef d;
+      d.name = key;
+      d.where = key.where;
+      if (value.IsScalar()) {
+        d.expr = w_.text(value);
+      } else {
+        MapReader r(w_, value, "derived value '" + key.value + "'",
+                    {"expr", "clause", "description"});
+        if (!r.ok()) continue;
+        d.expr = r.text("expr");
+        if (!r.has("expr")) r.missing("expr", "the expression");
+        d.clause = r.text("clause");
+        d.description = r.text("description");
+      }
+      pack.derives.push_back(std::move(d));
+    }
+  }
+
+  void load_checks(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_sequence(n, "checks")) return;
+    for (const auto& item : n) {
+      MapReader r(w_, item, "check", {"id", "require", "message", "clause"});
+      if (!r.ok()) continue;
+      CheckDef c;
+      c.where = w_.where(item);
+      c.id = r.text("id");
+      c.require = r.text("require");
+      c.message = r.text("message");
+      c.clause = r.text("clause");
+      if (!r.has("id")) r.missing("id", "a short name");
+      if (!r.has("require")) r.missing("require", "the condition records meet");
+      if (!r.has("message")) r.missing("message", "the reject reason");
+      pack.checks.push_back(std::move(c));
+    }
+  }
+
+  void load_tables(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "tables")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      TableDef t;
+      t.name = key;
+      t.where = key.where;
+      MapReader r(w_, value, "table '" + key.value + "'",
+                  {"hit_policy", "values", "values_from", "rows",
+                   "description"});
+      if (!r.ok()) continue;
+      t.description = r.text("description");
+      t.hit_policy_text = r.text("hit_policy");
+      const std::string& hp = t.hit_policy_text.value;
+      if (hp.empty() || hp == "first") {
+        t.hit_policy = HitPolicy::kFirst;
+      } else if (hp == "unique") {
+        t.hit_policy = HitPolicy::kUnique;
+      } else if (hp == "collect") {
+        t.hit_policy = HitPolicy::kCollect;
+      } else {
+        w_.error_at(t.hit_policy_text.where, "unknown-hit-policy",
+                    "unknown hit policy '" + hp +
+                        "'; expected first, unique or collect");
+      }
+      t.values_from = r.text("values_from");
+      if (auto v = r.get("values")) {
+        t.domain = load_domain(*v, key.value, pack);
+      } else if (t.values_from.empty()) {
+        r.missing("values", "the values its rows give");
+      }
+      if (auto rows = r.get("rows")) {
+        if (w_.expect_sequence(*rows, "rows")) {
+          for (const auto& item : *rows) {
+            MapReader rr(w_, item, "row",
+                         {"id", "when", "then", "clause", "note"});
+            if (!rr.ok()) continue;
+            RowDef row;
+            row.where = w_.where(item);
+            row.id = rr.text("id");
+            row.when = rr.text("when");
+            row.then = rr.text("then");
+            row.clause = rr.text("clause");
+            row.note = rr.text("note");
+            if (!rr.has("id")) rr.missing("id", "a row id");
+            if (!rr.has("then")) rr.missing("then", "the value it gives");
+            t.rows.push_back(std::move(row));
+          }
+        }
+      } else {
+        r.missing("rows", "the decision rows");
+      }
+      pack.tables.push_back(std::move(t));
+    }
+  }
+
+  Walker w_;
+};
+
+}  // namespace
+
+std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
+                                std::vector<Diagnostic>& diags) {
+  auto pack = std::make_shared<Pack>();
+  pack->file = file;
+  pack->source = std::string(text);
+  pack->source_hash = fnv1a64(text);
+  if (text.size() > kMaxPackBytes) {
+    diags.push_back({Severity::kError, {file, 1, 1}, "pack-too-large",
+                     "the rule pack is " + std::to_string(text.size()) +
+                         " bytes; the limit is " +
+                         std::to_string(kMaxPackBytes)});
+    return pack;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(pack->source);
+  } catch (const YAML::Exception& e) {
+    diags.push_back({Severity::kError, to_location(file, e.mark), "yaml-syntax",
+                     e.msg});
+    return pack;
+  }
+  try {
+    Loader(file, diags).load(root, *pack);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp throws on conversions we did not guard; report, never leak.
+    diags.push_back({Severity::kError, to_location(file, e.mark), "yaml-error",
+                     e.msg});
+  }
+  return pack;
+}
+
+uint64_t fnv1a64(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+const char* type_name(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBool: return "bool";
+    case TypeKind::kInt: return "int";
+    case TypeKind::kNumber: return "number";
+    case TypeKind::kDate: return "date";
+    case TypeKind::kDuration: return "duration";
+    case TypeKind::kString: return "string";
+    case TypeKind::kEnum: return "enum";
+    case TypeKind::kSet: return "set";
+  }
+  return "?";
+}
+
+std::optional<TypeKind> parse_type_name(std::string_view name) {
+  static const std::pair<const char*, TypeKind> kNames[] = {
+      {"bool", TypeKind::kBool},         {"int", TypeKind::kInt},
+      {"number", TypeKind::kNumber},     {"date", TypeKind::kDate},
+      {"duration", TypeKind::kDuration}, {"string", TypeKind::kString},
+      {"enum", TypeKind::kEnum},         {"set", TypeKind::kSet}};
+  for (const auto& [n, k] : kNames)
+    if (name == n) return k;
+  return std::nullopt;
+}
+
+static size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                         prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest_name(std::string_view name,
+                         const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = 3;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(name, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace kcbx::detail

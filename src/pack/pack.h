@@ -1,0 +1,176 @@
+// The rule pack's syntax tree: what the YAML said, with the source position of
+// every item, and nothing of yaml-cpp. The loader (load.cc) fills it; the
+// checker (src/expr) and compiler (src/engine) read it.
+#ifndef KCBX_PACK_PACK_H_
+#define KCBX_PACK_PACK_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kcbx/date.h"
+#include "kcbx/diagnostic.h"
+
+namespace kcbx::detail {
+
+// A scalar as written, with where it was written. `quoted` distinguishes
+// "1" from 1 where that matters (it rarely does).
+struct Text {
+  std::string value;
+  SourceLocation where;
+  bool quoted = false;
+  bool empty() const { return value.empty(); }
+};
+
+enum class TypeKind : uint8_t {
+  kBool,
+  kInt,
+  kNumber,
+  kDate,
+  kDuration,
+  kString,
+  kEnum,
+  kSet,  // a set of values of an enum domain, written "a;b" in CSV
+};
+
+const char* type_name(TypeKind kind);
+std::optional<TypeKind> parse_type_name(std::string_view name);
+
+struct EnumValueDef {
+  Text name;
+  Text alias;  // Chinese label; also accepted in CSV cells and expressions
+  Text label_en;
+};
+
+// An enum domain: the values an enum field, a set field or a table output may
+// take. Domains are named after what declared them.
+struct DomainDef {
+  std::string name;
+  SourceLocation where;
+  std::vector<EnumValueDef> values;
+};
+
+struct FieldDef {
+  Text name;
+  Text alias;
+  Text description;
+  TypeKind type = TypeKind::kString;
+  SourceLocation type_where;
+  int domain = -1;          // for kEnum/kSet: index into Pack::domains
+  Text values_from;         // for kEnum/kSet: share another field's domain
+  bool required = false;
+  bool unique = false;
+  std::optional<Text> default_value;
+  // For kString: "id_number" validates as a GB 11643 resident ID number.
+  Text format;
+  SourceLocation where;
+};
+
+struct ParamValueDef {
+  std::optional<Date> from;  // nullopt: in force since always
+  Text from_text;
+  Text value;                // a constant expression of the parameter's type
+  SourceLocation where;
+};
+
+struct ParamDef {
+  Text name;
+  TypeKind type = TypeKind::kInt;
+  SourceLocation type_where;
+  Text unit;
+  Text clause;
+  Text description;
+  std::vector<ParamValueDef> values;  // sorted by `from` after loading
+  SourceLocation where;
+};
+
+struct DeriveDef {
+  Text name;
+  Text expr;
+  Text clause;
+  Text description;
+  SourceLocation where;
+};
+
+struct RowDef {
+  Text id;
+  Text when;  // empty: always matches
+  Text then;  // an output value name (enum domain of the table)
+  Text clause;
+  Text note;
+  SourceLocation where;
+};
+
+enum class HitPolicy : uint8_t { kFirst, kUnique, kCollect };
+
+struct TableDef {
+  Text name;    // also the name of its output in expressions and results
+  HitPolicy hit_policy = HitPolicy::kFirst;
+  Text hit_policy_text;
+  Text description;
+  int domain = -1;     // output values
+  Text values_from;    // share a field's domain instead of declaring values
+  std::vector<RowDef> rows;
+  SourceLocation where;
+};
+
+// A row-level validity rule: records for which `require` is false are
+// rejected with `message`. Null counts as satisfied (SQL CHECK semantics),
+// so that optional fields need no is_null guards.
+struct CheckDef {
+  Text id;
+  Text require;
+  Text message;
+  Text clause;
+  SourceLocation where;
+};
+
+struct ClauseDef {
+  Text id;
+  Text zh;
+  Text en;
+  SourceLocation where;
+};
+
+struct MetaDef {
+  Text name;
+  Text version;
+  Text jurisdiction;
+  Text title;
+  Text description;
+  Text extends;
+};
+
+struct Pack {
+  std::string file;          // as given to the loader
+  std::string source;        // the YAML text
+  uint64_t source_hash = 0;  // FNV-1a of the text
+  MetaDef meta;
+  std::vector<ClauseDef> clauses;
+  std::vector<DomainDef> domains;
+  std::vector<FieldDef> fields;
+  std::vector<ParamDef> params;
+  std::vector<DeriveDef> derives;
+  std::vector<TableDef> tables;
+  std::vector<CheckDef> checks;
+  std::vector<Text> outputs;  // derived values written beside each result
+};
+
+// Loads a pack from YAML text. Every problem becomes a diagnostic; the
+// returned pack is only meaningful when no error was reported.
+std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
+                                std::vector<Diagnostic>& diagnostics);
+
+uint64_t fnv1a64(std::string_view text);
+
+// Suggests the nearest of `candidates` to `name` (edit distance ≤ 2, or a
+// shared prefix), or "" when none is close.
+std::string nearest_name(std::string_view name,
+                         const std::vector<std::string>& candidates);
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_PACK_PACK_H_

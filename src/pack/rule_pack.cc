@@ -1,0 +1,73 @@
+#include "kcbx/rule_pack.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "pack/checked_pack.h"
+
+namespace kcbx {
+
+namespace detail {
+std::string_view embedded_pack(std::string_view name);  // embedded_packs.cc
+}
+
+namespace {
+const std::vector<std::string> kEmbedded = {"guizhou"};
+}
+
+const std::string& RulePack::name() const { return impl_->pack->meta.name.value; }
+const std::string& RulePack::version() const { return impl_->pack->meta.version.value; }
+const std::string& RulePack::jurisdiction() const {
+  return impl_->pack->meta.jurisdiction.value;
+}
+const std::string& RulePack::file() const { return impl_->pack->file; }
+const std::string& RulePack::source() const { return impl_->pack->source; }
+
+std::string RulePack::content_hash() const {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx",
+                static_cast<unsigned long long>(impl_->pack->source_hash));
+  return buf;
+}
+
+std::string RulePack::id() const {
+  return name() + " " + version() + " #" + content_hash();
+}
+
+std::vector<Diagnostic> check_rules(std::string_view yaml, const std::string& file) {
+  std::vector<Diagnostic> diags;
+  auto pack = detail::load_pack(yaml, file, diags);
+  if (has_errors(diags)) return diags;
+  detail::check_pack(pack, diags);
+  return diags;
+}
+
+RulePack parse_rules(std::string_view yaml, const std::string& file) {
+  std::vector<Diagnostic> diags;
+  auto pack = detail::load_pack(yaml, file, diags);
+  if (has_errors(diags)) throw Error(std::move(diags));
+  auto checked = detail::check_pack(pack, diags);
+  if (has_errors(diags)) throw Error(std::move(diags));
+  return RulePack(std::move(checked));
+}
+
+RulePack load_rules(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the rule pack"}});
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot read the rule pack"}});
+  return parse_rules(text.str(), path);
+}
+
+RulePack default_rules(std::string_view name) {
+  const std::string_view text = detail::embedded_pack(name);
+  if (text.empty())
+    throw Error("unknown-pack", "no embedded rule pack named '" + std::string(name) + "'");
+  return parse_rules(text, "<embedded:" + std::string(name) + ">");
+}
+
+std::vector<std::string> embedded_rule_names() { return kEmbedded; }
+
+}  // namespace kcbx

@@ -1,0 +1,501 @@
+// Pack validation: one small function per schema rule, all of them run, all
+// diagnostics collected (cel-cpp validator style).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <set>
+
+#include "expr/check.h"
+#include "expr/codegen.h"
+#include "expr/program.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+constexpr size_t kMaxDomainValues = 64;  // sets are u64 bitmasks
+constexpr size_t kMaxRows = 10000;
+constexpr size_t kMaxItems = 10000;
+
+void collect_reads(const Expr& e, std::vector<std::string>& out) {
+  if (e.kind == ExprKind::kName && e.symbol != SymbolKind::kEnumValue) {
+    if (std::find(out.begin(), out.end(), e.text) == out.end()) out.push_back(e.text);
+  }
+  for (const auto& a : e.args)
+    if (a) collect_reads(*a, out);
+}
+
+class Validator {
+ public:
+  Validator(std::shared_ptr<const Pack> pack, std::vector<Diagnostic>& diags)
+      : pack_(*pack), diags_(diags) {
+    out_ = std::make_shared<CheckedPack>();
+    out_->pack = std::move(pack);
+  }
+
+  std::shared_ptr<CheckedPack> run() {
+    check_sizes();
+    check_domains();
+    check_unique_names();
+    check_fields();
+    check_params();
+    out_->derives.resize(pack_.derives.size());
+    out_->derive_types.resize(pack_.derives.size());
+    out_->derive_nullable.resize(pack_.derives.size());
+    out_->derive_reads.resize(pack_.derives.size());
+    out_->rows.resize(pack_.tables.size());
+    out_->row_outputs.resize(pack_.tables.size());
+    out_->row_reads.resize(pack_.tables.size());
+    derive_state_.assign(pack_.derives.size(), kTodo);
+    table_state_.assign(pack_.tables.size(), kTodo);
+    make_scope();
+    for (size_t d = 0; d < pack_.derives.size(); ++d) check_derive(static_cast<int>(d));
+    for (size_t t = 0; t < pack_.tables.size(); ++t) check_table(static_cast<int>(t));
+    check_checks();
+    check_outputs();
+    check_clauses();
+    return out_;
+  }
+
+ private:
+  enum State { kTodo, kActive, kDone, kFailed };
+
+  void error(const SourceLocation& at, const char* code, std::string msg) {
+    diags_.push_back({Severity::kError, at, code, std::move(msg)});
+  }
+
+  void check_sizes() {
+    size_t rows = 0;
+    for (const auto& t : pack_.tables) rows += t.rows.size();
+    if (rows > kMaxRows)
+      error({pack_.file, 1, 1}, "too-many-rows",
+            "the pack has " + std::to_string(rows) + " table rows; the limit is " +
+                std::to_string(kMaxRows));
+    const size_t items = pack_.fields.size() + pack_.params.size() +
+                         pack_.derives.size() + pack_.tables.size();
+    if (items > kMaxItems)
+      error({pack_.file, 1, 1}, "too-many-items",
+            "the pack declares " + std::to_string(items) + " names; the limit is " +
+                std::to_string(kMaxItems));
+  }
+
+  void check_domains() {
+    for (const auto& d : pack_.domains) {
+      if (d.values.empty()) error(d.where, "empty-values", "'" + d.name + "' declares no values");
+      if (d.values.size() > kMaxDomainValues)
+        error(d.where, "too-many-values",
+              "'" + d.name + "' has " + std::to_string(d.values.size()) +
+                  " values; the limit is " + std::to_string(kMaxDomainValues));
+      std::set<std::string> seen;
+      for (const auto& v : d.values) {
+        for (const Text* t : {&v.name, &v.alias}) {
+          if (t->empty()) continue;
+          if (!seen.insert(t->value).second)
+            error(t->where, "duplicate-value",
+                  "'" + t->value + "' is used twice in the values of '" + d.name + "'");
+        }
+        if (v.name.empty()) error(v.name.where, "empty-value", "empty value name in '" + d.name + "'");
+      }
+    }
+  }
+
+  void check_unique_names() {
+    std::map<std::string, SourceLocation> seen;
+    seen["as_of"] = {};
+    auto add = [&](const Text& name, const char* what) {
+      if (name.empty()) return;
+      auto [it, fresh] = seen.emplace(name.value, name.where);
+      if (!fresh)
+        error(name.where, "duplicate-name",
+              std::string(what) + " '" + name.value + "' reuses a name " +
+                  (it->second.line ? "defined at line " + std::to_string(it->second.line)
+                                   : std::string("reserved by kcbx")));
+      for (unsigned char c : name.value)
+        if (!(std::isalnum(c) || c == '_')) {
+          error(name.where, "bad-name",
+                std::string(what) + " name '" + name.value +
+                    "' must use only letters, digits and '_' (put Chinese in 'alias')");
+          break;
+        }
+    };
+    for (const auto& f : pack_.fields) add(f.name, "field");
+    for (const auto& p : pack_.params) add(p.name, "parameter");
+    for (const auto& d : pack_.derives) add(d.name, "derived value");
+    for (const auto& t : pack_.tables) add(t.name, "table");
+  }
+
+  int domain_of(const Text& values_from, int own, const SourceLocation& where) {
+    if (own >= 0) return own;
+    if (values_from.empty()) return -1;
+    for (const auto& f : pack_.fields)
+      if (f.name.value == values_from.value && f.domain >= 0) return f.domain;
+    std::vector<std::string> names;
+    for (const auto& f : pack_.fields)
+      if (f.domain >= 0) names.push_back(f.name.value);
+    std::string msg = "'values_from: " + values_from.value + "' names no enum or set field";
+    const std::string near = nearest_name(values_from.value, names);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    error(values_from.empty() ? where : values_from.where, "unknown-name", msg);
+    return -1;
+  }
+
+  void check_fields() {
+    for (const auto& f : pack_.fields) {
+      FieldInfo info;
+      info.type.kind = f.type;
+      info.type.domain = domain_of(f.values_from, f.domain, f.where);
+      info.nullable = !f.required && !f.default_value;
+      if (f.type == TypeKind::kDuration)
+        error(f.type_where, "unknown-type", "a field cannot be a duration; use int days");
+      if (!f.format.empty()) {
+        if (f.format.value != "id_number")
+          error(f.format.where, "unknown-format",
+                "unknown format '" + f.format.value + "'; the only format is id_number");
+        else if (f.type != TypeKind::kString)
+          error(f.format.where, "wrong-type", "format id_number needs type string");
+        info.id_number = f.format.value == "id_number";
+      }
+      if (f.default_value && (info.type.domain >= 0 || (f.type != TypeKind::kEnum && f.type != TypeKind::kSet))) {
+        ScalarValue v;
+        if (auto why = parse_cell(f.default_value->value, info.type, pack_, v))
+          error(f.default_value->where, "bad-default", "default of '" + f.name.value + "': " + *why);
+        else
+          info.default_value = v;
+      }
+      out_->fields.push_back(std::move(info));
+    }
+  }
+
+  // Evaluates a parameter value (a constant expression without names).
+  std::optional<ScalarValue> eval_constant(const Text& text, TypeKind want,
+                                           const std::string& param) {
+    auto e = parse_expr(text, diags_);
+    if (!e) return std::nullopt;
+    Scope empty;
+    empty.pack = &pack_;
+    empty.lookup = [](const std::string&, const SourceLocation&) -> std::optional<Symbol> {
+      return std::nullopt;
+    };
+    empty.names = [] { return std::vector<std::string>{}; };
+    if (!check_expr(*e, empty, diags_)) return std::nullopt;
+    Type t = e->type;
+    if (!(t.kind == want || (want == TypeKind::kNumber && t.kind == TypeKind::kInt))) {
+      error(e->where, "type-mismatch",
+            "parameter '" + param + "' is " + type_name(want) + " but this value is " +
+                type_name(t.kind) +
+                (want == TypeKind::kDuration ? "; write e.g. '7 days' or '1 month'" : ""));
+      return std::nullopt;
+    }
+    Program prog;
+    CodeGen gen(prog);
+    gen.symbol_slot = [](SymbolKind, int) -> int { return -1; };
+    gen.param_slot = [](int) { return -1; };
+    const int slot = gen.emit(*e);
+    Frame frame(prog, 1);
+    for (const auto& lit : prog.literals) {
+      if (prog.slots[static_cast<size_t>(lit.slot)].kind == TypeKind::kString)
+        frame.set_scalar_string(lit.slot, lit.text);
+      else
+        frame.set_scalar_bits(lit.slot, lit.bits);
+    }
+    frame.run_prelude();
+    ScalarValue v;
+    v.kind = want;
+    if (t.kind == TypeKind::kString) {
+      v.text = std::string(*static_cast<std::string_view*>(frame.data(slot)));
+    } else {
+      std::memcpy(&v.bits, frame.data(slot), static_cast<size_t>(width_of(t.kind)));
+      if (t.kind == TypeKind::kDate || t.kind == TypeKind::kBool) {
+        int64_t x = 0;
+        std::memcpy(&x, frame.data(slot), static_cast<size_t>(width_of(t.kind)));
+        v.bits = t.kind == TypeKind::kDate ? static_cast<int64_t>(*static_cast<int32_t*>(frame.data(slot)))
+                                           : static_cast<int64_t>(*static_cast<uint8_t*>(frame.data(slot)));
+      }
+      if (want == TypeKind::kNumber && t.kind == TypeKind::kInt) {
+        const double d = static_cast<double>(v.bits);
+        std::memcpy(&v.bits, &d, 8);
+      }
+    }
+    return v;
+  }
+
+  void check_params() {
+    for (const auto& p : pack_.params) {
+      std::vector<ParamPeriod> periods;
+      if (p.type == TypeKind::kEnum || p.type == TypeKind::kSet)
+        error(p.type_where, "unknown-type", "parameters cannot be enum or set; use a field or a list");
+      for (const auto& v : p.values) {
+        if (v.value.empty()) continue;
+        auto value = eval_constant(v.value, p.type, p.name.value);
+        if (!value) continue;
+        periods.push_back({v.from, *value, v.where});
+      }
+      std::stable_sort(periods.begin(), periods.end(), [](const ParamPeriod& a, const ParamPeriod& b) {
+        return a.from.value_or(Date::from_days(Date::kMinDays)) <
+               b.from.value_or(Date::from_days(Date::kMinDays));
+      });
+      for (size_t i = 1; i < periods.size(); ++i)
+        if (periods[i].from == periods[i - 1].from)
+          error(periods[i].where, "duplicate-date",
+                "parameter '" + p.name.value + "' has two values from the same date");
+      out_->params.push_back(std::move(periods));
+    }
+  }
+
+  void make_scope() {
+    scope_.pack = &pack_;
+    scope_.names = [this] {
+      std::vector<std::string> n{"as_of"};
+      for (const auto& f : pack_.fields) n.push_back(f.name.value);
+      for (const auto& p : pack_.params) n.push_back(p.name.value);
+      for (const auto& d : pack_.derives) n.push_back(d.name.value);
+      for (const auto& t : pack_.tables) n.push_back(t.name.value);
+      return n;
+    };
+    scope_.lookup = [this](const std::string& name, const SourceLocation& where) -> std::optional<Symbol> {
+      if (name == "as_of") return Symbol{SymbolKind::kAsOf, -1, {TypeKind::kDate, -1}, false, true};
+      for (size_t i = 0; i < pack_.fields.size(); ++i)
+        if (pack_.fields[i].name.value == name) {
+          const FieldInfo& f = out_->fields[i];
+          if ((f.type.kind == TypeKind::kEnum || f.type.kind == TypeKind::kSet) && f.type.domain < 0)
+            return Symbol{};  // already reported
+          return Symbol{SymbolKind::kField, static_cast<int>(i), f.type, f.nullable, false};
+        }
+      for (size_t i = 0; i < pack_.params.size(); ++i)
+        if (pack_.params[i].name.value == name) {
+          if (out_->params[i].empty()) {
+            error(where, "no-value",
+                  "parameter '" + name + "' has no value (line " +
+                      std::to_string(pack_.params[i].where.line) +
+                      "); set one before using it");
+            return Symbol{};
+          }
+          return Symbol{SymbolKind::kParam, static_cast<int>(i),
+                        {pack_.params[i].type, -1}, false, true};
+        }
+      for (size_t i = 0; i < pack_.derives.size(); ++i)
+        if (pack_.derives[i].name.value == name) {
+          if (!check_derive(static_cast<int>(i))) return Symbol{};
+          return Symbol{SymbolKind::kDerive, static_cast<int>(i), out_->derive_types[i],
+                        out_->derive_nullable[i], false};
+        }
+      for (size_t i = 0; i < pack_.tables.size(); ++i)
+        if (pack_.tables[i].name.value == name) {
+          if (!check_table(static_cast<int>(i))) return Symbol{};
+          const TableDef& t = pack_.tables[i];
+          const int dom = domain_of(t.values_from, t.domain, t.where);
+          if (t.hit_policy == HitPolicy::kCollect)
+            return Symbol{SymbolKind::kTable, static_cast<int>(i), {TypeKind::kSet, dom}, false, false};
+          return Symbol{SymbolKind::kTable, static_cast<int>(i), {TypeKind::kEnum, dom}, true, false};
+        }
+      return std::nullopt;
+    };
+  }
+
+  void cycle(const SourceLocation& at, const std::string& name) {
+    error(at, "dependency-cycle", "'" + name + "' depends on itself");
+  }
+
+  bool check_derive(int d) {
+    auto& st = derive_state_[static_cast<size_t>(d)];
+    const DeriveDef& def = pack_.derives[static_cast<size_t>(d)];
+    if (st == kDone) return true;
+    if (st == kFailed) return false;
+    if (st == kActive) {
+      cycle(def.expr.where, def.name.value);
+      return false;
+    }
+    st = kActive;
+    auto e = parse_expr(def.expr, diags_);
+    bool ok = e && check_expr(*e, scope_, diags_);
+    if (ok && e->type.kind == TypeKind::kDuration && !e->constant) {
+      error(e->where, "not-constant", "a derived duration must not depend on a record");
+      ok = false;
+    }
+    if (!ok) {
+      st = kFailed;
+      return false;
+    }
+    out_->derive_types[static_cast<size_t>(d)] = e->type;
+    out_->derive_nullable[static_cast<size_t>(d)] = e->nullable;
+    collect_reads(*e, out_->derive_reads[static_cast<size_t>(d)]);
+    out_->derives[static_cast<size_t>(d)] = std::move(e);
+    out_->order.push_back({Item::kDerive, d});
+    st = kDone;
+    return true;
+  }
+
+  bool check_table(int t) {
+    auto& st = table_state_[static_cast<size_t>(t)];
+    const TableDef& def = pack_.tables[static_cast<size_t>(t)];
+    if (st == kDone) return true;
+    if (st == kFailed) return false;
+    if (st == kActive) {
+      cycle(def.where, def.name.value);
+      return false;
+    }
+    st = kActive;
+    const size_t before = diags_.size();
+    const int dom = domain_of(def.values_from, def.domain, def.where);
+    std::set<std::string> ids;
+    bool unconditional_seen = false;
+    std::string unconditional_id;
+    auto& rows = out_->rows[static_cast<size_t>(t)];
+    auto& outputs = out_->row_outputs[static_cast<size_t>(t)];
+    auto& reads = out_->row_reads[static_cast<size_t>(t)];
+    if (def.rows.empty()) error(def.where, "empty-table", "table '" + def.name.value + "' has no rows");
+    if (def.hit_policy == HitPolicy::kCollect && def.rows.size() > 64)
+      error(def.where, "too-many-rows", "a collect table holds at most 64 rows");
+    for (const auto& row : def.rows) {
+      if (!row.id.empty() && !ids.insert(row.id.value).second)
+        error(row.id.where, "duplicate-row-id",
+              "duplicate row id '" + row.id.value + "' in table '" + def.name.value + "'");
+      if (unconditional_seen && def.hit_policy == HitPolicy::kFirst)
+        error(row.where, "unreachable-row",
+              "row '" + row.id.value + "' can never match: row '" + unconditional_id +
+                  "' before it matches every record");
+      ExprPtr cond;
+      if (!row.when.empty()) {
+        cond = parse_expr(row.when, diags_);
+        if (cond && check_expr(*cond, scope_, diags_)) {
+          if (cond->type.kind != TypeKind::kBool) {
+            error(cond->where, "type-mismatch",
+                  "'when' must be a condition (bool), not " + describe_type(cond->type, pack_));
+          } else if (cond->kind == ExprKind::kLiteral && cond->int_value == 1) {
+            cond.reset();  // `when: true`
+          }
+        }
+      }
+      if (row.when.empty() || (!cond && diags_.size() == before)) {
+        unconditional_seen = true;
+        unconditional_id = row.id.value;
+      }
+      std::vector<std::string> r;
+      if (cond) collect_reads(*cond, r);
+      reads.push_back(std::move(r));
+      int code = -1;
+      if (dom >= 0) {
+        code = find_enum_value(pack_.domains[static_cast<size_t>(dom)], row.then.value);
+        if (code < 0 && !row.then.empty()) {
+          std::vector<std::string> names;
+          for (const auto& v : pack_.domains[static_cast<size_t>(dom)].values) names.push_back(v.name.value);
+          std::string msg = "'" + row.then.value + "' is not a value of table '" + def.name.value + "'";
+          const std::string near = nearest_name(row.then.value, names);
+          if (!near.empty()) msg += "; did you mean '" + near + "'?";
+          error(row.then.where, "unknown-value", msg);
+        }
+      }
+      rows.push_back(std::move(cond));
+      outputs.push_back(code);
+    }
+    if (diags_.size() != before && has_errors({diags_.begin() + static_cast<long>(before), diags_.end()})) {
+      st = kFailed;
+      return false;
+    }
+    out_->order.push_back({Item::kTable, t});
+    st = kDone;
+    return true;
+  }
+
+  void check_checks() {
+    std::set<std::string> ids;
+    for (const auto& c : pack_.checks) {
+      if (!c.id.empty() && !ids.insert(c.id.value).second)
+        error(c.id.where, "duplicate-row-id", "duplicate check id '" + c.id.value + "'");
+      ExprPtr e;
+      if (!c.require.empty()) {
+        e = parse_expr(c.require, diags_);
+        if (e && check_expr(*e, scope_, diags_) && e->type.kind != TypeKind::kBool)
+          error(e->where, "type-mismatch", "'require' must be a condition (bool)");
+      }
+      out_->checks.push_back(std::move(e));
+    }
+  }
+
+  void check_outputs() {
+    for (const auto& o : pack_.outputs) {
+      auto s = scope_.lookup(o.value, o.where);
+      if (!s) {
+        std::string msg = "output '" + o.value + "' is no field, derived value or table";
+        const std::string near = nearest_name(o.value, scope_.names());
+        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        error(o.where, "unknown-name", msg);
+      } else if (s->kind == SymbolKind::kParam || s->kind == SymbolKind::kAsOf) {
+        error(o.where, "wrong-type", "output '" + o.value + "' must be a per-record value");
+      }
+    }
+  }
+
+  void check_clauses() {
+    std::set<std::string> known;
+    for (const auto& c : pack_.clauses) {
+      if (!known.insert(c.id.value).second)
+        error(c.id.where, "duplicate-key", "clause '" + c.id.value + "' is defined twice");
+    }
+    if (known.empty()) return;  // a pack without a clause list cites freely
+    std::vector<std::string> names(known.begin(), known.end());
+    auto cite = [&](const Text& c) {
+      if (c.empty() || known.count(c.value)) return;
+      std::string msg = "clause '" + c.value + "' is not in 'clauses'";
+      const std::string near = nearest_name(c.value, names);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      error(c.where, "unknown-clause", msg);
+    };
+    for (const auto& t : pack_.tables)
+      for (const auto& r : t.rows) cite(r.clause);
+    for (const auto& p : pack_.params) cite(p.clause);
+    for (const auto& d : pack_.derives) cite(d.clause);
+    for (const auto& c : pack_.checks) cite(c.clause);
+  }
+
+  const Pack& pack_;
+  std::vector<Diagnostic>& diags_;
+  std::shared_ptr<CheckedPack> out_;
+  Scope scope_;
+  std::vector<State> derive_state_;
+  std::vector<State> table_state_;
+};
+
+}  // namespace
+
+std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
+                                        std::vector<Diagnostic>& diagnostics) {
+  return Validator(std::move(pack), diagnostics).run();
+}
+
+int CheckedPack::field_index(std::string_view name) const {
+  for (size_t i = 0; i < pack->fields.size(); ++i)
+    if (pack->fields[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+int CheckedPack::derive_index(std::string_view name) const {
+  for (size_t i = 0; i < pack->derives.size(); ++i)
+    if (pack->derives[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+int CheckedPack::table_index(std::string_view name) const {
+  for (size_t i = 0; i < pack->tables.size(); ++i)
+    if (pack->tables[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+int CheckedPack::param_index(std::string_view name) const {
+  for (size_t i = 0; i < pack->params.size(); ++i)
+    if (pack->params[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+std::string CheckedPack::clause_text(std::string_view id) const {
+  for (const auto& c : pack->clauses)
+    if (c.id.value == id) return c.zh.value;
+  return {};
+}
+const ParamPeriod* CheckedPack::param_on(int p, Date on) const {
+  const auto& periods = params[static_cast<size_t>(p)];
+  const ParamPeriod* best = nullptr;
+  for (const auto& period : periods)
+    if (!period.from || *period.from <= on) best = &period;
+  return best;
+}
+
+}  // namespace kcbx::detail

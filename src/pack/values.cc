@@ -1,0 +1,162 @@
+// Text <-> typed values for record cells and outputs. The accepted spellings
+// are mechanism (what a CSV from Chinese Excel looks like), not policy.
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "expr/ast.h"
+#include "expr/check.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string quote(std::string_view text) {
+  // Cells are quoted in reasons, cut short so that a 10 MB field does not
+  // become a 10 MB message.
+  std::string s(text.substr(0, 40));
+  if (text.size() > 40) s += "...";
+  return "'" + s + "'";
+}
+
+}  // namespace
+
+std::optional<std::string> parse_cell(std::string_view t, const Type& type,
+                                      const Pack& pack, ScalarValue& out) {
+  out.kind = type.kind;
+  out.bits = 0;
+  out.text.clear();
+  switch (type.kind) {
+    case TypeKind::kBool:
+      if (t == "1" || iequals(t, "true") || t == "是" || iequals(t, "yes") || iequals(t, "y")) {
+        out.bits = 1;
+        return std::nullopt;
+      }
+      if (t == "0" || iequals(t, "false") || t == "否" || iequals(t, "no") || iequals(t, "n")) {
+        out.bits = 0;
+        return std::nullopt;
+      }
+      return quote(t) + " is not a yes/no value (use 1/0, true/false or 是/否)";
+    case TypeKind::kInt: {
+      if (t.empty() || t.size() > 19) return quote(t) + " is not a whole number";
+      size_t i = (t[0] == '-' || t[0] == '+') ? 1 : 0;
+      if (i == t.size()) return quote(t) + " is not a whole number";
+      int64_t v = 0;
+      for (; i < t.size(); ++i) {
+        if (t[i] < '0' || t[i] > '9') return quote(t) + " is not a whole number";
+        v = v * 10 + (t[i] - '0');
+      }
+      out.bits = t[0] == '-' ? -v : v;
+      return std::nullopt;
+    }
+    case TypeKind::kNumber: {
+      std::string s(t.substr(0, 64));
+      char* end = nullptr;
+      errno = 0;
+      const double d = std::strtod(s.c_str(), &end);
+      if (s.empty() || t.size() > 64 || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(d))
+        return quote(t) + " is not a number";
+      std::memcpy(&out.bits, &d, 8);
+      return std::nullopt;
+    }
+    case TypeKind::kDate: {
+      auto d = Date::parse(t);
+      if (!d) return quote(t) + " is not a date (YYYY-MM-DD)";
+      out.bits = d->days();
+      return std::nullopt;
+    }
+    case TypeKind::kString:
+      out.text = std::string(t);
+      return std::nullopt;
+    case TypeKind::kEnum: {
+      const DomainDef& d = pack.domains[static_cast<size_t>(type.domain)];
+      const int code = find_enum_value(d, t);
+      if (code < 0) {
+        std::string allowed;
+        for (size_t i = 0; i < d.values.size() && i < 12; ++i)
+          allowed += (i ? ", " : "") + d.values[i].name.value;
+        return quote(t) + " is not a value of " + d.name + " (" + allowed + ")";
+      }
+      out.bits = code;
+      return std::nullopt;
+    }
+    case TypeKind::kSet: {
+      const DomainDef& d = pack.domains[static_cast<size_t>(type.domain)];
+      uint64_t bits = 0;
+      size_t start = 0;
+      while (start <= t.size()) {
+        size_t end = t.find(';', start);
+        if (end == std::string_view::npos) end = t.size();
+        std::string_view item = t.substr(start, end - start);
+        while (!item.empty() && (item.front() == ' ')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ')) item.remove_suffix(1);
+        if (!item.empty()) {
+          const int code = find_enum_value(d, item);
+          if (code < 0) return quote(item) + " is not a value of " + d.name;
+          bits |= uint64_t{1} << code;
+        }
+        start = end + 1;
+      }
+      out.bits = static_cast<int64_t>(bits);
+      return std::nullopt;
+    }
+    case TypeKind::kDuration:
+      return std::string("durations are not record values");
+  }
+  return std::string("unsupported type");
+}
+
+std::string format_value(const Type& type, const void* data, const Pack& pack) {
+  switch (type.kind) {
+    case TypeKind::kBool: return *static_cast<const uint8_t*>(data) ? "1" : "0";
+    case TypeKind::kInt: return std::to_string(*static_cast<const int64_t*>(data));
+    case TypeKind::kNumber: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.6g", *static_cast<const double*>(data));
+      return buf;
+    }
+    case TypeKind::kDate: return Date::from_days(*static_cast<const int32_t*>(data)).format();
+    case TypeKind::kString: return std::string(*static_cast<const std::string_view*>(data));
+    case TypeKind::kEnum: {
+      const int32_t code = *static_cast<const int32_t*>(data);
+      const auto& values = pack.domains[static_cast<size_t>(type.domain)].values;
+      if (code < 0 || static_cast<size_t>(code) >= values.size()) return "";
+      return values[static_cast<size_t>(code)].name.value;
+    }
+    case TypeKind::kSet: {
+      const uint64_t bits = *static_cast<const uint64_t*>(data);
+      const auto& values = pack.domains[static_cast<size_t>(type.domain)].values;
+      std::string out;
+      for (size_t i = 0; i < values.size() && i < 64; ++i)
+        if ((bits >> i) & 1) {
+          if (!out.empty()) out += ';';
+          out += values[i].name.value;
+        }
+      return out;
+    }
+    case TypeKind::kDuration: {
+      const auto* d = static_cast<const Duration*>(data);
+      std::string out;
+      if (d->months) out += std::to_string(d->months) + (std::abs(d->months) == 1 ? " month" : " months");
+      if (d->days || out.empty()) {
+        if (!out.empty()) out += " + ";
+        out += std::to_string(d->days) + (std::abs(d->days) == 1 ? " day" : " days");
+      }
+      return out;
+    }
+  }
+  return "";
+}
+
+}  // namespace kcbx::detail
