@@ -1,0 +1,373 @@
+#include "io/csv.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <istream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "io/encoding.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
+constexpr char kGb18030Bom[] = "\x84\x31\x95\x33";
+
+// First byte in [p, end) equal to a, b, c or d, or end. Fields are split on
+// raw bytes (see is_ascii_compatible_encoding), so this is the whole hot
+// loop; SSE2 tests 16 bytes per step, which keeps long fields cheap.
+inline const char* find_any_of4(const char* p, const char* end, char a, char b,
+                                char c, char d) {
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  const __m128i vc = _mm_set1_epi8(c);
+  const __m128i vd = _mm_set1_epi8(d);
+  while (end - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
+        _mm_or_si128(_mm_cmpeq_epi8(x, vc), _mm_cmpeq_epi8(x, vd)));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  for (; p < end; ++p) {
+    const char x = *p;
+    if (x == a || x == b || x == c || x == d) return p;
+  }
+  return end;
+}
+
+bool is_ascii(std::string_view s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  for (; end - p >= 8; p += 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    if ((word & 0x8080808080808080ULL) != 0) return false;
+  }
+  for (; p < end; ++p) {
+    if (static_cast<unsigned char>(*p) >= 0x80) return false;
+  }
+  return true;
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+void set_error(CsvRecord& record, std::string message) {
+  if (record.error.empty()) record.error = std::move(message);
+}
+
+}  // namespace
+
+CsvReader::CsvReader(std::istream& in, CsvOptions options)
+    : in_(in), options_(std::move(options)) {
+  encoding_name_ = lower_ascii(options_.encoding);
+  if (!is_known_encoding(options_.encoding)) {
+    throw std::invalid_argument("unknown encoding '" + options_.encoding + "'");
+  }
+  if (!is_ascii_compatible_encoding(options_.encoding)) {
+    throw std::invalid_argument("encoding '" + options_.encoding +
+                                "' is not supported for CSV input (it is not "
+                                "ASCII-compatible)");
+  }
+  if (options_.chunk_bytes == 0 || options_.max_fields == 0 ||
+      options_.max_field_bytes == 0 || options_.max_record_bytes == 0) {
+    throw std::invalid_argument("CSV limits and chunk size must be positive");
+  }
+  utf8_ = encoding_name_ == "utf-8" || encoding_name_ == "utf8";
+  converter_ = std::make_unique<Utf8Converter>(options_.encoding);
+  // At least 4 bytes so that start() can look for a BOM in one read.
+  chunk_capacity_ = std::max<size_t>(options_.chunk_bytes, 4);
+  chunk_ = std::make_unique<char[]>(chunk_capacity_);
+}
+
+CsvReader::~CsvReader() = default;
+
+void CsvReader::start() {
+  started_ = true;
+  // istream::read keeps reading until it has 4 bytes or the input ends, so a
+  // pipe delivering one byte at a time still shows the whole BOM.
+  in_.read(chunk_.get(), 4);
+  end_ = static_cast<size_t>(in_.gcount());
+  pos_ = 0;
+  if (end_ < 4) eof_ = true;
+  const std::string_view head(chunk_.get(), end_);
+  if (utf8_ && head.starts_with(kUtf8Bom)) {
+    pos_ = 3;
+    bom_seen_ = true;
+  } else if (encoding_name_ == "gb18030" && head.starts_with(kGb18030Bom)) {
+    pos_ = 4;
+    bom_seen_ = true;
+  }
+}
+
+// Called only when the buffer is used up: the parser copies what it keeps
+// into raw_, so a new chunk simply overwrites the old one.
+bool CsvReader::fill() {
+  if (eof_) return false;
+  in_.read(chunk_.get(), static_cast<std::streamsize>(options_.chunk_bytes));
+  const auto n = static_cast<size_t>(in_.gcount());
+  pos_ = 0;
+  end_ = n;
+  // read() comes back short only at end of input or on an error; either way
+  // there is nothing more to wait for (and no second Ctrl-D on a terminal).
+  if (n < options_.chunk_bytes) eof_ = true;
+  return n > 0;
+}
+
+// After a CR: swallows the LF of a CRLF pair, even across chunks.
+void CsvReader::skip_lf() {
+  if (pos_ == end_ && !fill()) return;
+  if (chunk_[pos_] == '\n') ++pos_;
+}
+
+bool CsvReader::next(CsvRecord& record) {
+  if (!started_) start();
+  // Blank lines are not records, but they count for line numbers.
+  for (;;) {
+    if (pos_ == end_ && !fill()) return false;
+    const char c = chunk_[pos_];
+    if (c != '\n' && c != '\r') break;
+    ++pos_;
+    ++line_;
+    if (c == '\r') skip_lf();
+  }
+  record.line = line_;
+  record.index = index_++;
+  record.fields.clear();
+  record.error.clear();
+  raw_.clear();
+  utf8_buf_.clear();
+  spans_.clear();
+  field_begin_ = 0;
+  record_bytes_ = 0;
+  storing_field_ = true;
+  field_cut_ = false;
+  parse_record(record);
+  convert_fields(record);
+  return true;
+}
+
+void CsvReader::append(const char* p, size_t n, CsvRecord& record) {
+  if (!storing_field_ || n == 0) return;
+  const size_t have = raw_.size() - field_begin_;
+  if (have + n > options_.max_field_bytes) {
+    if (!field_cut_) {
+      field_cut_ = true;
+      set_error(record, "field " + std::to_string(spans_.size() + 1) +
+                            " is longer than " +
+                            std::to_string(options_.max_field_bytes) +
+                            " bytes");
+    }
+    n = options_.max_field_bytes - std::min(have, options_.max_field_bytes);
+  }
+  raw_.append(p, n);
+}
+
+void CsvReader::finish_field(bool more, CsvRecord& record) {
+  if (storing_field_) {
+    spans_.push_back({field_begin_, raw_.size() - field_begin_, false});
+  }
+  field_begin_ = raw_.size();
+  field_cut_ = false;
+  if (more && storing_field_ && spans_.size() >= options_.max_fields) {
+    storing_field_ = false;
+    set_error(record, "record has more than " +
+                          std::to_string(options_.max_fields) + " fields");
+  }
+}
+
+void CsvReader::parse_record(CsvRecord& record) {
+  enum class State { kFieldStart, kUnquoted, kQuoted, kAfterQuote };
+  State state = State::kFieldStart;
+  int64_t quote_line = 0;
+  const size_t max_bytes = options_.max_record_bytes;
+  for (;;) {
+    if (record_bytes_ > max_bytes) {
+      if (state == State::kQuoted) {
+        // An open quote explains whatever else went wrong after it (a
+        // field too long, too many fields), so it replaces those errors.
+        record.error = "quoted field opened on line " +
+                       std::to_string(quote_line) + " is not closed within " +
+                       std::to_string(max_bytes) + " bytes";
+      } else {
+        set_error(record, "record is longer than " + std::to_string(max_bytes) +
+                              " bytes");
+      }
+      finish_field(false, record);
+      skip_to_next_line();
+      return;
+    }
+    if (pos_ == end_ && !fill()) {
+      if (state == State::kQuoted) {
+        record.error = "quoted field opened on line " +
+                       std::to_string(quote_line) + " is never closed";
+      }
+      finish_field(false, record);
+      return;
+    }
+    const char* p = chunk_.get() + pos_;
+    // Scan no further than one byte past the record budget, so that an
+    // unclosed quote costs at most max_record_bytes of memory.
+    // (Written without pos_ + remaining, which wraps for SIZE_MAX limits.)
+    const size_t remaining = max_bytes - record_bytes_;
+    const size_t avail = end_ - pos_;
+    const char* lim = p + (remaining < avail ? remaining + 1 : avail);
+    switch (state) {
+      case State::kFieldStart:
+        if (*p == '"') {
+          state = State::kQuoted;
+          quote_line = line_;
+          ++pos_;
+          ++record_bytes_;
+          break;
+        }
+        state = State::kUnquoted;
+        [[fallthrough]];
+      case State::kUnquoted: {
+        // A '"' here is data: lenient, as Excel reads a"b.
+        const char* q = find_any_of4(p, lim, ',', '\n', '\r', '\0');
+        const auto n = static_cast<size_t>(q - p);
+        append(p, n, record);
+        pos_ += n;
+        record_bytes_ += n;
+        if (q == lim) break;
+        const char c = *q;
+        ++pos_;
+        if (c == ',') {
+          ++record_bytes_;
+          finish_field(true, record);
+          state = State::kFieldStart;
+          break;
+        }
+        if (c == '\0') {
+          ++record_bytes_;
+          set_error(record, "NUL byte in record");
+          break;
+        }
+        ++line_;
+        if (c == '\r') skip_lf();
+        finish_field(false, record);
+        return;
+      }
+      case State::kQuoted: {
+        const char* q = find_any_of4(p, lim, '"', '\n', '\r', '\0');
+        const auto n = static_cast<size_t>(q - p);
+        append(p, n, record);
+        pos_ += n;
+        record_bytes_ += n;
+        if (q == lim) break;
+        const char c = *q;
+        ++pos_;
+        ++record_bytes_;
+        if (c == '"') {
+          if (pos_ == end_ && !fill()) {
+            state = State::kAfterQuote;
+          } else if (chunk_[pos_] == '"') {
+            append("\"", 1, record);
+            ++pos_;
+            ++record_bytes_;
+          } else {
+            state = State::kAfterQuote;
+          }
+          break;
+        }
+        if (c == '\0') {
+          set_error(record, "NUL byte in record");
+          break;
+        }
+        // A line break inside quotes is data, and still a physical line.
+        append(q, 1, record);
+        ++line_;
+        if (c == '\r') {
+          if (pos_ < end_ || fill()) {
+            if (chunk_[pos_] == '\n') {
+              append("\n", 1, record);
+              ++pos_;
+              ++record_bytes_;
+            }
+          }
+        }
+        break;
+      }
+      case State::kAfterQuote: {
+        const char c = *p;
+        if (c == ',') {
+          ++pos_;
+          ++record_bytes_;
+          finish_field(true, record);
+          state = State::kFieldStart;
+        } else if (c == '\n' || c == '\r') {
+          ++pos_;
+          ++line_;
+          if (c == '\r') skip_lf();
+          finish_field(false, record);
+          return;
+        } else {
+          // Text after the closing quote ("ab"c) joins the field, as in Excel.
+          state = State::kUnquoted;
+        }
+        break;
+      }
+    }
+  }
+}
+
+// After an over-long record: discards input up to and including the next
+// line break, ignoring quotes, and counts that line.
+void CsvReader::skip_to_next_line() {
+  for (;;) {
+    if (pos_ == end_ && !fill()) return;
+    const char* p = chunk_.get() + pos_;
+    const char* e = chunk_.get() + end_;
+    const char* q = find_any_of4(p, e, '\n', '\r', '\n', '\r');
+    pos_ += static_cast<size_t>(q - p);
+    if (q == e) continue;
+    ++pos_;
+    ++line_;
+    if (*q == '\r') skip_lf();
+    return;
+  }
+}
+
+void CsvReader::convert_fields(CsvRecord& record) {
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    Span& span = spans_[i];
+    const std::string_view bytes(raw_.data() + span.begin, span.size);
+    if (is_ascii(bytes) || (utf8_ && is_valid_utf8(bytes))) continue;
+    const size_t begin = utf8_buf_.size();
+    if (!converter_->append(bytes, utf8_buf_)) {
+      set_error(record,
+                utf8_ ? "invalid UTF-8 in field " + std::to_string(i + 1)
+                      : "invalid " + encoding_name_ +
+                            " byte sequence in field " + std::to_string(i + 1));
+    }
+    span = {begin, utf8_buf_.size() - begin, true};
+  }
+  // Views are made last: utf8_buf_ may move while it grows.
+  record.fields.reserve(spans_.size());
+  for (const Span& span : spans_) {
+    const std::string& base = span.converted ? utf8_buf_ : raw_;
+    record.fields.emplace_back(base.data() + span.begin, span.size);
+  }
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,155 @@
+#include "io/id_number.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kcbx/date.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+#include "io/gb2260_codes.inc"
+
+constexpr size_t kIdLength = 18;
+
+// ISO 7064 MOD 11-2 as GB 11643 tabulates it: the weight of position i is
+// 2^(17-i) mod 11, and the remainder indexes "10X98765432".
+constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                              3, 7, 9,  10, 5, 8, 4, 2};
+constexpr char kCheckChars[] = "10X98765432";
+
+// GB 11643 itself allows any real date; the bounds only reject typos such as
+// 0990 or 2990 that happen to be valid calendar dates. Everyone alive or
+// issued a number since 1999 falls inside them.
+constexpr int kMinBirthYear = 1900;
+constexpr int kMaxBirthYear = 2100;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int digits_value(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+// Length in bytes of the UTF-8 sequence that starts with `lead`. Invalid
+// bytes count as one character so that masking never gets stuck.
+size_t utf8_char_length(unsigned char lead) {
+  if (lead < 0xC0) return 1;
+  if (lead < 0xE0) return 2;
+  if (lead < 0xF0) return 3;
+  if (lead < 0xF8) return 4;
+  return 1;
+}
+
+}  // namespace
+
+IdNumberCheck check_id_number(std::string_view id) {
+  IdNumberCheck result;
+  if (id.size() != kIdLength) {
+    result.error = IdNumberError::kLength;
+    return result;
+  }
+  for (size_t i = 0; i < kIdLength - 1; ++i) {
+    if (!is_digit(id[i])) {
+      result.error = IdNumberError::kCharacters;
+      return result;
+    }
+  }
+  const char last = id[kIdLength - 1];
+  if (!is_digit(last) && last != 'X' && last != 'x') {
+    result.error = IdNumberError::kCharacters;
+    return result;
+  }
+
+  const int year = digits_value(id.substr(6, 4));
+  const int month = digits_value(id.substr(10, 2));
+  const int day = digits_value(id.substr(12, 2));
+  if (year < kMinBirthYear || year > kMaxBirthYear ||
+      !is_valid_ymd(year, month, day)) {
+    result.error = IdNumberError::kBirthDate;
+    return result;
+  }
+  result.birth_date = Date::from_ymd(year, month, day);
+
+  if (!is_known_address_code(id.substr(0, 6))) {
+    result.error = IdNumberError::kAddress;
+    return result;
+  }
+  const char expected = id_check_character(id.substr(0, kIdLength - 1));
+  const char actual = last == 'x' ? 'X' : last;
+  if (actual != expected) result.error = IdNumberError::kCheckDigit;
+  return result;
+}
+
+const char* describe(IdNumberError error) {
+  switch (error) {
+    case IdNumberError::kNone:
+      return "id_number is valid";
+    case IdNumberError::kLength:
+      return "id_number is not 18 characters long (GB 11643)";
+    case IdNumberError::kCharacters:
+      return "id_number must be 17 digits followed by a digit or X "
+             "(GB 11643)";
+    case IdNumberError::kAddress:
+      return "id_number address code (digits 1-6) is not a GB/T 2260 "
+             "division code";
+    case IdNumberError::kBirthDate:
+      return "id_number birth date (digits 7-14) is not a real date";
+    case IdNumberError::kCheckDigit:
+      return "id_number check digit does not match (GB 11643 MOD 11-2)";
+  }
+  return "id_number is invalid";
+}
+
+char id_check_character(std::string_view first17) {
+  int sum = 0;
+  for (size_t i = 0; i < 17 && i < first17.size(); ++i) {
+    sum += (first17[i] - '0') * kWeights[i];
+  }
+  return kCheckChars[sum % 11];
+}
+
+bool is_known_address_code(std::string_view code6) {
+  if (code6.size() != 6 || !std::all_of(code6.begin(), code6.end(), is_digit)) {
+    return false;
+  }
+  const int32_t code = digits_value(code6);
+  return std::binary_search(std::begin(kGb2260Codes), std::end(kGb2260Codes),
+                            code);
+}
+
+std::string mask_id_number(std::string_view id) {
+  // Count characters, not bytes: a malformed value may hold Chinese text, and
+  // cutting a UTF-8 sequence in half would corrupt the output file.
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < id.size();) {
+    starts.push_back(i);
+    i += utf8_char_length(static_cast<unsigned char>(id[i]));
+  }
+  const size_t n = starts.size();
+  size_t keep_head = 0;
+  size_t keep_tail = 0;
+  if (n == kIdLength) {
+    keep_head = 6;
+    keep_tail = 4;
+  } else {
+    // At most 2 characters at each end and at most 40% in total.
+    keep_head = keep_tail = std::min<size_t>(2, n / 5);
+  }
+  std::string out;
+  out.reserve(id.size());
+  const size_t head_end = keep_head < n ? starts[keep_head] : id.size();
+  out.append(id.substr(0, head_end));
+  out.append(n - keep_head - keep_tail, '*');
+  if (keep_tail > 0) out.append(id.substr(starts[n - keep_tail]));
+  return out;
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,241 @@
+#include "io/id_number.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "kcbx/date.h"
+
+namespace kcbx::detail {
+namespace {
+
+// The generated table, to check the generator's promises directly.
+namespace table {
+#include "io/gb2260_codes.inc"
+}  // namespace table
+
+// Completes 17 digits with their check character.
+std::string with_check(std::string first17) {
+  first17.push_back(id_check_character(first17));
+  return first17;
+}
+
+// Independent ISO 7064 MOD 11-2: weight 2^(17-i) mod 11, check value
+// (12 - sum mod 11) mod 11, 10 written as X.
+char reference_check(std::string_view first17) {
+  int sum = 0;
+  int weight = 1;
+  for (int i = 16; i >= 0; --i) {
+    weight = weight * 2 % 11;
+    sum += (first17[static_cast<size_t>(i)] - '0') * weight;
+  }
+  const int value = (12 - sum % 11) % 11;
+  return value == 10 ? 'X' : static_cast<char>('0' + value);
+}
+
+TEST(IdNumber, PublishedExampleIsValid) {
+  const IdNumberCheck check = check_id_number("11010519491231002X");
+  EXPECT_EQ(check.error, IdNumberError::kNone);
+  EXPECT_EQ(check.birth_date, Date::from_ymd(1949, 12, 31));
+  EXPECT_EQ(check_id_number("11010519491231002x").error, IdNumberError::kNone);
+  EXPECT_EQ(id_check_character("11010519491231002"), 'X');
+}
+
+TEST(IdNumber, ComputedNumbersAreValid) {
+  for (const char* first17 :
+       {"52010220100101123", "52262720130901004", "44030520080229551",
+        "11010819000101000", "65010421001231999", "52010319950615888"}) {
+    const std::string id = with_check(first17);
+    const IdNumberCheck check = check_id_number(id);
+    EXPECT_EQ(check.error, IdNumberError::kNone) << first17;
+  }
+  EXPECT_EQ(check_id_number(with_check("44030520080229551")).birth_date,
+            Date::from_ymd(2008, 2, 29));
+}
+
+TEST(IdNumber, CheckCharacterMatchesReference) {
+  std::mt19937 rng(20240901);
+  std::uniform_int_distribution<int> digit(0, 9);
+  std::set<char> seen;
+  for (int i = 0; i < 20000; ++i) {
+    std::string first17;
+    for (int j = 0; j < 17; ++j)
+      first17.push_back(static_cast<char>('0' + digit(rng)));
+    const char c = id_check_character(first17);
+    ASSERT_EQ(c, reference_check(first17)) << i;
+    seen.insert(c);
+  }
+  EXPECT_EQ(seen.size(), 11u);  // 0-9 and X all occur
+}
+
+TEST(IdNumber, LengthError) {
+  for (const char* id : {"", "1", "11010519491231002", "11010519491231002X1",
+                         "110105491231002",  // 15-digit first generation
+                         " 11010519491231002X"}) {
+    EXPECT_EQ(check_id_number(id).error, IdNumberError::kLength) << id;
+  }
+}
+
+TEST(IdNumber, CharacterError) {
+  for (const char* id :
+       {"11010519491231002Y", "1101051949123100 X", "X10105194912310021",
+        "11010519491231X021", "110105-9491231002X", "11010519491231002*"}) {
+    EXPECT_EQ(check_id_number(id).error, IdNumberError::kCharacters) << id;
+  }
+  // 18 bytes of non-ASCII text is still the wrong characters.
+  EXPECT_EQ(check_id_number("\xe5\xad\xa6\xe7\xb1\x8d\xe5\x8f\xb7\xe5\xad\xa6"
+                            "\xe7\xb1\x8d\xe5\x8f\xb7")
+                .error,
+            IdNumberError::kCharacters);
+}
+
+TEST(IdNumber, BirthDateError) {
+  for (const char* date : {"19490230", "20190229", "19001301", "20100100",
+                           "00000000", "18991231", "21010101", "09901231"}) {
+    const std::string id = with_check("110105" + std::string(date) + "002");
+    EXPECT_EQ(check_id_number(id).error, IdNumberError::kBirthDate) << date;
+  }
+  EXPECT_EQ(check_id_number(with_check("11010519000101002")).error,
+            IdNumberError::kNone);
+  EXPECT_EQ(check_id_number(with_check("11010521001231002")).error,
+            IdNumberError::kNone);
+}
+
+TEST(IdNumber, AddressError) {
+  for (const char* address : {"000000", "999999", "110199", "520000" /*ok*/}) {
+    const std::string id = with_check(std::string(address) + "20100101123");
+    const IdNumberCheck check = check_id_number(id);
+    if (std::string_view(address) == "520000") {
+      EXPECT_EQ(check.error, IdNumberError::kNone);
+      continue;
+    }
+    EXPECT_EQ(check.error, IdNumberError::kAddress) << address;
+    // The date was read before the address was looked at.
+    EXPECT_EQ(check.birth_date, Date::from_ymd(2010, 1, 1));
+  }
+}
+
+TEST(IdNumber, CheckDigitError) {
+  const IdNumberCheck check = check_id_number("110105194912310021");
+  EXPECT_EQ(check.error, IdNumberError::kCheckDigit);
+  EXPECT_EQ(check.birth_date, Date::from_ymd(1949, 12, 31));
+  const std::string good = with_check("52010220100101123");
+  for (char c : std::string("0123456789X")) {
+    std::string id = good;
+    id[17] = c;
+    EXPECT_EQ(check_id_number(id).error, c == good[17]
+                                             ? IdNumberError::kNone
+                                             : IdNumberError::kCheckDigit);
+  }
+}
+
+TEST(IdNumber, FirstFailureIsReported) {
+  // Bad date, bad address and bad check digit: the date comes first.
+  EXPECT_EQ(check_id_number("000000201902290000").error,
+            IdNumberError::kBirthDate);
+  // Bad address and bad check digit: the address.
+  std::string id = with_check("00000020100101123");
+  id[17] = id[17] == '0' ? '1' : '0';
+  EXPECT_EQ(check_id_number(id).error, IdNumberError::kAddress);
+  // Bad characters and bad date: the characters.
+  EXPECT_EQ(check_id_number("1101051949023X002X").error,
+            IdNumberError::kCharacters);
+}
+
+TEST(IdNumber, DescriptionsAreDistinctAndNameNoNumber) {
+  std::set<std::string> texts;
+  for (IdNumberError e :
+       {IdNumberError::kNone, IdNumberError::kLength,
+        IdNumberError::kCharacters, IdNumberError::kAddress,
+        IdNumberError::kBirthDate, IdNumberError::kCheckDigit}) {
+    const std::string text = describe(e);
+    EXPECT_FALSE(text.empty());
+    EXPECT_NE(text.find("id_number"), std::string::npos) << text;
+    texts.insert(text);
+  }
+  EXPECT_EQ(texts.size(), 6u);
+  EXPECT_EQ(std::string(describe(IdNumberError::kCheckDigit)),
+            "id_number check digit does not match (GB 11643 MOD 11-2)");
+}
+
+TEST(AddressCode, KnownCodesIncludingRetiredOnes) {
+  EXPECT_TRUE(is_known_address_code("110105"));
+  EXPECT_TRUE(is_known_address_code("110103"));  // 崇文区, merged in 2010
+  EXPECT_TRUE(is_known_address_code("520102"));
+  EXPECT_TRUE(is_known_address_code("110000"));
+  EXPECT_TRUE(is_known_address_code("820000"));
+  EXPECT_FALSE(is_known_address_code("000000"));
+  EXPECT_FALSE(is_known_address_code("110199"));
+  EXPECT_FALSE(is_known_address_code("11010"));
+  EXPECT_FALSE(is_known_address_code("1101050"));
+  EXPECT_FALSE(is_known_address_code("11010a"));
+  EXPECT_FALSE(is_known_address_code(""));
+}
+
+TEST(AddressCode, GeneratedTableIsSortedAndComplete) {
+  const auto* begin = std::begin(table::kGb2260Codes);
+  const auto* end = std::end(table::kGb2260Codes);
+  EXPECT_EQ(end - begin, 7042);
+  EXPECT_TRUE(std::adjacent_find(begin, end, [](int32_t a, int32_t b) {
+                return a >= b;
+              }) == end);
+  EXPECT_EQ(*begin, 110000);
+  EXPECT_EQ(*(end - 1), 820000);
+  for (const int32_t code : table::kGb2260Codes) {
+    ASSERT_TRUE(is_known_address_code(std::to_string(code))) << code;
+  }
+}
+
+TEST(Mask, EighteenCharacters) {
+  EXPECT_EQ(mask_id_number("11010519491231002X"), "110105********002X");
+  // Masking does not depend on validity.
+  EXPECT_EQ(mask_id_number("abcdefghijklmnopqr"), "abcdef********opqr");
+}
+
+TEST(Mask, OtherLengthsKeepAtMostTwoEachEnd) {
+  EXPECT_EQ(mask_id_number(""), "");
+  EXPECT_EQ(mask_id_number("1"), "*");
+  EXPECT_EQ(mask_id_number("1234"), "****");
+  EXPECT_EQ(mask_id_number("12345"), "1***5");
+  EXPECT_EQ(mask_id_number("123456789"), "1*******9");
+  EXPECT_EQ(mask_id_number("1234567890"), "12******90");
+  EXPECT_EQ(mask_id_number("110105491231002"), "11***********02");
+  EXPECT_EQ(mask_id_number("11010519491231002X1"), "11***************X1");
+}
+
+TEST(Mask, CountsCharactersNotBytes) {
+  // Six Chinese characters are 18 bytes but not an 18-character number; the
+  // output must stay valid UTF-8.
+  EXPECT_EQ(mask_id_number("\xe5\xad\xa6\xe7\xb1\x8d\xe5\x8f\xb7\xe6\x97\xa0"
+                           "\xe6\x95\x88\xe5\x80\xbc"),
+            "\xe5\xad\xa6****\xe5\x80\xbc");
+  EXPECT_EQ(mask_id_number("\xff\xfe"), "**");
+}
+
+TEST(Mask, NeverRevealsMoreThanDocumented) {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string id;
+    for (size_t i = 0; i < n; ++i)
+      id.push_back(static_cast<char>('0' + i % 10));
+    const std::string masked = mask_id_number(id);
+    ASSERT_EQ(masked.size(), n);
+    const auto shown = static_cast<size_t>(std::count_if(
+        masked.begin(), masked.end(), [](char c) { return c != '*'; }));
+    if (n == 18) {
+      EXPECT_EQ(shown, 10u);
+      EXPECT_EQ(masked.substr(6, 8), "********");
+    } else {
+      EXPECT_LE(shown, 4u) << n;
+      EXPECT_LE(shown * 5, n * 2) << n;  // at most 40%
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kcbx::detail
