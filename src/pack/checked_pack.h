@@ -41,6 +41,22 @@ struct FieldInfo {
   std::optional<ScalarValue> default_value;
 };
 
+struct CheckedStage {
+  int role = -1;
+  std::vector<int> events;  // event codes that count
+  int count = 1;
+  int due_param = -1;       // duration parameter, -1: no deadline
+  bool from_case_opened = false;
+};
+
+struct CheckedWorkflow {
+  bool present = false;
+  ExprPtr opens_when;
+  ExprPtr opened_on;        // may be null: then opened on the first event
+  int closes_on = -1;       // event code
+  std::vector<CheckedStage> stages;
+};
+
 struct CheckedPack {
   std::shared_ptr<const Pack> pack;
   std::vector<FieldInfo> fields;
@@ -57,7 +73,16 @@ struct CheckedPack {
   std::vector<std::vector<std::vector<std::string>>> row_reads;
   std::vector<std::vector<std::string>> row_params;  // params read by table rows (flattened per table)
 
+  // Responsibility: by role, its level and line index; by level, the
+  // field indices its key is read from; by line, its role indices.
+  std::vector<int> role_level;
+  std::vector<int> role_line;
+  std::vector<std::vector<int>> level_fields;
+  std::vector<std::vector<int>> line_roles;
+  CheckedWorkflow workflow;
+
   int field_index(std::string_view name) const;
+  int role_index(std::string_view name) const;
   int derive_index(std::string_view name) const;
   int table_index(std::string_view name) const;
   int param_index(std::string_view name) const;
@@ -66,6 +91,11 @@ struct CheckedPack {
   // The period of parameter `p` in force on `on`, or null.
   const ParamPeriod* param_on(int p, Date on) const;
 };
+
+// Reports cycles in the supervision graph that the lines make together
+// (src/graph, the only user of Boost.Graph), at the edge that closes one.
+void check_role_graph(const Pack& pack, const std::vector<std::vector<int>>& line_roles,
+                      std::vector<Diagnostic>& diagnostics);
 
 // Validates a loaded pack. Every problem becomes a diagnostic; the result is
 // only usable when none is an error.

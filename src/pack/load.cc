@@ -28,7 +28,8 @@ class Loader {
     if (!w_.check_bounds(root)) return;
     MapReader top(w_, root, "rule pack",
                   {"meta", "clauses", "fields", "parameters", "derive",
-                   "checks", "tables", "outputs"});
+                   "checks", "tables", "outputs", "levels", "roles", "lines",
+                   "workflow"});
     if (!top.ok()) return;
     if (auto n = top.get("meta")) load_meta(*n, pack.meta);
     if (auto n = top.get("clauses")) load_clauses(*n, pack);
@@ -41,6 +42,10 @@ class Loader {
       if (w_.expect_sequence(*n, "outputs"))
         for (const auto& item : *n) pack.outputs.push_back(w_.text(item));
     }
+    if (auto n = top.get("levels")) load_levels(*n, pack);
+    if (auto n = top.get("roles")) load_roles(*n, pack);
+    if (auto n = top.get("lines")) load_lines(*n, pack);
+    if (auto n = top.get("workflow")) load_workflow(*n, pack);
     if (pack.meta.name.empty())
       w_.error(root, "missing-key", "the rule pack needs 'meta: {name: ...}'");
   }
@@ -301,6 +306,147 @@ class Loader {
         r.missing("rows", "the decision rows");
       }
       pack.tables.push_back(std::move(t));
+    }
+  }
+
+  std::vector<Text> text_list(const YAML::Node& n, const std::string& what) {
+    std::vector<Text> out;
+    if (n.IsScalar()) {
+      out.push_back(w_.text(n));
+    } else if (w_.expect_sequence(n, what)) {
+      for (const auto& item : n) out.push_back(w_.text(item));
+    }
+    return out;
+  }
+
+  int to_int(const Text& t, int fallback) {
+    if (t.empty()) return fallback;
+    try {
+      size_t used = 0;
+      const int v = std::stoi(t.value, &used);
+      if (used == t.value.size() && v >= 0 && v <= 1000000) return v;
+    } catch (const std::exception&) {
+    }
+    w_.error_at(t.where, "wrong-type", "'" + t.value + "' is not a whole number");
+    return fallback;
+  }
+
+  void load_levels(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "levels")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      MapReader r(w_, value, "level '" + key.value + "'", {"alias", "field", "fields", "prefix"});
+      if (!r.ok()) continue;
+      LevelDef l;
+      l.name = key;
+      l.where = key.where;
+      l.alias = r.text("alias");
+      if (auto f = r.get("field")) l.fields.push_back(w_.text(*f));
+      if (auto f = r.get("fields")) l.fields = text_list(*f, "fields");
+      if (l.fields.empty()) r.missing("field", "the record field the jurisdiction is read from");
+      l.prefix = to_int(r.text("prefix"), 0);
+      pack.levels.push_back(std::move(l));
+    }
+  }
+
+  void load_roles(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "roles")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      MapReader r(w_, value, "role '" + key.value + "'",
+                  {"alias", "line", "level", "duties", "from_record"});
+      if (!r.ok()) continue;
+      RoleDef role;
+      role.name = key;
+      role.where = key.where;
+      role.alias = r.text("alias");
+      role.line = r.text("line");
+      role.level = r.text("level");
+      role.from_record = r.boolean("from_record", false);
+      if (!r.has("line")) r.missing("line", "the line of responsibility");
+      if (!r.has("level")) r.missing("level", "the level of jurisdiction it covers");
+      if (auto d = r.get("duties")) {
+        if (w_.expect_sequence(*d, "duties")) {
+          int number = 0;
+          for (const auto& item : *d) {
+            ++number;
+            DutyDef duty;
+            if (item.IsScalar()) {
+              duty.text = w_.text(item);
+              duty.id = Text{std::to_string(number), duty.text.where, false};
+            } else {
+              MapReader dr(w_, item, "duty", {"id", "text", "clause"});
+              if (!dr.ok()) continue;
+              duty.id = dr.text("id");
+              if (duty.id.empty()) duty.id.value = std::to_string(number);
+              duty.text = dr.text("text");
+              duty.clause = dr.text("clause");
+            }
+            role.duties.push_back(std::move(duty));
+          }
+        }
+      }
+      pack.roles.push_back(std::move(role));
+    }
+  }
+
+  void load_lines(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "lines")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      LineDef line;
+      line.name = key;
+      line.where = key.where;
+      if (value.IsSequence()) {
+        line.chain = text_list(value, "line");
+      } else {
+        MapReader r(w_, value, "line '" + key.value + "'", {"alias", "chain"});
+        if (!r.ok()) continue;
+        line.alias = r.text("alias");
+        if (auto c = r.get("chain")) line.chain = text_list(*c, "chain");
+        else r.missing("chain", "the roles from the bottom up");
+      }
+      pack.lines.push_back(std::move(line));
+    }
+  }
+
+  void load_workflow(const YAML::Node& n, Pack& pack) {
+    WorkflowDef& wf = pack.workflow;
+    MapReader r(w_, n, "workflow",
+                {"opens_when", "opened_on", "closes_on", "events", "stages"});
+    if (!r.ok()) return;
+    wf.present = true;
+    wf.where = w_.where(n);
+    wf.opens_when = r.text("opens_when");
+    wf.opened_on = r.text("opened_on");
+    wf.closes_on = r.text("closes_on");
+    if (!r.has("opens_when")) r.missing("opens_when", "which records have a case");
+    if (auto e = r.get("events")) wf.event_domain = load_domain(*e, "events", pack);
+    else r.missing("events", "the event types");
+    if (auto s = r.get("stages")) {
+      if (w_.expect_sequence(*s, "stages")) {
+        for (const auto& item : *s) {
+          MapReader sr(w_, item, "stage",
+                       {"id", "alias", "role", "action", "event", "events", "count",
+                        "due_after", "due_from", "clause"});
+          if (!sr.ok()) continue;
+          StageDef st;
+          st.where = w_.where(item);
+          st.id = sr.text("id");
+          st.alias = sr.text("alias");
+          st.role = sr.text("role");
+          st.action = sr.text("action");
+          if (auto e = sr.get("event")) st.events.push_back(w_.text(*e));
+          if (auto e = sr.get("events")) st.events = text_list(*e, "events");
+          st.count = to_int(sr.text("count"), 1);
+          st.due_after = sr.text("due_after");
+          st.due_from = sr.text("due_from");
+          st.clause = sr.text("clause");
+          if (!sr.has("id")) sr.missing("id", "a stage id");
+          if (!sr.has("role")) sr.missing("role", "the role that acts");
+          if (st.events.empty()) sr.missing("event", "the event type that completes it");
+          wf.stages.push_back(std::move(st));
+        }
+      }
+    } else {
+      r.missing("stages", "the case stages in order");
     }
   }
 

@@ -135,6 +135,67 @@ struct ClauseDef {
   SourceLocation where;
 };
 
+// How a role's jurisdiction is read off a student record: a prefix of a
+// division code (county 6, township 9, village 12 digits), a field as is
+// (school_id, guardian), or several fields joined by '/' (school/class).
+struct LevelDef {
+  Text name;
+  Text alias;
+  std::vector<Text> fields;
+  int prefix = 0;  // 0: the whole value
+  SourceLocation where;
+};
+
+struct DutyDef {
+  Text id;
+  Text text;
+  Text clause;
+};
+
+struct RoleDef {
+  Text name;
+  Text alias;   // Chinese title, the label in graphs and lists
+  Text line;
+  Text level;
+  std::vector<DutyDef> duties;
+  // true: the person is read from the record (the level's field), not from
+  // the roster (parents: the student's guardian).
+  bool from_record = false;
+  SourceLocation where;
+};
+
+// A line of responsibility: roles from the bottom up; each is supervised by
+// the next (teacher -> principal -> bureau director -> county head).
+struct LineDef {
+  Text name;
+  Text alias;
+  std::vector<Text> chain;
+  SourceLocation where;
+};
+
+struct StageDef {
+  Text id;
+  Text alias;
+  Text role;            // who acts
+  Text action;          // what must happen, for the next-action column
+  std::vector<Text> events;  // event types that count towards completion
+  int count = 1;        // how many such events complete the stage
+  Text due_after;       // duration parameter; unset parameter = no deadline
+  Text due_from;        // "stage_start" (default) or "case_opened"
+  Text clause;
+  SourceLocation where;
+};
+
+struct WorkflowDef {
+  bool present = false;
+  Text opens_when;  // bool expression: which records have a case
+  Text opened_on;   // date expression (may be null): when the case opened
+  Text closes_on;   // event type that closes a case (销号)
+  int event_domain = -1;
+  std::vector<StageDef> stages;
+  SourceLocation where;
+};
+
 struct MetaDef {
   Text name;
   Text version;
@@ -157,6 +218,10 @@ struct Pack {
   std::vector<TableDef> tables;
   std::vector<CheckDef> checks;
   std::vector<Text> outputs;  // derived values written beside each result
+  std::vector<LevelDef> levels;
+  std::vector<RoleDef> roles;
+  std::vector<LineDef> lines;
+  WorkflowDef workflow;
 };
 
 // Loads a pack from YAML text. Every problem becomes a diagnostic; the

@@ -55,6 +55,10 @@ class Validator {
     for (size_t t = 0; t < pack_.tables.size(); ++t) check_table(static_cast<int>(t));
     check_checks();
     check_outputs();
+    check_levels();
+    check_roles();
+    check_lines();
+    check_workflow();
     check_clauses();
     return out_;
   }
@@ -428,6 +432,118 @@ class Validator {
     }
   }
 
+  template <class Def>
+  int find_named(const std::vector<Def>& defs, const Text& name, const char* what,
+                 const char* code = "unknown-name") {
+    for (size_t i = 0; i < defs.size(); ++i)
+      if (defs[i].name.value == name.value) return static_cast<int>(i);
+    std::vector<std::string> names;
+    for (const auto& d : defs) names.push_back(d.name.value);
+    std::string msg = "unknown " + std::string(what) + " '" + name.value + "'";
+    const std::string near = nearest_name(name.value, names);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    error(name.where, code, msg);
+    return -1;
+  }
+
+  void check_levels() {
+    for (const auto& l : pack_.levels) {
+      std::vector<int> fields;
+      for (const auto& f : l.fields) {
+        const int fi = find_named(pack_.fields, f, "field");
+        if (fi >= 0 && pack_.fields[static_cast<size_t>(fi)].type != TypeKind::kString)
+          error(f.where, "wrong-type", "level '" + l.name.value + "' needs string fields");
+        fields.push_back(fi);
+      }
+      if (l.prefix > 0 && l.fields.size() != 1)
+        error(l.where, "wrong-type", "'prefix' applies to a single field");
+      out_->level_fields.push_back(std::move(fields));
+    }
+  }
+
+  void check_roles() {
+    for (const auto& r : pack_.roles) {
+      out_->role_level.push_back(r.level.empty() ? -1 : find_named(pack_.levels, r.level, "level"));
+      out_->role_line.push_back(r.line.empty() ? -1 : find_named(pack_.lines, r.line, "line"));
+      std::set<std::string> ids;
+      for (const auto& d : r.duties)
+        if (!ids.insert(d.id.value).second)
+          error(d.id.where, "duplicate-row-id", "duplicate duty id '" + d.id.value + "'");
+    }
+  }
+
+  void check_lines() {
+    for (size_t li = 0; li < pack_.lines.size(); ++li) {
+      const auto& l = pack_.lines[li];
+      std::vector<int> roles;
+      std::set<std::string> seen;
+      if (l.chain.empty()) error(l.where, "empty-line", "line '" + l.name.value + "' names no roles");
+      for (const auto& r : l.chain) {
+        if (!seen.insert(r.value).second) {
+          error(r.where, "escalation-cycle",
+                "role '" + r.value + "' appears twice in line '" + l.name.value + "'");
+          continue;
+        }
+        roles.push_back(find_named(pack_.roles, r, "role"));
+      }
+      out_->line_roles.push_back(std::move(roles));
+    }
+    check_role_graph(pack_, out_->line_roles, diags_);
+  }
+
+  void check_workflow() {
+    const WorkflowDef& wf = pack_.workflow;
+    CheckedWorkflow& out = out_->workflow;
+    if (!wf.present) return;
+    out.present = true;
+    if (!wf.opens_when.empty()) {
+      out.opens_when = parse_expr(wf.opens_when, diags_);
+      if (out.opens_when && check_expr(*out.opens_when, scope_, diags_) &&
+          out.opens_when->type.kind != TypeKind::kBool)
+        error(out.opens_when->where, "type-mismatch", "'opens_when' must be a condition (bool)");
+    }
+    if (!wf.opened_on.empty()) {
+      out.opened_on = parse_expr(wf.opened_on, diags_);
+      if (out.opened_on && check_expr(*out.opened_on, scope_, diags_) &&
+          out.opened_on->type.kind != TypeKind::kDate)
+        error(out.opened_on->where, "type-mismatch", "'opened_on' must be a date");
+    }
+    if (wf.event_domain < 0) return;
+    const DomainDef& events = pack_.domains[static_cast<size_t>(wf.event_domain)];
+    auto event_code = [&](const Text& t) {
+      const int c = find_enum_value(events, t.value);
+      if (c < 0) {
+        std::vector<std::string> names;
+        for (const auto& v : events.values) names.push_back(v.name.value);
+        std::string msg = "unknown event type '" + t.value + "'";
+        const std::string near = nearest_name(t.value, names);
+        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        error(t.where, "unknown-value", msg);
+      }
+      return c;
+    };
+    if (!wf.closes_on.empty()) out.closes_on = event_code(wf.closes_on);
+    std::set<std::string> ids;
+    for (const auto& st : wf.stages) {
+      CheckedStage cs;
+      if (!st.id.empty() && !ids.insert(st.id.value).second)
+        error(st.id.where, "duplicate-row-id", "duplicate stage id '" + st.id.value + "'");
+      if (!st.role.empty()) cs.role = find_named(pack_.roles, st.role, "role");
+      for (const auto& e : st.events) cs.events.push_back(event_code(e));
+      cs.count = st.count;
+      if (st.count < 1) error(st.where, "wrong-type", "'count' must be at least 1");
+      if (!st.due_after.empty()) {
+        cs.due_param = find_named(pack_.params, st.due_after, "parameter");
+        if (cs.due_param >= 0 && pack_.params[static_cast<size_t>(cs.due_param)].type != TypeKind::kDuration)
+          error(st.due_after.where, "wrong-type", "'due_after' must name a duration parameter");
+      }
+      if (!st.due_from.empty() && st.due_from.value != "stage_start" && st.due_from.value != "case_opened")
+        error(st.due_from.where, "unknown-value", "'due_from' is stage_start or case_opened");
+      cs.from_case_opened = st.due_from.value == "case_opened";
+      out.stages.push_back(std::move(cs));
+    }
+  }
+
   void check_clauses() {
     std::set<std::string> known;
     for (const auto& c : pack_.clauses) {
@@ -448,6 +564,9 @@ class Validator {
     for (const auto& p : pack_.params) cite(p.clause);
     for (const auto& d : pack_.derives) cite(d.clause);
     for (const auto& c : pack_.checks) cite(c.clause);
+    for (const auto& r : pack_.roles)
+      for (const auto& d : r.duties) cite(d.clause);
+    for (const auto& s : pack_.workflow.stages) cite(s.clause);
   }
 
   const Pack& pack_;
@@ -468,6 +587,11 @@ std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
 int CheckedPack::field_index(std::string_view name) const {
   for (size_t i = 0; i < pack->fields.size(); ++i)
     if (pack->fields[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+int CheckedPack::role_index(std::string_view name) const {
+  for (size_t i = 0; i < pack->roles.size(); ++i)
+    if (pack->roles[i].name.value == name) return static_cast<int>(i);
   return -1;
 }
 int CheckedPack::derive_index(std::string_view name) const {
