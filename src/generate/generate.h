@@ -1,0 +1,88 @@
+// Deterministic synthetic-province data for `kcbx generate`: a students
+// file, the case events of absent children and the officials roster, shaped
+// like Guizhou's counties, townships, villages, schools and classes, for
+// demos, tests and benchmarks. No real person is described.
+//
+//   kcbx::detail::GenerateOptions options;
+//   options.students = 100000;
+//   options.as_of = *kcbx::Date::parse("2019-11-15");
+//   std::ofstream students("students.csv"), events("events.csv");
+//   kcbx::detail::generate(options, {&students, &events, nullptr});
+#ifndef KCBX_GENERATE_GENERATE_H_
+#define KCBX_GENERATE_GENERATE_H_
+
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kcbx/date.h"
+
+namespace kcbx::detail {
+
+struct GenerateOptions {
+  // Number of student rows. 0 writes the header lines only.
+  int64_t students = 10000;
+  // The same options give byte-identical output; another seed other data.
+  uint64_t seed = 1;
+  // The evaluation date the data is realistic for: ages, absences and
+  // events are placed relative to it (e.g. 2019-11-15).
+  Date as_of;
+  // 4-digit prefecture prefixes to draw counties from ("5201", "5227", ...);
+  // empty means all nine Guizhou prefectures.
+  std::vector<std::string> prefectures;
+};
+
+// Where each file goes; a null stream is not written (the data behind it is
+// still generated, so the other files and the stats do not change).
+struct GenerateSinks {
+  std::ostream* students = nullptr;
+  std::ostream* events = nullptr;
+  std::ostream* officials = nullptr;
+};
+
+// Rows written (or that would have been written to a null sink), and the
+// jurisdictions that the student rows use.
+struct GenerateStats {
+  int64_t students = 0;
+  int64_t events = 0;
+  int64_t officials = 0;
+  int64_t counties = 0;
+  int64_t townships = 0;
+  int64_t villages = 0;
+  int64_t schools = 0;
+  int64_t classes = 0;
+};
+
+// Generates the three CSV files (UTF-8, header line, no BOM):
+//   students   student_id,name,id_number,birth_date,gender,division_code,
+//              school_id,grade,class_id,registry,last_attended,
+//              absence_excused,poor,disabled,orphan,left_behind,
+//              special_hardship,serious_illness,no_hukou,boarding,guardian,
+//              address,dropout_reason,aid
+//   events     student_id,date,type,person,note
+//   officials  role,person,jurisdiction,phone
+// The number of counties grows with `students` (about 68,000 per county, so
+// 6 million cover all 88), each county has ~17 townships of ~11 villages and
+// ~7 schools. Rows are produced township by township and streamed, so memory
+// does not grow with `students`. The roster names exactly one person per role
+// and jurisdiction that the student rows use, and events name those persons.
+// Throws std::invalid_argument for students < 0 or > 10^12 or an unknown
+// prefecture, std::runtime_error when a sink fails to write. Thread-safe
+// (no shared state).
+GenerateStats generate(const GenerateOptions& options,
+                       const GenerateSinks& sinks);
+
+// The 88 county-level divisions of Guizhou (GB/T 2260, 2019-04), in code
+// order, embedded from data/gb2260-guizhou-201904.tsv.
+struct GuizhouCounty {
+  int32_t code;  // 6 digits, e.g. 520102
+  std::string_view name;  // e.g. "南明区"
+};
+std::span<const GuizhouCounty> guizhou_counties();
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_GENERATE_GENERATE_H_
