@@ -37,6 +37,10 @@ void print_diagnostics(const std::vector<Diagnostic>& diags);
 using Runner = std::function<int()>;
 Runner add_validate(CLI::App& app);
 Runner add_classify(CLI::App& app);
+Runner add_graph(CLI::App& app);      // graph.cc
+Runner add_cases(CLI::App& app);      // cases.cc
+Runner add_transfer(CLI::App& app);   // transfer.cc
+Runner add_generate(CLI::App& app);   // generate.cc
 
 }  // namespace kcbx::cli
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   };
   add(kcbx::cli::add_validate);
   add(kcbx::cli::add_classify);
+  add(kcbx::cli::add_generate);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
