@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kcbx/date.h"
 #include "kcbx/diagnostic.h"
 #include "kcbx/rule_pack.h"
 
@@ -121,6 +122,11 @@ class BatchResult {
   size_t output_count() const;
   const std::string& output_name(size_t o) const;
   std::string output(size_t o, size_t i) const;
+
+  // Workflow (when the pack has one): whether record i has a case, and the
+  // date it opened (nullopt when the pack's opened_on is null for it).
+  bool case_open(size_t i) const;
+  std::optional<Date> case_opened_on(size_t i) const;
 
   const detail::ResultData& data() const { return *data_; }
   explicit BatchResult(std::shared_ptr<const detail::ResultData> data)

@@ -284,6 +284,14 @@ std::string_view BatchResult::clause(size_t t, size_t i) const {
   if (r < 0) return {};
   return data_->pack->pack->tables[t].rows[static_cast<size_t>(r)].clause.value;
 }
+bool BatchResult::case_open(size_t i) const {
+  return !rejected(i) && !data_->case_open.empty() && data_->case_open.at(i);
+}
+std::optional<Date> BatchResult::case_opened_on(size_t i) const {
+  const ColumnData& c = data_->case_opened;
+  if (c.bytes.empty() || !c.present(i)) return std::nullopt;
+  return Date::from_days(*static_cast<const int32_t*>(c.at(i)));
+}
 size_t BatchResult::output_count() const { return data_->output_names.size(); }
 const std::string& BatchResult::output_name(size_t o) const { return data_->output_names.at(o); }
 std::string BatchResult::output(size_t o, size_t i) const {

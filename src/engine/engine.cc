@@ -67,6 +67,17 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
     for (size_t i = 0; i < n; ++i) codes[i] = rows[i] >= 0 ? out[i] : -1;
     std::memcpy(r.matched[t].data() + offset, rows, n * 4);
   }
+  if (cp.case_open_slot >= 0) {
+    const auto* open = static_cast<const uint8_t*>(frame.data(cp.case_open_slot));
+    const uint8_t* valid = frame.valid(cp.case_open_slot);
+    for (size_t i = 0; i < n; ++i) r.case_open[offset + i] = open[i] && (!valid || valid[i]);
+    if (cp.case_opened_slot >= 0) {
+      std::memcpy(r.case_opened.bytes.data() + offset * 4, frame.data(cp.case_opened_slot), n * 4);
+      const uint8_t* v = frame.valid(cp.case_opened_slot);
+      if (v) std::memcpy(r.case_opened.valid.data() + offset, v, n);
+      else std::memset(r.case_opened.valid.data() + offset, 1, n);
+    }
+  }
   for (size_t o = 0; o < cp.output_slots.size(); ++o) {
     ColumnData& c = r.outputs[o];
     const size_t w = static_cast<size_t>(c.width);
@@ -115,6 +126,13 @@ BatchResult Engine::classify(const Batch& batch, Date as_of) const {
     if (cp.program.slots[static_cast<size_t>(cp.output_slots[o])].nullable) c.valid.assign(n, 0);
     r->outputs.push_back(std::move(c));
     r->output_names.push_back(plan_->pack->pack->outputs[o].value);
+  }
+  if (cp.case_open_slot >= 0) {
+    r->case_open.assign(n, 0);
+    r->case_opened.type = {TypeKind::kDate, -1};
+    r->case_opened.width = 4;
+    r->case_opened.bytes.assign(n * 4, 0);
+    r->case_opened.valid.assign(n, 0);
   }
   {
     // Fail before any work when a parameter has no value on this date.

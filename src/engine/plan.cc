@@ -105,6 +105,11 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
     gen.release(cond);
   }
 
+  if (cp.workflow.present && cp.workflow.opens_when) {
+    out.case_open_slot = gen.emit_persistent(*cp.workflow.opens_when);
+    if (cp.workflow.opened_on) out.case_opened_slot = gen.emit_persistent(*cp.workflow.opened_on);
+  }
+
   for (const auto& o : pack.outputs) {
     int slot = -1;
     Type type;

@@ -60,6 +60,8 @@ struct CompiledProgram {
   int reject_slot = -1;
   std::vector<int> output_slots;  // by pack output
   std::vector<Type> output_types;
+  int case_open_slot = -1;    // workflow.opens_when (bool)
+  int case_opened_slot = -1;  // workflow.opened_on (date, nullable)
 };
 
 struct Plan {
@@ -88,6 +90,8 @@ struct ResultData {
   std::vector<std::string> table_names;
   std::vector<std::string> output_names;
   std::vector<ColumnData> outputs;
+  std::vector<uint8_t> case_open;  // empty without a workflow
+  ColumnData case_opened;
 };
 
 }  // namespace kcbx::detail

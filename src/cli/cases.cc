@@ -1,0 +1,137 @@
+// kcbx cases --students F --events F [--officials F] --as-of D: for every
+// case, what must happen next, who must do it, by when; and who is
+// accountable for each lapsed deadline.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "cli/common.h"
+#include "io/output_file.h"
+#include "kcbx/cases.h"
+#include "kcbx/csv.h"
+
+namespace kcbx::cli {
+
+namespace {
+
+struct CasesArgs {
+  std::string students, events, officials, as_of, rules, out, accountability, rejects;
+  std::string encoding = "utf-8";
+  bool all = false;
+};
+
+std::string opt_date(const std::optional<Date>& d) { return d ? d->format() : ""; }
+
+std::string chain_text(const std::vector<Responsible>& chain) {
+  std::string s;
+  for (const auto& r : chain) {
+    if (!s.empty()) s += " > ";
+    s += (r.role_alias.empty() ? r.role : r.role_alias) + " " + (r.person.empty() ? "(none)" : r.person);
+  }
+  return s;
+}
+
+int run_cases(const CasesArgs& a) {
+  const Date as_of = parse_date(a.as_of, "--as-of");
+  RulePack pack = load_pack(a.rules);
+  Engine engine(pack);
+  ReadOptions ro;
+  ro.encoding = a.encoding;
+  StudentFile students = read_students(pack, a.students, ro);
+  BatchResult result = engine.classify(students.batch, as_of);
+  EventLog events = a.events.empty() ? EventLog{} : read_events(pack, a.events, a.encoding);
+  std::unique_ptr<Roster> roster;
+  std::unique_ptr<ResponsibilityGraph> graph;
+  if (!a.officials.empty()) {
+    roster = std::make_unique<Roster>(read_roster(pack, a.officials, a.encoding));
+    graph = std::make_unique<ResponsibilityGraph>(pack, *roster, students.batch);
+  }
+  CaseReport report = evaluate_cases(engine, students.batch, result, events, graph.get(), as_of);
+
+  std::unique_ptr<detail::OutputFile> out_file;
+  std::ostream* out = &std::cout;
+  if (!a.out.empty()) {
+    out_file = std::make_unique<detail::OutputFile>(a.out);
+    out = &out_file->stream();
+  }
+  *out << "student_id,status,opened,stage,clause,next_action,role,role_alias,person,phone,due,days_overdue,escalation\n";
+  int64_t open_cases = 0, overdue = 0, closed = 0;
+  for (const Case& c : report.cases) {
+    if (c.closed) ++closed;
+    else ++open_cases;
+    if (c.days_overdue > 0) ++overdue;
+    if (c.closed && !a.all) continue;
+    std::string escalation;
+    if (c.days_overdue > 0 && graph)
+      escalation = chain_text(graph->escalation(students.batch, c.record, c.responsible.role));
+    *out << detail::csv_field(c.student_id) << ',' << detail::csv_field(c.status) << ','
+         << opt_date(c.opened) << ',' << detail::csv_field(c.closed ? "closed" : c.stage) << ','
+         << detail::csv_field(c.clause) << ',' << detail::csv_field(c.next_action) << ','
+         << detail::csv_field(c.responsible.role) << ',' << detail::csv_field(c.responsible.role_alias) << ','
+         << detail::csv_field(c.responsible.person) << ',' << detail::csv_field(c.responsible.phone) << ','
+         << opt_date(c.due) << ',' << c.days_overdue << ',' << detail::csv_field(escalation) << '\n';
+  }
+  if (out_file) out_file->commit();
+  if (!a.accountability.empty()) {
+    detail::OutputFile f(a.accountability);
+    f.stream() << "student_id,stage,clause,due,done_on,days_late,role,person,supervisors\n";
+    for (const auto& x : report.accountability)
+      f.stream() << detail::csv_field(x.student_id) << ',' << x.stage << ',' << x.clause << ','
+                 << x.due.format() << ',' << opt_date(x.done_on) << ',' << x.days_late << ','
+                 << detail::csv_field(x.lapsed.role_alias.empty() ? x.lapsed.role : x.lapsed.role_alias) << ','
+                 << detail::csv_field(x.lapsed.person) << ',' << detail::csv_field(chain_text(x.supervisors)) << '\n';
+    f.commit();
+  }
+  std::vector<Reject> rejects = students.rejects;
+  for (const auto& r : events.rejects) rejects.push_back(r);
+  for (const auto& r : report.event_rejects) rejects.push_back(r);
+  if (roster)
+    for (const auto& r : roster->rejects) rejects.push_back(r);
+  if (!a.rejects.empty()) {
+    detail::OutputFile f(a.rejects);
+    f.stream() << "file,row,student_id,column,reason\n";
+    auto write = [&](const char* file, const std::vector<Reject>& rs) {
+      for (const auto& r : rs)
+        f.stream() << file << ',' << r.row << ',' << detail::csv_field(r.student_id) << ','
+                   << detail::csv_field(r.column) << ',' << detail::csv_field(r.reason) << '\n';
+    };
+    write("students", students.rejects);
+    write("events", events.rejects);
+    write("events", report.event_rejects);
+    if (roster) write("officials", roster->rejects);
+    f.commit();
+  }
+  std::cerr << "kcbx cases: " << pack.id() << ", as of " << as_of.format() << "\n"
+            << fmt::format("  students: read {} = accepted {} + rejected {}\n", students.counts.read,
+                           students.counts.accepted, students.counts.rejected)
+            << fmt::format("  events: read {} = applied {} + rejected {}\n", events.read,
+                           report.events_applied, events.rejects.size() + report.event_rejects.size())
+            << fmt::format("  cases: {} open ({} overdue), {} closed; {} accountability entries\n",
+                           open_cases, overdue, closed, report.accountability.size());
+  if (roster)
+    std::cerr << fmt::format("  officials: read {} = posts {} + rejected {}\n", roster->read,
+                             roster->posts.size(), roster->rejects.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner add_cases(CLI::App& app) {
+  auto a = std::make_shared<CasesArgs>();
+  auto* cmd = app.add_subcommand("cases", "Open cases: next action, who, by when; accountability for lapses");
+  cmd->add_option("--students", a->students, "Students CSV")->required();
+  cmd->add_option("--events", a->events, "Events CSV (student_id,date,type,person,note)");
+  cmd->add_option("--officials", a->officials, "Officials roster CSV (role,person,jurisdiction,phone)");
+  cmd->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD")->required();
+  cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
+  cmd->add_option("--out", a->out, "Cases CSV (default: stdout)");
+  cmd->add_option("--accountability", a->accountability, "Write the accountability entries here");
+  cmd->add_option("--rejects", a->rejects, "Write rejected rows of every input here");
+  cmd->add_option("--encoding", a->encoding, "Input encoding (utf-8, gb18030, gbk)");
+  cmd->add_flag("--all", a->all, "Include closed cases");
+  return [a]() { return run_cases(*a); };
+}
+
+}  // namespace kcbx::cli

@@ -1,0 +1,231 @@
+// Walks each case through the pack's workflow stages with its events, and
+// derives due dates, overdue days and accountability from the stage
+// deadlines in force on the evaluation date.
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "engine/plan.h"
+#include "expr/ast.h"
+#include "kcbx/cases.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx {
+
+namespace {
+
+using detail::CheckedPack;
+using detail::CheckedStage;
+
+Date plus(Date d, detail::Duration dur) {
+  if (dur.months != 0) d = add_months(d, dur.months);
+  return Date::from_days(d.days() + dur.days);
+}
+
+std::string key_field_name(const CheckedPack& cp) {
+  for (const auto& f : cp.pack->fields)
+    if (f.unique) return f.name.value;
+  return cp.pack->fields.empty() ? std::string() : cp.pack->fields.front().name.value;
+}
+
+Responsible role_only(const CheckedPack& cp, int role) {
+  Responsible r;
+  if (role < 0) return r;
+  const auto& def = cp.pack->roles[static_cast<size_t>(role)];
+  r.role = def.name.value;
+  r.role_alias = def.alias.value;
+  r.line = def.line.value;
+  return r;
+}
+
+}  // namespace
+
+CaseReport evaluate_cases(const Engine& engine, const Batch& students, const BatchResult& result,
+                          const EventLog& log, const ResponsibilityGraph* graph, Date as_of) {
+  const CheckedPack& cp = engine.rules().checked();
+  const auto& wf = cp.workflow;
+  const auto& wdef = cp.pack->workflow;
+  CaseReport report;
+  if (!wf.present) return report;
+  if (result.size() != students.size())
+    throw std::invalid_argument("the result does not belong to the students batch");
+
+  // Record index by key (student_id).
+  const std::string key = key_field_name(cp);
+  const int key_field = cp.field_index(key);
+  std::unordered_map<std::string_view, size_t> by_key;
+  const auto& key_col = students.data().columns[static_cast<size_t>(key_field)];
+  if (key_col.type.kind == detail::TypeKind::kString)
+    for (size_t i = 0; i < students.size(); ++i)
+      if (key_col.present(i)) by_key.emplace(*static_cast<const std::string_view*>(key_col.at(i)), i);
+
+  std::vector<std::vector<const Event*>> per_record(students.size());
+  for (const Event& e : log.events) {
+    auto it = by_key.find(e.student_id);
+    if (it == by_key.end()) {
+      report.event_rejects.push_back({e.row, e.student_id, "student_id",
+                                      "unknown student: no record with this student_id"});
+      continue;
+    }
+    per_record[it->second].push_back(&e);
+  }
+
+  // Stage of each event type: the first stage listing it.
+  const size_t n_stages = wf.stages.size();
+  auto stages_of = [&](int type) {
+    std::vector<size_t> out;
+    for (size_t s = 0; s < n_stages; ++s)
+      for (int t : wf.stages[s].events)
+        if (t == type) out.push_back(s);
+    return out;
+  };
+  auto reject = [&](const Event& e, std::string why) {
+    report.event_rejects.push_back({e.row, e.student_id, "", std::move(why)});
+  };
+  auto responsible = [&](size_t i, int role) {
+    if (graph && role >= 0) return graph->responsible(students, i, cp.pack->roles[static_cast<size_t>(role)].name.value);
+    return role_only(cp, role);
+  };
+
+  for (size_t i = 0; i < students.size(); ++i) {
+    auto& events = per_record[i];
+    const bool open = result.case_open(i);
+    if (!open && events.empty()) continue;
+    std::stable_sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
+      return a->date < b->date || (a->date == b->date && a->row < b->row);
+    });
+    const std::string status = result.table_count() > 0 ? std::string(result.value(0, i)) : "";
+    if (!open) {
+      const bool closes = std::any_of(events.begin(), events.end(),
+                                      [&](const Event* e) { return e->type == wf.closes_on; });
+      if (!closes || result.rejected(i)) {
+        for (const Event* e : events)
+          reject(*e, result.rejected(i) ? "the student's record was rejected"
+                                        : "no open case: the student's status is " + status);
+        continue;
+      }
+    }
+    Case c;
+    c.student_id = key_col.present(i) ? std::string(*static_cast<const std::string_view*>(key_col.at(i))) : "";
+    c.record = i;
+    c.status = status;
+    c.opened = result.case_opened_on(i);
+
+    std::vector<int> done(n_stages, 0);
+    std::vector<std::optional<Date>> completed(n_stages);
+    size_t current = 0;
+    struct Seen { Date date; int type; std::string_view person; int64_t row; };
+    std::vector<Seen> applied;
+    for (const Event* e : events) {
+      if (e->date > as_of) {
+        reject(*e, "dated " + e->date.format() + ", after the evaluation date " + as_of.format());
+        continue;
+      }
+      if (c.opened && e->date < *c.opened) {
+        reject(*e, "dated " + e->date.format() + ", before the case opened on " + c.opened->format());
+        continue;
+      }
+      if (c.closed) {
+        reject(*e, "after the case was closed on " + c.closed_on->format());
+        continue;
+      }
+      auto dup = std::find_if(applied.begin(), applied.end(), [&](const Seen& s) {
+        return s.date == e->date && s.type == e->type && s.person == e->person;
+      });
+      if (dup != applied.end()) {
+        reject(*e, "repeats the event on row " + std::to_string(dup->row));
+        continue;
+      }
+      if (e->type == wf.closes_on) {
+        c.closed = true;
+        c.closed_on = e->date;
+      } else {
+        const std::vector<size_t> stages = stages_of(e->type);
+        if (stages.empty()) {
+          reject(*e, "event type '" + e->type_name + "' belongs to no workflow stage");
+          continue;
+        }
+        auto at_or_after = std::find_if(stages.begin(), stages.end(), [&](size_t s) { return s >= current; });
+        if (at_or_after == stages.end()) {
+          // A further event of a stage already complete (a third home
+          // visit): recorded, changes nothing.
+        } else if (*at_or_after > current) {
+          const auto& need = wdef.stages[current];
+          reject(*e, "'" + e->type_name + "' before stage '" + need.id.value + "' is complete (" +
+                         std::to_string(done[current]) + " of " + std::to_string(wf.stages[current].count) +
+                         " " + (need.events.empty() ? std::string() : need.events.front().value) + ")");
+          continue;
+        } else {
+          if (++done[current] >= wf.stages[current].count) {
+            completed[current] = e->date;
+            ++current;
+          }
+        }
+      }
+      applied.push_back({e->date, e->type, e->person, e->row});
+      ++report.events_applied;
+    }
+
+    // The case's start: the pack's opened_on, else its first event, else
+    // the day it was found (as_of).
+    const Date start0 = c.opened ? *c.opened : !applied.empty() ? applied.front().date : as_of;
+    if (!c.opened && !applied.empty()) c.opened = applied.front().date;
+    for (size_t s = 0; s < n_stages && s <= current; ++s) {
+      const CheckedStage& st = wf.stages[s];
+      StageProgress p;
+      p.stage = wdef.stages[s].id.value;
+      p.done = std::min(done[s], st.count);
+      p.needed = st.count;
+      p.started = s == 0 ? start0 : *completed[s - 1];
+      p.completed = completed[s];
+      if (st.due_param >= 0) {
+        if (const auto* period = cp.param_on(st.due_param, as_of)) {
+          detail::Duration dur;
+          std::memcpy(&dur, &period->value.bits, sizeof dur);
+          p.due = plus(st.from_case_opened ? start0 : *p.started, dur);
+        }
+      }
+      const bool stage_open = !p.completed && !c.closed;
+      if (p.due) {
+        if (p.completed && *p.completed > *p.due) p.days_late = p.completed->days() - p.due->days();
+        if (stage_open && as_of > *p.due) p.days_late = as_of.days() - p.due->days();
+      }
+      if (p.days_late > 0) {
+        Accountability a;
+        a.student_id = c.student_id;
+        a.stage = p.stage;
+        a.clause = wdef.stages[s].clause.value;
+        a.due = *p.due;
+        a.done_on = p.completed;
+        a.days_late = p.days_late;
+        if (graph && st.role >= 0) {
+          std::vector<Responsible> chain =
+              graph->escalation(students, i, cp.pack->roles[static_cast<size_t>(st.role)].name.value);
+          if (!chain.empty()) {
+            a.lapsed = chain.front();
+            a.supervisors.assign(chain.begin() + 1, chain.end());
+          }
+        } else {
+          a.lapsed = role_only(cp, st.role);
+        }
+        report.accountability.push_back(std::move(a));
+      }
+      if (s == current && stage_open) {
+        c.stage = p.stage;
+        c.stage_alias = wdef.stages[s].alias.value;
+        c.clause = wdef.stages[s].clause.value;
+        c.next_action = wdef.stages[s].action.value;
+        if (st.count > 1)
+          c.next_action += " (" + std::to_string(p.done) + " of " + std::to_string(st.count) + " done)";
+        c.responsible = responsible(i, st.role);
+        c.due = p.due;
+        c.days_overdue = p.days_late;
+      }
+      c.stages.push_back(std::move(p));
+    }
+    report.cases.push_back(std::move(c));
+  }
+  return report;
+}
+
+}  // namespace kcbx

@@ -1,0 +1,113 @@
+// Events CSV -> EventLog: each row typed and checked on its own; a bad row is
+// a reject with its row number and reason, never a stopped run.
+#include <fstream>
+
+#include "expr/check.h"
+#include "io/csv.h"
+#include "kcbx/cases.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+int column_of(const std::vector<std::string>& header, std::initializer_list<const char*> names) {
+  for (size_t c = 0; c < header.size(); ++c)
+    for (const char* n : names)
+      if (header[c] == n) return static_cast<int>(c);
+  return -1;
+}
+
+}  // namespace
+
+EventLog read_events(const RulePack& rules, std::istream& in, const std::string& file,
+                     const std::string& encoding) {
+  const detail::CheckedPack& cp = rules.checked();
+  const detail::WorkflowDef& wf = cp.pack->workflow;
+  if (!wf.present || wf.event_domain < 0)
+    throw Error({{Severity::kError, {file, 0, 0}, "no-workflow",
+                  "the rule pack has no workflow section, so events mean nothing"}});
+  const detail::DomainDef& types = cp.pack->domains[static_cast<size_t>(wf.event_domain)];
+  detail::CsvOptions co;
+  co.encoding = encoding;
+  if (!detail::is_known_encoding(encoding) || !detail::is_ascii_compatible_encoding(encoding))
+    throw Error({{Severity::kError, {file, 0, 0}, "unknown-encoding", "unknown encoding '" + encoding + "'"}});
+  detail::CsvReader csv(in, co);
+  detail::CsvRecord rec;
+  if (!csv.next(rec))
+    throw Error({{Severity::kError, {file, 1, 1}, "empty-file", "the events file is empty: it needs a header"}});
+  std::vector<std::string> header;
+  for (auto f : rec.fields) header.emplace_back(trim(f));
+  if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0].erase(0, 3);
+  const int c_id = column_of(header, {"student_id", "学籍号"});
+  const int c_date = column_of(header, {"date", "日期"});
+  const int c_type = column_of(header, {"type", "类型", "事件"});
+  const int c_person = column_of(header, {"person", "人员", "经办人"});
+  const int c_note = column_of(header, {"note", "备注"});
+  std::vector<Diagnostic> missing;
+  for (auto [c, name] : {std::pair{c_id, "student_id"}, {c_date, "date"}, {c_type, "type"}})
+    if (c < 0)
+      missing.push_back({Severity::kError, {file, 1, 0}, "missing-column",
+                         std::string("the events file has no '") + name + "' column"});
+  if (!missing.empty()) throw Error(std::move(missing));
+
+  std::vector<std::string> type_names;
+  for (const auto& v : types.values) type_names.push_back(v.name.value);
+  EventLog log;
+  while (csv.next(rec)) {
+    ++log.read;
+    Reject r;
+    r.row = rec.line;
+    if (c_id < static_cast<int>(rec.fields.size()))
+      r.student_id = std::string(trim(rec.fields[static_cast<size_t>(c_id)]).substr(0, 64));
+    if (!rec.error.empty()) {
+      r.reason = rec.error;
+    } else if (rec.fields.size() != header.size()) {
+      r.reason = "the record has " + std::to_string(rec.fields.size()) + " cells; the header has " +
+                 std::to_string(header.size());
+    } else {
+      Event e;
+      e.row = rec.line;
+      e.student_id = std::string(trim(rec.fields[static_cast<size_t>(c_id)]));
+      const std::string_view date = trim(rec.fields[static_cast<size_t>(c_date)]);
+      const std::string_view type = trim(rec.fields[static_cast<size_t>(c_type)]);
+      if (c_person >= 0) e.person = std::string(trim(rec.fields[static_cast<size_t>(c_person)]));
+      if (c_note >= 0) e.note = std::string(trim(rec.fields[static_cast<size_t>(c_note)]));
+      auto d = Date::parse(date);
+      e.type = detail::find_enum_value(types, type);
+      if (e.student_id.empty()) {
+        r.column = "student_id";
+        r.reason = "student_id is empty";
+      } else if (!d) {
+        r.column = "date";
+        r.reason = "'" + std::string(date.substr(0, 40)) + "' is not a date (YYYY-MM-DD)";
+      } else if (e.type < 0) {
+        r.column = "type";
+        r.reason = "unknown event type '" + std::string(type.substr(0, 40)) + "'";
+        const std::string near = detail::nearest_name(type, type_names);
+        if (!near.empty()) r.reason += "; did you mean '" + near + "'?";
+      } else {
+        e.date = *d;
+        e.type_name = types.values[static_cast<size_t>(e.type)].name.value;
+        log.events.push_back(std::move(e));
+        continue;
+      }
+    }
+    log.rejects.push_back(std::move(r));
+  }
+  return log;
+}
+
+EventLog read_events(const RulePack& rules, const std::string& path, const std::string& encoding) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the events file"}});
+  return read_events(rules, in, path, encoding);
+}
+
+}  // namespace kcbx
