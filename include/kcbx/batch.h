@@ -126,6 +126,9 @@ class BatchResult {
   // Workflow (when the pack has one): whether record i has a case, and the
   // date it opened (nullopt when the pack's opened_on is null for it).
   bool case_open(size_t i) const;
+  // The pack's ledger and indicator conditions for record i: bit k is
+  // condition k (see Engine::flag_names()); 0 for rejected records.
+  uint64_t flags(size_t i) const;
   std::optional<Date> case_opened_on(size_t i) const;
 
   const detail::ResultData& data() const { return *data_; }

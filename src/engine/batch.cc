@@ -284,6 +284,9 @@ std::string_view BatchResult::clause(size_t t, size_t i) const {
   if (r < 0) return {};
   return data_->pack->pack->tables[t].rows[static_cast<size_t>(r)].clause.value;
 }
+uint64_t BatchResult::flags(size_t i) const {
+  return rejected(i) || data_->flags.empty() ? 0 : data_->flags.at(i);
+}
 bool BatchResult::case_open(size_t i) const {
   return !rejected(i) && !data_->case_open.empty() && data_->case_open.at(i);
 }

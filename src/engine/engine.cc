@@ -67,6 +67,7 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
     for (size_t i = 0; i < n; ++i) codes[i] = rows[i] >= 0 ? out[i] : -1;
     std::memcpy(r.matched[t].data() + offset, rows, n * 4);
   }
+  if (cp.flags_slot >= 0) std::memcpy(r.flags.data() + offset, frame.data(cp.flags_slot), n * 8);
   if (cp.case_open_slot >= 0) {
     const auto* open = static_cast<const uint8_t*>(frame.data(cp.case_open_slot));
     const uint8_t* valid = frame.valid(cp.case_open_slot);
@@ -127,6 +128,7 @@ BatchResult Engine::classify(const Batch& batch, Date as_of) const {
     r->outputs.push_back(std::move(c));
     r->output_names.push_back(plan_->pack->pack->outputs[o].value);
   }
+  if (cp.flags_slot >= 0) r->flags.assign(n, 0);
   if (cp.case_open_slot >= 0) {
     r->case_open.assign(n, 0);
     r->case_opened.type = {TypeKind::kDate, -1};

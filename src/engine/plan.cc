@@ -105,6 +105,18 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
     gen.release(cond);
   }
 
+  if (!cp.flags.empty()) {
+    out.flags_slot = gen.new_slot(TypeKind::kSet, false, SlotSource::kTemp, true);
+    gen.append({Op::kFill, Cmp::kEq, out.flags_slot, -1, -1, -1, 0, 0});
+    for (size_t f = 0; f < cp.flags.size(); ++f) {
+      if (!cp.flags[f]) continue;
+      const int cond = gen.emit(*cp.flags[f]);
+      Instr in{Op::kSetBit, Cmp::kEq, out.flags_slot, cond};
+      in.aux = static_cast<uint32_t>(f);
+      gen.append(in);
+      gen.release(cond);
+    }
+  }
   if (cp.workflow.present && cp.workflow.opens_when) {
     out.case_open_slot = gen.emit_persistent(*cp.workflow.opens_when);
     if (cp.workflow.opened_on) out.case_opened_slot = gen.emit_persistent(*cp.workflow.opened_on);

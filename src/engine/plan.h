@@ -60,6 +60,7 @@ struct CompiledProgram {
   int reject_slot = -1;
   std::vector<int> output_slots;  // by pack output
   std::vector<Type> output_types;
+  int flags_slot = -1;        // u64: bit k = CheckedPack::flags[k]
   int case_open_slot = -1;    // workflow.opens_when (bool)
   int case_opened_slot = -1;  // workflow.opened_on (date, nullable)
 };
@@ -90,6 +91,7 @@ struct ResultData {
   std::vector<std::string> table_names;
   std::vector<std::string> output_names;
   std::vector<ColumnData> outputs;
+  std::vector<uint64_t> flags;     // empty without flags
   std::vector<uint8_t> case_open;  // empty without a workflow
   ColumnData case_opened;
 };

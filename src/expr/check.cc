@@ -43,6 +43,9 @@ const std::vector<FunctionSig>& functions() {
       {"contains", {K::kSet, K::kEnum}, K::kBool, false, false,
        "true when the set holds the value (same as `value in set`)"},
       {"count", {K::kSet}, K::kInt, false, false, "number of values in a set"},
+      {"substr", {K::kString, K::kInt, K::kInt}, K::kString, false, false,
+       "the bytes of a string from a 0-based start, at most a length (codes: substr(division_code, 0, 6))"},
+      {"length", {K::kString}, K::kInt, false, false, "length of a string in bytes"},
       {"set_minus", {K::kSet, K::kSet}, K::kSet, false, false,
        "values of the first set that are not in the second"},
   };

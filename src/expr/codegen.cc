@@ -163,6 +163,8 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
       if (f == "latest_month_day")
         return simple(Op::kLatestMonthDay, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
       if (f == "id_birth_date") return simple(Op::kIdBirthDate, {e.args[0].get()});
+      if (f == "substr") return simple(Op::kSubstr, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
+      if (f == "length") return simple(Op::kLength, {e.args[0].get()});
       throw std::logic_error("no code for function " + f);
     }
   }

@@ -159,6 +159,14 @@ class Parser {
     // Map an offset in the scalar to the file: count lines inside the
     // scalar; quoted scalars start one column after their quote.
     SourceLocation loc = src_.where;
+    if (!src_.anchors.empty()) {
+      const Text::Anchor* a = &src_.anchors.front();
+      for (const auto& x : src_.anchors)
+        if (x.offset <= offset) a = &x;
+      loc.line = a->line;
+      loc.column = a->column + static_cast<int>(offset - a->offset);
+      return loc;
+    }
     size_t line_start = 0;
     int extra_lines = 0;
     for (size_t i = 0; i < offset && i < src_.value.size(); ++i)

@@ -423,6 +423,21 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         }
         continue;
       }
+      case Op::kSubstr: {
+        // A view into the input string: no allocation.
+        const std::string_view* s = col<std::string_view>(D, in.a);
+        const int64_t* start = col<int64_t>(D, in.b);
+        const int64_t* len = col<int64_t>(D, in.c);
+        std::string_view* r = col<std::string_view>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          const size_t size = s[i].size();
+          const size_t b = static_cast<size_t>(std::clamp<int64_t>(start[i], 0, static_cast<int64_t>(size)));
+          const size_t l = static_cast<size_t>(std::clamp<int64_t>(len[i], 0, static_cast<int64_t>(size - b)));
+          r[i] = s[i].substr(b, l);
+        }
+        break;
+      }
+      case Op::kLength: map1(col<std::string_view>(D, in.a), col<int64_t>(D, in.out), n, [](std::string_view s) { return static_cast<int64_t>(s.size()); }); break;
       case Op::kTableFirst: {
         const uint8_t* c = col<uint8_t>(D, in.a);
         const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
@@ -493,6 +508,15 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         else if (w == 8) std::fill_n(reinterpret_cast<uint64_t*>(d), n, in.mask);
         else std::memset(d, static_cast<int>(in.mask & 0xff), n * w);
         if (uint8_t* v = valid_[static_cast<size_t>(in.out)]) std::memset(v, 0, n);
+        continue;
+      }
+      case Op::kSetBit: {
+        const uint8_t* c = col<uint8_t>(D, in.a);
+        const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
+        uint64_t* out = col<uint64_t>(D, in.out);
+        const uint64_t bit = uint64_t{1} << (in.aux & 63);
+        for (size_t i = 0; i < n; ++i)
+          out[i] |= (c[i] && (!vc || vc[i])) ? bit : 0;
         continue;
       }
       case Op::kCheck: {

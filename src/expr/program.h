@@ -36,7 +36,7 @@ enum class Op : uint8_t {
   kSelect /* c ? a : b */, kIsNull, kCoalesce, kMin, kMax,
   // date functions
   kAgeOn, kAddMonths, kAddDays, kYear, kMonth, kDay, kLatestMonthDay,
-  kIdBirthDate,
+  kIdBirthDate, kSubstr, kLength,
   // decision tables: a: condition, out: result codes, b: matched-row
   // indices, aux: row index, mask: output code; kTableFirst counts the rows
   // still unmatched into counter `c`, kSkipIfDone jumps past a table's
@@ -44,6 +44,8 @@ enum class Op : uint8_t {
   kTableFirst, kTableUnique, kTableCollect, kSkipIfDone,
   // fills `out` with the constant bits in `mask` (table and check setup)
   kFill,
+  // out (u64) |= bit `aux` where condition `a` is true (per-record flags)
+  kSetBit,
   // checks: rejects rows whose condition `a` is false (null passes);
   // out: reject column (i32, -1 = accepted), aux: check index.
   kCheck,

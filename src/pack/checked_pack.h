@@ -57,6 +57,29 @@ struct CheckedWorkflow {
   std::vector<CheckedStage> stages;
 };
 
+// A threshold or date: a parameter (in force on the evaluation date) or a
+// literal value.
+struct ParamOrValue {
+  int param = -1;
+  std::optional<ScalarValue> value;
+  bool set() const { return param >= 0 || value.has_value(); }
+};
+
+struct CheckedLedgers {
+  bool present = false;
+  int include_flag = -1;
+  std::vector<int> levels;          // level indices
+  int totals_table = -1;
+  std::vector<int> special_flags;   // by LedgersDef::special
+  std::vector<int> group_flags;     // by LedgersDef::key_groups
+};
+
+struct CheckedIndicator {
+  int numerator_flag = -1, denominator_flag = -1, count_flag = -1;
+  ParamOrValue at_least, at_most;
+  ParamOrValue as_of;  // date: judged on its own date
+};
+
 struct CheckedPack {
   std::shared_ptr<const Pack> pack;
   std::vector<FieldInfo> fields;
@@ -80,6 +103,17 @@ struct CheckedPack {
   std::vector<std::vector<int>> level_fields;
   std::vector<std::vector<int>> line_roles;
   CheckedWorkflow workflow;
+  // Named per-record conditions counted by ledgers and indicators; the
+  // engine computes them into a bit set per record (at most 64).
+  std::vector<ExprPtr> flags;
+  std::vector<std::string> flag_names;
+  CheckedLedgers ledgers;
+  std::vector<CheckedIndicator> indicators;
+  int level_index(std::string_view name) const;
+  // The value of `p` on `on` as a number (literal or parameter); nullopt
+  // when unset or the parameter has no value then.
+  std::optional<double> number_on(const ParamOrValue& p, Date on) const;
+  std::optional<Date> date_on(const ParamOrValue& p, Date on) const;
 
   int field_index(std::string_view name) const;
   int role_index(std::string_view name) const;

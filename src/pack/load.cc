@@ -17,8 +17,9 @@ constexpr size_t kMaxPackBytes = 4u << 20;
 
 class Loader {
  public:
-  Loader(const std::string& file, std::vector<Diagnostic>& diags)
-      : w_(file, diags) {}
+  Loader(const std::string& file, std::vector<Diagnostic>& diags,
+         std::string_view source)
+      : w_(file, diags, source) {}
 
   void load(const YAML::Node& root, Pack& pack) {
     if (!root.IsDefined() || root.IsNull()) {
@@ -29,7 +30,7 @@ class Loader {
     MapReader top(w_, root, "rule pack",
                   {"meta", "clauses", "fields", "parameters", "derive",
                    "checks", "tables", "outputs", "levels", "roles", "lines",
-                   "workflow"});
+                   "workflow", "ledgers", "indicators", "lists", "calendar"});
     if (!top.ok()) return;
     if (auto n = top.get("meta")) load_meta(*n, pack.meta);
     if (auto n = top.get("clauses")) load_clauses(*n, pack);
@@ -46,6 +47,10 @@ class Loader {
     if (auto n = top.get("roles")) load_roles(*n, pack);
     if (auto n = top.get("lines")) load_lines(*n, pack);
     if (auto n = top.get("workflow")) load_workflow(*n, pack);
+    if (auto n = top.get("ledgers")) load_ledgers(*n, pack);
+    if (auto n = top.get("indicators")) load_indicators(*n, pack);
+    if (auto n = top.get("lists")) load_lists(*n, pack);
+    if (auto n = top.get("calendar")) load_calendar(*n, pack);
     if (pack.meta.name.empty())
       w_.error(root, "missing-key", "the rule pack needs 'meta: {name: ...}'");
   }
@@ -450,6 +455,130 @@ class Loader {
     }
   }
 
+  std::vector<GroupDef> load_groups(const YAML::Node& n, const std::string& what) {
+    std::vector<GroupDef> out;
+    if (!w_.expect_map(n, what)) return out;
+    for (const auto& [key, value] : w_.entries(n)) {
+      GroupDef g;
+      g.name = key;
+      g.where = key.where;
+      if (value.IsScalar()) {
+        g.when = w_.text(value);
+      } else {
+        MapReader r(w_, value, what + " '" + key.value + "'", {"alias", "when"});
+        if (!r.ok()) continue;
+        g.alias = r.text("alias");
+        g.when = r.text("when");
+        if (!r.has("when")) r.missing("when", "the condition");
+      }
+      out.push_back(std::move(g));
+    }
+    return out;
+  }
+
+  void load_ledgers(const YAML::Node& n, Pack& pack) {
+    LedgersDef& l = pack.ledgers;
+    MapReader r(w_, n, "ledgers",
+                {"include", "levels", "columns", "totals_by", "special", "key_groups"});
+    if (!r.ok()) return;
+    l.present = true;
+    l.where = w_.where(n);
+    l.include = r.text("include");
+    if (!r.has("include")) r.missing("include", "which children are on the ledgers");
+    if (auto v = r.get("levels")) l.levels = text_list(*v, "levels");
+    l.totals_by = r.text("totals_by");
+    if (auto c = r.get("columns")) {
+      if (w_.expect_sequence(*c, "columns")) {
+        for (const auto& item : *c) {
+          LedgerColumnDef col;
+          col.where = w_.where(item);
+          if (item.IsScalar()) {
+            col.name = w_.text(item);
+          } else {
+            MapReader cr(w_, item, "ledger column", {"name", "alias", "case"});
+            if (!cr.ok()) continue;
+            col.name = cr.text("name");
+            col.alias = cr.text("alias");
+            col.from_case = cr.boolean("case", false);
+          }
+          l.columns.push_back(std::move(col));
+        }
+      }
+    }
+    if (auto s = r.get("special")) l.special = load_groups(*s, "special ledger");
+    if (auto g = r.get("key_groups")) l.key_groups = load_groups(*g, "key group");
+  }
+
+  void load_indicators(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "indicators")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      MapReader r(w_, value, "indicator '" + key.value + "'",
+                  {"alias", "clause", "numerator", "denominator", "count", "at_least",
+                   "at_most", "as_of"});
+      if (!r.ok()) continue;
+      IndicatorDef d;
+      d.name = key;
+      d.where = key.where;
+      d.alias = r.text("alias");
+      d.clause = r.text("clause");
+      d.numerator = r.text("numerator");
+      d.denominator = r.text("denominator");
+      d.count = r.text("count");
+      d.at_least = r.text("at_least");
+      d.at_most = r.text("at_most");
+      d.as_of = r.text("as_of");
+      const bool rate = r.has("numerator") || r.has("denominator");
+      if (rate && r.has("count"))
+        w_.error(value, "conflicting-keys", "indicator '" + key.value + "' is a rate or a count, not both");
+      else if (rate && !(r.has("numerator") && r.has("denominator")))
+        r.missing(r.has("numerator") ? "denominator" : "numerator", "both sides of the rate");
+      else if (!rate && !r.has("count"))
+        r.missing("count", "or numerator and denominator");
+      pack.indicators.push_back(std::move(d));
+    }
+  }
+
+  void load_lists(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "lists")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      MapReader r(w_, value, "list '" + key.value + "'",
+                  {"alias", "kind", "group_by", "roles", "eligible", "receiving"});
+      if (!r.ok()) continue;
+      ListDef d;
+      d.name = key;
+      d.where = key.where;
+      d.alias = r.text("alias");
+      d.kind = r.text("kind");
+      if (d.kind.empty()) d.kind = Text{key.value, key.where, false};
+      d.group_by = r.text("group_by");
+      if (auto roles = r.get("roles")) d.roles = text_list(*roles, "roles");
+      d.eligible = r.text("eligible");
+      d.receiving = r.text("receiving");
+      pack.lists.push_back(std::move(d));
+    }
+  }
+
+  void load_calendar(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_sequence(n, "calendar")) return;
+    for (const auto& item : n) {
+      MapReader r(w_, item, "calendar entry",
+                  {"id", "alias", "reporter", "recipient", "clause", "days", "data_as_of"});
+      if (!r.ok()) continue;
+      CalendarDef d;
+      d.where = w_.where(item);
+      d.id = r.text("id");
+      d.alias = r.text("alias");
+      d.reporter = r.text("reporter");
+      d.recipient = r.text("recipient");
+      d.clause = r.text("clause");
+      if (auto days = r.get("days")) d.days = text_list(*days, "days");
+      else r.missing("days", "the days of the month reports are due");
+      d.data_as_of = r.text("data_as_of");
+      if (!r.has("id")) r.missing("id", "a short name");
+      pack.calendar.push_back(std::move(d));
+    }
+  }
+
   Walker w_;
 };
 
@@ -477,7 +606,7 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
     return pack;
   }
   try {
-    Loader(file, diags).load(root, *pack);
+    Loader(file, diags, pack->source).load(root, *pack);
   } catch (const YAML::Exception& e) {
     // yaml-cpp throws on conversions we did not guard; report, never leak.
     diags.push_back({Severity::kError, to_location(file, e.mark), "yaml-error",

@@ -22,6 +22,16 @@ struct Text {
   std::string value;
   SourceLocation where;
   bool quoted = false;
+  // Where parts of `value` sit in the file when the value is not a verbatim
+  // copy of the source after `where` (block scalars, scalars folded over
+  // several lines, escapes): value offsets from `offset` up to the next
+  // anchor are at `line`, `column + (offset' - offset)`. Empty otherwise.
+  struct Anchor {
+    size_t offset = 0;
+    int line = 0;
+    int column = 0;
+  };
+  std::vector<Anchor> anchors;
   bool empty() const { return value.empty(); }
 };
 
@@ -196,6 +206,72 @@ struct WorkflowDef {
   SourceLocation where;
 };
 
+// A named per-record condition counted per jurisdiction (a special ledger,
+// a key group).
+struct GroupDef {
+  Text name;
+  Text alias;
+  Text when;
+  SourceLocation where;
+};
+
+struct LedgerColumnDef {
+  Text name;    // a field or derived value, or a case value (case: true)
+  Text alias;   // Chinese header in the workbook
+  bool from_case = false;
+  SourceLocation where;
+};
+
+// The four ledgers (SPEC M2): who is on them, the per-child columns, the
+// levels they are kept at, and the counts per jurisdiction.
+struct LedgersDef {
+  bool present = false;
+  Text include;               // bool expression
+  std::vector<Text> levels;   // level names, finest first
+  std::vector<LedgerColumnDef> columns;
+  Text totals_by;             // a table whose values are counted
+  std::vector<GroupDef> special;     // special ledgers (poor households)
+  std::vector<GroupDef> key_groups;  // counts per key group
+  SourceLocation where;
+};
+
+// A target indicator (SPEC T): a rate numerator/denominator, or a count,
+// compared with a threshold parameter, optionally on its own date.
+struct IndicatorDef {
+  Text name;
+  Text alias;
+  Text clause;
+  Text numerator;    // bool expression (rates)
+  Text denominator;  // bool expression (rates)
+  Text count;        // bool expression (counts)
+  Text at_least;     // parameter (number) or literal
+  Text at_most;
+  Text as_of;        // date parameter: judged on that date instead
+  SourceLocation where;
+};
+
+struct ListDef {
+  Text name;
+  Text alias;
+  Text kind;        // problem, responsibility, closure, accountability, aid_gaps
+  Text group_by;    // problem: field
+  std::vector<Text> roles;  // responsibility: roles named per case
+  Text eligible;    // aid_gaps: collect table
+  Text receiving;   // aid_gaps: set field
+  SourceLocation where;
+};
+
+struct CalendarDef {
+  Text id;
+  Text alias;
+  Text reporter;   // a role name or free text
+  Text recipient;
+  Text clause;
+  std::vector<Text> days;  // day of month, or "last"
+  Text data_as_of;         // same_day | previous_month_end | day N
+  SourceLocation where;
+};
+
 struct MetaDef {
   Text name;
   Text version;
@@ -222,6 +298,10 @@ struct Pack {
   std::vector<RoleDef> roles;
   std::vector<LineDef> lines;
   WorkflowDef workflow;
+  LedgersDef ledgers;
+  std::vector<IndicatorDef> indicators;
+  std::vector<ListDef> lists;
+  std::vector<CalendarDef> calendar;
 };
 
 // Loads a pack from YAML text. Every problem becomes a diagnostic; the

@@ -59,6 +59,10 @@ class Validator {
     check_roles();
     check_lines();
     check_workflow();
+    check_ledgers();
+    check_indicators();
+    check_lists();
+    check_calendar();
     check_clauses();
     return out_;
   }
@@ -67,6 +71,12 @@ class Validator {
   enum State { kTodo, kActive, kDone, kFailed };
 
   void error(const SourceLocation& at, const char* code, std::string msg) {
+    // The checker may look a name up more than once (to find which operand
+    // gives the other its type); report what a lookup finds only once.
+    for (const auto& d : diags_)
+      if (d.code == code && d.message == msg && d.where.line == at.line &&
+          d.where.column == at.column && d.where.file == at.file)
+        return;
     diags_.push_back({Severity::kError, at, code, std::move(msg)});
   }
 
@@ -270,6 +280,9 @@ class Validator {
       for (size_t i = 0; i < pack_.params.size(); ++i)
         if (pack_.params[i].name.value == name) {
           if (out_->params[i].empty()) {
+            // A value that was written but is invalid was reported already.
+            for (const auto& v : pack_.params[i].values)
+              if (!v.value.empty()) return Symbol{};
             error(where, "no-value",
                   "parameter '" + name + "' has no value (line " +
                       std::to_string(pack_.params[i].where.line) +
@@ -544,6 +557,127 @@ class Validator {
     }
   }
 
+  // Compiles a per-record condition into a flag; -1 when it does not check.
+  int flag(const Text& text, const std::string& name) {
+    if (text.empty()) return -1;
+    auto e = parse_expr(text, diags_);
+    if (!e || !check_expr(*e, scope_, diags_)) return -1;
+    if (e->type.kind != TypeKind::kBool) {
+      error(e->where, "type-mismatch", "'" + name + "' must be a condition (bool)");
+      return -1;
+    }
+    if (out_->flags.size() >= 64) {
+      error(text.where, "too-many-items", "at most 64 ledger and indicator conditions");
+      return -1;
+    }
+    out_->flags.push_back(std::move(e));
+    out_->flag_names.push_back(name);
+    return static_cast<int>(out_->flags.size() - 1);
+  }
+
+  ParamOrValue param_or_value(const Text& t, TypeKind kind) {
+    ParamOrValue out;
+    if (t.empty()) return out;
+    for (size_t i = 0; i < pack_.params.size(); ++i)
+      if (pack_.params[i].name.value == t.value) {
+        const TypeKind pk = pack_.params[i].type;
+        if (pk != kind && !(kind == TypeKind::kNumber && pk == TypeKind::kInt))
+          error(t.where, "type-mismatch", "parameter '" + t.value + "' is " + type_name(pk) +
+                                              ", expected " + type_name(kind));
+        out.param = static_cast<int>(i);
+        return out;
+      }
+    out.value = eval_constant(t, kind, t.value);
+    return out;
+  }
+
+  void check_ledgers() {
+    const LedgersDef& l = pack_.ledgers;
+    CheckedLedgers& out = out_->ledgers;
+    if (!l.present) return;
+    out.present = true;
+    out.include_flag = flag(l.include, "ledger");
+    for (const auto& lv : l.levels) out.levels.push_back(find_named(pack_.levels, lv, "level"));
+    if (!l.totals_by.empty()) out.totals_table = find_named(pack_.tables, l.totals_by, "table");
+    static const char* kCaseColumns[] = {"persuasion_status", "stage", "next_action", "due",
+                                         "days_overdue", "opened", "responsible"};
+    for (const auto& c : l.columns) {
+      if (c.from_case) {
+        bool known = false;
+        for (const char* k : kCaseColumns) known = known || c.name.value == k;
+        if (!known)
+          error(c.name.where, "unknown-name",
+                "unknown case column '" + c.name.value +
+                    "'; use persuasion_status, stage, next_action, due, days_overdue, opened or responsible");
+        continue;
+      }
+      if (!scope_.lookup(c.name.value, c.name.where)) {
+        std::string msg = "ledger column '" + c.name.value + "' is no field, derived value or table";
+        const std::string near = nearest_name(c.name.value, scope_.names());
+        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        error(c.name.where, "unknown-name", msg);
+      }
+    }
+    for (const auto& g : l.special) out.special_flags.push_back(flag(g.when, g.name.value));
+    for (const auto& g : l.key_groups) out.group_flags.push_back(flag(g.when, g.name.value));
+  }
+
+  void check_indicators() {
+    for (const auto& d : pack_.indicators) {
+      CheckedIndicator ci;
+      ci.numerator_flag = flag(d.numerator, d.name.value + ".numerator");
+      ci.denominator_flag = flag(d.denominator, d.name.value + ".denominator");
+      ci.count_flag = flag(d.count, d.name.value);
+      ci.at_least = param_or_value(d.at_least, TypeKind::kNumber);
+      ci.at_most = param_or_value(d.at_most, TypeKind::kNumber);
+      ci.as_of = param_or_value(d.as_of, TypeKind::kDate);
+      out_->indicators.push_back(std::move(ci));
+    }
+  }
+
+  void check_lists() {
+    static const char* kKinds[] = {"problem", "responsibility", "closure", "accountability", "aid_gaps"};
+    for (const auto& l : pack_.lists) {
+      bool known = false;
+      for (const char* k : kKinds) known = known || l.kind.value == k;
+      if (!known)
+        error(l.kind.where, "unknown-value",
+              "unknown list kind '" + l.kind.value +
+                  "'; use problem, responsibility, closure, accountability or aid_gaps");
+      if (!l.group_by.empty()) find_named(pack_.fields, l.group_by, "field");
+      for (const auto& r : l.roles) find_named(pack_.roles, r, "role");
+      if (l.kind.value == "aid_gaps") {
+        const int t = l.eligible.empty() ? -1 : find_named(pack_.tables, l.eligible, "table");
+        const int f = l.receiving.empty() ? -1 : find_named(pack_.fields, l.receiving, "field");
+        if (l.eligible.empty() || l.receiving.empty())
+          error(l.where, "missing-key", "an aid_gaps list needs 'eligible' (a collect table) and 'receiving' (a set field)");
+        else if (t >= 0 && f >= 0 &&
+                 (pack_.tables[static_cast<size_t>(t)].hit_policy != HitPolicy::kCollect ||
+                  pack_.fields[static_cast<size_t>(f)].type != TypeKind::kSet))
+          error(l.where, "wrong-type", "'eligible' must be a collect table and 'receiving' a set field");
+      }
+    }
+  }
+
+  void check_calendar() {
+    std::set<std::string> ids;
+    for (const auto& c : pack_.calendar) {
+      if (!ids.insert(c.id.value).second)
+        error(c.id.where, "duplicate-row-id", "duplicate calendar id '" + c.id.value + "'");
+      for (const auto& d : c.days) {
+        if (d.value == "last") continue;
+        char* end = nullptr;
+        const long v = std::strtol(d.value.c_str(), &end, 10);
+        if (d.value.empty() || *end != '\0' || v < 1 || v > 31)
+          error(d.where, "wrong-type", "a report day is 1..31 or 'last', not '" + d.value + "'");
+      }
+      const std::string& a = c.data_as_of.value;
+      if (!a.empty() && a != "same_day" && a != "previous_month_end" && a.rfind("day ", 0) != 0)
+        error(c.data_as_of.where, "unknown-value",
+              "data_as_of is same_day, previous_month_end or 'day N'");
+    }
+  }
+
   void check_clauses() {
     std::set<std::string> known;
     for (const auto& c : pack_.clauses) {
@@ -567,6 +701,8 @@ class Validator {
     for (const auto& r : pack_.roles)
       for (const auto& d : r.duties) cite(d.clause);
     for (const auto& s : pack_.workflow.stages) cite(s.clause);
+    for (const auto& i : pack_.indicators) cite(i.clause);
+    for (const auto& c : pack_.calendar) cite(c.clause);
   }
 
   const Pack& pack_;
@@ -594,6 +730,38 @@ int CheckedPack::role_index(std::string_view name) const {
     if (pack->roles[i].name.value == name) return static_cast<int>(i);
   return -1;
 }
+int CheckedPack::level_index(std::string_view name) const {
+  for (size_t i = 0; i < pack->levels.size(); ++i)
+    if (pack->levels[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::optional<double> CheckedPack::number_on(const ParamOrValue& p, Date on) const {
+  const ScalarValue* v = p.value ? &*p.value : nullptr;
+  TypeKind kind = TypeKind::kNumber;
+  if (p.param >= 0) {
+    const ParamPeriod* period = param_on(p.param, on);
+    if (!period) return std::nullopt;
+    v = &period->value;
+    kind = pack->params[static_cast<size_t>(p.param)].type;
+  }
+  if (!v) return std::nullopt;
+  if (kind == TypeKind::kInt) return static_cast<double>(v->bits);
+  double d;
+  std::memcpy(&d, &v->bits, sizeof d);
+  return d;
+}
+
+std::optional<Date> CheckedPack::date_on(const ParamOrValue& p, Date on) const {
+  if (p.param >= 0) {
+    const ParamPeriod* period = param_on(p.param, on);
+    if (!period) return std::nullopt;
+    return Date::from_days(static_cast<int32_t>(period->value.bits));
+  }
+  if (p.value) return Date::from_days(static_cast<int32_t>(p.value->bits));
+  return std::nullopt;
+}
+
 int CheckedPack::derive_index(std::string_view name) const {
   for (size_t i = 0; i < pack->derives.size(); ++i)
     if (pack->derives[i].name.value == name) return static_cast<int>(i);

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,8 +31,11 @@ class Walker {
   static constexpr int kMaxDepth = 64;
   static constexpr long kMaxNodes = 200000;
 
-  Walker(std::string file, std::vector<Diagnostic>& diags)
-      : file_(std::move(file)), diags_(diags) {}
+  // `source` is the text the nodes were loaded from; with it, scalars that
+  // span lines get positions for every line (Text::anchors).
+  Walker(std::string file, std::vector<Diagnostic>& diags,
+         std::string_view source = {})
+      : file_(std::move(file)), diags_(diags), source_(source) {}
 
   SourceLocation where(const YAML::Node& n) const {
     return to_location(file_, n.Mark());
@@ -56,6 +60,7 @@ class Walker {
     }
     t.value = n.Scalar();
     t.quoted = n.Tag() == "!";
+    t.anchors = anchors(n.Mark(), t.where, t.value);
     return t;
   }
 
@@ -112,6 +117,54 @@ class Walker {
   }
 
  private:
+  // Follows `value` through the source from the scalar's mark, skipping what
+  // YAML drops (block headers, quotes, indentation, line breaks folded into
+  // spaces, backslashes of escapes), and records an anchor wherever the
+  // source jumps. Gives up (no anchors) when the value cannot be followed.
+  std::vector<Text::Anchor> anchors(const YAML::Mark& mark,
+                                    const SourceLocation& start,
+                                    const std::string& value) const {
+    if (source_.empty() || mark.pos < 0 ||
+        static_cast<size_t>(mark.pos) >= source_.size() || start.line <= 0)
+      return {};
+    size_t p = static_cast<size_t>(mark.pos);
+    int line = start.line, column = start.column;
+    auto step = [&] {
+      if (source_[p] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+      ++p;
+    };
+    const char first = source_[p];
+    const bool block = first == '|' || first == '>';
+    if (block) {
+      while (p < source_.size() && source_[p] != '\n') step();
+    } else if (first == '"' || first == '\'') {
+      step();
+    }
+    if (!block && source_.compare(p, value.size(), value) == 0) return {};
+    std::vector<Text::Anchor> out;
+    size_t last = std::string_view::npos;
+    for (size_t i = 0; i < value.size(); ++i) {
+      while (p < source_.size() && source_[p] != value[i] &&
+             (source_[p] == ' ' || source_[p] == '\t' || source_[p] == '\r' ||
+              source_[p] == '\n' || (first == '"' && source_[p] == '\\')))
+        step();
+      if (p >= source_.size() || source_[p] != value[i]) return {};
+      if (last == std::string_view::npos || p != last + 1)
+        out.push_back({i, line, column});
+      if (first == '\'' && value[i] == '\'' && p + 1 < source_.size() &&
+          source_[p + 1] == '\'')
+        step();  // '' is one quote
+      last = p;
+      step();
+    }
+    return out;
+  }
+
   bool visit(const YAML::Node& n, int depth, long& visited, int& deepest) {
     if (++visited > kMaxNodes) return false;
     if (depth > deepest) deepest = depth;
@@ -130,6 +183,7 @@ class Walker {
 
   std::string file_;
   std::vector<Diagnostic>& diags_;
+  std::string_view source_;
 };
 
 // Reads one YAML map whose keys are fixed by the format.
