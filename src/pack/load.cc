@@ -30,7 +30,8 @@ class Loader {
     MapReader top(w_, root, "rule pack",
                   {"meta", "clauses", "fields", "parameters", "derive",
                    "checks", "tables", "outputs", "levels", "roles", "lines",
-                   "workflow", "ledgers", "indicators", "lists", "calendar"});
+                   "workflow", "ledgers", "indicators", "lists", "calendar",
+                   "transfer"});
     if (!top.ok()) return;
     if (auto n = top.get("meta")) load_meta(*n, pack.meta);
     if (auto n = top.get("clauses")) load_clauses(*n, pack);
@@ -51,6 +52,19 @@ class Loader {
     if (auto n = top.get("indicators")) load_indicators(*n, pack);
     if (auto n = top.get("lists")) load_lists(*n, pack);
     if (auto n = top.get("calendar")) load_calendar(*n, pack);
+    if (auto n = top.get("transfer")) {
+      MapReader r(w_, *n, "transfer",
+                  {"notify_within", "notify_clause", "inspect_within", "inspect_clause"});
+      if (r.ok()) {
+        TransferDef& t = pack.transfer;
+        t.present = true;
+        t.where = w_.where(*n);
+        t.notify_within = r.text("notify_within");
+        t.notify_clause = r.text("notify_clause");
+        t.inspect_within = r.text("inspect_within");
+        t.inspect_clause = r.text("inspect_clause");
+      }
+    }
     if (pack.meta.name.empty())
       w_.error(root, "missing-key", "the rule pack needs 'meta: {name: ...}'");
   }

@@ -272,6 +272,16 @@ struct CalendarDef {
   SourceLocation where;
 };
 
+// Whole-class transfer (S1): which duration parameters set the deadlines.
+struct TransferDef {
+  bool present = false;
+  Text notify_within;    // after the registration deadline (S1.4)
+  Text notify_clause;
+  Text inspect_within;   // after the autumn term starts (S1.5)
+  Text inspect_clause;
+  SourceLocation where;
+};
+
 struct MetaDef {
   Text name;
   Text version;
@@ -302,6 +312,7 @@ struct Pack {
   std::vector<IndicatorDef> indicators;
   std::vector<ListDef> lists;
   std::vector<CalendarDef> calendar;
+  TransferDef transfer;
 };
 
 // Loads a pack from YAML text. Every problem becomes a diagnostic; the

@@ -63,6 +63,7 @@ class Validator {
     check_indicators();
     check_lists();
     check_calendar();
+    check_transfer();
     check_clauses();
     return out_;
   }
@@ -678,6 +679,17 @@ class Validator {
     }
   }
 
+  void check_transfer() {
+    const TransferDef& t = pack_.transfer;
+    if (!t.present) return;
+    for (const Text* p : {&t.notify_within, &t.inspect_within}) {
+      if (p->empty()) continue;
+      const int i = find_named(pack_.params, *p, "parameter");
+      if (i >= 0 && pack_.params[static_cast<size_t>(i)].type != TypeKind::kDuration)
+        error(p->where, "wrong-type", "'" + p->value + "' must be a duration parameter");
+    }
+  }
+
   void check_clauses() {
     std::set<std::string> known;
     for (const auto& c : pack_.clauses) {
@@ -703,6 +715,8 @@ class Validator {
     for (const auto& s : pack_.workflow.stages) cite(s.clause);
     for (const auto& i : pack_.indicators) cite(i.clause);
     for (const auto& c : pack_.calendar) cite(c.clause);
+    cite(pack_.transfer.notify_clause);
+    cite(pack_.transfer.inspect_clause);
   }
 
   const Pack& pack_;

@@ -1,0 +1,74 @@
+// Whole-class transfer (整班移交, SPEC S1): reconciles the grade-6 hand-over
+// roster with the grade-7 registrations and says who is lost, late or
+// re-routed, with the notification (S1.4) and inspection (S1.5) due dates
+// from the pack's parameters.
+//
+//   kcbx::TransferReport r = kcbx::reconcile_transfer(pack, "g6.csv", "g7.csv",
+//       {.registration_deadline = d, .as_of = today});
+#ifndef KCBX_TRANSFER_H_
+#define KCBX_TRANSFER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kcbx/batch.h"
+#include "kcbx/date.h"
+#include "kcbx/rule_pack.h"
+
+namespace kcbx {
+
+struct TransferOptions {
+  Date registration_deadline;
+  Date as_of;
+  std::optional<Date> term_start;  // autumn term start; default: the deadline
+  std::string encoding = "utf-8";
+};
+
+enum class TransferOutcome {
+  kRegistered,            // at the planned junior school, in time
+  kLate,                  // at the planned school, after the deadline
+  kRegisteredElsewhere,   // at another junior school: re-routed, not lost
+  kLost,                  // not registered anywhere
+};
+
+const char* to_string(TransferOutcome outcome);
+
+struct TransferRow {
+  std::string student_id;
+  std::string name;
+  std::string sending_school;
+  std::string planned_school;
+  std::string registered_school;  // "" when lost
+  std::optional<Date> registered_on;
+  TransferOutcome outcome = TransferOutcome::kLost;
+  std::string matched_by;         // "student_id" or "id_number"
+  // S1.4: the receiving school notifies the sending school by this date.
+  std::optional<Date> notify_due;
+  int64_t notify_overdue_days = 0;
+  // S1.5: the county bureau inspects by this date.
+  std::optional<Date> inspection_due;
+};
+
+struct TransferReport {
+  std::vector<TransferRow> rows;       // one per grade-6 pupil, in file order
+  std::vector<Reject> rejects;         // both files' unusable rows
+  int64_t grade6_read = 0, grade7_read = 0;
+  std::string notify_clause, inspection_clause;
+};
+
+// Grade-6 file columns: student_id, id_number, name, school_id (sending),
+// receiving_school (planned) — or the pack's Chinese aliases, 接收学校.
+// Grade-7 file: student_id, id_number, school_id (registered at), and
+// optionally registered_on (报到日期). Pupils are matched by student_id,
+// falling back to the ID number. Deadlines come from the pack parameters
+// named by `transfer_notify_within` and `transfer_inspection_within`
+// (durations); absent parameters mean no due date. Throws kcbx::Error when a
+// file cannot be used.
+TransferReport reconcile_transfer(const RulePack& rules, const std::string& grade6_path,
+                                  const std::string& grade7_path,
+                                  const TransferOptions& options);
+
+}  // namespace kcbx
+
+#endif  // KCBX_TRANSFER_H_

@@ -1,0 +1,84 @@
+// kcbx transfer --grade6 F --grade7 F --registration-deadline D --as-of D:
+// who was lost in the grade 6 -> 7 whole-class transfer (S1).
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "cli/common.h"
+#include "io/output_file.h"
+#include "kcbx/transfer.h"
+
+namespace kcbx::cli {
+
+namespace {
+
+struct TransferArgs {
+  std::string grade6, grade7, deadline, as_of, term_start, rules, out, rejects;
+  std::string encoding = "utf-8";
+  bool all = false;
+};
+
+int run_transfer(const TransferArgs& a) {
+  TransferOptions o;
+  o.registration_deadline = parse_date(a.deadline, "--registration-deadline");
+  o.as_of = parse_date(a.as_of, "--as-of");
+  if (!a.term_start.empty()) o.term_start = parse_date(a.term_start, "--term-start");
+  o.encoding = a.encoding;
+  RulePack pack = load_pack(a.rules);
+  TransferReport r = reconcile_transfer(pack, a.grade6, a.grade7, o);
+  std::unique_ptr<detail::OutputFile> file;
+  std::ostream* out = &std::cout;
+  if (!a.out.empty()) {
+    file = std::make_unique<detail::OutputFile>(a.out);
+    out = &file->stream();
+  }
+  *out << "student_id,name,sending_school,planned_school,registered_school,registered_on,outcome,"
+          "matched_by,notify_due,notify_overdue_days,notify_clause,inspection_due,inspection_clause\n";
+  std::map<std::string, int64_t> counts;
+  for (const auto& row : r.rows) {
+    ++counts[to_string(row.outcome)];
+    if (!a.all && row.outcome == TransferOutcome::kRegistered) continue;
+    *out << detail::csv_field(row.student_id) << ',' << detail::csv_field(row.name) << ','
+         << detail::csv_field(row.sending_school) << ',' << detail::csv_field(row.planned_school) << ','
+         << detail::csv_field(row.registered_school) << ','
+         << (row.registered_on ? row.registered_on->format() : "") << ',' << to_string(row.outcome) << ','
+         << row.matched_by << ',' << (row.notify_due ? row.notify_due->format() : "") << ','
+         << row.notify_overdue_days << ',' << r.notify_clause << ','
+         << (row.inspection_due ? row.inspection_due->format() : "") << ',' << r.inspection_clause << '\n';
+  }
+  if (file) file->commit();
+  if (!a.rejects.empty()) {
+    detail::OutputFile f(a.rejects);
+    f.stream() << "row,student_id,column,reason\n";
+    for (const auto& x : r.rejects)
+      f.stream() << x.row << ',' << detail::csv_field(x.student_id) << ',' << detail::csv_field(x.column)
+                 << ',' << detail::csv_field(x.reason) << '\n';
+    f.commit();
+  }
+  std::cerr << fmt::format("kcbx transfer: grade 6 read {}, grade 7 read {}, rejected {}\n", r.grade6_read,
+                           r.grade7_read, r.rejects.size());
+  for (const auto& [k, v] : counts) std::cerr << fmt::format("  {:<22} {}\n", k, v);
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner add_transfer(CLI::App& app) {
+  auto a = std::make_shared<TransferArgs>();
+  auto* cmd = app.add_subcommand("transfer", "Reconcile the grade 6 -> 7 whole-class transfer (S1)");
+  cmd->add_option("--grade6", a->grade6, "Grade-6 hand-over roster CSV")->required();
+  cmd->add_option("--grade7", a->grade7, "Grade-7 registrations CSV")->required();
+  cmd->add_option("--registration-deadline", a->deadline, "Autumn registration deadline")->required();
+  cmd->add_option("--as-of", a->as_of, "Evaluation date")->required();
+  cmd->add_option("--term-start", a->term_start, "Autumn term start (default: the registration deadline)");
+  cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
+  cmd->add_option("--out", a->out, "Output CSV (default: stdout)");
+  cmd->add_option("--rejects", a->rejects, "Write unusable rows here");
+  cmd->add_option("--encoding", a->encoding, "Input encoding");
+  cmd->add_flag("--all", a->all, "List pupils registered as planned too");
+  return [a]() { return run_transfer(*a); };
+}
+
+}  // namespace kcbx::cli

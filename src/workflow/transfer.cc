@@ -1,0 +1,202 @@
+// Whole-class transfer reconciliation (S1): grade-6 hand-over roster vs
+// grade-7 registrations.
+#include "kcbx/transfer.h"
+
+#include <cstring>
+#include <fstream>
+#include <unordered_map>
+
+#include "expr/ast.h"
+#include "io/csv.h"
+#include "io/id_number.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx {
+
+const char* to_string(TransferOutcome o) {
+  switch (o) {
+    case TransferOutcome::kRegistered: return "registered";
+    case TransferOutcome::kLate: return "late";
+    case TransferOutcome::kRegisteredElsewhere: return "registered_elsewhere";
+    case TransferOutcome::kLost: return "lost";
+  }
+  return "";
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+struct Row {
+  std::string student_id, id_number, name, school, planned;
+  std::optional<Date> registered_on;
+  int64_t line = 0;
+};
+
+// Reads one transfer file; columns by the pack's field names/aliases for
+// the shared fields, fixed names for the transfer-only ones.
+std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
+                           const std::string& encoding, bool grade6,
+                           std::vector<Reject>& rejects, int64_t& read) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
+  detail::CsvOptions co;
+  co.encoding = encoding;
+  detail::CsvReader csv(in, co);
+  detail::CsvRecord rec;
+  if (!csv.next(rec))
+    throw Error({{Severity::kError, {path, 1, 1}, "empty-file", "the file is empty: it needs a header"}});
+  auto names_of = [&](const char* field, std::initializer_list<const char*> extra) {
+    std::vector<std::string> names(extra.begin(), extra.end());
+    names.push_back(field);
+    const int f = cp.field_index(field);
+    if (f >= 0 && !cp.pack->fields[static_cast<size_t>(f)].alias.empty())
+      names.push_back(cp.pack->fields[static_cast<size_t>(f)].alias.value);
+    return names;
+  };
+  auto column = [&](const std::vector<std::string>& names) {
+    for (size_t c = 0; c < rec.fields.size(); ++c) {
+      std::string_view h = trim(rec.fields[c]);
+      if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+      for (const auto& n : names)
+        if (h == n) return static_cast<int>(c);
+    }
+    return -1;
+  };
+  const int c_id = column(names_of("student_id", {}));
+  const int c_idn = column(names_of("id_number", {}));
+  const int c_name = column(names_of("name", {}));
+  const int c_school = column(names_of("school_id", {}));
+  const int c_planned = column({"receiving_school", "接收学校"});
+  const int c_reg = column({"registered_on", "报到日期"});
+  const size_t width = rec.fields.size();
+  std::vector<Diagnostic> missing;
+  if (c_id < 0 && c_idn < 0)
+    missing.push_back({Severity::kError, {path, 1, 0}, "missing-column", "needs a student_id or id_number column"});
+  if (c_school < 0)
+    missing.push_back({Severity::kError, {path, 1, 0}, "missing-column", "needs a school_id column"});
+  if (grade6 && c_planned < 0)
+    missing.push_back({Severity::kError, {path, 1, 0}, "missing-column",
+                       "the grade-6 roster needs a receiving_school (接收学校) column"});
+  if (!missing.empty()) throw Error(std::move(missing));
+
+  std::vector<Row> rows;
+  while (csv.next(rec)) {
+    ++read;
+    Reject r;
+    r.row = rec.line;
+    auto cell = [&](int c) { return c >= 0 && static_cast<size_t>(c) < rec.fields.size() ? std::string(trim(rec.fields[static_cast<size_t>(c)])) : std::string(); };
+    r.student_id = cell(c_id).substr(0, 64);
+    if (!rec.error.empty()) r.reason = rec.error;
+    else if (rec.fields.size() != width) r.reason = "the record has " + std::to_string(rec.fields.size()) + " cells; the header has " + std::to_string(width);
+    Row row;
+    row.line = rec.line;
+    row.student_id = cell(c_id);
+    row.id_number = cell(c_idn);
+    row.name = cell(c_name);
+    row.school = cell(c_school);
+    row.planned = cell(c_planned);
+    if (r.reason.empty() && row.student_id.empty() && row.id_number.empty())
+      r.reason = "neither student_id nor id_number is given";
+    if (r.reason.empty() && !row.id_number.empty() &&
+        detail::check_id_number(row.id_number).error != detail::IdNumberError::kNone) {
+      r.column = "id_number";
+      r.reason = detail::describe(detail::check_id_number(row.id_number).error);
+    }
+    if (r.reason.empty() && row.school.empty()) {
+      r.column = "school_id";
+      r.reason = "school_id is empty";
+    }
+    if (r.reason.empty() && grade6 && row.planned.empty()) {
+      r.column = "receiving_school";
+      r.reason = "receiving_school is empty";
+    }
+    if (r.reason.empty() && c_reg >= 0 && !cell(c_reg).empty()) {
+      row.registered_on = Date::parse(cell(c_reg));
+      if (!row.registered_on) {
+        r.column = "registered_on";
+        r.reason = "'" + cell(c_reg).substr(0, 40) + "' is not a date (YYYY-MM-DD)";
+      }
+    }
+    if (!r.reason.empty()) {
+      rejects.push_back(std::move(r));
+      continue;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::optional<Date> due(const detail::CheckedPack& cp, const detail::Text& param, Date from, Date as_of) {
+  if (param.empty()) return std::nullopt;
+  const int p = cp.param_index(param.value);
+  if (p < 0) return std::nullopt;
+  const detail::ParamPeriod* period = cp.param_on(p, as_of);
+  if (!period) return std::nullopt;
+  detail::Duration d;
+  std::memcpy(&d, &period->value.bits, sizeof d);
+  Date out = d.months ? add_months(from, d.months) : from;
+  return Date::from_days(out.days() + d.days);
+}
+
+}  // namespace
+
+TransferReport reconcile_transfer(const RulePack& rules, const std::string& grade6_path,
+                                  const std::string& grade7_path, const TransferOptions& o) {
+  const detail::CheckedPack& cp = rules.checked();
+  const auto& t = cp.pack->transfer;
+  TransferReport report;
+  report.notify_clause = t.notify_clause.value;
+  report.inspection_clause = t.inspect_clause.value;
+  std::vector<Row> g6 = read_rows(cp, grade6_path, o.encoding, true, report.rejects, report.grade6_read);
+  std::vector<Reject> g7_rejects;
+  std::vector<Row> g7 = read_rows(cp, grade7_path, o.encoding, false, g7_rejects, report.grade7_read);
+  report.rejects.insert(report.rejects.end(), g7_rejects.begin(), g7_rejects.end());
+
+  std::unordered_map<std::string, size_t> by_id, by_idn;
+  for (size_t i = 0; i < g7.size(); ++i) {
+    if (!g7[i].student_id.empty()) by_id.emplace(g7[i].student_id, i);
+    if (!g7[i].id_number.empty()) by_idn.emplace(g7[i].id_number, i);
+  }
+  const std::optional<Date> notify_due = due(cp, t.notify_within, o.registration_deadline, o.as_of);
+  const std::optional<Date> inspection_due =
+      due(cp, t.inspect_within, o.term_start.value_or(o.registration_deadline), o.as_of);
+  for (const Row& p : g6) {
+    TransferRow out;
+    out.student_id = p.student_id;
+    out.name = p.name;
+    out.sending_school = p.school;
+    out.planned_school = p.planned;
+    out.inspection_due = inspection_due;
+    const Row* hit = nullptr;
+    if (auto it = by_id.find(p.student_id); !p.student_id.empty() && it != by_id.end()) {
+      hit = &g7[it->second];
+      out.matched_by = "student_id";
+    } else if (auto jt = by_idn.find(p.id_number); !p.id_number.empty() && jt != by_idn.end()) {
+      hit = &g7[jt->second];
+      out.matched_by = "id_number";
+    }
+    if (hit) {
+      out.registered_school = hit->school;
+      out.registered_on = hit->registered_on;
+      if (hit->school != p.planned) out.outcome = TransferOutcome::kRegisteredElsewhere;
+      else if (hit->registered_on && *hit->registered_on > o.registration_deadline) out.outcome = TransferOutcome::kLate;
+      else out.outcome = TransferOutcome::kRegistered;
+    }
+    // A pupil not registered by the deadline (lost or late) must be
+    // notified to the sending school (S1.4).
+    if (out.outcome == TransferOutcome::kLost || out.outcome == TransferOutcome::kLate) {
+      out.notify_due = notify_due;
+      if (notify_due && out.outcome == TransferOutcome::kLost && o.as_of > *notify_due)
+        out.notify_overdue_days = o.as_of.days() - notify_due->days();
+    }
+    report.rows.push_back(std::move(out));
+  }
+  return report;
+}
+
+}  // namespace kcbx
