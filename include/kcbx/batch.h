@@ -110,10 +110,13 @@ class BatchResult {
   // The value index decided by table t for record i, -1 when no row matched
   // (or the record was rejected).
   int32_t code(size_t t, size_t i) const;
-  // Name of the value, its matched row id and clause; "" when none.
-  std::string_view value(size_t t, size_t i) const;
-  std::string_view rule(size_t t, size_t i) const;
-  std::string_view clause(size_t t, size_t i) const;
+  // Name of the value, its matched row id and clause; "" when none. For a
+  // collect table, every matched value, row and clause joined by ';'.
+  std::string value(size_t t, size_t i) const;
+  std::string rule(size_t t, size_t i) const;
+  std::string clause(size_t t, size_t i) const;
+  // Collect tables: the set of value indices (bit k = value k).
+  uint64_t value_set(size_t t, size_t i) const;
   // Raw codes of table t (size() entries) for bindings.
   const int32_t* codes(size_t t) const;
   const int32_t* rows(size_t t) const;

@@ -31,7 +31,10 @@ class RulePack {
   const std::string& file() const;
   // The YAML text, exactly as loaded; pickling and copies reload from it.
   const std::string& source() const;
-  // 16 hex digits identifying the source text (FNV-1a 64).
+  // Every file the pack was made from, (file, text), base first: a pack
+  // that `extends:` another carries its whole chain.
+  const std::vector<std::pair<std::string, std::string>>& sources() const;
+  // 16 hex digits identifying the source texts (FNV-1a 64).
   std::string content_hash() const;
   // "guizhou 1.0.0 #0123456789abcdef": what every result is traced to.
   std::string id() const;
@@ -42,6 +45,7 @@ class RulePack {
 
  private:
   friend RulePack parse_rules(std::string_view, const std::string&);
+  friend RulePack parse_rules(const std::vector<std::pair<std::string, std::string>>&);
   explicit RulePack(std::shared_ptr<const detail::CheckedPack> impl)
       : impl_(std::move(impl)) {}
   std::shared_ptr<const detail::CheckedPack> impl_;
@@ -53,6 +57,10 @@ RulePack load_rules(const std::string& path);
 
 // Validates YAML text; `file` names it in diagnostics. Throws kcbx::Error.
 RulePack parse_rules(std::string_view yaml, const std::string& file = "<string>");
+
+// Rebuilds a pack from RulePack::sources() (pickling, other processes):
+// bases resolve against these texts before the disk. Throws kcbx::Error.
+RulePack parse_rules(const std::vector<std::pair<std::string, std::string>>& sources);
 
 // A pack compiled into the library: "guizhou" (the default). Throws
 // kcbx::Error for an unknown name.

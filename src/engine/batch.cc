@@ -264,36 +264,77 @@ int32_t BatchResult::code(size_t t, size_t i) const {
 const int32_t* BatchResult::codes(size_t t) const { return data_->codes.at(t).data(); }
 const int32_t* BatchResult::rows(size_t t) const { return data_->matched.at(t).data(); }
 
-std::string_view BatchResult::value(size_t t, size_t i) const {
+namespace {
+
+const detail::DomainDef& table_domain(const detail::CheckedPack& cp, size_t t) {
+  const auto& def = cp.pack->tables[t];
+  int dom = def.domain;
+  if (dom < 0) dom = cp.fields[static_cast<size_t>(cp.field_index(def.values_from.value))].type.domain;
+  return cp.pack->domains[static_cast<size_t>(dom)];
+}
+
+// Joins the names of the set bits of `bits` through `name(k)`.
+template <class F>
+std::string join_bits(uint64_t bits, size_t limit, F name) {
+  std::string out;
+  for (size_t k = 0; k < limit && k < 64; ++k)
+    if ((bits >> k) & 1) {
+      const std::string& s = name(k);
+      if (s.empty()) continue;
+      if (!out.empty()) out += ';';
+      out += s;
+    }
+  return out;
+}
+
+}  // namespace
+
+uint64_t BatchResult::value_set(size_t t, size_t i) const {
+  if (rejected(i) || data_->sets.at(t).empty()) return 0;
+  return data_->sets[t][i];
+}
+
+std::string BatchResult::value(size_t t, size_t i) const {
+  const auto& domain = table_domain(*data_->pack, t);
+  if (!data_->sets.at(t).empty()) {
+    return join_bits(value_set(t, i), domain.values.size(),
+                     [&](size_t k) -> const std::string& { return domain.values[k].name.value; });
+  }
   const int32_t c = code(t, i);
   if (c < 0) return {};
-  const auto& def = data_->pack->pack->tables[t];
-  int dom = def.domain;
-  if (dom < 0) dom = data_->pack->fields[static_cast<size_t>(data_->pack->field_index(def.values_from.value))].type.domain;
-  return data_->pack->pack->domains[static_cast<size_t>(dom)].values[static_cast<size_t>(c)].name.value;
+  return domain.values[static_cast<size_t>(c)].name.value;
 }
-std::string_view BatchResult::rule(size_t t, size_t i) const {
-  if (rejected(i) || data_->matched.at(t).empty()) return {};
-  const int32_t r = data_->matched[t][i];
+
+std::string BatchResult::rule(size_t t, size_t i) const {
+  if (rejected(i)) return {};
+  const auto& rows = data_->pack->pack->tables[t].rows;
+  if (!data_->row_sets.at(t).empty())
+    return join_bits(data_->row_sets[t][i], rows.size(),
+                     [&](size_t k) -> const std::string& { return rows[k].id.value; });
+  const int32_t r = data_->matched.at(t)[i];
   if (r < 0) return {};
-  return data_->pack->pack->tables[t].rows[static_cast<size_t>(r)].id.value;
+  return rows[static_cast<size_t>(r)].id.value;
 }
-std::string_view BatchResult::clause(size_t t, size_t i) const {
-  if (rejected(i) || data_->matched.at(t).empty()) return {};
-  const int32_t r = data_->matched[t][i];
+
+std::string BatchResult::clause(size_t t, size_t i) const {
+  if (rejected(i)) return {};
+  const auto& rows = data_->pack->pack->tables[t].rows;
+  if (!data_->row_sets.at(t).empty()) {
+    // Distinct clauses of the matched rows, in row order.
+    std::string out;
+    const uint64_t bits = data_->row_sets[t][i];
+    for (size_t k = 0; k < rows.size() && k < 64; ++k) {
+      if (!((bits >> k) & 1) || rows[k].clause.empty()) continue;
+      const std::string& c = rows[k].clause.value;
+      if ((";" + out + ";").find(";" + c + ";") != std::string::npos) continue;
+      if (!out.empty()) out += ';';
+      out += c;
+    }
+    return out;
+  }
+  const int32_t r = data_->matched.at(t)[i];
   if (r < 0) return {};
-  return data_->pack->pack->tables[t].rows[static_cast<size_t>(r)].clause.value;
-}
-uint64_t BatchResult::flags(size_t i) const {
-  return rejected(i) || data_->flags.empty() ? 0 : data_->flags.at(i);
-}
-bool BatchResult::case_open(size_t i) const {
-  return !rejected(i) && !data_->case_open.empty() && data_->case_open.at(i);
-}
-std::optional<Date> BatchResult::case_opened_on(size_t i) const {
-  const ColumnData& c = data_->case_opened;
-  if (c.bytes.empty() || !c.present(i)) return std::nullopt;
-  return Date::from_days(*static_cast<const int32_t*>(c.at(i)));
+  return rows[static_cast<size_t>(r)].clause.value;
 }
 size_t BatchResult::output_count() const { return data_->output_names.size(); }
 const std::string& BatchResult::output_name(size_t o) const { return data_->output_names.at(o); }

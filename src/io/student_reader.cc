@@ -35,7 +35,7 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
     throw Error({{Severity::kError, {m.options.file, 1, 1}, "empty-file",
                   "the file is empty: it needs a header line naming the columns"}});
   if (!m.record.error.empty())
-    throw Error({{Severity::kError, {m.options.file, m.record.line, 1}, "bad-header",
+    throw Error({{Severity::kError, {m.options.file, static_cast<int>(m.record.line), 1}, "bad-header",
                   "the header line cannot be read: " + m.record.error}});
   std::vector<std::string> header(m.record.fields.begin(), m.record.fields.end());
   m.width = header.size();

@@ -34,6 +34,7 @@ class Loader {
                    "transfer"});
     if (!top.ok()) return;
     if (auto n = top.get("meta")) load_meta(*n, pack.meta);
+    extending_ = !pack.meta.extends.empty();
     if (auto n = top.get("clauses")) load_clauses(*n, pack);
     if (auto n = top.get("fields")) load_fields(*n, pack);
     if (auto n = top.get("parameters")) load_params(*n, pack);
@@ -54,9 +55,11 @@ class Loader {
     if (auto n = top.get("calendar")) load_calendar(*n, pack);
     if (auto n = top.get("transfer")) {
       MapReader r(w_, *n, "transfer",
-                  {"notify_within", "notify_clause", "inspect_within", "inspect_clause"});
+                  {"notify_within", "notify_clause", "inspect_within", "inspect_clause",
+                   "override"});
       if (r.ok()) {
         TransferDef& t = pack.transfer;
+        t.change = read_change(r);
         t.present = true;
         t.where = w_.where(*n);
         t.notify_within = r.text("notify_within");
@@ -70,6 +73,20 @@ class Loader {
   }
 
  private:
+  // The extension verbs an item may carry (see Change in pack.h).
+  Change read_change(const MapReader& r) {
+    Change c;
+    c.where = r.where();
+    c.override_ = r.boolean("override", false);
+    c.replace = r.boolean("replace", false);
+    c.remove = r.boolean("remove", false);
+    c.before = r.text("before");
+    c.after = r.text("after");
+    if (r.has("before") && r.has("after"))
+      w_.error_at(c.after.where, "conflicting-keys", "give 'before' or 'after', not both");
+    return c;
+  }
+
   void load_meta(const YAML::Node& n, MetaDef& meta) {
     MapReader r(w_, n, "meta",
                 {"name", "version", "jurisdiction", "title", "description",
@@ -92,8 +109,9 @@ class Loader {
       if (value.IsScalar()) {
         c.zh = w_.text(value);
       } else {
-        MapReader r(w_, value, "clause", {"zh", "en"});
+        MapReader r(w_, value, "clause", {"zh", "en", "override"});
         if (!r.ok()) continue;
+        c.change = read_change(r);
         c.zh = r.text("zh");
         c.en = r.text("en");
       }
@@ -133,6 +151,10 @@ class Loader {
   TypeKind load_type(MapReader& r, SourceLocation& where) {
     Text t = r.text("type");
     where = t.where;
+    if (t.empty() && extending_) {
+      where = SourceLocation{};  // the merge reports it if the item is new
+      return TypeKind::kString;
+    }
     if (t.empty()) {
       r.missing("type", "one of bool, int, number, date, duration, string, "
                         "enum, set");
@@ -157,8 +179,9 @@ class Loader {
       f.where = key.where;
       MapReader r(w_, value, "field '" + key.value + "'",
                   {"alias", "type", "values", "values_from", "required",
-                   "unique", "default", "format", "description"});
+                   "unique", "default", "format", "description", "override"});
       if (!r.ok()) continue;
+      f.change = read_change(r);
       f.alias = r.text("alias");
       f.description = r.text("description");
       f.type = load_type(r, f.type_where);
@@ -189,8 +212,10 @@ class Loader {
       p.where = key.where;
       MapReader r(w_, value, "parameter '" + key.value + "'",
                   {"type", "unit", "clause", "description", "value",
-                   "values"});
+                   "values", "override", "from"});
       if (!r.ok()) continue;
+      p.change = read_change(r);
+      p.from = r.text("from");
       p.type = load_type(r, p.type_where);
       p.unit = r.text("unit");
       p.clause = r.text("clause");
@@ -205,8 +230,15 @@ class Loader {
         ParamValueDef v;
         v.value = w_.text(*single);
         v.where = v.value.where;
+        if (!p.from.empty()) {
+          v.from_text = p.from;
+          v.from = Date::parse(p.from.value);
+          if (!v.from)
+            w_.error_at(p.from.where, "bad-date", "'" + p.from.value + "' is not a date; write YYYY-MM-DD");
+        }
         p.values.push_back(std::move(v));
       } else if (history) {
+        p.history_given = true;
         if (w_.expect_sequence(*history, "values")) {
           for (const auto& item : *history) {
             MapReader vr(w_, item, "parameter value", {"from", "value"});
@@ -244,8 +276,9 @@ class Loader {
         d.expr = w_.text(value);
       } else {
         MapReader r(w_, value, "derived value '" + key.value + "'",
-                    {"expr", "clause", "description"});
+                    {"expr", "clause", "description", "override"});
         if (!r.ok()) continue;
+        d.change = read_change(r);
         d.expr = r.text("expr");
         if (!r.has("expr")) r.missing("expr", "the expression");
         d.clause = r.text("clause");
@@ -258,17 +291,19 @@ class Loader {
   void load_checks(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_sequence(n, "checks")) return;
     for (const auto& item : n) {
-      MapReader r(w_, item, "check", {"id", "require", "message", "clause"});
+      MapReader r(w_, item, "check",
+                  {"id", "require", "message", "clause", "replace", "remove"});
       if (!r.ok()) continue;
       CheckDef c;
+      c.change = read_change(r);
       c.where = w_.where(item);
       c.id = r.text("id");
       c.require = r.text("require");
       c.message = r.text("message");
       c.clause = r.text("clause");
       if (!r.has("id")) r.missing("id", "a short name");
-      if (!r.has("require")) r.missing("require", "the condition records meet");
-      if (!r.has("message")) r.missing("message", "the reject reason");
+      if (!c.change.remove && !r.has("require")) r.missing("require", "the condition records meet");
+      if (!c.change.remove && !r.has("message")) r.missing("message", "the reject reason");
       pack.checks.push_back(std::move(c));
     }
   }
@@ -281,8 +316,9 @@ class Loader {
       t.where = key.where;
       MapReader r(w_, value, "table '" + key.value + "'",
                   {"hit_policy", "values", "values_from", "rows",
-                   "description"});
+                   "description", "override"});
       if (!r.ok()) continue;
+      t.change = read_change(r);
       t.description = r.text("description");
       t.hit_policy_text = r.text("hit_policy");
       const std::string& hp = t.hit_policy_text.value;
@@ -300,16 +336,18 @@ class Loader {
       t.values_from = r.text("values_from");
       if (auto v = r.get("values")) {
         t.domain = load_domain(*v, key.value, pack);
-      } else if (t.values_from.empty()) {
+      } else if (t.values_from.empty() && !extending_) {
         r.missing("values", "the values its rows give");
       }
       if (auto rows = r.get("rows")) {
         if (w_.expect_sequence(*rows, "rows")) {
           for (const auto& item : *rows) {
             MapReader rr(w_, item, "row",
-                         {"id", "when", "then", "clause", "note"});
+                         {"id", "when", "then", "clause", "note", "before", "after",
+                          "replace", "remove"});
             if (!rr.ok()) continue;
             RowDef row;
+            row.change = read_change(rr);
             row.where = w_.where(item);
             row.id = rr.text("id");
             row.when = rr.text("when");
@@ -317,7 +355,7 @@ class Loader {
             row.clause = rr.text("clause");
             row.note = rr.text("note");
             if (!rr.has("id")) rr.missing("id", "a row id");
-            if (!rr.has("then")) rr.missing("then", "the value it gives");
+            if (!rr.has("then") && !row.change.remove) rr.missing("then", "the value it gives");
             t.rows.push_back(std::move(row));
           }
         }
@@ -353,9 +391,11 @@ class Loader {
   void load_levels(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_map(n, "levels")) return;
     for (const auto& [key, value] : w_.entries(n)) {
-      MapReader r(w_, value, "level '" + key.value + "'", {"alias", "field", "fields", "prefix"});
+      MapReader r(w_, value, "level '" + key.value + "'",
+                  {"alias", "field", "fields", "prefix", "override"});
       if (!r.ok()) continue;
       LevelDef l;
+      l.change = read_change(r);
       l.name = key;
       l.where = key.where;
       l.alias = r.text("alias");
@@ -371,9 +411,10 @@ class Loader {
     if (!w_.expect_map(n, "roles")) return;
     for (const auto& [key, value] : w_.entries(n)) {
       MapReader r(w_, value, "role '" + key.value + "'",
-                  {"alias", "line", "level", "duties", "from_record"});
+                  {"alias", "line", "level", "duties", "from_record", "override"});
       if (!r.ok()) continue;
       RoleDef role;
+      role.change = read_change(r);
       role.name = key;
       role.where = key.where;
       role.alias = r.text("alias");
@@ -416,8 +457,9 @@ class Loader {
       if (value.IsSequence()) {
         line.chain = text_list(value, "line");
       } else {
-        MapReader r(w_, value, "line '" + key.value + "'", {"alias", "chain"});
+        MapReader r(w_, value, "line '" + key.value + "'", {"alias", "chain", "override"});
         if (!r.ok()) continue;
+        line.change = read_change(r);
         line.alias = r.text("alias");
         if (auto c = r.get("chain")) line.chain = text_list(*c, "chain");
         else r.missing("chain", "the roles from the bottom up");
@@ -436,17 +478,20 @@ class Loader {
     wf.opens_when = r.text("opens_when");
     wf.opened_on = r.text("opened_on");
     wf.closes_on = r.text("closes_on");
-    if (!r.has("opens_when")) r.missing("opens_when", "which records have a case");
+    if (!r.has("opens_when") && !extending_) r.missing("opens_when", "which records have a case");
     if (auto e = r.get("events")) wf.event_domain = load_domain(*e, "events", pack);
-    else r.missing("events", "the event types");
+    else if (!extending_) r.missing("events", "the event types");
     if (auto s = r.get("stages")) {
       if (w_.expect_sequence(*s, "stages")) {
         for (const auto& item : *s) {
           MapReader sr(w_, item, "stage",
                        {"id", "alias", "role", "action", "event", "events", "count",
-                        "due_after", "due_from", "clause"});
+                        "due_after", "due_from", "clause", "override", "before", "after",
+                        "remove"});
           if (!sr.ok()) continue;
           StageDef st;
+          st.change = read_change(sr);
+          st.count_given = sr.has("count");
           st.where = w_.where(item);
           st.id = sr.text("id");
           st.alias = sr.text("alias");
@@ -459,12 +504,13 @@ class Loader {
           st.due_from = sr.text("due_from");
           st.clause = sr.text("clause");
           if (!sr.has("id")) sr.missing("id", "a stage id");
-          if (!sr.has("role")) sr.missing("role", "the role that acts");
-          if (st.events.empty()) sr.missing("event", "the event type that completes it");
+          const bool partial = st.change.override_ || st.change.remove;
+          if (!partial && !sr.has("role")) sr.missing("role", "the role that acts");
+          if (!partial && st.events.empty()) sr.missing("event", "the event type that completes it");
           wf.stages.push_back(std::move(st));
         }
       }
-    } else {
+    } else if (!extending_) {
       r.missing("stages", "the case stages in order");
     }
   }
@@ -493,8 +539,10 @@ class Loader {
   void load_ledgers(const YAML::Node& n, Pack& pack) {
     LedgersDef& l = pack.ledgers;
     MapReader r(w_, n, "ledgers",
-                {"include", "levels", "columns", "totals_by", "special", "key_groups"});
+                {"include", "levels", "columns", "totals_by", "special", "key_groups",
+                 "override"});
     if (!r.ok()) return;
+    l.change = read_change(r);
     l.present = true;
     l.where = w_.where(n);
     l.include = r.text("include");
@@ -528,9 +576,10 @@ class Loader {
     for (const auto& [key, value] : w_.entries(n)) {
       MapReader r(w_, value, "indicator '" + key.value + "'",
                   {"alias", "clause", "numerator", "denominator", "count", "at_least",
-                   "at_most", "as_of"});
+                   "at_most", "as_of", "override"});
       if (!r.ok()) continue;
       IndicatorDef d;
+      d.change = read_change(r);
       d.name = key;
       d.where = key.where;
       d.alias = r.text("alias");
@@ -556,9 +605,10 @@ class Loader {
     if (!w_.expect_map(n, "lists")) return;
     for (const auto& [key, value] : w_.entries(n)) {
       MapReader r(w_, value, "list '" + key.value + "'",
-                  {"alias", "kind", "group_by", "roles", "eligible", "receiving"});
+                  {"alias", "kind", "group_by", "roles", "eligible", "receiving", "override"});
       if (!r.ok()) continue;
       ListDef d;
+      d.change = read_change(r);
       d.name = key;
       d.where = key.where;
       d.alias = r.text("alias");
@@ -576,9 +626,11 @@ class Loader {
     if (!w_.expect_sequence(n, "calendar")) return;
     for (const auto& item : n) {
       MapReader r(w_, item, "calendar entry",
-                  {"id", "alias", "reporter", "recipient", "clause", "days", "data_as_of"});
+                  {"id", "alias", "reporter", "recipient", "clause", "days", "data_as_of",
+                   "override", "remove"});
       if (!r.ok()) continue;
       CalendarDef d;
+      d.change = read_change(r);
       d.where = w_.where(item);
       d.id = r.text("id");
       d.alias = r.text("alias");
@@ -586,7 +638,7 @@ class Loader {
       d.recipient = r.text("recipient");
       d.clause = r.text("clause");
       if (auto days = r.get("days")) d.days = text_list(*days, "days");
-      else r.missing("days", "the days of the month reports are due");
+      else if (!d.change.remove) r.missing("days", "the days of the month reports are due");
       d.data_as_of = r.text("data_as_of");
       if (!r.has("id")) r.missing("id", "a short name");
       pack.calendar.push_back(std::move(d));
@@ -594,6 +646,7 @@ class Loader {
   }
 
   Walker w_;
+  bool extending_ = false;  // a pack that extends another may give parts
 };
 
 }  // namespace
@@ -604,6 +657,7 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
   pack->file = file;
   pack->source = std::string(text);
   pack->source_hash = fnv1a64(text);
+  pack->sources.emplace_back(file, pack->source);
   if (text.size() > kMaxPackBytes) {
     diags.push_back({Severity::kError, {file, 1, 1}, "pack-too-large",
                      "the rule pack is " + std::to_string(text.size()) +

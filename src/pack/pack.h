@@ -46,6 +46,20 @@ enum class TypeKind : uint8_t {
   kSet,  // a set of values of an enum domain, written "a;b" in CSV
 };
 
+// How an item of a pack that `extends:` another changes the base. Adding
+// and overriding are different verbs: a new name must not exist in the base,
+// and replacing one must say `override: true` (rows and checks: `replace`,
+// `remove`, and `before`/`after` to place a new row).
+struct Change {
+  bool override_ = false;
+  bool replace = false;
+  bool remove = false;
+  Text before;
+  Text after;
+  SourceLocation where;  // of the verb
+  bool any() const { return override_ || replace || remove || !before.empty() || !after.empty(); }
+};
+
 const char* type_name(TypeKind kind);
 std::optional<TypeKind> parse_type_name(std::string_view name);
 
@@ -77,6 +91,7 @@ struct FieldDef {
   // For kString: "id_number" validates as a GB 11643 resident ID number.
   Text format;
   SourceLocation where;
+  Change change;
 };
 
 struct ParamValueDef {
@@ -88,6 +103,8 @@ struct ParamValueDef {
 
 struct ParamDef {
   Text name;
+  Text from;  // an override's effective date (with `value`)
+  bool history_given = false;  // `values:` (a whole history) was written
   TypeKind type = TypeKind::kInt;
   SourceLocation type_where;
   Text unit;
@@ -95,6 +112,7 @@ struct ParamDef {
   Text description;
   std::vector<ParamValueDef> values;  // sorted by `from` after loading
   SourceLocation where;
+  Change change;
 };
 
 struct DeriveDef {
@@ -103,6 +121,7 @@ struct DeriveDef {
   Text clause;
   Text description;
   SourceLocation where;
+  Change change;
 };
 
 struct RowDef {
@@ -112,6 +131,7 @@ struct RowDef {
   Text clause;
   Text note;
   SourceLocation where;
+  Change change;
 };
 
 enum class HitPolicy : uint8_t { kFirst, kUnique, kCollect };
@@ -125,6 +145,7 @@ struct TableDef {
   Text values_from;    // share a field's domain instead of declaring values
   std::vector<RowDef> rows;
   SourceLocation where;
+  Change change;
 };
 
 // A row-level validity rule: records for which `require` is false are
@@ -136,6 +157,7 @@ struct CheckDef {
   Text message;
   Text clause;
   SourceLocation where;
+  Change change;
 };
 
 struct ClauseDef {
@@ -143,6 +165,7 @@ struct ClauseDef {
   Text zh;
   Text en;
   SourceLocation where;
+  Change change;
 };
 
 // How a role's jurisdiction is read off a student record: a prefix of a
@@ -154,6 +177,7 @@ struct LevelDef {
   std::vector<Text> fields;
   int prefix = 0;  // 0: the whole value
   SourceLocation where;
+  Change change;
 };
 
 struct DutyDef {
@@ -172,6 +196,7 @@ struct RoleDef {
   // the roster (parents: the student's guardian).
   bool from_record = false;
   SourceLocation where;
+  Change change;
 };
 
 // A line of responsibility: roles from the bottom up; each is supervised by
@@ -181,6 +206,7 @@ struct LineDef {
   Text alias;
   std::vector<Text> chain;
   SourceLocation where;
+  Change change;
 };
 
 struct StageDef {
@@ -194,6 +220,8 @@ struct StageDef {
   Text due_from;        // "stage_start" (default) or "case_opened"
   Text clause;
   SourceLocation where;
+  bool count_given = false;
+  Change change;
 };
 
 struct WorkflowDef {
@@ -233,6 +261,7 @@ struct LedgersDef {
   std::vector<GroupDef> special;     // special ledgers (poor households)
   std::vector<GroupDef> key_groups;  // counts per key group
   SourceLocation where;
+  Change change;
 };
 
 // A target indicator (SPEC T): a rate numerator/denominator, or a count,
@@ -248,6 +277,7 @@ struct IndicatorDef {
   Text at_most;
   Text as_of;        // date parameter: judged on that date instead
   SourceLocation where;
+  Change change;
 };
 
 struct ListDef {
@@ -259,6 +289,7 @@ struct ListDef {
   Text eligible;    // aid_gaps: collect table
   Text receiving;   // aid_gaps: set field
   SourceLocation where;
+  Change change;
 };
 
 struct CalendarDef {
@@ -270,6 +301,7 @@ struct CalendarDef {
   std::vector<Text> days;  // day of month, or "last"
   Text data_as_of;         // same_day | previous_month_end | day N
   SourceLocation where;
+  Change change;
 };
 
 // Whole-class transfer (S1): which duration parameters set the deadlines.
@@ -280,6 +312,7 @@ struct TransferDef {
   Text inspect_within;   // after the autumn term starts (S1.5)
   Text inspect_clause;
   SourceLocation where;
+  Change change;
 };
 
 struct MetaDef {
@@ -294,6 +327,9 @@ struct MetaDef {
 struct Pack {
   std::string file;          // as given to the loader
   std::string source;        // the YAML text
+  // Every file the pack was made from, base first (one for a plain pack):
+  // what pickling and copies reload from.
+  std::vector<std::pair<std::string, std::string>> sources;
   uint64_t source_hash = 0;  // FNV-1a of the text
   MetaDef meta;
   std::vector<ClauseDef> clauses;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pack/checked_pack.h"
+#include "pack/extend.h"
 
 namespace kcbx {
 
@@ -35,21 +36,64 @@ std::string RulePack::id() const {
   return name() + " " + version() + " #" + content_hash();
 }
 
+namespace {
+
+std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const std::string& file,
+                                                 const detail::SourceLookup& lookup,
+                                                 std::vector<Diagnostic>& diags) {
+  auto pack = detail::resolve_pack(yaml, file, diags, lookup);
+  if (has_errors(diags)) return nullptr;
+  auto checked = detail::check_pack(pack, diags);
+  if (has_errors(diags)) return nullptr;
+  return checked;
+}
+
+}  // namespace
+
 std::vector<Diagnostic> check_rules(std::string_view yaml, const std::string& file) {
   std::vector<Diagnostic> diags;
-  auto pack = detail::load_pack(yaml, file, diags);
-  if (has_errors(diags)) return diags;
-  detail::check_pack(pack, diags);
+  build(yaml, file, detail::default_lookup, diags);
   return diags;
 }
 
 RulePack parse_rules(std::string_view yaml, const std::string& file) {
   std::vector<Diagnostic> diags;
-  auto pack = detail::load_pack(yaml, file, diags);
-  if (has_errors(diags)) throw Error(std::move(diags));
-  auto checked = detail::check_pack(pack, diags);
-  if (has_errors(diags)) throw Error(std::move(diags));
+  auto checked = build(yaml, file, detail::default_lookup, diags);
+  if (!checked) throw Error(std::move(diags));
   return RulePack(std::move(checked));
+}
+
+RulePack parse_rules(const std::vector<std::pair<std::string, std::string>>& sources) {
+  if (sources.empty()) throw Error("no-source", "no rule pack source given");
+  // Bases resolve against the given sources first (by file name), so a
+  // pickled pack rebuilds on a machine without its files.
+  detail::SourceLookup lookup = [&](const std::string& ref, const std::string& from, std::string& file,
+                                    std::string& text) {
+    std::string dummy_file, dummy_text;
+    if (detail::default_lookup(ref, from, file, text)) {
+      for (const auto& [f, t] : sources)
+        if (f == file) text = t;
+      return true;
+    }
+    for (const auto& [f, t] : sources) {
+      const bool same = f == ref || (f.size() > ref.size() && f.compare(f.size() - ref.size(), ref.size(), ref) == 0 &&
+                                     f[f.size() - ref.size() - 1] == '/');
+      if (same) {
+        file = f;
+        text = t;
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<Diagnostic> diags;
+  auto checked = build(sources.back().second, sources.back().first, lookup, diags);
+  if (!checked) throw Error(std::move(diags));
+  return RulePack(std::move(checked));
+}
+
+const std::vector<std::pair<std::string, std::string>>& RulePack::sources() const {
+  return impl_->pack->sources;
 }
 
 RulePack load_rules(const std::string& path) {

@@ -236,6 +236,7 @@ class MapReader {
                     t.value + "'");
     return fallback;
   }
+  SourceLocation where() const { return w_.where(node_); }
   void missing(const char* key, const std::string& what) const {
     w_.error(node_, "missing-key",
              what_ + " needs '" + key + "' (" + what + ")");

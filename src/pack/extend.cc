@@ -1,0 +1,414 @@
+// `extends:` — a pack changes a base pack by key. The base is copied, never
+// mutated, so two packs extending one base in a process cannot see each
+// other's changes. Items keep the source location of the file that wrote
+// them, so diagnostics and --print-effective point at the right file.
+#include "pack/extend.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace kcbx::detail {
+
+std::string_view embedded_pack(std::string_view name);  // embedded_packs.cc
+
+namespace {
+
+constexpr int kMaxChain = 16;
+
+class Merger {
+ public:
+  explicit Merger(std::vector<Diagnostic>& diags) : diags_(diags) {}
+
+  void merge(Pack& out, Pack ext) {
+    const int offset = static_cast<int>(out.domains.size());
+    shift_domains(ext, offset);
+    for (auto& d : ext.domains) out.domains.push_back(std::move(d));
+
+    merge_meta(out.meta, ext.meta);
+    named(out.clauses, ext.clauses, "clause", [](const ClauseDef& c) -> const Text& { return c.id; });
+    for (const auto& f : ext.fields)
+      if (f.type_where.line == 0)
+        error(f.name.where, "missing-key",
+              "field '" + f.name.value + "' needs 'type'" +
+                  (f.change.override_ ? std::string(" (an override gives the whole definition)") : ""));
+    named(out.fields, ext.fields, "field", [](const FieldDef& f) -> const Text& { return f.name; });
+    merge_params(out.params, ext.params);
+    named(out.derives, ext.derives, "derived value", [](const DeriveDef& d) -> const Text& { return d.name; });
+    merge_tables(out, ext.tables);
+    ordered(out.checks, ext.checks, "check", "checks", [](const CheckDef& c) -> const Text& { return c.id; });
+    for (auto& o : ext.outputs)
+      if (std::none_of(out.outputs.begin(), out.outputs.end(), [&](const Text& t) { return t.value == o.value; }))
+        out.outputs.push_back(o);
+    named(out.levels, ext.levels, "level", [](const LevelDef& l) -> const Text& { return l.name; });
+    named(out.roles, ext.roles, "role", [](const RoleDef& r) -> const Text& { return r.name; });
+    named(out.lines, ext.lines, "line", [](const LineDef& l) -> const Text& { return l.name; });
+    merge_workflow(out, ext.workflow);
+    whole(out.ledgers, ext.ledgers, "ledgers");
+    named(out.indicators, ext.indicators, "indicator", [](const IndicatorDef& i) -> const Text& { return i.name; });
+    named(out.lists, ext.lists, "list", [](const ListDef& l) -> const Text& { return l.name; });
+    ordered(out.calendar, ext.calendar, "calendar entry", "calendar", [](const CalendarDef& c) -> const Text& { return c.id; });
+    whole(out.transfer, ext.transfer, "transfer");
+    for (auto& s : ext.sources) out.sources.push_back(std::move(s));
+    out.file = ext.file;
+    out.source = ext.source;
+  }
+
+ private:
+  void error(const SourceLocation& at, const char* code, std::string msg) {
+    diags_.push_back({Severity::kError, at, code, std::move(msg)});
+  }
+  static std::string at(const SourceLocation& w) {
+    return w.line ? " (" + w.format() + ")" : "";
+  }
+
+  static void shift_domains(Pack& p, int offset) {
+    for (auto& f : p.fields)
+      if (f.domain >= 0) f.domain += offset;
+    for (auto& t : p.tables)
+      if (t.domain >= 0) t.domain += offset;
+    if (p.workflow.event_domain >= 0) p.workflow.event_domain += offset;
+  }
+
+  void merge_meta(MetaDef& out, const MetaDef& ext) {
+    for (auto [o, e] : {std::pair{&out.name, &ext.name}, {&out.version, &ext.version},
+                        {&out.jurisdiction, &ext.jurisdiction}, {&out.title, &ext.title},
+                        {&out.description, &ext.description}})
+      if (!e->empty()) *o = *e;
+    out.extends = Text{};
+  }
+
+  // Named items (maps): add new names, replace with `override: true`.
+  template <class T, class Key>
+  void named(std::vector<T>& base, std::vector<T>& ext, const char* what, Key key) {
+    for (auto& item : ext) {
+      const Text& name = key(item);
+      auto it = std::find_if(base.begin(), base.end(), [&](const T& b) { return key(b).value == name.value; });
+      if (item.change.override_) {
+        if (it == base.end()) {
+          error(name.where, "unknown-override",
+                std::string(what) + " '" + name.value + "' is not in the base pack; to add it, drop 'override'");
+          continue;
+        }
+        item.change = Change{};
+        *it = std::move(item);
+      } else {
+        if (it != base.end()) {
+          error(name.where, "already-defined",
+                std::string(what) + " '" + name.value + "' already exists in the base pack" +
+                    at(key(*it).where) + "; to change it, say 'override: true'");
+          continue;
+        }
+        base.push_back(std::move(item));
+      }
+    }
+  }
+
+  // Ordered items with ids (rows, checks, stages, calendar): remove,
+  // replace, or add (at the end, or before/after an id).
+  template <class T, class Key>
+  void ordered(std::vector<T>& base, std::vector<T>& ext, const char* what, const std::string& where,
+               Key key) {
+    for (auto& item : ext) {
+      const Text& id = key(item);
+      auto find = [&](const std::string& v) {
+        return std::find_if(base.begin(), base.end(), [&](const T& b) { return key(b).value == v; });
+      };
+      auto it = find(id.value);
+      const Change change = item.change;
+      if (change.remove || change.replace || change.override_) {
+        if (it == base.end()) {
+          std::vector<std::string> ids;
+          for (const auto& b : base) ids.push_back(key(b).value);
+          std::string msg = std::string(what) + " '" + id.value + "' is not in " + where + " of the base pack";
+          const std::string near = nearest_name(id.value, ids);
+          if (!near.empty()) msg += "; did you mean '" + near + "'?";
+          error(id.where, "unknown-id", msg);
+          continue;
+        }
+        if (change.remove) {
+          base.erase(it);
+          continue;
+        }
+        item.change = Change{};
+        *it = std::move(item);
+        if (change.before.empty() && change.after.empty()) continue;
+        T moved = std::move(*it);
+        base.erase(it);
+        place(base, std::move(moved), change, what, where, key);
+        continue;
+      }
+      if (it != base.end()) {
+        error(id.where, "already-defined",
+              std::string(what) + " '" + id.value + "' already exists in " + where + " of the base pack" +
+                  at(key(*it).where) + "; say 'replace: true' to change it");
+        continue;
+      }
+      item.change = Change{};
+      place(base, std::move(item), change, what, where, key);
+    }
+  }
+
+  template <class T, class Key>
+  void place(std::vector<T>& base, T item, const Change& change, const char* what,
+             const std::string& where, Key key) {
+    const Text& anchor = !change.before.empty() ? change.before : change.after;
+    if (anchor.empty()) {
+      base.push_back(std::move(item));
+      return;
+    }
+    auto it = std::find_if(base.begin(), base.end(), [&](const T& b) { return key(b).value == anchor.value; });
+    if (it == base.end()) {
+      std::vector<std::string> ids;
+      for (const auto& b : base) ids.push_back(key(b).value);
+      std::string msg = "cannot place " + std::string(what) + " '" + key(item).value + "': no '" +
+                        anchor.value + "' in " + where;
+      const std::string near = nearest_name(anchor.value, ids);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      error(anchor.where, "unknown-id", msg);
+      return;
+    }
+    if (change.before.empty()) ++it;
+    base.insert(it, std::move(item));
+  }
+
+  void merge_params(std::vector<ParamDef>& base, std::vector<ParamDef>& ext) {
+    for (auto& p : ext) {
+      auto it = std::find_if(base.begin(), base.end(), [&](const ParamDef& b) { return b.name.value == p.name.value; });
+      if (!p.change.override_) {
+        if (it != base.end()) {
+          error(p.name.where, "already-defined",
+                "parameter '" + p.name.value + "' already exists in the base pack" + at(it->name.where) +
+                    "; to change it, say 'override: true' and from which date ('from:')");
+          continue;
+        }
+        if (p.type_where.line == 0)
+          error(p.name.where, "missing-key", "parameter '" + p.name.value + "' needs 'type'");
+        base.push_back(std::move(p));
+        continue;
+      }
+      if (it == base.end()) {
+        error(p.name.where, "unknown-override",
+              "parameter '" + p.name.value + "' is not in the base pack; to add it, drop 'override'");
+        continue;
+      }
+      if (p.type_where.line > 0 && p.type != it->type)
+        error(p.type_where, "type-mismatch",
+              "an override cannot change parameter '" + p.name.value + "' from " + type_name(it->type) +
+                  " to " + type_name(p.type));
+      for (auto [o, e] : {std::pair{&it->unit, &p.unit}, {&it->clause, &p.clause},
+                          {&it->description, &p.description}})
+        if (!e->empty()) *o = *e;
+      if (p.history_given) {
+        it->values = std::move(p.values);  // a whole new history
+      } else if (!p.from.empty() && p.values.size() == 1) {
+        // A new value from a date; one from the same date is replaced.
+        ParamValueDef v = std::move(p.values.front());
+        auto same = std::find_if(it->values.begin(), it->values.end(),
+                                 [&](const ParamValueDef& x) { return x.from == v.from; });
+        if (same != it->values.end()) *same = std::move(v);
+        else it->values.push_back(std::move(v));
+      } else if (!p.values.empty() || p.from.empty()) {
+        error(p.name.where, "override-needs-date",
+              "an override of parameter '" + p.name.value +
+                  "' must say from which date ('from: YYYY-MM-DD' with 'value:') or give the whole "
+                  "history ('values:')");
+      }
+    }
+  }
+
+  void merge_tables(Pack& out, std::vector<TableDef>& ext) {
+    for (auto& t : ext) {
+      auto it = std::find_if(out.tables.begin(), out.tables.end(),
+                             [&](const TableDef& b) { return b.name.value == t.name.value; });
+      if (it == out.tables.end()) {
+        if (t.change.override_)
+          error(t.name.where, "unknown-override",
+                "table '" + t.name.value + "' is not in the base pack; to add it, drop 'override'");
+        else
+          out.tables.push_back(std::move(t));
+        continue;
+      }
+      if (t.change.override_) {
+        t.change = Change{};
+        *it = std::move(t);
+        continue;
+      }
+      // Row changes on a base table; new output values extend its domain.
+      if (!t.hit_policy_text.empty())
+        error(t.hit_policy_text.where, "needs-override",
+              "to change the hit policy of table '" + t.name.value + "', override the whole table");
+      if (t.domain >= 0) {
+        int dom = it->domain;
+        if (dom < 0)
+          for (const auto& f : out.fields)
+            if (f.name.value == it->values_from.value) dom = f.domain;
+        if (dom >= 0) {
+          auto& values = out.domains[static_cast<size_t>(dom)].values;
+          for (auto& v : out.domains[static_cast<size_t>(t.domain)].values) {
+            if (std::any_of(values.begin(), values.end(), [&](const EnumValueDef& x) { return x.name.value == v.name.value; }))
+              error(v.name.where, "already-defined", "table '" + t.name.value + "' already has value '" + v.name.value + "'");
+            else
+              values.push_back(v);
+          }
+        }
+      }
+      ordered(it->rows, t.rows, "row", "table '" + t.name.value + "'", [](const RowDef& r) -> const Text& { return r.id; });
+    }
+  }
+
+  void merge_workflow(Pack& out, WorkflowDef& ext) {
+    if (!ext.present) return;
+    WorkflowDef& wf = out.workflow;
+    if (!wf.present) {
+      wf = std::move(ext);
+      return;
+    }
+    for (auto [o, e] : {std::pair{&wf.opens_when, &ext.opens_when}, {&wf.opened_on, &ext.opened_on},
+                        {&wf.closes_on, &ext.closes_on}})
+      if (!e->empty()) *o = *e;
+    if (ext.event_domain >= 0 && wf.event_domain >= 0) {
+      auto& values = out.domains[static_cast<size_t>(wf.event_domain)].values;
+      for (auto& v : out.domains[static_cast<size_t>(ext.event_domain)].values) {
+        if (std::any_of(values.begin(), values.end(), [&](const EnumValueDef& x) { return x.name.value == v.name.value; }))
+          error(v.name.where, "already-defined", "event type '" + v.name.value + "' already exists in the base pack");
+        else
+          values.push_back(v);
+      }
+    }
+    for (auto& st : ext.stages) {
+      auto it = std::find_if(wf.stages.begin(), wf.stages.end(), [&](const StageDef& b) { return b.id.value == st.id.value; });
+      if (st.change.override_ && it != wf.stages.end()) {
+        // A stage override changes only the keys it gives (a deadline, a
+        // role), so a province need not repeat the rest.
+        for (auto [o, e] : {std::pair{&it->alias, &st.alias}, {&it->role, &st.role}, {&it->action, &st.action},
+                            {&it->due_after, &st.due_after}, {&it->due_from, &st.due_from}, {&it->clause, &st.clause}})
+          if (!e->empty()) *o = *e;
+        if (!st.events.empty()) it->events = st.events;
+        if (st.count_given) it->count = st.count;
+        if (!st.change.before.empty() || !st.change.after.empty()) {
+          StageDef moved = std::move(*it);
+          wf.stages.erase(it);
+          place(wf.stages, std::move(moved), st.change, "stage", "the workflow",
+                [](const StageDef& s) -> const Text& { return s.id; });
+        }
+        continue;
+      }
+      std::vector<StageDef> one;
+      one.push_back(std::move(st));
+      if (one.front().change.override_) one.front().change.replace = true;
+      ordered(wf.stages, one, "stage", "the workflow", [](const StageDef& s) -> const Text& { return s.id; });
+    }
+  }
+
+  template <class T>
+  void whole(T& base, T& ext, const char* what) {
+    if (!ext.present) return;
+    if (base.present && !ext.change.override_) {
+      error(ext.where, "already-defined",
+            std::string("the base pack has '") + what + "'; to replace it, say 'override: true'");
+      return;
+    }
+    ext.change = Change{};
+    base = std::move(ext);
+  }
+
+  std::vector<Diagnostic>& diags_;
+};
+
+// Verbs in a pack that extends nothing are mistakes: report each.
+void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
+  auto check = [&](const Change& c, const Text& name) {
+    if (c.any())
+      diags.push_back({Severity::kError, name.where.line ? name.where : c.where, "not-extending",
+                       "'" + name.value + "' uses override/replace/remove/before/after, but this pack "
+                       "extends no base (add 'extends:' to meta)"});
+  };
+  for (const auto& x : p.fields) check(x.change, x.name);
+  for (const auto& x : p.params) check(x.change, x.name);
+  for (const auto& x : p.derives) check(x.change, x.name);
+  for (const auto& x : p.tables) {
+    check(x.change, x.name);
+    for (const auto& r : x.rows) check(r.change, r.id);
+  }
+  for (const auto& x : p.checks) check(x.change, x.id);
+  for (const auto& x : p.clauses) check(x.change, x.id);
+  for (const auto& x : p.levels) check(x.change, x.name);
+  for (const auto& x : p.roles) check(x.change, x.name);
+  for (const auto& x : p.lines) check(x.change, x.name);
+  for (const auto& x : p.workflow.stages) check(x.change, x.id);
+  for (const auto& x : p.indicators) check(x.change, x.name);
+  for (const auto& x : p.lists) check(x.change, x.name);
+  for (const auto& x : p.calendar) check(x.change, x.id);
+}
+
+}  // namespace
+
+std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& file,
+                                   std::vector<Diagnostic>& diags, const SourceLookup& lookup,
+                                   int depth, std::vector<std::string>* chain) {
+  std::vector<std::string> local_chain;
+  if (!chain) chain = &local_chain;
+  chain->push_back(file);
+  auto pack = load_pack(text, file, diags);
+  if (has_errors(diags)) return pack;
+  const Text base_ref = pack->meta.extends;
+  if (base_ref.empty()) {
+    reject_verbs(*pack, diags);
+    return pack;
+  }
+  if (depth >= kMaxChain) {
+    diags.push_back({Severity::kError, base_ref.where, "extends-too-deep",
+                     "more than " + std::to_string(kMaxChain) + " packs extend each other"});
+    return pack;
+  }
+  std::string base_file;
+  std::string base_text;
+  if (!lookup(base_ref.value, file, base_file, base_text)) {
+    diags.push_back({Severity::kError, base_ref.where, "unknown-base",
+                     "cannot find the base pack '" + base_ref.value +
+                         "' (an embedded name such as 'guizhou', or a path relative to this file)"});
+    return pack;
+  }
+  if (std::find(chain->begin(), chain->end(), base_file) != chain->end()) {
+    diags.push_back({Severity::kError, base_ref.where, "extends-cycle",
+                     "'" + base_ref.value + "' extends this pack again: the chain " + [&] {
+                       std::string s;
+                       for (const auto& c : *chain) s += c + " -> ";
+                       return s + base_file;
+                     }()});
+    return pack;
+  }
+  auto base = resolve_pack(base_text, base_file, diags, lookup, depth + 1, chain);
+  if (has_errors(diags)) return pack;
+  auto merged = std::make_shared<Pack>(*base);  // the base stays untouched
+  Merger(diags).merge(*merged, std::move(*pack));
+  std::string all;
+  for (const auto& [f, t] : merged->sources) all += f + '\n' + t + '\n';
+  merged->source_hash = fnv1a64(all);
+  return merged;
+}
+
+bool default_lookup(const std::string& ref, const std::string& from_file, std::string& file,
+                    std::string& text) {
+  const std::string_view embedded = embedded_pack(ref);
+  if (!embedded.empty()) {
+    file = "<embedded:" + ref + ">";
+    text = std::string(embedded);
+    return true;
+  }
+  namespace fs = std::filesystem;
+  fs::path p(ref);
+  if (p.is_relative() && !from_file.empty() && from_file.front() != '<')
+    p = fs::path(from_file).parent_path() / p;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  file = p.lexically_normal().string();
+  text = s.str();
+  return true;
+}
+
+}  // namespace kcbx::detail

@@ -1,0 +1,36 @@
+// Resolving `extends:` chains into one merged Pack.
+#ifndef KCBX_PACK_EXTEND_H_
+#define KCBX_PACK_EXTEND_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pack/pack.h"
+
+namespace kcbx::detail {
+
+// Finds the base pack named by `ref` (an embedded name or a path, relative
+// to `from_file`); sets its file name and text. False when not found.
+using SourceLookup = std::function<bool(const std::string& ref, const std::string& from_file,
+                                        std::string& file, std::string& text)>;
+
+// Embedded packs by name, then files on disk.
+bool default_lookup(const std::string& ref, const std::string& from_file, std::string& file,
+                    std::string& text);
+
+// Loads `text` and, when it extends a base, loads the chain (at most 16
+// deep, cycles reported) and merges it. Every problem becomes a diagnostic
+// located in the file that made it.
+std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& file,
+                                   std::vector<Diagnostic>& diags, const SourceLookup& lookup,
+                                   int depth = 0, std::vector<std::string>* chain = nullptr);
+
+// The merged pack as YAML, each item preceded by "# file:line" of the file
+// that made it (kcbx validate --print-effective).
+std::string print_effective(const Pack& pack);
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_PACK_EXTEND_H_
