@@ -99,6 +99,15 @@ struct Explanation {
   std::string to_json() const;
 };
 
+// What classify() computes beyond statuses, rules, clauses and outputs.
+struct ClassifyOptions {
+  bool flags = true;  // the pack's ledger and indicator conditions
+  bool cases = true;  // whether each record has a case, and since when
+  // Every table; false: only the first (the pack's main decision), for
+  // the fastest status-only classification.
+  bool all_tables = true;
+};
+
 class Engine {
  public:
   // Compiles `rules`. Does not throw for a valid RulePack.
@@ -111,7 +120,8 @@ class Engine {
   // options().threads. Never throws over bad data: records failing a pack
   // check are marked rejected in the result. Throws kcbx::Error when a
   // parameter the pack uses has no value in force on `as_of`.
-  BatchResult classify(const Batch& batch, Date as_of) const;
+  BatchResult classify(const Batch& batch, Date as_of,
+                       const ClassifyOptions& what = {}) const;
 
   // Evaluates one record with a full trace.
   Explanation explain(const Record& record, Date as_of) const;
@@ -120,8 +130,9 @@ class Engine {
   Explanation explain(const Batch& batch, size_t i, Date as_of) const;
 
   // The names of the per-record output columns, in order: for each table
-  // its value, rule and clause, then the pack's `outputs`.
-  std::vector<std::string> output_columns() const;
+  // (or only the first) its value, rule and clause, then the pack's
+  // `outputs`.
+  std::vector<std::string> output_columns(bool all_tables = true) const;
 
   const detail::Plan& plan() const { return *plan_; }
 

@@ -99,7 +99,7 @@ int run_classify(const ClassifyArgs& a) {
       break;
     }
   if (key.empty() && !fields.empty()) key = fields.front().name.value;
-  std::vector<std::string> columns = engine.output_columns();
+  std::vector<std::string> columns = engine.output_columns(/*all_tables=*/false);
   std::string header = detail::csv_field(key);
   for (const auto& c : columns) header += "," + detail::csv_field(c);
   if (a.explain) header += ",explanation";
@@ -116,7 +116,9 @@ int run_classify(const ClassifyArgs& a) {
                              << detail::csv_field(r.column) << "," << detail::csv_field(r.reason) << "\n";
   };
   while (reader.next(batch)) {
-    BatchResult result = engine.classify(batch, as_of);
+    ClassifyOptions lean;
+    lean.flags = lean.cases = lean.all_tables = false;
+    BatchResult result = engine.classify(batch, as_of, lean);
     std::vector<Reject> late;
     for (size_t i = 0; i < result.size(); ++i) {
       const std::string id = key.empty() ? std::string() : batch.cell(i, key);
@@ -126,7 +128,7 @@ int run_classify(const ClassifyArgs& a) {
         continue;
       }
       line = detail::csv_field(id);
-      for (size_t t = 0; t < result.table_count(); ++t) {
+      for (size_t t = 0; t < std::min<size_t>(1, result.table_count()); ++t) {
         line += ',';
         line += detail::csv_field(result.value(t, i));
         line += ',';

@@ -196,12 +196,20 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
     if (!fields[f].unique || !m.row_present[f]) continue;
     const uint64_t h = m.row[f].kind == TypeKind::kString ? hash_text(m.row[f].text)
                                                           : static_cast<uint64_t>(m.row[f].bits);
-    auto [it, fresh] = m.seen[f].emplace(h, row_number);
-    if (!fresh) {
+    auto it = m.seen[f].find(h);
+    if (it != m.seen[f].end()) {
       reject.column = fields[f].name.value;
       reject.reason = "duplicate " + fields[f].name.value + " (first on row " + std::to_string(it->second) + ")";
       return reject;
     }
+  }
+  // Remember the unique values only once the record is accepted, so that a
+  // record rejected for its second unique field leaves no trace.
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (!fields[f].unique || !m.row_present[f]) continue;
+    const uint64_t h = m.row[f].kind == TypeKind::kString ? hash_text(m.row[f].text)
+                                                          : static_cast<uint64_t>(m.row[f].bits);
+    m.seen[f].emplace(h, row_number);
   }
   // Commit the record.
   BatchData& d = *m.data;
@@ -335,6 +343,19 @@ std::string BatchResult::clause(size_t t, size_t i) const {
   const int32_t r = data_->matched.at(t)[i];
   if (r < 0) return {};
   return rows[static_cast<size_t>(r)].clause.value;
+}
+// flags, case_open and case_opened_on as in cf70658: eb6c61f dropped their
+// definitions while batch.h, cases.cc and run.cc still use them.
+uint64_t BatchResult::flags(size_t i) const {
+  return rejected(i) || data_->flags.empty() ? 0 : data_->flags.at(i);
+}
+bool BatchResult::case_open(size_t i) const {
+  return !rejected(i) && !data_->case_open.empty() && data_->case_open.at(i);
+}
+std::optional<Date> BatchResult::case_opened_on(size_t i) const {
+  const ColumnData& c = data_->case_opened;
+  if (c.bytes.empty() || !c.present(i)) return std::nullopt;
+  return Date::from_days(*static_cast<const int32_t*>(c.at(i)));
 }
 size_t BatchResult::output_count() const { return data_->output_names.size(); }
 const std::string& BatchResult::output_name(size_t o) const { return data_->output_names.at(o); }

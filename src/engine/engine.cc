@@ -24,7 +24,7 @@ Engine::Engine(RulePack rules, EngineOptions options)
   plan_ = detail::compile_plan(rules_.shared());
 }
 
-std::vector<std::string> Engine::output_columns() const {
+std::vector<std::string> Engine::output_columns(bool all_tables) const {
   std::vector<std::string> out;
   // The first table is the pack's main decision: its row and clause are
   // plain "rule" and "clause"; later tables prefix their name.
@@ -34,6 +34,7 @@ std::vector<std::string> Engine::output_columns() const {
     out.push_back(first ? "rule" : t.name.value + "_rule");
     out.push_back(first ? "clause" : t.name.value + "_clause");
     first = false;
+    if (!all_tables) break;
   }
   for (const auto& o : rules_.checked().pack->outputs) out.push_back(o.value);
   return out;
@@ -56,6 +57,7 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
   std::memcpy(r.reject.data() + offset, frame.data(cp.reject_slot), n * 4);
   for (size_t t = 0; t < cp.tables.size(); ++t) {
     const auto& ts = cp.tables[t];
+    if (ts.out < 0) continue;  // not computed by this program
     if (ts.policy == detail::HitPolicy::kCollect) {
       std::memcpy(r.sets[t].data() + offset, frame.data(ts.out), n * 8);
       std::memcpy(r.row_sets[t].data() + offset, frame.data(ts.rows), n * 8);
@@ -93,9 +95,9 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
 
 }  // namespace
 
-BatchResult Engine::classify(const Batch& batch, Date as_of) const {
+BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptions& what) const {
   const detail::BatchData& in = batch.data();
-  const CompiledProgram& cp = plan_->fast;
+  const CompiledProgram& cp = what.flags || what.cases || what.all_tables ? plan_->full : plan_->fast;
   if (in.pack && in.pack != plan_->pack &&
       in.pack->pack->source_hash != plan_->pack->pack->source_hash)
     throw std::invalid_argument("the batch was built for another rule pack");
@@ -111,6 +113,7 @@ BatchResult Engine::classify(const Batch& batch, Date as_of) const {
   r->row_sets.resize(tables.size());
   for (size_t t = 0; t < tables.size(); ++t) {
     r->table_names.push_back(tables[t].name.value);
+    if (cp.tables[t].out < 0) continue;
     if (tables[t].hit_policy == detail::HitPolicy::kCollect) {
       r->sets[t].assign(n, 0);
       r->row_sets[t].assign(n, 0);

@@ -10,7 +10,42 @@ namespace {
 
 // Lays out one program for the whole pack: field slots, then derived values
 // and tables in dependency order, then checks and outputs.
-CompiledProgram build(const CheckedPack& cp, bool trace) {
+// Which derived values and tables a program needs: the roots (the tables
+// asked for, outputs, checks, and with `extras` the ledger/indicator flags
+// and the workflow) and everything they read. Nothing else is computed.
+std::vector<bool> needed_items(const CheckedPack& cp, bool all_tables, bool extras,
+                               std::vector<bool>& tables) {
+  const Pack& pack = *cp.pack;
+  std::vector<bool> derives(pack.derives.size(), false);
+  tables.assign(pack.tables.size(), false);
+  std::vector<std::string> todo;
+  for (const auto& o : pack.outputs) todo.push_back(o.value);
+  for (const auto& c : cp.checks)
+    if (c) collect_reads(*c, todo);
+  if (extras) {
+    for (const auto& f : cp.flags)
+      if (f) collect_reads(*f, todo);
+    if (cp.workflow.opens_when) collect_reads(*cp.workflow.opens_when, todo);
+    if (cp.workflow.opened_on) collect_reads(*cp.workflow.opened_on, todo);
+  }
+  for (size_t t = 0; t < pack.tables.size(); ++t)
+    if (all_tables || t == 0) todo.push_back(pack.tables[t].name.value);
+  while (!todo.empty()) {
+    const std::string name = std::move(todo.back());
+    todo.pop_back();
+    if (int d = cp.derive_index(name); d >= 0 && !derives[static_cast<size_t>(d)]) {
+      derives[static_cast<size_t>(d)] = true;
+      for (const auto& r : cp.derive_reads[static_cast<size_t>(d)]) todo.push_back(r);
+    } else if (int t = cp.table_index(name); t >= 0 && !tables[static_cast<size_t>(t)]) {
+      tables[static_cast<size_t>(t)] = true;
+      for (const auto& rows : cp.row_reads[static_cast<size_t>(t)])
+        for (const auto& r : rows) todo.push_back(r);
+    }
+  }
+  return derives;
+}
+
+CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_tables) {
   const Pack& pack = *cp.pack;
   CompiledProgram out;
   CodeGen gen(out.program);
@@ -41,7 +76,11 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
     }
   };
 
+  std::vector<bool> tables_needed;
+  const std::vector<bool> derives_needed = needed_items(cp, all_tables, extras, tables_needed);
   for (const Item& item : cp.order) {
+    const size_t ix = static_cast<size_t>(item.index);
+    if (item.kind == Item::kDerive ? !derives_needed[ix] : !tables_needed[ix]) continue;
     if (item.kind == Item::kDerive) {
       out.derive_slots[static_cast<size_t>(item.index)] =
           gen.emit_persistent(*cp.derives[static_cast<size_t>(item.index)]);
@@ -52,7 +91,8 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
     ts.policy = def.hit_policy;
     const bool collect = def.hit_policy == HitPolicy::kCollect;
     const TypeKind kind = collect ? TypeKind::kSet : TypeKind::kEnum;
-    ts.out = gen.new_slot(kind, !collect, SlotSource::kTemp, true);
+    ts.out = gen.new_slot(kind, !collect && !cp.table_total[static_cast<size_t>(item.index)],
+                          SlotSource::kTemp, true);
     ts.rows = gen.new_slot(collect ? TypeKind::kSet : TypeKind::kEnum, false, SlotSource::kTemp, true);
     out.program.slots[static_cast<size_t>(ts.out)].kind = kind;
     gen.append({Op::kFill, Cmp::kEq, ts.out, -1, -1, -1, 0, collect ? 0 : ~uint64_t{0}});
@@ -105,7 +145,7 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
     gen.release(cond);
   }
 
-  if (!cp.flags.empty()) {
+  if (extras && !cp.flags.empty()) {
     out.flags_slot = gen.new_slot(TypeKind::kSet, false, SlotSource::kTemp, true);
     gen.append({Op::kFill, Cmp::kEq, out.flags_slot, -1, -1, -1, 0, 0});
     for (size_t f = 0; f < cp.flags.size(); ++f) {
@@ -117,7 +157,7 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
       gen.release(cond);
     }
   }
-  if (cp.workflow.present && cp.workflow.opens_when) {
+  if (extras && cp.workflow.present && cp.workflow.opens_when) {
     out.case_open_slot = gen.emit_persistent(*cp.workflow.opens_when);
     if (cp.workflow.opened_on) out.case_opened_slot = gen.emit_persistent(*cp.workflow.opened_on);
   }
@@ -152,8 +192,9 @@ CompiledProgram build(const CheckedPack& cp, bool trace) {
 
 std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack) {
   auto plan = std::make_shared<Plan>();
-  plan->fast = build(*pack, false);
-  plan->trace = build(*pack, true);
+  plan->full = build(*pack, false, true, true);
+  plan->fast = build(*pack, false, false, false);
+  plan->trace = build(*pack, true, true, true);
   plan->pack = std::move(pack);
   return plan;
 }

@@ -67,7 +67,8 @@ struct CompiledProgram {
 
 struct Plan {
   std::shared_ptr<const CheckedPack> pack;
-  CompiledProgram fast;   // classify: tables stop once every record matched
+  CompiledProgram full;   // classify with ledger/indicator flags and cases
+  CompiledProgram fast;   // classify: statuses and outputs only
   CompiledProgram trace;  // explain: every row condition kept
 };
 

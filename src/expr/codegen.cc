@@ -121,8 +121,22 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
       return simple(k == K::kInt ? Op::kNegI : k == K::kNumber ? Op::kNegF : Op::kDurNeg,
                     {e.args[0].get()});
     }
-    case ExprKind::kIf:
-      return simple(Op::kSelect, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
+    case ExprKind::kIf: {
+      const Expr& a = *e.args[1];
+      const Expr& b = *e.args[2];
+      if (e.type.kind != K::kNumber || (a.type.kind == K::kNumber && b.type.kind == K::kNumber))
+        return simple(Op::kSelect, {e.args[0].get(), &a, &b});
+      // An int branch of a number `if`: kSelect copies bits, so convert first.
+      const int c = sub(*e.args[0]);
+      const int sa = to_number(sub(a), a);
+      const int sb = to_number(sub(b), b);
+      const int r = out_slot();
+      code.push_back({Op::kSelect, Cmp::kEq, r, c, sa, sb});
+      release(c);
+      release(sa);
+      release(sb);
+      return r;
+    }
     case ExprKind::kList:
       throw std::logic_error("list outside 'in'");
     case ExprKind::kBinary:

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
+#ifdef KCBX_PROFILE_OPS
+#include <chrono>
+#include <cstdio>
+#endif
 
 #include "io/id_number.h"
 #include "kcbx/date.h"
@@ -76,6 +81,17 @@ void Frame::run_prelude() {
 
 void Frame::run(size_t n) { exec(program_.code, n); }
 
+Frame::DateMemo& Frame::memo_for(size_t pc) {
+  if (memos_.size() <= pc) memos_.resize(pc + 1);
+  if (!memos_[pc]) memos_[pc] = std::make_unique<DateMemo>();
+  return *memos_[pc];
+}
+
+bool Frame::is_prelude_slot(int slot) const {
+  return std::find(program_.prelude_slots.begin(), program_.prelude_slots.end(), slot) !=
+         program_.prelude_slots.end();
+}
+
 namespace {
 
 // Typed views of a slot.
@@ -112,14 +128,49 @@ inline int32_t clamp_days(int64_t d) {
   return static_cast<int32_t>(std::clamp<int64_t>(d, Date::kMinDays, Date::kMaxDays));
 }
 
+// Year, month and day of many dates: Hinnant's algorithm inline so that the
+// loop vectorises.
+inline void split_date(int32_t z0, int& y, int& m, int& d) {
+  const int z = z0 + 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yoe) + era * 400 + (m <= 2);
+}
+
+inline int32_t from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * static_cast<unsigned>(m + (m > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int>(doe) - 719468;
+}
+
+// Calendar months added with month-end clamping, inline for batch loops
+// (kcbx::add_months does the same one date at a time).
+inline int32_t add_months_inline(int32_t date, int64_t months) {
+  int y, m, d;
+  split_date(date, y, m, d);
+  const int64_t total = static_cast<int64_t>(y) * 12 + (m - 1) + months;
+  int ny = static_cast<int>(total >= 0 ? total / 12 : (total - 11) / 12);
+  const int nm = static_cast<int>(total - static_cast<int64_t>(ny) * 12) + 1;
+  ny = std::clamp(ny, 1, 9999);
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = ny % 4 == 0 && (ny % 100 != 0 || ny % 400 == 0);
+  const int dim = kDays[nm - 1] + (nm == 2 && leap);
+  return from_civil(ny, nm, d < dim ? d : dim);
+}
+
 inline int32_t add_duration(int32_t date, Duration dur, int sign) {
   int32_t d = date;
   if (dur.months != 0) {
     const int64_t months = static_cast<int64_t>(dur.months) * sign;
-    d = add_months(Date::from_days(d),
-                   static_cast<int>(std::clamp<int64_t>(months, -120000, 120000)))
-            .days();
-    d = clamp_days(d);
+    d = clamp_days(add_months_inline(d, std::clamp<int64_t>(months, -120000, 120000)));
   }
   return clamp_days(static_cast<int64_t>(d) + static_cast<int64_t>(dur.days) * sign);
 }
@@ -136,26 +187,34 @@ inline int64_t wrap_mul(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
-// Year, month and day of many dates: Hinnant's algorithm inline so that the
-// loop vectorises.
-inline void split_date(int32_t z0, int& y, int& m, int& d) {
-  const int z = z0 + 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yoe) + era * 400 + (m <= 2);
-}
-
 }  // namespace
 
 void Frame::exec(const std::vector<Instr>& code, size_t n) {
   const auto& D = data_;
   const auto& slots = program_.slots;
+#ifdef KCBX_PROFILE_OPS
+  static thread_local std::vector<double> op_ns(code.size());
+  static thread_local std::vector<int> op_id(code.size());
+  static thread_local long calls = 0;
+  if (op_ns.size() < code.size()) { op_ns.resize(code.size()); op_id.resize(code.size()); }
+  auto t0 = std::chrono::steady_clock::now();
+  size_t last_pc = 0;
+  auto tick = [&](size_t pc) {
+    auto t1 = std::chrono::steady_clock::now();
+    op_ns[last_pc] += std::chrono::duration<double, std::nano>(t1 - t0).count();
+    op_id[last_pc] = static_cast<int>(code[last_pc].op);
+    t0 = t1; last_pc = pc;
+  };
+  if (++calls % 2000 == 0 && n > 1) {
+    std::vector<size_t> ix(code.size()); for (size_t i = 0; i < ix.size(); ++i) ix[i] = i;
+    std::sort(ix.begin(), ix.end(), [&](size_t a, size_t b) { return op_ns[a] > op_ns[b]; });
+    for (size_t k = 0; k < 15 && k < ix.size(); ++k) fprintf(stderr, "pc %zu op %d out_nullable %d: %.0f ns/batch\n", ix[k], op_id[ix[k]], (int)program_.slots[code[ix[k]].out >= 0 ? code[ix[k]].out : 0].nullable, op_ns[ix[k]] / calls);
+  }
+#endif
   for (size_t pc = 0; pc < code.size(); ++pc) {
+#ifdef KCBX_PROFILE_OPS
+    tick(pc);
+#endif
     const Instr& in = code[pc];
     // Null propagation: unless the op handles nulls itself (below), a
     // nullable result is present where all nullable inputs are present.
@@ -194,7 +253,19 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
           const int64_t delta = static_cast<int64_t>(dur.days) * sign;
           for (size_t i = 0; i < n; ++i) r[i] = clamp_days(a[i] + delta);
         } else {
-          for (size_t i = 0; i < n; ++i) r[i] = add_duration(a[i], dur, sign);
+          // Calendar months need a civil-date split per value; the dates of
+          // one input repeat a lot (a few hundred distinct last-attended
+          // days), so results are memoised per instruction for this frame.
+          DateMemo& memo = memo_for(pc);
+          for (size_t i = 0; i < n; ++i) {
+            const int32_t x = a[i];
+            const size_t k = static_cast<uint32_t>(x) & DateMemo::kMask;
+            if (memo.key[k] != x) {
+              memo.key[k] = x;
+              memo.value[k] = add_duration(x, dur, sign);
+            }
+            r[i] = memo.value[k];
+          }
         }
         break;
       }
@@ -350,6 +421,29 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const int32_t* b = col<int32_t>(D, in.a);
         const int32_t* o = col<int32_t>(D, in.b);
         int64_t* r = col<int64_t>(D, in.out);
+        if (program_.slots[static_cast<size_t>(in.b)].source != SlotSource::kField &&
+            is_prelude_slot(in.b)) {
+          // The reference date is a constant (as_of): memoise by birth date.
+          DateMemo& memo = memo_for(pc);
+          if (memo.context != o[0]) {
+            memo.clear();
+            memo.context = o[0];
+          }
+          int oy, om, od;
+          split_date(o[0], oy, om, od);
+          for (size_t i = 0; i < n; ++i) {
+            const int32_t x = b[i];
+            const size_t k = static_cast<uint32_t>(x) & DateMemo::kMask;
+            if (memo.key[k] != x) {
+              int by, bm, bd;
+              split_date(x, by, bm, bd);
+              memo.key[k] = x;
+              memo.value[k] = oy - by - ((om * 32 + od) < (bm * 32 + bd));
+            }
+            r[i] = memo.value[k];
+          }
+          break;
+        }
         for (size_t i = 0; i < n; ++i) {
           int by, bm, bd, oy, om, od;
           split_date(b[i], by, bm, bd);
@@ -536,15 +630,25 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
       const uint8_t* ins[3] = {in.a >= 0 ? valid_[static_cast<size_t>(in.a)] : nullptr,
                                in.b >= 0 ? valid_[static_cast<size_t>(in.b)] : nullptr,
                                in.c >= 0 ? valid_[static_cast<size_t>(in.c)] : nullptr};
-      std::memset(v, 1, n);
-      for (const uint8_t* p : ins)
-        if (p)
-          for (size_t i = 0; i < n; ++i) v[i] &= p[i];
-      // Keep data under nulls at zero (see program.h).
+      bool first = true;
+      for (const uint8_t* p : ins) {
+        if (!p) continue;
+        if (first) std::memcpy(v, p, n);
+        else for (size_t i = 0; i < n; ++i) v[i] &= p[i];
+        first = false;
+      }
+      if (first) std::memset(v, 1, n);
+      // Keep data under nulls at zero (see program.h); branch-free by width.
       const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
-      auto* d = static_cast<unsigned char*>(data_[static_cast<size_t>(in.out)]);
-      for (size_t i = 0; i < n; ++i)
-        if (!v[i]) std::memset(d + i * w, 0, w);
+      void* d = data_[static_cast<size_t>(in.out)];
+      auto zero = [&](auto* x) {
+        using T = std::remove_pointer_t<decltype(x)>;
+        for (size_t i = 0; i < n; ++i) x[i] = v[i] ? x[i] : T{};
+      };
+      if (w == 1) zero(static_cast<uint8_t*>(d));
+      else if (w == 4) zero(static_cast<int32_t*>(d));
+      else if (w == 8) zero(static_cast<int64_t*>(d));
+      else zero(static_cast<std::string_view*>(d));
     }
   }
 }

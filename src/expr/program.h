@@ -12,6 +12,8 @@
 #ifndef KCBX_EXPR_PROGRAM_H_
 #define KCBX_EXPR_PROGRAM_H_
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -128,6 +130,20 @@ class Frame {
 
  private:
   void exec(const std::vector<Instr>& code, size_t n);
+
+  // Results of a date function per input date, for one instruction: a
+  // direct-mapped cache (a miss recomputes). Keys start at INT32_MIN, which
+  // no clamped date takes. `context` is the constant the results depend on.
+  struct DateMemo {
+    static constexpr size_t kSize = 8192, kMask = kSize - 1;
+    std::vector<int32_t> key = std::vector<int32_t>(kSize, INT32_MIN);
+    std::vector<int32_t> value = std::vector<int32_t>(kSize, 0);
+    int32_t context = INT32_MIN;
+    void clear() { std::fill(key.begin(), key.end(), INT32_MIN); }
+  };
+  DateMemo& memo_for(size_t pc);
+  bool is_prelude_slot(int slot) const;
+  std::vector<std::unique_ptr<DateMemo>> memos_;
 
   const Program& program_;
   size_t batch_size_;

@@ -87,6 +87,7 @@ struct CheckedPack {
   std::vector<Type> derive_types;
   std::vector<bool> derive_nullable;
   std::vector<std::vector<ExprPtr>> rows;        // [table][row]; null: always
+  std::vector<bool> table_total;  // first-hit table whose last row always matches
   std::vector<std::vector<int>> row_outputs;     // [table][row]: value code
   std::vector<ExprPtr> checks;
   std::vector<std::vector<ParamPeriod>> params;  // sorted by from
@@ -130,6 +131,9 @@ struct CheckedPack {
 // (src/graph, the only user of Boost.Graph), at the edge that closes one.
 void check_role_graph(const Pack& pack, const std::vector<std::vector<int>>& line_roles,
                       std::vector<Diagnostic>& diagnostics);
+
+// Appends the names `e` reads (fields, parameters, derived values, tables).
+void collect_reads(const Expr& e, std::vector<std::string>& out);
 
 // Validates a loaded pack. Every problem becomes a diagnostic; the result is
 // only usable when none is an error.

@@ -9,13 +9,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "kcbx/rule_pack.h"
+#include "pack/schema.h"
+
 namespace kcbx::detail {
 
 std::string_view embedded_pack(std::string_view name);  // embedded_packs.cc
 
 namespace {
 
-constexpr int kMaxChain = 16;
+constexpr int kMaxChain = schema::kMaxExtendsChain;
 
 class Merger {
  public:
@@ -59,6 +62,10 @@ class Merger {
   void error(const SourceLocation& at, const char* code, std::string msg) {
     diags_.push_back({Severity::kError, at, code, std::move(msg)});
   }
+  static std::string suggest(const std::string& name, const std::vector<std::string>& names) {
+    const std::string near = nearest_name(name, names);
+    return near.empty() ? std::string() : "; did you mean '" + near + "'?";
+  }
   static std::string at(const SourceLocation& w) {
     return w.line ? " (" + w.format() + ")" : "";
   }
@@ -87,8 +94,11 @@ class Merger {
       auto it = std::find_if(base.begin(), base.end(), [&](const T& b) { return key(b).value == name.value; });
       if (item.change.override_) {
         if (it == base.end()) {
+          std::vector<std::string> names;
+          for (const auto& b : base) names.push_back(key(b).value);
           error(name.where, "unknown-override",
-                std::string(what) + " '" + name.value + "' is not in the base pack; to add it, drop 'override'");
+                std::string(what) + " '" + name.value + "' is not in the base pack; to add it, drop 'override'" +
+                    suggest(name.value, names));
           continue;
         }
         item.change = Change{};
@@ -189,8 +199,11 @@ class Merger {
         continue;
       }
       if (it == base.end()) {
+        std::vector<std::string> names;
+        for (const auto& b : base) names.push_back(b.name.value);
         error(p.name.where, "unknown-override",
-              "parameter '" + p.name.value + "' is not in the base pack; to add it, drop 'override'");
+              "parameter '" + p.name.value + "' is not in the base pack; to add it, drop 'override'" +
+                  suggest(p.name.value, names));
         continue;
       }
       if (p.type_where.line > 0 && p.type != it->type)
@@ -223,9 +236,13 @@ class Merger {
       auto it = std::find_if(out.tables.begin(), out.tables.end(),
                              [&](const TableDef& b) { return b.name.value == t.name.value; });
       if (it == out.tables.end()) {
-        if (t.change.override_)
+        if (t.change.override_) {
+          std::vector<std::string> names;
+          for (const auto& b : out.tables) names.push_back(b.name.value);
           error(t.name.where, "unknown-override",
-                "table '" + t.name.value + "' is not in the base pack; to add it, drop 'override'");
+                "table '" + t.name.value + "' is not in the base pack; to add it, drop 'override'" +
+                    suggest(t.name.value, names));
+        }
         else
           out.tables.push_back(std::move(t));
         continue;
@@ -366,9 +383,11 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   std::string base_file;
   std::string base_text;
   if (!lookup(base_ref.value, file, base_file, base_text)) {
+    const std::string near = nearest_name(base_ref.value, embedded_rule_names());
     diags.push_back({Severity::kError, base_ref.where, "unknown-base",
                      "cannot find the base pack '" + base_ref.value +
-                         "' (an embedded name such as 'guizhou', or a path relative to this file)"});
+                         "' (an embedded name such as 'guizhou', or a path relative to this file)" +
+                         (near.empty() ? std::string() : "; did you mean '" + near + "'?")});
     return pack;
   }
   if (std::find(chain->begin(), chain->end(), base_file) != chain->end()) {

@@ -7,13 +7,14 @@
 #include <string>
 
 #include "pack/pack.h"
+#include "pack/schema.h"
 #include "pack/yaml_walk.h"
 
 namespace kcbx::detail {
 
 namespace {
 
-constexpr size_t kMaxPackBytes = 4u << 20;
+constexpr size_t kMaxPackBytes = schema::kMaxPackBytes;
 
 class Loader {
  public:
@@ -27,11 +28,7 @@ class Loader {
       return;
     }
     if (!w_.check_bounds(root)) return;
-    MapReader top(w_, root, "rule pack",
-                  {"meta", "clauses", "fields", "parameters", "derive",
-                   "checks", "tables", "outputs", "levels", "roles", "lines",
-                   "workflow", "ledgers", "indicators", "lists", "calendar",
-                   "transfer"});
+    MapReader top(w_, root, "rule pack", schema::kPack);
     if (!top.ok()) return;
     if (auto n = top.get("meta")) load_meta(*n, pack.meta);
     extending_ = !pack.meta.extends.empty();
@@ -54,9 +51,7 @@ class Loader {
     if (auto n = top.get("lists")) load_lists(*n, pack);
     if (auto n = top.get("calendar")) load_calendar(*n, pack);
     if (auto n = top.get("transfer")) {
-      MapReader r(w_, *n, "transfer",
-                  {"notify_within", "notify_clause", "inspect_within", "inspect_clause",
-                   "override"});
+      MapReader r(w_, *n, "transfer", schema::kTransfer);
       if (r.ok()) {
         TransferDef& t = pack.transfer;
         t.change = read_change(r);
@@ -88,9 +83,7 @@ class Loader {
   }
 
   void load_meta(const YAML::Node& n, MetaDef& meta) {
-    MapReader r(w_, n, "meta",
-                {"name", "version", "jurisdiction", "title", "description",
-                 "extends"});
+    MapReader r(w_, n, "meta", schema::kMeta);
     if (!r.ok()) return;
     meta.name = r.text("name");
     meta.version = r.text("version");
@@ -109,7 +102,7 @@ class Loader {
       if (value.IsScalar()) {
         c.zh = w_.text(value);
       } else {
-        MapReader r(w_, value, "clause", {"zh", "en", "override"});
+        MapReader r(w_, value, "clause", schema::kClause);
         if (!r.ok()) continue;
         c.change = read_change(r);
         c.zh = r.text("zh");
@@ -136,7 +129,7 @@ class Loader {
         if (value.IsScalar() || value.IsNull()) {
           v.alias = w_.text(value);
         } else {
-          MapReader r(w_, value, "enum value", {"alias", "en"});
+          MapReader r(w_, value, "enum value", schema::kEnumValue);
           if (!r.ok()) continue;
           v.alias = r.text("alias");
           v.label_en = r.text("en");
@@ -162,10 +155,13 @@ class Loader {
     }
     auto kind = parse_type_name(t.value);
     if (!kind) {
+      const std::string near = nearest_name(
+          t.value, std::vector<std::string>(std::begin(schema::kTypes), std::end(schema::kTypes)));
       w_.error_at(t.where, "unknown-type",
                   "unknown type '" + t.value +
                       "'; expected one of bool, int, number, date, duration, "
-                      "string, enum, set");
+                      "string, enum, set" +
+                      (near.empty() ? std::string() : "; did you mean '" + near + "'?"));
       return TypeKind::kString;
     }
     return *kind;
@@ -177,9 +173,7 @@ class Loader {
       FieldDef f;
       f.name = key;
       f.where = key.where;
-      MapReader r(w_, value, "field '" + key.value + "'",
-                  {"alias", "type", "values", "values_from", "required",
-                   "unique", "default", "format", "description", "override"});
+      MapReader r(w_, value, "field '" + key.value + "'", schema::kField);
       if (!r.ok()) continue;
       f.change = read_change(r);
       f.alias = r.text("alias");
@@ -210,9 +204,7 @@ class Loader {
       ParamDef p;
       p.name = key;
       p.where = key.where;
-      MapReader r(w_, value, "parameter '" + key.value + "'",
-                  {"type", "unit", "clause", "description", "value",
-                   "values", "override", "from"});
+      MapReader r(w_, value, "parameter '" + key.value + "'", schema::kParameter);
       if (!r.ok()) continue;
       p.change = read_change(r);
       p.from = r.text("from");
@@ -241,7 +233,7 @@ class Loader {
         p.history_given = true;
         if (w_.expect_sequence(*history, "values")) {
           for (const auto& item : *history) {
-            MapReader vr(w_, item, "parameter value", {"from", "value"});
+            MapReader vr(w_, item, "parameter value", schema::kParameterValue);
             if (!vr.ok()) continue;
             ParamValueDef v;
             v.where = w_.where(item);
@@ -275,8 +267,7 @@ class Loader {
       if (value.IsScalar()) {
         d.expr = w_.text(value);
       } else {
-        MapReader r(w_, value, "derived value '" + key.value + "'",
-                    {"expr", "clause", "description", "override"});
+        MapReader r(w_, value, "derived value '" + key.value + "'", schema::kDerive);
         if (!r.ok()) continue;
         d.change = read_change(r);
         d.expr = r.text("expr");
@@ -291,8 +282,7 @@ class Loader {
   void load_checks(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_sequence(n, "checks")) return;
     for (const auto& item : n) {
-      MapReader r(w_, item, "check",
-                  {"id", "require", "message", "clause", "replace", "remove"});
+      MapReader r(w_, item, "check", schema::kCheck);
       if (!r.ok()) continue;
       CheckDef c;
       c.change = read_change(r);
@@ -314,9 +304,7 @@ class Loader {
       TableDef t;
       t.name = key;
       t.where = key.where;
-      MapReader r(w_, value, "table '" + key.value + "'",
-                  {"hit_policy", "values", "values_from", "rows",
-                   "description", "override"});
+      MapReader r(w_, value, "table '" + key.value + "'", schema::kTable);
       if (!r.ok()) continue;
       t.change = read_change(r);
       t.description = r.text("description");
@@ -329,9 +317,12 @@ class Loader {
       } else if (hp == "collect") {
         t.hit_policy = HitPolicy::kCollect;
       } else {
+        const std::string near = nearest_name(
+            hp, std::vector<std::string>(std::begin(schema::kHitPolicies), std::end(schema::kHitPolicies)));
         w_.error_at(t.hit_policy_text.where, "unknown-hit-policy",
                     "unknown hit policy '" + hp +
-                        "'; expected first, unique or collect");
+                        "'; expected first, unique or collect" +
+                        (near.empty() ? std::string() : "; did you mean '" + near + "'?"));
       }
       t.values_from = r.text("values_from");
       if (auto v = r.get("values")) {
@@ -342,9 +333,7 @@ class Loader {
       if (auto rows = r.get("rows")) {
         if (w_.expect_sequence(*rows, "rows")) {
           for (const auto& item : *rows) {
-            MapReader rr(w_, item, "row",
-                         {"id", "when", "then", "clause", "note", "before", "after",
-                          "replace", "remove"});
+            MapReader rr(w_, item, "row", schema::kRow);
             if (!rr.ok()) continue;
             RowDef row;
             row.change = read_change(rr);
@@ -391,8 +380,7 @@ class Loader {
   void load_levels(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_map(n, "levels")) return;
     for (const auto& [key, value] : w_.entries(n)) {
-      MapReader r(w_, value, "level '" + key.value + "'",
-                  {"alias", "field", "fields", "prefix", "override"});
+      MapReader r(w_, value, "level '" + key.value + "'", schema::kLevel);
       if (!r.ok()) continue;
       LevelDef l;
       l.change = read_change(r);
@@ -410,8 +398,7 @@ class Loader {
   void load_roles(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_map(n, "roles")) return;
     for (const auto& [key, value] : w_.entries(n)) {
-      MapReader r(w_, value, "role '" + key.value + "'",
-                  {"alias", "line", "level", "duties", "from_record", "override"});
+      MapReader r(w_, value, "role '" + key.value + "'", schema::kRole);
       if (!r.ok()) continue;
       RoleDef role;
       role.change = read_change(r);
@@ -433,7 +420,7 @@ class Loader {
               duty.text = w_.text(item);
               duty.id = Text{std::to_string(number), duty.text.where, false};
             } else {
-              MapReader dr(w_, item, "duty", {"id", "text", "clause"});
+              MapReader dr(w_, item, "duty", schema::kDuty);
               if (!dr.ok()) continue;
               duty.id = dr.text("id");
               if (duty.id.empty()) duty.id.value = std::to_string(number);
@@ -457,7 +444,7 @@ class Loader {
       if (value.IsSequence()) {
         line.chain = text_list(value, "line");
       } else {
-        MapReader r(w_, value, "line '" + key.value + "'", {"alias", "chain", "override"});
+        MapReader r(w_, value, "line '" + key.value + "'", schema::kLine);
         if (!r.ok()) continue;
         line.change = read_change(r);
         line.alias = r.text("alias");
@@ -470,8 +457,7 @@ class Loader {
 
   void load_workflow(const YAML::Node& n, Pack& pack) {
     WorkflowDef& wf = pack.workflow;
-    MapReader r(w_, n, "workflow",
-                {"opens_when", "opened_on", "closes_on", "events", "stages"});
+    MapReader r(w_, n, "workflow", schema::kWorkflow);
     if (!r.ok()) return;
     wf.present = true;
     wf.where = w_.where(n);
@@ -484,10 +470,7 @@ class Loader {
     if (auto s = r.get("stages")) {
       if (w_.expect_sequence(*s, "stages")) {
         for (const auto& item : *s) {
-          MapReader sr(w_, item, "stage",
-                       {"id", "alias", "role", "action", "event", "events", "count",
-                        "due_after", "due_from", "clause", "override", "before", "after",
-                        "remove"});
+          MapReader sr(w_, item, "stage", schema::kStage);
           if (!sr.ok()) continue;
           StageDef st;
           st.change = read_change(sr);
@@ -525,7 +508,7 @@ class Loader {
       if (value.IsScalar()) {
         g.when = w_.text(value);
       } else {
-        MapReader r(w_, value, what + " '" + key.value + "'", {"alias", "when"});
+        MapReader r(w_, value, what + " '" + key.value + "'", schema::kGroup);
         if (!r.ok()) continue;
         g.alias = r.text("alias");
         g.when = r.text("when");
@@ -538,9 +521,7 @@ class Loader {
 
   void load_ledgers(const YAML::Node& n, Pack& pack) {
     LedgersDef& l = pack.ledgers;
-    MapReader r(w_, n, "ledgers",
-                {"include", "levels", "columns", "totals_by", "special", "key_groups",
-                 "override"});
+    MapReader r(w_, n, "ledgers", schema::kLedgers);
     if (!r.ok()) return;
     l.change = read_change(r);
     l.present = true;
@@ -557,7 +538,7 @@ class Loader {
           if (item.IsScalar()) {
             col.name = w_.text(item);
           } else {
-            MapReader cr(w_, item, "ledger column", {"name", "alias", "case"});
+            MapReader cr(w_, item, "ledger column", schema::kLedgerColumn);
             if (!cr.ok()) continue;
             col.name = cr.text("name");
             col.alias = cr.text("alias");
@@ -574,9 +555,7 @@ class Loader {
   void load_indicators(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_map(n, "indicators")) return;
     for (const auto& [key, value] : w_.entries(n)) {
-      MapReader r(w_, value, "indicator '" + key.value + "'",
-                  {"alias", "clause", "numerator", "denominator", "count", "at_least",
-                   "at_most", "as_of", "override"});
+      MapReader r(w_, value, "indicator '" + key.value + "'", schema::kIndicator);
       if (!r.ok()) continue;
       IndicatorDef d;
       d.change = read_change(r);
@@ -604,8 +583,7 @@ class Loader {
   void load_lists(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_map(n, "lists")) return;
     for (const auto& [key, value] : w_.entries(n)) {
-      MapReader r(w_, value, "list '" + key.value + "'",
-                  {"alias", "kind", "group_by", "roles", "eligible", "receiving", "override"});
+      MapReader r(w_, value, "list '" + key.value + "'", schema::kList);
       if (!r.ok()) continue;
       ListDef d;
       d.change = read_change(r);
@@ -625,9 +603,7 @@ class Loader {
   void load_calendar(const YAML::Node& n, Pack& pack) {
     if (!w_.expect_sequence(n, "calendar")) return;
     for (const auto& item : n) {
-      MapReader r(w_, item, "calendar entry",
-                  {"id", "alias", "reporter", "recipient", "clause", "days", "data_as_of",
-                   "override", "remove"});
+      MapReader r(w_, item, "calendar entry", schema::kCalendar);
       if (!r.ok()) continue;
       CalendarDef d;
       d.change = read_change(r);

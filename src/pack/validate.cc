@@ -10,22 +10,16 @@
 #include "expr/codegen.h"
 #include "expr/program.h"
 #include "pack/checked_pack.h"
+#include "pack/overlap.h"
+#include "pack/schema.h"
 
 namespace kcbx::detail {
 
 namespace {
 
-constexpr size_t kMaxDomainValues = 64;  // sets are u64 bitmasks
-constexpr size_t kMaxRows = 10000;
-constexpr size_t kMaxItems = 10000;
-
-void collect_reads(const Expr& e, std::vector<std::string>& out) {
-  if (e.kind == ExprKind::kName && e.symbol != SymbolKind::kEnumValue) {
-    if (std::find(out.begin(), out.end(), e.text) == out.end()) out.push_back(e.text);
-  }
-  for (const auto& a : e.args)
-    if (a) collect_reads(*a, out);
-}
+constexpr size_t kMaxDomainValues = schema::kMaxDomainValues;  // sets are u64 bitmasks
+constexpr size_t kMaxRows = schema::kMaxRows;
+constexpr size_t kMaxItems = schema::kMaxItems;
 
 class Validator {
  public:
@@ -46,6 +40,7 @@ class Validator {
     out_->derive_nullable.resize(pack_.derives.size());
     out_->derive_reads.resize(pack_.derives.size());
     out_->rows.resize(pack_.tables.size());
+    out_->table_total.assign(pack_.tables.size(), false);
     out_->row_outputs.resize(pack_.tables.size());
     out_->row_reads.resize(pack_.tables.size());
     derive_state_.assign(pack_.derives.size(), kTodo);
@@ -65,6 +60,8 @@ class Validator {
     check_calendar();
     check_transfer();
     check_clauses();
+    // Needs compiled conditions, so only once everything else is valid.
+    if (!has_errors(diags_)) check_unique_overlaps(*out_, diags_);
     return out_;
   }
 
@@ -167,7 +164,8 @@ class Validator {
       if (!f.format.empty()) {
         if (f.format.value != "id_number")
           error(f.format.where, "unknown-format",
-                "unknown format '" + f.format.value + "'; the only format is id_number");
+                "unknown format '" + f.format.value + "'; the only format is id_number" +
+                    suggest(f.format.value, schema::kFieldFormats));
         else if (f.type != TypeKind::kString)
           error(f.format.where, "wrong-type", "format id_number needs type string");
         info.id_number = f.format.value == "id_number";
@@ -306,10 +304,17 @@ class Validator {
           const int dom = domain_of(t.values_from, t.domain, t.where);
           if (t.hit_policy == HitPolicy::kCollect)
             return Symbol{SymbolKind::kTable, static_cast<int>(i), {TypeKind::kSet, dom}, false, false};
-          return Symbol{SymbolKind::kTable, static_cast<int>(i), {TypeKind::kEnum, dom}, true, false};
+          return Symbol{SymbolKind::kTable, static_cast<int>(i), {TypeKind::kEnum, dom},
+                        !out_->table_total[i], false};
         }
       return std::nullopt;
     };
+  }
+
+  // "; did you mean 'x'?" for the nearest of `words`, or "".
+  static std::string suggest(const std::string& name, schema::Keys words) {
+    const std::string near = nearest_name(name, std::vector<std::string>(words.begin(), words.end()));
+    return near.empty() ? std::string() : "; did you mean '" + near + "'?";
   }
 
   void cycle(const SourceLocation& at, const std::string& name) {
@@ -364,8 +369,9 @@ class Validator {
     auto& outputs = out_->row_outputs[static_cast<size_t>(t)];
     auto& reads = out_->row_reads[static_cast<size_t>(t)];
     if (def.rows.empty()) error(def.where, "empty-table", "table '" + def.name.value + "' has no rows");
-    if (def.hit_policy == HitPolicy::kCollect && def.rows.size() > 64)
-      error(def.where, "too-many-rows", "a collect table holds at most 64 rows");
+    if (def.hit_policy == HitPolicy::kCollect && def.rows.size() > schema::kMaxCollectRows)
+      error(def.where, "too-many-rows",
+            "a collect table holds at most " + std::to_string(schema::kMaxCollectRows) + " rows");
     for (const auto& row : def.rows) {
       if (!row.id.empty() && !ids.insert(row.id.value).second)
         error(row.id.where, "duplicate-row-id",
@@ -412,6 +418,11 @@ class Validator {
       st = kFailed;
       return false;
     }
+    // A first-hit table whose last row always matches gives every record a
+    // value: its output is never null, which spares later expressions their
+    // null handling.
+    out_->table_total[static_cast<size_t>(t)] =
+        def.hit_policy == HitPolicy::kFirst && !rows.empty() && !rows.back() && !def.rows.back().change.remove;
     out_->order.push_back({Item::kTable, t});
     st = kDone;
     return true;
@@ -552,7 +563,8 @@ class Validator {
           error(st.due_after.where, "wrong-type", "'due_after' must name a duration parameter");
       }
       if (!st.due_from.empty() && st.due_from.value != "stage_start" && st.due_from.value != "case_opened")
-        error(st.due_from.where, "unknown-value", "'due_from' is stage_start or case_opened");
+        error(st.due_from.where, "unknown-value",
+              "'due_from' is stage_start or case_opened" + suggest(st.due_from.value, schema::kDueFrom));
       cs.from_case_opened = st.due_from.value == "case_opened";
       out.stages.push_back(std::move(cs));
     }
@@ -567,8 +579,9 @@ class Validator {
       error(e->where, "type-mismatch", "'" + name + "' must be a condition (bool)");
       return -1;
     }
-    if (out_->flags.size() >= 64) {
-      error(text.where, "too-many-items", "at most 64 ledger and indicator conditions");
+    if (out_->flags.size() >= schema::kMaxFlags) {
+      error(text.where, "too-many-items",
+            "at most " + std::to_string(schema::kMaxFlags) + " ledger and indicator conditions");
       return -1;
     }
     out_->flags.push_back(std::move(e));
@@ -579,6 +592,16 @@ class Validator {
   ParamOrValue param_or_value(const Text& t, TypeKind kind) {
     ParamOrValue out;
     if (t.empty()) return out;
+    // A bare name is a parameter: say which one was meant.
+    const bool name = std::all_of(t.value.begin(), t.value.end(), [](unsigned char c) {
+      return std::isalpha(c) || c == '_' || std::isdigit(c);
+    }) && (std::isalpha(static_cast<unsigned char>(t.value[0])) || t.value[0] == '_');
+    if (name && t.value != "true" && t.value != "false" && t.value != "null" &&
+        std::none_of(pack_.params.begin(), pack_.params.end(),
+                     [&](const ParamDef& p) { return p.name.value == t.value; })) {
+      find_named(pack_.params, t, "parameter");
+      return out;
+    }
     for (size_t i = 0; i < pack_.params.size(); ++i)
       if (pack_.params[i].name.value == t.value) {
         const TypeKind pk = pack_.params[i].type;
@@ -600,16 +623,15 @@ class Validator {
     out.include_flag = flag(l.include, "ledger");
     for (const auto& lv : l.levels) out.levels.push_back(find_named(pack_.levels, lv, "level"));
     if (!l.totals_by.empty()) out.totals_table = find_named(pack_.tables, l.totals_by, "table");
-    static const char* kCaseColumns[] = {"persuasion_status", "stage", "next_action", "due",
-                                         "days_overdue", "opened", "responsible"};
     for (const auto& c : l.columns) {
       if (c.from_case) {
         bool known = false;
-        for (const char* k : kCaseColumns) known = known || c.name.value == k;
+        known = schema::contains(schema::kLedgerCaseColumns, c.name.value);
         if (!known)
           error(c.name.where, "unknown-name",
                 "unknown case column '" + c.name.value +
-                    "'; use persuasion_status, stage, next_action, due, days_overdue, opened or responsible");
+                    "'; use persuasion_status, stage, next_action, due, days_overdue, opened or responsible" +
+                    suggest(c.name.value, schema::kLedgerCaseColumns));
         continue;
       }
       if (!scope_.lookup(c.name.value, c.name.where)) {
@@ -637,14 +659,14 @@ class Validator {
   }
 
   void check_lists() {
-    static const char* kKinds[] = {"problem", "responsibility", "closure", "accountability", "aid_gaps"};
     for (const auto& l : pack_.lists) {
       bool known = false;
-      for (const char* k : kKinds) known = known || l.kind.value == k;
+      known = schema::contains(schema::kListKinds, l.kind.value);
       if (!known)
         error(l.kind.where, "unknown-value",
               "unknown list kind '" + l.kind.value +
-                  "'; use problem, responsibility, closure, accountability or aid_gaps");
+                  "'; use problem, responsibility, closure, accountability or aid_gaps" +
+                  suggest(l.kind.value, schema::kListKinds));
       if (!l.group_by.empty()) find_named(pack_.fields, l.group_by, "field");
       for (const auto& r : l.roles) find_named(pack_.roles, r, "role");
       if (l.kind.value == "aid_gaps") {
@@ -675,7 +697,8 @@ class Validator {
       const std::string& a = c.data_as_of.value;
       if (!a.empty() && a != "same_day" && a != "previous_month_end" && a.rfind("day ", 0) != 0)
         error(c.data_as_of.where, "unknown-value",
-              "data_as_of is same_day, previous_month_end or 'day N'");
+              "data_as_of is same_day, previous_month_end or 'day N'" +
+                  suggest(a, schema::Keys(schema::kDataAsOf, 2)));
     }
   }
 
@@ -728,6 +751,14 @@ class Validator {
 };
 
 }  // namespace
+
+void collect_reads(const Expr& e, std::vector<std::string>& out) {
+  if (e.kind == ExprKind::kName && e.symbol != SymbolKind::kEnumValue) {
+    if (std::find(out.begin(), out.end(), e.text) == out.end()) out.push_back(e.text);
+  }
+  for (const auto& a : e.args)
+    if (a) collect_reads(*a, out);
+}
 
 std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
                                         std::vector<Diagnostic>& diagnostics) {

@@ -1,5 +1,6 @@
 // Text <-> typed values for record cells and outputs. The accepted spellings
 // are mechanism (what a CSV from Chinese Excel looks like), not policy.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 
 #include "expr/ast.h"
 #include "expr/check.h"
+#include "io/id_number.h"
 #include "pack/checked_pack.h"
 
 namespace kcbx::detail {
@@ -22,11 +24,29 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// True when `text` holds 15 or more digits in a row, as resident ID numbers
+// (18 characters, or 15 for the first generation) do.
+bool holds_id_number(std::string_view text) {
+  size_t run = 0;
+  for (char c : text) {
+    run = c >= '0' && c <= '9' ? run + 1 : 0;
+    if (run >= 15) return true;
+  }
+  return false;
+}
+
 std::string quote(std::string_view text) {
+  // Reject reasons are output: an ID number typed into the wrong column is
+  // masked there like everywhere else (DESIGN.md).
+  if (holds_id_number(text)) return "'" + mask_id_number(text) + "'";
   // Cells are quoted in reasons, cut short so that a 10 MB field does not
-  // become a 10 MB message.
-  std::string s(text.substr(0, 40));
-  if (text.size() > 40) s += "...";
+  // become a 10 MB message, and never inside a UTF-8 character.
+  size_t cut = std::min<size_t>(text.size(), 40);
+  while (cut > 0 && cut < text.size() &&
+         (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  std::string s(text.substr(0, cut));
+  if (text.size() > cut) s += "...";
   return "'" + s + "'";
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pack/pack.h"
+#include "pack/schema.h"
 
 namespace kcbx::detail {
 
@@ -28,8 +29,8 @@ inline SourceLocation to_location(const std::string& file,
 class Walker {
  public:
   // Bounds for hostile input; see docs/rule-packs.md "Limits".
-  static constexpr int kMaxDepth = 64;
-  static constexpr long kMaxNodes = 200000;
+  static constexpr int kMaxDepth = schema::kMaxYamlDepth;
+  static constexpr long kMaxNodes = schema::kMaxYamlNodes;
 
   // `source` is the text the nodes were loaded from; with it, scalars that
   // span lines get positions for every line (Text::anchors).
@@ -191,6 +192,11 @@ class MapReader {
  public:
   MapReader(Walker& w, const YAML::Node& n, std::string what,
             std::initializer_list<const char*> allowed)
+      : MapReader(w, n, std::move(what),
+                  schema::Keys(allowed.begin(), allowed.size())) {}
+  // `allowed` is one of the lists of pack/schema.h.
+  MapReader(Walker& w, const YAML::Node& n, std::string what,
+            schema::Keys allowed)
       : w_(w), node_(n), what_(std::move(what)) {
     if (!n.IsMap()) {
       w_.error(n, "wrong-type", what_ + " must be a map of key: value");

@@ -1,0 +1,914 @@
+// batch_from_columns: typed columns (Arrow buffers, numpy arrays) into the
+// engine's columnar Batch, one tight loop per column and chunk, validating
+// each row as BatchBuilder::add_row does (batch.cc). The two must agree:
+// the same rows are rejected, for the same first field, with the same
+// reason, so that a DataFrame and a CSV of the same records give the same
+// results (tests/python/test_cli.py checks it against `kcbx classify`).
+#include "kcbx/columns.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+#include "engine/plan.h"
+#include "io/id_number.h"
+
+namespace kcbx {
+
+using detail::BatchData;
+using detail::ColumnData;
+using detail::ScalarValue;
+using detail::TypeKind;
+
+namespace {
+
+constexpr std::string_view kNotYesNo = " is not a yes/no value (use 1/0, true/false or 是/否)";
+
+bool bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// Quoted as parse_cell quotes a cell in a reason (values.cc).
+std::string quote(std::string_view text) {
+  std::string s(text.substr(0, 40));
+  if (text.size() > 40) s += "...";
+  return "'" + s + "'";
+}
+
+std::string format_double(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+const char* column_type_name(ArrayType t) {
+  switch (t) {
+    case ArrayType::kNull: return "null";
+    case ArrayType::kBoolBits: case ArrayType::kBoolBytes: return "bool";
+    case ArrayType::kInt8: return "int8";
+    case ArrayType::kInt16: return "int16";
+    case ArrayType::kInt32: return "int32";
+    case ArrayType::kInt64: return "int64";
+    case ArrayType::kUInt8: return "uint8";
+    case ArrayType::kUInt16: return "uint16";
+    case ArrayType::kUInt32: return "uint32";
+    case ArrayType::kUInt64: return "uint64";
+    case ArrayType::kFloat32: return "float32";
+    case ArrayType::kFloat64: return "float64";
+    case ArrayType::kDate32: return "date32";
+    case ArrayType::kDate64: return "date64";
+    case ArrayType::kTimestampDays: return "datetime64[D]";
+    case ArrayType::kTimestampS: return "timestamp[s]";
+    case ArrayType::kTimestampMs: return "timestamp[ms]";
+    case ArrayType::kTimestampUs: return "timestamp[us]";
+    case ArrayType::kTimestampNs: return "timestamp[ns]";
+    case ArrayType::kString: return "string";
+    case ArrayType::kLargeString: return "large_string";
+    case ArrayType::kStringView: return "string_view";
+    case ArrayType::kDictionary: return "dictionary";
+  }
+  return "?";
+}
+
+enum class Family { kNull, kBool, kSigned, kUnsigned, kFloat, kDate, kText, kDictionary };
+
+Family family(ArrayType t) {
+  switch (t) {
+    case ArrayType::kNull: return Family::kNull;
+    case ArrayType::kBoolBits: case ArrayType::kBoolBytes: return Family::kBool;
+    case ArrayType::kInt8: case ArrayType::kInt16: case ArrayType::kInt32: case ArrayType::kInt64:
+      return Family::kSigned;
+    case ArrayType::kUInt8: case ArrayType::kUInt16: case ArrayType::kUInt32: case ArrayType::kUInt64:
+      return Family::kUnsigned;
+    case ArrayType::kFloat32: case ArrayType::kFloat64: return Family::kFloat;
+    case ArrayType::kDate32: case ArrayType::kDate64: case ArrayType::kTimestampDays:
+    case ArrayType::kTimestampS: case ArrayType::kTimestampMs: case ArrayType::kTimestampUs:
+    case ArrayType::kTimestampNs:
+      return Family::kDate;
+    case ArrayType::kString: case ArrayType::kLargeString: case ArrayType::kStringView:
+      return Family::kText;
+    case ArrayType::kDictionary: return Family::kDictionary;
+  }
+  return Family::kNull;
+}
+
+bool accepts(TypeKind kind, Family f) {
+  if (f == Family::kNull || f == Family::kText) return true;
+  switch (kind) {
+    case TypeKind::kBool: return f == Family::kBool || f == Family::kSigned || f == Family::kUnsigned || f == Family::kFloat;
+    case TypeKind::kInt:
+    case TypeKind::kNumber: return f == Family::kSigned || f == Family::kUnsigned || f == Family::kFloat;
+    case TypeKind::kDate: return f == Family::kDate;
+    case TypeKind::kString: return f == Family::kSigned || f == Family::kUnsigned;
+    default: return false;
+  }
+}
+
+const char* accepted_types(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBool: return "bools, 0/1 integers or text (1/0, true/false, 是/否)";
+    case TypeKind::kInt: return "integers, whole floats or text";
+    case TypeKind::kNumber: return "integers, floats or text";
+    case TypeKind::kDate: return "dates, timestamps or text (YYYY-MM-DD)";
+    case TypeKind::kString: return "text or integers";
+    case TypeKind::kEnum: return "text (value names or Chinese aliases) or categoricals of text";
+    case TypeKind::kSet: return "text ('a;b') or categoricals of text";
+    default: return "no column";
+  }
+}
+
+// i32/i64 floor division for time points before 1970.
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// The integer at value i of an integer chunk, or of a dictionary chunk's
+// indices.
+int64_t chunk_index(const ColumnChunk& c, int64_t i) {
+  const int64_t j = c.offset + i;
+  switch (c.type == ArrayType::kDictionary ? c.index_type : c.type) {
+    case ArrayType::kInt8: return static_cast<const int8_t*>(c.values)[j];
+    case ArrayType::kInt16: return static_cast<const int16_t*>(c.values)[j];
+    case ArrayType::kInt32: return static_cast<const int32_t*>(c.values)[j];
+    case ArrayType::kInt64: return static_cast<const int64_t*>(c.values)[j];
+    case ArrayType::kUInt8: return static_cast<const uint8_t*>(c.values)[j];
+    case ArrayType::kUInt16: return static_cast<const uint16_t*>(c.values)[j];
+    case ArrayType::kUInt32: return static_cast<const uint32_t*>(c.values)[j];
+    case ArrayType::kUInt64: return static_cast<int64_t>(static_cast<const uint64_t*>(c.values)[j]);
+    default: return 0;
+  }
+}
+
+std::string_view text_at(const ColumnChunk& c, int64_t i) {
+  const int64_t j = c.offset + i;
+  const char* data = static_cast<const char*>(c.values);
+  switch (c.type) {
+    case ArrayType::kString: {
+      const auto* o = static_cast<const int32_t*>(c.offsets);
+      return {data + o[j], static_cast<size_t>(o[j + 1] - o[j])};
+    }
+    case ArrayType::kLargeString: {
+      const auto* o = static_cast<const int64_t*>(c.offsets);
+      return {data + o[j], static_cast<size_t>(o[j + 1] - o[j])};
+    }
+    case ArrayType::kStringView: {
+      const char* v = data + 16 * j;
+      int32_t len;
+      std::memcpy(&len, v, 4);
+      if (len <= 12) return {v + 4, static_cast<size_t>(len)};
+      int32_t buf, off;
+      std::memcpy(&buf, v + 8, 4);
+      std::memcpy(&off, v + 12, 4);
+      return {c.buffers[static_cast<size_t>(buf)] + off, static_cast<size_t>(len)};
+    }
+    default: return {};
+  }
+}
+
+bool present_at(const ColumnChunk& c, int64_t i) {
+  return c.type != ArrayType::kNull && (!c.validity || bit(c.validity, c.offset + i));
+}
+
+// One value of a chunk, converted to the field's representation by Writer.
+struct FieldError {
+  int64_t row;  // 0-based position in the input
+  std::string reason;
+};
+
+// Guards the batch's string arena, shared by the column threads.
+struct SharedArena {
+  detail::StringArena* arena;
+  std::mutex mu;
+  std::string_view keep(std::string_view s) {
+    std::lock_guard<std::mutex> lock(mu);
+    return arena->keep(s);
+  }
+};
+
+// Writes converted values of one field into its column (VM layout).
+class Writer {
+ public:
+  Writer(const detail::FieldDef& def, const detail::FieldInfo& info, const detail::Pack& pack,
+         ColumnData& out, size_t n, SharedArena& arena)
+      : def_(def), info_(info), pack_(pack), out_(out), arena_(arena) {
+    out_.type = info.type;
+    out_.width = detail::width_of(info.type.kind);
+    out_.bytes.assign(n * static_cast<size_t>(out_.width), 0);
+    out_.valid.clear();
+    n_ = n;
+    if (info_.default_value && info_.default_value->kind == TypeKind::kString)
+      default_text_ = arena_.keep(info_.default_value->text);
+  }
+
+  std::vector<FieldError>& errors() { return errors_; }
+  TypeKind kind() const { return info_.type.kind; }
+
+  void null(int64_t g) {
+    if (def_.required) return error(g, "required value is missing");
+    if (info_.default_value) {
+      const ScalarValue& v = *info_.default_value;
+      if (v.kind == TypeKind::kString) return view(g, default_text_);
+      return bits(g, v.bits);
+    }
+    if (out_.valid.empty()) out_.valid.assign(n_, 1);
+    out_.valid[static_cast<size_t>(g)] = 0;
+  }
+
+  // Every row null (a field without a column), as null() row by row.
+  void fill_null() {
+    if (n_ == 0) return;
+    if (def_.required) {
+      for (size_t g = 0; g < n_; ++g) error(static_cast<int64_t>(g), "required value is missing");
+      return;
+    }
+    if (!info_.default_value) {
+      out_.valid.assign(n_, 0);
+      return;
+    }
+    null(0);
+    const size_t w = static_cast<size_t>(out_.width);
+    for (size_t g = 1; g < n_; ++g) std::memcpy(out_.bytes.data() + g * w, out_.bytes.data(), w);
+  }
+
+  void error(int64_t g, std::string reason) { errors_.push_back({g, std::move(reason)}); }
+
+  // Raw bits as a ScalarValue holds them (bool 0/1, date days, enum code,
+  // set mask, int, double bits).
+  void bits(int64_t g, int64_t b) {
+    unsigned char* dst = out_.bytes.data() + static_cast<size_t>(g) * static_cast<size_t>(out_.width);
+    switch (out_.width) {
+      case 1: *dst = static_cast<unsigned char>(b != 0); break;
+      case 4: { const int32_t x = static_cast<int32_t>(b); std::memcpy(dst, &x, 4); break; }
+      default: std::memcpy(dst, &b, 8); break;
+    }
+  }
+  void view(int64_t g, std::string_view s) {
+    std::memcpy(out_.bytes.data() + static_cast<size_t>(g) * sizeof(std::string_view), &s, sizeof s);
+  }
+
+  // A string-field value already kept (or borrowed): id numbers are checked.
+  void string_value(int64_t g, std::string_view s) {
+    if (info_.id_number) {
+      const auto check = detail::check_id_number(s);
+      if (check.error != detail::IdNumberError::kNone) return error(g, detail::describe(check.error));
+    }
+    view(g, s);
+  }
+
+  // Text from the input: trimmed; empty is null; parsed like a CSV cell.
+  // `stable`: the text outlives the batch (borrowed or already kept).
+  void text(int64_t g, std::string_view raw, bool stable) {
+    const std::string_view t = trim(raw);
+    if (t.empty()) return null(g);
+    if (info_.type.kind == TypeKind::kString) return string_value(g, stable ? t : arena_.keep(t));
+    if (auto why = detail::parse_cell(t, info_.type, pack_, scratch_)) {
+      // Never echo an ID number back: it is personal data.
+      return error(g, info_.id_number ? std::string("not a valid ID number") : *why);
+    }
+    bits(g, scratch_.bits);
+  }
+
+  void boolean(int64_t g, bool b) { bits(g, b ? 1 : 0); }
+
+  void signed_int(int64_t g, int64_t v) {
+    switch (info_.type.kind) {
+      case TypeKind::kBool:
+        if (v != 0 && v != 1) return error(g, quote(std::to_string(v)) + std::string(kNotYesNo));
+        return bits(g, v);
+      case TypeKind::kInt: return bits(g, v);
+      case TypeKind::kNumber: {
+        const double d = static_cast<double>(v);
+        int64_t b;
+        std::memcpy(&b, &d, 8);
+        return bits(g, b);
+      }
+      case TypeKind::kString: return string_value(g, arena_.keep(std::to_string(v)));
+      default: return;
+    }
+  }
+
+  void unsigned_int(int64_t g, uint64_t v) {
+    if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return signed_int(g, static_cast<int64_t>(v));
+    switch (info_.type.kind) {
+      case TypeKind::kBool: return error(g, quote(std::to_string(v)) + std::string(kNotYesNo));
+      case TypeKind::kInt: return error(g, quote(std::to_string(v)) + " is not a whole number");
+      case TypeKind::kNumber: {
+        const double d = static_cast<double>(v);
+        int64_t b;
+        std::memcpy(&b, &d, 8);
+        return bits(g, b);
+      }
+      case TypeKind::kString: return string_value(g, arena_.keep(std::to_string(v)));
+      default: return;
+    }
+  }
+
+  void floating(int64_t g, double v) {
+    if (std::isnan(v)) return null(g);
+    switch (info_.type.kind) {
+      case TypeKind::kBool:
+        if (v != 0.0 && v != 1.0) return error(g, quote(format_double(v)) + std::string(kNotYesNo));
+        return bits(g, v == 1.0);
+      case TypeKind::kInt:
+        if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) >= 9.2e18)
+          return error(g, quote(format_double(v)) + " is not a whole number");
+        return bits(g, static_cast<int64_t>(v));
+      case TypeKind::kNumber: {
+        if (!std::isfinite(v)) return error(g, quote(format_double(v)) + " is not a number");
+        int64_t b;
+        std::memcpy(&b, &v, 8);
+        return bits(g, b);
+      }
+      default: return;
+    }
+  }
+
+  void days(int64_t g, int64_t d) {
+    if (d < Date::kMinDays || d > Date::kMaxDays)
+      return error(g, "day " + std::to_string(d) + " is not a date in 0001-01-01..9999-12-31");
+    bits(g, d);
+  }
+
+ private:
+  const detail::FieldDef& def_;
+  const detail::FieldInfo& info_;
+  const detail::Pack& pack_;
+  ColumnData& out_;
+  SharedArena& arena_;
+  size_t n_ = 0;
+  std::string_view default_text_;
+  ScalarValue scratch_;
+  std::vector<FieldError> errors_;
+};
+
+// Days from a time point column value; nullopt for NaT.
+template <typename T>
+std::optional<int64_t> to_days(ArrayType t, T v) {
+  const int64_t x = static_cast<int64_t>(v);
+  switch (t) {
+    case ArrayType::kDate32: return x;
+    case ArrayType::kDate64: return floor_div(x, 86400000LL);
+    case ArrayType::kTimestampDays:
+      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
+      return x;
+    case ArrayType::kTimestampS:
+      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
+      return floor_div(x, 86400LL);
+    case ArrayType::kTimestampMs:
+      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
+      return floor_div(x, 86400000LL);
+    case ArrayType::kTimestampUs:
+      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
+      return floor_div(x, 86400000000LL);
+    case ArrayType::kTimestampNs:
+      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
+      return floor_div(x, 86400000000000LL);
+    default: return std::nullopt;
+  }
+}
+
+// Calls f(i, present) for each value of a chunk, with `validity` folded in.
+template <typename F>
+void each(const ColumnChunk& c, F&& f) {
+  if (!c.validity) {
+    for (int64_t i = 0; i < c.length; ++i) f(i, true);
+  } else {
+    for (int64_t i = 0; i < c.length; ++i) f(i, bit(c.validity, c.offset + i));
+  }
+}
+
+template <typename T>
+const T* typed(const ColumnChunk& c) { return static_cast<const T*>(c.values) + c.offset; }
+
+// Converts one non-dictionary chunk into rows base..base+length.
+void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& arena, bool borrow) {
+  const TypeKind kind = w.kind();
+  switch (c.type) {
+    case ArrayType::kNull:
+      for (int64_t i = 0; i < c.length; ++i) w.null(base + i);
+      return;
+    case ArrayType::kBoolBits: {
+      const auto* bits = static_cast<const uint8_t*>(c.values);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.boolean(base + i, bit(bits, c.offset + i));
+      });
+      return;
+    }
+    case ArrayType::kBoolBytes: {
+      const auto* v = typed<uint8_t>(c);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.boolean(base + i, v[i] != 0);
+      });
+      return;
+    }
+#define KCBX_SIGNED(TYPE, CT)                                              \
+  case ArrayType::CT: {                                                   \
+    const auto* v = typed<TYPE>(c);                                        \
+    each(c, [&](int64_t i, bool p) {                                       \
+      if (!p) return w.null(base + i);                                     \
+      w.signed_int(base + i, v[i]);                                        \
+    });                                                                    \
+    return;                                                                \
+  }
+      KCBX_SIGNED(int8_t, kInt8)
+      KCBX_SIGNED(int16_t, kInt16)
+      KCBX_SIGNED(int32_t, kInt32)
+      KCBX_SIGNED(uint8_t, kUInt8)
+      KCBX_SIGNED(uint16_t, kUInt16)
+      KCBX_SIGNED(uint32_t, kUInt32)
+#undef KCBX_SIGNED
+    case ArrayType::kInt64: {
+      const auto* v = typed<int64_t>(c);
+      if (kind == TypeKind::kInt && !c.validity) {
+        // The common case, straight through.
+        for (int64_t i = 0; i < c.length; ++i) w.bits(base + i, v[i]);
+        return;
+      }
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.signed_int(base + i, v[i]);
+      });
+      return;
+    }
+    case ArrayType::kUInt64: {
+      const auto* v = typed<uint64_t>(c);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.unsigned_int(base + i, v[i]);
+      });
+      return;
+    }
+    case ArrayType::kFloat32: {
+      const auto* v = typed<float>(c);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.floating(base + i, static_cast<double>(v[i]));
+      });
+      return;
+    }
+    case ArrayType::kFloat64: {
+      const auto* v = typed<double>(c);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.floating(base + i, v[i]);
+      });
+      return;
+    }
+    case ArrayType::kDate32: {
+      const auto* v = typed<int32_t>(c);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        w.days(base + i, v[i]);
+      });
+      return;
+    }
+    case ArrayType::kDate64: case ArrayType::kTimestampDays: case ArrayType::kTimestampS:
+    case ArrayType::kTimestampMs: case ArrayType::kTimestampUs: case ArrayType::kTimestampNs: {
+      const auto* v = typed<int64_t>(c);
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        const auto d = to_days(c.type, v[i]);
+        if (!d) return w.null(base + i);
+        w.days(base + i, *d);
+      });
+      return;
+    }
+    case ArrayType::kString: case ArrayType::kLargeString: case ArrayType::kStringView: {
+      if (borrow || kind != TypeKind::kString || c.type == ArrayType::kStringView || c.length == 0) {
+        // Borrowed, parsed into bits, or (views) kept value by value.
+        each(c, [&](int64_t i, bool p) {
+          if (!p) return w.null(base + i);
+          w.text(base + i, text_at(c, i), borrow);
+        });
+        return;
+      }
+      // Copy mode keeps the chunk's data once and points values into it.
+      const bool narrow = c.type == ArrayType::kString;
+      auto off = [&](int64_t j) {
+        return narrow ? static_cast<int64_t>(static_cast<const int32_t*>(c.offsets)[j])
+                      : static_cast<const int64_t*>(c.offsets)[j];
+      };
+      const int64_t first = off(c.offset), last = off(c.offset + c.length);
+      const char* src = static_cast<const char*>(c.values) + first;
+      const std::string_view kept = arena.keep({src, static_cast<size_t>(last - first)});
+      each(c, [&](int64_t i, bool p) {
+        if (!p) return w.null(base + i);
+        const std::string_view t = text_at(c, i);
+        w.text(base + i, {kept.data() + (t.data() - src), t.size()}, true);
+      });
+      return;
+    }
+    case ArrayType::kDictionary: return;  // handled by convert_dictionary
+  }
+}
+
+// A dictionary chunk: each entry converted once into a one-row column,
+// then rows copy their entry.
+void convert_dictionary(const ColumnChunk& c, int64_t base, Writer& w, const detail::FieldDef& def,
+                        const detail::FieldInfo& info, const detail::Pack& pack, SharedArena& arena,
+                        bool borrow) {
+  const ColumnChunk& dict = *c.dictionary;
+  const size_t m = static_cast<size_t>(dict.length);
+  ColumnData entries;
+  Writer ew(def, info, pack, entries, m, arena);
+  convert_plain(dict, 0, ew, arena, borrow);
+  std::vector<const std::string*> entry_error(m, nullptr);
+  // Required-missing entries become errors too; keep them per entry.
+  for (const auto& e : ew.errors()) entry_error[static_cast<size_t>(e.row)] = &e.reason;
+  const size_t width = static_cast<size_t>(entries.width);
+  for (int64_t i = 0; i < c.length; ++i) {
+    const int64_t g = base + i;
+    if (!present_at(c, i)) {
+      w.null(g);
+      continue;
+    }
+    const int64_t k = chunk_index(c, i);
+    if (k < 0 || static_cast<size_t>(k) >= m) {
+      w.error(g, "dictionary index " + std::to_string(k) + " is out of range");
+      continue;
+    }
+    const size_t e = static_cast<size_t>(k);
+    if (entry_error[e]) {
+      w.error(g, *entry_error[e]);
+      continue;
+    }
+    if (!entries.present(e)) {
+      // A null entry: the default (or null), as for a null value. A
+      // required field's null entry was an error above.
+      w.null(g);
+      continue;
+    }
+    const unsigned char* src = entries.bytes.data() + e * width;
+    if (info.type.kind == TypeKind::kString) {
+      std::string_view s;
+      std::memcpy(&s, src, sizeof s);
+      w.view(g, s);  // id numbers were checked per entry
+    } else {
+      int64_t b = 0;
+      if (width == 1) b = *src;
+      else if (width == 4) { int32_t x; std::memcpy(&x, src, 4); b = x; }
+      else std::memcpy(&b, src, 8);
+      w.bits(g, b);
+    }
+  }
+}
+
+// The text of a row's key cell for a reject (trimmed, at most 64 bytes).
+std::string key_text(const ColumnView& col, int64_t g) {
+  int64_t base = 0;
+  for (const ColumnChunk& c : col.chunks) {
+    if (g >= base + c.length) {
+      base += c.length;
+      continue;
+    }
+    const int64_t i = g - base;
+    const ColumnChunk* chunk = &c;
+    int64_t j = i;
+    if (!present_at(c, i)) return "";
+    if (c.type == ArrayType::kDictionary) {
+      j = chunk_index(c, i);
+      chunk = c.dictionary;
+      if (j < 0 || j >= chunk->length || !present_at(*chunk, j)) return "";
+    }
+    switch (family(chunk->type)) {
+      case Family::kText: return std::string(trim(text_at(*chunk, j)).substr(0, 64));
+      case Family::kSigned: return std::to_string(chunk_index(*chunk, j));
+      case Family::kUnsigned:
+        return std::to_string(static_cast<uint64_t>(chunk_index(*chunk, j)));
+      default: return "";
+    }
+  }
+  return "";
+}
+
+// Open addressing from 64-bit keys to row numbers: the unique check over a
+// million rows without a node allocation per row. Key and row share a slot
+// so that a probe costs one cache miss, and callers prefetch slots ahead.
+class SeenTable {
+ public:
+  static constexpr int64_t kEmpty = std::numeric_limits<int64_t>::min();
+
+  explicit SeenTable(size_t n) {
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    slots_.assign(cap, Slot{0, kEmpty});
+    mask_ = cap - 1;
+  }
+  size_t slot(uint64_t key) const {
+    uint64_t h = key;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return static_cast<size_t>(h) & mask_;
+  }
+  void prefetch(uint64_t key) const { __builtin_prefetch(&slots_[slot(key)], 1); }
+  // The row holding `key`, or kEmpty.
+  int64_t find(uint64_t key) const {
+    for (size_t s = slot(key);; s = (s + 1) & mask_) {
+      if (slots_[s].row == kEmpty) return kEmpty;
+      if (slots_[s].key == key) return slots_[s].row;
+    }
+  }
+  // The row already holding `key`, or kEmpty after remembering `row`.
+  int64_t find_or_insert(uint64_t key, int64_t row) {
+    for (size_t s = slot(key);; s = (s + 1) & mask_) {
+      if (slots_[s].row == kEmpty) {
+        slots_[s] = {key, row};
+        return kEmpty;
+      }
+      if (slots_[s].key == key) return slots_[s].row;
+    }
+  }
+  // Remembers `key` at `row` unless it is there already.
+  void insert(uint64_t key, int64_t row) { find_or_insert(key, row); }
+
+ private:
+  struct Slot {
+    uint64_t key;
+    int64_t row;
+  };
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+};
+
+// The unique-check key of a value as add_row computes it: FNV-1a of a
+// string, else the value's bits.
+uint64_t unique_key(const ColumnData& col, size_t g) {
+  const unsigned char* p = col.bytes.data() + g * static_cast<size_t>(col.width);
+  if (col.type.kind == TypeKind::kString) {
+    std::string_view s;
+    std::memcpy(&s, p, sizeof s);
+    return detail::fnv1a64(s);
+  }
+  if (col.width == 1) return *p;
+  if (col.width == 4) {
+    int32_t x;
+    std::memcpy(&x, p, 4);
+    return static_cast<uint64_t>(static_cast<int64_t>(x));
+  }
+  uint64_t h;
+  std::memcpy(&h, p, 8);
+  return h;
+}
+
+}  // namespace
+
+ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnView> columns,
+                                const ColumnOptions& options) {
+  const auto& cp = rules.checked();
+  const detail::Pack& pack = *cp.pack;
+  const auto& fields = pack.fields;
+  ColumnsBatch result;
+
+  // Map columns to fields by name or alias, as BatchBuilder::set_columns.
+  std::vector<int> field_column(fields.size(), -1);
+  std::vector<Diagnostic> diags;
+  int64_t n = -1;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    std::string_view h = trim(columns[c].name);
+    int match = -1;
+    for (size_t f = 0; f < fields.size() && match < 0; ++f)
+      if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
+        match = static_cast<int>(f);
+    if (match < 0) {
+      result.notes.push_back("column " + std::to_string(c + 1) + " '" + std::string(h.substr(0, 60)) +
+                             "' is not a field of the pack; ignored");
+      continue;
+    }
+    int& owner = field_column[static_cast<size_t>(match)];
+    if (owner >= 0) {
+      diags.push_back({Severity::kError, {options.source, 1, 0}, "duplicate-column",
+                       "columns '" + columns[static_cast<size_t>(owner)].name + "' and '" + columns[c].name +
+                           "' are both field '" + fields[static_cast<size_t>(match)].name.value + "'"});
+      continue;
+    }
+    owner = static_cast<int>(c);
+  }
+  for (size_t c = 0; c < columns.size(); ++c) {
+    int64_t len = 0;
+    for (const auto& ch : columns[c].chunks) len += ch.length;
+    if (n < 0) n = len;
+    else if (len != n)
+      diags.push_back({Severity::kError, {options.source, 1, 0}, "column-length",
+                       "column '" + columns[c].name + "' has " + std::to_string(len) +
+                           " values; the first column has " + std::to_string(n)});
+  }
+  if (n < 0) n = 0;
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].required && field_column[f] < 0)
+      diags.push_back({Severity::kError, {options.source, 1, 0}, "missing-column",
+                       "required field '" + fields[f].name.value + "'" +
+                           (fields[f].alias.empty() ? "" : " (" + fields[f].alias.value + ")") +
+                           " has no column"});
+  if (has_errors(diags)) throw Error(std::move(diags));
+
+  // Column types a field does not accept are caller mistakes, not data.
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (field_column[f] < 0) continue;
+    const ColumnView& col = columns[static_cast<size_t>(field_column[f])];
+    const TypeKind kind = cp.fields[f].type.kind;
+    for (const auto& ch : col.chunks) {
+      const ColumnChunk* value_chunk = &ch;
+      if (ch.type == ArrayType::kDictionary) {
+        if (!ch.dictionary || ch.dictionary->type == ArrayType::kDictionary ||
+            (family(ch.index_type) != Family::kSigned && family(ch.index_type) != Family::kUnsigned))
+          throw ColumnTypeError(col.name, "column '" + col.name + "': a dictionary needs integer indices and a dictionary of values");
+        value_chunk = ch.dictionary;
+      }
+      if (!accepts(kind, family(value_chunk->type))) {
+        std::string what = ch.type == ArrayType::kDictionary
+                               ? std::string("dictionary of ") + column_type_name(value_chunk->type)
+                               : column_type_name(ch.type);
+        throw ColumnTypeError(col.name, "column '" + col.name + "' has type " + what + "; field '" +
+                                            fields[f].name.value + "' is " +
+                                            detail::type_name(kind) + " and takes " + accepted_types(kind));
+      }
+      if (value_chunk->type == ArrayType::kStringView && ch.type != ArrayType::kDictionary &&
+          !value_chunk->values && value_chunk->length > 0)
+        throw ColumnTypeError(col.name, "column '" + col.name + "': string views without data");
+    }
+  }
+
+  auto data = std::make_shared<BatchData>();
+  data->pack = rules.shared();
+  data->columns.resize(fields.size());
+  SharedArena arena{data->strings.get(), {}};
+  const size_t rows = static_cast<size_t>(n);
+  std::vector<std::vector<FieldError>> errors(fields.size());
+
+  auto convert_field = [&](size_t f) {
+    Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena);
+    if (field_column[f] < 0) {
+      w.fill_null();
+    } else {
+      int64_t base = 0;
+      for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks) {
+        if (ch.type == ArrayType::kDictionary)
+          convert_dictionary(ch, base, w, fields[f], cp.fields[f], pack, arena, options.borrow_strings);
+        else
+          convert_plain(ch, base, w, arena, options.borrow_strings);
+        base += ch.length;
+      }
+    }
+    errors[f] = std::move(w.errors());
+  };
+  size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
+                                       : std::max(1u, std::thread::hardware_concurrency());
+  if (n < 16384) threads = 1;
+  threads = std::min(threads, fields.size());
+  if (threads <= 1) {
+    for (size_t f = 0; f < fields.size(); ++f) convert_field(f);
+  } else {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    std::exception_ptr failure;
+    std::mutex failure_mu;
+    for (size_t t = 0; t < threads; ++t)
+      pool.emplace_back([&] {
+        for (size_t f; (f = next.fetch_add(1)) < fields.size();) {
+          try {
+            convert_field(f);
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(failure_mu);
+            if (!failure) failure = std::current_exception();
+          }
+        }
+      });
+    for (auto& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  // The first failing field in field order decides a row's reject.
+  std::vector<uint8_t> rejected(rows, 0);
+  std::vector<Reject>& rejects = result.rejects;
+  int key_field = -1;
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].unique) {
+      key_field = static_cast<int>(f);
+      break;
+    }
+  auto make_reject = [&](int64_t g, size_t f, std::string reason) {
+    Reject r;
+    r.row = options.first_row + g;
+    if (key_field >= 0 && field_column[static_cast<size_t>(key_field)] >= 0)
+      r.student_id = key_text(columns[static_cast<size_t>(field_column[static_cast<size_t>(key_field)])], g);
+    r.column = fields[f].name.value;
+    r.reason = std::move(reason);
+    return r;
+  };
+  for (size_t f = 0; f < fields.size(); ++f)
+    for (auto& e : errors[f]) {
+      const size_t g = static_cast<size_t>(e.row);
+      if (rejected[g]) continue;
+      rejected[g] = 1;
+      rejects.push_back(make_reject(e.row, f, std::move(e.reason)));
+    }
+
+  // Unique values, row by row in input order, as add_row remembers them:
+  // every unique field is checked, and the values of an accepted record
+  // only are remembered.
+  std::vector<size_t> unique_fields;
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].unique) unique_fields.push_back(f);
+  auto duplicate = [&](size_t g, size_t f, int64_t first) {
+    rejected[g] = 1;
+    rejects.push_back(make_reject(static_cast<int64_t>(g), f,
+                                  "duplicate " + fields[f].name.value + " (first on row " +
+                                      std::to_string(first) + ")"));
+  };
+  if (unique_fields.size() == 1) {
+    // The usual case (one key): one probe per row, slots prefetched a block
+    // ahead so that the cache misses overlap.
+    const size_t f = unique_fields[0];
+    const ColumnData& col = data->columns[f];
+    SeenTable seen(rows);
+    constexpr size_t kBlock = 16;
+    uint64_t keys[kBlock];
+    for (size_t start = 0; start < rows; start += kBlock) {
+      const size_t end = std::min(rows, start + kBlock);
+      for (size_t g = start; g < end; ++g) {
+        keys[g - start] = col.present(g) ? unique_key(col, g) : 0;
+        seen.prefetch(keys[g - start]);
+      }
+      for (size_t g = start; g < end; ++g) {
+        if (rejected[g] || !col.present(g)) continue;
+        const int64_t first = seen.find_or_insert(keys[g - start], options.first_row + static_cast<int64_t>(g));
+        if (first != SeenTable::kEmpty) duplicate(g, f, first);
+      }
+    }
+  } else if (!unique_fields.empty()) {
+    std::vector<SeenTable> seen;
+    for (size_t k = 0; k < unique_fields.size(); ++k) seen.emplace_back(rows);
+    std::vector<uint64_t> keys(unique_fields.size());
+    for (size_t g = 0; g < rows; ++g) {
+      if (rejected[g]) continue;
+      bool dup = false;
+      for (size_t k = 0; k < unique_fields.size() && !dup; ++k) {
+        const size_t f = unique_fields[k];
+        if (!data->columns[f].present(g)) continue;
+        keys[k] = unique_key(data->columns[f], g);
+        const int64_t first = seen[k].find(keys[k]);
+        if (first != SeenTable::kEmpty) {
+          duplicate(g, f, first);
+          dup = true;
+        }
+      }
+      if (dup) continue;
+      for (size_t k = 0; k < unique_fields.size(); ++k)
+        if (data->columns[unique_fields[k]].present(g))
+          seen[k].insert(keys[k], options.first_row + static_cast<int64_t>(g));
+    }
+  }
+  std::sort(rejects.begin(), rejects.end(),
+            [](const Reject& a, const Reject& b) { return a.row < b.row; });
+
+  // Keep the accepted rows.
+  data->row_numbers.reserve(rows - rejects.size());
+  if (rejects.empty()) {
+    for (size_t g = 0; g < rows; ++g) data->row_numbers.push_back(options.first_row + static_cast<int64_t>(g));
+  } else {
+    for (size_t g = 0; g < rows; ++g)
+      if (!rejected[g]) data->row_numbers.push_back(options.first_row + static_cast<int64_t>(g));
+    for (ColumnData& col : data->columns) {
+      const size_t w = static_cast<size_t>(col.width);
+      size_t out = 0;
+      for (size_t g = 0; g < rows; ++g) {
+        if (rejected[g]) continue;
+        if (out != g) {
+          std::memmove(col.bytes.data() + out * w, col.bytes.data() + g * w, w);
+          if (!col.valid.empty()) col.valid[out] = col.valid[g];
+        }
+        ++out;
+      }
+      col.bytes.resize(out * w);
+      if (!col.valid.empty()) col.valid.resize(out);
+    }
+  }
+  data->rows = data->row_numbers.size();
+  result.read = n;
+  result.batch = Batch(std::move(data));
+  return result;
+}
+
+}  // namespace kcbx

@@ -1,0 +1,334 @@
+// The Chinese translations of diagnostics. Each entry is (code, pattern of
+// the English message, Chinese template); $N in a template is the pattern's
+// N-th group as written (a name the user wrote), %N the same group with the
+// kind words of the format translated ("field" -> 字段). A trailing "did
+// you mean 'x'?" is handled once for all messages.
+#include "pack/messages.h"
+
+#include <regex>
+
+namespace kcbx::detail {
+
+namespace {
+
+struct Entry {
+  const char* code;
+  const char* pattern;  // ECMAScript, matched against the whole message
+  const char* zh;
+};
+
+// Ordered: within a code, the first pattern that matches wins, so specific
+// patterns come before general ones.
+const Entry kEntries[] = {
+    // YAML structure (yaml_walk.h, load.cc)
+    {"yaml-syntax", "(.*)", "YAML 语法错误（$1）"},
+    {"yaml-error", "(.*)", "YAML 错误（$1）"},
+    {"empty-pack", ".*", "规则包为空"},
+    {"pack-too-large", "the rule pack is (\\d+) bytes; the limit is (\\d+)", "规则包有 $1 字节，上限为 $2 字节"},
+    {"too-deep", "the rule pack nests deeper than (\\d+) levels", "规则包嵌套超过 $1 层"},
+    {"too-large", "the rule pack expands to more than (\\d+) YAML nodes.*",
+     "规则包展开后超过 $1 个 YAML 节点（是否锚点和别名在成倍复制？）"},
+    {"duplicate-key", "duplicate key '(.*)' \\(first at line (\\d+)\\)", "重复的键 '$1'（第 $2 行已出现）"},
+    {"duplicate-key", "clause '(.*)' is defined twice", "条款 '$1' 定义了两次"},
+    {"unknown-key", "unknown key '(.*?)' in (.*)", "未知的键 '$1'（位于 $2）"},
+    {"missing-key", "the rule pack needs 'meta: \\{name: \\.\\.\\.\\}'", "规则包需要 'meta: {name: ...}'"},
+    {"missing-key", "field '(.*)' needs 'type'.*", "字段 '$1' 需要 'type'"},
+    {"missing-key", "parameter '(.*)' needs 'type'", "参数 '$1' 需要 'type'"},
+    {"missing-key", "an aid_gaps list needs .*",
+     "aid_gaps 清单需要 'eligible'（collect 决策表）和 'receiving'（集合字段）"},
+    {"missing-key", "test '(.*)' needs 'as_of'.*", "测试 '$1' 需要 'as_of'（写在测试中或文件开头）"},
+    {"missing-key", "test '(.*)' has expectations but no 'records:'", "测试 '$1' 有期望，但没有 'records:'"},
+    {"missing-key", "this expectation needs '(.*?)' or 'record' to say which of the (\\d+) records it is about",
+     "此期望需要 '$1' 或 'record' 指明是 $2 条记录中的哪一条"},
+    {"missing-key", "(.*) needs '(.*?)' \\((.*)\\)", "缺少必需的键 '$2'（位于 $1）"},
+    {"conflicting-keys", "give 'before' or 'after', not both", "'before' 和 'after' 只能给一个"},
+    {"conflicting-keys", "parameter '(.*)' has both 'value' and 'values'; keep one",
+     "参数 '$1' 同时有 'value' 和 'values'，请只保留一个"},
+    {"conflicting-keys", "indicator '(.*)' is a rate or a count, not both", "指标 '$1' 要么是比率要么是计数，不能两者都是"},
+    {"unknown-type", "unknown type '(.*)'.*",
+     "未知的类型 '$1'；应为 bool、int、number、date、duration、string、enum、set 之一"},
+    {"unknown-type", "a field cannot be a duration; use int days", "字段不能是 duration 类型；请用 int 表示天数"},
+    {"unknown-type", "parameters cannot be enum or set.*", "参数不能是 enum 或 set 类型；请改用字段或列表"},
+    {"unexpected-key", "'values' is only for enum and set fields", "'values' 只用于 enum 和 set 字段"},
+    {"bad-date", "'(.*)' is not a date; write YYYY-MM-DD", "'$1' 不是日期；请写成 YYYY-MM-DD"},
+    {"unknown-hit-policy", "unknown hit policy '(.*)'.*", "未知的命中策略 '$1'；应为 first、unique 或 collect"},
+    {"wrong-type", "expected a single value here, not a (map|list)", "这里应是单个值，不能是映射或列表"},
+    {"wrong-type", "'(.*)' must be a map of name: entry", "'$1' 必须是“名称: 条目”形式的映射"},
+    {"wrong-type", "'(.*)' must be a list \\(- item\\)", "'$1' 必须是列表（- 项）"},
+    {"wrong-type", "(.*) must be a map of key: value", "$1 必须是“键: 值”形式的映射"},
+    {"wrong-type", "'(.*)' must be true or false, not '(.*)'", "'$1' 必须是 true 或 false，不能是 '$2'"},
+    {"wrong-type", "'(.*)' is not a whole number", "'$1' 不是整数"},
+    {"wrong-type", "format id_number needs type string", "format: id_number 要求 type: string"},
+    {"wrong-type", "output '(.*)' must be a per-record value", "输出 '$1' 必须是逐条记录的值"},
+    {"wrong-type", "level '(.*)' needs string fields", "层级 '$1' 需要字符串字段"},
+    {"wrong-type", "'prefix' applies to a single field", "'prefix' 只适用于单个字段"},
+    {"wrong-type", "'count' must be at least 1", "'count' 至少为 1"},
+    {"wrong-type", "'due_after' must name a duration parameter", "'due_after' 必须是时长（duration）参数"},
+    {"wrong-type", "'eligible' must be a collect table and 'receiving' a set field",
+     "'eligible' 必须是 collect 决策表，'receiving' 必须是集合字段"},
+    {"wrong-type", "a report day is 1\\.\\.31 or 'last', not '(.*)'", "报送日应为 1..31 或 'last'，不能是 '$1'"},
+    {"wrong-type", "'(.*)' must be a duration parameter", "'$1' 必须是时长（duration）参数"},
+    {"wrong-type", "'record' is the record's number.*", "'record' 是记录在列表中的序号，从 1 开始"},
+
+    // Names and values (validate.cc, check.cc)
+    {"too-many-rows", "the pack has (\\d+) table rows; the limit is (\\d+)", "规则包共有 $1 个决策表行，上限为 $2"},
+    {"too-many-rows", "a collect table holds at most (\\d+) rows", "collect 决策表最多 $1 行"},
+    {"too-many-items", "the pack declares (\\d+) names; the limit is (\\d+)", "规则包声明了 $1 个名称，上限为 $2"},
+    {"too-many-items", "at most (\\d+) ledger and indicator conditions", "台账和指标条件最多 $1 个"},
+    {"empty-values", "'(.*)' declares no values", "'$1' 没有声明任何取值"},
+    {"too-many-values", "'(.*)' has (\\d+) values; the limit is (\\d+)", "'$1' 有 $2 个取值，上限为 $3"},
+    {"duplicate-value", "'(.*)' is used twice in the values of '(.*)'", "'$1' 在 '$2' 的取值中出现了两次"},
+    {"empty-value", "empty value name in '(.*)'", "'$1' 中有空的取值名"},
+    {"duplicate-name", "(.+?) '(.*)' reuses a name defined at line (\\d+)", "%1 '$2' 与第 $3 行定义的名称重复"},
+    {"duplicate-name", "(.+?) '(.*)' reuses a name reserved by kcbx", "%1 '$2' 使用了 kcbx 保留的名称"},
+    {"duplicate-name", "two tests are named '(.*)'", "有两个测试都叫 '$1'"},
+    {"bad-name", "(.+?) name '(.*)' must use only letters.*",
+     "%1名 '$2' 只能使用字母、数字和 '_'（中文请写在 'alias' 中）"},
+    {"unknown-name", "'values_from: (.*)' names no enum or set field", "'values_from: $1' 不是 enum 或 set 字段"},
+    {"unknown-name", "unknown case column '(.*)'.*",
+     "未知的案件列 '$1'；可用 persuasion_status、stage、next_action、due、days_overdue、opened 或 responsible"},
+    {"unknown-name", "ledger column '(.*)' is no field, derived value or table", "台账列 '$1' 不是字段、派生值或决策表"},
+    {"unknown-name", "output '(.*)' is no field, derived value or table", "输出 '$1' 不是字段、派生值或决策表"},
+    {"unknown-name", "'(.*)' is no table, derived value or field of the pack", "'$1' 不是规则包中的决策表、派生值或字段"},
+    {"unknown-name", "'(.*)' is no stage of the workflow", "'$1' 不是工作流中的阶段"},
+    {"unknown-name", "'(.*)' is no indicator of the pack", "'$1' 不是规则包中的指标"},
+    {"unknown-name", "unknown name '(.*)'", "未知的名称 '$1'"},
+    {"unknown-name", "unknown (.+?) '(.*)'", "未知的%1 '$2'"},
+    {"unknown-format", "unknown format '(.*)'.*", "未知的格式 '$1'；唯一的格式是 id_number"},
+    {"bad-default", "default of '(.*)': (.*)", "'$1' 的默认值无效：$2"},
+    {"no-value", "parameter '(.*)' has no value \\(line (\\d+)\\); set one before using it",
+     "参数 '$1' 没有取值（第 $2 行）；使用前请先设定"},
+    {"no-value-on-date", "parameter '(.*)' has no value in force on (.*)", "参数 '$1' 在 $2 没有生效的取值"},
+    {"duplicate-date", "parameter '(.*)' has two values from the same date", "参数 '$1' 有两个从同一天起生效的取值"},
+    {"dependency-cycle", "'(.*)' depends on itself", "'$1' 依赖于自身（循环依赖）"},
+    {"not-constant", "a derived duration must not depend on a record", "派生的时长不能依赖记录"},
+    {"not-constant", "a duration must be a literal or a parameter", "时长必须是字面量或参数"},
+    {"not-constant", "list items must be literals or parameters", "列表项必须是字面量或参数"},
+    {"not-constant", "a duration must not depend on a record", "时长不能依赖记录"},
+    {"empty-table", "table '(.*)' has no rows", "决策表 '$1' 没有行"},
+    {"duplicate-row-id", "duplicate row id '(.*)' in table '(.*)'", "决策表 '$2' 中的行 id '$1' 重复"},
+    {"duplicate-row-id", "duplicate (.+?) id '(.*)'", "%1 id '$2' 重复"},
+    {"unreachable-row", "row '(.*)' can never match: row '(.*)' before it matches every record",
+     "行 '$1' 永远不会命中：它前面的行 '$2' 匹配所有记录"},
+    {"unknown-value", "'(.*)' is not a value of table '(.*)'", "'$1' 不是决策表 '$2' 的取值"},
+    {"unknown-value", "'(.*)' is not a value of (.*)", "'$1' 不是 $2 的取值"},
+    {"unknown-value", "unknown event type '(.*)'", "未知的事件类型 '$1'"},
+    {"unknown-value", "'due_from' is stage_start or case_opened", "'due_from' 只能是 stage_start 或 case_opened"},
+    {"unknown-value", "unknown list kind '(.*)'.*",
+     "未知的清单类型 '$1'；可用 problem、responsibility、closure、accountability 或 aid_gaps"},
+    {"unknown-value", "data_as_of is same_day, previous_month_end or 'day N'.*",
+     "data_as_of 只能是 same_day、previous_month_end 或 'day N'"},
+    {"unknown-value", "'case:' is none, open, closed.*",
+     "'case:' 只能是 none、open、closed，或由 stage、next_action、due、days_overdue、opened、closed、"
+     "responsible、role、lapsed 组成的映射"},
+    {"empty-line", "line '(.*)' names no roles", "责任线 '$1' 没有列出任何角色"},
+    {"escalation-cycle", "role '(.*)' appears twice in line '(.*)'", "角色 '$1' 在责任线 '$2' 中出现了两次"},
+    {"supervision-cycle", "(.*)", "责任线之间形成了循环督办关系（$1）"},
+    {"unknown-clause", "clause '(.*)' is not in 'clauses'", "条款 '$1' 不在 'clauses' 中"},
+    {"overlapping-rows",
+     "rows '(.*)' \\(line (\\d+)\\) and '(.*)' of unique table '(.*)' both match a record such as (.*); make.*",
+     "unique 决策表 '$4' 的行 '$1'（第 $2 行）和 '$3' 会同时命中同一条记录，例如 $5；请让条件互斥，或改用 "
+     "hit_policy: first"},
+
+    // Expressions (src/expr)
+    {"syntax", "empty expression", "空表达式"},
+    {"syntax", "string is never closed", "字符串没有闭合"},
+    {"syntax", "unexpected character '(.*)'", "意外的字符 '$1'"},
+    {"syntax", "expected 'in' after 'not' here", "这里 'not' 之后应为 'in'"},
+    {"syntax", "expected 'else' \\(every 'if' needs one\\) but found (.*)", "应为 'else'（每个 'if' 都需要），实际为 $1"},
+    {"syntax", "expected '(.*)' but found (.*)", "应为 '$1'，实际为 $2"},
+    {"syntax", "unexpected '(.*)' after the end of the expression", "表达式结束后多出了 '$1'"},
+    {"syntax", "expected a value but found (.*)", "应为一个值，实际为 $1"},
+    {"syntax", "a list \\[\\.\\.\\] may only follow 'in'", "列表 [..] 只能跟在 'in' 后面"},
+    {"syntax", "empty list after 'in'", "'in' 后的列表为空"},
+    {"syntax", "unknown operator '(.*)'", "未知的运算符 '$1'"},
+    {"syntax", "(.*)", "表达式语法错误（$1）"},
+    {"expression-too-large", "expression is (\\d+) bytes; the limit is (\\d+)", "表达式有 $1 字节，上限为 $2 字节"},
+    {"expression-too-deep", "expression nests deeper than (\\d+) levels", "表达式嵌套超过 $1 层"},
+    {"expression-too-deep", "too many nested '(.*)'", "嵌套的 '$1' 过多"},
+    {"bad-literal", "integer '(.*)' is too large", "整数 '$1' 过大"},
+    {"bad-literal", "'(.*)' is not a real date", "'$1' 不是真实存在的日期"},
+    {"unknown-function", "unknown function '(.*)'", "未知的函数 '$1'"},
+    {"wrong-arguments", "(\\w+)\\(\\) takes (\\d+) arguments?, not (\\d+)", "$1() 需要 $2 个参数，实际给了 $3 个"},
+    {"wrong-arguments", "(\\w+)\\(\\) takes 2 or more arguments", "$1() 需要 2 个或更多参数"},
+    {"wrong-arguments", "(\\w+)\\(\\) takes (\\d+) arguments?", "$1() 需要 $2 个参数"},
+    {"type-mismatch", "parameter '(.*)' is (\\w+) but this value is (\\w+).*", "参数 '$1' 的类型是 $2，但这个值是 $3"},
+    {"type-mismatch", "'when' must be a condition \\(bool\\), not (.*)", "'when' 必须是条件（bool），不能是 $1"},
+    {"type-mismatch", "'(.*)' must be a condition \\(bool\\)", "'$1' 必须是条件（bool）"},
+    {"type-mismatch", "'opened_on' must be a date", "'opened_on' 必须是日期"},
+    {"type-mismatch", "parameter '(.*)' is (\\w+), expected (\\w+)", "参数 '$1' 是 $2 类型，应为 $3"},
+    {"type-mismatch", "an override cannot change parameter '(.*)' from (\\w+) to (\\w+)",
+     "覆盖不能把参数 '$1' 的类型从 $2 改为 $3"},
+    {"type-mismatch", "comparing with null never gives true or false; use is_null\\(x\\)",
+     "与 null 比较永远得不到 true 或 false；请用 is_null(x)"},
+    {"type-mismatch", "cannot compare (.*) with (.*)", "不能比较 $1 与 $2"},
+    {"type-mismatch", "'(.*)' needs bool operands, not (.*)", "'$1' 需要 bool 操作数，不能是 $2"},
+    {"type-mismatch", "'not' needs a bool, not (.*)", "'not' 需要 bool，不能是 $1"},
+    {"type-mismatch", "'-' needs a number, not (.*)", "'-' 需要数值，不能是 $1"},
+    {"type-mismatch", "(\\w+)\\(\\) argument (\\d+) must be (\\w+), not (.*)", "$1() 的第 $2 个参数必须是 $3，不能是 $4"},
+    {"type-mismatch", "cannot (add|subtract) an int and a date; write a duration such as '(.*)'",
+     "整数不能与日期相加减；请写成时长，例如 '$2'"},
+    {"type-mismatch", "'then' gives (.*) but 'else' gives (.*)", "'then' 给出 $1，但 'else' 给出 $2"},
+    {"type-mismatch", "durations cannot be compared.*", "时长不能比较；请比较它们给出的日期"},
+    {"type-mismatch", "sets cannot be compared.*", "集合不能比较；请用 'value in set' 或 count()"},
+    {"type-mismatch", "'(.*)' does not order (.*) values", "'$1' 不能比较 $2 值的大小"},
+    {"type-mismatch", "cannot apply '(.*)' to (.*) and (.*)", "不能对 $2 和 $3 使用 '$1'"},
+    {"type-mismatch", "list item is (.*) but the value is (.*)", "列表项是 $1，而被比较的值是 $2"},
+    {"type-mismatch", "'in' does not apply to (.*)", "'in' 不适用于 $1"},
+    {"type-mismatch", "'in' needs a list \\[\\.\\.\\] or a set, not (.*)", "'in' 需要列表 [..] 或集合，不能是 $1"},
+    {"type-mismatch", "'null' needs a context that gives its type.*",
+     "'null' 需要能确定其类型的上下文，例如 'if c then null else some_date'"},
+    {"type-mismatch", "'if' needs a bool condition, not (.*)", "'if' 需要 bool 条件，不能是 $1"},
+    {"type-mismatch", "(\\w+)\\(\\) needs sets of the same values", "$1() 需要取值相同的集合"},
+    {"type-mismatch", "(\\w+)\\(\\) arguments must have one type; got (.*) and (.*)",
+     "$1() 的参数必须是同一类型；实际为 $2 和 $3"},
+    {"type-mismatch", "(\\w+)\\(\\) needs numbers or dates, not (.*)", "$1() 需要数值或日期，不能是 $2"},
+    {"type-mismatch", "coalesce\\(\\) does not take durations", "coalesce() 不接受时长"},
+    {"type-mismatch", "(.*) is not a value of the set", "$1 不是该集合的取值"},
+    {"type-mismatch", "(.*) cannot be in (.*)", "$1 不能属于 $2"},
+    {"type-mismatch", "(.*)", "类型不匹配（$1）"},
+
+    // extends: (extend.cc)
+    {"unknown-override", "(.+?) '(.*)' is not in the base pack; to add it, drop 'override'",
+     "基础规则包中没有%1 '$2'；如要新增，请去掉 'override'"},
+    {"already-defined", "parameter '(.*)' already exists in the base pack(.*); to change it.*",
+     "参数 '$1' 已在基础规则包中存在$2；如要修改，请写 'override: true' 并用 'from:' 指明生效日期"},
+    {"already-defined", "(.+?) '(.*)' already exists in the base pack(.*); to change it, say 'override: true'",
+     "%1 '$2' 已在基础规则包中存在$3；如要修改，请写 'override: true'"},
+    {"already-defined", "(.+?) '(.*)' already exists in (.*) of the base pack(.*); say 'replace: true' to change it",
+     "%1 '$2' 已在基础规则包的 $3 中存在$4；如要修改，请写 'replace: true'"},
+    {"already-defined", "table '(.*)' already has value '(.*)'", "决策表 '$1' 已有取值 '$2'"},
+    {"already-defined", "event type '(.*)' already exists in the base pack", "事件类型 '$1' 已在基础规则包中存在"},
+    {"already-defined", "the base pack has '(.*)'; to replace it, say 'override: true'",
+     "基础规则包已有 '$1'；如要替换，请写 'override: true'"},
+    {"unknown-id", "cannot place (.+?) '(.*)': no '(.*)' in (.*)", "无法放置%1 '$2'：$4 中没有 '$3'"},
+    {"unknown-id", "(.+?) '(.*)' is not in (.*) of the base pack", "基础规则包的 $3 中没有%1 '$2'"},
+    {"override-needs-date", "an override of parameter '(.*)' must say.*",
+     "覆盖参数 '$1' 时必须写明生效日期（'from: YYYY-MM-DD' 加 'value:'），或给出完整历史（'values:'）"},
+    {"needs-override", "to change the hit policy of table '(.*)', override the whole table",
+     "要修改决策表 '$1' 的命中策略，请覆盖整个决策表"},
+    {"not-extending", "'(.*)' uses override/replace/remove/before/after, but this pack extends no base.*",
+     "'$1' 使用了 override/replace/remove/before/after，但本规则包没有继承任何基础包（请在 meta 中加 'extends:'）"},
+    {"extends-too-deep", "more than (\\d+) packs extend each other", "超过 $1 个规则包相互继承"},
+    {"unknown-base", "cannot find the base pack '(.*?)'.*",
+     "找不到基础规则包 '$1'（应为内置名称如 'guizhou'，或相对本文件的路径）"},
+    {"extends-cycle", "'(.*)' extends this pack again: the chain (.*)", "'$1' 又继承了本规则包：继承链 $2"},
+
+    // Files
+    {"cannot-read", "cannot read the rule pack '(.*)'", "无法读取规则包 '$1'"},
+    {"cannot-read", "cannot (open|read) the rule pack", "无法读取规则包"},
+    {"cannot-read", "cannot read the test file", "无法读取测试文件"},
+    {"cannot-read", "cannot read the (\\w+) file '(.*)'", "无法读取%1文件 '$2'"},
+    {"unknown-pack", "no embedded rule pack named '(.*)'", "没有名为 '$1' 的内置规则包"},
+
+    // Rule tests (rule_tests.cc)
+    {"empty-file", "the test file is empty", "测试文件为空"},
+    {"no-tests", ".*", "此文件夹中没有 *.tests.yaml 文件"},
+    {"no-expectation", "test '(.*)' expects nothing.*",
+     "测试 '$1' 没有任何期望，会永远通过；请添加 'expect:'、'indicators:' 或 'expect_error:'"},
+    {"no-expectation", "'case:' expects nothing.*", "'case:' 没有任何期望；请给出 stage、due、days_overdue 等"},
+    {"no-expectation", "indicator '(.*)' expects nothing", "指标 '$1' 没有任何期望"},
+    {"no-expectation", "this expectation about (.*) checks nothing", "关于 $1 的这条期望没有检查任何内容"},
+    {"unknown-column", "'(.*)' is not a column of (\\w+)", "'$1' 不是%2的列"},
+    {"too-many-records", ".*", "一个测试最多 1,048,576 条记录"},
+    {"parameter-gap", "parameter '(.*)', used by (.*), has no value in force on (\\d+) of the swept dates, from (.*) to (.*?)(; its first value is from (.*))?; give.*",
+     "参数 '$1'（用于 $2）在所检查的 $3 个日期（$4 至 $5）没有生效的取值；首个取值自 $7 起；请补充更早日期起的取值"},
+    {"parameter-gap", "parameter '(.*)', used by (.*), has no value in force on (.*?)(; its first value is from (.*))?; give.*",
+     "参数 '$1'（用于 $2）在 $3 没有生效的取值；首个取值自 $5 起；请补充更早日期起的取值"},
+    {"parameter-unset", "parameters unset by design \\(no value on any date\\): (.*)",
+     "按设计未设定取值的参数（任何日期都没有取值）：$1"},
+};
+
+// Kind words of the format, for %N.
+const std::pair<const char*, const char*> kWords[] = {
+    {"field", "字段"},
+    {"parameter", "参数"},
+    {"derived value", "派生值"},
+    {"table", "决策表"},
+    {"row", "行"},
+    {"check", "校验"},
+    {"stage", "阶段"},
+    {"role", "角色"},
+    {"line", "责任线"},
+    {"level", "层级"},
+    {"indicator", "指标"},
+    {"list", "清单"},
+    {"calendar entry", "报送日历条目"},
+    {"calendar", "报送日历"},
+    {"clause", "条款"},
+    {"event type", "事件类型"},
+    {"duty", "职责"},
+    {"records", "记录"},
+    {"events", "事件"},
+    {"roster", "名册"},
+    {"students", "学生"},
+};
+
+std::string word(const std::string& w) {
+  for (const auto& [en, zh] : kWords)
+    if (w == en) return zh;
+  return w;
+}
+
+std::string fill(const char* tmpl, const std::smatch& m) {
+  std::string out;
+  for (const char* p = tmpl; *p; ++p) {
+    if ((*p == '$' || *p == '%') && p[1] >= '1' && p[1] <= '9') {
+      const size_t g = static_cast<size_t>(p[1] - '0');
+      const std::string s = g < m.size() ? m[g].str() : std::string();
+      out += *p == '$' ? s : word(s);
+      ++p;
+      continue;
+    }
+    out += *p;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string normalize_language(std::string_view lang) {
+  if (lang == "zh" || lang == "zh-CN" || lang == "zh_CN" || lang == "zh-cn" || lang == "chinese" || lang == "中文")
+    return "zh";
+  if (lang.empty() || lang == "en" || lang == "en-US" || lang == "english") return "en";
+  return std::string(lang);
+}
+
+bool is_known_language(std::string_view lang) {
+  const std::string l = normalize_language(lang);
+  return l == "en" || l == "zh";
+}
+
+std::string localized_message(const Diagnostic& d, std::string_view lang) {
+  if (normalize_language(lang) != "zh") return d.message;
+  std::string msg = d.message;
+  std::string suggestion;
+  static const std::regex kSuggest("; did you mean '([^']*)'\\?$");
+  std::smatch sm;
+  if (std::regex_search(msg, sm, kSuggest)) {
+    suggestion = "；是否应为 '" + sm[1].str() + "'？";
+    msg = msg.substr(0, static_cast<size_t>(sm.position(0)));
+  }
+  for (const auto& e : kEntries) {
+    if (d.code != e.code) continue;
+    const std::regex re(e.pattern);
+    std::smatch m;
+    if (std::regex_match(msg, m, re)) return fill(e.zh, m) + suggestion;
+  }
+  // No translation: keep the English so that nothing is lost.
+  return "（" + d.code + "）" + msg + suggestion;
+}
+
+std::vector<Diagnostic> localize(std::vector<Diagnostic> diags, std::string_view lang) {
+  for (auto& d : diags) d.message = localized_message(d, lang);
+  return diags;
+}
+
+std::vector<std::string> translated_codes() {
+  std::vector<std::string> out;
+  for (const auto& e : kEntries)
+    if (out.empty() || out.back() != e.code) out.push_back(e.code);
+  return out;
+}
+
+}  // namespace kcbx::detail

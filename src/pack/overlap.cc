@@ -1,0 +1,493 @@
+// Overlap search for unique tables: compiles the table's row conditions with
+// the names they read as free inputs, enumerates candidate inputs built from
+// the constants the conditions compare them with, and runs the batch VM over
+// them (see overlap.h for the bounds).
+#include "pack/overlap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+
+#include "expr/codegen.h"
+#include "expr/program.h"
+#include "pack/checked_pack.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+constexpr size_t kMaxCombos = 65536;     // per table or row pair
+constexpr size_t kBudget = size_t{1} << 20;  // candidate records per table
+constexpr size_t kChunk = 1024;
+constexpr size_t kMaxReports = 10;       // per table
+constexpr size_t kMaxDomain = 32;
+constexpr size_t kMaxDates = 8;
+
+struct Value {
+  bool null = false;
+  int64_t bits = 0;
+  std::string text;
+};
+
+struct Var {
+  SymbolKind kind = SymbolKind::kNone;
+  int index = -1;
+  Type type;
+  bool nullable = false;
+  std::string name;
+  int slot = -1;
+  std::vector<std::pair<int, Type>> constants;  // probe slots and their types
+  std::vector<Value> domain;
+};
+
+bool is_var(const Expr& e) {
+  return e.kind == ExprKind::kName &&
+         (e.symbol == SymbolKind::kField || e.symbol == SymbolKind::kDerive ||
+          e.symbol == SymbolKind::kTable);
+}
+
+uint64_t mix(uint64_t x) {  // splitmix64
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+class TableSearch {
+ public:
+  TableSearch(const CheckedPack& cp, int table, std::vector<Diagnostic>& diags)
+      : cp_(cp), pack_(*cp.pack), t_(table), def_(pack_.tables[static_cast<size_t>(table)]),
+        diags_(diags), gen_(prog_) {}
+
+  void run() {
+    const auto& conds = cp_.rows[static_cast<size_t>(t_)];
+    if (conds.size() < 2) return;
+    gen_.symbol_slot = [this](SymbolKind kind, int index) { return var_for(kind, index).slot; };
+    gen_.param_slot = [this](int p) {
+      auto it = param_slots_.find(p);
+      if (it != param_slots_.end()) return it->second;
+      const int s = gen_.new_slot(pack_.params[static_cast<size_t>(p)].type, false,
+                                  SlotSource::kConst, true);
+      prog_.params.emplace_back(s, p);
+      prog_.prelude_slots.push_back(s);
+      params_read_.insert(p);
+      return param_slots_[p] = s;
+    };
+    row_vars_.resize(conds.size());
+    row_as_of_.assign(conds.size(), false);
+    for (size_t r = 0; r < conds.size(); ++r) {
+      if (!conds[r]) {
+        cond_slots_.push_back(-1);
+        continue;
+      }
+      current_row_ = r;
+      collect(*conds[r]);
+      cond_slots_.push_back(gen_.emit_persistent(*conds[r]));
+    }
+    for (const Date& d : dates()) {
+      if (!build_domains(d)) continue;
+      search(d);
+      if (reported_ >= kMaxReports) break;
+    }
+  }
+
+ private:
+  Var& var_for(SymbolKind kind, int index) {
+    for (auto& v : vars_)
+      if (v.kind == kind && v.index == index) return v;
+    Var v;
+    v.kind = kind;
+    v.index = index;
+    if (kind == SymbolKind::kField) {
+      v.name = pack_.fields[static_cast<size_t>(index)].name.value;
+      v.type = cp_.fields[static_cast<size_t>(index)].type;
+      v.nullable = cp_.fields[static_cast<size_t>(index)].nullable;
+    } else if (kind == SymbolKind::kDerive) {
+      v.name = pack_.derives[static_cast<size_t>(index)].name.value;
+      v.type = cp_.derive_types[static_cast<size_t>(index)];
+      v.nullable = cp_.derive_nullable[static_cast<size_t>(index)];
+    } else {
+      const TableDef& td = pack_.tables[static_cast<size_t>(index)];
+      v.name = td.name.value;
+      int dom = td.domain;
+      if (dom < 0)
+        for (const auto& f : pack_.fields)
+          if (f.name.value == td.values_from.value) dom = f.domain;
+      v.type = {td.hit_policy == HitPolicy::kCollect ? TypeKind::kSet : TypeKind::kEnum, dom};
+      v.nullable = td.hit_policy != HitPolicy::kCollect;
+    }
+    v.slot = gen_.new_slot(v.type.kind, v.nullable, SlotSource::kField, true);
+    vars_.push_back(std::move(v));
+    return vars_.back();
+  }
+
+  size_t var_id(const Expr& e) {
+    var_for(e.symbol, e.symbol_index);
+    for (size_t i = 0; i < vars_.size(); ++i)
+      if (vars_[i].kind == e.symbol && vars_[i].index == e.symbol_index) return i;
+    return 0;
+  }
+
+  void mention(const Expr& var, const Expr& constant) {
+    const size_t v = var_id(var);
+    const int slot = gen_.emit(constant);
+    // Keep the slot: it is read after the prelude runs.
+    prog_.slots[static_cast<size_t>(slot)].persistent = true;
+    vars_[v].constants.emplace_back(slot, constant.type);
+  }
+
+  // Records the names each row reads and the constants they are compared with.
+  void collect(const Expr& e) {
+    if (is_var(e)) row_vars_[current_row_].insert(var_id(e));
+    if (e.kind == ExprKind::kName && e.symbol == SymbolKind::kAsOf) row_as_of_[current_row_] = true;
+    if (e.kind == ExprKind::kBinary && e.args.size() == 2) {
+      const Expr& l = *e.args[0];
+      const Expr& r = *e.args[1];
+      const std::string& op = e.text;
+      if (op == "in" || op == "notin") {
+        if (is_var(l) && r.kind == ExprKind::kList) {
+          for (const auto& item : r.args)
+            if (item && item->constant && !item->is_null_literal) mention(l, *item);
+        } else if (is_var(r) && l.constant && !l.is_null_literal) {
+          mention(r, l);
+        }
+      } else if (op == "=" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+        if (is_var(l) && r.constant && !r.is_null_literal) mention(l, r);
+        if (is_var(r) && l.constant && !l.is_null_literal) mention(r, l);
+      }
+    }
+    if (e.kind == ExprKind::kCall && e.text == "contains" && e.args.size() == 2 &&
+        is_var(*e.args[0]) && e.args[1]->constant)
+      mention(*e.args[0], *e.args[1]);
+    for (const auto& a : e.args)
+      if (a && a->kind != ExprKind::kList) collect(*a);
+  }
+
+  // The dates parameters change on (each gives the values in force then).
+  std::vector<Date> dates() const {
+    std::set<int32_t> days;
+    bool always = params_read_.empty();
+    for (int p : params_read_)
+      for (const auto& period : cp_.params[static_cast<size_t>(p)]) {
+        if (period.from) days.insert(period.from->days());
+        else always = true;
+      }
+    std::vector<Date> out;
+    if (always) out.push_back(days.empty() ? Date::from_ymd(2000, 1, 1) : Date::from_days(*days.begin() - 1));
+    for (int32_t d : days) {
+      if (out.size() >= kMaxDates) break;
+      out.push_back(Date::from_days(d));
+    }
+    return out;
+  }
+
+  bool bind(Frame& frame, Date as_of) const {
+    for (const auto& lit : prog_.literals) {
+      if (lit.null)
+        frame.set_scalar_null(lit.slot);
+      else if (prog_.slots[static_cast<size_t>(lit.slot)].kind == TypeKind::kString)
+        frame.set_scalar_string(lit.slot, lit.text);
+      else
+        frame.set_scalar_bits(lit.slot, lit.bits);
+    }
+    if (prog_.as_of_slot >= 0) frame.set_scalar_bits(prog_.as_of_slot, as_of.days());
+    for (const auto& [slot, param] : prog_.params) {
+      const ParamPeriod* period = cp_.param_on(param, as_of);
+      if (!period) return false;
+      if (period->value.kind == TypeKind::kString)
+        frame.set_scalar_string(slot, period->value.text);
+      else
+        frame.set_scalar_bits(slot, period->value.bits);
+    }
+    frame.run_prelude();
+    return true;
+  }
+
+  static double as_double(const void* data, TypeKind k) {
+    switch (k) {
+      case TypeKind::kNumber: return *static_cast<const double*>(data);
+      case TypeKind::kInt: return static_cast<double>(*static_cast<const int64_t*>(data));
+      case TypeKind::kDate:
+      case TypeKind::kEnum: return *static_cast<const int32_t*>(data);
+      default: return 0;
+    }
+  }
+
+  // Candidate points for an ordered variable: the constants, one beyond each
+  // end, and one between each two neighbours.
+  static std::vector<double> points(std::vector<double> c, bool integral) {
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+    if (c.empty()) return {0, 1};
+    std::vector<double> out;
+    out.push_back(c.front() - 1);
+    for (size_t i = 0; i < c.size(); ++i) {
+      out.push_back(integral ? std::floor(c[i]) : c[i]);
+      if (integral && std::ceil(c[i]) != std::floor(c[i])) out.push_back(std::ceil(c[i]));
+      if (i + 1 < c.size()) {
+        const double mid = integral ? std::floor(c[i]) + 1 : (c[i] + c[i + 1]) / 2;
+        if (mid < c[i + 1]) out.push_back(mid);
+      }
+    }
+    out.push_back(c.back() + 1);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+  bool build_domains(Date as_of) {
+    Frame probe(prog_, 1);
+    if (!bind(probe, as_of)) return false;
+    for (auto& v : vars_) {
+      std::vector<Value> d;
+      const TypeKind k = v.type.kind;
+      if (k == TypeKind::kBool) {
+        d = {Value{false, 0, {}}, Value{false, 1, {}}};
+      } else if (k == TypeKind::kEnum || k == TypeKind::kSet) {
+        std::set<int64_t> codes;
+        for (const auto& [slot, type] : v.constants) {
+          const uint8_t* valid = probe.valid(slot);
+          if (valid && !valid[0]) continue;
+          if (type.kind == TypeKind::kEnum) codes.insert(*static_cast<const int32_t*>(probe.data(slot)));
+        }
+        const size_t n = v.type.domain >= 0 ? pack_.domains[static_cast<size_t>(v.type.domain)].values.size() : 0;
+        if (k == TypeKind::kEnum) {
+          if (codes.empty())
+            for (size_t c = 0; c < n && c < 8; ++c) codes.insert(static_cast<int64_t>(c));
+          for (size_t c = 0; c < n; ++c)
+            if (!codes.count(static_cast<int64_t>(c))) {
+              codes.insert(static_cast<int64_t>(c));
+              break;
+            }
+          for (int64_t c : codes) d.push_back(Value{false, c, {}});
+        } else {
+          d.push_back(Value{false, 0, {}});
+          uint64_t all = 0;
+          for (int64_t c : codes) {
+            d.push_back(Value{false, static_cast<int64_t>(uint64_t{1} << c), {}});
+            all |= uint64_t{1} << c;
+          }
+          if (codes.size() > 1) d.push_back(Value{false, static_cast<int64_t>(all), {}});
+          if (codes.empty() && n > 0) d.push_back(Value{false, 1, {}});
+        }
+      } else if (k == TypeKind::kString) {
+        std::set<std::string> texts{"", "~"};
+        for (const auto& [slot, type] : v.constants) {
+          const uint8_t* valid = probe.valid(slot);
+          if ((valid && !valid[0]) || type.kind != TypeKind::kString) continue;
+          texts.insert(std::string(*static_cast<const std::string_view*>(probe.data(slot))));
+        }
+        for (const auto& s : texts) d.push_back(Value{false, 0, s});
+      } else if (k == TypeKind::kInt || k == TypeKind::kNumber || k == TypeKind::kDate) {
+        std::vector<double> c;
+        for (const auto& [slot, type] : v.constants) {
+          const uint8_t* valid = probe.valid(slot);
+          if (valid && !valid[0]) continue;
+          c.push_back(as_double(probe.data(slot), type.kind));
+        }
+        if (c.empty() && k == TypeKind::kDate) c.push_back(as_of.days());
+        for (double x : points(std::move(c), k != TypeKind::kNumber)) {
+          Value val;
+          if (k == TypeKind::kNumber) std::memcpy(&val.bits, &x, 8);
+          else val.bits = static_cast<int64_t>(x);
+          if (k == TypeKind::kDate && (val.bits < Date::kMinDays || val.bits > Date::kMaxDays)) continue;
+          d.push_back(val);
+        }
+      } else {
+        d.push_back(Value{});  // durations: constant by construction
+      }
+      if (d.size() > kMaxDomain) {
+        std::vector<Value> kept;
+        for (size_t i = 0; i < kMaxDomain; ++i) kept.push_back(d[i * (d.size() - 1) / (kMaxDomain - 1)]);
+        d = std::move(kept);
+      }
+      if (v.nullable) d.push_back(Value{true, 0, {}});
+      v.domain = std::move(d);
+    }
+    return true;
+  }
+
+  std::string show(const Var& v, const Value& x, Date) const {
+    if (x.null) return v.name + "=null";
+    const TypeKind k = v.type.kind;
+    std::string s;
+    if (k == TypeKind::kBool) {
+      s = x.bits ? "true" : "false";
+    } else if (k == TypeKind::kString) {
+      s = "\"" + x.text + "\"";
+    } else if (k == TypeKind::kSet) {
+      const uint64_t bits = static_cast<uint64_t>(x.bits);
+      s = "[" + format_value(v.type, &bits, pack_) + "]";
+      for (char& c : s)
+        if (c == ';') c = ',';
+    } else {
+      s = format_value(v.type, value_ptr(v, x), pack_);
+    }
+    return v.name + "=" + s;
+  }
+
+  const void* value_ptr(const Var& v, const Value& x) const {
+    static thread_local int32_t i32;
+    static thread_local uint8_t u8;
+    switch (v.type.kind) {
+      case TypeKind::kDate:
+      case TypeKind::kEnum:
+        i32 = static_cast<int32_t>(x.bits);
+        return &i32;
+      case TypeKind::kBool:
+        u8 = static_cast<uint8_t>(x.bits);
+        return &u8;
+      default:
+        return &x.bits;
+    }
+  }
+
+  // Tries combinations of the variables in `vars` (the others keep their
+  // first value); reports pairs of `rows` that match one record together.
+  void search_over(const std::vector<size_t>& vars, const std::vector<size_t>& rows, size_t limit,
+                   Date as_of, Frame& frame) {
+    double total = 1;
+    for (size_t v : vars) {
+      if (vars_[v].domain.empty()) return;
+      total *= static_cast<double>(vars_[v].domain.size());
+    }
+    const bool sampled = total > static_cast<double>(limit);
+    const size_t count = sampled ? limit : static_cast<size_t>(total);
+    // Column storage for one chunk.
+    std::vector<std::vector<unsigned char>> bytes(vars_.size());
+    std::vector<std::vector<uint8_t>> valid(vars_.size());
+    std::vector<std::vector<std::string_view>> views(vars_.size());
+    for (size_t v = 0; v < vars_.size(); ++v) {
+      bytes[v].assign(kChunk * static_cast<size_t>(width_of(vars_[v].type.kind)), 0);
+      valid[v].assign(kChunk, 1);
+    }
+    std::vector<std::vector<size_t>> choice(kChunk, std::vector<size_t>(vars_.size(), 0));
+    for (size_t start = 0; start < count && reported_ < kMaxReports; start += kChunk) {
+      const size_t m = std::min(kChunk, count - start);
+      for (size_t i = 0; i < m; ++i) {
+        auto& ch = choice[i];
+        std::fill(ch.begin(), ch.end(), 0);
+        uint64_t k = start + i;
+        for (size_t v : vars) {
+          const size_t n = vars_[v].domain.size();
+          if (sampled && start + i > 0) {
+            ch[v] = static_cast<size_t>(mix((start + i) * 1315423911ull + v) % n);
+          } else {
+            ch[v] = static_cast<size_t>(k % n);
+            k /= n;
+          }
+        }
+        for (size_t v = 0; v < vars_.size(); ++v) {
+          const Var& var = vars_[v];
+          const Value& x = var.domain[ch[v]];
+          const size_t w = static_cast<size_t>(width_of(var.type.kind));
+          valid[v][i] = x.null ? 0 : 1;
+          if (var.type.kind == TypeKind::kString) {
+            std::string_view sv = x.null ? std::string_view() : std::string_view(x.text);
+            std::memcpy(bytes[v].data() + i * w, &sv, w);
+          } else if (!x.null) {
+            std::memcpy(bytes[v].data() + i * w, value_ptr(var, x), w);
+          } else {
+            std::memset(bytes[v].data() + i * w, 0, w);
+          }
+        }
+      }
+      for (size_t v = 0; v < vars_.size(); ++v)
+        frame.bind_field(vars_[v].slot, bytes[v].data(), vars_[v].nullable ? valid[v].data() : nullptr);
+      frame.run(m);
+      for (size_t i = 0; i < m && reported_ < kMaxReports; ++i) {
+        std::vector<size_t> matched;
+        for (size_t r : rows) {
+          const int s = cond_slots_[r];
+          bool hit = true;
+          if (s >= 0) {
+            const uint8_t* vv = frame.valid(s);
+            hit = (!vv || vv[i]) && static_cast<const uint8_t*>(frame.data(s))[i] != 0;
+          }
+          if (hit) matched.push_back(r);
+        }
+        for (size_t a = 0; a < matched.size(); ++a)
+          for (size_t b = a + 1; b < matched.size(); ++b)
+            report(matched[a], matched[b], choice[i], as_of);
+      }
+    }
+  }
+
+  void report(size_t a, size_t b, const std::vector<size_t>& choice, Date as_of) {
+    if (reported_ >= kMaxReports || !seen_.insert({a, b}).second) return;
+    ++reported_;
+    std::set<size_t> vars(row_vars_[a].begin(), row_vars_[a].end());
+    vars.insert(row_vars_[b].begin(), row_vars_[b].end());
+    std::string example;
+    for (size_t v : vars) {
+      if (!example.empty()) example += ", ";
+      example += show(vars_[v], vars_[v].domain[choice[v]], as_of);
+    }
+    if (row_as_of_[a] || row_as_of_[b]) example += (example.empty() ? "" : ", ") + std::string("as_of=") + as_of.format();
+    if (example.empty()) example = "any record";
+    const RowDef& ra = def_.rows[a];
+    const RowDef& rb = def_.rows[b];
+    diags_.push_back({Severity::kWarning, rb.where, "overlapping-rows",
+                      "rows '" + ra.id.value + "' (line " + std::to_string(ra.where.line) + ") and '" +
+                          rb.id.value + "' of unique table '" + def_.name.value +
+                          "' both match a record such as " + example +
+                          "; make their conditions exclusive, or use hit_policy: first"});
+  }
+
+  void search(Date as_of) {
+    Frame frame(prog_, kChunk);
+    if (!bind(frame, as_of)) return;
+    std::vector<size_t> all_rows(cond_slots_.size());
+    for (size_t r = 0; r < all_rows.size(); ++r) all_rows[r] = r;
+    std::vector<size_t> all_vars(vars_.size());
+    for (size_t v = 0; v < all_vars.size(); ++v) all_vars[v] = v;
+    double total = 1;
+    for (const auto& v : vars_) total *= static_cast<double>(v.domain.size());
+    const size_t rows = all_rows.size();
+    if (total <= static_cast<double>(kMaxCombos) || rows > 64) {
+      search_over(all_vars, all_rows, kMaxCombos, as_of, frame);
+      return;
+    }
+    // Row pairs: only the names the two rows read vary.
+    const size_t pairs = rows * (rows - 1) / 2;
+    const size_t per_pair = std::clamp<size_t>(kBudget / pairs, 256, kMaxCombos);
+    for (size_t a = 0; a < rows && reported_ < kMaxReports; ++a)
+      for (size_t b = a + 1; b < rows && reported_ < kMaxReports; ++b) {
+        if (seen_.count({a, b})) continue;
+        std::set<size_t> vs(row_vars_[a].begin(), row_vars_[a].end());
+        vs.insert(row_vars_[b].begin(), row_vars_[b].end());
+        search_over(std::vector<size_t>(vs.begin(), vs.end()), {a, b}, per_pair, as_of, frame);
+      }
+  }
+
+  const CheckedPack& cp_;
+  const Pack& pack_;
+  int t_;
+  const TableDef& def_;
+  std::vector<Diagnostic>& diags_;
+  Program prog_;
+  CodeGen gen_;
+  std::deque<Var> vars_;
+  std::map<int, int> param_slots_;
+  std::set<int> params_read_;
+  std::vector<int> cond_slots_;
+  std::vector<std::set<size_t>> row_vars_;
+  std::vector<bool> row_as_of_;
+  size_t current_row_ = 0;
+  size_t reported_ = 0;
+  std::set<std::pair<size_t, size_t>> seen_;
+};
+
+}  // namespace
+
+void check_unique_overlaps(const CheckedPack& pack, std::vector<Diagnostic>& diags) {
+  for (size_t t = 0; t < pack.pack->tables.size(); ++t)
+    if (pack.pack->tables[t].hit_policy == HitPolicy::kUnique && t < pack.rows.size())
+      TableSearch(pack, static_cast<int>(t), diags).run();
+}
+
+}  // namespace kcbx::detail
