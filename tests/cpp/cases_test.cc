@@ -1,0 +1,230 @@
+// Case workflow on hand-built scenarios: exact due dates, overdue days,
+// accountability, rejected events; and a pack with another deadline.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "kcbx/kcbx.h"
+#include "kcbx/cases.h"
+#include "kcbx/transfer.h"
+
+namespace kcbx {
+namespace {
+
+const Date kAsOf = Date::from_ymd(2019, 11, 15);
+
+struct Scenario {
+  RulePack pack;
+  Engine engine;
+  Batch batch;
+  BatchResult result;
+  EventLog events;
+  CaseReport report;
+
+  Scenario(RulePack p, const std::string& events_csv)
+      : pack(p), engine(p) {
+    BatchBuilder b(pack);
+    b.set_columns({"student_id", "registry", "birth_date", "last_attended"});
+    // All absent since 09-01: suspected from 09-09, dropout from 10-10.
+    for (const char* id : {"A", "B", "C", "D", "E", "F"})
+      EXPECT_FALSE(b.add_row({id, "enrolled", "2008-03-01", "2019-09-01"}, 2));
+    EXPECT_FALSE(b.add_row({"IN", "enrolled", "2008-03-01", ""}, 9));
+    batch = b.finish();
+    result = engine.classify(batch, kAsOf);
+    std::istringstream in(events_csv);
+    events = read_events(pack, in, "events.csv");
+    report = evaluate_cases(engine, batch, result, events, nullptr, kAsOf);
+  }
+
+  const Case& find(const std::string& id) const {
+    for (const auto& c : report.cases)
+      if (c.student_id == id) return c;
+    ADD_FAILURE() << "no case " << id;
+    static Case none;
+    return none;
+  }
+};
+
+const char* kEvents =
+    "student_id,date,type,person,note\n"
+    "A,2019-09-12,home_visit,t,\n"
+    "A,2019-09-20,家访,t,\n"                    // Chinese alias
+    "B,2019-09-12,home_visit,t,\n"
+    "B,2019-09-20,home_visit,t,\n"
+    "B,2019-09-22,school_report,p,\n"           // on time: due 09-23
+    "B,2019-10-01,township_persuasion,h,\n"
+    "B,2019-10-10,township_persuasion,h,\n"
+    "C,2019-09-12,home_visit,t,\n"
+    "C,2019-09-20,home_visit,t,\n"
+    "C,2019-09-25,school_report,p,\n"           // two days late
+    "D,2019-09-12,home_visit,t,\n"
+    "D,2019-10-20,returned,t,\n"                // closed
+    "D,2019-10-25,home_visit,t,\n"              // after closing: rejected
+    "E,2019-09-12,home_visit,t,\n"
+    "E,2019-09-13,home_visit,t,\n"
+    "E,2019-09-14,notice_issued,h,\n"           // before report and persuasions
+    "F,2019-11-20,home_visit,t,\n"              // after as_of
+    "F,2019-09-05,home_visit,t,\n"              // before the case opened (09-09)
+    "F,2019-09-10,home_visit,t,\n"
+    "F,2019-09-10,home_visit,t,\n"              // exact repeat
+    "IN,2019-09-10,home_visit,t,\n"             // no case: in school
+    "ZZ,2019-09-10,home_visit,t,\n"             // unknown student
+    "A,2019-13-01,home_visit,t,\n"              // bad date
+    "A,2019-09-30,house_visit,t,\n";            // unknown type
+
+TEST(Cases, StagesDueDatesAndOverdue) {
+  Scenario s(default_rules(), kEvents);
+  // A: visits complete on 09-20; the school report was due 09-23.
+  const Case& a = s.find("A");
+  EXPECT_EQ(a.status, "dropout");
+  ASSERT_TRUE(a.opened);
+  EXPECT_EQ(a.opened->format(), "2019-09-09");
+  EXPECT_EQ(a.stage, "school_report");
+  EXPECT_EQ(a.clause, "S2.2");
+  EXPECT_EQ(a.responsible.role, "principal");
+  ASSERT_TRUE(a.due);
+  EXPECT_EQ(a.due->format(), "2019-09-23");
+  EXPECT_EQ(a.days_overdue, 53);  // 09-23 .. 11-15
+  // B: report on time, two persuasions done: the notice is next, with no
+  // deadline in the Guizhou pack (the document sets none).
+  const Case& b = s.find("B");
+  EXPECT_EQ(b.stage, "notice");
+  EXPECT_FALSE(b.due);
+  EXPECT_EQ(b.days_overdue, 0);
+  EXPECT_EQ(b.responsible.role, "township_head");
+  // C: reported late; now at township persuasion (no deadline).
+  const Case& c = s.find("C");
+  EXPECT_EQ(c.stage, "township_persuasion");
+  EXPECT_NE(c.next_action.find("0 of 2"), std::string::npos);
+  // A case whose first stage has no deadline.
+  const Case& e = s.find("E");
+  EXPECT_EQ(e.stage, "school_report");
+  // D: closed by the returned event.
+  const Case& d = s.find("D");
+  EXPECT_TRUE(d.closed);
+  ASSERT_TRUE(d.closed_on);
+  EXPECT_EQ(d.closed_on->format(), "2019-10-20");
+  EXPECT_TRUE(d.stage.empty());
+}
+
+TEST(Cases, AccountabilityForLapsedAndLateDuties) {
+  Scenario s(default_rules(), kEvents);
+  int late_a = 0, late_c = 0;
+  for (const auto& x : s.report.accountability) {
+    if (x.student_id == "A" && x.stage == "school_report") {
+      ++late_a;
+      EXPECT_EQ(x.due.format(), "2019-09-23");
+      EXPECT_FALSE(x.done_on);
+      EXPECT_EQ(x.days_late, 53);
+      EXPECT_EQ(x.lapsed.role, "principal");
+    }
+    if (x.student_id == "C" && x.stage == "school_report") {
+      ++late_c;
+      ASSERT_TRUE(x.done_on);
+      EXPECT_EQ(x.done_on->format(), "2019-09-25");
+      EXPECT_EQ(x.days_late, 2);
+    }
+    EXPECT_NE(x.student_id, "B");  // B was on time
+  }
+  EXPECT_EQ(late_a, 1);
+  EXPECT_EQ(late_c, 1);
+}
+
+TEST(Cases, NonsenseEventsAreRejectedNeverApplied) {
+  Scenario s(default_rules(), kEvents);
+  auto reason_for = [&](int64_t row) -> std::string {
+    for (const auto& r : s.report.event_rejects)
+      if (r.row == row) return r.reason;
+    for (const auto& r : s.events.rejects)
+      if (r.row == row) return r.reason;
+    return "";
+  };
+  EXPECT_NE(reason_for(14).find("after the case was closed"), std::string::npos);
+  EXPECT_NE(reason_for(17).find("before stage 'school_report' is complete"), std::string::npos);
+  EXPECT_NE(reason_for(18).find("after the evaluation date"), std::string::npos);
+  EXPECT_NE(reason_for(19).find("before the case opened"), std::string::npos);
+  EXPECT_NE(reason_for(21).find("repeats"), std::string::npos);
+  EXPECT_NE(reason_for(22).find("no open case"), std::string::npos);
+  EXPECT_NE(reason_for(23).find("unknown student"), std::string::npos);
+  EXPECT_NE(reason_for(24).find("not a date"), std::string::npos);
+  EXPECT_NE(reason_for(25).find("did you mean 'home_visit'"), std::string::npos);
+  // Nothing lost: every event row is applied or rejected.
+  EXPECT_EQ(s.events.read, static_cast<int64_t>(s.events.events.size() + s.events.rejects.size()));
+  EXPECT_EQ(static_cast<int64_t>(s.events.events.size()),
+            s.report.events_applied + static_cast<int64_t>(s.report.event_rejects.size()));
+}
+
+TEST(Cases, AnotherDeadlineInThePackChangesResultsWithoutRebuild) {
+  std::string text = default_rules().source();
+  // The report deadline: 3 days -> 5 days; and give persuasions 10 days.
+  std::string five = text;
+  const size_t report = five.find("report_within:");
+  ASSERT_NE(report, std::string::npos);
+  const size_t value = five.find("value: 3 days", report);
+  five.replace(value, 13, "value: 5 days");
+  const size_t pers = five.find("persuasion_within:");
+  const size_t desc = five.find("\n", five.find("description:", pers));
+  five.insert(desc + 1, "    value: 10 days\n");
+  Scenario s(parse_rules(five, "five.yaml"), kEvents);
+  const Case& a = s.find("A");
+  ASSERT_TRUE(a.due);
+  EXPECT_EQ(a.due->format(), "2019-09-25");
+  EXPECT_EQ(a.days_overdue, 51);
+  const Case& c = s.find("C");  // reported 09-25: on time now
+  EXPECT_EQ(c.stage, "township_persuasion");
+  ASSERT_TRUE(c.due);
+  EXPECT_EQ(c.due->format(), "2019-10-05");  // 09-25 + 10 days
+  EXPECT_EQ(c.days_overdue, 41);
+  for (const auto& x : s.report.accountability)
+    EXPECT_FALSE(x.student_id == "C" && x.stage == "school_report");
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(Transfer, LostLateAndReroutedPupils) {
+  const std::string g6 = write_temp(
+      "g6.csv",
+      "student_id,id_number,name,school_id,receiving_school\n"
+      "P1,,甲,S1,J1\n"          // registered as planned
+      "P2,,乙,S1,J1\n"          // registered late
+      "P3,,丙,S1,J1\n"          // registered at another junior school
+      "P4,11010519491231002X,丁,S2,J1\n"  // matched by ID number
+      "P5,,戊,S2,J1\n"          // lost
+      "P6,,己,S2,\n");          // no receiving school: rejected
+  const std::string g7 = write_temp(
+      "g7.csv",
+      "student_id,id_number,school_id,registered_on\n"
+      "P1,,J1,2019-08-30\n"
+      "P2,,J1,2019-09-05\n"
+      "P3,,J2,2019-08-31\n"
+      "Q4,11010519491231002X,J1,2019-08-31\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  TransferReport r = reconcile_transfer(default_rules(), g6, g7, o);
+  ASSERT_EQ(r.rows.size(), 5u);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kLate);
+  EXPECT_EQ(r.rows[2].outcome, TransferOutcome::kRegisteredElsewhere);
+  EXPECT_EQ(r.rows[2].registered_school, "J2");
+  EXPECT_EQ(r.rows[3].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[3].matched_by, "id_number");
+  EXPECT_EQ(r.rows[4].outcome, TransferOutcome::kLost);
+  ASSERT_TRUE(r.rows[4].notify_due);
+  EXPECT_EQ(r.rows[4].notify_due->format(), "2019-09-04");     // S1.4: 3 days
+  EXPECT_EQ(r.rows[4].notify_overdue_days, 6);
+  ASSERT_TRUE(r.rows[4].inspection_due);
+  EXPECT_EQ(r.rows[4].inspection_due->format(), "2019-09-16");  // S1.5: 15 days
+  EXPECT_FALSE(r.rows[2].notify_due);  // re-routed is not lost
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].row, 7);
+  EXPECT_EQ(r.grade6_read, 6);
+}
+
+}  // namespace
+}  // namespace kcbx
