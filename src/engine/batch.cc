@@ -32,6 +32,48 @@ bool iequals(std::string_view a, std::string_view b) {
 
 uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
 
+// The values of a unique field seen so far, by 64-bit hash, with the row
+// each was first seen on. Open addressing with linear probing: a
+// std::unordered_map allocates a node per record, which dominated ingest of
+// millions of records. Hash 0 marks an empty slot (a real 0 is stored as 1).
+class SeenSet {
+ public:
+  // The row `h` was first seen on, or -1.
+  int64_t find(uint64_t h) const {
+    if (keys_.empty()) return -1;
+    h = h ? h : 1;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (keys_[i] == h) return rows_[i];
+      if (keys_[i] == 0) return -1;
+    }
+  }
+  void insert(uint64_t h, int64_t row) {
+    if ((size_ + 1) * 2 > keys_.size()) grow();
+    h = h ? h : 1;
+    size_t i = h & mask_;
+    while (keys_[i] != 0 && keys_[i] != h) i = (i + 1) & mask_;
+    if (keys_[i] == 0) ++size_;
+    keys_[i] = h;
+    rows_[i] = row;
+  }
+
+ private:
+  void grow() {
+    std::vector<uint64_t> keys = std::move(keys_);
+    std::vector<int64_t> rows = std::move(rows_);
+    const size_t n = keys.empty() ? 1024 : keys.size() * 2;
+    keys_.assign(n, 0);
+    rows_.assign(n, 0);
+    mask_ = n - 1;
+    size_ = 0;
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (keys[i]) insert(keys[i], rows[i]);
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<int64_t> rows_;
+  size_t size_ = 0, mask_ = 0;
+};
+
 }  // namespace
 
 // ---- Batch ------------------------------------------------------------------
@@ -60,7 +102,8 @@ struct BatchBuilder::Impl {
   std::vector<ScalarValue> row;
   std::vector<uint8_t> row_present;
   int key_field = -1;  // first unique field: names records in rejects
-  std::vector<std::unordered_map<uint64_t, int64_t>> seen;  // per field
+  std::vector<SeenSet> seen;  // per unique field
+  std::vector<std::string_view> row_text;  // string cells of the record being added
 
   void start() {
     data = std::make_shared<BatchData>();
@@ -81,6 +124,7 @@ BatchBuilder::BatchBuilder(const RulePack& rules) : impl_(std::make_unique<Impl>
   for (size_t f = 0; f < fields.size(); ++f)
     if (fields[f].unique && impl_->key_field < 0) impl_->key_field = static_cast<int>(f);
   impl_->row.resize(fields.size());
+  impl_->row_text.resize(fields.size());
   impl_->row_present.resize(fields.size());
   impl_->field_column.assign(fields.size(), -1);
   impl_->start();
@@ -170,13 +214,25 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
       }
       if (info.default_value) {
         m.row[f] = *info.default_value;
+        m.row_present[f] = 2;  // from the default
       } else {
         m.row_present[f] = 0;
         m.row[f] = ScalarValue{info.type.kind, 0, {}};
       }
       continue;
     }
-    if (auto why = detail::parse_cell(text, info.type, *cp.pack, m.row[f])) {
+    // The common cell types inline; strings stay views into `cells` until
+    // the record is committed (no copy for a record that is rejected).
+    if (info.type.kind == TypeKind::kString) {
+      m.row[f].kind = TypeKind::kString;
+      m.row_text[f] = text;
+    } else if (info.type.kind == TypeKind::kBool && text.size() == 1 && (text[0] == '0' || text[0] == '1')) {
+      m.row[f].kind = TypeKind::kBool;
+      m.row[f].bits = text[0] == '1';
+    } else if (info.type.kind == TypeKind::kDate && Date::parse(text)) {
+      m.row[f].kind = TypeKind::kDate;
+      m.row[f].bits = Date::parse(text)->days();
+    } else if (auto why = detail::parse_cell(text, info.type, *cp.pack, m.row[f])) {
       reject.column = fields[f].name.value;
       reject.reason = *why;
       // Never echo an ID number back: it is personal data.
@@ -194,12 +250,13 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   }
   for (size_t f = 0; f < fields.size(); ++f) {
     if (!fields[f].unique || !m.row_present[f]) continue;
-    const uint64_t h = m.row[f].kind == TypeKind::kString ? hash_text(m.row[f].text)
+    const uint64_t h = m.row[f].kind == TypeKind::kString
+                             ? hash_text(m.row_present[f] == 2 ? std::string_view(m.row[f].text) : m.row_text[f])
                                                           : static_cast<uint64_t>(m.row[f].bits);
-    auto it = m.seen[f].find(h);
-    if (it != m.seen[f].end()) {
+    const int64_t first = m.seen[f].find(h);
+    if (first >= 0) {
       reject.column = fields[f].name.value;
-      reject.reason = "duplicate " + fields[f].name.value + " (first on row " + std::to_string(it->second) + ")";
+      reject.reason = "duplicate " + fields[f].name.value + " (first on row " + std::to_string(first) + ")";
       return reject;
     }
   }
@@ -207,9 +264,10 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   // record rejected for its second unique field leaves no trace.
   for (size_t f = 0; f < fields.size(); ++f) {
     if (!fields[f].unique || !m.row_present[f]) continue;
-    const uint64_t h = m.row[f].kind == TypeKind::kString ? hash_text(m.row[f].text)
+    const uint64_t h = m.row[f].kind == TypeKind::kString
+                             ? hash_text(m.row_present[f] == 2 ? std::string_view(m.row[f].text) : m.row_text[f])
                                                           : static_cast<uint64_t>(m.row[f].bits);
-    m.seen[f].emplace(h, row_number);
+    m.seen[f].insert(h, row_number);
   }
   // Commit the record.
   BatchData& d = *m.data;
@@ -227,7 +285,8 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
       continue;
     }
     if (v.kind == TypeKind::kString) {
-      const std::string_view kept = d.strings->keep(v.text);
+      // A default string comes from the pack, a cell from the record.
+      const std::string_view kept = d.strings->keep(m.row_present[f] == 2 ? std::string_view(v.text) : m.row_text[f]);
       std::memcpy(dst, &kept, sizeof kept);
     } else if (w == 1) {
       dst[0] = static_cast<unsigned char>(v.bits != 0);
