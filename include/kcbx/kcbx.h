@@ -13,6 +13,7 @@
 #include "kcbx/diagnostic.h"   // IWYU pragma: export
 #include "kcbx/engine.h"       // IWYU pragma: export
 #include "kcbx/rule_pack.h"    // IWYU pragma: export
+#include "kcbx/rule_tests.h"   // IWYU pragma: export
 #include "kcbx/version.h"      // IWYU pragma: export
 
 #endif  // KCBX_KCBX_H_

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "io/id_number.h"
 #include "io/output_file.h"
 #include "pack/checked_pack.h"
 #include "kcbx/csv.h"
@@ -121,7 +122,8 @@ int run_classify(const ClassifyArgs& a) {
     BatchResult result = engine.classify(batch, as_of, lean);
     std::vector<Reject> late;
     for (size_t i = 0; i < result.size(); ++i) {
-      const std::string id = key.empty() ? std::string() : batch.cell(i, key);
+      std::string id = key.empty() ? std::string() : batch.cell(i, key);
+      if (!a.no_mask) id = detail::mask_embedded_id_numbers(id);
       if (result.rejected(i)) {
         ++check_rejected;
         late.push_back({batch.row_number(i), id, "", std::string(result.reject_reason(i))});

@@ -194,7 +194,8 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   if (m.key_field >= 0) {
     const int c = m.field_column[static_cast<size_t>(m.key_field)];
     if (c >= 0 && static_cast<size_t>(c) < cells.size())
-      reject.student_id = std::string(trim(cells[static_cast<size_t>(c)]).substr(0, 64));
+      // Rejects never carry an ID number, even one inside a student number.
+      reject.student_id = detail::mask_embedded_id_numbers(trim(cells[static_cast<size_t>(c)]).substr(0, 64));
   }
   if (cells.size() != m.column_field.size()) {
     reject.reason = "the record has " + std::to_string(cells.size()) + " cells; the header has " +

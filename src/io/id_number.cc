@@ -152,4 +152,19 @@ std::string mask_id_number(std::string_view id) {
   return out;
 }
 
+std::string mask_embedded_id_numbers(std::string_view text) {
+  std::string out(text);
+  if (text.size() < 18) return out;
+  for (size_t i = 0; i + 18 <= out.size(); ++i) {
+    // Only digit runs that start here can begin an ID number.
+    if (out[i] < '0' || out[i] > '9' || (i > 0 && out[i - 1] >= '0' && out[i - 1] <= '9')) continue;
+    const std::string_view candidate(out.data() + i, 18);
+    if (check_id_number(candidate).error != IdNumberError::kNone) continue;
+    const std::string masked = mask_id_number(candidate);
+    out.replace(i, 18, masked);
+    i += 17;
+  }
+  return out;
+}
+
 }  // namespace kcbx::detail

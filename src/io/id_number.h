@@ -46,6 +46,10 @@ bool is_known_address_code(std::string_view code6);
 // last 2 characters at most (never more than 40% of it).
 std::string mask_id_number(std::string_view id);
 
+// Masks every valid 18-character ID number found inside `text` (a student
+// number is often "G" + the ID number), leaving the rest as is.
+std::string mask_embedded_id_numbers(std::string_view text);
+
 }  // namespace kcbx::detail
 
 #endif  // KCBX_IO_ID_NUMBER_H_

@@ -45,8 +45,12 @@ std::string value_text(const detail::ScalarValue& v) {
     }
     case TypeKind::kDate: return Date::from_days(static_cast<int32_t>(v.bits)).format();
     case TypeKind::kDuration: {
+      // ScalarValue keeps a duration's months and days in its 8 bytes.
+      int32_t parts[2];
+      std::memcpy(parts, &v.bits, sizeof parts);
       detail::Duration d;
-      std::memcpy(&d, &v.bits, sizeof d);
+      d.months = parts[0];
+      d.days = parts[1];
       return duration_text(d);
     }
     case TypeKind::kString: return "\"" + v.text + "\"";

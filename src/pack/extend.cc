@@ -421,12 +421,21 @@ bool default_lookup(const std::string& ref, const std::string& from_file, std::s
   fs::path p(ref);
   if (p.is_relative() && !from_file.empty() && from_file.front() != '<')
     p = fs::path(from_file).parent_path() / p;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
+  if (!read_pack_file(p.string(), text, schema::kMaxPackBytes)) return false;
   file = p.lexically_normal().string();
-  text = s.str();
+  return true;
+}
+
+bool read_pack_file(const std::string& path, std::string& text, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  // Not `in.rdbuf()` into a stream: that reads /dev/zero until memory ends.
+  text.clear();
+  char buf[1 << 16];
+  while (text.size() <= limit && in.read(buf, sizeof buf).gcount() > 0)
+    text.append(buf, static_cast<size_t>(in.gcount()));
+  if (in.bad()) return false;
+  if (text.size() > limit + 1) text.resize(limit + 1);
   return true;
 }
 

@@ -16,6 +16,11 @@ namespace kcbx::detail {
 using SourceLookup = std::function<bool(const std::string& ref, const std::string& from_file,
                                         std::string& file, std::string& text)>;
 
+// Reads a pack file's text, at most `limit` + 1 bytes: enough for load_pack
+// to report a pack over the size limit, and bounded for a path such as
+// /dev/zero or a pipe that never ends. False when it cannot be read.
+bool read_pack_file(const std::string& path, std::string& text, size_t limit);
+
 // Embedded packs by name, then files on disk.
 bool default_lookup(const std::string& ref, const std::string& from_file, std::string& file,
                     std::string& text);

@@ -196,13 +196,13 @@ const Entry kEntries[] = {
     {"already-defined", "(.+?) '(.*)' already exists in the base pack(.*); to change it, say 'override: true'",
      "%1 '$2' 已在基础规则包中存在$3；如要修改，请写 'override: true'"},
     {"already-defined", "(.+?) '(.*)' already exists in (.*) of the base pack(.*); say 'replace: true' to change it",
-     "%1 '$2' 已在基础规则包的 $3 中存在$4；如要修改，请写 'replace: true'"},
+     "%1 '$2' 已在基础规则包的%3中存在$4；如要修改，请写 'replace: true'"},
     {"already-defined", "table '(.*)' already has value '(.*)'", "决策表 '$1' 已有取值 '$2'"},
     {"already-defined", "event type '(.*)' already exists in the base pack", "事件类型 '$1' 已在基础规则包中存在"},
     {"already-defined", "the base pack has '(.*)'; to replace it, say 'override: true'",
      "基础规则包已有 '$1'；如要替换，请写 'override: true'"},
-    {"unknown-id", "cannot place (.+?) '(.*)': no '(.*)' in (.*)", "无法放置%1 '$2'：$4 中没有 '$3'"},
-    {"unknown-id", "(.+?) '(.*)' is not in (.*) of the base pack", "基础规则包的 $3 中没有%1 '$2'"},
+    {"unknown-id", "cannot place (.+?) '(.*)': no '(.*)' in (.*)", "无法放置%1 '$2'：%4中没有 '$3'"},
+    {"unknown-id", "(.+?) '(.*)' is not in (.*) of the base pack", "基础规则包的%3中没有%1 '$2'"},
     {"override-needs-date", "an override of parameter '(.*)' must say.*",
      "覆盖参数 '$1' 时必须写明生效日期（'from: YYYY-MM-DD' 加 'value:'），或给出完整历史（'values:'）"},
     {"needs-override", "to change the hit policy of table '(.*)', override the whole table",
@@ -248,6 +248,8 @@ const std::pair<const char*, const char*> kWords[] = {
     {"row", "行"},
     {"check", "校验"},
     {"stage", "阶段"},
+    {"the workflow", "工作流"},
+    {"checks", "校验"},
     {"role", "角色"},
     {"line", "责任线"},
     {"level", "层级"},
@@ -264,9 +266,14 @@ const std::pair<const char*, const char*> kWords[] = {
     {"students", "学生"},
 };
 
+// A kind word, or a kind word before a quoted name ("table 'status'").
 std::string word(const std::string& w) {
   for (const auto& [en, zh] : kWords)
     if (w == en) return zh;
+  for (const auto& [en, zh] : kWords) {
+    const std::string prefix = std::string(en) + " '";
+    if (w.rfind(prefix, 0) == 0) return std::string(zh) + " " + w.substr(prefix.size() - 1);
+  }
   return w;
 }
 

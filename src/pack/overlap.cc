@@ -449,7 +449,9 @@ class TableSearch {
     for (const auto& v : vars_) total *= static_cast<double>(v.domain.size());
     const size_t rows = all_rows.size();
     if (total <= static_cast<double>(kMaxCombos) || rows > 64) {
-      search_over(all_vars, all_rows, kMaxCombos, as_of, frame);
+      // Every record runs every row: keep records x rows within the budget.
+      const size_t limit = std::clamp<size_t>(kBudget * 4 / std::max<size_t>(rows, 1), 256, kMaxCombos);
+      search_over(all_vars, all_rows, limit, as_of, frame);
       return;
     }
     // Row pairs: only the names the two rows read vary.

@@ -6,6 +6,7 @@
 
 #include "pack/checked_pack.h"
 #include "pack/extend.h"
+#include "pack/schema.h"
 
 namespace kcbx {
 
@@ -97,12 +98,12 @@ const std::vector<std::pair<std::string, std::string>>& RulePack::sources() cons
 }
 
 RulePack load_rules(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the rule pack"}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot read the rule pack"}});
-  return parse_rules(text.str(), path);
+  if (!std::ifstream(path, std::ios::binary))
+    throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the rule pack"}});
+  std::string text;
+  if (!detail::read_pack_file(path, text, detail::schema::kMaxPackBytes))
+    throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot read the rule pack"}});
+  return parse_rules(text, path);
 }
 
 RulePack default_rules(std::string_view name) {

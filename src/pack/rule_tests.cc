@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "engine/plan.h"
+#include "expr/codegen.h"
 #include "expr/check.h"
 #include "kcbx/cases.h"
 #include "kcbx/csv.h"
@@ -227,7 +228,12 @@ class TestFileReader {
         if (value.IsMap()) {
           MapReader cr(w_, value, "case expectation", schema::kCaseExpectation);
           for (const char* k : schema::kCaseExpectation)
-            if (auto v = cr.get(k)) e.case_values.emplace_back(Text{k, w_.where(*v), false}, expected(*v));
+            if (auto v = cr.get(k)) {
+              Text key;
+              key.value = k;
+              key.where = w_.where(*v);
+              e.case_values.emplace_back(std::move(key), expected(*v));
+            }
           if (e.case_values.empty())
             w_.error(value, "no-expectation", "'case:' expects nothing; give stage, due, days_overdue, ...");
         } else {
@@ -365,11 +371,46 @@ struct PackEntry {
 };
 
 // Values for one record: every field and derived value, formatted as
-// outputs are (the trace program computes them all).
-std::map<std::string, std::string> record_values(const Engine& engine, const Batch& batch, size_t i,
-                                                 Date as_of) {
+// outputs are. The engine's programs compute only what their tables and
+// outputs need, so the derived values are compiled here, all of them, with
+// the tables' results (already decided) as inputs.
+std::map<std::string, std::string> record_values(const Engine& engine, const Batch& batch, const BatchResult& res,
+                                                 size_t i, Date as_of) {
   const CheckedPack& cp = engine.rules().checked();
-  const CompiledProgram& prog = engine.plan().trace;
+  const Pack& p = *cp.pack;
+  CompiledProgram prog;
+  CodeGen gen(prog.program);
+  for (size_t f = 0; f < p.fields.size(); ++f)
+    prog.field_slots.push_back(gen.new_slot(cp.fields[f].type.kind, cp.fields[f].nullable, SlotSource::kField, true));
+  std::vector<int> table_slots;
+  for (const auto& t : p.tables) {
+    const bool collect = t.hit_policy == HitPolicy::kCollect;
+    table_slots.push_back(
+        gen.new_slot(collect ? TypeKind::kSet : TypeKind::kEnum, !collect, SlotSource::kField, true));
+  }
+  prog.param_slots.assign(p.params.size(), -1);
+  prog.derive_slots.assign(p.derives.size(), -1);
+  gen.param_slot = [&](int param) {
+    int& slot = prog.param_slots[static_cast<size_t>(param)];
+    if (slot < 0) {
+      slot = gen.new_slot(p.params[static_cast<size_t>(param)].type, false, SlotSource::kConst, true);
+      prog.program.params.emplace_back(slot, param);
+      prog.program.prelude_slots.push_back(slot);
+    }
+    return slot;
+  };
+  gen.symbol_slot = [&](SymbolKind kind, int index) {
+    switch (kind) {
+      case SymbolKind::kField: return prog.field_slots[static_cast<size_t>(index)];
+      case SymbolKind::kDerive: return prog.derive_slots[static_cast<size_t>(index)];
+      case SymbolKind::kTable: return table_slots[static_cast<size_t>(index)];
+      default: return -1;
+    }
+  };
+  for (const Item& item : cp.order)
+    if (item.kind == Item::kDerive)
+      prog.derive_slots[static_cast<size_t>(item.index)] =
+          gen.emit_persistent(*cp.derives[static_cast<size_t>(item.index)]);
   Frame frame(prog.program, 1);
   bind_constants(prog, cp, as_of, frame);
   const BatchData& d = batch.data();
@@ -378,18 +419,31 @@ std::map<std::string, std::string> record_values(const Engine& engine, const Bat
     frame.bind_field(prog.field_slots[f], c.bytes.data() + i * static_cast<size_t>(c.width),
                      c.valid.empty() ? nullptr : c.valid.data() + i);
   }
+  std::vector<int32_t> codes(p.tables.size());
+  std::vector<uint8_t> present(p.tables.size());
+  std::vector<uint64_t> sets(p.tables.size());
+  for (size_t t = 0; t < p.tables.size(); ++t) {
+    if (p.tables[t].hit_policy == HitPolicy::kCollect) {
+      sets[t] = res.value_set(t, i);
+      frame.bind_field(table_slots[t], &sets[t], nullptr);
+    } else {
+      codes[t] = res.code(t, i);
+      present[t] = codes[t] >= 0;
+      frame.bind_field(table_slots[t], &codes[t], &present[t]);
+    }
+  }
   frame.run(1);
   auto format_slot = [&](int slot, const Type& type) -> std::string {
     if (slot < 0) return "";
     const uint8_t* v = frame.valid(slot);
     if (v && !v[0]) return "";
-    return format_value(type, frame.data(slot), *cp.pack);
+    return format_value(type, frame.data(slot), p);
   };
   std::map<std::string, std::string> out;
-  for (size_t f = 0; f < cp.pack->fields.size(); ++f)
-    out[cp.pack->fields[f].name.value] = format_slot(prog.field_slots[f], cp.fields[f].type);
-  for (size_t k = 0; k < cp.pack->derives.size(); ++k)
-    out[cp.pack->derives[k].name.value] = format_slot(prog.derive_slots[k], cp.derive_types[k]);
+  for (size_t f = 0; f < p.fields.size(); ++f)
+    out[p.fields[f].name.value] = format_slot(prog.field_slots[f], cp.fields[f].type);
+  for (size_t k = 0; k < p.derives.size(); ++k)
+    out[p.derives[k].name.value] = format_slot(prog.derive_slots[k], cp.derive_types[k]);
   return out;
 }
 
@@ -609,7 +663,8 @@ class Runner {
           if (d.severity == Severity::kError) failures.push_back({"", "error", "", d.format(), "error"});
       }
     };
-    if (!entry) {
+    if (!entry) {  // the file names no pack (reported as an error already)
+      failures.push_back({"", "error", "", "the test file names no pack", "error"});
       report_.tests.push_back(std::move(result));
       return;
     }
@@ -625,6 +680,12 @@ class Runner {
     result.pack = pack.id();
     const Text& as_of_text = !t.as_of.empty() ? t.as_of : file.as_of;
     const std::optional<Date> as_of = Date::parse(as_of_text.value);
+    if (!as_of && as_of_text.empty() && !t.records.given && t.expect_error) {
+      // Only the pack was under test, and it loaded.
+      failures.push_back({"", "error", t.expect_error->value, "", "no-error"});
+      report_.tests.push_back(std::move(result));
+      return;
+    }
     if (!as_of) {
       if (as_of_text.empty())
         error(t.where, "missing-key", "test '" + t.name + "' needs 'as_of' (here or at the top of the file)");
@@ -637,6 +698,10 @@ class Runner {
       evaluate(file, t, *entry, engine, cp, *as_of, result);
     } catch (const Error& e) {
       refused(e.diagnostics());
+      report_.tests.push_back(std::move(result));
+      return;
+    } catch (const std::exception& e) {
+      refused({{Severity::kError, result.where, "error", e.what()}});
       report_.tests.push_back(std::move(result));
       return;
     }
@@ -688,9 +753,12 @@ class Runner {
     }();
     StudentReader& reader = *reader_ptr;
     Batch batch;
-    reader.next(batch);
-    Batch more;
-    if (reader.next(more)) throw Error("too-many-records", "a test holds at most 1,048,576 records");
+    if (!reader.next(batch)) {
+      BatchBuilder none(pack_of(engine));  // every record was refused
+      batch = none.finish();
+    } else if (Batch more; reader.next(more)) {
+      throw Error("too-many-records", "a test holds at most 1,048,576 records");
+    }
     std::vector<Reject> rejects = reader.take_rejects();
     const BatchResult classified = engine.classify(batch, as_of);
 
@@ -887,7 +955,7 @@ class Runner {
       const int d = cp.derive_index(name);
       const int f = cp.field_index(name);
       if (d >= 0 || f >= 0) {
-        if (!values) values = record_values(engine, batch, i, as_of);
+        if (!values) values = record_values(engine, batch, res, i, as_of);
         actual = (*values)[name];
         type = d >= 0 ? cp.derive_types[static_cast<size_t>(d)] : cp.fields[static_cast<size_t>(f)].type;
         found = true;
@@ -1182,7 +1250,13 @@ std::string RuleTestReport::format(bool coverage, std::string_view lang) const {
     if (t.passed()) continue;
     for (const auto& f : t.failures)
       out += t.where.file + ":" + std::to_string(t.where.line) + ": FAIL " + t.name + ": " + f.text(lang) + "\n";
-    for (const auto& c : t.context) out += "    " + c + "\n";
+    for (std::string c : t.context) {
+      if (zh)
+        for (const auto& [en, cn] : {std::pair<std::string, std::string>{": rows tried: ", "：尝试的行："},
+                                     {": values: ", "：读取的值："}})
+          if (const size_t at = c.find(en); at != std::string::npos) c.replace(at, en.size(), cn);
+      out += "    " + c + "\n";
+    }
   }
   size_t errors = 0;
   for (const auto& d : diagnostics)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -75,6 +76,8 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       int64_t v = 0;
       for (; i < t.size(); ++i) {
         if (t[i] < '0' || t[i] > '9') return quote(t) + " is not a whole number";
+        // 19 digits can exceed int64 (signed overflow is undefined).
+        if (v > (INT64_MAX - (t[i] - '0')) / 10) return quote(t) + " is too large for a whole number";
         v = v * 10 + (t[i] - '0');
       }
       out.bits = t[0] == '-' ? -v : v;

@@ -1,0 +1,313 @@
+// `extends:` semantics: overriding (and the diagnostics for adding what
+// exists or overriding what does not, at file:line:col of the extension),
+// row insertion order, replacement and removal, chains of packs, cycles, and
+// that a base is never mutated by the packs extending it.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "kcbx/kcbx.h"
+#include "pack/checked_pack.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using Sources = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* kBase = R"(meta: {name: base, version: 1.0.0}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  days_absent: {type: int}
+parameters:
+  limit:
+    type: int
+    value: 7
+tables:
+  status:
+    values: [ok, warned, out]
+    rows:
+      - {id: far, when: days_absent > limit * 4, then: out}
+      - {id: near, when: days_absent > limit, then: warned}
+      - {id: fine, then: ok}
+)";
+
+kcbx::Date day(const char* s) { return *kcbx::Date::parse(s); }
+
+std::vector<std::string> row_ids(const kcbx::RulePack& p, size_t table = 0) {
+  std::vector<std::string> ids;
+  for (const auto& r : p.checked().pack->tables[table].rows) ids.push_back(r.id.value);
+  return ids;
+}
+
+std::vector<kcbx::Diagnostic> diagnostics(const Sources& sources) {
+  try {
+    (void)kcbx::parse_rules(sources);
+  } catch (const kcbx::Error& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+
+std::string status(const kcbx::RulePack& p, const std::string& absent, const char* as_of = "2020-01-01") {
+  kcbx::Engine e(p);
+  kcbx::Record r;
+  r.set("student_id", "S1").set("days_absent", absent);
+  const auto ex = e.explain(r, day(as_of));
+  return ex.decisions.empty() ? "" : ex.decisions[0].value;
+}
+
+const kcbx::Diagnostic* find_code(const std::vector<kcbx::Diagnostic>& ds, const std::string& code) {
+  for (const auto& d : ds)
+    if (d.code == code) return &d;
+  return nullptr;
+}
+
+// A folder of pack files, removed afterwards.
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("kcbx_extend_" + std::to_string(::getpid()) + "_" +
+                                                  std::to_string(counter_++))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name, std::ios::binary) << text;
+    return (path_ / name).string();
+  }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+TEST(Extend, OverrideParameterFromADate) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+parameters:
+  limit:
+    override: true
+    from: 2021-09-01
+    value: 3
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(Sources{{"base.yaml", kBase}, {"ext.yaml", ext}});
+  EXPECT_EQ(p.name(), "ext");
+  EXPECT_EQ(status(p, "5", "2021-08-31"), "ok");  // base value 7 before the date
+  EXPECT_EQ(status(p, "5", "2021-09-01"), "warned");
+  // The explanation names the value in force, its date and the file:line
+  // that supplied it, base or extension.
+  kcbx::Engine e(p);
+  kcbx::Record r;
+  r.set("student_id", "S1").set("days_absent", "5");
+  bool seen = false;
+  for (const auto& v : e.explain(r, day("2021-09-01")).values)
+    if (v.name == "limit") {
+      seen = true;
+      EXPECT_EQ(v.value, "3");
+      EXPECT_EQ(v.effective_from, "2021-09-01");
+      EXPECT_EQ(v.source, "ext.yaml:6:12");
+    }
+  EXPECT_TRUE(seen);
+  for (const auto& v : e.explain(r, day("2021-08-31")).values)
+    if (v.name == "limit") {
+      EXPECT_EQ(v.effective_from, "");
+      EXPECT_EQ(v.source, "base.yaml:8:12");
+    }
+}
+
+TEST(Extend, AddingWhatExistsSaysWhereAndHow) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+parameters:
+  limit: {type: int, value: 3}
+tables:
+  status:
+    rows:
+      - {id: near, when: "true", then: ok}
+)";
+  const auto ds = diagnostics({{"base.yaml", kBase}, {"ext.yaml", ext}});
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[0].code, "already-defined");
+  EXPECT_EQ(ds[0].where.format(), "ext.yaml:3:3");
+  EXPECT_NE(ds[0].message.find("parameter 'limit' already exists in the base pack (base.yaml:6:3)"),
+            std::string::npos)
+      << ds[0].message;
+  EXPECT_NE(ds[0].message.find("override: true"), std::string::npos);
+  EXPECT_EQ(ds[1].code, "already-defined");
+  EXPECT_EQ(ds[1].where.format(), "ext.yaml:7:14");
+  EXPECT_NE(ds[1].message.find("row 'near' already exists in table 'status' of the base pack"), std::string::npos)
+      << ds[1].message;
+  EXPECT_NE(ds[1].message.find("replace: true"), std::string::npos);
+}
+
+TEST(Extend, OverridingWhatIsNotInTheBase) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+parameters:
+  limt: {override: true, from: 2020-01-01, value: 3}
+tables:
+  status:
+    rows:
+      - {id: nearr, remove: true}
+)";
+  const auto ds = diagnostics({{"base.yaml", kBase}, {"ext.yaml", ext}});
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[0].code, "unknown-override");
+  EXPECT_EQ(ds[0].where.format(), "ext.yaml:3:3");
+  EXPECT_NE(ds[0].message.find("not in the base pack"), std::string::npos);
+  EXPECT_EQ(ds[1].code, "unknown-id");
+  EXPECT_EQ(ds[1].where.format(), "ext.yaml:7:14");
+  EXPECT_NE(ds[1].message.find("did you mean 'near'?"), std::string::npos) << ds[1].message;
+}
+
+TEST(Extend, RowsAreInsertedWhereTheySay) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+tables:
+  status:
+    rows:
+      - {id: very_far, before: far, when: days_absent > 100, then: out}
+      - {id: middle, after: far, when: days_absent > 20, then: warned}
+      - {id: fine, remove: true}
+      - {id: last, then: ok}
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(Sources{{"base.yaml", kBase}, {"ext.yaml", ext}});
+  EXPECT_EQ(row_ids(p), (std::vector<std::string>{"very_far", "far", "middle", "near", "last"}));
+  EXPECT_EQ(status(p, "21"), "warned");
+  EXPECT_EQ(status(p, "101"), "out");
+}
+
+TEST(Extend, RowsAreReplacedAndRemoved) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+tables:
+  status:
+    rows:
+      - {id: far, remove: true}
+      - {id: near, replace: true, when: days_absent > limit * 2, then: out}
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(Sources{{"base.yaml", kBase}, {"ext.yaml", ext}});
+  EXPECT_EQ(row_ids(p), (std::vector<std::string>{"near", "fine"}));
+  EXPECT_EQ(status(p, "10"), "ok");
+  EXPECT_EQ(status(p, "15"), "out");
+  // The replaced row keeps its place and carries the extension's position.
+  EXPECT_EQ(p.checked().pack->tables[0].rows[0].where.file, "ext.yaml");
+}
+
+TEST(Extend, VerbsWithoutExtendsAreMistakes) {
+  const std::string pack = std::string(kBase) + R"(checks:
+  - {id: c, require: "true", message: m, replace: true}
+)";
+  const auto ds = kcbx::check_rules(pack, "p.yaml");
+  const auto* d = find_code(ds, "not-extending");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("add 'extends:' to meta"), std::string::npos);
+}
+
+TEST(Extend, ChainOfThreePacksOnGuizhou) {
+  TempDir dir;
+  dir.write("middle.yaml", R"(meta: {name: middle, extends: guizhou}
+parameters:
+  suspected_after: {override: true, from: 2020-09-01, value: 5 days}
+)");
+  const std::string top = dir.write("top.yaml", R"(meta: {name: top, extends: middle.yaml}
+parameters:
+  suspected_after: {override: true, from: 2021-09-01, value: 3 days}
+tables:
+  status:
+    rows:
+      - {id: very_young, before: under_age, when: age < 3, then: not_applicable, clause: D5}
+)");
+  const kcbx::RulePack p = kcbx::load_rules(top);
+  ASSERT_EQ(p.sources().size(), 3u);
+  EXPECT_EQ(p.sources()[0].first, "<embedded:guizhou>");
+  EXPECT_EQ(row_ids(p)[1], "very_young");
+  kcbx::Engine e(p);
+  auto since = [&](const char* last, const char* as_of) {
+    kcbx::Record r;
+    r.set("student_id", "G1").set("registry", "enrolled").set("birth_date", "2012-01-01").set("last_attended", last);
+    for (const auto& [k, v] : e.explain(r, day(as_of)).outputs)
+      if (k == "suspected_since") return v;
+    return std::string();
+  };
+  EXPECT_EQ(since("2020-08-01", "2020-08-20"), "2020-08-09");  // guizhou: 7 days
+  EXPECT_EQ(since("2020-10-01", "2020-10-20"), "2020-10-07");  // middle: 5 days
+  EXPECT_EQ(since("2021-10-01", "2021-10-20"), "2021-10-05");  // top: 3 days
+}
+
+TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {
+  TempDir dir;
+  const std::string a = dir.write("a.yaml", "meta: {name: a, extends: b.yaml}\n");
+  dir.write("b.yaml", "meta: {name: b, extends: a.yaml}\n");
+  try {
+    (void)kcbx::load_rules(a);
+    FAIL() << "a cycle loaded";
+  } catch (const kcbx::Error& e) {
+    const auto* d = find_code(e.diagnostics(), "extends-cycle");
+    ASSERT_NE(d, nullptr) << e.what();
+    EXPECT_NE(d->where.file.find("b.yaml"), std::string::npos);
+    EXPECT_EQ(d->where.line, 1);
+    EXPECT_EQ(d->where.column, 26);
+    EXPECT_NE(d->message.find("a.yaml"), std::string::npos);
+  }
+}
+
+TEST(Extend, TheBaseIsNeverMutated) {
+  // Two packs extend the embedded Guizhou pack in one process; neither sees
+  // the other's change, and the base keeps its own.
+  const std::string three_days = R"(meta: {name: three, extends: guizhou}
+parameters:
+  suspected_after: {override: true, from: 2000-01-01, value: 3 days}
+)";
+  const std::string extra_row = R"(meta: {name: row, extends: guizhou}
+tables:
+  status:
+    rows:
+      - {id: nine_out, before: completed, when: age = 9, then: out_of_school, clause: D1}
+)";
+  const kcbx::RulePack base_before = kcbx::default_rules();
+  const kcbx::RulePack a = kcbx::parse_rules(three_days, "three.yaml");
+  const kcbx::RulePack b = kcbx::parse_rules(extra_row, "row.yaml");
+  const kcbx::RulePack base_after = kcbx::default_rules();
+  auto status_of = [](const kcbx::RulePack& p) {
+    kcbx::Engine e(p);
+    kcbx::Record r;
+    r.set("student_id", "G1").set("registry", "enrolled").set("birth_date", "2010-03-01").set("last_attended",
+                                                                                              "2019-09-05");
+    return e.explain(r, day("2019-09-10")).decisions[0].value;
+  };
+  EXPECT_EQ(status_of(base_before), "in_school");
+  EXPECT_EQ(status_of(a), "suspected_dropout");
+  EXPECT_EQ(status_of(b), "out_of_school");
+  EXPECT_EQ(status_of(base_after), "in_school");
+  EXPECT_EQ(row_ids(base_after), row_ids(base_before));
+  EXPECT_EQ(row_ids(a), row_ids(base_before));
+  EXPECT_EQ(row_ids(b).size(), row_ids(base_before).size() + 1);
+  EXPECT_EQ(base_before.content_hash(), base_after.content_hash());
+}
+
+TEST(Extend, StageOverrideChangesOnlyWhatItGives) {
+  const std::string ext = R"(meta: {name: n, extends: guizhou}
+parameters:
+  home_visit_within: {override: true, values: [{value: 5 days}]}
+workflow:
+  stages:
+    - {id: home_visits, override: true, count: 3}
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(ext, "n.yaml");
+  const auto& st = p.checked().pack->workflow.stages[0];
+  EXPECT_EQ(st.id.value, "home_visits");
+  EXPECT_EQ(st.count, 3);
+  EXPECT_EQ(st.role.value, "teacher");
+  EXPECT_EQ(st.due_after.value, "home_visit_within");
+}
+
+TEST(Extend, UnknownBaseSuggestsTheEmbeddedName) {
+  const auto ds = kcbx::check_rules("meta: {name: x, extends: guizou}\n", "x.yaml");
+  const auto* d = find_code(ds, "unknown-base");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->where.format(), "x.yaml:1:26");
+  EXPECT_NE(d->message.find("did you mean 'guizhou'?"), std::string::npos) << d->message;
+}
+
+}  // namespace

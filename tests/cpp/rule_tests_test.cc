@@ -1,0 +1,402 @@
+// The YAML rule-test runner (kcbx test): the shipped test files pass and
+// leave no coverage gap (this is how rules/guizhou.tests.yaml runs in CI);
+// a failing test is reported at the test's line with expected and actual and
+// fails the command; a test that expects nothing is an error; expect_error
+// on records and packs; the effective-date sweep; overlapping rows of unique
+// tables; messages in Chinese.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "kcbx/kcbx.h"
+#include "kcbx/rule_tests.h"
+#include "pack/messages.h"
+
+namespace {
+
+std::string test_file(const std::string& body) {
+  return "pack: " KCBX_SOURCE_DIR "/rules/guizhou.yaml\nas_of: 2019-10-10\ntests:\n" + body;
+}
+
+kcbx::RuleTestReport run(const std::string& yaml, const std::string& file = "t.tests.yaml") {
+  return kcbx::run_rule_tests(yaml, file);
+}
+
+std::string all(const kcbx::RuleTestReport& r) {
+  std::string s = r.format(true);
+  for (const auto& d : r.diagnostics) s += d.format() + "\n";
+  return s;
+}
+
+const kcbx::Diagnostic* find_code(const kcbx::RuleTestReport& r, const std::string& code) {
+  for (const auto& d : r.diagnostics)
+    if (d.code == code) return &d;
+  return nullptr;
+}
+
+// ---- The shipped tests (CI) ----------------------------------------------------
+
+TEST(RuleTests, GuizhouTestsPassAndCoverEveryRowStageAndDeadline) {
+  const kcbx::RuleTestReport r = kcbx::run_rule_tests({KCBX_SOURCE_DIR "/rules/guizhou.tests.yaml"});
+  EXPECT_TRUE(r.ok()) << all(r);
+  EXPECT_GT(r.tests.size(), 20u);
+  EXPECT_EQ(r.failed(), 0u) << all(r);
+  ASSERT_EQ(r.packs.size(), 1u);
+  EXPECT_TRUE(r.uncovered.empty()) << all(r);
+  // The sweep lists the deadlines Guizhou leaves unset on purpose.
+  const kcbx::Diagnostic* unset = find_code(r, "parameter-unset");
+  ASSERT_NE(unset, nullptr);
+  EXPECT_EQ(unset->severity, kcbx::Severity::kNote);
+  EXPECT_NE(unset->message.find("home_visit_within"), std::string::npos);
+  EXPECT_EQ(find_code(r, "parameter-gap"), nullptr) << all(r);
+}
+
+TEST(RuleTests, NeighbourExampleTestsPass) {
+  const kcbx::RuleTestReport r =
+      kcbx::run_rule_tests({KCBX_SOURCE_DIR "/examples/provinces/neighbour.tests.yaml"});
+  EXPECT_TRUE(r.ok()) << all(r);
+  EXPECT_EQ(r.failed(), 0u) << all(r);
+  // Rows and stages it inherits untested are listed, not hidden.
+  EXPECT_FALSE(r.uncovered.empty());
+}
+
+TEST(RuleTests, FoldersRunEveryTestsFile) {
+  const kcbx::RuleTestReport r = kcbx::run_rule_tests({KCBX_SOURCE_DIR "/examples/provinces"});
+  EXPECT_EQ(r.files, 1u);
+  EXPECT_TRUE(r.ok()) << all(r);
+}
+
+// ---- Failures -------------------------------------------------------------------
+
+TEST(RuleTests, AFailingTestNamesItsLineExpectedAndActual) {
+  const auto r = run(test_file(R"(  - name: passes
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2010-03-01}
+    expect: {status: in_school}
+  - name: week not month
+    records:
+      - {student_id: B, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-10-01}
+    expect: {status: dropout, rule: absent_over_week}
+)"));
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_TRUE(r.tests[0].passed());
+  EXPECT_FALSE(r.tests[1].passed());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.failed(), 1u);
+  const std::string out = r.format();
+  EXPECT_NE(out.find("t.tests.yaml:8: FAIL week not month: B: expected status=dropout, got suspected_dropout\n"),
+            std::string::npos)
+      << out;
+  // Only what differs is reported; the context shows the rows tried.
+  EXPECT_EQ(out.find("rule="), std::string::npos) << out;
+  EXPECT_NE(out.find("status/absent_over_week=true"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 failed"), std::string::npos);
+}
+
+TEST(RuleTests, ATestWithoutExpectationIsAnError) {
+  const auto r = run(test_file(R"(  - name: forgot
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2010-03-01}
+)"));
+  const kcbx::Diagnostic* d = find_code(r, "no-expectation");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->where.format(), "t.tests.yaml:4:5");
+  EXPECT_NE(d->message.find("would always pass"), std::string::npos);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(RuleTests, UnknownNamesGetSuggestions) {
+  const auto r = run(test_file(R"(  - name: typos
+    records:
+      - {student_id: A, registy: enrolled, registry: enrolled, birth_date: 2010-03-01}
+    expect: {stauts: in_school, case: {stag: x}}
+    indicatrs: {}
+)"));
+  std::string messages;
+  for (const auto& d : r.diagnostics) messages += d.format() + "\n";
+  EXPECT_NE(messages.find("'registy' is not a column of records; did you mean 'registry'?"), std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("'stauts' is no table, derived value or field of the pack; did you mean 'status'?"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("unknown key 'stag' in case expectation; did you mean 'stage'?"), std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("unknown key 'indicatrs' in test; did you mean 'indicators'?"), std::string::npos)
+      << messages;
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(RuleTests, RecordsRefusedWithAMessage) {
+  const auto r = run(test_file(R"(  - name: refused
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2020-01-01}
+      - {student_id: B, registry: enroled, birth_date: 2010-03-01}
+    expect:
+      - {student_id: A, expect_error: after the evaluation date}
+      - {record: 2, expect_error: is not a value of registry}
+  - name: wrong message
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2020-01-01}
+    expect: {expect_error: over 120 years}
+  - name: accepted after all
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2010-03-01}
+    expect: {expect_error: over 120 years}
+  - name: an unexpected rejection fails
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2010-03-01}
+      - {student_id: B, registry: enrolled, birth_date: 1890-01-01}
+    expect: {student_id: A, status: in_school}
+)"));
+  ASSERT_EQ(r.tests.size(), 4u) << all(r);
+  EXPECT_TRUE(r.tests[0].passed()) << all(r);
+  ASSERT_EQ(r.tests[1].failures.size(), 1u);
+  EXPECT_EQ(r.tests[1].failures[0].actual, "the birth date is after the evaluation date");
+  ASSERT_EQ(r.tests[2].failures.size(), 1u);
+  EXPECT_EQ(r.tests[2].failures[0].kind, "accepted");
+  ASSERT_EQ(r.tests[3].failures.size(), 1u);
+  EXPECT_EQ(r.tests[3].failures[0].kind, "rejected");
+  EXPECT_EQ(r.tests[3].failures[0].record, "B");
+}
+
+TEST(RuleTests, PacksRefusedWithAMessage) {
+  const auto r = run(test_file(R"(  - name: refused as expected
+    pack_yaml: |
+      meta: {name: x, extends: guizhou}
+      parameters:
+        suspected_after: {type: duration, value: 3 days}
+    expect_error: already exists in the base pack
+  - name: refused with another message
+    pack_yaml: |
+      meta: {name: x, extends: guizhou}
+      derive:
+        y: {expr: agee + 1}
+    expect_error: already exists
+)"));
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_TRUE(r.tests[0].passed()) << all(r);
+  ASSERT_EQ(r.tests[1].failures.size(), 1u);
+  const std::string got = r.tests[1].failures[0].text();
+  EXPECT_NE(got.find("expected an error with 'already exists', got: unknown name 'agee'; did you mean 'age'?"),
+            std::string::npos)
+      << got;
+}
+
+TEST(RuleTests, CasesIndicatorsAndDerivedValues) {
+  const auto r = run(test_file(R"(  - name: all kinds
+    as_of: 2019-09-20
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}
+      - {student_id: B, registry: enrolled, birth_date: 2010-03-01}
+    events:
+      - {student_id: A, date: 2019-09-10, type: home_visit}
+    expect:
+      - student_id: A
+        absent_days: 19
+        suspected_since: 2019-09-09
+        case: {stage: home_visits, next_action: home visit with village cadres (家访) (1 of 2 done), due: null}
+      - {student_id: B, case: none, attending: true}
+    indicators:
+      consolidation_rate: {value: 0.5, numerator: 1, denominator: 2}
+)"));
+  ASSERT_EQ(r.tests.size(), 1u);
+  EXPECT_TRUE(r.tests[0].passed()) << all(r);
+}
+
+// ---- The sweep ------------------------------------------------------------------
+
+TEST(RuleTests, SweepFindsDatesWithoutAValue) {
+  const kcbx::RulePack p = kcbx::parse_rules(R"(meta: {name: t}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  n: {type: int}
+parameters:
+  limit:
+    type: int
+    values:
+      - {from: 2020-01-01, value: 5}
+      - {from: 2021-01-01, value: 6}
+  unused: {type: int, values: [{from: 2019-06-01, value: 1}]}
+  open_question: {type: duration}
+tables:
+  status:
+    values: [a, b]
+    rows:
+      - {id: big, when: n > limit, then: a}
+      - {id: small, then: b}
+)",
+                                             "sweep.yaml");
+  const auto ds = kcbx::sweep_parameters(p);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[0].code, "parameter-gap");
+  EXPECT_EQ(ds[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(ds[0].where.format(), "sweep.yaml:9:9");
+  // 2019-05-31..2019-06-02 and 2019-12-31: before limit's first value.
+  EXPECT_NE(ds[0].message.find("has no value in force on 4 of the swept dates, from 2019-05-31 to 2019-12-31"),
+            std::string::npos)
+      << ds[0].message;
+  EXPECT_EQ(ds[1].code, "parameter-unset");
+  EXPECT_EQ(ds[1].severity, kcbx::Severity::kNote);
+  EXPECT_NE(ds[1].message.find("open_question"), std::string::npos);
+}
+
+// ---- Overlapping unique rows (validation) -------------------------------------
+
+constexpr const char* kUnique = R"(meta: {name: u}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  age: {type: int}
+  kind: {type: enum, values: [a, b, c]}
+  flag: {type: bool, default: "false"}
+parameters:
+  adult: {type: int, value: 18}
+tables:
+  band:
+    hit_policy: unique
+    values: [child, teen, adult, special]
+    rows:
+      - {id: child, when: age < 13, then: child}
+      - {id: teen, when: age >= 13 and age < adult, then: teen}
+      - {id: grown, when: age >= adult, then: adult}
+      - {id: special, when: "kind in [b, c] and flag and age > 16", then: special}
+)";
+
+TEST(Overlap, UniqueTablesReportOverlapsWithAnExample) {
+  const auto ds = kcbx::check_rules(kUnique, "u.yaml");
+  std::vector<kcbx::Diagnostic> overlaps;
+  for (const auto& d : ds)
+    if (d.code == "overlapping-rows") overlaps.push_back(d);
+  ASSERT_EQ(overlaps.size(), 2u) << ds.size();
+  for (const auto& d : overlaps) EXPECT_EQ(d.severity, kcbx::Severity::kWarning);
+  // teen/special overlap at 17, grown/special at 18 and above.
+  EXPECT_EQ(overlaps[0].where.format(), "u.yaml:17:9");
+  EXPECT_NE(overlaps[0].message.find("rows 'teen' (line 15) and 'special' of unique table 'band' both match a "
+                                     "record such as age=17, kind=b, flag=true"),
+            std::string::npos)
+      << overlaps[0].message;
+  EXPECT_NE(overlaps[1].message.find("'grown'"), std::string::npos);
+  // The pack still loads: a warning, not an error.
+  EXPECT_NO_THROW((void)kcbx::parse_rules(kUnique, "u.yaml"));
+}
+
+TEST(Overlap, ExclusiveRowsAreQuiet) {
+  std::string text = kUnique;
+  text.replace(text.find("age > 16"), 8, "age > 16 and age < 13");
+  for (const auto& d : kcbx::check_rules(text, "u.yaml")) EXPECT_NE(d.code, "overlapping-rows") << d.format();
+}
+
+TEST(Overlap, GuizhouHasNoUniqueTablesToReport) {
+  for (const auto& d : kcbx::check_rules(kcbx::default_rules().source(), "g.yaml"))
+    EXPECT_NE(d.severity, kcbx::Severity::kError) << d.format();
+}
+
+// ---- Chinese messages -----------------------------------------------------------
+
+TEST(Messages, ChineseKeepsCodeNamesAndSuggestion) {
+  kcbx::Diagnostic d{kcbx::Severity::kError, {"p.yaml", 3, 5}, "unknown-name",
+                     "unknown name 'agee'; did you mean 'age'?"};
+  EXPECT_EQ(kcbx::detail::localized_message(d, "zh"), "未知的名称 'agee'；是否应为 'age'？");
+  EXPECT_EQ(kcbx::detail::localized_message(d, "en"), d.message);
+  kcbx::Diagnostic e{kcbx::Severity::kError, {}, "unknown-override",
+                     "role 'x' is not in the base pack; to add it, drop 'override'"};
+  EXPECT_EQ(kcbx::detail::localized_message(e, "zh"), "基础规则包中没有角色 'x'；如要新增，请去掉 'override'");
+}
+
+bool has_cjk(const std::string& s) {
+  for (size_t i = 0; i + 2 < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) >= 0xE4 && static_cast<unsigned char>(s[i]) <= 0xE9) return true;
+  return false;
+}
+
+// Broken packs of many kinds: every diagnostic has a Chinese text with the
+// names it quoted.
+TEST(Messages, EveryPackDiagnosticIsTranslated) {
+  const std::vector<std::string> broken = {
+      "meta: {name: x}\nfeilds: {}\n",
+      "meta: {name: x}\nfields:\n  a: {type: strng}\n",
+      "meta: {name: x}\nfields:\n  a: {type: int}\nderive:\n  b: a + c\n  c: b\n",
+      "meta: {name: x}\nfields:\n  a: {type: int}\ntables:\n  t:\n    hit_policy: firts\n    values: [p]\n    "
+      "rows:\n      - {id: r, when: a > \"x\", then: q}\n",
+      "meta: {name: x}\nparameters:\n  p: {type: duration, value: 3}\nderive:\n  d: as_of + 3\n  e: "
+      "foo(1)\n  f: if true then 1 else \"a\"\n",
+      "meta: {name: x, extends: guizhou}\nparameters:\n  scope_min_age: {type: int, value: 5}\n  nope: "
+      "{override: true, from: 2020-01-01, value: 1}\ntables:\n  status:\n    rows:\n      - {id: zzz, remove: "
+      "true}\n      - {id: attending, when: \"true\", then: in_school}\n",
+      "meta: {name: x}\nclauses: {A: a}\nfields:\n  a: {type: int}\ntables:\n  t:\n    values: [p]\n    rows:\n "
+      "     - {id: r, then: p, clause: B}\n      - {id: r, then: p}\n",
+  };
+  int checked = 0;
+  for (const auto& text : broken) {
+    for (const auto& d : kcbx::check_rules(text, "x.yaml")) {
+      const std::string zh = kcbx::detail::localized_message(d, "zh");
+      EXPECT_TRUE(has_cjk(zh)) << d.format() << " -> " << zh;
+      EXPECT_EQ(zh.find("（" + d.code + "）"), std::string::npos) << "untranslated: " << d.format();
+      // Every quoted name survives.
+      for (size_t q = d.message.find('\''); q != std::string::npos; q = d.message.find('\'', q + 1)) {
+        const size_t end = d.message.find('\'', q + 1);
+        if (end == std::string::npos) break;
+        const std::string name = d.message.substr(q, end - q + 1);
+        if (name.find(' ') == std::string::npos)
+          EXPECT_NE(zh.find(name), std::string::npos) << d.format() << " -> " << zh;
+        q = end;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 12);
+}
+
+// ---- The command ----------------------------------------------------------------
+
+int exit_code(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(TestCommand, ExitCodesAndOutput) {
+  const std::string cli = KCBX_CLI;
+  if (cli.empty()) GTEST_SKIP() << "the kcbx command is not built";
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_test_cmd_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "bad.tests.yaml") << test_file(R"(  - name: wrong on purpose
+    records:
+      - {student_id: A, registry: enrolled, birth_date: 2010-03-01}
+    expect: {status: dropout}
+)");
+  }
+  const std::string out = (dir / "out.txt").string();
+  EXPECT_EQ(exit_code(cli + " test " + KCBX_SOURCE_DIR "/rules/guizhou.tests.yaml --coverage > " + out + " 2>&1"), 0);
+  {
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("every row, stage and deadline is exercised"), std::string::npos) << text;
+  }
+  EXPECT_EQ(exit_code(cli + " test " + (dir / "bad.tests.yaml").string() + " > " + out + " 2>&1"), 1);
+  {
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("bad.tests.yaml:4: FAIL wrong on purpose: A: expected status=dropout, got in_school"),
+              std::string::npos)
+        << text;
+  }
+  EXPECT_EQ(exit_code(cli + " test " + (dir / "bad.tests.yaml").string() + " --lang zh > " + out + " 2>&1"), 1);
+  {
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("期望 status=dropout，实际为 in_school"), std::string::npos) << text;
+  }
+  EXPECT_EQ(exit_code(cli + " test " + (dir / "missing.tests.yaml").string() + " > " + out + " 2>&1"), 1);
+  EXPECT_EQ(exit_code(cli + " test --lang fr " + (dir / "bad.tests.yaml").string() + " > " + out + " 2>&1"), 2);
+  fs::remove_all(dir);
+}
+
+}  // namespace
