@@ -405,8 +405,11 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(GuizhouStatus, D5bRegisteredAtSixThenLeftIsDropout) {
   EXPECT_STATUS(classify(with_registry("left", "2013-09-10"), "2019-09-10"),
-                "dropout", "left_registry", "D2");
+                "dropout", "young_left", "D5b");
   EXPECT_STATUS(classify(with_registry("退学", "2012-09-10"), "2019-09-10"),
+                "dropout", "young_left", "D5b");
+  // From eight on, plain D2.
+  EXPECT_STATUS(classify(with_registry("left", "2011-09-10"), "2019-09-10"),
                 "dropout", "left_registry", "D2");
   // Not D5a: that exemption is for children never registered.
   EXPECT_STATUS(classify(with_registry("none", "2013-09-10"), "2019-09-10"),
@@ -419,7 +422,7 @@ TEST(GuizhouStatus, D5cOverAgePoorEnrolledAbsentOverAMonthIsDropout) {
   Cells s = enrolled("2002-09-10", "2019-08-01");
   s.emplace_back("poor", "true");
   Outcome o = classify(s, "2019-09-10");
-  EXPECT_STATUS(o, "dropout", "absent_over_month", "D4");
+  EXPECT_STATUS(o, "dropout", "over_age_poor_dropout", "D5c");
   EXPECT_EQ(o.age, "17");
   EXPECT_EQ(o.dropout_since, "2019-09-10");
   // The day before, still only suspected.
@@ -544,7 +547,7 @@ TEST(GuizhouStatus, ExplanationCitesClauseTextAndParameters) {
   std::vector<kcbx::RowTrial> tried;
   for (const auto& t : e.tried)
     if (t.table == "status") tried.push_back(t);
-  ASSERT_EQ(tried.size(), 9u);
+  ASSERT_EQ(tried.size(), 11u);
   EXPECT_EQ(tried.front().rule, "completed");
   EXPECT_EQ(tried.front().result, "false");
   EXPECT_EQ(tried.back().rule, "absent_over_month");
