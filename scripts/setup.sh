@@ -26,13 +26,29 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
-PIP_PACKAGES=(pybind11 scikit-build-core numpy pandas pyarrow pytest openpyxl)
-need_pip=0
-for m in pybind11 scikit_build_core numpy pandas pyarrow pytest openpyxl; do
-  "$PY" -c "import $m" 2>/dev/null || need_pip=1
+# The Python module (pip install .) and its tests: build tools, the table
+# libraries it speaks, the scale-out stacks, and the benchmark baseline.
+# name=import pairs; only the missing ones are installed.
+PIP_PACKAGES=(
+  "pybind11>=3=pybind11" "scikit-build-core=scikit_build_core" "numpy=numpy" "pandas=pandas"
+  "pyarrow=pyarrow" "pytest=pytest" "openpyxl=openpyxl" "dask[distributed]=distributed"
+  "pyspark=pyspark" "polars=polars" "duckdb=duckdb" "matplotlib=matplotlib" "mypy=mypy"
+  "zen-engine=zen"
+)
+missing_pip=()
+for entry in "${PIP_PACKAGES[@]}"; do
+  module=${entry##*=}
+  name=${entry%=*}
+  "$PY" -c "import $module" 2>/dev/null || missing_pip+=("$name")
 done
-if [ "$need_pip" = 1 ]; then
-  echo "setup: pip installing ${PIP_PACKAGES[*]}"
-  "$PY" -m pip install -q "${PIP_PACKAGES[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+if [ ${#missing_pip[@]} -gt 0 ]; then
+  echo "setup: pip installing ${missing_pip[*]}"
+  "$PY" -m pip install -q "${missing_pip[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+fi
+# pyspark needs a Java runtime (17+).
+if ! command -v java >/dev/null 2>&1; then
+  echo "setup: installing a Java runtime for pyspark"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless
 fi
 echo "setup: ok"

@@ -207,7 +207,8 @@ RunReport run(const Engine& engine, const std::string& students_path, const Even
 struct WriterOptions {
   bool csv = true;    // <table>.csv, UTF-8 with BOM, English headers
   bool xlsx = true;   // one workbook, a sheet per table, Chinese headers
-  bool json = true;   // <table>.json (an array of objects) and summary.json
+  bool json = true;   // <table>.json (an array of objects); the table named
+                      // "summary" is summary.json (report_json) instead
   std::string workbook = "report.xlsx";
 };
 
@@ -226,8 +227,9 @@ class ReportWriter final : public ReportSink {
   void add_row(size_t table, std::span<const std::string> cells) override;
 
   // Adds summary.json (when JSON is on), finishes the workbook and moves
-  // every file into place. Returns the paths written. Throws kcbx::Error
-  // when a write failed (then nothing of this writer is left behind).
+  // every file into place once all are written. Returns the paths written.
+  // Throws kcbx::Error when a write failed; no file is ever left half
+  // written. Without commit() (an exception in run()), nothing is kept.
   std::vector<std::string> commit(const RunReport& report);
 
  private:

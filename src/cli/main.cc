@@ -2,7 +2,9 @@
 // maps failures to the exit-code contract of DESIGN.md.
 #include <iostream>
 
+#include "cli/author_commands.h"
 #include "cli/common.h"
+#include "cli/report_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kcbx: 控辍保学 rules engine (dropout control for compulsory education)"};
@@ -17,6 +19,14 @@ int main(int argc, char** argv) {
   add(kcbx::cli::add_validate);
   add(kcbx::cli::add_classify);
   add(kcbx::cli::add_generate);
+  add(kcbx::cli::add_graph);
+  add(kcbx::cli::add_cases);
+  add(kcbx::cli::add_transfer);
+  add(kcbx::cli::add_test);
+  add(kcbx::cli::add_diff);
+  add(kcbx::cli::add_run);
+  add(kcbx::cli::add_demo);
+  add(kcbx::cli::add_calendar);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,384 @@
+// The Arrow C Data and C Stream Interfaces (the two ABI-stable structs
+// every Arrow producer speaks: pyarrow, pandas, Polars, DuckDB), written out
+// here so that the module needs no libarrow. Import turns PyCapsules into
+// kcbx::ColumnView; export builds owned arrays for results.
+// Spec: https://arrow.apache.org/docs/format/CDataInterface.html
+#ifndef KCBX_BINDINGS_PYTHON_ARROW_C_H_
+#define KCBX_BINDINGS_PYTHON_ARROW_C_H_
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kcbx/columns.h"
+
+extern "C" {
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+  void (*release)(struct ArrowSchema*);
+  void* private_data;
+};
+
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+  void (*release)(struct ArrowArray*);
+  void* private_data;
+};
+
+#endif  // ARROW_C_DATA_INTERFACE
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+  void (*release)(struct ArrowArrayStream*);
+  void* private_data;
+};
+
+#endif  // ARROW_C_STREAM_INTERFACE
+}
+
+namespace kcbx::arrow {
+
+// Owns imported structs and releases them (the consumer's duty).
+struct OwnedSchema {
+  ArrowSchema s{};
+  OwnedSchema() = default;
+  OwnedSchema(const OwnedSchema&) = delete;
+  ~OwnedSchema() {
+    if (s.release) s.release(&s);
+  }
+};
+struct OwnedArray {
+  ArrowArray a{};
+  OwnedArray() = default;
+  OwnedArray(const OwnedArray&) = delete;
+  ~OwnedArray() {
+    if (a.release) a.release(&a);
+  }
+};
+
+// Describes an imported array as column chunks. `keep` receives chunks
+// whose address must stay stable (dictionaries). Throws ColumnTypeError
+// for a layout kcbx does not read.
+inline void describe(const std::string& column, const ArrowSchema& schema, const ArrowArray& array,
+                     std::deque<ColumnChunk>& keep, ColumnChunk& out) {
+  const std::string_view f = schema.format ? schema.format : "";
+  out = ColumnChunk{};
+  out.length = array.length;
+  out.offset = array.offset;
+  auto buffer = [&](int64_t i) -> const void* {
+    return i < array.n_buffers ? array.buffers[i] : nullptr;
+  };
+  out.validity = array.null_count == 0 ? nullptr : static_cast<const uint8_t*>(buffer(0));
+  ArrayType t;
+  if (f == "n") t = ArrayType::kNull;
+  else if (f == "b") t = ArrayType::kBoolBits;
+  else if (f == "c") t = ArrayType::kInt8;
+  else if (f == "C") t = ArrayType::kUInt8;
+  else if (f == "s") t = ArrayType::kInt16;
+  else if (f == "S") t = ArrayType::kUInt16;
+  else if (f == "i") t = ArrayType::kInt32;
+  else if (f == "I") t = ArrayType::kUInt32;
+  else if (f == "l") t = ArrayType::kInt64;
+  else if (f == "L") t = ArrayType::kUInt64;
+  else if (f == "f") t = ArrayType::kFloat32;
+  else if (f == "g") t = ArrayType::kFloat64;
+  else if (f == "u") t = ArrayType::kString;
+  else if (f == "U") t = ArrayType::kLargeString;
+  else if (f == "vu") t = ArrayType::kStringView;
+  else if (f == "tdD") t = ArrayType::kDate32;
+  else if (f == "tdm") t = ArrayType::kDate64;
+  else if (f.substr(0, 4) == "tss:") t = ArrayType::kTimestampS;
+  else if (f.substr(0, 4) == "tsm:") t = ArrayType::kTimestampMs;
+  else if (f.substr(0, 4) == "tsu:") t = ArrayType::kTimestampUs;
+  else if (f.substr(0, 4) == "tsn:") t = ArrayType::kTimestampNs;
+  else
+    throw ColumnTypeError(column, "column '" + column + "' has Arrow type '" + std::string(f) +
+                                      "', which kcbx does not read (use bool, integers, floats, "
+                                      "dates, timestamps, strings or dictionaries of them)");
+  if (schema.dictionary) {
+    if (!array.dictionary)
+      throw ColumnTypeError(column, "column '" + column + "': dictionary array without a dictionary");
+    ColumnChunk& dict = keep.emplace_back();
+    describe(column, *schema.dictionary, *array.dictionary, keep, dict);
+    out.index_type = t;
+    out.type = ArrayType::kDictionary;
+    out.values = buffer(1);
+    out.dictionary = &dict;
+    return;
+  }
+  out.type = t;
+  switch (t) {
+    case ArrayType::kNull: out.validity = nullptr; break;
+    case ArrayType::kString:
+    case ArrayType::kLargeString:
+      out.offsets = buffer(1);
+      out.values = buffer(2);
+      break;
+    case ArrayType::kStringView:
+      out.values = buffer(1);
+      for (int64_t i = 2; i + 1 < array.n_buffers; ++i)
+        out.buffers.push_back(static_cast<const char*>(array.buffers[i]));
+      break;
+    default: out.values = buffer(1); break;
+  }
+}
+
+// ---- export -----------------------------------------------------------------
+
+// An array being built for export: owned buffers and children.
+struct Node {
+  std::string format;
+  std::string name;
+  int64_t length = 0;
+  int64_t null_count = 0;
+  bool nullable = true;
+  std::vector<std::vector<uint8_t>> buffers;  // buffers[0] may stay empty: no validity
+  std::vector<std::shared_ptr<Node>> children;
+  std::shared_ptr<Node> dictionary;
+};
+
+namespace internal {
+
+struct SchemaPriv {
+  std::shared_ptr<Node> node;
+  std::vector<ArrowSchema*> children;
+  ArrowSchema* dictionary = nullptr;
+};
+
+inline void release_schema(ArrowSchema* s) {
+  auto* p = static_cast<SchemaPriv*>(s->private_data);
+  for (ArrowSchema* c : p->children) {
+    if (c->release) c->release(c);
+    delete c;
+  }
+  if (p->dictionary) {
+    if (p->dictionary->release) p->dictionary->release(p->dictionary);
+    delete p->dictionary;
+  }
+  delete p;
+  s->release = nullptr;
+}
+
+struct ArrayPriv {
+  std::shared_ptr<Node> node;
+  std::vector<const void*> buffers;
+  std::vector<ArrowArray*> children;
+  ArrowArray* dictionary = nullptr;
+};
+
+inline void release_array(ArrowArray* a) {
+  auto* p = static_cast<ArrayPriv*>(a->private_data);
+  for (ArrowArray* c : p->children) {
+    if (c->release) c->release(c);
+    delete c;
+  }
+  if (p->dictionary) {
+    if (p->dictionary->release) p->dictionary->release(p->dictionary);
+    delete p->dictionary;
+  }
+  delete p;
+  a->release = nullptr;
+}
+
+}  // namespace internal
+
+inline void export_schema(const std::shared_ptr<Node>& n, ArrowSchema* out) {
+  auto* p = new internal::SchemaPriv{n, {}, nullptr};
+  for (const auto& c : n->children) {
+    auto* cs = new ArrowSchema{};
+    export_schema(c, cs);
+    p->children.push_back(cs);
+  }
+  if (n->dictionary) {
+    p->dictionary = new ArrowSchema{};
+    export_schema(n->dictionary, p->dictionary);
+  }
+  out->format = n->format.c_str();
+  out->name = n->name.c_str();
+  out->metadata = nullptr;
+  out->flags = n->nullable ? ARROW_FLAG_NULLABLE : 0;
+  out->n_children = static_cast<int64_t>(p->children.size());
+  out->children = p->children.empty() ? nullptr : p->children.data();
+  out->dictionary = p->dictionary;
+  out->release = &internal::release_schema;
+  out->private_data = p;
+}
+
+inline void export_array(const std::shared_ptr<Node>& n, ArrowArray* out) {
+  auto* p = new internal::ArrayPriv{n, {}, {}, nullptr};
+  for (size_t i = 0; i < n->buffers.size(); ++i)
+    p->buffers.push_back(i == 0 && n->buffers[0].empty() ? nullptr : n->buffers[i].data());
+  for (const auto& c : n->children) {
+    auto* ca = new ArrowArray{};
+    export_array(c, ca);
+    p->children.push_back(ca);
+  }
+  if (n->dictionary) {
+    p->dictionary = new ArrowArray{};
+    export_array(n->dictionary, p->dictionary);
+  }
+  out->length = n->length;
+  out->null_count = n->null_count;
+  out->offset = 0;
+  out->n_buffers = static_cast<int64_t>(p->buffers.size());
+  out->n_children = static_cast<int64_t>(p->children.size());
+  out->buffers = p->buffers.empty() ? nullptr : p->buffers.data();
+  out->children = p->children.empty() ? nullptr : p->children.data();
+  out->dictionary = p->dictionary;
+  out->release = &internal::release_array;
+  out->private_data = p;
+}
+
+// Builders for the column kinds results use. `valid` empty = all present.
+inline std::vector<uint8_t> pack_bits(const std::vector<uint8_t>& bytes, int64_t& zeros) {
+  std::vector<uint8_t> bits((bytes.size() + 7) / 8 + 8, 0);
+  zeros = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i]) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+    else ++zeros;
+  }
+  return bits;
+}
+
+inline void set_validity(Node& n, const std::vector<uint8_t>& valid) {
+  n.buffers.emplace_back();
+  if (valid.empty()) return;
+  int64_t zeros = 0;
+  std::vector<uint8_t> bits = pack_bits(valid, zeros);
+  n.null_count = zeros;
+  if (zeros > 0) n.buffers[0] = std::move(bits);
+}
+
+template <typename T>
+std::vector<uint8_t> to_bytes(const std::vector<T>& v) {
+  std::vector<uint8_t> b(std::max<size_t>(v.size() * sizeof(T), 8));
+  if (!v.empty()) std::memcpy(b.data(), v.data(), v.size() * sizeof(T));
+  return b;
+}
+
+template <typename T>
+std::shared_ptr<Node> fixed(std::string name, const char* format, const std::vector<T>& values,
+                            const std::vector<uint8_t>& valid = {}) {
+  auto n = std::make_shared<Node>();
+  n->name = std::move(name);
+  n->format = format;
+  n->length = static_cast<int64_t>(values.size());
+  set_validity(*n, valid);
+  n->buffers.push_back(to_bytes(values));
+  return n;
+}
+
+inline std::shared_ptr<Node> booleans(std::string name, const std::vector<uint8_t>& values,
+                                      const std::vector<uint8_t>& valid = {}) {
+  auto n = std::make_shared<Node>();
+  n->name = std::move(name);
+  n->format = "b";
+  n->length = static_cast<int64_t>(values.size());
+  set_validity(*n, valid);
+  int64_t zeros = 0;
+  n->buffers.push_back(pack_bits(values, zeros));
+  return n;
+}
+
+// Strings from anything with size()/operator[] yielding string-likes;
+// `valid` empty = all present.
+template <typename Vec>
+std::shared_ptr<Node> strings(std::string name, const Vec& values, const std::vector<uint8_t>& valid = {}) {
+  auto n = std::make_shared<Node>();
+  n->name = std::move(name);
+  n->length = static_cast<int64_t>(values.size());
+  set_validity(*n, valid);
+  size_t total = 0;
+  for (size_t i = 0; i < values.size(); ++i) total += std::string_view(values[i]).size();
+  const bool large = total > 0x7fffffff;
+  n->format = large ? "U" : "u";
+  std::vector<uint8_t> offsets((values.size() + 1) * (large ? 8 : 4));
+  std::vector<uint8_t> data(std::max<size_t>(total, 8));
+  size_t pos = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (large) {
+      const int64_t o = static_cast<int64_t>(pos);
+      std::memcpy(offsets.data() + i * 8, &o, 8);
+    } else {
+      const int32_t o = static_cast<int32_t>(pos);
+      std::memcpy(offsets.data() + i * 4, &o, 4);
+    }
+    const std::string_view s(values[i]);
+    if (!s.empty()) std::memcpy(data.data() + pos, s.data(), s.size());
+    pos += s.size();
+  }
+  if (large) {
+    const int64_t o = static_cast<int64_t>(pos);
+    std::memcpy(offsets.data() + values.size() * 8, &o, 8);
+  } else {
+    const int32_t o = static_cast<int32_t>(pos);
+    std::memcpy(offsets.data() + values.size() * 4, &o, 4);
+  }
+  n->buffers.push_back(std::move(offsets));
+  n->buffers.push_back(std::move(data));
+  return n;
+}
+
+// dictionary<int32, utf8>: codes index `labels`, -1 is null.
+inline std::shared_ptr<Node> dictionary(std::string name, const std::vector<int32_t>& codes,
+                                        const std::vector<std::string>& labels) {
+  std::vector<uint8_t> valid;
+  bool any_null = false;
+  for (int32_t c : codes) any_null |= c < 0;
+  std::vector<int32_t> clean(codes);
+  if (any_null) {
+    valid.resize(codes.size());
+    for (size_t i = 0; i < codes.size(); ++i) {
+      valid[i] = codes[i] >= 0;
+      if (codes[i] < 0) clean[i] = 0;
+    }
+  }
+  auto n = fixed(std::move(name), "i", clean, valid);
+  n->dictionary = strings("", labels);
+  n->dictionary->nullable = false;
+  return n;
+}
+
+inline std::shared_ptr<Node> table(std::vector<std::shared_ptr<Node>> columns, int64_t rows) {
+  auto n = std::make_shared<Node>();
+  n->format = "+s";
+  n->length = rows;
+  n->nullable = false;
+  n->buffers.emplace_back();  // no validity
+  n->children = std::move(columns);
+  return n;
+}
+
+}  // namespace kcbx::arrow
+
+#endif  // KCBX_BINDINGS_PYTHON_ARROW_C_H_

@@ -1,0 +1,387 @@
+"""kcbx — 控辍保学 (compulsory-education dropout control) as YAML rule packs.
+
+The C++ engine, from Python. Tables go in and come back as the same kind of
+table: pandas, Polars, pyarrow, or anything speaking the Arrow PyCapsule
+interface (DuckDB, nanoarrow, ... — those get a ``pyarrow.Table`` back)::
+
+    import kcbx
+    engine = kcbx.Engine()                       # the embedded Guizhou pack
+    result = engine.classify(df, "2019-10-15")   # student_id, status, rule, clause, ...
+    result, rejects = engine.classify(df, "2019-10-15", with_rejects=True)
+    engine.explain({"student_id": "G1", "registry": "enrolled",
+                    "birth_date": "2010-03-01", "last_attended": "2019-09-01"},
+                   "2019-10-10")["decisions"][0]["value"]    # 'dropout'
+
+Columns are matched to the pack's fields by name or Chinese alias (学籍号,
+学籍状态, ...). Typed columns (bool, integers, floats, dates, datetimes,
+categoricals) are read straight from their buffers; text columns are parsed
+exactly as the ``kcbx classify`` command parses CSV cells. A row that cannot
+be used is never dropped silently: it is a reject with its row position
+(0-based) and reason.
+"""
+
+from __future__ import annotations
+
+import os as _os
+import warnings as _warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import _kcbx
+from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _one_batch, _pack,
+                       _record_batch, _source, _to_kind)
+from ._kcbx import Diagnostic, RulePack, RulesError
+
+__version__: str = _kcbx.__version__
+
+__all__ = [
+    "Cases",
+    "Diagnostic",
+    "Engine",
+    "RejectedRowsWarning",
+    "Report",
+    "RulePack",
+    "RulesError",
+    "Sample",
+    "__version__",
+    "generate",
+    "read_csv",
+    "to_typed",
+]
+
+
+class RejectedRowsWarning(UserWarning):
+    """Rows were rejected and the caller did not ask for them.
+
+    Issued by :meth:`Engine.classify` without ``with_rejects=True`` when
+    some rows could not be used, so that none disappears unnoticed.
+    """
+
+
+# ---- the engine ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cases:
+    """The result of :meth:`Engine.cases`, each a table of the input's kind.
+
+    ``cases``: one row per case (open and closed): student_id, status,
+    opened, closed, closed_on, stage, stage_alias, clause, next_action,
+    role, role_alias, person, phone, due, days_overdue, escalation.
+    ``accountability``: one row per lapsed duty: student_id, stage, clause,
+    due, done_on, days_late, role, role_alias, person, supervisors.
+    ``rejects``: file ('students', 'events', 'officials'), row, student_id,
+    column, reason.
+    """
+
+    cases: Any
+    accountability: Any
+    rejects: Any
+
+
+class Engine(_kcbx.Engine):
+    """A rule pack compiled for evaluation.
+
+    ``Engine(pack=None, threads=0, batch_rows=1024)``: ``pack`` is a
+    :class:`RulePack`, a path to a pack file, an embedded pack's name, or
+    None for the embedded Guizhou pack. ``threads=0`` uses every core.
+
+    Immutable and thread-safe: share one engine between threads (calls
+    release the GIL) and processes (it pickles as its pack's source text
+    and options, and is recompiled on unpickling).
+    """
+
+    def __init__(self, pack: RulePack | str | _os.PathLike[str] | None = None,
+                 threads: int = 0, batch_rows: int = 1024) -> None:
+        super().__init__(_pack(pack), threads, batch_rows)
+
+    def __repr__(self) -> str:
+        return f"<kcbx.Engine {self.pack.id} threads={self.threads}>"
+
+    def classify(self, table: Any, as_of: Any, *, with_rejects: bool = False,
+                 levels: Sequence[str] = ()) -> Any:
+        """Classifies every record of ``table`` on ``as_of``.
+
+        ``table``: a pandas or Polars DataFrame, a pyarrow Table or
+        RecordBatch, a mapping of column name to numpy array, or any object
+        with ``__arrow_c_stream__``/``__arrow_c_array__``.
+
+        Returns a table of the same kind (pyarrow Table for a mapping or a
+        generic Arrow object) with one row per accepted record, in input
+        order: the key column (student_id), then for each decision table
+        its value, rule and clause (``status``, ``rule``, ``clause``,
+        ``eligible_aid``, ...) as categoricals, then the pack's outputs
+        (``age`` int64, ``suspected_since``/``dropout_since`` date32), then
+        one column per name in ``levels`` (a jurisdiction key such as
+        ``county``). In pandas, dates are ``date32[pyarrow]``.
+
+        With ``with_rejects=True`` returns ``(result, rejects)``; rejects is
+        a table of the same kind with row (0-based position in ``table``),
+        student_id, column and reason. Without it, rejected rows raise a
+        :class:`RejectedRowsWarning`.
+
+        Raises :class:`RulesError` (a ValueError) when a required column is
+        missing or two columns name one field, TypeError when a column's
+        type cannot hold its field (naming the column), ValueError for a
+        bad ``as_of``. The GIL is released while the engine runs.
+        """
+        kind = _kind(table)
+        res, rej = self._classify_arrow(table, kind, as_of, levels)
+        out = _to_kind(res, kind)
+        if with_rejects:
+            return out, _to_kind(rej, kind)
+        if rej.num_rows:
+            _warnings.warn(
+                f"{rej.num_rows} rows were rejected and are not in the result; "
+                "pass with_rejects=True to get them with their reasons",
+                RejectedRowsWarning, stacklevel=2)
+        return out
+
+    def _classify_arrow(self, table: Any, kind: str, as_of: Any,
+                        levels: Sequence[str] = ()) -> tuple[Any, Any]:
+        """(result, rejects) as pyarrow RecordBatches."""
+        source, whole = _source(table, kind)
+        result, rejects, _read, _notes = self._classify(source, whole, _as_of_text(as_of),
+                                                        list(levels))
+        return _record_batch(result), _record_batch(rejects)
+
+    def explain(self, record: Mapping[str, Any], as_of: Any, *, format: str = "dict") -> Any:
+        """Evaluates one record with a full trace.
+
+        ``record`` maps field names (or Chinese aliases) to values: str,
+        bool, int, float, date/datetime, None, or a list for set fields.
+        Returns a dict (``format='dict'``): format, pack, as_of, accepted,
+        rejects, decisions (table, value, alias, rule, clause,
+        clause_text), tried (table, rule, clause, when, result), values
+        (name, kind, value, effective_from, source) and outputs. ``'json'``
+        returns the versioned JSON text and ``'text'`` a readable trace.
+        ID numbers are masked in every form.
+        """
+        if format not in ("dict", "json", "text"):
+            raise ValueError("format: expected 'dict', 'json' or 'text'")
+        cells = [(str(k), _cell(v)) for k, v in record.items()]
+        return self._explain(cells, _as_of_text(as_of), format)
+
+    def cases(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
+              encoding: str = "utf-8") -> Cases:
+        """The pack's workflow on ``as_of``: every case, its next action, who
+        must act and by when, and the accountability for lapsed deadlines.
+
+        ``students`` is a table as for :meth:`classify`. ``events``
+        (student_id, date, type, person, note) and ``officials`` (role,
+        person, jurisdiction, phone) are CSV paths or tables; without
+        officials no person is named. ``encoding`` applies to CSV paths.
+        Returns a :class:`Cases` of tables of the students' kind.
+        """
+        kind = _kind(students)
+        source, whole = _source(students, kind)
+        c, a, r = self._cases(source, whole, _csv_source(events), _csv_source(officials),
+                              _as_of_text(as_of), encoding)
+        out_kind = kind if kind in ("pandas", "polars", "pyarrow.RecordBatch") else "pyarrow"
+        return Cases(*(_to_kind(_record_batch(x), out_kind) for x in (c, a, r)))
+
+    def status_counts(self, table: Any, as_of: Any, level: str = "county") -> Any:
+        """Records per jurisdiction of ``level`` and status, as a table of
+        the input's kind with columns <level>, status, count (sorted)."""
+        kind = _kind(table)
+        counts = _count(self._classify_arrow(table, kind, as_of, [level])[0], level)
+        if kind in ("pandas", "polars"):
+            return _to_kind(_one_batch(counts), kind)
+        return counts
+
+    def run(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
+            encoding: str = "utf-8", calendar_days: int = 15,
+            with_cases: bool = True) -> "Report":
+        """The main job, as ``kcbx run``: classify every record, open and
+        advance the cases, and aggregate the pack's ledgers, lists,
+        indicators and report calendar per jurisdiction at every level.
+
+        ``students``, ``events`` and ``officials`` are CSV paths or tables
+        (tables are handed to the engine as CSV text, so a bad cell is a
+        reject exactly as in the command). ``encoding`` applies to paths.
+        Returns a :class:`Report` whose tables are of the students' kind
+        (pyarrow for paths); ``with_cases=False`` skips ``Report.cases``.
+        ID numbers are masked in every table.
+        """
+        kind = "pyarrow" if isinstance(students, (str, _os.PathLike)) else _kind(students)
+        out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
+        tables, summary = _kcbx._run(self, _csv_source(students), _csv_source(events),
+                                     _csv_source(officials), _as_of_text(as_of), encoding,
+                                     int(calendar_days))
+        import json
+
+        cases = None
+        if with_cases:
+            source = read_csv(students, encoding=encoding) \
+                if isinstance(students, (str, _os.PathLike)) else students
+            cases = self.cases(source, as_of, events=events, officials=officials,
+                               encoding=encoding)
+        return Report(
+            tables={name: _to_kind(_record_batch(caps), out_kind) for name, _h, caps in tables},
+            headers={name: dict(h) for name, h, _caps in tables},
+            summary=json.loads(summary),
+            cases=cases,
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of :meth:`Engine.run`.
+
+    ``tables``: every table the run writes, by name, as ``kcbx run`` writes
+    them to CSV files: ``summary``, ``indicators``, ``ledger_<level>``,
+    ``totals_<level>``, the special ledgers (``ledger_poor``), the pack's
+    lists (``problems``, ``responsibility``, ``closures``,
+    ``accountability``, ``aid_gaps``), ``calendar`` and ``rejects``.
+    ``headers``: each table's Chinese column headers (the workbook's).
+    ``summary``: summary.json as a dict. ``cases``: :meth:`Engine.cases`.
+    """
+
+    tables: dict[str, Any]
+    headers: dict[str, dict[str, str]]
+    summary: dict[str, Any]
+    cases: Cases | None
+
+    _FIXED = ("summary", "indicators", "calendar", "rejects")
+
+    @property
+    def ledgers(self) -> dict[str, Any]:
+        """Ledgers by level or special ledger name (village, ..., poor)."""
+        return {k[len("ledger_"):]: v for k, v in self.tables.items() if k.startswith("ledger_")}
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """Counts per jurisdiction, by level."""
+        return {k[len("totals_"):]: v for k, v in self.tables.items() if k.startswith("totals_")}
+
+    @property
+    def lists(self) -> dict[str, Any]:
+        """The pack's lists (problem, responsibility, closure, ...), by name."""
+        return {k: v for k, v in self.tables.items()
+                if k not in self._FIXED and not k.startswith(("ledger_", "totals_"))}
+
+    @property
+    def indicators(self) -> Any:
+        return self.tables["indicators"]
+
+    @property
+    def rejects(self) -> Any:
+        return self.tables["rejects"]
+
+    @property
+    def calendar(self) -> Any:
+        return self.tables["calendar"]
+
+
+# ---- data ---------------------------------------------------------------
+
+
+def read_csv(path: str | _os.PathLike[str], *, encoding: str = "utf-8", kind: str = "pyarrow") -> Any:
+    """Reads a CSV file with every column as text, as ``kcbx classify`` sees it.
+
+    Classifying the result gives exactly the command's statuses and rejects
+    (row positions are 0-based here, file lines there). ``encoding`` may be
+    ``gb18030`` for files saved by Chinese Excel. ``kind``: 'pyarrow',
+    'pandas' or 'polars'.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with open(path, encoding=encoding, newline="") as f:
+        header = f.readline().lstrip("\ufeff")
+    import csv
+
+    names = next(csv.reader([header]))
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return table if kind == "pyarrow" else _to_kind(_one_batch(table), kind)
+
+
+def to_typed(table: Any, pack: RulePack | None = None) -> Any:
+    """Casts a text pyarrow Table to the Arrow types of the pack's fields:
+    dates to date32, ints to int64, numbers to float64, bools to bool, enums
+    to dictionaries; empty cells become nulls. This is the fast input path
+    (no text parsing in classify). Raises pyarrow.ArrowInvalid when a cell
+    does not convert: classify the text table to get per-row rejects.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fields = {f["name"]: f for f in _pack(pack).fields}
+    aliases = {f["alias"]: f for f in fields.values() if f["alias"]}
+    cols = {}
+    for name in table.column_names:
+        col = table[name]
+        f = fields.get(name) or aliases.get(name)
+        if f is None or not pa.types.is_string(col.type):
+            cols[name] = col
+            continue
+        blank = pc.equal(pc.utf8_trim_whitespace(col), "")
+        col = pc.if_else(blank, pa.scalar(None, pa.string()), col)
+        t = f["type"]
+        if t == "date":
+            col = pc.cast(col, pa.date32())
+        elif t == "int":
+            col = pc.cast(col, pa.int64())
+        elif t == "number":
+            col = pc.cast(col, pa.float64())
+        elif t == "bool":
+            col = pc.cast(col, pa.bool_())
+        elif t == "enum":
+            col = pc.dictionary_encode(col)
+        cols[name] = col
+    return pa.table(cols)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Synthetic data from :func:`generate`: three text tables."""
+
+    students: Any
+    events: Any
+    officials: Any
+
+
+def generate(students: int = 1000, *, seed: int = 1, as_of: Any = "2019-11-15",
+             prefectures: Sequence[str] = (), out: str | _os.PathLike[str] | None = None,
+             kind: str = "pyarrow") -> Sample:
+    """A deterministic synthetic Guizhou province, as ``kcbx generate`` writes it.
+
+    Returns the students, events and officials as text tables of ``kind``
+    ('pyarrow', 'pandas' or 'polars'); with ``out`` also writes
+    students.csv, events.csv and officials.csv into that folder. The same
+    arguments always give the same data. No real person is described.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    texts = _kcbx._generate(int(students), int(seed), _as_of_text(as_of), list(prefectures))
+    if out is not None:
+        _os.makedirs(out, exist_ok=True)
+        for name, data in zip(("students", "events", "officials"), texts):
+            with open(_os.path.join(out, name + ".csv"), "wb") as f:
+                f.write(data)
+    tables = []
+    for data in texts:
+        header = data.split(b"\n", 1)[0].decode("utf-8")
+        import csv
+
+        names = next(csv.reader([header]))
+        t = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+        if kind == "pyarrow":
+            tables.append(t)
+        else:
+            tables.append(_to_kind(_one_batch(t), kind))
+    return Sample(*tables)
+

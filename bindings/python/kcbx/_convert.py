@@ -1,0 +1,255 @@
+"""Private helpers of the kcbx package: table kinds, Arrow capsules, text
+cells, per-process engines. Not a public API."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io as _io
+import math as _math
+import os as _os
+import threading as _threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import _kcbx
+from ._kcbx import RulePack
+
+if TYPE_CHECKING:
+    from . import Engine
+
+
+def _as_of_text(as_of: Any) -> str:
+    """'YYYY-MM-DD' for a date, datetime, pandas Timestamp, numpy datetime64 or str."""
+    if isinstance(as_of, str):
+        return as_of.strip()
+    if isinstance(as_of, _dt.datetime):
+        return as_of.date().isoformat()
+    if isinstance(as_of, _dt.date):
+        return as_of.isoformat()
+    if type(as_of).__name__ == "datetime64":
+        return str(as_of.astype("datetime64[D]"))
+    raise TypeError(f"as_of: expected a date or 'YYYY-MM-DD', got {type(as_of).__name__}")
+
+
+def _pack(pack: Any) -> RulePack:
+    if pack is None:
+        return RulePack.default()
+    if isinstance(pack, RulePack):
+        return pack
+    if isinstance(pack, _kcbx.Engine):
+        return pack.pack
+    if isinstance(pack, (str, _os.PathLike)):
+        name = _os.fspath(pack)
+        if name in RulePack.embedded_names():
+            return RulePack.default(name)
+        return RulePack.load(name)
+    raise TypeError(f"expected a RulePack, an Engine or a path, got {type(pack).__name__}")
+
+
+def _module_name(obj: Any) -> str:
+    return type(obj).__module__.split(".")[0]
+
+
+def _kind(table: Any) -> str:
+    mod = _module_name(table)
+    name = type(table).__name__
+    if mod == "pandas" and name == "DataFrame":
+        return "pandas"
+    if mod == "polars" and name == "DataFrame":
+        return "polars"
+    if mod == "pyarrow" and name == "Table":
+        return "pyarrow"
+    if mod == "pyarrow" and name == "RecordBatch":
+        return "pyarrow.RecordBatch"
+    if isinstance(table, Mapping):
+        return "mapping"
+    if hasattr(table, "__arrow_c_stream__") or hasattr(table, "__arrow_c_array__"):
+        return "arrow"
+    raise TypeError(
+        "expected a pandas or Polars DataFrame, a pyarrow Table or RecordBatch, a mapping of "
+        f"column name to array, or an object with __arrow_c_stream__; got {type(table).__name__}"
+    )
+
+
+def _pandas_column(name: str, series: Any) -> Any:
+    import numpy as np
+
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufM":
+        return np.ascontiguousarray(series.to_numpy())
+    import pyarrow as pa
+
+    try:
+        return pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        raise TypeError(f"column {name!r} cannot be read as one type ({dtype}): {e}") from None
+
+
+def _array_column(name: str, values: Any) -> Any:
+    import numpy as np
+
+    if hasattr(values, "__arrow_c_array__") or hasattr(values, "__arrow_c_stream__"):
+        return values
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biufM":
+        return np.ascontiguousarray(arr)
+    import pyarrow as pa
+
+    try:
+        return pa.array(arr, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        raise TypeError(f"column {name!r} cannot be read as one type ({arr.dtype}): {e}") from None
+
+
+def _source(table: Any, kind: str) -> tuple[Any, bool]:
+    """What _kcbx reads: a whole Arrow table, or (name, column) pairs."""
+    if kind == "pandas":
+        return [(str(c), _pandas_column(str(c), table[c])) for c in table.columns], False
+    if kind == "mapping":
+        return [(str(k), _array_column(str(k), v)) for k, v in table.items()], False
+    if kind == "polars" and not hasattr(table, "__arrow_c_stream__"):
+        return table.to_arrow(), True
+    return table, True
+
+
+class _Capsules:
+    """Holds an exported (schema, array) capsule pair for pyarrow to import."""
+
+    __slots__ = ("_pair",)
+
+    def __init__(self, pair: tuple[Any, Any]) -> None:
+        self._pair = pair
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]:
+        return self._pair
+
+
+def _record_batch(pair: tuple[Any, Any]) -> Any:
+    import pyarrow as pa
+
+    return pa.record_batch(_Capsules(pair))
+
+
+def _one_batch(table: Any) -> Any:
+    """A pyarrow Table as one RecordBatch (keeping the schema when empty)."""
+    import pyarrow as pa
+
+    if table.num_rows == 0:
+        return pa.RecordBatch.from_pylist([], schema=table.schema)
+    return table.combine_chunks().to_batches()[0]
+
+
+def _to_kind(batch: Any, kind: str) -> Any:
+    """A pyarrow RecordBatch as the caller's kind of table."""
+    import pyarrow as pa
+
+    if kind == "pandas":
+        import pandas as pd
+
+        dates = pd.ArrowDtype(pa.date32())
+        return batch.to_pandas(types_mapper={pa.date32(): dates}.get)
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(batch)
+    if kind == "pyarrow.RecordBatch":
+        return batch
+    return pa.Table.from_batches([batch])
+
+
+def _cell(value: Any) -> str:
+    """A Python value as the text cell kcbx parses (as in a CSV file)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if type(value).__name__ in ("bool", "bool_"):
+        return "true" if value else "false"
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if _math.isnan(value):
+            return ""
+        return repr(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ";".join(_cell(v) for v in value)
+    if type(value).__name__ == "datetime64":
+        return "" if str(value) == "NaT" else str(value.astype("datetime64[D]"))
+    if type(value).__name__ in ("NaTType", "NAType"):
+        return ""
+    return str(value)
+
+
+def _count(result: Any, level: str) -> Any:
+    """pyarrow: counts by (level, status), sorted."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = result if isinstance(result, pa.Table) else pa.Table.from_batches([result])
+    t = pa.table({
+        level: pc.cast(t[level], pa.string()),
+        "status": pc.cast(t["status"], pa.string()),
+    })
+    g = t.group_by([level, "status"]).aggregate([([], "count_all")])
+    g = g.rename_columns([level, "status", "count"]) if g.column_names[0] == level else \
+        g.select([level, "status", "count_all"]).rename_columns([level, "status", "count"])
+    return g.sort_by([(level, "ascending"), ("status", "ascending")])
+
+
+def _csv_source(obj: Any) -> tuple[str, str]:
+    """('', '') for None, ('path', p) for a path, ('text', csv) for a table."""
+    if obj is None:
+        return ("", "")
+    if isinstance(obj, (str, _os.PathLike)):
+        return ("path", _os.fspath(obj))
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    kind = _kind(obj)
+    if kind == "pandas":
+        t = pa.Table.from_pandas(obj, preserve_index=False)
+    elif kind == "polars":
+        t = obj.to_arrow()
+    elif kind == "mapping":
+        t = pa.table({k: pa.array(v) for k, v in obj.items()})
+    elif kind == "pyarrow":
+        t = obj
+    elif kind == "pyarrow.RecordBatch":
+        t = pa.Table.from_batches([obj])
+    else:
+        t = pa.table(obj)
+    buf = _io.BytesIO()
+    pacsv.write_csv(t, buf, pacsv.WriteOptions(quoting_style="needed"))
+    return ("text", buf.getvalue().decode("utf-8"))
+
+
+# ---- engines per process (Dask and Spark workers) ----------------------
+
+_ENGINES: dict[tuple[str, str, str], "Engine"] = {}
+_ENGINES_LOCK = _threading.Lock()
+
+
+def _engine_for(pack: Any) -> "Engine":
+    """One compiled engine per pack and process, for partition functions."""
+    from . import Engine
+
+    if isinstance(pack, Engine):
+        return pack
+    p = _pack(pack)
+    key = (p.content_hash, p.file, p.source)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = Engine(p)
+        return engine
+
+
+def _empty_input(pack: RulePack) -> Any:
+    """A zero-row pyarrow table with every field as text."""
+    import pyarrow as pa
+
+    return pa.table({f["name"]: pa.array([], pa.string()) for f in pack.fields})
+
+

@@ -1,0 +1,127 @@
+"""Dask scale-out: the same C++ engine on every partition.
+
+    import dask.dataframe as dd, kcbx, kcbx.dask
+    ddf = dd.read_csv("students-*.csv", dtype=str, keep_default_na=False)
+    result = kcbx.dask.classify(ddf, kcbx.RulePack.default(), "2019-11-15")
+    result.status.value_counts().compute()
+    kcbx.dask.totals(ddf, pack, "2019-11-15", level="county").compute()
+
+The pack travels to the workers by its source text (RulePack pickles by
+source) and is compiled once per worker process. Partitions are classified
+independently, so the result equals ``Engine.classify`` on the whole table
+except for the unique check (a student_id repeated in two partitions is
+caught within each partition only) and row numbers in rejects, which count
+within their partition (``partition`` says which).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from kcbx import _convert
+
+__all__ = ["classify", "rejects", "status_counts", "totals"]
+
+
+def _normalise(out: Any, text_columns: Sequence[str]) -> Any:
+    # Categories that depend on the data (collect tables, jurisdictions)
+    # differ between partitions: those columns travel as text.
+    for c in text_columns:
+        out[c] = out[c].astype("str")
+    return out
+
+
+def _classify_partition(df: Any, pack: Any, as_of: str, levels: tuple[str, ...],
+                        text_columns: tuple[str, ...]) -> Any:
+    engine = _convert._engine_for(pack)
+    res, _rej = engine._classify_arrow(df, "pandas", as_of, levels)
+    return _normalise(_convert._to_kind(res, "pandas"), text_columns)
+
+
+def _text_columns(meta: Any) -> tuple[str, ...]:
+    import pandas as pd
+
+    return tuple(c for c in meta.columns
+                 if isinstance(meta[c].dtype, pd.CategoricalDtype)
+                 and len(meta[c].dtype.categories) == 0)
+
+
+def classify(ddf: Any, pack: Any, as_of: Any, *, levels: Sequence[str] = ()) -> Any:
+    """``Engine.classify`` on every partition of a Dask DataFrame.
+
+    ``pack``: a RulePack, an Engine, a pack path or None (Guizhou). Returns
+    a lazy Dask DataFrame with the columns of ``Engine.classify`` (status,
+    rule and clause categorical; collect-table and ``levels`` columns as
+    text). Rejected rows are left out; :func:`rejects` lists them.
+    """
+    p = _convert._pack(pack)
+    day = _convert._as_of_text(as_of)
+    lv = tuple(levels)
+    engine = _convert._engine_for(p)
+    res, _ = engine._classify_arrow(ddf._meta, "pandas", day, lv)
+    meta = _convert._to_kind(res, "pandas")
+    text = _text_columns(meta)
+    meta = _normalise(meta, text)
+    return ddf.map_partitions(_classify_partition, p, day, lv, text, meta=meta,
+                              enforce_metadata=False)
+
+
+def _rejects_partition(df: Any, pack: Any, as_of: str, partition_info: Any = None) -> Any:
+    engine = _convert._engine_for(pack)
+    _res, rej = engine._classify_arrow(df, "pandas", as_of)
+    out = _convert._to_kind(rej, "pandas")
+    out.insert(0, "partition", int(partition_info["number"]) if partition_info else -1)
+    return out
+
+
+def rejects(ddf: Any, pack: Any, as_of: Any) -> Any:
+    """The rejected rows of every partition: partition, row (0-based within
+    the partition), student_id, column, reason."""
+    import pandas as pd
+
+    p = _convert._pack(pack)
+    day = _convert._as_of_text(as_of)
+    meta = pd.DataFrame({
+        "partition": pd.Series(dtype="int64"), "row": pd.Series(dtype="int64"),
+        "student_id": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
+        "reason": pd.Series(dtype="str")})
+    return ddf.map_partitions(_rejects_partition, p, day, meta=meta, enforce_metadata=False)
+
+
+def _counts_partition(df: Any, pack: Any, as_of: str, level: str) -> Any:
+    engine = _convert._engine_for(pack)
+    res, _ = engine._classify_arrow(df, "pandas", as_of, [level])
+    return _convert._to_kind(_convert._count(res, level), "pandas")
+
+
+def status_counts(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
+    """Records per jurisdiction of ``level`` and status, summed across
+    partitions: a lazy Dask DataFrame <level>, status, count."""
+    import pandas as pd
+
+    p = _convert._pack(pack)
+    day = _convert._as_of_text(as_of)
+    meta = pd.DataFrame({level: pd.Series(dtype="str"), "status": pd.Series(dtype="str"),
+                         "count": pd.Series(dtype="int64")})
+    parts = ddf.map_partitions(_counts_partition, p, day, level, meta=meta, enforce_metadata=False)
+    return parts.groupby([level, "status"]).agg({"count": "sum"}).reset_index()
+
+
+def _totals_partition(df: Any, pack: Any, as_of: str, level: str) -> Any:
+    engine = _convert._engine_for(pack)
+    report = engine.run(df, as_of, with_cases=False)
+    return report.totals[level]
+
+
+def totals(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
+    """``Engine.run``'s per-jurisdiction counts (``totals_<level>``: records,
+    on_ledger, by status, special ledgers, key groups, aid gaps, cases)
+    computed per partition and summed: a lazy Dask DataFrame. Runs without
+    events or officials, so case counts reflect opened cases only."""
+    p = _convert._pack(pack)
+    day = _convert._as_of_text(as_of)
+    engine = _convert._engine_for(p)
+    meta = engine.run(ddf._meta, day, with_cases=False).totals[level]
+    parts = ddf.map_partitions(_totals_partition, p, day, level, meta=meta, enforce_metadata=False)
+    counts = [c for c in meta.columns if c != "jurisdiction"]
+    return parts.groupby("jurisdiction").agg({c: "sum" for c in counts}).reset_index()

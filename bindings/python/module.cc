@@ -1,0 +1,1052 @@
+// _kcbx: the Python binding of the kcbx library. Thin re2-style shims over
+// the public C++ API; the table-kind conveniences (pandas, Polars, pyarrow)
+// live in kcbx/__init__.py. Tables cross as Arrow C Data Interface structs
+// (arrow_c.h), so the module links no Arrow library.
+//
+// GIL: inputs are imported (PyCapsules moved into owned structs) under the
+// GIL, then column conversion, evaluation and result building run with the
+// GIL released (the Engine is immutable), and capsules are made once it is
+// back (STYLE.md §6, re2's RE2MatchShim).
+#include <pybind11/pybind11.h>
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include "arrow_c.h"
+#include "engine/plan.h"
+#include "generate/generate.h"
+#include "kcbx/cases.h"
+#include "kcbx/columns.h"
+#include "kcbx/kcbx.h"
+#include "kcbx/report.h"
+#include "kcbx/responsibility.h"
+#include "pack/checked_pack.h"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace kcbx::python {
+
+namespace {
+
+constexpr int kPickleVersion = 1;
+
+// ---- errors -------------------------------------------------------------------
+
+PyObject* g_rules_error = nullptr;
+
+py::object diagnostic_list(const std::vector<Diagnostic>& diags) {
+  py::list out;
+  for (const auto& d : diags) out.append(py::cast(d));
+  return out;
+}
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::kError: return "error";
+    case Severity::kWarning: return "warning";
+    case Severity::kNote: return "note";
+  }
+  return "error";
+}
+
+Date parse_as_of(const std::string& text) {
+  auto d = Date::parse(text);
+  if (!d) throw py::value_error("as_of: '" + text + "' is not a date (YYYY-MM-DD)");
+  return *d;
+}
+
+std::string key_field_name(const detail::CheckedPack& cp) {
+  for (const auto& f : cp.pack->fields)
+    if (f.unique) return f.name.value;
+  return cp.pack->fields.empty() ? std::string() : cp.pack->fields.front().name.value;
+}
+
+// ---- input ------------------------------------------------------------------
+
+// Imported columns: owned Arrow structs and numpy references, and the
+// ColumnViews describing them. Destroyed with the GIL held.
+struct Input {
+  std::vector<std::unique_ptr<arrow::OwnedSchema>> schemas;
+  std::vector<std::unique_ptr<arrow::OwnedArray>> arrays;
+  std::deque<ColumnChunk> keep;
+  std::vector<ColumnView> views;
+  std::vector<py::object> refs;
+};
+
+template <typename T>
+T* capsule_pointer(const py::object& cap, const char* name) {
+  void* p = PyCapsule_GetPointer(cap.ptr(), name);
+  if (!p) throw py::error_already_set();
+  return static_cast<T*>(p);
+}
+
+// Moves a stream's schema and arrays out of its capsule.
+void import_stream(const py::object& obj, Input& in, arrow::OwnedSchema*& schema,
+                   std::vector<arrow::OwnedArray*>& arrays) {
+  py::object cap = obj.attr("__arrow_c_stream__")();
+  auto* src = capsule_pointer<ArrowArrayStream>(cap, "arrow_array_stream");
+  ArrowArrayStream stream = *src;
+  src->release = nullptr;
+  struct Guard {
+    ArrowArrayStream* s;
+    ~Guard() {
+      if (s->release) s->release(s);
+    }
+  } guard{&stream};
+  auto fail = [&](const char* what) {
+    const char* e = stream.get_last_error ? stream.get_last_error(&stream) : nullptr;
+    throw std::runtime_error(std::string(what) + (e ? std::string(": ") + e : std::string()));
+  };
+  in.schemas.push_back(std::make_unique<arrow::OwnedSchema>());
+  schema = in.schemas.back().get();
+  if (stream.get_schema(&stream, &schema->s) != 0) fail("cannot read the Arrow stream's schema");
+  for (;;) {
+    auto a = std::make_unique<arrow::OwnedArray>();
+    if (stream.get_next(&stream, &a->a) != 0) fail("cannot read the Arrow stream");
+    if (!a->a.release) break;
+    arrays.push_back(a.get());
+    in.arrays.push_back(std::move(a));
+  }
+}
+
+void import_array(const py::object& obj, Input& in, arrow::OwnedSchema*& schema,
+                  std::vector<arrow::OwnedArray*>& arrays) {
+  py::tuple caps = obj.attr("__arrow_c_array__")();
+  if (caps.size() != 2) throw py::type_error("__arrow_c_array__ must return two capsules");
+  auto* s = capsule_pointer<ArrowSchema>(caps[0], "arrow_schema");
+  auto* a = capsule_pointer<ArrowArray>(caps[1], "arrow_array");
+  in.schemas.push_back(std::make_unique<arrow::OwnedSchema>());
+  schema = in.schemas.back().get();
+  schema->s = *s;
+  s->release = nullptr;
+  in.arrays.push_back(std::make_unique<arrow::OwnedArray>());
+  in.arrays.back()->a = *a;
+  a->release = nullptr;
+  arrays.push_back(in.arrays.back().get());
+}
+
+// A whole table: a struct stream or struct array, one column per child.
+void import_table(const py::object& obj, Input& in) {
+  arrow::OwnedSchema* schema = nullptr;
+  std::vector<arrow::OwnedArray*> arrays;
+  if (py::hasattr(obj, "__arrow_c_stream__")) import_stream(obj, in, schema, arrays);
+  else if (py::hasattr(obj, "__arrow_c_array__")) import_array(obj, in, schema, arrays);
+  else throw py::type_error("expected a table with __arrow_c_stream__ or __arrow_c_array__");
+  const ArrowSchema& s = schema->s;
+  if (std::string_view(s.format ? s.format : "") != "+s")
+    throw py::type_error("expected a table (an Arrow struct), got Arrow type '" +
+                         std::string(s.format ? s.format : "") + "'");
+  for (int64_t c = 0; c < s.n_children; ++c) {
+    ColumnView v;
+    v.name = s.children[c]->name ? s.children[c]->name : "";
+    for (arrow::OwnedArray* a : arrays) {
+      if (a->a.n_children != s.n_children) throw py::value_error("Arrow batch does not match its schema");
+      ColumnChunk ch;
+      arrow::describe(v.name, *s.children[c], *a->a.children[c], in.keep, ch);
+      // A struct array's offset applies to its children too.
+      ch.offset += a->a.offset;
+      if (a->a.offset != 0 || a->a.length != a->a.children[c]->length)
+        ch.length = std::min<int64_t>(a->a.length, a->a.children[c]->length - a->a.offset);
+      v.chunks.push_back(std::move(ch));
+    }
+    in.views.push_back(std::move(v));
+  }
+}
+
+ArrayType numpy_type(const py::array& a, const std::string& name) {
+  const py::dtype dt = a.dtype();
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (kind == 'b') return ArrayType::kBoolBytes;
+  if (kind == 'i') {
+    if (size == 1) return ArrayType::kInt8;
+    if (size == 2) return ArrayType::kInt16;
+    if (size == 4) return ArrayType::kInt32;
+    if (size == 8) return ArrayType::kInt64;
+  }
+  if (kind == 'u') {
+    if (size == 1) return ArrayType::kUInt8;
+    if (size == 2) return ArrayType::kUInt16;
+    if (size == 4) return ArrayType::kUInt32;
+    if (size == 8) return ArrayType::kUInt64;
+  }
+  if (kind == 'f') {
+    if (size == 4) return ArrayType::kFloat32;
+    if (size == 8) return ArrayType::kFloat64;
+  }
+  if (kind == 'M') {
+    const std::string s = py::str(dt.attr("str"));
+    if (s.find("[D]") != std::string::npos) return ArrayType::kTimestampDays;
+    if (s.find("[s]") != std::string::npos) return ArrayType::kTimestampS;
+    if (s.find("[ms]") != std::string::npos) return ArrayType::kTimestampMs;
+    if (s.find("[us]") != std::string::npos) return ArrayType::kTimestampUs;
+    if (s.find("[ns]") != std::string::npos) return ArrayType::kTimestampNs;
+  }
+  throw ColumnTypeError(name, "column '" + name + "' has numpy dtype " + std::string(py::str(dt)) +
+                                  ", which kcbx does not read (use bool, integers, floats, "
+                                  "datetime64, or strings through Arrow)");
+}
+
+// One named column: a numpy array, or an Arrow array or chunked array.
+void import_column(const std::string& name, const py::object& obj, Input& in) {
+  ColumnView v;
+  v.name = name;
+  if (py::isinstance<py::array>(obj)) {
+    py::array a = py::reinterpret_borrow<py::array>(obj);
+    if (a.ndim() != 1) throw py::value_error("column '" + name + "' must be one-dimensional");
+    if (a.shape(0) > 1 && a.strides(0) != a.itemsize())
+      throw py::value_error("column '" + name + "' must be contiguous (np.ascontiguousarray)");
+    if (!(a.flags() & py::array::c_style) && a.shape(0) > 1)
+      throw py::value_error("column '" + name + "' must be contiguous (np.ascontiguousarray)");
+    ColumnChunk ch;
+    ch.type = numpy_type(a, name);
+    ch.length = a.shape(0);
+    ch.values = a.data();
+    in.refs.push_back(obj);
+    v.chunks.push_back(ch);
+  } else {
+    arrow::OwnedSchema* schema = nullptr;
+    std::vector<arrow::OwnedArray*> arrays;
+    if (py::hasattr(obj, "__arrow_c_stream__")) import_stream(obj, in, schema, arrays);
+    else if (py::hasattr(obj, "__arrow_c_array__")) import_array(obj, in, schema, arrays);
+    else
+      throw py::type_error("column '" + name + "': expected a numpy array or an Arrow array, got " +
+                           std::string(py::str(py::type::of(obj).attr("__name__"))));
+    for (arrow::OwnedArray* a : arrays) {
+      ColumnChunk ch;
+      arrow::describe(name, schema->s, a->a, in.keep, ch);
+      v.chunks.push_back(std::move(ch));
+    }
+  }
+  in.views.push_back(std::move(v));
+}
+
+// `source` is a table (whole) or a list of (name, column) pairs.
+std::unique_ptr<Input> import_input(const py::object& source, bool whole) {
+  auto in = std::make_unique<Input>();
+  if (whole) {
+    import_table(source, *in);
+  } else {
+    for (py::handle item : source) {
+      py::tuple pair = py::reinterpret_borrow<py::tuple>(item);
+      import_column(pair[0].cast<std::string>(), py::reinterpret_borrow<py::object>(pair[1]), *in);
+    }
+  }
+  return in;
+}
+
+// ---- results ----------------------------------------------------------------
+
+using arrow::Node;
+using NodePtr = std::shared_ptr<Node>;
+
+std::string string_cell(const detail::ColumnData& c, size_t i, const detail::Pack& pack) {
+  if (!c.present(i)) return {};
+  if (c.type.kind == detail::TypeKind::kString) return std::string(*static_cast<const std::string_view*>(c.at(i)));
+  return detail::format_value(c.type, c.at(i), pack);
+}
+
+const std::vector<detail::EnumValueDef>& table_values(const detail::CheckedPack& cp, size_t t) {
+  const auto& def = cp.pack->tables[t];
+  int dom = def.domain;
+  if (dom < 0) dom = cp.fields[static_cast<size_t>(cp.field_index(def.values_from.value))].type.domain;
+  return cp.pack->domains[static_cast<size_t>(dom)].values;
+}
+
+// Dictionary-encodes strings made per row.
+struct Labels {
+  std::unordered_map<std::string, int32_t> index;
+  std::vector<std::string> labels;
+  int32_t code(const std::string& s) {
+    auto [it, fresh] = index.emplace(s, static_cast<int32_t>(labels.size()));
+    if (fresh) labels.push_back(s);
+    return it->second;
+  }
+};
+
+NodePtr output_column(const std::string& name, const detail::ColumnData& c,
+                      const std::vector<size_t>& rows, const detail::Pack& pack) {
+  using detail::TypeKind;
+  std::vector<uint8_t> valid;
+  if (!c.valid.empty()) {
+    valid.resize(rows.size());
+    for (size_t k = 0; k < rows.size(); ++k) valid[k] = c.valid[rows[k]];
+  }
+  switch (c.type.kind) {
+    case TypeKind::kInt: {
+      std::vector<int64_t> v(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int64_t*>(c.at(rows[k]));
+      return arrow::fixed(name, "l", v, valid);
+    }
+    case TypeKind::kNumber: {
+      std::vector<double> v(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const double*>(c.at(rows[k]));
+      return arrow::fixed(name, "g", v, valid);
+    }
+    case TypeKind::kDate: {
+      std::vector<int32_t> v(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int32_t*>(c.at(rows[k]));
+      return arrow::fixed(name, "tdD", v, valid);
+    }
+    case TypeKind::kBool: {
+      std::vector<uint8_t> v(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const uint8_t*>(c.at(rows[k]));
+      return arrow::booleans(name, v, valid);
+    }
+    case TypeKind::kEnum: {
+      std::vector<int32_t> codes(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k)
+        codes[k] = c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1;
+      std::vector<std::string> labels;
+      for (const auto& v : pack.domains[static_cast<size_t>(c.type.domain)].values) labels.push_back(v.name.value);
+      return arrow::dictionary(name, codes, labels);
+    }
+    default: {
+      std::vector<std::string> v(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) v[k] = string_cell(c, rows[k], pack);
+      return arrow::strings(name, v, valid);
+    }
+  }
+}
+
+NodePtr rejects_table(const std::vector<Reject>& rejects) {
+  std::vector<int64_t> row;
+  std::vector<std::string_view> id, column, reason;
+  for (const auto& r : rejects) {
+    row.push_back(r.row);
+    id.push_back(r.student_id);
+    column.push_back(r.column);
+    reason.push_back(r.reason);
+  }
+  std::vector<NodePtr> cols;
+  cols.push_back(arrow::fixed("row", "l", row));
+  cols.push_back(arrow::strings("student_id", id));
+  cols.push_back(arrow::strings("column", column));
+  cols.push_back(arrow::strings("reason", reason));
+  return arrow::table(std::move(cols), static_cast<int64_t>(rejects.size()));
+}
+
+// The classify result: key, per table value/rule/clause, outputs, levels.
+struct Classified {
+  NodePtr table;
+  std::vector<Reject> rejects;
+  int64_t read = 0;
+  std::vector<std::string> notes;
+};
+
+Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
+                            const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
+                            BatchResult* keep_result = nullptr) {
+  const detail::CheckedPack& cp = engine.rules().checked();
+  const detail::Pack& pack = *cp.pack;
+  std::vector<int> level_index;
+  for (const auto& l : levels) {
+    const int i = cp.level_index(l);
+    if (i < 0) {
+      std::string known;
+      for (const auto& d : pack.levels) known += (known.empty() ? "" : ", ") + d.name.value;
+      throw std::invalid_argument("no level '" + l + "' in the pack (" + known + ")");
+    }
+    level_index.push_back(i);
+  }
+  ColumnOptions options;
+  options.borrow_strings = true;
+  options.threads = engine.options().threads;
+  ColumnsBatch in = batch_from_columns(engine.rules(), views, options);
+  // Statuses and outputs only, unless cases are evaluated from this result.
+  ClassifyOptions what;
+  what.flags = false;
+  what.cases = keep_result != nullptr;
+  BatchResult result = engine.classify(in.batch, as_of, what);
+  const detail::BatchData& bd = in.batch.data();
+  const detail::ResultData& rd = result.data();
+
+  Classified out;
+  out.read = in.read;
+  out.notes = in.notes;
+  out.rejects = std::move(in.rejects);
+  const std::string key = key_field_name(cp);
+  const int key_field = cp.field_index(key);
+  std::vector<size_t> rows;
+  rows.reserve(bd.rows);
+  for (size_t i = 0; i < bd.rows; ++i) {
+    if (rd.reject[i] < 0) {
+      rows.push_back(i);
+      continue;
+    }
+    Reject r;
+    r.row = bd.row_numbers[i];
+    if (key_field >= 0) r.student_id = string_cell(bd.columns[static_cast<size_t>(key_field)], i, pack);
+    r.reason = std::string(result.reject_reason(i));
+    out.rejects.push_back(std::move(r));
+  }
+  std::stable_sort(out.rejects.begin(), out.rejects.end(),
+                   [](const Reject& a, const Reject& b) { return a.row < b.row; });
+
+  std::vector<NodePtr> cols;
+  if (key_field >= 0) {
+    const auto& kc = bd.columns[static_cast<size_t>(key_field)];
+    if (kc.type.kind == detail::TypeKind::kString) {
+      std::vector<std::string_view> ids(rows.size());
+      std::vector<uint8_t> valid;
+      for (size_t k = 0; k < rows.size(); ++k) ids[k] = *static_cast<const std::string_view*>(kc.at(rows[k]));
+      if (!kc.valid.empty()) {
+        valid.resize(rows.size());
+        for (size_t k = 0; k < rows.size(); ++k) valid[k] = kc.valid[rows[k]];
+      }
+      cols.push_back(arrow::strings(key, ids, valid));
+    } else {
+      cols.push_back(output_column(key, kc, rows, pack));
+    }
+  }
+  for (size_t t = 0; t < pack.tables.size(); ++t) {
+    const auto& def = pack.tables[t];
+    const auto& values = table_values(cp, t);
+    const std::string value_name = def.name.value;
+    const std::string rule_name = t == 0 ? "rule" : def.name.value + "_rule";
+    const std::string clause_name = t == 0 ? "clause" : def.name.value + "_clause";
+    std::vector<int32_t> vcodes(rows.size()), rcodes(rows.size()), ccodes(rows.size());
+    std::vector<std::string> vlabels, rlabels, clabels;
+    if (def.hit_policy == detail::HitPolicy::kCollect) {
+      // A set of values per record: one label per distinct set ("a;b").
+      Labels vl, rl, cl;
+      std::unordered_map<uint64_t, int32_t> vseen, rseen;
+      std::vector<int32_t> rclause;
+      for (size_t k = 0; k < rows.size(); ++k) {
+        const uint64_t vs = rd.sets[t][rows[k]], rs = rd.row_sets[t][rows[k]];
+        if (vs == 0) {
+          vcodes[k] = rcodes[k] = ccodes[k] = -1;
+          continue;
+        }
+        auto vit = vseen.find(vs);
+        if (vit == vseen.end()) {
+          std::string s;
+          for (size_t b = 0; b < values.size() && b < 64; ++b)
+            if ((vs >> b) & 1) s += (s.empty() ? "" : ";") + values[b].name.value;
+          vit = vseen.emplace(vs, vl.code(s)).first;
+        }
+        vcodes[k] = vit->second;
+        auto rit = rseen.find(rs);
+        if (rit == rseen.end()) {
+          std::string r, c;
+          std::vector<std::string> seen_clauses;
+          for (size_t b = 0; b < def.rows.size() && b < 64; ++b)
+            if ((rs >> b) & 1) {
+              r += (r.empty() ? "" : ";") + def.rows[b].id.value;
+              const std::string& cl_text = def.rows[b].clause.value;
+              if (std::find(seen_clauses.begin(), seen_clauses.end(), cl_text) == seen_clauses.end()) {
+                seen_clauses.push_back(cl_text);
+                c += (c.empty() ? "" : ";") + cl_text;
+              }
+            }
+          const int32_t rc = rl.code(r);
+          rit = rseen.emplace(rs, rc).first;
+          if (static_cast<size_t>(rc) >= rclause.size()) rclause.resize(static_cast<size_t>(rc) + 1, -1);
+          rclause[static_cast<size_t>(rc)] = cl.code(c);
+        }
+        rcodes[k] = rit->second;
+        ccodes[k] = rclause[static_cast<size_t>(rit->second)];
+      }
+      vlabels = std::move(vl.labels);
+      rlabels = std::move(rl.labels);
+      clabels = std::move(cl.labels);
+    } else {
+      for (const auto& v : values) vlabels.push_back(v.name.value);
+      Labels cl;
+      std::vector<int32_t> row_clause;
+      for (const auto& r : def.rows) {
+        rlabels.push_back(r.id.value);
+        row_clause.push_back(cl.code(r.clause.value));
+      }
+      clabels = std::move(cl.labels);
+      const int32_t* codes = rd.codes[t].data();
+      const int32_t* matched = rd.matched[t].data();
+      for (size_t k = 0; k < rows.size(); ++k) {
+        const int32_t m = matched[rows[k]];
+        vcodes[k] = m >= 0 ? codes[rows[k]] : -1;
+        rcodes[k] = m >= 0 ? m : -1;
+        ccodes[k] = m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
+      }
+    }
+    cols.push_back(arrow::dictionary(value_name, vcodes, vlabels));
+    cols.push_back(arrow::dictionary(rule_name, rcodes, rlabels));
+    cols.push_back(arrow::dictionary(clause_name, ccodes, clabels));
+  }
+  for (size_t o = 0; o < rd.outputs.size(); ++o)
+    cols.push_back(output_column(rd.output_names[o], rd.outputs[o], rows, pack));
+  for (size_t l = 0; l < level_index.size(); ++l) {
+    const auto& fields = cp.level_fields[static_cast<size_t>(level_index[l])];
+    const size_t prefix = static_cast<size_t>(std::max(0, pack.levels[static_cast<size_t>(level_index[l])].prefix));
+    Labels labels;
+    std::vector<int32_t> codes(rows.size(), -1);
+    std::string buf;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      buf.clear();
+      bool ok = !fields.empty();
+      for (size_t j = 0; j < fields.size() && ok; ++j) {
+        const std::string v = string_cell(bd.columns[static_cast<size_t>(fields[j])], rows[k], pack);
+        if (v.empty()) ok = false;
+        if (j > 0) buf += '/';
+        buf += v;
+      }
+      if (ok && fields.size() == 1 && prefix > 0) {
+        if (buf.size() < prefix) ok = false;
+        else buf.resize(prefix);
+      }
+      if (ok) codes[k] = labels.code(buf);
+    }
+    cols.push_back(arrow::dictionary(levels[l], codes, labels.labels));
+  }
+  out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));
+  if (keep_batch) *keep_batch = std::move(in);
+  if (keep_result) *keep_result = std::move(result);
+  return out;
+}
+
+// (schema capsule, array capsule) for pyarrow.record_batch & co.
+py::tuple capsules(const NodePtr& node) {
+  auto* schema = new ArrowSchema{};
+  auto* array = new ArrowArray{};
+  arrow::export_schema(node, schema);
+  arrow::export_array(node, array);
+  py::capsule s(schema, "arrow_schema", [](PyObject* cap) {
+    auto* p = static_cast<ArrowSchema*>(PyCapsule_GetPointer(cap, "arrow_schema"));
+    if (!p) return;
+    if (p->release) p->release(p);
+    delete p;
+  });
+  py::capsule a(array, "arrow_array", [](PyObject* cap) {
+    auto* p = static_cast<ArrowArray*>(PyCapsule_GetPointer(cap, "arrow_array"));
+    if (!p) return;
+    if (p->release) p->release(p);
+    delete p;
+  });
+  return py::make_tuple(s, a);
+}
+
+py::dict explanation_dict(const Explanation& e) {
+  py::list rejects, decisions, tried, values;
+  for (const auto& r : e.rejects)
+    rejects.append(py::dict("row"_a = r.row, "student_id"_a = r.student_id, "column"_a = r.column,
+                            "reason"_a = r.reason));
+  for (const auto& d : e.decisions)
+    decisions.append(py::dict("table"_a = d.table, "value"_a = d.value, "alias"_a = d.value_alias,
+                              "rule"_a = d.rule, "clause"_a = d.clause, "clause_text"_a = d.clause_text));
+  for (const auto& t : e.tried)
+    tried.append(py::dict("table"_a = t.table, "rule"_a = t.rule, "clause"_a = t.clause, "when"_a = t.when,
+                          "result"_a = t.result));
+  for (const auto& v : e.values)
+    values.append(py::dict("name"_a = v.name, "kind"_a = v.kind, "value"_a = v.value,
+                           "effective_from"_a = v.effective_from, "source"_a = v.source));
+  py::dict outputs;
+  for (const auto& [k, v] : e.outputs) outputs[py::str(k)] = v;
+  return py::dict("format"_a = "kcbx.explanation/1", "pack"_a = e.pack_id, "as_of"_a = e.as_of.format(),
+                  "accepted"_a = e.accepted, "rejects"_a = rejects, "decisions"_a = decisions,
+                  "tried"_a = tried, "values"_a = values, "outputs"_a = outputs);
+}
+
+// Pickle state: (format version, the pack's sources as (file, text) pairs,
+// base first — one pair unless it `extends:` another —, its file name,
+// options). Unpickling recompiles from the texts, never from the disk.
+RulePack unpickle_pack(const py::tuple& t, const char* what) {
+  if (t.size() != 4 || t[0].cast<int>() != kPickleVersion)
+    throw std::runtime_error(std::string("cannot unpickle a kcbx.") + what + " of another format version");
+  return parse_rules(t[1].cast<std::vector<std::pair<std::string, std::string>>>());
+}
+
+std::string chain_text(const std::vector<Responsible>& chain) {
+  std::string s;
+  for (const auto& r : chain) {
+    if (!s.empty()) s += " > ";
+    s += (r.role_alias.empty() ? r.role : r.role_alias) + " " + (r.person.empty() ? "(none)" : r.person);
+  }
+  return s;
+}
+
+NodePtr date_column(const std::string& name, const std::vector<std::optional<Date>>& dates) {
+  std::vector<int32_t> v(dates.size());
+  std::vector<uint8_t> valid(dates.size());
+  for (size_t i = 0; i < dates.size(); ++i) {
+    v[i] = dates[i] ? dates[i]->days() : 0;
+    valid[i] = dates[i].has_value();
+  }
+  return arrow::fixed(name, "tdD", v, valid);
+}
+
+// An events or roster input: a path, or CSV text made from a table.
+struct CsvSource {
+  std::string kind;  // "", "path" or "text"
+  std::string payload;
+};
+
+EventLog load_events(const RulePack& pack, const CsvSource& s, const std::string& encoding) {
+  if (s.kind == "path") return read_events(pack, s.payload, encoding);
+  std::istringstream in(s.payload);
+  return read_events(pack, in, "<events>", "utf-8");
+}
+
+Roster load_roster(const RulePack& pack, const CsvSource& s, const std::string& encoding) {
+  if (s.kind == "path") return read_roster(pack, s.payload, encoding);
+  std::istringstream in(s.payload);
+  return read_roster(pack, in, "<officials>", "utf-8");
+}
+
+struct CasesOut {
+  NodePtr cases, accountability, rejects;
+};
+
+CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, const CsvSource& events_src,
+                   const CsvSource& officials_src, Date as_of, const std::string& encoding) {
+  const RulePack& pack = engine.rules();
+  ColumnsBatch batch;
+  BatchResult result;
+  Classified c = classify_columns(engine, views, as_of, {}, &batch, &result);
+  EventLog events = events_src.kind.empty() ? EventLog{} : load_events(pack, events_src, encoding);
+  std::unique_ptr<Roster> roster;
+  std::unique_ptr<ResponsibilityGraph> graph;
+  if (!officials_src.kind.empty()) {
+    roster = std::make_unique<Roster>(load_roster(pack, officials_src, encoding));
+    graph = std::make_unique<ResponsibilityGraph>(pack, *roster, batch.batch);
+  }
+  CaseReport report = evaluate_cases(engine, batch.batch, result, events, graph.get(), as_of);
+
+  CasesOut out;
+  {
+    std::vector<std::string> id, status, stage, stage_alias, clause, action, role, role_alias, person, phone,
+        escalation;
+    std::vector<std::optional<Date>> opened, closed_on, due;
+    std::vector<uint8_t> closed;
+    std::vector<int64_t> overdue;
+    for (const Case& k : report.cases) {
+      id.push_back(k.student_id);
+      status.push_back(k.status);
+      opened.push_back(k.opened);
+      closed.push_back(k.closed);
+      closed_on.push_back(k.closed_on);
+      stage.push_back(k.stage);
+      stage_alias.push_back(k.stage_alias);
+      clause.push_back(k.clause);
+      action.push_back(k.next_action);
+      role.push_back(k.responsible.role);
+      role_alias.push_back(k.responsible.role_alias);
+      person.push_back(k.responsible.person);
+      phone.push_back(k.responsible.phone);
+      due.push_back(k.due);
+      overdue.push_back(k.days_overdue);
+      escalation.push_back(k.days_overdue > 0 && graph && !k.responsible.role.empty()
+                               ? chain_text(graph->escalation(batch.batch, k.record, k.responsible.role))
+                               : std::string());
+    }
+    std::vector<NodePtr> cols = {
+        arrow::strings("student_id", id), arrow::strings("status", status), date_column("opened", opened),
+        arrow::booleans("closed", closed), date_column("closed_on", closed_on), arrow::strings("stage", stage),
+        arrow::strings("stage_alias", stage_alias), arrow::strings("clause", clause),
+        arrow::strings("next_action", action), arrow::strings("role", role),
+        arrow::strings("role_alias", role_alias), arrow::strings("person", person),
+        arrow::strings("phone", phone), date_column("due", due), arrow::fixed("days_overdue", "l", overdue),
+        arrow::strings("escalation", escalation)};
+    out.cases = arrow::table(std::move(cols), static_cast<int64_t>(report.cases.size()));
+  }
+  {
+    std::vector<std::string> id, stage, clause, role, role_alias, person, supervisors;
+    std::vector<std::optional<Date>> due, done;
+    std::vector<int64_t> late;
+    for (const auto& x : report.accountability) {
+      id.push_back(x.student_id);
+      stage.push_back(x.stage);
+      clause.push_back(x.clause);
+      due.push_back(x.due);
+      done.push_back(x.done_on);
+      late.push_back(x.days_late);
+      role.push_back(x.lapsed.role);
+      role_alias.push_back(x.lapsed.role_alias);
+      person.push_back(x.lapsed.person);
+      supervisors.push_back(chain_text(x.supervisors));
+    }
+    std::vector<NodePtr> cols = {
+        arrow::strings("student_id", id), arrow::strings("stage", stage), arrow::strings("clause", clause),
+        date_column("due", due), date_column("done_on", done), arrow::fixed("days_late", "l", late),
+        arrow::strings("role", role), arrow::strings("role_alias", role_alias),
+        arrow::strings("person", person), arrow::strings("supervisors", supervisors)};
+    out.accountability = arrow::table(std::move(cols), static_cast<int64_t>(report.accountability.size()));
+  }
+  {
+    std::vector<std::string> file;
+    std::vector<Reject> all;
+    auto add = [&](const char* f, const std::vector<Reject>& rs) {
+      for (const auto& r : rs) {
+        file.push_back(f);
+        all.push_back(r);
+      }
+    };
+    add("students", c.rejects);
+    add("events", events.rejects);
+    add("events", report.event_rejects);
+    if (roster) add("officials", roster->rejects);
+    NodePtr t = rejects_table(all);
+    t->children.insert(t->children.begin(), arrow::strings("file", file));
+    out.rejects = t;
+  }
+  return out;
+}
+
+// Collects the tables of a run (kcbx/report.h) for export.
+class CollectSink final : public ReportSink {
+ public:
+  struct Table {
+    TableSpec spec;
+    std::vector<std::vector<std::string>> rows;
+  };
+  std::vector<Table> tables;
+
+  void open_table(size_t t, const TableSpec& spec) override {
+    if (tables.size() <= t) tables.resize(t + 1);
+    tables[t].spec = spec;
+  }
+  void add_row(size_t t, std::span<const std::string> cells) override {
+    tables[t].rows.emplace_back(cells.begin(), cells.end());
+  }
+};
+
+// A run table with typed columns (integers, numbers, bools, dates).
+NodePtr run_table(const CollectSink::Table& t) {
+  std::vector<NodePtr> cols;
+  const size_t n = t.rows.size();
+  for (size_t c = 0; c < t.spec.columns.size(); ++c) {
+    const Column& col = t.spec.columns[c];
+    std::vector<uint8_t> valid(n, 1);
+    auto cell = [&](size_t r) -> const std::string& { return t.rows[r][c]; };
+    switch (col.type) {
+      case kcbx::ColumnType::kInteger: {
+        std::vector<int64_t> v(n, 0);
+        for (size_t r = 0; r < n; ++r) {
+          if (cell(r).empty()) valid[r] = 0;
+          else v[r] = std::strtoll(cell(r).c_str(), nullptr, 10);
+        }
+        cols.push_back(arrow::fixed(col.name, "l", v, valid));
+        break;
+      }
+      case kcbx::ColumnType::kNumber: {
+        std::vector<double> v(n, 0);
+        for (size_t r = 0; r < n; ++r) {
+          if (cell(r).empty()) valid[r] = 0;
+          else v[r] = std::strtod(cell(r).c_str(), nullptr);
+        }
+        cols.push_back(arrow::fixed(col.name, "g", v, valid));
+        break;
+      }
+      case kcbx::ColumnType::kBool: {
+        std::vector<uint8_t> v(n, 0);
+        for (size_t r = 0; r < n; ++r) {
+          const std::string& x = cell(r);
+          if (x.empty()) valid[r] = 0;
+          else v[r] = x == "1" || x == "true" || x == "是";
+        }
+        cols.push_back(arrow::booleans(col.name, v, valid));
+        break;
+      }
+      case kcbx::ColumnType::kDate: {
+        std::vector<int32_t> v(n, 0);
+        for (size_t r = 0; r < n; ++r) {
+          auto d = Date::parse(cell(r));
+          if (d) v[r] = d->days();
+          else valid[r] = 0;
+        }
+        cols.push_back(arrow::fixed(col.name, "tdD", v, valid));
+        break;
+      }
+      default: {
+        std::vector<std::string_view> v(n);
+        for (size_t r = 0; r < n; ++r) v[r] = cell(r);
+        cols.push_back(arrow::strings(col.name, v));
+        break;
+      }
+    }
+  }
+  return arrow::table(std::move(cols), static_cast<int64_t>(n));
+}
+
+struct RunOut {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::pair<std::string, std::string>>> headers;
+  std::vector<NodePtr> tables;
+  std::string summary;
+};
+
+RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSource& events_src,
+                  const CsvSource& officials_src, Date as_of, const std::string& encoding, int calendar_days) {
+  const RulePack& pack = engine.rules();
+  EventLog events;
+  const bool have_events = !events_src.kind.empty();
+  if (have_events) events = load_events(pack, events_src, encoding);
+  std::unique_ptr<Roster> roster;
+  if (!officials_src.kind.empty()) roster = std::make_unique<Roster>(load_roster(pack, officials_src, encoding));
+  RunOptions o;
+  o.as_of = as_of;
+  o.calendar_days = calendar_days;
+  CollectSink sink;
+  RunReport report;
+  if (students.kind == "path") {
+    o.file = students.payload;
+    o.encoding = encoding;
+    report = run(engine, students.payload, have_events ? &events : nullptr, roster.get(), o, &sink);
+  } else {
+    o.file = "<students>";
+    std::istringstream in(students.payload);
+    report = run(engine, in, have_events ? &events : nullptr, roster.get(), o, &sink);
+  }
+  RunOut out;
+  for (const auto& t : sink.tables) {
+    out.names.push_back(t.spec.name);
+    std::vector<std::pair<std::string, std::string>> h;
+    for (const auto& c : t.spec.columns) h.emplace_back(c.name, c.header.empty() ? c.name : c.header);
+    out.headers.push_back(std::move(h));
+    out.tables.push_back(run_table(t));
+  }
+  out.summary = report_json(report);
+  return out;
+}
+
+}  // namespace
+
+}  // namespace kcbx::python
+
+PYBIND11_MODULE(_kcbx, m) {
+  using namespace kcbx;
+  using namespace kcbx::python;
+  m.doc() = "kcbx C++ core: rule packs, the engine, columnar classification (see the kcbx package).";
+  m.attr("__version__") = kVersion;
+  m.attr("PICKLE_VERSION") = kPickleVersion;
+
+  py::class_<Diagnostic>(m, "Diagnostic", "A problem in a rule pack or input, with its position.")
+      .def(py::init([](std::string file, int line, int column, std::string code, std::string message,
+                       std::string severity) {
+             Diagnostic d;
+             d.where = {std::move(file), line, column};
+             d.code = std::move(code);
+             d.message = std::move(message);
+             d.severity = severity == "warning" ? Severity::kWarning
+                          : severity == "note"  ? Severity::kNote
+                                                : Severity::kError;
+             return d;
+           }),
+           "file"_a, "line"_a, "column"_a, "code"_a, "message"_a, "severity"_a = "error")
+      .def_property_readonly("file", [](const Diagnostic& d) { return d.where.file; }, "File name.")
+      .def_property_readonly("line", [](const Diagnostic& d) { return d.where.line; }, "1-based line, 0 unknown.")
+      .def_property_readonly("column", [](const Diagnostic& d) { return d.where.column; },
+                             "1-based column (bytes), 0 unknown.")
+      .def_property_readonly("code", [](const Diagnostic& d) { return d.code; }, "Stable slug, e.g. 'unknown-name'.")
+      .def_property_readonly("message", [](const Diagnostic& d) { return d.message; }, "What is wrong.")
+      .def_property_readonly("severity", [](const Diagnostic& d) { return std::string(severity_name(d.severity)); },
+                             "'error', 'warning' or 'note'.")
+      .def("format", &Diagnostic::format, "GCC-style 'file:line:col: error: message [code]'.")
+      .def("__str__", &Diagnostic::format)
+      .def("__repr__", [](const Diagnostic& d) { return "<Diagnostic " + d.format() + ">"; })
+      .def(py::pickle(
+          [](const Diagnostic& d) {
+            return py::make_tuple(d.where.file, d.where.line, d.where.column, d.code, d.message,
+                                  severity_name(d.severity));
+          },
+          [](py::tuple t) {
+            Diagnostic d;
+            d.where = {t[0].cast<std::string>(), t[1].cast<int>(), t[2].cast<int>()};
+            d.code = t[3].cast<std::string>();
+            d.message = t[4].cast<std::string>();
+            const auto s = t[5].cast<std::string>();
+            d.severity = s == "warning" ? Severity::kWarning : s == "note" ? Severity::kNote : Severity::kError;
+            return d;
+          }));
+
+  static py::exception<Error> rules_error(m, "RulesError", PyExc_ValueError);
+  g_rules_error = rules_error.ptr();
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      py::object exc = py::reinterpret_borrow<py::object>(g_rules_error)(py::str(e.what()));
+      exc.attr("diagnostics") = diagnostic_list(e.diagnostics());
+      PyErr_SetObject(g_rules_error, exc.ptr());
+    } catch (const ColumnTypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    }
+  });
+
+  py::class_<RulePack>(m, "RulePack",
+                       "A validated rule pack (YAML). Immutable; pickles by its source text.")
+      .def_static("load", &load_rules, "path"_a,
+                  "Loads and validates a pack file. Raises RulesError with every diagnostic.")
+      .def_static("default", &default_rules, "name"_a = "guizhou",
+                  "An embedded pack (the Guizhou pack by default).")
+      .def_static(
+          "from_string", [](const std::string& text, const std::string& name) { return parse_rules(text, name); },
+          "text"_a, "name"_a = "<string>", "Validates YAML text; `name` names it in diagnostics.")
+      .def_static(
+          "check", [](const std::string& text, const std::string& name) { return check_rules(text, name); },
+          "text"_a, "name"_a = "<string>", "The diagnostics for YAML text (empty when valid); never raises.")
+      .def_static("embedded_names", &embedded_rule_names, "Names of the embedded packs.")
+      .def_property_readonly("name", &RulePack::name)
+      .def_property_readonly("version", &RulePack::version)
+      .def_property_readonly("jurisdiction", &RulePack::jurisdiction)
+      .def_property_readonly("file", &RulePack::file, "The file it was loaded from.")
+      .def_property_readonly("source", &RulePack::source, "The YAML text, exactly as loaded.")
+      .def_property_readonly("content_hash", &RulePack::content_hash, "16 hex digits (FNV-1a 64).")
+      .def_property_readonly("id", &RulePack::id, "'name version #hash'.")
+      .def_property_readonly(
+          "fields",
+          [](const RulePack& p) {
+            py::list out;
+            const auto& cp = p.checked();
+            for (size_t f = 0; f < cp.pack->fields.size(); ++f) {
+              const auto& def = cp.pack->fields[f];
+              py::list values;
+              if (cp.fields[f].type.domain >= 0)
+                for (const auto& v : cp.pack->domains[static_cast<size_t>(cp.fields[f].type.domain)].values)
+                  values.append(v.name.value);
+              out.append(py::dict("name"_a = def.name.value, "alias"_a = def.alias.value,
+                                  "type"_a = detail::type_name(cp.fields[f].type.kind), "required"_a = def.required,
+                                  "unique"_a = def.unique, "values"_a = values));
+            }
+            return out;
+          },
+          "The record schema: dicts with name, alias, type, required, unique, values.")
+      .def_property_readonly(
+          "levels",
+          [](const RulePack& p) {
+            py::list out;
+            for (const auto& l : p.checked().pack->levels) out.append(l.name.value);
+            return out;
+          },
+          "Jurisdiction levels (village, township, county, ...).")
+      .def_property_readonly(
+          "key", [](const RulePack& p) { return key_field_name(p.checked()); }, "The key field (student_id).")
+      .def("__repr__", [](const RulePack& p) { return "<kcbx.RulePack " + p.id() + " from " + p.file() + ">"; })
+      .def("__eq__", [](const RulePack& a, const RulePack& b) { return a.source() == b.source() && a.file() == b.file(); })
+      .def("__hash__", [](const RulePack& p) { return py::hash(py::str(p.content_hash())); })
+      .def(py::pickle(
+          [](const RulePack& p) { return py::make_tuple(kPickleVersion, p.sources(), p.file(), py::dict()); },
+          [](py::tuple t) { return unpickle_pack(t, "RulePack"); }));
+
+  py::class_<Engine>(m, "Engine", "A compiled rule pack. Immutable and thread-safe; pickles by source.")
+      .def(py::init([](const RulePack& pack, int threads, size_t batch_rows) {
+             if (threads < 0) throw py::value_error("threads must be >= 0 (0: one per core)");
+             EngineOptions o;
+             o.threads = threads;
+             o.batch_rows = batch_rows;
+             return Engine(pack, o);
+           }),
+           "pack"_a, "threads"_a = 0, "batch_rows"_a = 1024)
+      .def_property_readonly("pack", &Engine::rules, "The RulePack it was compiled from.")
+      .def_property_readonly("threads", [](const Engine& e) { return e.options().threads; })
+      .def_property_readonly("batch_rows", [](const Engine& e) { return e.options().batch_rows; })
+      .def("output_columns", &Engine::output_columns, "all_tables"_a = true,
+           "Per-record output columns: for each table (or only the first) its value, rule and "
+           "clause; then the pack's outputs.")
+      .def(
+          "_classify",
+          [](const Engine& e, py::object source, bool whole, const std::string& as_of,
+             const std::vector<std::string>& levels) {
+            const Date d = parse_as_of(as_of);
+            std::unique_ptr<Input> in = import_input(source, whole);
+            Classified c;
+            NodePtr rejects;
+            {
+              py::gil_scoped_release nogil;
+              c = classify_columns(e, in->views, d, levels);
+              rejects = rejects_table(c.rejects);
+            }
+            py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
+            in.reset();
+            return out;
+          },
+          "source"_a, "whole"_a, "as_of"_a, "levels"_a = std::vector<std::string>{})
+      .def(
+          "_explain",
+          [](const Engine& e, const std::vector<std::pair<std::string, std::string>>& cells,
+             const std::string& as_of, const std::string& format) -> py::object {
+            Record r;
+            for (const auto& [k, v] : cells) r.set(k, v);
+            Explanation ex;
+            {
+              py::gil_scoped_release nogil;
+              ex = e.explain(r, parse_as_of(as_of));
+            }
+            if (format == "json") return py::str(ex.to_json());
+            if (format == "text") return py::str(ex.format());
+            return explanation_dict(ex);
+          },
+          "cells"_a, "as_of"_a, "format"_a = "dict")
+      .def(
+          "_cases",
+          [](const Engine& e, py::object source, bool whole, std::pair<std::string, std::string> events,
+             std::pair<std::string, std::string> officials, const std::string& as_of,
+             const std::string& encoding) {
+            const Date d = parse_as_of(as_of);
+            std::unique_ptr<Input> in = import_input(source, whole);
+            CasesOut out;
+            {
+              py::gil_scoped_release nogil;
+              out = run_cases(e, in->views, {events.first, events.second}, {officials.first, officials.second}, d,
+                              encoding);
+            }
+            py::tuple t = py::make_tuple(capsules(out.cases), capsules(out.accountability), capsules(out.rejects));
+            in.reset();
+            return t;
+          },
+          "source"_a, "whole"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8")
+      .def(py::pickle(
+          [](const Engine& e) {
+            return py::make_tuple(kPickleVersion, e.rules().sources(), e.rules().file(),
+                                  py::dict("threads"_a = e.options().threads, "batch_rows"_a = e.options().batch_rows));
+          },
+          [](py::tuple t) {
+            RulePack pack = unpickle_pack(t, "Engine");
+            py::dict o = t[3].cast<py::dict>();
+            EngineOptions options;
+            options.threads = o.contains("threads") ? o["threads"].cast<int>() : 0;
+            options.batch_rows = o.contains("batch_rows") ? o["batch_rows"].cast<size_t>() : 1024;
+            return Engine(pack, options);
+          }));
+
+  m.def(
+      "_run",
+      [](const Engine& e, std::pair<std::string, std::string> students, std::pair<std::string, std::string> events,
+         std::pair<std::string, std::string> officials, const std::string& as_of, const std::string& encoding,
+         int calendar_days) {
+        const Date d = parse_as_of(as_of);
+        RunOut out;
+        {
+          py::gil_scoped_release nogil;
+          out = run_report(e, {students.first, students.second}, {events.first, events.second},
+                           {officials.first, officials.second}, d, encoding, calendar_days);
+        }
+        py::list tables;
+        for (size_t i = 0; i < out.tables.size(); ++i)
+          tables.append(py::make_tuple(out.names[i], out.headers[i], capsules(out.tables[i])));
+        return py::make_tuple(tables, out.summary);
+      },
+      "engine"_a, "students"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8",
+      "calendar_days"_a = 15);
+
+  m.def(
+      "_generate",
+      [](int64_t students, uint64_t seed, const std::string& as_of, const std::vector<std::string>& prefectures) {
+        detail::GenerateOptions o;
+        o.students = students;
+        o.seed = seed;
+        o.as_of = parse_as_of(as_of);
+        o.prefectures = prefectures;
+        std::ostringstream s, ev, off;
+        {
+          py::gil_scoped_release nogil;
+          detail::generate(o, {&s, &ev, &off});
+        }
+        return py::make_tuple(py::bytes(s.str()), py::bytes(ev.str()), py::bytes(off.str()));
+      },
+      "students"_a, "seed"_a, "as_of"_a, "prefectures"_a);
+}

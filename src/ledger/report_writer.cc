@@ -1,0 +1,545 @@
+// ReportWriter: the run's tables as CSV (UTF-8 with BOM, English headers),
+// one xlsx workbook (libxlsxwriter, a sheet per table, Chinese headers) and
+// JSON (nlohmann::json, one array of objects per table, plus summary.json).
+//
+// Every file goes through OutputFile (a temporary beside the target, renamed
+// on commit). libxlsxwriter writes to a file name of its own, so the
+// workbook is written to a partial file and copied into its OutputFile.
+// Rows are streamed: the workbook is in constant_memory mode (one row per
+// sheet in memory) and JSON rows are serialised one by one. The workbook is
+// built on a thread of its own (rows handed over in blocks), so that its XML
+// and the deflate at the end overlap with the CSV and JSON the caller's
+// thread writes.
+#include <unistd.h>
+
+#include <xlsxwriter.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "io/output_file.h"
+#include "kcbx/report.h"
+
+namespace kcbx {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr lxw_row_t kSheetRows = 1048576;  // Excel's limit, header included
+constexpr size_t kCellChars = 32767;       // Excel's limit per cell
+
+Error write_error(const std::string& path, const std::string& why) {
+  Diagnostic d;
+  d.where.file = path;
+  d.code = "cannot-write";
+  d.message = why;
+  return Error({d});
+}
+
+// A sheet name Excel accepts: no []:*?/\, at most 31 characters (code
+// points), unique ignoring ASCII case.
+std::string sheet_name(const std::string& title, std::set<std::string>& used) {
+  std::string base;
+  for (char c : title) base += std::string_view("[]:*?/\\").find(c) == std::string_view::npos ? c : '_';
+  if (base.empty()) base = "Sheet";
+  auto cut = [](const std::string& s, size_t chars) {
+    size_t n = 0, i = 0;
+    for (; i < s.size(); ++i) {
+      if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+        if (n == chars) break;
+        ++n;
+      }
+    }
+    return s.substr(0, i);
+  };
+  auto lower = [](std::string s) {
+    for (char& c : s)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+  };
+  std::string name = cut(base, 31);
+  for (int k = 2; used.count(lower(name)); ++k) {
+    const std::string suffix = "(" + std::to_string(k) + ")";
+    name = cut(base, 31 - suffix.size()) + suffix;
+  }
+  used.insert(lower(name));
+  return name;
+}
+
+// The workbook text of a cell: labels applied value by value.
+std::string labelled(const std::string& v, const std::unordered_map<std::string, std::string>& labels) {
+  if (labels.empty() || v.empty()) return v;
+  auto it = labels.find(v);
+  if (it != labels.end()) return it->second;
+  if (v.find(';') == std::string::npos) return v;
+  std::string out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find(';', start);
+    if (end == std::string::npos) end = v.size();
+    const std::string part = v.substr(start, end - start);
+    auto p = labels.find(part);
+    if (!out.empty()) out += "、";
+    out += p == labels.end() ? part : p->second;
+    start = end + 1;
+  }
+  return out;
+}
+
+bool parse_number(const std::string& s, double& out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return end && *end == '\0';
+}
+
+// True when `v` is a JSON number as RFC 8259 writes it (strtod accepts
+// more: "inf", "0x1A", " 5").
+bool json_number(const std::string& v) {
+  size_t i = 0;
+  const size_t n = v.size();
+  if (i < n && v[i] == '-') ++i;
+  if (i >= n) return false;
+  if (v[i] == '0') ++i;
+  else if (v[i] >= '1' && v[i] <= '9') while (i < n && v[i] >= '0' && v[i] <= '9') ++i;
+  else return false;
+  if (i < n && v[i] == '.') {
+    const size_t start = ++i;
+    while (i < n && v[i] >= '0' && v[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+    ++i;
+    if (i < n && (v[i] == '+' || v[i] == '-')) ++i;
+    const size_t start = i;
+    while (i < n && v[i] >= '0' && v[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  return i == n;
+}
+
+// Serialises one row as a JSON object into `line`. Keys were escaped once
+// by nlohmann::json when the table was opened; string values are escaped by
+// nlohmann's serializer through one reused string value, so a row costs no
+// JSON tree.
+class JsonRows {
+ public:
+  explicit JsonRows(const std::vector<Column>& columns) {
+    for (const auto& c : columns) keys_.push_back(Json(c.name).dump() + ":");
+  }
+  void row(const std::vector<Column>& columns, std::span<const std::string> cells, std::string& line) {
+    line += '{';
+    for (size_t c = 0; c < cells.size() && c < columns.size(); ++c) {
+      if (c) line += ',';
+      line += keys_[c];
+      const std::string& v = cells[c];
+      const ColumnType t = columns[c].type;
+      if (v.empty()) {
+        line += "null";
+      } else if ((t == ColumnType::kInteger || t == ColumnType::kNumber) && json_number(v)) {
+        line += v;
+      } else if (t == ColumnType::kBool && (v == "1" || v == "true")) {
+        line += "true";
+      } else if (t == ColumnType::kBool && (v == "0" || v == "false")) {
+        line += "false";
+      } else {
+        text_.get_ref<std::string&>().assign(v);
+        serializer_.dump(text_, false, false, 0);
+        line += out_;
+        out_.clear();
+      }
+    }
+    line += '}';
+  }
+
+ private:
+  std::vector<std::string> keys_;
+  Json text_ = Json(std::string());
+  std::string out_;
+  nlohmann::detail::serializer<Json> serializer_{nlohmann::detail::output_adapter<char>(out_), ' ',
+                                                 nlohmann::json::error_handler_t::replace};
+};
+
+}  // namespace
+
+struct ReportWriter::Impl {
+  std::string dir;
+  WriterOptions options;
+  struct Table {
+    TableSpec spec;
+    std::vector<std::unordered_map<std::string, std::string>> labels;
+    // The caller's thread.
+    std::unique_ptr<detail::OutputFile> csv, json;
+    std::unique_ptr<JsonRows> json_rows;
+    bool json_first = true;
+    std::string line;  // reused
+    // The workbook's thread.
+    std::vector<lxw_worksheet*> sheets;
+    std::string sheet;  // its name, for continuation sheets
+    lxw_row_t row = 0;  // next row of the current sheet
+  };
+  std::vector<std::unique_ptr<Table>> tables;
+  bool committed = false;
+
+  // ---- The workbook, built on its own thread.
+  lxw_workbook* workbook = nullptr;
+  lxw_format* bold = nullptr;
+  std::string partial;  // the workbook's own file
+  std::set<std::string> sheet_names;
+  struct Job {
+    Table* table = nullptr;  // null: close the workbook
+    bool open = false;       // add the table's sheet
+    std::vector<std::string> cells;
+  };
+  static constexpr size_t kBlock = 1024;  // rows handed over at once
+  static constexpr size_t kQueued = 64;   // blocks in flight at most
+  std::vector<Job> pending;
+  std::deque<std::vector<Job>> queue;
+  std::mutex mutex;
+  std::condition_variable can_push, can_pop;
+  std::thread thread;
+  std::exception_ptr xlsx_error;
+  bool closed = false;
+
+  std::string path(const std::string& name) const { return (std::filesystem::path(dir) / name).string(); }
+
+  void start_workbook() {
+    partial = path(options.workbook + ".partial-" + std::to_string(::getpid()));
+    lxw_workbook_options wo{};
+    wo.constant_memory = LXW_TRUE;
+    wo.use_zip64 = LXW_TRUE;
+    workbook = workbook_new_opt(partial.c_str(), &wo);
+    if (!workbook) throw write_error(path(options.workbook), "cannot start the workbook");
+    bold = workbook_add_format(workbook);
+    format_set_bold(bold);
+    thread = std::thread([this] { work(); });
+  }
+
+  void submit(Job job) {
+    pending.push_back(std::move(job));
+    if (pending.size() >= kBlock || !pending.back().table) flush();
+  }
+  void flush() {
+    if (pending.empty()) return;
+    std::unique_lock lock(mutex);
+    can_push.wait(lock, [&] { return queue.size() < kQueued; });
+    queue.push_back(std::move(pending));
+    pending.clear();
+    can_pop.notify_one();
+  }
+  // Closes the workbook (or drops it) and waits for the thread.
+  void finish_workbook() {
+    if (!thread.joinable()) return;
+    submit(Job{});
+    thread.join();
+  }
+
+  void work() {
+    for (;;) {
+      std::vector<Job> block;
+      {
+        std::unique_lock lock(mutex);
+        can_pop.wait(lock, [&] { return !queue.empty(); });
+        block = std::move(queue.front());
+        queue.pop_front();
+        can_push.notify_one();
+      }
+      for (Job& job : block) {
+        if (!job.table) {
+          close_workbook();
+          return;
+        }
+        if (xlsx_error) continue;  // drain, then report at commit
+        try {
+          if (job.open) add_sheet(*job.table);
+          else xlsx_row(*job.table, job.cells);
+        } catch (...) {
+          xlsx_error = std::current_exception();
+        }
+      }
+    }
+  }
+
+  void close_workbook() {
+    if (!workbook) return;
+    if (xlsx_error || committed) {
+      lxw_workbook_free(workbook);
+      workbook = nullptr;
+      return;
+    }
+    const lxw_error err = workbook_close(workbook);
+    workbook = nullptr;
+    if (err != LXW_NO_ERROR)
+      xlsx_error = std::make_exception_ptr(
+          write_error(path(options.workbook), std::string("cannot write the workbook: ") + lxw_strerror(err)));
+    closed = true;
+  }
+
+  lxw_worksheet* add_sheet(Table& t) {
+    std::string name = t.sheets.empty() ? sheet_name(t.sheet, sheet_names)
+                                        : sheet_name(t.sheet + " " + std::to_string(t.sheets.size() + 1), sheet_names);
+    lxw_worksheet* ws = workbook_add_worksheet(workbook, name.c_str());
+    if (!ws) throw write_error(path(options.workbook), "cannot add the sheet '" + name + "'");
+    for (size_t c = 0; c < t.spec.columns.size(); ++c) {
+      const Column& col = t.spec.columns[c];
+      const std::string& h = col.header.empty() ? col.name : col.header;
+      worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), h.c_str(), bold);
+      const double width = std::max<double>(10, std::min<double>(40, static_cast<double>(h.size()) * 1.2 + 2));
+      worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width, nullptr);
+    }
+    worksheet_freeze_panes(ws, 1, 0);
+    t.sheets.push_back(ws);
+    t.row = 1;
+    return ws;
+  }
+
+  void xlsx_row(Table& t, std::span<const std::string> cells) {
+    if (t.row >= kSheetRows) add_sheet(t);
+    lxw_worksheet* ws = t.sheets.back();
+    for (size_t c = 0; c < cells.size() && c < t.spec.columns.size(); ++c) {
+      const std::string& v = cells[c];
+      if (v.empty()) continue;
+      const Column& col = t.spec.columns[c];
+      const auto cc = static_cast<lxw_col_t>(c);
+      if (col.type == ColumnType::kInteger || col.type == ColumnType::kNumber) {
+        double d;
+        if (parse_number(v, d)) {
+          worksheet_write_number(ws, t.row, cc, d, nullptr);
+          continue;
+        }
+      }
+      if (col.type == ColumnType::kBool && t.labels[c].empty()) {
+        worksheet_write_boolean(ws, t.row, cc, v == "1" || v == "true", nullptr);
+        continue;
+      }
+      std::string s = labelled(v, t.labels[c]);
+      if (s.size() > kCellChars) {
+        size_t cut = kCellChars;  // on a UTF-8 character boundary
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+        s.resize(cut);
+      }
+      worksheet_write_string(ws, t.row, cc, s.c_str(), nullptr);
+    }
+    ++t.row;
+  }
+
+  // Drops everything not yet committed.
+  void discard() {
+    committed = true;  // tells the workbook thread to drop the workbook
+    finish_workbook();
+    if (workbook) {
+      lxw_workbook_free(workbook);
+      workbook = nullptr;
+    }
+    if (!partial.empty()) std::remove(partial.c_str());
+  }
+};
+
+ReportWriter::ReportWriter(std::string dir, WriterOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->dir = std::move(dir);
+  impl_->options = std::move(options);
+  std::error_code ec;
+  std::filesystem::create_directories(impl_->dir, ec);
+  if (ec || !std::filesystem::is_directory(impl_->dir))
+    throw write_error(impl_->dir, "cannot create the output folder: " + ec.message());
+  if (impl_->options.xlsx) impl_->start_workbook();
+}
+
+ReportWriter::~ReportWriter() {
+  if (!impl_->committed) impl_->discard();
+}
+
+void ReportWriter::open_table(size_t table, const TableSpec& spec) {
+  Impl& m = *impl_;
+  if (table >= m.tables.size()) m.tables.resize(table + 1);
+  if (m.tables[table]) throw std::invalid_argument("table " + std::to_string(table) + " opened twice");
+  auto t = std::make_unique<Impl::Table>();
+  t->spec = spec;
+  for (const auto& c : spec.columns) t->labels.emplace_back(c.labels.begin(), c.labels.end());
+  if (m.options.csv) {
+    t->csv = std::make_unique<detail::OutputFile>(m.path(spec.name + ".csv"));
+    std::ostream& out = t->csv->stream();
+    out << "\xEF\xBB\xBF";
+    for (size_t c = 0; c < spec.columns.size(); ++c) out << (c ? "," : "") << detail::csv_field(spec.columns[c].name);
+    out << "\r\n";
+  }
+  // The summary table's JSON is summary.json, written whole by commit().
+  if (m.options.json && spec.name != "summary") {
+    t->json = std::make_unique<detail::OutputFile>(m.path(spec.name + ".json"));
+    t->json->stream() << "[";
+    t->json_rows = std::make_unique<JsonRows>(spec.columns);
+  }
+  Impl::Table* raw = t.get();
+  m.tables[table] = std::move(t);
+  if (m.workbook) {
+    raw->sheet = spec.title.empty() ? spec.name : spec.title;
+    m.submit({raw, true, {}});
+  }
+}
+
+void ReportWriter::add_row(size_t table, std::span<const std::string> cells) {
+  Impl& m = *impl_;
+  if (table >= m.tables.size() || !m.tables[table]) throw std::invalid_argument("table " + std::to_string(table) + " is not open");
+  Impl::Table& t = *m.tables[table];
+  if (t.csv) {
+    std::string& line = t.line;
+    line.clear();
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c) line += ',';
+      line += detail::csv_field(cells[c]);
+    }
+    line += "\r\n";
+    t.csv->stream() << line;
+  }
+  if (t.json) {
+    std::string& line = t.line;
+    line.assign(t.json_first ? "\n" : ",\n");
+    t.json_rows->row(t.spec.columns, cells, line);
+    t.json->stream() << line;
+    t.json_first = false;
+  }
+  if (m.workbook) m.submit({&t, false, std::vector<std::string>(cells.begin(), cells.end())});
+}
+
+std::vector<std::string> ReportWriter::commit(const RunReport& report) {
+  Impl& m = *impl_;
+  if (m.committed) throw std::logic_error("ReportWriter::commit called twice");
+  std::vector<std::string> written;
+  try {
+    // While the workbook thread finishes its sheets and deflates them.
+    std::string summary;
+    if (m.options.json) summary = report_json(report);
+    for (auto& t : m.tables)
+      if (t && t->json) t->json->stream() << (t->json_first ? "]\n" : "\n]\n");
+    std::unique_ptr<detail::OutputFile> workbook;
+    if (m.thread.joinable()) {
+      m.finish_workbook();
+      if (m.xlsx_error) std::rethrow_exception(m.xlsx_error);
+      workbook = std::make_unique<detail::OutputFile>(m.path(m.options.workbook));
+      std::ifstream in(m.partial, std::ios::binary);
+      if (!in) throw write_error(workbook->path(), "cannot read the workbook back");
+      workbook->stream() << in.rdbuf();
+    }
+    // Everything is written; move it into place.
+    for (auto& t : m.tables) {
+      if (!t) continue;
+      if (t->csv) {
+        t->csv->commit();
+        written.push_back(t->csv->path());
+      }
+      if (t->json) {
+        t->json->commit();
+        written.push_back(t->json->path());
+      }
+    }
+    if (m.options.json) {
+      detail::OutputFile f(m.path("summary.json"));
+      f.stream() << summary << "\n";
+      f.commit();
+      written.push_back(f.path());
+    }
+    if (workbook) {
+      workbook->commit();
+      written.push_back(workbook->path());
+      std::remove(m.partial.c_str());
+      m.partial.clear();
+    }
+  } catch (...) {
+    m.discard();
+    throw;
+  }
+  m.committed = true;
+  return written;
+}
+
+// ---- summary.json --------------------------------------------------------------
+
+namespace {
+
+Json opt(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+Json named(const std::vector<NamedCount>& v) {
+  Json a = Json::array();
+  for (const auto& n : v) a.push_back({{"name", n.name}, {"alias", n.alias}, {"count", n.count}});
+  return a;
+}
+
+Json indicator(const IndicatorResult& x) {
+  return {{"level", x.level.empty() ? "all" : x.level},
+          {"jurisdiction", x.jurisdiction},
+          {"judged_on", x.judged_on.format()},
+          {"is_rate", x.is_rate},
+          {"numerator", x.numerator},
+          {"denominator", x.is_rate ? Json(x.denominator) : Json(nullptr)},
+          {"value", opt(x.value)},
+          {"comparison", x.comparison},
+          {"threshold", opt(x.threshold)},
+          {"met", x.met ? Json(*x.met) : Json(nullptr)}};
+}
+
+}  // namespace
+
+std::string report_json(const RunReport& r) {
+  Json j;
+  j["format"] = "kcbx.run/1";
+  j["pack"] = r.pack_id;
+  j["as_of"] = r.as_of.format();
+  j["students"] = {{"read", r.students.read}, {"accepted", r.students.accepted}, {"rejected", r.students.rejected}};
+  j["events"] = {{"read", r.events_read}, {"applied", r.events_applied}, {"rejected", r.events_rejected}};
+  j["officials"] = {{"read", r.officials_read}, {"posts", r.officials_posts}, {"rejected", r.officials_rejected}};
+  j["levels"] = r.levels;
+  j["statuses"] = named(r.statuses);
+  j["on_ledger"] = r.on_ledger;
+  j["special"] = named(r.special);
+  j["key_groups"] = named(r.key_groups);
+  j["aid_gaps"] = named(r.aid_lists);
+  j["cases"] = {{"open", r.cases_open}, {"closed", r.cases_closed}, {"overdue", r.cases_overdue},
+                {"accountability", r.accountability}};
+  j["lists"] = named(r.lists);
+  Json jur = Json::object();
+  for (const auto& lv : r.levels) {
+    int64_t n = 0;
+    for (const auto& t : r.totals) n += t.level == lv;
+    jur[lv] = n;
+  }
+  j["jurisdictions"] = jur;
+  Json targets = Json::array();
+  for (const auto& t : r.targets) {
+    Json levels = Json::array();
+    for (const auto& l : t.levels)
+      levels.push_back({{"level", l.level}, {"met", l.met}, {"missed", l.missed}, {"no_data", l.no_data}});
+    targets.push_back({{"indicator", t.indicator},
+                       {"alias", t.alias},
+                       {"clause", t.clause},
+                       {"overall", indicator(t.overall)},
+                       {"levels", levels}});
+  }
+  j["targets"] = targets;
+  Json cal = Json::array();
+  for (const auto& c : r.calendar)
+    cal.push_back({{"date", c.date.format()},
+                   {"id", c.id},
+                   {"alias", c.alias},
+                   {"reporter", c.reporter},
+                   {"reporter_alias", c.reporter_alias},
+                   {"recipient", c.recipient},
+                   {"data_as_of", c.data_as_of.format()},
+                   {"clause", c.clause}});
+  j["calendar"] = cal;
+  j["notes"] = r.notes;
+  j["seconds"] = r.seconds;
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace kcbx

@@ -1,0 +1,280 @@
+"""Round trips of every public call, for every kind of table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import kcbx
+from conftest import AS_OF, ROOT
+
+STATUSES = ["in_school", "suspected_dropout", "dropout", "out_of_school", "not_counted",
+            "completed", "not_applicable"]
+
+
+def test_rule_pack_constructors(pack: kcbx.RulePack) -> None:
+    assert pack.name == "guizhou"
+    assert pack.version == "1.0.0"
+    assert pack.jurisdiction == "520000"
+    assert pack.file == "<embedded:guizhou>"
+    assert len(pack.content_hash) == 16
+    assert pack.id == f"guizhou 1.0.0 #{pack.content_hash}"
+    assert pack.key == "student_id"
+    assert "guizhou" in kcbx.RulePack.embedded_names()
+    loaded = kcbx.RulePack.load(str(ROOT / "rules" / "guizhou.yaml"))
+    assert loaded.source == (ROOT / "rules" / "guizhou.yaml").read_text(encoding="utf-8")
+    assert loaded.content_hash == pack.content_hash
+    same = kcbx.RulePack.from_string(pack.source, "copy.yaml")
+    assert same.file == "copy.yaml" and same.content_hash == pack.content_hash
+    assert kcbx.RulePack.check(pack.source) == []
+    assert "guizhou" in repr(pack)
+
+
+def test_rule_pack_schema(pack: kcbx.RulePack) -> None:
+    fields = {f["name"]: f for f in pack.fields}
+    assert fields["student_id"] == {"name": "student_id", "alias": "学籍号", "type": "string",
+                                    "required": True, "unique": True, "values": []}
+    assert fields["registry"]["type"] == "enum" and "enrolled" in fields["registry"]["values"]
+    assert fields["birth_date"]["type"] == "date"
+    assert pack.levels[:4] == ["prefecture", "county", "township", "village"]
+
+
+def test_engine_properties(engine: kcbx.Engine, pack: kcbx.RulePack) -> None:
+    assert engine.pack == pack
+    assert engine.threads == 0 and engine.batch_rows == 1024
+    assert engine.output_columns() == [
+        "status", "rule", "clause", "eligible_aid", "eligible_aid_rule", "eligible_aid_clause",
+        "age", "suspected_since", "dropout_since"]
+    assert kcbx.Engine("guizhou").pack == pack
+    assert kcbx.Engine(str(ROOT / "rules" / "guizhou.yaml"), threads=1).threads == 1
+    with pytest.raises(ValueError):
+        kcbx.Engine(pack, threads=-1)
+    with pytest.raises(TypeError):
+        kcbx.Engine(42)  # type: ignore[arg-type]
+
+
+def test_classify_pyarrow(engine: kcbx.Engine, students: pa.Table) -> None:
+    result, rejects = engine.classify(students, AS_OF, with_rejects=True)
+    assert isinstance(result, pa.Table) and isinstance(rejects, pa.Table)
+    assert result.num_rows + rejects.num_rows == students.num_rows
+    assert result.column_names == ["student_id"] + engine.output_columns()
+    schema = result.schema
+    assert schema.field("student_id").type == pa.string()
+    assert pa.types.is_dictionary(schema.field("status").type)
+    assert schema.field("age").type == pa.int64()
+    assert schema.field("suspected_since").type == pa.date32()
+    assert schema.field("dropout_since").type == pa.date32()
+    assert set(result["status"].to_pylist()) <= set(STATUSES)
+    assert result["student_id"].to_pylist() == [
+        s for s in students["student_id"].to_pylist() if s not in set(rejects["student_id"].to_pylist())]
+    assert rejects.column_names == ["row", "student_id", "column", "reason"]
+    # A record batch in, a record batch out.
+    batch = students.combine_chunks().to_batches()[0]
+    out = engine.classify(batch, AS_OF, with_rejects=True)[0]
+    assert isinstance(out, pa.RecordBatch)
+    assert pa.Table.from_batches([out]).equals(result)
+
+
+def test_classify_pandas(engine: kcbx.Engine, students: pa.Table) -> None:
+    expected = engine.classify(students, AS_OF, with_rejects=True)[0]
+    df = students.to_pandas()
+    result, rejects = engine.classify(df, AS_OF, with_rejects=True)
+    assert isinstance(result, pd.DataFrame) and isinstance(rejects, pd.DataFrame)
+    assert isinstance(result["status"].dtype, pd.CategoricalDtype)
+    assert list(result["status"].cat.categories) == STATUSES
+    assert result["age"].dtype == np.int64
+    assert result["dropout_since"].dtype == pd.ArrowDtype(pa.date32())
+    assert result["student_id"].tolist() == expected["student_id"].to_pylist()
+    assert result["status"].astype(str).tolist() == expected["status"].cast(pa.string()).to_pylist()
+    assert pa.array(result["dropout_since"]).to_pylist() == expected["dropout_since"].to_pylist()
+
+
+def test_classify_polars(engine: kcbx.Engine, students: pa.Table) -> None:
+    expected = engine.classify(students, AS_OF, with_rejects=True)[0]
+    df = pl.from_arrow(students)
+    result, rejects = engine.classify(df, AS_OF, with_rejects=True)
+    assert isinstance(result, pl.DataFrame) and isinstance(rejects, pl.DataFrame)
+    assert result.schema["status"] == pl.Categorical
+    assert result.schema["dropout_since"] == pl.Date
+    assert result["student_id"].to_list() == expected["student_id"].to_pylist()
+    assert result["status"].cast(pl.String).to_list() == expected["status"].cast(pa.string()).to_pylist()
+    assert result["dropout_since"].to_list() == expected["dropout_since"].to_pylist()
+
+
+def test_classify_arrow_capsule_objects(engine: kcbx.Engine, students: pa.Table) -> None:
+    import duckdb
+
+    expected = engine.classify(students, AS_OF, with_rejects=True)[0]
+    con = duckdb.connect()
+    rel = con.sql("select * from students")
+    assert engine.classify(rel, AS_OF, with_rejects=True)[0].equals(expected)
+
+    class StreamOnly:
+        def __init__(self, t: pa.Table) -> None:
+            self.t = t
+
+        def __arrow_c_stream__(self, requested_schema=None):  # noqa: ANN001, ANN204
+            return self.t.__arrow_c_stream__(requested_schema)
+
+    assert engine.classify(StreamOnly(students), AS_OF, with_rejects=True)[0].equals(expected)
+
+
+def test_classify_mapping_of_numpy_arrays(engine: kcbx.Engine) -> None:
+    columns = {
+        "student_id": np.array(["a", "b", "c"]),
+        "registry": np.array(["enrolled", "left", "在籍"]),
+        "birth_date": np.array(["2010-01-01", "2009-05-05", "2012-02-29"], dtype="datetime64[D]"),
+        "last_attended": np.array(["2019-09-01", "NaT", "NaT"], dtype="datetime64[ns]"),
+        "poor": np.array([True, False, True]),
+        "grade": np.array([4, 5, 2], dtype=np.int32),
+    }
+    result = engine.classify(columns, dt.date(2019, 11, 15))
+    assert isinstance(result, pa.Table)
+    assert result["status"].cast(pa.string()).to_pylist() == ["dropout", "dropout", "in_school"]
+    assert result["age"].to_pylist() == [9, 10, 7]
+    assert result["dropout_since"].to_pylist() == [dt.date(2019, 10, 10), None, None]
+
+
+def test_as_of_forms(engine: kcbx.Engine) -> None:
+    record = {"student_id": ["a"], "registry": ["enrolled"], "birth_date": ["2010-01-01"]}
+    t = pa.table(record)
+    for as_of in ("2019-11-15", dt.date(2019, 11, 15), dt.datetime(2019, 11, 15, 8),
+                  pd.Timestamp("2019-11-15"), np.datetime64("2019-11-15")):
+        assert engine.classify(t, as_of)["age"].to_pylist() == [9]
+    with pytest.raises(ValueError, match="as_of"):
+        engine.classify(t, "2019-02-30")
+    with pytest.raises(TypeError, match="as_of"):
+        engine.classify(t, 20191115)
+
+
+def test_levels(engine: kcbx.Engine, students: pa.Table) -> None:
+    result = engine.classify(students, AS_OF, levels=["county", "township", "school"],
+                             with_rejects=True)[0]
+    county = result["county"].cast(pa.string()).to_pylist()
+    township = result["township"].cast(pa.string()).to_pylist()
+    assert all(len(c) == 6 for c in county)
+    assert all(t.startswith(c) and len(t) == 9 for c, t in zip(county, township))
+    with pytest.raises(ValueError, match="no level 'province'"):
+        engine.classify(students, AS_OF, levels=["province"])
+
+
+def test_explain(engine: kcbx.Engine) -> None:
+    record = {"student_id": "G1", "registry": "enrolled", "birth_date": dt.date(2010, 3, 1),
+              "last_attended": "2019-09-01", "id_number": None, "poor": False, "aid": ["two_free"]}
+    e = engine.explain(record, "2019-10-10")
+    assert e["format"] == "kcbx.explanation/1" and e["accepted"]
+    assert e["as_of"] == "2019-10-10"
+    d = e["decisions"][0]
+    assert (d["table"], d["value"], d["alias"], d["rule"], d["clause"]) == (
+        "status", "dropout", "辍学", "absent_over_month", "D4")
+    assert any(t["rule"] == "absent_over_month" and t["result"] == "true" for t in e["tried"])
+    values = {v["name"]: v for v in e["values"]}
+    assert values["suspected_after"]["kind"] == "parameter"
+    assert values["suspected_after"]["source"].startswith("<embedded:guizhou>:")
+    assert e["outputs"]["dropout_since"] == "2019-10-10"
+    assert json.loads(engine.explain(record, "2019-10-10", format="json"))["decisions"][0]["value"] == "dropout"
+    assert "dropout" in engine.explain(record, "2019-10-10", format="text")
+    with pytest.raises(ValueError):
+        engine.explain(record, "2019-10-10", format="xml")
+
+
+def test_explain_masks_id_numbers_and_rejects(engine: kcbx.Engine) -> None:
+    ok = engine.explain({"student_id": "G1", "registry": "enrolled", "id_number": "520102201003151236"},
+                        "2019-10-10")
+    shown = {v["name"]: v["value"] for v in ok["values"]}
+    assert "520102201003151236" not in json.dumps(ok)
+    bad = engine.explain({"student_id": "G1", "registry": "enrolled", "id_number": "520102201003151237"},
+                         "2019-10-10")
+    assert not bad["accepted"]
+    assert bad["rejects"][0]["column"] == "id_number"
+    assert "520102201003151237" not in json.dumps(bad)
+    assert shown.get("id_number", "").startswith("520102") or "id_number" not in shown
+
+
+def test_cases(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> None:  # noqa: ANN001
+    c = engine.cases(sample.students, AS_OF, events=sample.events, officials=sample.officials)
+    assert isinstance(c, kcbx.Cases)
+    assert c.cases.num_rows > 0
+    assert c.cases.schema.field("due").type == pa.date32()
+    assert set(c.cases["status"].to_pylist()) <= {"suspected_dropout", "dropout", "out_of_school"}
+    assert any(p for p in c.cases["person"].to_pylist())
+    by_path = engine.cases(sample.students, AS_OF, events=sample_dir / "events.csv",
+                           officials=str(sample_dir / "officials.csv"))
+    assert by_path.cases.equals(c.cases)
+    assert by_path.accountability.equals(c.accountability)
+    plain = engine.cases(sample.students.to_pandas(), AS_OF)
+    assert isinstance(plain.cases, pd.DataFrame)
+    assert set(plain.cases["person"]) == {""}
+    assert list(c.rejects.column_names) == ["file", "row", "student_id", "column", "reason"]
+
+
+def test_run_report(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> None:  # noqa: ANN001
+    report = engine.run(sample.students, AS_OF, events=sample.events, officials=sample.officials)
+    assert isinstance(report, kcbx.Report)
+    assert {"summary", "indicators", "calendar", "rejects"} <= set(report.tables)
+    assert {"village", "township", "county", "prefecture", "poor"} <= set(report.ledgers)
+    assert {"village", "township", "county", "prefecture"} <= set(report.totals)
+    assert {"problems", "responsibility", "closures", "accountability", "aid_gaps"} <= set(report.lists)
+    assert report.indicators.schema.field("judged_on").type == pa.date32()
+    assert report.headers["indicators"]["indicator"] == "指标"
+    assert report.summary["format"].startswith("kcbx.run/")
+    assert report.cases is not None and report.cases.cases.num_rows > 0
+    totals = report.totals["county"].to_pandas().set_index("jurisdiction")
+    counts = engine.status_counts(sample.students, AS_OF, "county").to_pandas()
+    for (county, status), n in counts.set_index(["county", "status"])["count"].items():
+        assert totals.loc[county, status] == n
+    # Paths give the same tables.
+    by_path = engine.run(sample_dir / "students.csv", AS_OF, events=sample_dir / "events.csv",
+                         officials=sample_dir / "officials.csv", with_cases=False)
+    assert by_path.cases is None
+    for name in ("totals_county", "indicators", "ledger_village"):
+        assert by_path.tables[name].equals(report.tables[name]), name
+    as_pandas = engine.run(sample.students.to_pandas(), AS_OF, with_cases=False)
+    assert isinstance(as_pandas.totals["county"], pd.DataFrame)
+
+
+def test_status_counts(engine: kcbx.Engine, students: pa.Table) -> None:
+    counts = engine.status_counts(students, AS_OF, "county")
+    result = engine.classify(students, AS_OF, with_rejects=True)[0]
+    assert counts.column_names == ["county", "status", "count"]
+    assert sum(counts["count"].to_pylist()) == result.num_rows
+    assert isinstance(engine.status_counts(pl.from_arrow(students), AS_OF), pl.DataFrame)
+
+
+def test_generate_and_read_csv(sample_dir) -> None:  # noqa: ANN001
+    a = kcbx.generate(200, seed=3)
+    b = kcbx.generate(200, seed=3, kind="pandas")
+    assert a.students.num_rows == 200
+    assert isinstance(b.students, pd.DataFrame)
+    assert a.students.to_pandas().equals(b.students)
+    assert kcbx.generate(200, seed=3).students.equals(a.students)
+    t = kcbx.read_csv(sample_dir / "students.csv")
+    assert all(f.type == pa.string() for f in t.schema)
+    assert isinstance(kcbx.read_csv(sample_dir / "students.csv", kind="polars"), pl.DataFrame)
+
+
+def test_to_typed_matches_text(engine: kcbx.Engine, students: pa.Table) -> None:
+    typed = kcbx.to_typed(students)
+    assert typed.schema.field("birth_date").type == pa.date32()
+    assert typed.schema.field("poor").type == pa.bool_()
+    assert pa.types.is_dictionary(typed.schema.field("registry").type)
+    text_result, text_rejects = engine.classify(students, AS_OF, with_rejects=True)
+    typed_result, typed_rejects = engine.classify(typed, AS_OF, with_rejects=True)
+    assert typed_result.equals(text_result)
+    assert typed_rejects.equals(text_rejects)
+    # and through pandas (datetime64, bool, categorical columns)
+    df = typed.to_pandas()
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    assert kcbx.Engine().classify(df, AS_OF, with_rejects=True)[0]["status"].astype(str).tolist() == \
+        text_result["status"].cast(pa.string()).to_pylist()
+
+
+def test_version() -> None:
+    assert kcbx.__version__ == "0.1.0"
+    assert set(kcbx.__all__) <= set(dir(kcbx))

@@ -1,0 +1,66 @@
+"""kcbx.dask on a two-process LocalCluster equals single-process results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import kcbx
+import kcbx.dask
+from conftest import AS_OF
+
+pytestmark = pytest.mark.dask
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():  # noqa: ANN201
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None,
+                                       worker_dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def frame(students: pa.Table) -> pd.DataFrame:
+    df = students.to_pandas()
+    df.loc[5, "birth_date"] = "2010-02-30"          # one reject
+    return df
+
+
+def test_classify_equals_single_process(client, frame: pd.DataFrame,  # noqa: ANN001
+                                        engine: kcbx.Engine) -> None:
+    ddf = dd.from_pandas(frame, npartitions=4)
+    expected = engine.classify(frame, AS_OF, with_rejects=True, levels=["county"])[0]
+    got = kcbx.dask.classify(ddf, engine.pack, AS_OF, levels=["county"]).compute()
+    got = got.reset_index(drop=True)
+    assert list(got.columns) == list(expected.columns)
+    assert isinstance(got["status"].dtype, pd.CategoricalDtype)
+    for c in expected.columns:
+        assert got[c].astype(str).tolist() == expected[c].astype(str).tolist(), c
+
+
+def test_rejects_and_counts(client, frame: pd.DataFrame, engine: kcbx.Engine) -> None:  # noqa: ANN001
+    ddf = dd.from_pandas(frame, npartitions=4)
+    rej = kcbx.dask.rejects(ddf, engine.pack, AS_OF).compute()
+    assert rej["student_id"].tolist() == [frame.loc[5, "student_id"]]
+    assert rej["partition"].tolist() == [0] and rej["row"].tolist() == [5]
+    counts = kcbx.dask.status_counts(ddf, engine.pack, AS_OF, "county").compute()
+    counts = counts.sort_values(["county", "status"]).reset_index(drop=True)
+    expected = engine.status_counts(frame, AS_OF, "county")
+    assert counts.astype(str).values.tolist() == expected.astype(str).values.tolist()
+
+
+def test_run_totals_combined(client, frame: pd.DataFrame, engine: kcbx.Engine) -> None:  # noqa: ANN001
+    ddf = dd.from_pandas(frame, npartitions=3)
+    got = kcbx.dask.totals(ddf, engine.pack, AS_OF, "county").compute()
+    got = got.sort_values("jurisdiction").reset_index(drop=True)
+    expected = engine.run(frame, AS_OF, with_cases=False).totals["county"]
+    expected = expected.sort_values("jurisdiction").reset_index(drop=True)
+    assert list(got.columns) == list(expected.columns)
+    assert got.astype(str).values.tolist() == expected.astype(str).values.tolist()

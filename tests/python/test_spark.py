@@ -1,0 +1,68 @@
+"""kcbx.spark on a local[2] SparkSession equals single-process results."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+import pytest
+
+import kcbx
+import kcbx.spark
+from conftest import AS_OF
+
+pytestmark = pytest.mark.spark
+pytest.importorskip("pyspark")
+
+
+@pytest.fixture(scope="module")
+def spark():  # noqa: ANN201
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    s = (SparkSession.builder.master("local[2]").appName("kcbx-test")
+         .config("spark.driver.host", "127.0.0.1")
+         .config("spark.driver.bindAddress", "127.0.0.1")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "4")
+         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "1000")
+         .getOrCreate())
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def frame(spark, students: pa.Table):  # noqa: ANN001, ANN201
+    births = students["birth_date"].to_pylist()
+    births[5] = "2010-02-30"
+    table = students.set_column(students.schema.get_field_index("birth_date"), "birth_date",
+                                pa.array(births, pa.string()))
+    return table, spark.createDataFrame(table).repartition(3)
+
+
+def test_classify_equals_single_process(frame, engine: kcbx.Engine) -> None:  # noqa: ANN001
+    table, sdf = frame
+    expected = engine.classify(table, AS_OF, with_rejects=True, levels=["county"])[0]
+    got = kcbx.spark.classify(sdf, engine.pack, AS_OF, levels=["county"]).toArrow()
+    assert got.column_names == expected.column_names
+    assert got.schema.field("dropout_since").type == pa.date32()
+    rows = {r["student_id"]: r for r in got.to_pylist()}
+    assert len(rows) == expected.num_rows
+    for r in expected.to_pylist():
+        assert rows[r["student_id"]] == r
+
+
+def test_rejects_counts_totals(frame, engine: kcbx.Engine) -> None:  # noqa: ANN001
+    table, sdf = frame
+    rej = kcbx.spark.rejects(sdf, engine.pack, AS_OF).toArrow()
+    assert rej["student_id"].to_pylist() == [table["student_id"][5].as_py()]
+    assert rej["reason"].to_pylist() == ["'2010-02-30' is not a date (YYYY-MM-DD)"]
+    counts = kcbx.spark.status_counts(sdf, engine.pack, AS_OF, "county").toArrow()
+    counts = counts.sort_by([("county", "ascending"), ("status", "ascending")])
+    expected = engine.status_counts(table, AS_OF, "county")
+    assert counts.to_pylist() == expected.to_pylist()
+    totals = kcbx.spark.totals(sdf, engine.pack, AS_OF, "county").toArrow()
+    want = engine.run(table, AS_OF, with_cases=False).totals["county"]
+    assert totals.column_names == want.column_names
+    assert totals.sort_by("jurisdiction").to_pylist() == want.sort_by("jurisdiction").to_pylist()
