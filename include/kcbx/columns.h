@@ -6,13 +6,16 @@
 // order with the same reject reasons (text columns go through the very same
 // cell parser; typed columns get the type-specific part of it).
 //
-//   std::vector<int32_t> born = {14000, 14100};       // date32 days
-//   kcbx::ColumnView ids{"student_id", {kcbx::ColumnChunk::strings(offsets, chars, 2)}};
-//   kcbx::ColumnView birth{"birth_date", {{.type = kcbx::ArrayType::kDate32,
-//                                          .length = 2, .values = born.data()}}};
-//   ...
+//   std::string ids = "G1G2";
+//   std::vector<int32_t> id_offsets = {0, 2, 4};            // Arrow utf8
+//   std::vector<int32_t> born = {14000, 14100};              // date32 days
+//   std::vector<kcbx::ColumnView> columns = {
+//       {"student_id", {{.type = kcbx::ArrayType::kString, .length = 2,
+//                        .values = ids.data(), .offsets = id_offsets.data()}}},
+//       {"birth_date", {{.type = kcbx::ArrayType::kDate32, .length = 2, .values = born.data()}}},
+//       ...};
 //   kcbx::ColumnsBatch in = kcbx::batch_from_columns(pack, columns);
-//   kcbx::BatchResult r = engine.classify(in.batch, as_of);   // in.rejects: the refused rows
+//   kcbx::BatchResult r = engine.classify(in.batch, as_of);  // in.rejects: the refused rows
 #ifndef KCBX_COLUMNS_H_
 #define KCBX_COLUMNS_H_
 

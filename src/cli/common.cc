@@ -32,7 +32,12 @@ void print_diagnostics(const std::vector<Diagnostic>& diags) {
     if (it == files.end()) {
       std::vector<std::string> lines;
       std::ifstream in(w.file, std::ios::binary);
-      for (std::string line; lines.size() < 200000 && std::getline(in, line);) lines.push_back(line);
+      // At most 16 MiB: the file may be /dev/zero or a pipe that never ends
+      // (getline alone would read it until memory runs out).
+      std::string text(16u << 20, '\0');
+      text.resize(static_cast<size_t>(in.read(text.data(), static_cast<std::streamsize>(text.size())).gcount()));
+      std::istringstream head(text);
+      for (std::string line; lines.size() < 200000 && std::getline(head, line);) lines.push_back(line);
       it = files.emplace(w.file, std::move(lines)).first;
     }
     const auto& lines = it->second;

@@ -1,5 +1,6 @@
 // kcbx: the command line. One file per subcommand; this one wires them and
 // maps failures to the exit-code contract of DESIGN.md.
+#include <csignal>
 #include <iostream>
 
 #include "cli/author_commands.h"
@@ -7,6 +8,10 @@
 #include "cli/report_commands.h"
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG instead of
+  // killing the process, so OutputFile reports it and removes its temporary
+  // file rather than leaving it behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"kcbx: 控辍保学 rules engine (dropout control for compulsory education)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("kcbx 0.1.0"));

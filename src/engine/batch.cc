@@ -35,21 +35,26 @@ uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
 // The values of a unique field seen so far, by 64-bit hash, with the row
 // each was first seen on. Open addressing with linear probing: a
 // std::unordered_map allocates a node per record, which dominated ingest of
-// millions of records. Hash 0 marks an empty slot (a real 0 is stored as 1).
+// millions of records. Hash 0 marks an empty slot, so a real 0 (the int 0,
+// the date 1970-01-01) is kept beside the table: stored as 1 it would
+// collide with the value 1.
 class SeenSet {
  public:
   // The row `h` was first seen on, or -1.
   int64_t find(uint64_t h) const {
+    if (h == 0) return zero_row_;
     if (keys_.empty()) return -1;
-    h = h ? h : 1;
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       if (keys_[i] == h) return rows_[i];
       if (keys_[i] == 0) return -1;
     }
   }
   void insert(uint64_t h, int64_t row) {
+    if (h == 0) {
+      zero_row_ = row;
+      return;
+    }
     if ((size_ + 1) * 2 > keys_.size()) grow();
-    h = h ? h : 1;
     size_t i = h & mask_;
     while (keys_[i] != 0 && keys_[i] != h) i = (i + 1) & mask_;
     if (keys_[i] == 0) ++size_;
@@ -72,6 +77,7 @@ class SeenSet {
   std::vector<uint64_t> keys_;
   std::vector<int64_t> rows_;
   size_t size_ = 0, mask_ = 0;
+  int64_t zero_row_ = -1;
 };
 
 }  // namespace
