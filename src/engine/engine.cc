@@ -53,7 +53,7 @@ void bind_fields(const CompiledProgram& cp, const detail::BatchData& batch,
 }
 
 void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
-              size_t n, detail::ResultData& r) {
+              size_t n, detail::ResultData& r, detail::StringArena& strings) {
   std::memcpy(r.reject.data() + offset, frame.data(cp.reject_slot), n * 4);
   for (size_t t = 0; t < cp.tables.size(); ++t) {
     const auto& ts = cp.tables[t];
@@ -85,6 +85,13 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
     ColumnData& c = r.outputs[o];
     const size_t w = static_cast<size_t>(c.width);
     std::memcpy(c.bytes.data() + offset * w, frame.data(cp.output_slots[o]), n * w);
+    if (c.type.kind == TypeKind::kString) {
+      // A string output may view a constant the frame owns ("none" in
+      // coalesce(s, "none")); the frame dies before the result.
+      auto* views = reinterpret_cast<std::string_view*>(c.bytes.data() + offset * w);
+      const uint8_t* v = frame.valid(cp.output_slots[o]);
+      for (size_t i = 0; i < n; ++i) views[i] = !v || v[i] ? strings.keep(views[i]) : std::string_view();
+    }
     if (!c.valid.empty()) {
       const uint8_t* v = frame.valid(cp.output_slots[o]);
       if (v) std::memcpy(c.valid.data() + offset, v, n);
@@ -149,7 +156,9 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
   size_t threads = options_.threads > 0 ? static_cast<size_t>(options_.threads)
                                         : std::max(1u, std::thread::hardware_concurrency());
   threads = std::max<size_t>(1, std::min(threads, chunks));
-  auto work = [&](size_t first_chunk, size_t last_chunk) {
+  std::vector<std::shared_ptr<detail::StringArena>> arenas(std::max<size_t>(1, threads));
+  for (auto& a : arenas) a = std::make_shared<detail::StringArena>();
+  auto work = [&](size_t first_chunk, size_t last_chunk, detail::StringArena* strings) {
     Frame frame(cp.program, rows_per_batch);
     detail::bind_constants(cp, *plan_->pack, as_of, frame);
     for (size_t c = first_chunk; c < last_chunk; ++c) {
@@ -157,22 +166,23 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
       const size_t m = std::min(rows_per_batch, n - offset);
       bind_fields(cp, in, offset, frame);
       frame.run(m);
-      copy_out(cp, frame, offset, m, *r);
+      copy_out(cp, frame, offset, m, *r, *strings);
     }
   };
   if (threads <= 1) {
-    if (chunks > 0) work(0, chunks);
+    if (chunks > 0) work(0, chunks, arenas[0].get());
   } else {
     std::vector<std::thread> pool;
     const size_t per = (chunks + threads - 1) / threads;
     for (size_t t = 0; t < threads; ++t) {
       const size_t lo = t * per, hi = std::min(chunks, lo + per);
-      if (lo < hi) pool.emplace_back(work, lo, hi);
+      if (lo < hi) pool.emplace_back(work, lo, hi, arenas[t].get());
     }
     for (auto& th : pool) th.join();
   }
   // String outputs point into the batch's strings: keep them alive.
   r->strings = in.strings;
+  r->output_strings = std::move(arenas);
   return BatchResult(std::move(r));
 }
 

@@ -83,6 +83,9 @@ void bind_constants(const CompiledProgram& cp, const CheckedPack& pack,
 struct ResultData {
   std::shared_ptr<const CheckedPack> pack;
   std::shared_ptr<StringArena> strings;  // keeps string outputs alive
+  // String outputs that do not point into the batch (literals, parameter
+  // values: the evaluation frame held them), copied per worker thread.
+  std::vector<std::shared_ptr<StringArena>> output_strings;
   size_t rows = 0;
   std::vector<int32_t> reject;                // -1 or check index
   std::vector<std::vector<int32_t>> codes;    // first/unique tables
