@@ -385,7 +385,9 @@ std::string BatchResult::rule(size_t t, size_t i) const {
   if (!data_->row_sets.at(t).empty())
     return join_bits(data_->row_sets[t][i], rows.size(),
                      [&](size_t k) -> const std::string& { return rows[k].id.value; });
-  const int32_t r = data_->matched.at(t)[i];
+  // Empty for a table this classify() did not compute (all_tables false).
+  if (data_->matched.at(t).empty()) return {};
+  const int32_t r = data_->matched[t][i];
   if (r < 0) return {};
   return rows[static_cast<size_t>(r)].id.value;
 }
@@ -406,7 +408,8 @@ std::string BatchResult::clause(size_t t, size_t i) const {
     }
     return out;
   }
-  const int32_t r = data_->matched.at(t)[i];
+  if (data_->matched.at(t).empty()) return {};  // not computed
+  const int32_t r = data_->matched[t][i];
   if (r < 0) return {};
   return rows[static_cast<size_t>(r)].clause.value;
 }

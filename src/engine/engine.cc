@@ -394,7 +394,9 @@ std::string Explanation::to_json() const {
   }
   j["outputs"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : outputs) j["outputs"][k] = v;
-  return j.dump(2);
+  // Values of a Record (C++ or Python callers) are not checked for UTF-8:
+  // replace bad bytes with U+FFFD instead of throwing json::type_error.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace kcbx

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "io/encoding.h"
 #include "pack/pack.h"
 #include "pack/schema.h"
 #include "pack/yaml_walk.h"
@@ -639,6 +640,24 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
                      "the rule pack is " + std::to_string(text.size()) +
                          " bytes; the limit is " +
                          std::to_string(kMaxPackBytes)});
+    return pack;
+  }
+  // yaml-cpp passes invalid UTF-8 through into names and texts, where
+  // JSON and xlsx writers then fail; a pack saved as GBK is a user mistake
+  // to report here. (UTF-16/32 with a BOM is decoded by yaml-cpp itself.)
+  const bool utf16_or_32 = text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+                           text.starts_with(std::string_view("\0\0\xFE\xFF", 4));
+  if (!utf16_or_32 && !is_valid_utf8(text)) {
+    int line = 1;
+    for (size_t start = 0; start < text.size(); ++line) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      if (!is_valid_utf8(text.substr(start, end - start))) break;
+      start = end + 1;
+    }
+    diags.push_back({Severity::kError, {file, line, 1}, "not-utf8",
+                     "the rule pack is not valid UTF-8 (line " + std::to_string(line) +
+                         "); save it as UTF-8"});
     return pack;
   }
   YAML::Node root;

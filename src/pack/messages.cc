@@ -24,6 +24,8 @@ const Entry kEntries[] = {
     {"yaml-syntax", "(.*)", "YAML 语法错误（$1）"},
     {"yaml-error", "(.*)", "YAML 错误（$1）"},
     {"empty-pack", ".*", "规则包为空"},
+    {"not-utf8", "the rule pack is not valid UTF-8 \\(line (\\d+)\\); save it as UTF-8",
+     "规则包不是有效的 UTF-8（第 $1 行），请以 UTF-8 编码保存"},
     {"pack-too-large", "the rule pack is (\\d+) bytes; the limit is (\\d+)", "规则包有 $1 字节，上限为 $2 字节"},
     {"too-deep", "the rule pack nests deeper than (\\d+) levels", "规则包嵌套超过 $1 层"},
     {"too-large", "the rule pack expands to more than (\\d+) YAML nodes.*",
