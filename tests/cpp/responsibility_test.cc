@@ -368,7 +368,8 @@ TEST_F(ResponsibilityTest, HandBuiltRosterAcceptsAliasesAndRejectsUnknownRoles) 
   ResponsibilityGraph g(pack_, r, batch_);
   EXPECT_EQ(g.post_count(), 1u);
   EXPECT_EQ(g.responsible(batch_, 0, "county_head").person, "张三");
-  const GraphIssue* dup = find_issue(g.validate(batch_), "duplicate-post", "520102");
+  const auto issues = g.validate(batch_);  // find_issue points into it
+  const GraphIssue* dup = find_issue(issues, "duplicate-post", "520102");
   ASSERT_NE(dup, nullptr);
   EXPECT_EQ(dup->row, 3);
   r.posts.push_back({"mayor", "王五", "520102", "", 4});

@@ -1,0 +1,672 @@
+// Hostile inputs (issue 8): rule packs built to exhaust the loader, and
+// student files that are truncated, binary, huge or self-contradictory. Each
+// must give a clear diagnostic or rejection in bounded time, never a crash,
+// and a data file must reconcile `read == accepted + rejected`, through the
+// library (StudentReader + Engine) and through `kcbx classify`. Nothing here
+// asserts on time: a test that returns is bounded.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kcbx/kcbx.h"
+#include "reliability_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace kcbx::testing_support;
+
+// ---- rule packs --------------------------------------------------------------
+
+bool has_code(const std::vector<kcbx::Diagnostic>& diags, const std::string& code) {
+  return std::any_of(diags.begin(), diags.end(),
+                     [&](const kcbx::Diagnostic& d) { return d.code == code; });
+}
+
+std::string codes(const std::vector<kcbx::Diagnostic>& diags) {
+  std::string s;
+  for (const auto& d : diags) s += d.format() + "\n";
+  return s.size() > 2000 ? s.substr(0, 2000) + "..." : s;
+}
+
+// A small valid pack; `extra` is appended (more sections or derived values).
+std::string small_pack(const std::string& name, const std::string& extra = "") {
+  return "meta: {name: " + name + ", version: \"1\"}\n"
+         "fields:\n"
+         "  student_id: {type: string, required: true, unique: true}\n"
+         "  n: {type: int}\n" +
+         extra;
+}
+
+TEST(HostilePack, BillionLaughsIsRefusedBeforeExpansion) {
+  // Nine levels of nine aliases each: 9^9 (387 million) nodes if expanded.
+  std::string yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string p = "*l" + std::to_string(i - 1);
+    yaml += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [" + p + ", " + p + ", " + p +
+            ", " + p + ", " + p + ", " + p + ", " + p + ", " + p + ", " + p + "]\n";
+  }
+  yaml += "meta: {name: laughs}\n";
+  const auto diags = kcbx::check_rules(yaml, "laughs.yaml");
+  EXPECT_TRUE(has_code(diags, "too-large")) << codes(diags);
+  EXPECT_THROW((void)kcbx::parse_rules(yaml, "laughs.yaml"), kcbx::Error);
+}
+
+TEST(HostilePack, AliasesInsideAKnownSectionAreRefusedToo) {
+  std::string yaml = small_pack("laughs") + "clauses:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string prev = "a";
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = "b" + std::to_string(i);
+    yaml += "  " + name + ": &" + name + " [";
+    for (int k = 0; k < 10; ++k) yaml += (k ? ", *" : "*") + prev;
+    yaml += "]\n";
+    prev = name;
+  }
+  const auto diags = kcbx::check_rules(yaml, "laughs.yaml");
+  EXPECT_TRUE(has_code(diags, "too-large")) << codes(diags);
+}
+
+TEST(HostilePack, TenThousandDeepFlowSequence) {
+  const std::string yaml =
+      "meta: {name: deep}\nfields: " + std::string(10000, '[') + std::string(10000, ']') + "\n";
+  const auto diags = kcbx::check_rules(yaml, "deep.yaml");
+  ASSERT_TRUE(kcbx::has_errors(diags));
+  EXPECT_TRUE(has_code(diags, "yaml-syntax") || has_code(diags, "too-deep")) << codes(diags);
+}
+
+TEST(HostilePack, TenThousandDeepFlowMap) {
+  std::string yaml = "meta: {name: deep}\nfields: ";
+  for (int i = 0; i < 10000; ++i) yaml += "{a: ";
+  yaml += "1" + std::string(10000, '}') + "\n";
+  const auto diags = kcbx::check_rules(yaml, "deep.yaml");
+  ASSERT_TRUE(kcbx::has_errors(diags));
+  EXPECT_TRUE(has_code(diags, "yaml-syntax") || has_code(diags, "too-deep")) << codes(diags);
+}
+
+TEST(HostilePack, NestingJustPastTheLimitIsTooDeep) {
+  // 70 levels: yaml-cpp accepts it, the loader's bound (64) does not.
+  const std::string yaml =
+      "meta: {name: deep}\nfields: " + std::string(70, '[') + std::string(70, ']') + "\n";
+  const auto diags = kcbx::check_rules(yaml, "deep.yaml");
+  EXPECT_TRUE(has_code(diags, "too-deep")) << codes(diags);
+}
+
+TEST(HostilePack, TenThousandDeepBlockNesting) {
+  // Block style: the indentation alone makes it ~50 MB, past the size limit
+  // long before yaml-cpp sees it.
+  std::string yaml = "meta: {name: deep}\nfields:\n";
+  for (int i = 0; i < 10000; ++i) yaml += std::string(static_cast<size_t>(i + 1), ' ') + "a:\n";
+  const auto diags = kcbx::check_rules(yaml, "deep.yaml");
+  EXPECT_TRUE(has_code(diags, "pack-too-large")) << codes(diags);
+}
+
+TEST(HostilePack, TwentyMegabytePackIsRefusedBySize) {
+  std::string yaml = small_pack("big") + "clauses:\n";
+  for (int i = 0; yaml.size() < (20u << 20); ++i)
+    yaml += "  C" + std::to_string(i) + ": {zh: \"" + std::string(200, 'x') + "\"}\n";
+  const auto diags = kcbx::check_rules(yaml, "big.yaml");
+  EXPECT_TRUE(has_code(diags, "pack-too-large")) << codes(diags);
+
+  // The same through a file and through `kcbx validate`.
+  const fs::path dir = temp_dir("kcbx_hostile");
+  write_file(dir / "big.yaml", yaml);
+  try {
+    (void)kcbx::load_rules((dir / "big.yaml").string());
+    ADD_FAILURE() << "a 20 MB pack loaded";
+  } catch (const kcbx::Error& e) {
+    EXPECT_TRUE(has_code(e.diagnostics(), "pack-too-large")) << e.what();
+  }
+  const CliRun r = run_kcbx(dir, "validate " + shell_quote((dir / "big.yaml").string()));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("pack-too-large"), std::string::npos) << r.err.substr(0, 2000);
+  EXPECT_LT(r.err.size(), 10000u) << "the diagnostic should not echo the pack";
+}
+
+TEST(HostilePack, UnboundedSourcesAreReadOnlyUpToTheLimit) {
+  // /dev/zero never ends: reading a pack (or a base pack) from it must stop
+  // at the size limit instead of filling the memory.
+  if (!fs::exists("/dev/zero")) GTEST_SKIP() << "no /dev/zero";
+  try {
+    (void)kcbx::load_rules("/dev/zero");
+    ADD_FAILURE() << "/dev/zero loaded as a pack";
+  } catch (const kcbx::Error& e) {
+    EXPECT_TRUE(has_code(e.diagnostics(), "pack-too-large")) << e.what();
+  }
+  const auto diags =
+      kcbx::check_rules("meta: {name: z, extends: /dev/zero}\n", "zero.yaml");
+  EXPECT_TRUE(has_code(diags, "pack-too-large")) << codes(diags);
+  const fs::path dir = temp_dir("kcbx_hostile");
+  // Regression: printing the diagnostic's source line read /dev/zero with
+  // getline until memory ran out.
+  const CliRun r = run_kcbx(dir, "validate /dev/zero");
+  EXPECT_EQ(r.code, 1) << r.err.substr(0, 2000);
+  EXPECT_EQ(r.err.find("Sanitizer"), std::string::npos) << r.err.substr(0, 2000);
+  EXPECT_EQ(r.err.find("bad_alloc"), std::string::npos) << r.err.substr(0, 2000);
+  EXPECT_NE(r.err.find("pack-too-large"), std::string::npos) << r.err.substr(0, 2000);
+}
+
+TEST(HostilePack, HundredKilobyteExpression) {
+  std::string expr = "n";
+  while (expr.size() < 100 * 1024) expr += " + 1";
+  const std::string yaml = small_pack("bigexpr", "derive:\n  x: \"" + expr + "\"\n");
+  const auto diags = kcbx::check_rules(yaml, "bigexpr.yaml");
+  EXPECT_TRUE(has_code(diags, "expression-too-large")) << codes(diags);
+}
+
+TEST(HostilePack, DeeplyNestedExpressions) {
+  const std::string parens = std::string(5000, '(') + "n" + std::string(5000, ')');
+  std::string nots;
+  for (int i = 0; i < 3000; ++i) nots += "not ";
+  std::string minus(8000, '-');
+  std::string ifs;
+  for (int i = 0; i < 700; ++i) ifs += "if true then ";
+  ifs += "n";
+  for (int i = 0; i < 700; ++i) ifs += " else n";
+  const std::string calls = [] {
+    std::string s;
+    for (int i = 0; i < 2000; ++i) s += "max(";
+    s += "n";
+    for (int i = 0; i < 2000; ++i) s += ", 1)";
+    return s;
+  }();
+  for (const std::string& e : {parens, nots + "true", minus + "n", ifs, calls}) {
+    ASSERT_LE(e.size(), 16u * 1024) << "keep it under the size limit, to reach the depth limit";
+    const std::string yaml = small_pack("deepexpr", "derive:\n  x: \"" + e + "\"\n");
+    const auto diags = kcbx::check_rules(yaml, "deepexpr.yaml");
+    EXPECT_TRUE(has_code(diags, "expression-too-deep")) << e.substr(0, 40) << "\n" << codes(diags);
+  }
+}
+
+TEST(HostilePack, TenThousandAndOneRows) {
+  std::string yaml = small_pack("rows", "tables:\n  t:\n    values: [a, b]\n    rows:\n");
+  for (int i = 0; i < 10001; ++i)
+    yaml += "      - {id: r" + std::to_string(i) + ", when: n = " + std::to_string(i) + ", then: a}\n";
+  const auto diags = kcbx::check_rules(yaml, "rows.yaml");
+  EXPECT_TRUE(has_code(diags, "too-many-rows")) << codes(diags);
+}
+
+TEST(HostilePack, ExtensionChainOfTwentyIsTooDeep) {
+  const fs::path dir = temp_dir("kcbx_hostile");
+  for (int i = 0; i < 20; ++i) {
+    const std::string base = i == 19 ? "guizhou" : "p" + std::to_string(i + 1) + ".yaml";
+    write_file(dir / ("p" + std::to_string(i) + ".yaml"),
+               "meta: {name: p" + std::to_string(i) + ", extends: " + base + "}\n");
+  }
+  try {
+    (void)kcbx::load_rules((dir / "p0.yaml").string());
+    ADD_FAILURE() << "a chain of 20 packs loaded";
+  } catch (const kcbx::Error& e) {
+    EXPECT_TRUE(has_code(e.diagnostics(), "extends-too-deep")) << e.what();
+  }
+  // A chain within the limit loads.
+  EXPECT_NO_THROW((void)kcbx::load_rules((dir / "p10.yaml").string()));
+}
+
+TEST(HostilePack, ExtensionCycles) {
+  const fs::path dir = temp_dir("kcbx_hostile");
+  write_file(dir / "self.yaml", "meta: {name: self, extends: self.yaml}\n");
+  write_file(dir / "a.yaml", "meta: {name: a, extends: b.yaml}\n");
+  write_file(dir / "b.yaml", "meta: {name: b, extends: c.yaml}\n");
+  write_file(dir / "c.yaml", "meta: {name: c, extends: a.yaml}\n");
+  for (const char* f : {"self.yaml", "a.yaml", "b.yaml"}) {
+    try {
+      (void)kcbx::load_rules((dir / f).string());
+      ADD_FAILURE() << f << " loaded";
+    } catch (const kcbx::Error& e) {
+      EXPECT_TRUE(has_code(e.diagnostics(), "extends-cycle")) << e.what();
+    }
+  }
+  const CliRun r = run_kcbx(dir, "validate " + shell_quote((dir / "a.yaml").string()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("extends-cycle"), std::string::npos) << r.err;
+}
+
+TEST(HostilePack, GarbageIsADiagnostic) {
+  std::mt19937 rng(8);
+  for (int round = 0; round < 20; ++round) {
+    std::string junk(4096, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    const auto diags = kcbx::check_rules(junk, "junk.yaml");
+    EXPECT_TRUE(kcbx::has_errors(diags));
+  }
+  for (const char* text : {"", "---", "~", "[]", "{}", "\"meta\"", "meta:", "meta: []",
+                           "meta: {name: x}\nfields: 5", "\xEF\xBB\xBFmeta: {name: x}",
+                           "meta: {name: x}\n\0\0\0"}) {
+    const auto diags = kcbx::check_rules(text, "odd.yaml");
+    for (const auto& d : diags) EXPECT_FALSE(d.message.empty());
+  }
+}
+
+// ---- student files -------------------------------------------------------------
+
+const char kHeader[] = "student_id,name,id_number,birth_date,registry,last_attended,address\n";
+const kcbx::Date kAsOf = *kcbx::Date::parse("2019-11-15");
+
+const kcbx::RulePack& pack() {
+  static const kcbx::RulePack p = kcbx::default_rules();
+  return p;
+}
+
+std::string row(const std::string& id, const std::string& birth = "2010-03-01",
+                const std::string& name = "张三") {
+  return id + "," + name + ",," + birth + ",enrolled,2019-09-01,花果园1组\n";
+}
+
+struct LibRead {
+  kcbx::ReadCounts counts;
+  std::vector<kcbx::Reject> rejects;       // the reader's
+  std::vector<std::string> check_rejects;  // the engine's (pack checks)
+  int64_t batched = 0;
+};
+
+// Reads `text` with StudentReader in small batches, classifies each batch,
+// and checks the reconciliation on the way.
+LibRead read_lib(const std::string& text, const std::string& encoding = "utf-8") {
+  std::istringstream in(text);
+  kcbx::ReadOptions o;
+  o.file = "hostile.csv";
+  o.encoding = encoding;
+  o.batch_rows = 3;
+  kcbx::StudentReader reader(pack(), in, o);
+  static const kcbx::Engine engine(pack(), kcbx::EngineOptions{.threads = 2});
+  LibRead r;
+  kcbx::Batch batch;
+  while (reader.next(batch)) {
+    r.batched += static_cast<int64_t>(batch.size());
+    const kcbx::BatchResult result = engine.classify(batch, kAsOf);
+    for (size_t i = 0; i < result.size(); ++i)
+      if (result.rejected(i)) r.check_rejects.emplace_back(result.reject_reason(i));
+    for (auto& rj : reader.take_rejects()) r.rejects.push_back(std::move(rj));
+  }
+  for (auto& rj : reader.take_rejects()) r.rejects.push_back(std::move(rj));
+  r.counts = reader.counts();
+  EXPECT_EQ(r.counts.read, r.counts.accepted + r.counts.rejected);
+  EXPECT_EQ(r.counts.accepted, r.batched);
+  EXPECT_EQ(r.counts.rejected, static_cast<int64_t>(r.rejects.size()));
+  for (const auto& rj : r.rejects) {
+    EXPECT_GT(rj.row, 1);
+    EXPECT_FALSE(rj.reason.empty());
+    EXPECT_LT(rj.reason.size(), 400u) << "a reason never carries a whole field";
+  }
+  return r;
+}
+
+// The file-level error StudentReader throws, or "" when it reads.
+std::string lib_file_error(const std::string& text, const std::string& encoding = "utf-8") {
+  try {
+    (void)read_lib(text, encoding);
+  } catch (const kcbx::Error& e) {
+    EXPECT_FALSE(e.diagnostics().empty());
+    return e.diagnostics().empty() ? "?" : e.diagnostics().front().code;
+  }
+  return "";
+}
+
+std::string joined_reasons(const LibRead& r) {
+  std::string s;
+  for (const auto& rj : r.rejects) s += std::to_string(rj.row) + ": " + rj.reason + "\n";
+  for (const auto& c : r.check_rejects) s += "check: " + c + "\n";
+  return s;
+}
+
+struct CliResult {
+  CliRun run;
+  Summary summary;
+  size_t output_rows = 0;  // data lines of --out
+  size_t reject_rows = 0;  // data lines of --rejects
+};
+
+// Runs `kcbx classify` on `text` saved as a file, and checks the summary:
+// read == accepted + rejected, the output and rejects files agreeing.
+CliResult classify_cli(const std::string& text, const std::string& extra = "") {
+  const fs::path dir = temp_dir("kcbx_hostile");
+  write_file(dir / "students.csv", text);
+  CliResult r;
+  r.run = run_kcbx(dir, "classify --students " + shell_quote((dir / "students.csv").string()) +
+                        " --as-of 2019-11-15 --out " + shell_quote((dir / "out.csv").string()) +
+                        " --rejects " + shell_quote((dir / "rejects.csv").string()) + " " + extra);
+  if (r.run.code != 0) {
+    EXPECT_FALSE(fs::exists(dir / "out.csv")) << "no output after a file-level error";
+    return r;
+  }
+  const auto s = classify_summary(r.run.err);
+  EXPECT_TRUE(s.has_value()) << r.run.err;
+  if (!s) return r;
+  r.summary = *s;
+  EXPECT_EQ(s->read, s->accepted + s->rejected) << r.run.err;
+  r.output_rows = count_lines(read_file(dir / "out.csv")) - 1;
+  r.reject_rows = count_lines(read_file(dir / "rejects.csv")) - 1;
+  EXPECT_EQ(static_cast<int64_t>(r.output_rows), s->accepted);
+  EXPECT_EQ(static_cast<int64_t>(r.reject_rows), s->rejected) << read_file(dir / "rejects.csv");
+  return r;
+}
+
+// Both paths: the expected counts, and the reject reasons containing `why`.
+void expect_rows(const std::string& text, int64_t read, int64_t accepted, const std::string& why,
+                 const std::string& encoding = "utf-8") {
+  const LibRead lib = read_lib(text, encoding);
+  const int64_t lib_accepted = lib.counts.accepted - static_cast<int64_t>(lib.check_rejects.size());
+  EXPECT_EQ(lib.counts.read, read) << joined_reasons(lib);
+  EXPECT_EQ(lib_accepted, accepted) << joined_reasons(lib);
+  if (!why.empty()) EXPECT_NE(joined_reasons(lib).find(why), std::string::npos) << joined_reasons(lib);
+  const CliResult cli = classify_cli(text, "--encoding " + encoding);
+  ASSERT_EQ(cli.run.code, 0) << cli.run.err.substr(0, 2000);
+  EXPECT_EQ(cli.summary.read, read) << cli.run.err;
+  EXPECT_EQ(cli.summary.accepted, accepted) << cli.run.err;
+}
+
+// Both paths refuse the whole file with `code`.
+void expect_file_error(const std::string& text, const std::string& code,
+                       const std::string& encoding = "utf-8") {
+  EXPECT_EQ(lib_file_error(text, encoding), code);
+  const CliResult cli = classify_cli(text, "--encoding " + encoding);
+  EXPECT_EQ(cli.run.code, 1) << cli.run.err.substr(0, 2000);
+  EXPECT_NE(cli.run.err.find("error:"), std::string::npos) << cli.run.err.substr(0, 2000);
+  EXPECT_NE(cli.run.err.find("[" + code + "]"), std::string::npos) << cli.run.err.substr(0, 2000);
+  EXPECT_LT(cli.run.err.size(), 4000u) << "a file-level error is a short message";
+}
+
+TEST(HostileData, TruncatedFile) {
+  const std::string good = std::string(kHeader) + row("G1") + row("G2");
+  // Cut in the middle of the last record: it has too few cells.
+  expect_rows(good + "G3,张三,,2010-0", 3, 2, "cells; the header has 7");
+  // Cut inside a quoted field.
+  expect_rows(good + "G3,\"张", 3, 2, "never closed");
+  // Cut inside a multi-byte character.
+  expect_rows(good + std::string("G3,\xE5\xBC", 5), 3, 2, "");
+}
+
+TEST(HostileData, BinaryGarbage) {
+  std::mt19937 rng(8);
+  std::string junk(64 * 1024, '\0');
+  for (char& c : junk) c = static_cast<char>(rng());
+  // Garbage instead of a header: the file cannot be used at all.
+  EXPECT_NE(lib_file_error(junk), "");
+  const CliResult whole = classify_cli(junk);
+  EXPECT_EQ(whole.run.code, 1) << whole.run.err.substr(0, 2000);
+  EXPECT_LT(whole.run.err.size(), 4000u);
+  // Garbage after a good header: every line a reject, none lost. (No
+  // quotes, which could swallow the last good record.)
+  std::replace(junk.begin(), junk.end(), '"', 'x');
+  const std::string text = std::string(kHeader) + row("G1") + junk + "\n" + row("G2");
+  const LibRead lib = read_lib(text);
+  EXPECT_GE(lib.counts.accepted, 2);
+  EXPECT_GT(lib.counts.rejected, 100);
+  const CliResult cli = classify_cli(text);
+  ASSERT_EQ(cli.run.code, 0) << cli.run.err.substr(0, 2000);
+  EXPECT_EQ(cli.summary.read, lib.counts.read);
+  EXPECT_EQ(cli.summary.rejected,
+            lib.counts.rejected + static_cast<int64_t>(lib.check_rejects.size()));
+}
+
+TEST(HostileData, InvalidUtf8) {
+  const std::string text = std::string(kHeader) + row("G1") + row("G2", "2010-03-01", "\xFF\xFE") +
+                           row("G3", "2010-03-01", "\xC0\x80") + row("G4", "2010-03-01", "\xED\xA0\x80") +
+                           row("G5");
+  expect_rows(text, 5, 2, "invalid UTF-8 in field 2");
+}
+
+TEST(HostileData, InvalidGb18030) {
+  // ASCII is the same in GB18030; the names are invalid GB18030 sequences.
+  auto gb_row = [](const std::string& id, const std::string& name) {
+    return id + "," + name + ",,2010-03-01,enrolled,2019-09-01,x\n";
+  };
+  const std::string text = std::string(kHeader) + gb_row("G1", "\xD5\xC5") +  // 张
+                           gb_row("G2", "\x81\x20") + gb_row("G3", "\xFF") +
+                           gb_row("G4", "\x81\x30\x81");
+  expect_rows(text, 4, 1, "invalid gb18030 byte sequence in field 2", "gb18030");
+}
+
+TEST(HostileData, TenMegabyteField) {
+  const std::string text = std::string(kHeader) + row("G1") +
+                           row("G2", "2010-03-01", std::string(10u << 20, 'x')) + row("G3");
+  expect_rows(text, 3, 2, "is longer than");
+}
+
+TEST(HostileData, AMillionColumns) {
+  std::string wide;
+  wide.reserve(8u << 20);
+  for (int i = 0; i < 1000000; ++i) wide += (i ? ",c" : "c") + std::to_string(i);
+  // In the header: the file cannot be used.
+  expect_file_error(wide + "\n" + row("G1"), "bad-header");
+  // In a record: that record is rejected.
+  std::string cells;
+  cells.reserve(2u << 20);
+  for (int i = 0; i < 1000000; ++i) cells += i ? ",x" : "G2";
+  expect_rows(std::string(kHeader) + row("G1") + cells + "\n" + row("G3"), 3, 2, "fields");
+}
+
+TEST(HostileData, NeverClosedQuote) {
+  // The quote swallows the rest of the file into one record, which is
+  // rejected; the records before it are kept.
+  std::string text = std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,,x\n";
+  for (int i = 3; i < 50; ++i) text += row("G" + std::to_string(i));
+  expect_rows(text, 2, 1, "quoted field opened on line 3 is never closed");
+}
+
+TEST(HostileData, NulBytes) {
+  const std::string text = std::string(kHeader) + row("G1") +
+                           row("G2", "2010-03-01", std::string("a\0b", 3)) +
+                           std::string("G3,\"x\0\",,2010-03-01,enrolled,,y\n", 32) + row("G4") +
+                           std::string(100, '\0') + "\n" + row("G5");
+  expect_rows(text, 6, 3, "NUL byte in record");
+}
+
+TEST(HostileData, DuplicateStudentIds) {
+  const std::string text = std::string(kHeader) + row("G1") + row("G2") + row("G1") + row(" G2 ") +
+                           row("G3");
+  expect_rows(text, 5, 3, "duplicate student_id (first on row 2)");
+}
+
+TEST(HostileData, DuplicateHeaders) {
+  expect_file_error("student_id,registry,student_id\nG1,enrolled,G1\n", "duplicate-column");
+  expect_file_error("student_id,学籍号,registry,birth_date\nG1,G1,enrolled,2010-01-01\n",
+                    "duplicate-column");
+}
+
+TEST(HostileData, HeaderOnlyAndEmpty) {
+  expect_rows(kHeader, 0, 0, "");
+  expect_rows(std::string(kHeader) + "\n\r\n\n", 0, 0, "");
+  expect_file_error("", "empty-file");
+  expect_file_error("\n\n\r\n", "empty-file");
+}
+
+TEST(HostileData, MissingRequiredColumn) {
+  expect_file_error("name,birth_date\n张三,2010-01-01\n", "missing-column");
+}
+
+TEST(HostileData, ExtremeDates) {
+  const std::string text = std::string(kHeader) + row("G1") + row("G2", "0000-00-00") +
+                           row("G3", "9999-12-31") + row("G4", "0001-01-01") +
+                           "G5,x,,2010-03-01,enrolled,9999-12-31,y\n" +
+                           "G6,x,,2010-03-01,enrolled,0001-01-01,y\n" + row("G7", "2019-02-29") +
+                           row("G8", "99999-01-01");
+  // G2, G7 and G8 are not dates (row-level rejects by the reader); G3 is
+  // born after the evaluation date and G4 is over 120 (the pack's checks).
+  const LibRead lib = read_lib(text);
+  EXPECT_EQ(lib.counts.read, 8);
+  EXPECT_EQ(lib.counts.rejected, 3) << joined_reasons(lib);
+  EXPECT_EQ(lib.check_rejects.size(), 2u) << joined_reasons(lib);
+  const CliResult cli = classify_cli(text);
+  ASSERT_EQ(cli.run.code, 0) << cli.run.err;
+  EXPECT_EQ(cli.summary.read, 8);
+  EXPECT_EQ(cli.summary.accepted, 3);
+  EXPECT_EQ(cli.summary.rejected, 5);
+}
+
+TEST(HostileData, AgesOverOneHundredTwenty) {
+  const std::string text = std::string(kHeader) + row("G1") + row("G2", "1890-01-01") +
+                           row("G3", "1898-11-15") + row("G4", "1899-11-16") + row("G5", "1899-11-15");
+  // G2 (129) and G3 (121) are refused; G4 (119) and G5 (exactly 120) are not.
+  expect_rows(text, 5, 3, "the age is over 120 years");
+}
+
+TEST(HostileData, BornAfterTheEvaluationDate) {
+  const std::string text = std::string(kHeader) + row("G1") + row("G2", "2019-11-16") +
+                           row("G3", "2019-11-15") + row("G4", "2030-01-01");
+  expect_rows(text, 4, 2, "the birth date is after the evaluation date");
+}
+
+TEST(HostileData, RaggedAndBlankRecords) {
+  const std::string text = std::string(kHeader) + row("G1") + "G2\n" + ",,,,,,\n" + " \n" +
+                           "G3,a,,2010-03-01,enrolled,,b,extra\n" + "\r\n" + row("G4");
+  expect_rows(text, 6, 2, "cells; the header has 7");
+}
+
+TEST(HostileData, GarbageThroughStdin) {
+  // The same reconciliation when the file is a pipe.
+  const fs::path dir = temp_dir("kcbx_hostile");
+  std::string text = std::string(kHeader) + row("G1") + row("G1") + "G2,\xFF\n" + row("G3");
+  write_file(dir / "in.csv", text);
+  const CliRun r = run_shell(dir, "cat " + shell_quote((dir / "in.csv").string()) +
+                                      " | \"$KCBX\" classify --students - --as-of 2019-11-15 --out " +
+                                      shell_quote((dir / "out.csv").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto s = classify_summary(r.err);
+  ASSERT_TRUE(s.has_value()) << r.err;
+  EXPECT_EQ(s->read, 4);
+  EXPECT_EQ(s->accepted, 2);
+  EXPECT_EQ(s->rejected, 2);
+}
+
+TEST(HostileData, UniqueNonTextFieldsDoNotCollide) {
+  // Regression: the unique-value set stored the value 0 as 1, so a unique
+  // int (or date) field took 1 for a duplicate of 0.
+  const kcbx::RulePack p = kcbx::parse_rules(
+      "meta: {name: u, version: \"1\"}\n"
+      "fields:\n"
+      "  n: {type: int, required: true, unique: true}\n"
+      "  d: {type: date, unique: true}\n"
+      "tables:\n  t:\n    values: [a]\n    rows:\n      - {id: r, then: a}\n",
+      "u.yaml");
+  kcbx::BatchBuilder b(p);
+  EXPECT_FALSE(kcbx::has_errors(b.set_columns({"n", "d"})));
+  EXPECT_FALSE(b.add_row({"0", "1970-01-01"}, 2).has_value());
+  EXPECT_FALSE(b.add_row({"1", "1970-01-02"}, 3).has_value());
+  EXPECT_FALSE(b.add_row({"-1", "1969-12-31"}, 4).has_value());
+  auto dup = b.add_row({"0", ""}, 5);
+  ASSERT_TRUE(dup.has_value());
+  EXPECT_EQ(dup->reason, "duplicate n (first on row 2)");
+  dup = b.add_row({"7", "1970-01-01"}, 6);
+  ASSERT_TRUE(dup.has_value());
+  EXPECT_EQ(dup->reason, "duplicate d (first on row 2)");
+  EXPECT_EQ(b.finish().size(), 3u);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(HostileData, HugeNumbers) {
+  // Regression (UBSan, signed overflow): a 19-digit whole number above
+  // INT64_MAX was accumulated past the int64 range.
+  const std::string head = "student_id,registry,birth_date,grade\n";
+  const std::string text = head + "G1,enrolled,2010-03-01,9223372036854775807\n" +
+                           "G2,enrolled,2010-03-01,9223372036854775808\n" +
+                           "G3,enrolled,2010-03-01,9999999999999999999\n" +
+                           "G4,enrolled,2010-03-01,-9999999999999999999\n" +
+                           "G5,enrolled,2010-03-01,99999999999999999999999\n" +
+                           "G6,enrolled,2010-03-01,-3\n";
+  expect_rows(text, 6, 2, "is too large for a whole number");
+}
+
+}  // namespace
+
+namespace {
+
+// ---- API use that sanitizers flagged --------------------------------------------
+
+TEST(HostileApi, StringOutputsOutliveTheEvaluation) {
+  // Regression (ASan heap-use-after-free): a string output holding a
+  // constant ("none") viewed the evaluation frame's copy, freed when
+  // classify() returned.
+  const kcbx::RulePack p = kcbx::parse_rules(
+      "meta: {name: s, version: \"1\"}\n"
+      "fields:\n"
+      "  student_id: {type: string, required: true, unique: true}\n"
+      "  s: {type: string}\n"
+      "parameters:\n  label: {type: string, value: '\"from-a-parameter\"'}\n"
+      "derive:\n  v: coalesce(s, \"none\")\n  w: if is_null(s) then label else s\n"
+      "tables:\n  t:\n    values: [a]\n    rows:\n      - {id: r, then: a}\n"
+      "outputs: [v, w]\n",
+      "s.yaml");
+  kcbx::BatchBuilder b(p);
+  ASSERT_FALSE(kcbx::has_errors(b.set_columns({"student_id", "s"})));
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_FALSE(b.add_row({"S" + std::to_string(i), i % 3 ? "" : "given"}, i + 2).has_value());
+  const kcbx::Batch batch = b.finish();
+  for (int threads : {1, 3}) {
+    const kcbx::BatchResult r =
+        kcbx::Engine(p, kcbx::EngineOptions{.threads = threads, .batch_rows = 64}).classify(batch, kAsOf);
+    // Reuse the freed memory before reading the outputs.
+    std::vector<std::string> churn(2000, std::string(100, '#'));
+    for (size_t i = 0; i < r.size(); ++i) {
+      ASSERT_EQ(r.output(0, i), i % 3 ? "none" : "given") << i;
+      ASSERT_EQ(r.output(1, i), i % 3 ? "from-a-parameter" : "given") << i;
+    }
+  }
+}
+
+TEST(HostileApi, TablesALeanClassifySkippedAreEmpty) {
+  // Regression (UBSan): with all_tables false the other tables are not
+  // computed; rule() and clause() indexed their empty vectors.
+  const kcbx::Engine engine(pack());
+  kcbx::BatchBuilder b(pack());
+  ASSERT_FALSE(kcbx::has_errors(b.set_columns({"student_id", "registry", "birth_date"})));
+  ASSERT_FALSE(b.add_row({"G1", "enrolled", "2010-03-01"}, 2).has_value());
+  const kcbx::Batch batch = b.finish();
+  kcbx::ClassifyOptions lean;
+  lean.flags = lean.cases = lean.all_tables = false;
+  const kcbx::BatchResult r = engine.classify(batch, kAsOf, lean);
+  ASSERT_GT(r.table_count(), 1u);
+  EXPECT_EQ(r.value(0, 0), "in_school");
+  for (size_t t = 1; t < r.table_count(); ++t) {
+    EXPECT_EQ(r.code(t, 0), -1);
+    EXPECT_EQ(r.rule(t, 0), "");
+    EXPECT_EQ(r.clause(t, 0), "");
+  }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(HostilePack, InvalidUtf8IsADiagnostic) {
+  // Found by fuzz_pack: a version of "\xE9" reached Explanation::to_json,
+  // whose JSON library threw type_error 316 (std::terminate in a caller that
+  // only expects kcbx::Error).
+  const std::string latin1 = "meta: {name: tiny, version: \"\xE9\"}\n";
+  auto diags = kcbx::check_rules(latin1, "latin1.yaml");
+  ASSERT_TRUE(has_code(diags, "not-utf8")) << codes(diags);
+  EXPECT_EQ(diags.front().where.line, 1);
+  // A pack saved as GBK by a Chinese editor (控辍保学): named on its line.
+  diags = kcbx::check_rules("meta: {name: x}\nclauses:\n  D1: {zh: \"\xBF\xD8\xD7\xBA\xB1\xA3\xD1\xA7\"}\n", "gbk.yaml");
+  ASSERT_TRUE(has_code(diags, "not-utf8")) << codes(diags);
+  EXPECT_EQ(diags.front().where.line, 3);
+  EXPECT_THROW((void)kcbx::parse_rules(latin1, "latin1.yaml"), kcbx::Error);
+}
+
+TEST(HostileApi, ExplanationJsonOfInvalidUtf8Values) {
+  // Record cells from C++ or Python callers are not checked for UTF-8; the
+  // JSON explanation replaces bad bytes instead of throwing.
+  const kcbx::RulePack p = kcbx::parse_rules(
+      "meta: {name: j, version: \"1\"}\n"
+      "fields:\n  student_id: {type: string, required: true}\n  s: {type: string}\n"
+      "tables:\n  t:\n    values: [a, b]\n    rows:\n"
+      "      - {id: r1, when: s = \"x\", then: a}\n      - {id: r2, then: b}\n",
+      "j.yaml");
+  const kcbx::Engine engine(p);
+  kcbx::Record r;
+  r.set("student_id", "G\xE9").set("s", "\xFF\xFE x");
+  const kcbx::Explanation e = engine.explain(r, kAsOf);
+  std::string json;
+  EXPECT_NO_THROW(json = e.to_json());
+  EXPECT_NE(json.find("\xEF\xBF\xBD"), std::string::npos) << json;  // U+FFFD
+}
+
+}  // namespace
