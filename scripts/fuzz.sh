@@ -27,7 +27,7 @@ BUILD=${KCBX_FUZZ_BUILD_DIR:-build-fuzz}
 LOG="$BUILD/fuzz-build.log"
 mkdir -p "$BUILD"
 if ! { cmake -S . -B "$BUILD" -G Ninja \
-         -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+         -DCMAKE_CXX_COMPILER=clang++ \
          -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
          -DKCBX_SANITIZE=address,undefined -DKCBX_BUILD_FUZZERS=ON \
          -DKCBX_BUILD_TESTS=OFF -DKCBX_BUILD_BENCHMARKS=OFF -DKCBX_BUILD_EXAMPLES=OFF \
@@ -81,6 +81,9 @@ max_len() {
   esac
 }
 
+# The same stack as scripts/sanitize.sh gives ASan: the longest flat
+# expression the limits allow needs more than 8 MiB under ASan (see there).
+ulimit -s 65536 2>/dev/null || true
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 failed=()
@@ -97,7 +100,7 @@ for t in "${TARGETS[@]}"; do
     -artifact_prefix="$ROOT/$BUILD/artifacts/$t-" -print_final_stats=1 \
     > "$out" 2>&1 || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' || echo '?')
-  cov=$(grep -oE '#[0-9]+ +DONE +cov: [0-9]+ ft: [0-9]+' "$out" | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+)/cov \1, ft \2/' || true)
+  cov=$(grep -oE 'DONE[[:space:]]+cov: [0-9]+ ft: [0-9]+' "$out" | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+)/cov \1, ft \2/' || true)
   if [ "$rc" -ne 0 ]; then
     failed+=("$t")
     summary+=("$(printf '%-11s %10s executions  FAILED (exit %s, see %s)' "$t" "$execs" "$rc" "$out")")
