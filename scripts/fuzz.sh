@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz) with clang and
-# -fsanitize=fuzzer,address,undefined into ./build-fuzz and runs each for
+# -fsanitize=fuzzer,address,undefined into ./build-asan (CMake preset asan,
+# shared with the sanitizer test run of scripts/sanitize.sh) and runs each for
 # SECONDS_PER_TARGET seconds (default 10: the CI smoke run, about a minute
 # in all), with the seed corpora and the dictionary.
 #
@@ -8,10 +9,10 @@
 #   scripts/fuzz.sh 600          # every target, 10 minutes each
 #   scripts/fuzz.sh 600 csv pack # only these targets
 #
-# New inputs accumulate in build-fuzz/corpus/<target>; a crash, leak, hang
+# New inputs accumulate in build-asan/corpus/<target>; a crash, leak, hang
 # (> 25 s per input) or out-of-memory (> 2 GB) is saved to
-# build-fuzz/artifacts/<target>-* and fails the script. Reproduce one with
-#   build-fuzz/tests/fuzz/fuzz_<target> build-fuzz/artifacts/<target>-crash-...
+# build-asan/artifacts/<target>-* and fails the script. Reproduce one with
+#   build-asan/tests/fuzz/fuzz_<target> build-asan/artifacts/<target>-crash-...
 # and turn it into a regression test in tests/cpp (README "Reliability").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,18 +22,12 @@ shift || true
 ALL_TARGETS=(pack expr csv students events roster rule_tests)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
-BUILD=${KCBX_FUZZ_BUILD_DIR:-build-fuzz}
+BUILD=build-asan
 
 ./scripts/setup-fuzz.sh
 LOG="$BUILD/fuzz-build.log"
 mkdir -p "$BUILD"
-if ! { cmake -S . -B "$BUILD" -G Ninja \
-         -DCMAKE_CXX_COMPILER=clang++ \
-         -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-         -DKCBX_SANITIZE=address,undefined -DKCBX_BUILD_FUZZERS=ON \
-         -DKCBX_BUILD_TESTS=OFF -DKCBX_BUILD_BENCHMARKS=OFF -DKCBX_BUILD_EXAMPLES=OFF \
-         -DKCBX_BUILD_CLI=OFF -DKCBX_BUILD_PYTHON=OFF -DKCBX_INSTALL=OFF &&
-       cmake --build "$BUILD" --target fuzzers -j2; } > "$LOG" 2>&1; then
+if ! { cmake --preset asan && cmake --build "$BUILD" --target fuzzers -j2; } > "$LOG" 2>&1; then
   tail -40 "$LOG"
   echo "fuzz: build failed (full log: $LOG)"
   exit 1

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sanitizer runs (issue 8), each in its own build folder:
-#   1. ASan + UBSan (-O1 -g): the whole C++ test suite (ctest), any report
-#      fatal (halt_on_error);                                 ./build-asan
-#   2. TSan (-O1 -g): the concurrency tests (gtest Concurrency*); ./build-tsan
+#   1. clang, ASan + UBSan (-O1 -g): the whole C++ test suite (ctest), any
+#      report fatal (halt_on_error);                          ./build-asan
+#      The same folder builds the libFuzzer targets (scripts/fuzz.sh): one
+#      instrumented library serves both, which halves CI's build time.
+#   2. g++, TSan (-O1 -g): the concurrency tests (kcbx_concurrency_tests:
+#      one engine from many threads, batches on all cores);  ./build-tsan
 # Tests only: no benchmarks, examples or Python module. The CMake presets
 # `asan` and `tsan` (CMakePresets.json) hold the same settings.
 #
@@ -30,6 +33,7 @@ configure_and_build() {  # preset, target...
 
 if [ "$WHICH" = all ] || [ "$WHICH" = asan ]; then
   start=$(date +%s)
+  ./scripts/setup-fuzz.sh > /dev/null  # clang
   configure_and_build asan
   # detect_stack_use_after_return finds more but makes the CLI tests slow;
   # leaks are reported (detect_leaks) and every report stops the test.
@@ -48,7 +52,7 @@ fi
 
 if [ "$WHICH" = all ] || [ "$WHICH" = tsan ]; then
   start=$(date +%s)
-  configure_and_build tsan kcbx_tests
+  configure_and_build tsan kcbx_concurrency_tests
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
   # Some kernels randomise mmap addresses more than TSan's shadow memory
   # allows ("unexpected memory mapping"); running without address-space
@@ -57,6 +61,6 @@ if [ "$WHICH" = all ] || [ "$WHICH" = tsan ]; then
   if command -v setarch >/dev/null 2>&1 && setarch "$(uname -m)" -R true 2>/dev/null; then
     run=(setarch "$(uname -m)" -R)
   fi
-  "${run[@]}" build-tsan/tests/kcbx_tests --gtest_filter='Concurrency*' --gtest_brief=1
+  "${run[@]}" build-tsan/tests/kcbx_concurrency_tests --gtest_brief=1
   echo "sanitize: tsan ok ($(( $(date +%s) - start )) s)"
 fi

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libxlsxwriter-dev zlib1g-dev
   googletest libgtest-dev libbenchmark-dev
   python3 python3-pip
+  clang libclang-rt-14-dev  # the ASan/UBSan build and libFuzzer (scripts/sanitize.sh, fuzz.sh)
 )
 
 missing=()

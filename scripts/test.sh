@@ -2,7 +2,10 @@
 # Builds kcbx and runs every test: the GoogleTest suite, the rule-pack YAML
 # tests and the consumer project (through ctest), then installs the Python
 # module with pip (scikit-build-core driving the same CMake project) and runs
-# its pytest suite, including the Dask and Spark equality tests.
+# its pytest suite, including the Dask and Spark equality tests; then the
+# reliability runs: the C++ suite under ASan+UBSan, the concurrency tests
+# under TSan, and a smoke run of every libFuzzer target (about a minute).
+# KCBX_SKIP_SANITIZERS=1 stops after pytest (for a quick local loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
@@ -15,3 +18,7 @@ if ! "$PY" -m pip install -q --no-build-isolation . > "${TMPDIR:-/tmp}/kcbx-pip-
   exit 1
 fi
 KCBX_CLI="$PWD/build/kcbx" "$PY" -m pytest tests/python
+if [ "${KCBX_SKIP_SANITIZERS:-0}" != 1 ]; then
+  ./scripts/sanitize.sh
+  ./scripts/fuzz.sh 8
+fi
