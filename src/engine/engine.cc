@@ -151,7 +151,9 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
     Frame probe(cp.program, 1);
     detail::bind_constants(cp, *plan_->pack, as_of, probe);
   }
-  const size_t rows_per_batch = options_.batch_rows;
+  // A frame holds one batch of every slot: for a handful of records (one
+  // child looked up) a smaller frame saves allocating and zeroing it.
+  const size_t rows_per_batch = std::max<size_t>(1, std::min(options_.batch_rows, n));
   const size_t chunks = (n + rows_per_batch - 1) / rows_per_batch;
   size_t threads = options_.threads > 0 ? static_cast<size_t>(options_.threads)
                                         : std::max(1u, std::thread::hardware_concurrency());

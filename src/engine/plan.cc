@@ -1,5 +1,6 @@
 #include "engine/plan.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "expr/codegen.h"
@@ -103,6 +104,11 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     // have matched, the remaining rows are not evaluated at all.
     const int counter = out.program.counters++;
     std::vector<size_t> skips;
+    // Later rows of a first-hit table may run on the unmatched records only
+    // (kCompact, decided per batch at run time); kExpand closes the region.
+    const bool compactable = !trace && def.hit_policy == HitPolicy::kFirst && rows.size() > 2;
+    const uint32_t compaction = static_cast<uint32_t>(out.program.compactions.size());
+    size_t region_start = 0;
     int always = -1;
     for (size_t r = 0; r < rows.size(); ++r) {
       int cond;
@@ -129,9 +135,47 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
       if (!trace && def.hit_policy == HitPolicy::kFirst && r + 1 < rows.size()) {
         skips.push_back(out.program.code.size());
         gen.append({Op::kSkipIfDone, Cmp::kEq, -1, -1, -1, counter});
+        if (compactable) {
+          if (region_start == 0) region_start = out.program.code.size();
+          Instr c{Op::kCompact};
+          c.aux = compaction;
+          gen.append(c);
+        }
       }
     }
     for (size_t s : skips) out.program.code[s].aux = static_cast<uint32_t>(out.program.code.size());
+    if (compactable) {
+      Program::Compaction k;
+      k.rows = ts.rows;
+      k.counter = counter;
+      k.scatter = {ts.out, ts.rows};
+      const Program& p = out.program;
+      std::vector<bool> seen(p.slots.size(), false);
+      auto is_prelude = [&](int slot) {
+        return std::find(p.prelude_slots.begin(), p.prelude_slots.end(), slot) !=
+               p.prelude_slots.end();
+      };
+      // Everything the region touches that was computed before it: fields,
+      // derived values (persistent) and the table's columns. Temps are
+      // written inside the region before they are read; constants are the
+      // same in every record.
+      for (size_t pc = region_start; pc < p.code.size(); ++pc) {
+        const Instr& in = p.code[pc];
+        if (in.op == Op::kSkipIfDone || in.op == Op::kCompact) continue;
+        // In table instructions `c` is the counter, not a slot.
+        const bool table_op = in.op == Op::kTableFirst;
+        for (int slot : {in.out, in.a, in.b, table_op ? -1 : in.c}) {
+          if (slot < 0 || seen[static_cast<size_t>(slot)]) continue;
+          seen[static_cast<size_t>(slot)] = true;
+          if (p.slots[static_cast<size_t>(slot)].persistent && !is_prelude(slot))
+            k.gather.push_back(slot);
+        }
+      }
+      Instr e{Op::kExpand};
+      e.aux = compaction;
+      gen.append(e);
+      out.program.compactions.push_back(std::move(k));
+    }
   }
 
   out.reject_slot = gen.new_slot(TypeKind::kEnum, false, SlotSource::kTemp, true);

@@ -94,6 +94,13 @@ bool Frame::is_prelude_slot(int slot) const {
 
 namespace {
 
+// Below this many rows a memo (two 32 KiB tables per instruction, set up
+// per frame) costs more than the date arithmetic it saves.
+constexpr size_t kMemoMinRows = 256;
+
+// Below this many rows a batch is not worth compacting.
+constexpr size_t kCompactMinRows = 64;
+
 // Typed views of a slot.
 template <class T>
 inline T* col(const std::vector<void*>& d, int s) {
@@ -187,7 +194,79 @@ inline int64_t wrap_mul(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
+template <class T>
+void gather(const void* from, void* to, const std::vector<uint32_t>& sel) {
+  const T* f = static_cast<const T*>(from);
+  T* t = static_cast<T*>(to);
+  for (size_t j = 0; j < sel.size(); ++j) t[j] = f[sel[j]];
+}
+template <class T>
+void scatter(const void* from, void* to, const std::vector<uint32_t>& sel) {
+  const T* f = static_cast<const T*>(from);
+  T* t = static_cast<T*>(to);
+  for (size_t j = 0; j < sel.size(); ++j) t[sel[j]] = f[j];
+}
+template <void (*F1)(const void*, void*, const std::vector<uint32_t>&),
+          void (*F4)(const void*, void*, const std::vector<uint32_t>&),
+          void (*F8)(const void*, void*, const std::vector<uint32_t>&),
+          void (*F16)(const void*, void*, const std::vector<uint32_t>&)>
+void by_width(size_t w, const void* from, void* to, const std::vector<uint32_t>& sel) {
+  if (w == 1) F1(from, to, sel);
+  else if (w == 4) F4(from, to, sel);
+  else if (w == 8) F8(from, to, sel);
+  else F16(from, to, sel);
+}
+constexpr auto gather_w = by_width<gather<uint8_t>, gather<int32_t>, gather<int64_t>,
+                                   gather<std::string_view>>;
+constexpr auto scatter_w = by_width<scatter<uint8_t>, scatter<int32_t>, scatter<int64_t>,
+                                    scatter<std::string_view>>;
+
 }  // namespace
+
+void Frame::compact(const Program::Compaction& k, size_t& n) {
+  const auto* rows = static_cast<const int32_t*>(data_[static_cast<size_t>(k.rows)]);
+  selection_.resize(n);
+  size_t m = 0;
+  for (size_t i = 0; i < n; ++i) {  // branch-free selection
+    selection_[m] = static_cast<uint32_t>(i);
+    m += rows[i] < 0;
+  }
+  selection_.resize(m);
+  if (shadows_.size() < program_.slots.size()) shadows_.resize(program_.slots.size());
+  replaced_.clear();
+  for (int s : k.gather) {
+    const size_t slot = static_cast<size_t>(s);
+    const size_t w = static_cast<size_t>(program_.slots[slot].width);
+    Shadow& sh = shadows_[slot];
+    if (!sh.data) {
+      sh.data.reset(new uint64_t[(w * batch_size_ + 7) / 8]());
+      sh.valid.reset(new uint8_t[batch_size_]());
+    }
+    replaced_.emplace_back(data_[slot], valid_[slot]);
+    gather_w(w, data_[slot], sh.data.get(), selection_);
+    data_[slot] = sh.data.get();
+    if (valid_[slot]) {
+      gather<uint8_t>(valid_[slot], sh.valid.get(), selection_);
+      valid_[slot] = sh.valid.get();
+    }
+  }
+  full_n_ = n;
+  n = selection_.size();
+}
+
+void Frame::expand(const Program::Compaction& k, size_t& n) {
+  for (size_t g = 0; g < k.gather.size(); ++g) {
+    const size_t slot = static_cast<size_t>(k.gather[g]);
+    auto [data, valid] = replaced_[g];
+    if (std::find(k.scatter.begin(), k.scatter.end(), k.gather[g]) != k.scatter.end()) {
+      scatter_w(static_cast<size_t>(program_.slots[slot].width), data_[slot], data, selection_);
+      if (valid) scatter<uint8_t>(valid_[slot], valid, selection_);
+    }
+    data_[slot] = data;
+    valid_[slot] = valid;
+  }
+  n = full_n_;
+}
 
 void Frame::exec(const std::vector<Instr>& code, size_t n) {
   const auto& D = data_;
@@ -252,6 +331,8 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         if (dur.months == 0) {
           const int64_t delta = static_cast<int64_t>(dur.days) * sign;
           for (size_t i = 0; i < n; ++i) r[i] = clamp_days(a[i] + delta);
+        } else if (n < kMemoMinRows) {
+          for (size_t i = 0; i < n; ++i) r[i] = add_duration(a[i], dur, sign);
         } else {
           // Calendar months need a civil-date split per value; the dates of
           // one input repeat a lot (a few hundred distinct last-attended
@@ -362,13 +443,12 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
           const T* b = col<T>(D, in.b);
           const T* x = col<T>(D, in.c);
           T* r = col<T>(D, in.out);
-          for (size_t i = 0; i < n; ++i) {
-            const bool take = c[i] && (!vc || vc[i]);  // null condition: else
-            r[i] = take ? b[i] : x[i];
-          }
+          // A null condition takes the else branch. Branch-free (& not &&).
+          if (vc) for (size_t i = 0; i < n; ++i) r[i] = (c[i] != 0) & (vc[i] != 0) ? b[i] : x[i];
+          else for (size_t i = 0; i < n; ++i) r[i] = c[i] != 0 ? b[i] : x[i];
           if (v)
             for (size_t i = 0; i < n; ++i) {
-              const bool take = c[i] && (!vc || vc[i]);
+              const bool take = (c[i] != 0) & (!vc || vc[i] != 0);
               v[i] = take ? (vb ? vb[i] : 1) : (vx ? vx[i] : 1);
             }
         };
@@ -421,7 +501,8 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const int32_t* b = col<int32_t>(D, in.a);
         const int32_t* o = col<int32_t>(D, in.b);
         int64_t* r = col<int64_t>(D, in.out);
-        if (program_.slots[static_cast<size_t>(in.b)].source != SlotSource::kField &&
+        if (n >= kMemoMinRows &&
+            program_.slots[static_cast<size_t>(in.b)].source != SlotSource::kField &&
             is_prelude_slot(in.b)) {
           // The reference date is a constant (as_of): memoise by birth date.
           DateMemo& memo = memo_for(pc);
@@ -541,12 +622,15 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const int32_t code = static_cast<int32_t>(in.mask);
         const int32_t rix = static_cast<int32_t>(in.aux);
         int64_t open = 0;
-        for (size_t i = 0; i < n; ++i) {
-          const bool hit = row[i] < 0 && c[i] && (!vc || vc[i]);
+        // Branch-free (& not &&): which records match is data, not pattern.
+        auto step = [&](size_t i, uint8_t present) {
+          const bool hit = (row[i] < 0) & (c[i] != 0) & (present != 0);
           out[i] = hit ? code : out[i];
           row[i] = hit ? rix : row[i];
           open += row[i] < 0;
-        }
+        };
+        if (vc) for (size_t i = 0; i < n; ++i) step(i, vc[i]);
+        else for (size_t i = 0; i < n; ++i) step(i, 1);
         if (vout)
           for (size_t i = 0; i < n; ++i) vout[i] = row[i] >= 0;
         counters_[static_cast<size_t>(in.c)] = open;
@@ -613,6 +697,23 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
           out[i] |= (c[i] && (!vc || vc[i])) ? bit : 0;
         continue;
       }
+      case Op::kCompact: {
+        // Worth it once three quarters of the batch have matched: the
+        // gather costs about one pass over the columns the rows read.
+        if (compacted_ >= 0 || n < kCompactMinRows) continue;
+        const auto& k = program_.compactions[in.aux];
+        const int64_t open = counters_[static_cast<size_t>(k.counter)];
+        if (open <= 0 || static_cast<size_t>(open) * 4 > n) continue;
+        compact(k, n);
+        compacted_ = static_cast<int>(in.aux);
+        continue;
+      }
+      case Op::kExpand:
+        if (compacted_ == static_cast<int>(in.aux)) {
+          expand(program_.compactions[in.aux], n);
+          compacted_ = -1;
+        }
+        continue;
       case Op::kCheck: {
         const uint8_t* c = col<uint8_t>(D, in.a);
         const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
@@ -641,15 +742,25 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
       // Keep data under nulls at zero (see program.h); branch-free by width.
       const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
       void* d = data_[static_cast<size_t>(in.out)];
+      // Masks (v is 0 or 1) rather than a choice, so that the loop vectorises.
       auto zero = [&](auto* x) {
         using T = std::remove_pointer_t<decltype(x)>;
-        for (size_t i = 0; i < n; ++i) x[i] = v[i] ? x[i] : T{};
+        for (size_t i = 0; i < n; ++i) x[i] &= static_cast<T>(-static_cast<T>(v[i]));
       };
       if (w == 1) zero(static_cast<uint8_t*>(d));
       else if (w == 4) zero(static_cast<int32_t*>(d));
       else if (w == 8) zero(static_cast<int64_t*>(d));
-      else zero(static_cast<std::string_view*>(d));
+      else {
+        auto* x = static_cast<std::string_view*>(d);
+        for (size_t i = 0; i < n; ++i) x[i] = v[i] ? x[i] : std::string_view{};
+      }
     }
+  }
+  // Every skip of a table lands on its kExpand; this only guards the frame
+  // against a program that ends inside a compaction.
+  if (compacted_ >= 0) {
+    expand(program_.compactions[static_cast<size_t>(compacted_)], n);
+    compacted_ = -1;
   }
 }
 

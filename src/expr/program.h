@@ -51,6 +51,12 @@ enum class Op : uint8_t {
   // checks: rejects rows whose condition `a` is false (null passes);
   // out: reject column (i32, -1 = accepted), aux: check index.
   kCheck,
+  // Selection for the later rows of a first-hit table (Program::Compaction
+  // `aux`): once few records of the batch are still unmatched, kCompact
+  // gathers them to the front of shadow columns and the rows that follow
+  // run over those records only; kExpand scatters the table's result back
+  // and restores the full batch.
+  kCompact, kExpand,
 };
 
 enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -101,6 +107,19 @@ struct Program {
   // Parameters: slot and parameter index; the engine binds them per date.
   std::vector<std::pair<int, int>> params;
   int as_of_slot = -1;
+  // Later rows of a first-hit table (kCompact/kExpand). `gather`: the slots
+  // those rows read that were computed before them (fields, derived values,
+  // the table's own result and row columns); `scatter`: what they write that
+  // outlives them (the table's result and row columns). `rows`: the row
+  // column, negative where no row has matched yet; `counter`: the table's
+  // count of unmatched records.
+  struct Compaction {
+    std::vector<int> gather;
+    std::vector<int> scatter;
+    int rows = -1;
+    int counter = -1;
+  };
+  std::vector<Compaction> compactions;
 };
 
 int width_of(TypeKind kind);
@@ -152,6 +171,21 @@ class Frame {
   std::vector<uint8_t*> valid_;
   std::vector<int64_t> counters_;
   std::vector<std::string> scalar_strings_;
+
+  // Compaction state (kCompact/kExpand): shadow columns per slot, allocated
+  // on first use; the selected record indices; the columns the shadows
+  // replaced; which compaction is active and the batch's full size.
+  void compact(const Program::Compaction& k, size_t& n);
+  void expand(const Program::Compaction& k, size_t& n);
+  struct Shadow {
+    std::unique_ptr<uint64_t[]> data;
+    std::unique_ptr<uint8_t[]> valid;
+  };
+  std::vector<Shadow> shadows_;
+  std::vector<uint32_t> selection_;
+  std::vector<std::pair<void*, uint8_t*>> replaced_;
+  int compacted_ = -1;
+  size_t full_n_ = 0;
 };
 
 }  // namespace kcbx::detail

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <span>
+#include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -679,6 +681,73 @@ outputs: [v, w, t]
     for (size_t k = 0; k < 3; ++k)
       EXPECT_EQ(r.output(k, i), e.outputs[k].second) << "record " << i << " output " << k;
     EXPECT_EQ(r.value(0, i), e.decisions.empty() ? "" : e.decisions[0].value) << "record " << i;
+  }
+}
+
+// Once most records of a batch have matched, the later rows of a first-hit
+// table run over the unmatched ones only (gathered into shadow columns and
+// scattered back). Every kind of column those rows read is gathered here:
+// fields with and without nulls, strings, dates, derived values and another
+// table's result; the matched records sit in between the unmatched ones.
+TEST(Expr, LaterRowsOnTheUnmatchedRecordsAgreeWithExplain) {
+  const kcbx::RulePack rules = pack(R"(derive:
+  late: if p then null else d + wait + 1 day
+  kind: if length(s) > 3 then "long" else "short"
+tables:
+  size:
+    values: [big, small]
+    rows:
+      - {id: s1, when: a > 900, then: big}
+      - {id: s2, then: small}
+  t:
+    values: [common, rare_big, rare_late, rare_code, rare_null, rest]
+    rows:
+      - {id: r1, when: b != 0, then: common}
+      - {id: r2, when: size = big and q, then: rare_big}
+      - {id: r3, when: late > 2019-01-20, then: rare_late}
+      - {id: r4, when: 'kind = "long" and s in ["abcd", "wxyz"]', then: rare_code}
+      - {id: r5, when: is_null(q), then: rare_null}
+      - {id: r6, then: rest}
+outputs: [late, kind, t, size]
+)");
+  for (size_t batch_rows : {size_t{1024}, size_t{5}}) {
+    kcbx::EngineOptions o;
+    o.threads = 2;
+    o.batch_rows = batch_rows;
+    const kcbx::Engine engine(rules, o);
+    kcbx::BatchBuilder b(rules);
+    ASSERT_TRUE(b.set_columns({"id", "a", "b", "p", "q", "d", "s"}).empty());
+    const int n = 3000;
+    for (int i = 0; i < n; ++i) {
+      const std::vector<std::string> row = {
+          "R" + std::to_string(i), std::to_string(i), std::to_string(i % 10),
+          i % 3 == 0 ? "" : (i % 3 == 1 ? "1" : "0"),
+          i % 7 == 0 ? "" : (i % 7 % 2 ? "1" : "0"),
+          i % 7 ? "2019-01-" + std::to_string(10 + i % 20) : "",
+          i % 20 == 0 ? "abcd" : (i % 30 == 0 ? "wxyz" : (i % 11 == 0 ? "" : "ab"))};
+      std::vector<std::string_view> cells(row.begin(), row.end());
+      ASSERT_FALSE(b.add_row(std::span<const std::string_view>(cells), i + 2).has_value());
+    }
+    const kcbx::Batch batch = b.finish();
+    for (bool lean : {true, false}) {
+      kcbx::ClassifyOptions what;
+      what.flags = what.cases = what.all_tables = !lean;
+      const kcbx::BatchResult r = engine.classify(batch, day("2019-06-01"), what);
+      std::map<std::string, int> seen;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const kcbx::Explanation e = engine.explain(batch, i, day("2019-06-01"));
+        ASSERT_EQ(e.outputs.size(), 4u);
+        for (size_t k = 0; k < 4; ++k)
+          EXPECT_EQ(r.output(k, i), e.outputs[k].second) << "record " << i << " output " << k;
+        const auto decided = std::find_if(e.decisions.begin(), e.decisions.end(),
+                                          [](const auto& d) { return d.table == "t"; });
+        ASSERT_NE(decided, e.decisions.end());
+        EXPECT_EQ(r.rule(1, i), decided->rule) << "record " << i << " batch " << batch_rows;
+        ++seen[r.rule(1, i)];
+      }
+      // Every row decides some records, so every later row ran compacted.
+      for (const char* row : {"r1", "r2", "r3", "r4", "r5", "r6"}) EXPECT_GT(seen[row], 0) << row;
+    }
   }
 }
 
