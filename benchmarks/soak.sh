@@ -7,14 +7,14 @@
 #   benchmarks/soak.sh 10000000 120         # 10 million records, 2 minutes of loops
 #
 # Environment: KCBX_BIN (default build/kcbx), KCBX_TESTS (default
-# build/tests/kcbx_tests; a TSan build such as build-tsan/tests/kcbx_tests finds races
+# build/tests/kcbx_concurrency_tests; a TSan build such as build-tsan/tests/kcbx_concurrency_tests finds races
 # the loops provoke). Uses /usr/bin/time -v (Debian package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${1:-100000000}
 LOOP_SECONDS=${2:-600}
 KCBX=${KCBX_BIN:-build/kcbx}
-TESTS=${KCBX_TESTS:-build/tests/kcbx_tests}
+TESTS=${KCBX_TESTS:-build/tests/kcbx_concurrency_tests}
 OUT=${KCBX_SOAK_DIR:-${TMPDIR:-/tmp}/kcbx-soak}
 mkdir -p "$OUT"
 [ -x "$KCBX" ] || { echo "soak: no $KCBX (scripts/build.sh builds it)"; exit 2; }

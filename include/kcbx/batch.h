@@ -84,6 +84,12 @@ class BatchBuilder {
   std::optional<Reject> add_row(std::initializer_list<std::string_view> cells,
                                 int64_t row_number);
 
+  // The record's key (student_id) as a reject names it — trimmed, at most
+  // 64 bytes, ID numbers in it masked — or "" when the record has no such
+  // cell or it is not valid UTF-8. For records rejected before add_row
+  // (an unreadable line).
+  std::string record_key(std::span<const std::string_view> cells) const;
+
   size_t size() const;
   // Returns the records added since the last finish() and starts anew
   // (unique values stay remembered across batches of one input).

@@ -28,6 +28,11 @@ struct ReadOptions {
   std::string file = "<input>";   // names the input in diagnostics
   std::string encoding = "utf-8"; // or gb18030/gbk for Chinese Excel files
   size_t batch_rows = 65536;      // records per Batch from next()
+  // 2 or more: a second thread splits the CSV into records (quotes,
+  // encoding) while the caller's thread validates them into batches. The
+  // results are identical; 1 reads on the caller's thread only; 0 uses two
+  // threads when the machine has two cores.
+  int threads = 0;
 };
 
 struct ReadCounts {

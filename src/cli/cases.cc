@@ -1,6 +1,7 @@
 // kcbx cases --students F --events F [--officials F] --as-of D: for every
 // case, what must happen next, who must do it, by when; and who is
 // accountable for each lapsed deadline.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,6 +12,8 @@
 #include "io/output_file.h"
 #include "kcbx/cases.h"
 #include "kcbx/csv.h"
+#include "pack/checked_pack.h"
+#include "workflow/event_dates.h"
 
 namespace kcbx::cli {
 
@@ -40,15 +43,28 @@ int run_cases(const CasesArgs& a) {
   ReadOptions ro;
   ro.encoding = a.encoding;
   StudentFile students = read_students(pack, a.students, ro);
-  BatchResult result = engine.classify(students.batch, as_of);
   EventLog events = a.events.empty() ? EventLog{} : read_events(pack, a.events, a.encoding);
+  // The dates the pack's workflow takes from the events (a return to
+  // school) go into the records before they are classified.
+  const Batch batch = with_event_dates(pack, students.batch, events, as_of);
+  BatchResult result = engine.classify(batch, as_of);
   std::unique_ptr<Roster> roster;
   std::unique_ptr<ResponsibilityGraph> graph;
   if (!a.officials.empty()) {
     roster = std::make_unique<Roster>(read_roster(pack, a.officials, a.encoding));
-    graph = std::make_unique<ResponsibilityGraph>(pack, *roster, students.batch);
+    graph = std::make_unique<ResponsibilityGraph>(pack, *roster, batch);
   }
-  CaseReport report = evaluate_cases(engine, students.batch, result, events, graph.get(), as_of);
+  CaseReport report = evaluate_cases(engine, batch, result, events, graph.get(), as_of);
+  // Records a pack check refused are rejected, as classify and run do.
+  std::vector<Reject> student_rejects = students.rejects;
+  student_rejects.insert(student_rejects.end(), report.student_rejects.begin(), report.student_rejects.end());
+  std::stable_sort(student_rejects.begin(), student_rejects.end(),
+                   [](const Reject& x, const Reject& y) { return x.row < y.row; });
+  const int64_t check_rejected = static_cast<int64_t>(report.student_rejects.size());
+  // The key column is headed with the pack's name for it, as in kcbx run.
+  const int key_field = detail::key_field_index(pack.checked());
+  const std::string key =
+      key_field >= 0 ? pack.checked().pack->fields[static_cast<size_t>(key_field)].name.value : "student_id";
 
   std::unique_ptr<detail::OutputFile> out_file;
   std::ostream* out = &std::cout;
@@ -56,7 +72,7 @@ int run_cases(const CasesArgs& a) {
     out_file = std::make_unique<detail::OutputFile>(a.out);
     out = &out_file->stream();
   }
-  *out << "student_id,status,opened,stage,clause,next_action,role,role_alias,person,phone,due,days_overdue,escalation\n";
+  *out << detail::csv_field(key) << ",status,opened,stage,clause,next_action,role,role_alias,person,phone,due,days_overdue,escalation\n";
   int64_t open_cases = 0, overdue = 0, closed = 0;
   for (const Case& c : report.cases) {
     if (c.closed) ++closed;
@@ -65,7 +81,7 @@ int run_cases(const CasesArgs& a) {
     if (c.closed && !a.all) continue;
     std::string escalation;
     if (c.days_overdue > 0 && graph)
-      escalation = chain_text(graph->escalation(students.batch, c.record, c.responsible.role));
+      escalation = chain_text(graph->escalation(batch, c.record, c.responsible.role));
     *out << detail::csv_field(c.student_id) << ',' << detail::csv_field(c.status) << ','
          << opt_date(c.opened) << ',' << detail::csv_field(c.closed ? "closed" : c.stage) << ','
          << detail::csv_field(c.clause) << ',' << detail::csv_field(c.next_action) << ','
@@ -76,7 +92,7 @@ int run_cases(const CasesArgs& a) {
   if (out_file) out_file->commit();
   if (!a.accountability.empty()) {
     detail::OutputFile f(a.accountability);
-    f.stream() << "student_id,stage,clause,due,done_on,days_late,role,person,supervisors\n";
+    f.stream() << detail::csv_field(key) << ",stage,clause,due,done_on,days_late,role,person,supervisors\n";
     for (const auto& x : report.accountability)
       f.stream() << detail::csv_field(x.student_id) << ',' << x.stage << ',' << x.clause << ','
                  << x.due.format() << ',' << opt_date(x.done_on) << ',' << x.days_late << ','
@@ -84,20 +100,15 @@ int run_cases(const CasesArgs& a) {
                  << detail::csv_field(x.lapsed.person) << ',' << detail::csv_field(chain_text(x.supervisors)) << '\n';
     f.commit();
   }
-  std::vector<Reject> rejects = students.rejects;
-  for (const auto& r : events.rejects) rejects.push_back(r);
-  for (const auto& r : report.event_rejects) rejects.push_back(r);
-  if (roster)
-    for (const auto& r : roster->rejects) rejects.push_back(r);
   if (!a.rejects.empty()) {
     detail::OutputFile f(a.rejects);
-    f.stream() << "file,row,student_id,column,reason\n";
+    f.stream() << "file,row," << detail::csv_field(key) << ",column,reason\n";
     auto write = [&](const char* file, const std::vector<Reject>& rs) {
       for (const auto& r : rs)
         f.stream() << file << ',' << r.row << ',' << detail::csv_field(r.student_id) << ','
                    << detail::csv_field(r.column) << ',' << detail::csv_field(r.reason) << '\n';
     };
-    write("students", students.rejects);
+    write("students", student_rejects);
     write("events", events.rejects);
     write("events", report.event_rejects);
     if (roster) write("officials", roster->rejects);
@@ -105,7 +116,7 @@ int run_cases(const CasesArgs& a) {
   }
   std::cerr << "kcbx cases: " << pack.id() << ", as of " << as_of.format() << "\n"
             << fmt::format("  students: read {} = accepted {} + rejected {}\n", students.counts.read,
-                           students.counts.accepted, students.counts.rejected)
+                           students.counts.accepted - check_rejected, students.counts.rejected + check_rejected)
             << fmt::format("  events: read {} = applied {} + rejected {}\n", events.read,
                            report.events_applied, events.rejects.size() + report.event_rejects.size())
             << fmt::format("  cases: {} open ({} overdue), {} closed; {} accountability entries\n",
@@ -122,14 +133,14 @@ Runner add_cases(CLI::App& app) {
   auto a = std::make_shared<CasesArgs>();
   auto* cmd = app.add_subcommand("cases", "Open cases: next action, who, by when; accountability for lapses");
   cmd->add_option("--students", a->students, "Students CSV")->required();
-  cmd->add_option("--events", a->events, "Events CSV (student_id,date,type,person,note)");
+  cmd->add_option("--events", a->events, "Events CSV (student_id,date,type,person,note; the key column named as the pack's key field)");
   cmd->add_option("--officials", a->officials, "Officials roster CSV (role,person,jurisdiction,phone)");
   cmd->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD")->required();
   cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
   cmd->add_option("--out", a->out, "Cases CSV (default: stdout)");
   cmd->add_option("--accountability", a->accountability, "Write the accountability entries here");
   cmd->add_option("--rejects", a->rejects, "Write rejected rows of every input here");
-  cmd->add_option("--encoding", a->encoding, "Input encoding (utf-8, gb18030, gbk)");
+  cmd->add_option("--encoding", a->encoding, "Input encoding (utf-8, gb18030, gbk)")->check(encoding_check());
   cmd->add_flag("--all", a->all, "Include closed cases");
   return [a]() { return run_cases(*a); };
 }

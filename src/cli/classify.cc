@@ -4,12 +4,14 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <memory>
 
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "io/encoding.h"
 #include "io/id_number.h"
 #include "io/output_file.h"
 #include "pack/checked_pack.h"
@@ -108,6 +110,7 @@ int run_classify(const ClassifyArgs& a) {
 
   std::map<std::string, int64_t> by_status;
   int64_t check_rejected = 0;
+  int64_t not_utf8 = 0;  // rows rejected as invalid UTF-8: maybe a GB18030 file
   Batch batch;
   std::string line;
   auto write_rejects = [&](const std::vector<Reject>& rejects) {
@@ -151,10 +154,19 @@ int run_classify(const ClassifyArgs& a) {
       *out << line;
       if (result.table_count() > 0) ++by_status[std::string(result.value(0, i))];
     }
-    write_rejects(reader.take_rejects());
-    write_rejects(late);
+    // Reading rejects and check rejects of one chunk, in file order.
+    std::vector<Reject> chunk = reader.take_rejects();
+    for (const Reject& r : chunk) not_utf8 += r.reason.starts_with("invalid UTF-8");
+    chunk.insert(chunk.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
+    std::stable_sort(chunk.begin(), chunk.end(),
+                     [](const Reject& x, const Reject& y) { return x.row < y.row; });
+    write_rejects(chunk);
   }
-  write_rejects(reader.take_rejects());
+  {
+    const std::vector<Reject> tail = reader.take_rejects();  // rejected after the last batch
+    for (const Reject& r : tail) not_utf8 += r.reason.starts_with("invalid UTF-8");
+    write_rejects(tail);
+  }
   if (out_file) out_file->commit();
   else out->flush();
   if (rejects_file) rejects_file->commit();
@@ -166,6 +178,10 @@ int run_classify(const ClassifyArgs& a) {
   for (const auto& note : reader.notes()) std::cerr << "  note: " << note << "\n";
   std::cerr << fmt::format("  read {} = accepted {} + rejected {}\n", c.read, accepted, rejected);
   for (const auto& [status, n] : by_status) std::cerr << fmt::format("  {:<20} {}\n", status, n);
+  if (not_utf8 > 0 && detail::is_utf8_encoding_name(a.encoding))
+    std::cerr << "  (" << not_utf8
+              << " rows are not valid UTF-8: if the file is GB18030 or GBK, as Excel saves it on "
+                 "Chinese Windows, use --encoding gb18030)\n";
   if (rejected > 0 && !rejects_file)
     std::cerr << "  (" << rejected << " rejected rows: write them with --rejects FILE)\n";
   return kExitOk;
@@ -181,7 +197,7 @@ Runner add_classify(CLI::App& app) {
   cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
   cmd->add_option("--out", a->out, "Output CSV (default: stdout)");
   cmd->add_option("--rejects", a->rejects, "Write rejected rows here (row, student_id, column, reason)");
-  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk");
+  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
   cmd->add_flag("--explain", a->explain, "Add an explanation column (rows tried, values read)");
   cmd->add_option("--explain-format", a->explain_format, "text (default) or json");
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs");

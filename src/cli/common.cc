@@ -5,7 +5,10 @@
 #include <map>
 #include <sstream>
 
+#include "io/encoding.h"
+#include "io/id_number.h"
 #include "kcbx/rule_pack.h"
+#include "util/utf8.h"
 
 namespace kcbx::cli {
 
@@ -22,12 +25,36 @@ Date parse_date(const std::string& text, const std::string& option) {
   return *d;
 }
 
+CLI::Validator encoding_check() {
+  return CLI::Validator(
+      [](std::string& name) -> std::string {
+        if (detail::is_known_encoding(name) && detail::is_ascii_compatible_encoding(name))
+          return {};
+        return "unknown or unsupported encoding '" + name + "' (use utf-8, gb18030 or gbk)";
+      },
+      "ENCODING");
+}
+
+namespace {
+bool is_yaml_file(const std::string& path) {
+  auto ends_with = [&](std::string_view suffix) {
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return ends_with(".yaml") || ends_with(".yml") || ends_with(".YAML") || ends_with(".YML");
+}
+}  // namespace
+
 void print_diagnostics(const std::vector<Diagnostic>& diags) {
   std::map<std::string, std::vector<std::string>> files;
   for (const auto& d : diags) {
     std::cerr << d.format() << "\n";
     const auto& w = d.where;
     if (w.file.empty() || w.line <= 0 || w.file.front() == '<') continue;
+    // Source lines are shown for rule packs and test files only: a line of
+    // a students file, roster or events file is a child's (or an
+    // official's) personal data and never goes to a message.
+    if (!is_yaml_file(w.file)) continue;
     auto it = files.find(w.file);
     if (it == files.end()) {
       std::vector<std::string> lines;
@@ -45,12 +72,13 @@ void print_diagnostics(const std::vector<Diagnostic>& diags) {
     std::string line = lines[static_cast<size_t>(w.line - 1)];
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.size() > 200) continue;
+    // Test files may hold records: an ID number typed there is masked too.
+    line = detail::mask_embedded_id_numbers(line);
     std::cerr << "  " << line << "\n";
     if (w.column > 0) {
-      std::string pad;
-      for (int i = 0; i < w.column - 1 && static_cast<size_t>(i) < line.size(); ++i)
-        pad += line[static_cast<size_t>(i)] == '\t' ? '\t' : ' ';
-      std::cerr << "  " << pad << "^\n";
+      // The column counts characters; the caret goes under it by display
+      // width (a Chinese character takes two cells), tabs copied.
+      std::cerr << "  " << detail::caret_padding(line, w.column) << "^\n";
     }
   }
 }

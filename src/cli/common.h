@@ -29,6 +29,11 @@ struct UsageError : std::runtime_error {
 RulePack load_pack(const std::string& rules);
 Date parse_date(const std::string& text, const std::string& option);
 
+// A CLI11 check for --encoding: utf-8, gb18030, gbk or another encoding
+// iconv knows that keeps ASCII bytes ASCII (CSV splits on raw bytes). An
+// unknown name is a usage error (exit 2), found before any file is read.
+CLI::Validator encoding_check();
+
 // Prints diagnostics GCC-style with the source line and a caret when the
 // file can be read.
 void print_diagnostics(const std::vector<Diagnostic>& diags);

@@ -41,7 +41,7 @@ Runner add_diff(CLI::App& app) {
   cmd->add_option("pack_b", a->b, "Second pack")->required();
   cmd->add_option("--students", a->students, "Students CSV to classify with both packs");
   cmd->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (with --students)");
-  cmd->add_option("--encoding", a->encoding, "Students file encoding (utf-8, gb18030, gbk)");
+  cmd->add_option("--encoding", a->encoding, "Students file encoding (utf-8, gb18030, gbk)")->check(encoding_check());
   return [a]() { return run_diff(*a); };
 }
 

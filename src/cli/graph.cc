@@ -132,7 +132,7 @@ Runner add_graph(CLI::App& app) {
   cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
   cmd->add_option("--format", a->format, "dot (default) or graphml");
   cmd->add_option("--out", a->out, "Output file (default: stdout)");
-  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk");
+  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
   return [a]() { return run_graph(*a); };
 }
 

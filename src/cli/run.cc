@@ -190,7 +190,7 @@ Runner add_run(CLI::App& app) {
   cmd->add_option("--out", a->out, "Output folder")->required();
   cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
   cmd->add_option("--format", a->formats, "Output formats: csv,xlsx,json (default: all)")->delimiter(',');
-  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk");
+  cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs");
   return [a]() { return run_job(*a, std::cout); };
 }

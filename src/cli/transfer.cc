@@ -76,7 +76,7 @@ Runner add_transfer(CLI::App& app) {
   cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
   cmd->add_option("--out", a->out, "Output CSV (default: stdout)");
   cmd->add_option("--rejects", a->rejects, "Write unusable rows here");
-  cmd->add_option("--encoding", a->encoding, "Input encoding");
+  cmd->add_option("--encoding", a->encoding, "Input encoding")->check(encoding_check());
   cmd->add_flag("--all", a->all, "List pupils registered as planned too");
   return [a]() { return run_transfer(*a); };
 }

@@ -1,9 +1,14 @@
 // Batch, BatchBuilder and BatchResult: text cells in, typed columns out.
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "engine/plan.h"
+#include "io/encoding.h"
 #include "io/id_number.h"
 #include "kcbx/batch.h"
 
@@ -38,15 +43,23 @@ uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
 // millions of records. Hash 0 marks an empty slot, so a real 0 (the int 0,
 // the date 1970-01-01) is kept beside the table: stored as 1 it would
 // collide with the value 1.
+//
+// Memory is what scales with a streamed file of any size: a value costs
+// one 12-byte slot (its 64-bit hash and the row it was first seen on) at a
+// load of 40-80%, about 20 bytes per record. The table is
+// split into 256 parts by the hash's top bits; a part grows on its own, so
+// growing never holds two copies of the whole table.
 class SeenSet {
  public:
   // The row `h` was first seen on, or -1.
   int64_t find(uint64_t h) const {
     if (h == 0) return zero_row_;
-    if (keys_.empty()) return -1;
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      if (keys_[i] == h) return rows_[i];
-      if (keys_[i] == 0) return -1;
+    const Part& p = parts_[part_of(h)];
+    if (p.slots.empty()) return -1;
+    for (size_t i = h & p.mask;; i = (i + 1) & p.mask) {
+      const uint64_t k = p.slots[i].key();
+      if (k == h) return p.slots[i].row;
+      if (k == 0) return -1;
     }
   }
   void insert(uint64_t h, int64_t row) {
@@ -54,29 +67,49 @@ class SeenSet {
       zero_row_ = row;
       return;
     }
-    if ((size_ + 1) * 2 > keys_.size()) grow();
-    size_t i = h & mask_;
-    while (keys_[i] != 0 && keys_[i] != h) i = (i + 1) & mask_;
-    if (keys_[i] == 0) ++size_;
-    keys_[i] = h;
-    rows_[i] = row;
+    Part& p = parts_[part_of(h)];
+    if ((p.size + 1) * 5 > p.slots.size() * 4) grow(p);
+    size_t i = h & p.mask;
+    while (p.slots[i].key() != 0 && p.slots[i].key() != h) i = (i + 1) & p.mask;
+    if (p.slots[i].key() == 0) ++p.size;
+    p.slots[i] = Slot::of(h, row);
+  }
+  // A province's student numbers do not fit in cache: each lookup is a
+  // cache miss. add_row asks for the line first and parses the record's
+  // other cells while it arrives.
+  void prefetch(uint64_t h) const {
+    const Part& p = parts_[part_of(h)];
+    if (!p.slots.empty()) __builtin_prefetch(&p.slots[h & p.mask]);
   }
 
  private:
-  void grow() {
-    std::vector<uint64_t> keys = std::move(keys_);
-    std::vector<int64_t> rows = std::move(rows_);
-    const size_t n = keys.empty() ? 1024 : keys.size() * 2;
-    keys_.assign(n, 0);
-    rows_.assign(n, 0);
-    mask_ = n - 1;
-    size_ = 0;
-    for (size_t i = 0; i < keys.size(); ++i)
-      if (keys[i]) insert(keys[i], rows[i]);
+  struct Slot {
+    uint32_t lo, hi;  // the hash; 0: empty (the value 0 itself is zero_row_)
+    uint32_t row;     // first row, saturated at 2^32 - 1
+    uint64_t key() const { return static_cast<uint64_t>(hi) << 32 | lo; }
+    static Slot of(uint64_t h, int64_t row) {
+      const auto r = static_cast<uint32_t>(std::clamp<int64_t>(row, 0, UINT32_MAX));
+      return {static_cast<uint32_t>(h), static_cast<uint32_t>(h >> 32), r};
+    }
+  };
+  struct Part {
+    std::vector<Slot> slots;
+    size_t size = 0, mask = 0;
+  };
+  static size_t part_of(uint64_t h) { return static_cast<size_t>(h >> 56); }
+  static void grow(Part& p) {
+    std::vector<Slot> old = std::move(p.slots);
+    const size_t n = old.empty() ? 64 : old.size() * 2;
+    p.slots.assign(n, Slot{0, 0, 0});
+    p.mask = n - 1;
+    for (const Slot& x : old) {
+      if (x.key() == 0) continue;
+      size_t i = x.key() & p.mask;
+      while (p.slots[i].key() != 0) i = (i + 1) & p.mask;
+      p.slots[i] = x;
+    }
   }
-  std::vector<uint64_t> keys_;
-  std::vector<int64_t> rows_;
-  size_t size_ = 0, mask_ = 0;
+  std::array<Part, 256> parts_;
   int64_t zero_row_ = -1;
 };
 
@@ -108,8 +141,10 @@ struct BatchBuilder::Impl {
   std::vector<ScalarValue> row;
   std::vector<uint8_t> row_present;
   int key_field = -1;  // first unique field: names records in rejects
-  std::vector<SeenSet> seen;  // per unique field
+  std::vector<std::unique_ptr<SeenSet>> seen;  // per field; only unique ones have a set
   std::vector<std::string_view> row_text;  // string cells of the record being added
+  std::vector<size_t> unique_fields;       // fields with `unique: true`
+  std::vector<uint64_t> row_hash;          // their cells' hashes, this record
 
   void start() {
     data = std::make_shared<BatchData>();
@@ -118,17 +153,26 @@ struct BatchBuilder::Impl {
       ColumnData c;
       c.type = info.type;
       c.width = detail::width_of(info.type.kind);
+      // As many rows as the last batch had: no regrowth while filling.
+      c.bytes.reserve(last_rows * static_cast<size_t>(c.width));
       data->columns.push_back(std::move(c));
     }
+    data->row_numbers.reserve(last_rows);
   }
+  size_t last_rows = 0;
 };
 
 BatchBuilder::BatchBuilder(const RulePack& rules) : impl_(std::make_unique<Impl>()) {
   impl_->pack = rules.shared();
   const auto& fields = impl_->pack->pack->fields;
-  impl_->seen.resize(fields.size());
-  for (size_t f = 0; f < fields.size(); ++f)
-    if (fields[f].unique && impl_->key_field < 0) impl_->key_field = static_cast<int>(f);
+  impl_->seen.resize(fields.size());  // the sets themselves: below, unique fields only
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (!fields[f].unique) continue;
+    if (impl_->key_field < 0) impl_->key_field = static_cast<int>(f);
+    impl_->unique_fields.push_back(f);
+    impl_->seen[f] = std::make_unique<SeenSet>();
+  }
+  impl_->row_hash.resize(fields.size());
   impl_->row.resize(fields.size());
   impl_->row_text.resize(fields.size());
   impl_->row_present.resize(fields.size());
@@ -190,6 +234,16 @@ std::optional<Reject> BatchBuilder::add_row(std::initializer_list<std::string_vi
   return add_row(std::span<const std::string_view>(cells.begin(), cells.size()), row_number);
 }
 
+std::string BatchBuilder::record_key(std::span<const std::string_view> cells) const {
+  const Impl& m = *impl_;
+  if (m.key_field < 0) return {};
+  const int c = m.field_column[static_cast<size_t>(m.key_field)];
+  if (c < 0 || static_cast<size_t>(c) >= cells.size()) return {};
+  const std::string_view key = trim(cells[static_cast<size_t>(c)]).substr(0, 64);
+  if (!detail::is_valid_utf8(key)) return {};
+  return detail::mask_embedded_id_numbers(key);
+}
+
 std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> cells,
                                             int64_t row_number) {
   Impl& m = *impl_;
@@ -197,16 +251,23 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   const auto& fields = cp.pack->fields;
   Reject reject;
   reject.row = row_number;
-  if (m.key_field >= 0) {
-    const int c = m.field_column[static_cast<size_t>(m.key_field)];
-    if (c >= 0 && static_cast<size_t>(c) < cells.size())
-      // Rejects never carry an ID number, even one inside a student number.
-      reject.student_id = detail::mask_embedded_id_numbers(trim(cells[static_cast<size_t>(c)]).substr(0, 64));
+  // The key is named only in a reject (most records are accepted), and a
+  // reject never carries an ID number, even one inside a student number.
+  auto named = [&](Reject& r) -> std::optional<Reject> {
+    r.student_id = record_key(cells);
+    return std::move(r);
+  };
+  // Start fetching the unique-value slots (see SeenSet::prefetch).
+  for (size_t f : m.unique_fields) {
+    const int c = m.field_column[f];
+    if (c < 0 || static_cast<size_t>(c) >= cells.size()) continue;
+    m.row_hash[f] = hash_text(trim(cells[static_cast<size_t>(c)]));
+    if (cp.fields[f].type.kind == TypeKind::kString) m.seen[f]->prefetch(m.row_hash[f]);
   }
   if (cells.size() != m.column_field.size()) {
     reject.reason = "the record has " + std::to_string(cells.size()) + " cells; the header has " +
                     std::to_string(m.column_field.size());
-    return reject;
+    return named(reject);
   }
   for (size_t f = 0; f < fields.size(); ++f) {
     const int c = m.field_column[f];
@@ -217,7 +278,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
       if (fields[f].required) {
         reject.column = fields[f].name.value;
         reject.reason = "required value is missing";
-        return reject;
+        return named(reject);
       }
       if (info.default_value) {
         m.row[f] = *info.default_value;
@@ -236,46 +297,44 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
     } else if (info.type.kind == TypeKind::kBool && text.size() == 1 && (text[0] == '0' || text[0] == '1')) {
       m.row[f].kind = TypeKind::kBool;
       m.row[f].bits = text[0] == '1';
-    } else if (info.type.kind == TypeKind::kDate && Date::parse(text)) {
+    } else if (std::optional<Date> date;
+               info.type.kind == TypeKind::kDate && (date = Date::parse(text))) {
       m.row[f].kind = TypeKind::kDate;
-      m.row[f].bits = Date::parse(text)->days();
+      m.row[f].bits = date->days();
     } else if (auto why = detail::parse_cell(text, info.type, *cp.pack, m.row[f])) {
       reject.column = fields[f].name.value;
       reject.reason = *why;
       // Never echo an ID number back: it is personal data.
       if (info.id_number) reject.reason = "not a valid ID number";
-      return reject;
+      return named(reject);
     }
     if (info.id_number) {
       const auto check = detail::check_id_number(text);
       if (check.error != detail::IdNumberError::kNone) {
         reject.column = fields[f].name.value;
         reject.reason = detail::describe(check.error);
-        return reject;
+        return named(reject);
       }
     }
   }
-  for (size_t f = 0; f < fields.size(); ++f) {
-    if (!fields[f].unique || !m.row_present[f]) continue;
-    const uint64_t h = m.row[f].kind == TypeKind::kString
-                             ? hash_text(m.row_present[f] == 2 ? std::string_view(m.row[f].text) : m.row_text[f])
-                                                          : static_cast<uint64_t>(m.row[f].bits);
-    const int64_t first = m.seen[f].find(h);
+  auto unique_hash = [&](size_t f) -> uint64_t {
+    if (m.row[f].kind != TypeKind::kString) return static_cast<uint64_t>(m.row[f].bits);
+    return m.row_present[f] == 2 ? hash_text(m.row[f].text) : m.row_hash[f];
+  };
+  for (size_t f : m.unique_fields) {
+    if (!m.row_present[f]) continue;
+    const uint64_t h = unique_hash(f);
+    const int64_t first = m.seen[f]->find(h);
     if (first >= 0) {
       reject.column = fields[f].name.value;
       reject.reason = "duplicate " + fields[f].name.value + " (first on row " + std::to_string(first) + ")";
-      return reject;
+      return named(reject);
     }
   }
   // Remember the unique values only once the record is accepted, so that a
   // record rejected for its second unique field leaves no trace.
-  for (size_t f = 0; f < fields.size(); ++f) {
-    if (!fields[f].unique || !m.row_present[f]) continue;
-    const uint64_t h = m.row[f].kind == TypeKind::kString
-                             ? hash_text(m.row_present[f] == 2 ? std::string_view(m.row[f].text) : m.row_text[f])
-                                                          : static_cast<uint64_t>(m.row[f].bits);
-    m.seen[f].insert(h, row_number);
-  }
+  for (size_t f : m.unique_fields)
+    if (m.row_present[f]) m.seen[f]->insert(unique_hash(f), row_number);
   // Commit the record.
   BatchData& d = *m.data;
   const size_t i = d.rows;
@@ -314,6 +373,7 @@ size_t BatchBuilder::size() const { return impl_->data->rows; }
 
 Batch BatchBuilder::finish() {
   auto done = std::move(impl_->data);
+  impl_->last_rows = done->rows;
   impl_->start();
   return Batch(std::move(done));
 }

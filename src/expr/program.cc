@@ -101,6 +101,29 @@ constexpr size_t kMemoMinRows = 256;
 // Below this many rows a batch is not worth compacting.
 constexpr size_t kCompactMinRows = 64;
 
+// Strings are UTF-8 (inputs are validated or converted on reading; a
+// Record from C++ or Python may hold anything, which is then counted byte
+// by byte as Latin-1 would be). Characters start at every byte that is not
+// a continuation byte (10xxxxxx).
+inline bool starts_char(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
+
+inline int64_t utf8_length(std::string_view s) {
+  int64_t k = 0;
+  for (char c : s) k += starts_char(c);
+  return k;
+}
+
+// Byte offset `chars` characters after byte offset `from` (or the end).
+inline size_t utf8_offset(std::string_view s, size_t from, int64_t chars) {
+  size_t p = from;
+  while (p < s.size() && chars > 0) {
+    ++p;
+    while (p < s.size() && !starts_char(s[p])) ++p;
+    --chars;
+  }
+  return p;
+}
+
 // Typed views of a slot.
 template <class T>
 inline T* col(const std::vector<void*>& d, int s) {
@@ -599,20 +622,20 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         continue;
       }
       case Op::kSubstr: {
-        // A view into the input string: no allocation.
+        // A view into the input string: no allocation. Positions count
+        // characters (code points), so 张三 is two long and never split.
         const std::string_view* s = col<std::string_view>(D, in.a);
         const int64_t* start = col<int64_t>(D, in.b);
         const int64_t* len = col<int64_t>(D, in.c);
         std::string_view* r = col<std::string_view>(D, in.out);
         for (size_t i = 0; i < n; ++i) {
-          const size_t size = s[i].size();
-          const size_t b = static_cast<size_t>(std::clamp<int64_t>(start[i], 0, static_cast<int64_t>(size)));
-          const size_t l = static_cast<size_t>(std::clamp<int64_t>(len[i], 0, static_cast<int64_t>(size - b)));
-          r[i] = s[i].substr(b, l);
+          const size_t b = utf8_offset(s[i], 0, std::max<int64_t>(start[i], 0));
+          const size_t e = utf8_offset(s[i], b, std::max<int64_t>(len[i], 0));
+          r[i] = s[i].substr(b, e - b);
         }
         break;
       }
-      case Op::kLength: map1(col<std::string_view>(D, in.a), col<int64_t>(D, in.out), n, [](std::string_view s) { return static_cast<int64_t>(s.size()); }); break;
+      case Op::kLength: map1(col<std::string_view>(D, in.a), col<int64_t>(D, in.out), n, utf8_length); break;
       case Op::kTableFirst: {
         const uint8_t* c = col<uint8_t>(D, in.a);
         const uint8_t* vc = valid_[static_cast<size_t>(in.a)];

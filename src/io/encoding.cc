@@ -202,6 +202,10 @@ bool is_valid_utf8(std::string_view bytes) {
   return true;
 }
 
+bool is_utf8_encoding_name(std::string_view encoding) {
+  return is_utf8_name(lower_ascii(encoding));
+}
+
 bool is_known_encoding(std::string_view encoding) {
   if (is_utf8_name(lower_ascii(encoding))) return true;
   return cached_decoder(encoding) != kNoIconv;

@@ -24,6 +24,9 @@ std::optional<std::string> to_utf8(std::string_view bytes,
 // overlong forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view bytes);
 
+// True for "utf-8"/"utf8" in any case.
+bool is_utf8_encoding_name(std::string_view encoding);
+
 // True when to_utf8 accepts `encoding` (utf-8 or a name iconv can open).
 // Empty names and names with iconv suffixes such as "//IGNORE" are refused.
 bool is_known_encoding(std::string_view encoding);

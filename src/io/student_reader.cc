@@ -1,11 +1,61 @@
 // CSV → Batch for a pack's fields, streaming.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "io/csv.h"
 #include "kcbx/csv.h"
 
 namespace kcbx {
+
+namespace {
+
+// Records split by the CSV thread, copied out of the reader's buffers: the
+// bytes of every field back to back, each field's end offset, and per
+// record its line, error and first field.
+struct RecordBlock {
+  std::string bytes;
+  std::vector<uint32_t> ends;
+  struct Meta {
+    int64_t line;
+    uint32_t first_field, fields;
+    std::string error;
+  };
+  std::vector<Meta> records;
+  bool last = false;  // the input ends after this block
+
+  void add(const detail::CsvRecord& r) {
+    records.push_back({r.line, static_cast<uint32_t>(ends.size()),
+                       static_cast<uint32_t>(r.fields.size()), r.error});
+    for (std::string_view f : r.fields) {
+      bytes.append(f);
+      ends.push_back(static_cast<uint32_t>(bytes.size()));
+    }
+  }
+  // The fields of record k as views into `bytes`.
+  void fields(size_t k, std::vector<std::string_view>& out) const {
+    const Meta& m = records[k];
+    out.clear();
+    for (uint32_t f = m.first_field; f < m.first_field + m.fields; ++f) {
+      const uint32_t begin = f == 0 ? 0 : ends[f - 1];
+      out.emplace_back(bytes.data() + begin, ends[f] - begin);
+    }
+  }
+};
+
+// Up to this many records or bytes per block, and blocks in flight: the
+// CSV thread stays a few blocks ahead, memory stays bounded (a record is at
+// most 16 MiB, CsvReader's limit, so a block is too).
+constexpr size_t kBlockRecords = 2048;
+constexpr size_t kBlockBytes = 2u << 20;
+constexpr size_t kBlocksAhead = 4;
+
+}  // namespace
 
 struct StudentReader::Impl {
   ReadOptions options;
@@ -17,7 +67,78 @@ struct StudentReader::Impl {
   bool done = false;
   detail::CsvRecord record;
 
+  // Two-thread reading (options.threads != 1): `splitter` runs CsvReader and
+  // hands blocks over through `queue`.
+  std::thread splitter;
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<RecordBlock> queue;
+  std::atomic<bool> stop{false};  // the reader is going away
+  std::exception_ptr failure;
+  RecordBlock current;  // the block being validated
+  size_t next_record = 0;
+  std::vector<std::string_view> cells;
+
   Impl(const RulePack& rules, ReadOptions o) : options(std::move(o)), builder(rules) {}
+
+  ~Impl() {
+    if (!splitter.joinable()) return;
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    changed.notify_all();
+    splitter.join();
+  }
+
+  void split() {
+    try {
+      bool more = true;
+      while (more) {
+        RecordBlock block;
+        while (block.records.size() < kBlockRecords && block.bytes.size() < kBlockBytes) {
+          if (stop) return;
+          if (!csv->next(record)) {
+            more = false;
+            block.last = true;
+            break;
+          }
+          block.add(record);
+        }
+        std::unique_lock lock(mu);
+        changed.wait(lock, [&] { return stop || queue.size() < kBlocksAhead; });
+        if (stop) return;
+        queue.push_back(std::move(block));
+        changed.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(mu);
+      failure = std::current_exception();
+      RecordBlock end;
+      end.last = true;
+      queue.push_back(std::move(end));
+      changed.notify_all();
+    }
+  }
+
+  // The next record from the splitter, or false at the end of the input.
+  bool take(int64_t& line, std::string& error) {
+    while (next_record >= current.records.size()) {
+      if (current.last) return false;
+      std::unique_lock lock(mu);
+      changed.wait(lock, [&] { return !queue.empty(); });
+      current = std::move(queue.front());
+      queue.pop_front();
+      changed.notify_all();
+      if (failure && current.records.empty()) std::rethrow_exception(failure);
+      next_record = 0;
+    }
+    current.fields(next_record, cells);
+    line = current.records[next_record].line;
+    error = std::move(current.records[next_record].error);
+    ++next_record;
+    return true;
+  }
 };
 
 StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOptions options)
@@ -34,13 +155,21 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
   if (!m.csv->next(m.record))
     throw Error({{Severity::kError, {m.options.file, 1, 1}, "empty-file",
                   "the file is empty: it needs a header line naming the columns"}});
-  if (!m.record.error.empty())
+  if (!m.record.error.empty()) {
+    std::string message = "the header line cannot be read: " + m.record.error;
+    // The usual cause: a CSV saved by Excel or WPS on Chinese Windows.
+    if (m.record.error.starts_with("invalid UTF-8"))
+      message += "; if the file is GB18030 or GBK (Excel on Chinese Windows), read it with --encoding gb18030";
     throw Error({{Severity::kError, {m.options.file, static_cast<int>(m.record.line), 1}, "bad-header",
-                  "the header line cannot be read: " + m.record.error}});
+                  std::move(message)}});
+  }
   std::vector<std::string> header(m.record.fields.begin(), m.record.fields.end());
   m.width = header.size();
   auto diags = m.builder.set_columns(std::span<const std::string>(header), m.options.file);
   if (has_errors(diags)) throw Error(std::move(diags));
+  const int threads = m.options.threads > 0 ? m.options.threads
+                                            : std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+  if (threads >= 2) m.splitter = std::thread([&m] { m.split(); });
 }
 
 StudentReader::~StudentReader() = default;
@@ -48,22 +177,35 @@ StudentReader::~StudentReader() = default;
 bool StudentReader::next(Batch& batch) {
   Impl& m = *impl_;
   if (m.done) return false;
+  const bool split = m.splitter.joinable();
+  int64_t line = 0;
+  std::string error;
   while (m.builder.size() < m.options.batch_rows) {
-    if (!m.csv->next(m.record)) {
-      m.done = true;
-      break;
+    if (split) {
+      if (!m.take(line, error)) {
+        m.done = true;
+        break;
+      }
+    } else {
+      if (!m.csv->next(m.record)) {
+        m.done = true;
+        break;
+      }
+      line = m.record.line;
+      error = m.record.error;
     }
+    const std::span<const std::string_view> cells(split ? m.cells : m.record.fields);
     ++m.counts.read;
-    if (!m.record.error.empty()) {
+    if (!error.empty()) {
       Reject r;
-      r.row = m.record.line;
-      r.reason = m.record.error;
+      r.row = line;
+      r.student_id = m.builder.record_key(cells);
+      r.reason = error;
       m.rejects.push_back(std::move(r));
       ++m.counts.rejected;
       continue;
     }
-    if (auto reject = m.builder.add_row(
-            std::span<const std::string_view>(m.record.fields), m.record.line)) {
+    if (auto reject = m.builder.add_row(cells, line)) {
       m.rejects.push_back(std::move(*reject));
       ++m.counts.rejected;
       continue;

@@ -107,8 +107,11 @@ std::string field_text(const BatchData& d, int f, size_t i, bool mask) {
   const ColumnData& c = d.columns[static_cast<size_t>(f)];
   if (!c.present(i)) return "";
   std::string s = format_value(c.type, c.at(i), *d.pack->pack);
-  if (mask && d.pack->fields[static_cast<size_t>(f)].id_number) s = mask_id_number(s);
-  return s;
+  if (!mask) return s;
+  if (d.pack->fields[static_cast<size_t>(f)].id_number) return mask_id_number(s);
+  // An ID number typed into another column (guardian, address, reason,
+  // even a number column) is masked there too.
+  return mask_embedded_id_numbers(s);
 }
 
 }  // namespace kcbx::detail

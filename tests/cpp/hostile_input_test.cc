@@ -409,6 +409,90 @@ TEST(HostileData, InvalidUtf8) {
                            row("G3", "2010-03-01", "\xC0\x80") + row("G4", "2010-03-01", "\xED\xA0\x80") +
                            row("G5");
   expect_rows(text, 5, 2, "invalid UTF-8 in field 2");
+  // The reject still names the record by its (readable) student_id.
+  const LibRead lib = read_lib(text);
+  ASSERT_EQ(lib.rejects.size(), 3u);
+  EXPECT_EQ(lib.rejects[0].student_id, "G2");
+  EXPECT_EQ(lib.rejects[1].student_id, "G3");
+  EXPECT_EQ(lib.rejects[2].student_id, "G4");
+}
+
+TEST(HostileData, RejectsAreWrittenInFileOrder) {
+  // Row 3 fails a pack check (born after the evaluation date: found by the
+  // engine), row 4 a cell (found by the reader); the file lists 3 then 4.
+  const fs::path dir = temp_dir("kcbx_hostile_order");
+  write_file(dir / "students.csv", std::string(kHeader) + row("G1") + row("G2", "2030-01-01") +
+                                       row("G3", "2010-13-01") + row("G4"));
+  const CliRun r = run_kcbx(dir, "classify --students " + shell_quote((dir / "students.csv").string()) +
+                                     " --as-of 2019-11-15 --out " + shell_quote((dir / "out.csv").string()) +
+                                     " --rejects " + shell_quote((dir / "rejects.csv").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string rejects = read_file(dir / "rejects.csv");
+  const size_t g2 = rejects.find("\n3,G2,"), g3 = rejects.find("\n4,G3,");
+  ASSERT_NE(g2, std::string::npos) << rejects;
+  ASSERT_NE(g3, std::string::npos) << rejects;
+  EXPECT_LT(g2, g3) << rejects;
+}
+
+// The two-thread reader (a thread splits records, the caller validates)
+// gives exactly what one thread gives: every batch, reject and count, over
+// blocks of records and bytes that end anywhere, quoted line breaks, blank
+// lines, broken records and a field larger than a block.
+TEST(HostileData, TwoThreadReadingIsTheSameAsOne) {
+  std::string text = kHeader;
+  for (int i = 0; i < 7000; ++i) {
+    const std::string id = "G" + std::to_string(i);
+    if (i % 997 == 0) text += id + ",\"张\n三\",,2010-03-01,enrolled,2019-09-01,\"a,b\"\"c\"\n";
+    else if (i % 1009 == 0) text += "\n\n";
+    else if (i % 1013 == 0) text += id + ",\xFF,,2010-03-01,enrolled,2019-09-01,x\n";
+    else if (i % 1019 == 0) text += row(id, "2010-13-01");
+    else if (i % 3001 == 0) text += row(id, "2010-03-01", std::string(3u << 20, 'x'));
+    else if (i % 2003 == 0) text += row("G1");  // duplicate
+    else text += row(id);
+  }
+  auto read = [&](int threads, size_t batch_rows) {
+    std::istringstream in(text);
+    kcbx::ReadOptions o;
+    o.threads = threads;
+    o.batch_rows = batch_rows;
+    kcbx::StudentReader reader(pack(), in, o);
+    std::vector<std::string> got;
+    kcbx::Batch batch;
+    while (reader.next(batch)) {
+      got.push_back("batch " + std::to_string(batch.size()));
+      for (size_t i = 0; i < batch.size(); ++i)
+        got.push_back(std::to_string(batch.row_number(i)) + " " + batch.cell(i, "student_id") + " " +
+                      batch.cell(i, "name").substr(0, 20) + " " + batch.cell(i, "address"));
+      for (const auto& r : reader.take_rejects())
+        got.push_back("reject " + std::to_string(r.row) + " " + r.student_id + " " + r.reason);
+    }
+    for (const auto& r : reader.take_rejects())
+      got.push_back("reject " + std::to_string(r.row) + " " + r.student_id + " " + r.reason);
+    const kcbx::ReadCounts& c = reader.counts();
+    got.push_back(std::to_string(c.read) + " = " + std::to_string(c.accepted) + " + " + std::to_string(c.rejected));
+    return got;
+  };
+  for (size_t batch_rows : {size_t{1}, size_t{333}, size_t{65536}}) {
+    const auto one = read(1, batch_rows);
+    const auto two = read(2, batch_rows);
+    ASSERT_EQ(one.size(), two.size()) << "batch_rows " << batch_rows;
+    for (size_t k = 0; k < one.size(); ++k) ASSERT_EQ(one[k], two[k]) << "line " << k;
+    EXPECT_GT(one.size(), 6900u);
+  }
+}
+
+TEST(HostileData, UnknownEncodingIsAUsageError) {
+  const CliResult cli = classify_cli(std::string(kHeader) + row("G1"), "--encoding no-such-encoding");
+  EXPECT_EQ(cli.run.code, 2) << cli.run.err;
+  EXPECT_NE(cli.run.err.find("no-such-encoding"), std::string::npos) << cli.run.err;
+}
+
+TEST(HostileData, AGb18030FileReadAsUtf8GetsAHint) {
+  // 学籍号 in GB18030: the header cannot be UTF-8.
+  const std::string header = "\xD1\xA7\xBC\xAE\xBA\xC5,registry,birth_date\n";
+  const CliResult cli = classify_cli(header + "G1,enrolled,2010-03-01\n", "");
+  EXPECT_EQ(cli.run.code, 1) << cli.run.err;
+  EXPECT_NE(cli.run.err.find("--encoding gb18030"), std::string::npos) << cli.run.err;
 }
 
 TEST(HostileData, InvalidGb18030) {

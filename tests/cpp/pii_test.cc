@@ -107,6 +107,9 @@ Province make_province() {
   bad([](auto& c) { c[2] = c[2].substr(0, 17) + "x"; });                    // lower-case x
   // A quote that opens in an address and never closes: the rest of the file
   // (two good rows) becomes one rejected record.
+  // Accepted rows (a dropout, so on every ledger) with an ID number typed
+  // into the guardian and address columns: masked there too.
+  bad([](auto& c) { c[9] = "left"; c[20] = "监护人" + c[2]; c[21] = c[2] + "号"; });
   bad([](auto& c) { c[21] = "\"" + c[21]; });
   bad([](auto&) {});
   bad([](auto&) {});
@@ -275,6 +278,25 @@ TEST(PersonalData, Cases) {
   expect_no_ids("cases (files)", everything_in(out));
   expect_no_ids("cases (stdout, stderr)", r.out + r.err);
   expect_no_personal("cases rejects", read_file(out / "rejects.csv"));
+}
+
+TEST(PersonalData, AFileWithoutItsHeaderIsNotEchoed) {
+  // The first line is then taken for the header; the message names the
+  // missing column but never prints the line (a child's record).
+  const std::string id = id_number("52010220100301123");
+  const fs::path dir = province().dir;
+  write_file(dir / "no_header.csv", "S1," + id + ",enrolled,2010-03-01\nS2," + id + ",enrolled,2010-03-01\n");
+  const CliRun r = run_kcbx(dir, "classify --students " + shell_quote((dir / "no_header.csv").string()) + kAsOf);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("missing-column"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(id), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(id.substr(0, 17)), std::string::npos) << r.err;
+  // A roster without its header: the phone number is not echoed either.
+  write_file(dir / "no_header_officials.csv", "teacher,TeacherA,S01/3,13800138000\n");
+  const CliRun c = run_kcbx(dir, "cases" + students() + kAsOf + " --officials " +
+                                     shell_quote((dir / "no_header_officials.csv").string()));
+  EXPECT_NE(c.code, 0) << c.err;
+  EXPECT_EQ(c.err.find("13800138000"), std::string::npos) << c.err;
 }
 
 }  // namespace
