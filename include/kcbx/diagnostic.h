@@ -22,7 +22,9 @@
 namespace kcbx {
 
 // A position in a source file. Stored 1-based (line 1, column 1 is the first
-// character); 0 means "unknown" for either. Columns count bytes.
+// character); 0 means "unknown" for either. Columns count characters (UTF-8
+// code points), as an editor shows them: in `registry = 在籍 and agee`,
+// `agee` is at column 19, not at byte 23.
 struct SourceLocation {
   std::string file;
   int line = 0;

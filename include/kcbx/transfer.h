@@ -61,7 +61,8 @@ struct TransferReport {
 // receiving_school (planned) — or the pack's Chinese aliases, 接收学校.
 // Grade-7 file: student_id, id_number, school_id (registered at), and
 // optionally registered_on (报到日期). Pupils are matched by student_id,
-// falling back to the ID number. Deadlines come from the pack parameters
+// falling back to the ID number. A registration dated after as_of has not
+// happened yet on as_of: the pupil counts as lost. Deadlines come from the pack parameters
 // named by `transfer_notify_within` and `transfer_inspection_within`
 // (durations); absent parameters mean no due date. Throws kcbx::Error when a
 // file cannot be used.

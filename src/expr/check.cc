@@ -102,10 +102,14 @@ class Checker {
     const DomainDef& d = pack_.domains[static_cast<size_t>(domain)];
     const int code = find_enum_value(d, n);
     if (code < 0) {
-      std::vector<std::string> names;
-      for (const auto& v : d.values) names.push_back(v.name.value);
+      std::vector<std::string> names, labels;
+      for (const auto& v : d.values) {
+        names.push_back(v.name.value);
+        if (!v.alias.empty()) labels.push_back(v.alias.value);
+      }
       std::string msg = "'" + n + "' is not a value of " + d.name;
-      const std::string near = nearest_name(n, names);
+      std::string near = nearest_name(n, names);
+      if (near.empty()) near = nearest_name(n, labels);  // 在集 -> 在籍
       if (!near.empty()) msg += "; did you mean '" + near + "'?";
       return error(e, "unknown-value", msg);
     }
@@ -118,19 +122,47 @@ class Checker {
     return true;
   }
 
+  // The name a Chinese alias stands for, or null.
+  const std::string* alias_of(const std::string& text) const {
+    if (!scope_.aliases) return nullptr;
+    for (const auto& [alias, name] : *scope_.aliases)
+      if (alias == text) return &name;
+    return nullptr;
+  }
+
   bool resolvable(const Expr& e) const {
     if (e.is_null_literal) return false;
     if (e.kind != ExprKind::kName) return true;
-    return e.text == "as_of" || scope_.lookup(e.text, e.where).has_value();
+    return e.text == "as_of" || scope_.lookup(e.text, e.where).has_value() ||
+           alias_of(e.text) != nullptr;
   }
 
   bool name(Expr& e, std::optional<Type> want) {
     std::optional<Symbol> s = scope_.lookup(e.text, e.where);
     if (!s) {
-      if (want && want->kind == K::kEnum) return resolve_enum(e, want->domain);
+      const std::string* canonical = alias_of(e.text);
+      // Where an enum value is expected, the enum's values and labels come
+      // first: `status = 辍学` is the value even if a field's alias is 辍学.
+      if (want && want->kind == K::kEnum &&
+          (!canonical ||
+           find_enum_value(pack_.domains[static_cast<size_t>(want->domain)], e.text) >= 0))
+        return resolve_enum(e, want->domain);
+      if (canonical) {
+        s = scope_.lookup(*canonical, e.where);
+        if (s) e.text = *canonical;  // explanations name the field, not the alias
+      }
+    }
+    if (!s) {
       std::string msg = "unknown name '" + e.text + "'";
-      const std::string near = nearest_name(e.text, scope_.names());
-      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      std::string near = nearest_name(e.text, scope_.names());
+      if (!near.empty()) {
+        msg += "; did you mean '" + near + "'?";
+      } else if (scope_.aliases) {
+        std::vector<std::string> aliases;
+        for (const auto& a : *scope_.aliases) aliases.push_back(a.first);
+        near = nearest_name(e.text, aliases);
+        if (!near.empty()) msg += "; did you mean '" + *alias_of(near) + "' (" + near + ")?";
+      }
       return error(e, "unknown-name", msg);
     }
     if (s->kind == SymbolKind::kNone) return false;  // reported by lookup
@@ -165,7 +197,9 @@ class Checker {
   bool operands(Expr& e) {
     Expr& l = *e.args[0];
     Expr& r = *e.args[1];
-    if (!resolvable(l) && resolvable(r)) {
+    // A list [..] gives the left side no type: `statuss in [dropout]` is an
+    // unknown name on the left, not a list in the wrong place.
+    if (!resolvable(l) && resolvable(r) && r.kind != ExprKind::kList) {
       if (!check(r, std::nullopt)) return false;
       if (l.is_null_literal) return check(l, r.type);
       return check(l, r.type.kind == K::kEnum || r.type.kind == K::kSet

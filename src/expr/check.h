@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "expr/ast.h"
@@ -30,6 +31,11 @@ struct Scope {
                                       const SourceLocation& where)>
       lookup;
   std::function<std::vector<std::string>()> names;  // for suggestions
+  // Chinese aliases of names (a field's `alias`), as (alias, name) pairs:
+  // an expression may write either, and is rewritten to the name, so that
+  // explanations and traces name the field as the pack does. A name or an
+  // enum value the context expects wins over an alias. May be null.
+  const std::vector<std::pair<std::string, std::string>>* aliases = nullptr;
 };
 
 // Checks `e` in place. `want` is the type the context needs (kind only,

@@ -1,10 +1,12 @@
 // Lexer and recursive-descent parser for pack expressions. Hand-written: the
 // grammar is a dozen rules and positions must map back into YAML scalars,
 // which a generator would not make simpler.
+#include <algorithm>
 #include <cctype>
 #include <string>
 
 #include "expr/ast.h"
+#include "util/utf8.h"
 
 namespace kcbx::detail {
 
@@ -156,15 +158,18 @@ class Parser {
 
  private:
   SourceLocation at(size_t offset) const {
-    // Map an offset in the scalar to the file: count lines inside the
-    // scalar; quoted scalars start one column after their quote.
+    // Map a byte offset in the scalar to the file: count lines inside the
+    // scalar; quoted scalars start one column after their quote. Columns
+    // count characters (code points), as the scalar's own position does.
     SourceLocation loc = src_.where;
+    const std::string_view v = src_.value;
+    offset = std::min(offset, v.size());
     if (!src_.anchors.empty()) {
       const Text::Anchor* a = &src_.anchors.front();
       for (const auto& x : src_.anchors)
         if (x.offset <= offset) a = &x;
       loc.line = a->line;
-      loc.column = a->column + static_cast<int>(offset - a->offset);
+      loc.column = a->column + (offset >= a->offset ? utf8_length(v.substr(a->offset, offset - a->offset)) : 0);
       return loc;
     }
     size_t line_start = 0;
@@ -176,10 +181,10 @@ class Parser {
       }
     if (loc.line == 0) return loc;
     if (extra_lines == 0) {
-      loc.column += static_cast<int>(offset) + (src_.quoted ? 1 : 0);
+      loc.column += utf8_length(v.substr(0, offset)) + (src_.quoted ? 1 : 0);
     } else {
       loc.line += extra_lines;
-      loc.column = static_cast<int>(offset - line_start) + 1;
+      loc.column = utf8_length(v.substr(line_start, offset - line_start)) + 1;
     }
     return loc;
   }

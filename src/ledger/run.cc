@@ -1,5 +1,6 @@
-// The main job (kcbx run): one streamed pass over the students that
-// classifies each chunk, counts it into every jurisdiction of every ledger
+// The main job (kcbx run): one streamed pass over the students that fills
+// the dates the pack's workflow takes from the events (event_dates: a
+// return to school), classifies each chunk, counts it into every jurisdiction of every ledger
 // level, streams the per-child aid list, and keeps only the records the
 // lists need (a case, a ledger row, an event). After the pass those few
 // records are classified again, their cases walked with the events and the
@@ -27,6 +28,7 @@
 #include "kcbx/report.h"
 #include "ledger/ledger.h"
 #include "pack/checked_pack.h"
+#include "workflow/event_dates.h"
 
 namespace kcbx {
 
@@ -490,6 +492,9 @@ class Job {
         const size_t b = quick_hash(id) & event_mask_;
         event_bits_[b / 64] |= uint64_t{1} << (b % 64);
       }
+      // Dates the pack's workflow takes from the events (a return to
+      // school) go into the records before they are classified.
+      dates_ = std::make_unique<detail::EventDates>(cp_, *events_);
     }
     // Opening the reader checks the header: an unusable file throws here.
     ReadOptions ro;
@@ -732,7 +737,15 @@ class Job {
   }
 
   // -- One chunk.
-  void process(const Batch& batch) {
+  // The chunk with the fields the events fill, as of `on` (nullopt: as read).
+  std::optional<Batch> with_event_dates(const Batch& batch, Date on) const {
+    if (!dates_ || dates_->empty()) return std::nullopt;
+    return dates_->apply(batch, on, [this](std::string_view id) { return has_events(id); });
+  }
+
+  void process(const Batch& read) {
+    const std::optional<Batch> filled = with_event_dates(read, o_.as_of);
+    const Batch& batch = filled ? *filled : read;
     const BatchData& d = batch.data();
     const BatchResult result = engine_.classify(batch, o_.as_of);
     std::vector<BatchResult> alt;
@@ -745,7 +758,8 @@ class Job {
       try {
         ClassifyOptions flags_only;
         flags_only.cases = false;
-        alt.push_back(engine_.classify(batch, cfg_.alt_dates[a], flags_only));
+        const std::optional<Batch> then = with_event_dates(read, cfg_.alt_dates[a]);
+        alt.push_back(engine_.classify(then ? *then : read, cfg_.alt_dates[a], flags_only));
       } catch (const Error& e) {
         alt_failed_[a] = true;
         report_.notes.push_back("indicators judged on " + cfg_.alt_dates[a].format() +
@@ -1370,6 +1384,7 @@ class Job {
   Placement placement_;
   std::unordered_set<std::string_view> with_events_;
   std::vector<uint64_t> event_bits_;
+  std::unique_ptr<detail::EventDates> dates_;
   size_t event_mask_ = 0;
   std::vector<bool> alt_failed_;
   int64_t check_rejected_ = 0;

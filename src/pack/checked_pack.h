@@ -55,6 +55,12 @@ struct CheckedWorkflow {
   ExprPtr opened_on;        // may be null: then opened on the first event
   int closes_on = -1;       // event code
   std::vector<CheckedStage> stages;
+  // workflow `event_dates`: a date field and the event codes that fill it.
+  struct EventDate {
+    int field = -1;
+    std::vector<int> events;
+  };
+  std::vector<EventDate> event_dates;
 };
 
 // A threshold or date: a parameter (in force on the evaluation date) or a

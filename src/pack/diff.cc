@@ -78,6 +78,34 @@ std::string domain_text(const Pack& p, int d) {
   return "[" + s + "]";
 }
 
+// "value: label" of the values both domains have, for the ones whose labels
+// differ (a relabelled value); "" when none.
+std::string labels_text(const Pack& p, int d, const Pack& other, int od) {
+  if (d < 0 || od < 0) return "";
+  std::string s;
+  for (const auto& v : p.domains[static_cast<size_t>(d)].values)
+    for (const auto& o : other.domains[static_cast<size_t>(od)].values)
+      if (v.name.value == o.name.value && (v.alias.value != o.alias.value || v.label_en.value != o.label_en.value))
+        s += (s.empty() ? "" : ", ") + v.name.value + ": " + v.alias.value +
+             (v.label_en.empty() ? "" : " / " + v.label_en.value);
+  return s;
+}
+
+// Where B wrote the first value that is new or relabelled against A (an
+// extension adding or relabelling values): the change's position in B.
+SourceLocation changed_value_where(const Pack& a, int da, const Pack& b, int db) {
+  if (db < 0) return {};
+  for (const auto& v : b.domains[static_cast<size_t>(db)].values) {
+    bool same = false;
+    if (da >= 0)
+      for (const auto& x : a.domains[static_cast<size_t>(da)].values)
+        same = same || (x.name.value == v.name.value && x.alias.value == v.alias.value &&
+                        x.label_en.value == v.label_en.value);
+    if (!same) return v.name.where;
+  }
+  return {};
+}
+
 std::string join(const std::vector<detail::Text>& items) {
   std::string s;
   for (const auto& t : items) s += (s.empty() ? "" : ", ") + t.value;
@@ -108,6 +136,9 @@ class Differ {
             field_change(bf, af, "default", x.default_value ? x.default_value->value : "",
                          y.default_value ? y.default_value->value : "");
             field_change(bf, af, "values", domain_text(a_, x.domain), domain_text(b_, y.domain));
+            field_change(bf, af, "labels", labels_text(a_, x.domain, b_, y.domain),
+                         labels_text(b_, y.domain, a_, x.domain));
+            where_b_ = changed_value_where(a_, x.domain, b_, y.domain);
             field_change(bf, af, "format", x.format.value, y.format.value);
           });
     params();
@@ -205,8 +236,11 @@ class Differ {
         continue;
       }
       std::string bf, af;
+      where_b_ = {};
       compare(x, *it, bf, af);
-      if (!bf.empty() || !af.empty()) add(section, "changed", key(x).value, bf, af, key(x).where, key(*it).where);
+      // Values added or relabelled by an extension are where it wrote them.
+      const SourceLocation wb = where_b_.line ? where_b_ : key(*it).where;
+      if (!bf.empty() || !af.empty()) add(section, "changed", key(x).value, bf, af, key(x).where, wb);
     }
     for (const auto& y : ys)
       if (std::none_of(xs.begin(), xs.end(), [&](const T& x) { return key(x).value == key(y).value; }))
@@ -307,6 +341,9 @@ class Differ {
             };
             field_change(bf, af, "hit_policy", hp(x.hit_policy), hp(y.hit_policy));
             field_change(bf, af, "values", domain_text(a_, x.domain), domain_text(b_, y.domain));
+            field_change(bf, af, "labels", labels_text(a_, x.domain, b_, y.domain),
+                         labels_text(b_, y.domain, a_, x.domain));
+            where_b_ = changed_value_where(a_, x.domain, b_, y.domain);
           });
     for (const auto& x : a_.tables)
       for (const auto& y : b_.tables)
@@ -363,6 +400,7 @@ class Differ {
   const Pack& a_;
   const Pack& b_;
   PackDiff& out_;
+  SourceLocation where_b_;  // set by a comparison: B's position of the change
 };
 
 std::string key_field_of(const CheckedPack& cp) {

@@ -31,6 +31,7 @@ class Merger {
 
     merge_meta(out.meta, ext.meta);
     named(out.clauses, ext.clauses, "clause", [](const ClauseDef& c) -> const Text& { return c.id; });
+    merge_field_values(out, ext.fields);
     for (const auto& f : ext.fields)
       if (f.type_where.line == 0)
         error(f.name.where, "missing-key",
@@ -68,6 +69,75 @@ class Merger {
   }
   static std::string at(const SourceLocation& w) {
     return w.line ? " (" + w.format() + ")" : "";
+  }
+
+  // Adds the values of the extension's domain `from` to the base's domain
+  // `to`. A value given with `override: true` relabels the base's value of
+  // that name (its alias and English label; the name, and so every row and
+  // record that uses it, stays); a value the base has already, without the
+  // verb, is `already-defined`.
+  void merge_values(Pack& out, int to, int from, const std::string& owner, const std::string& what = "value") {
+    auto& values = out.domains[static_cast<size_t>(to)].values;
+    for (const auto& v : out.domains[static_cast<size_t>(from)].values) {
+      auto it = std::find_if(values.begin(), values.end(),
+                             [&](const EnumValueDef& x) { return x.name.value == v.name.value; });
+      EnumValueDef value = v;
+      value.change = Change{};
+      if (v.change.override_) {
+        if (it == values.end()) {
+          std::vector<std::string> names;
+          for (const auto& x : values) names.push_back(x.name.value);
+          error(v.name.where, "unknown-override",
+                what + " '" + v.name.value + "' is not in " + owner + " of the base pack; to add it, drop 'override'" +
+                    suggest(v.name.value, names));
+          continue;
+        }
+        *it = std::move(value);  // carries the extension's position
+        continue;
+      }
+      if (it != values.end()) {
+        error(v.name.where, "already-defined",
+              owner + " already has " + what + " '" + v.name.value + "'" + at(it->name.where) +
+                  "; to relabel it, say '" + v.name.value + ": {alias: ..., override: true}'");
+        continue;
+      }
+      values.push_back(std::move(value));
+    }
+  }
+
+  // `registry: {values: {jiedu: 借读}}` in an extension: new values for the
+  // base's enum or set field. Fields the base does not have stay in `ext`
+  // (they need a type, reported below).
+  void merge_field_values(Pack& out, std::vector<FieldDef>& ext) {
+    std::vector<FieldDef> rest;
+    for (auto& f : ext) {
+      auto it = std::find_if(out.fields.begin(), out.fields.end(),
+                             [&](const FieldDef& b) { return b.name.value == f.name.value; });
+      if (it != out.fields.end() && !f.values_only && !f.change.override_ && f.domain >= 0) {
+        // Values with other keys: neither an addition of values nor an override.
+        error(f.name.where, "already-defined",
+              "field '" + f.name.value + "' already exists in the base pack" + at(it->where) +
+                  "; to add values, give only 'values:'; to change it, say 'override: true'");
+        continue;
+      }
+      if (!f.values_only || it == out.fields.end()) {
+        rest.push_back(std::move(f));
+        continue;
+      }
+      const SourceLocation values_at = out.domains[static_cast<size_t>(f.domain)].where;
+      if (it->type != TypeKind::kEnum && it->type != TypeKind::kSet) {
+        error(values_at, "unexpected-key",
+              "'values' is only for enum and set fields; field '" + f.name.value + "' is " +
+                  type_name(it->type) + at(it->where));
+      } else if (it->domain < 0) {
+        error(values_at, "unexpected-key",
+              "field '" + f.name.value + "' shares the values of '" + it->values_from.value +
+                  "' (values_from); add the values to '" + it->values_from.value + "'");
+      } else {
+        merge_values(out, it->domain, f.domain, "field '" + f.name.value + "'");
+      }
+    }
+    ext = std::move(rest);
   }
 
   static void shift_domains(Pack& p, int offset) {
@@ -242,9 +312,15 @@ class Merger {
           error(t.name.where, "unknown-override",
                 "table '" + t.name.value + "' is not in the base pack; to add it, drop 'override'" +
                     suggest(t.name.value, names));
+          continue;
         }
-        else
-          out.tables.push_back(std::move(t));
+        // A new table is whole (the loader lets an extension's table give
+        // only values or rows, for changes to a base table).
+        if (t.domain < 0 && t.values_from.empty())
+          error(t.name.where, "missing-key", "table '" + t.name.value + "' needs 'values' (the values its rows give)");
+        if (t.rows.empty())
+          error(t.name.where, "missing-key", "table '" + t.name.value + "' needs 'rows' (the decision rows)");
+        out.tables.push_back(std::move(t));
         continue;
       }
       if (t.change.override_) {
@@ -261,15 +337,7 @@ class Merger {
         if (dom < 0)
           for (const auto& f : out.fields)
             if (f.name.value == it->values_from.value) dom = f.domain;
-        if (dom >= 0) {
-          auto& values = out.domains[static_cast<size_t>(dom)].values;
-          for (auto& v : out.domains[static_cast<size_t>(t.domain)].values) {
-            if (std::any_of(values.begin(), values.end(), [&](const EnumValueDef& x) { return x.name.value == v.name.value; }))
-              error(v.name.where, "already-defined", "table '" + t.name.value + "' already has value '" + v.name.value + "'");
-            else
-              values.push_back(v);
-          }
-        }
+        if (dom >= 0) merge_values(out, dom, t.domain, "table '" + t.name.value + "'");
       }
       ordered(it->rows, t.rows, "row", "table '" + t.name.value + "'", [](const RowDef& r) -> const Text& { return r.id; });
     }
@@ -285,15 +353,15 @@ class Merger {
     for (auto [o, e] : {std::pair{&wf.opens_when, &ext.opens_when}, {&wf.opened_on, &ext.opened_on},
                         {&wf.closes_on, &ext.closes_on}})
       if (!e->empty()) *o = *e;
-    if (ext.event_domain >= 0 && wf.event_domain >= 0) {
-      auto& values = out.domains[static_cast<size_t>(wf.event_domain)].values;
-      for (auto& v : out.domains[static_cast<size_t>(ext.event_domain)].values) {
-        if (std::any_of(values.begin(), values.end(), [&](const EnumValueDef& x) { return x.name.value == v.name.value; }))
-          error(v.name.where, "already-defined", "event type '" + v.name.value + "' already exists in the base pack");
-        else
-          values.push_back(v);
-      }
+    // event_dates: an extension's entry replaces the base's for that field.
+    for (auto& ed : ext.event_dates) {
+      auto it = std::find_if(wf.event_dates.begin(), wf.event_dates.end(),
+                             [&](const EventDateDef& b) { return b.field.value == ed.field.value; });
+      if (it != wf.event_dates.end()) *it = std::move(ed);
+      else wf.event_dates.push_back(std::move(ed));
     }
+    if (ext.event_domain >= 0 && wf.event_domain >= 0)
+      merge_values(out, wf.event_domain, ext.event_domain, "the workflow", "event type");
     for (auto& st : ext.stages) {
       auto it = std::find_if(wf.stages.begin(), wf.stages.end(), [&](const StageDef& b) { return b.id.value == st.id.value; });
       if (st.change.override_ && it != wf.stages.end()) {
@@ -358,6 +426,8 @@ void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
   for (const auto& x : p.indicators) check(x.change, x.name);
   for (const auto& x : p.lists) check(x.change, x.name);
   for (const auto& x : p.calendar) check(x.change, x.id);
+  for (const auto& d : p.domains)
+    for (const auto& v : d.values) check(v.change, v.name);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "pack/pack.h"
 #include "pack/schema.h"
 #include "pack/yaml_walk.h"
+#include "util/utf8.h"
 
 namespace kcbx::detail {
 
@@ -132,6 +133,7 @@ class Loader {
         } else {
           MapReader r(w_, value, "enum value", schema::kEnumValue);
           if (!r.ok()) continue;
+          v.change = read_change(r);
           v.alias = r.text("alias");
           v.label_en = r.text("en");
         }
@@ -185,8 +187,11 @@ class Loader {
       f.format = r.text("format");
       if (auto d = r.get("default")) f.default_value = w_.text(*d);
       f.values_from = r.text("values_from");
+      // In an extension, `registry: {values: {...}}` alone adds values to
+      // the base's field (the merge checks that it is an enum or set).
+      f.values_only = extending_ && r.has("values") && r.size() == 1;
       if (auto v = r.get("values")) {
-        if (f.type != TypeKind::kEnum && f.type != TypeKind::kSet)
+        if (f.type != TypeKind::kEnum && f.type != TypeKind::kSet && !(extending_ && f.type_where.line == 0))
           w_.error(*v, "unexpected-key",
                    "'values' is only for enum and set fields");
         else
@@ -349,7 +354,9 @@ class Loader {
             t.rows.push_back(std::move(row));
           }
         }
-      } else {
+      } else if (!extending_) {
+        // An extension may change a base table's values only; a new table
+        // without rows is reported by the merge.
         r.missing("rows", "the decision rows");
       }
       pack.tables.push_back(std::move(t));
@@ -468,6 +475,12 @@ class Loader {
     if (!r.has("opens_when") && !extending_) r.missing("opens_when", "which records have a case");
     if (auto e = r.get("events")) wf.event_domain = load_domain(*e, "events", pack);
     else if (!extending_) r.missing("events", "the event types");
+    if (auto d = r.get("event_dates")) {
+      // field: event type, or field: [event types]
+      if (w_.expect_map(*d, "event_dates"))
+        for (const auto& [key, value] : w_.entries(*d))
+          wf.event_dates.push_back({key, text_list(value, "event_dates")});
+    }
     if (auto s = r.get("stages")) {
       if (w_.expect_sequence(*s, "stages")) {
         for (const auto& item : *s) {
@@ -660,19 +673,28 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
                          "); save it as UTF-8"});
     return pack;
   }
+  // Positions are computed against the text as written; a UTF-16/32 pack
+  // is decoded by yaml-cpp, so its marks keep yaml-cpp's own columns.
+  const std::string_view source = utf16_or_32 ? std::string_view() : std::string_view(pack->source);
+  // yaml-cpp reports a tab in indentation as "illegal map value" or worse.
+  if (!utf16_or_32) {
+    const size_t before = diags.size();
+    check_tab_indentation(file, source, diags);
+    if (diags.size() != before) return pack;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(pack->source);
   } catch (const YAML::Exception& e) {
-    diags.push_back({Severity::kError, to_location(file, e.mark), "yaml-syntax",
-                     e.msg});
+    diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-syntax",
+                     yaml_syntax_message(e, source)});
     return pack;
   }
   try {
-    Loader(file, diags, pack->source).load(root, *pack);
+    Loader(file, diags, source).load(root, *pack);
   } catch (const YAML::Exception& e) {
     // yaml-cpp throws on conversions we did not guard; report, never leak.
-    diags.push_back({Severity::kError, to_location(file, e.mark), "yaml-error",
+    diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-error",
                      e.msg});
   }
   return pack;
@@ -712,7 +734,9 @@ std::optional<TypeKind> parse_type_name(std::string_view name) {
   return std::nullopt;
 }
 
-static size_t edit_distance(std::string_view a, std::string_view b) {
+// Edit distance in characters (code points), so that one mistyped Chinese
+// character is one edit, as one mistyped letter is.
+static size_t edit_distance(const std::u32string& a, const std::u32string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
@@ -725,12 +749,24 @@ static size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+static std::u32string code_points(std::string_view s) {
+  std::u32string out;
+  for (size_t i = 0; i < s.size();) out += utf8_next(s, i);
+  return out;
+}
+
 std::string nearest_name(std::string_view name,
                          const std::vector<std::string>& candidates) {
+  const std::u32string n = code_points(name);
+  const bool ascii = n.size() == name.size();
   std::string best;
   size_t best_d = 3;
   for (const auto& c : candidates) {
-    const size_t d = edit_distance(name, c);
+    const std::u32string cc = code_points(c);
+    const size_t d = edit_distance(n, cc);
+    // A Chinese name is two to four characters: at most half of them may
+    // differ (else every two-character label is "near" every other).
+    if (!(ascii && cc.size() == c.size()) && d * 2 > std::max(n.size(), cc.size())) continue;
     if (d < best_d) {
       best_d = d;
       best = c;

@@ -21,7 +21,11 @@ struct Entry {
 // patterns come before general ones.
 const Entry kEntries[] = {
     // YAML structure (yaml_walk.h, load.cc)
+    {"yaml-syntax", "(.*); quote expressions that contain ',' '\\[' or ': ' inside \\{\\.\\.\\.\\}",
+     "YAML 语法错误（$1）；{...} 中含有 ','、'[' 或 ': ' 的表达式请加引号"},
     {"yaml-syntax", "(.*)", "YAML 语法错误（$1）"},
+    {"tab-indentation", "tab character in indentation; YAML indents with spaces",
+     "缩进中有制表符（Tab）；YAML 只能用空格缩进"},
     {"yaml-error", "(.*)", "YAML 错误（$1）"},
     {"empty-pack", ".*", "规则包为空"},
     {"not-utf8", "the rule pack is not valid UTF-8 \\(line (\\d+)\\); save it as UTF-8",
@@ -32,6 +36,8 @@ const Entry kEntries[] = {
      "规则包展开后超过 $1 个 YAML 节点（是否锚点和别名在成倍复制？）"},
     {"duplicate-key", "duplicate key '(.*)' \\(first at line (\\d+)\\)", "重复的键 '$1'（第 $2 行已出现）"},
     {"duplicate-key", "clause '(.*)' is defined twice", "条款 '$1' 定义了两次"},
+    {"unknown-key", "unknown key '(.*?)' in (.*); quote expressions that contain .*",
+     "未知的键 '$1'（位于 %2）；{...} 中含有 ','、'[' 或 ': ' 的表达式请加引号"},
     {"unknown-key", "unknown key '(.*?)' in (.*)", "未知的键 '$1'（位于 $2）"},
     {"missing-key", "the rule pack needs 'meta: \\{name: \\.\\.\\.\\}'", "规则包需要 'meta: {name: ...}'"},
     {"missing-key", "field '(.*)' needs 'type'.*", "字段 '$1' 需要 'type'"},
@@ -52,6 +58,10 @@ const Entry kEntries[] = {
     {"unknown-type", "a field cannot be a duration; use int days", "字段不能是 duration 类型；请用 int 表示天数"},
     {"unknown-type", "parameters cannot be enum or set.*", "参数不能是 enum 或 set 类型；请改用字段或列表"},
     {"unexpected-key", "'values' is only for enum and set fields", "'values' 只用于 enum 和 set 字段"},
+    {"unexpected-key", "'values' is only for enum and set fields; field '(.*)' is (\\w+)(.*)",
+     "'values' 只用于 enum 和 set 字段；字段 '$1' 的类型是 $2$3"},
+    {"unexpected-key", "field '(.*)' shares the values of '(.*)' \\(values_from\\); add the values to '(.*)'",
+     "字段 '$1' 共用 '$2' 的取值（values_from）；请把新取值加到 '$3'"},
     {"bad-date", "'(.*)' is not a date; write YYYY-MM-DD", "'$1' 不是日期；请写成 YYYY-MM-DD"},
     {"unknown-hit-policy", "unknown hit policy '(.*)'.*", "未知的命中策略 '$1'；应为 first、unique 或 collect"},
     {"wrong-type", "expected a single value here, not a (map|list)", "这里应是单个值，不能是映射或列表"},
@@ -66,6 +76,7 @@ const Entry kEntries[] = {
     {"wrong-type", "'prefix' applies to a single field", "'prefix' 只适用于单个字段"},
     {"wrong-type", "'count' must be at least 1", "'count' 至少为 1"},
     {"wrong-type", "'due_after' must name a duration parameter", "'due_after' 必须是时长（duration）参数"},
+    {"wrong-type", "'event_dates' fills date fields; '(.*)' is not a date", "'event_dates' 只能填写日期字段；'$1' 不是日期"},
     {"wrong-type", "'eligible' must be a collect table and 'receiving' a set field",
      "'eligible' 必须是 collect 决策表，'receiving' 必须是集合字段"},
     {"wrong-type", "a report day is 1\\.\\.31 or 'last', not '(.*)'", "报送日应为 1..31 或 'last'，不能是 '$1'"},
@@ -84,6 +95,8 @@ const Entry kEntries[] = {
     {"duplicate-name", "(.+?) '(.*)' reuses a name defined at line (\\d+)", "%1 '$2' 与第 $3 行定义的名称重复"},
     {"duplicate-name", "(.+?) '(.*)' reuses a name reserved by kcbx", "%1 '$2' 使用了 kcbx 保留的名称"},
     {"duplicate-name", "two tests are named '(.*)'", "有两个测试都叫 '$1'"},
+    {"duplicate-name", "field '(.*)' reuses the alias '(.*)' of field '(.*)' \\((.*)\\)",
+     "字段 '$1' 与字段 '$3'（$4）使用了相同的别名 '$2'"},
     {"bad-name", "(.+?) name '(.*)' must use only letters.*",
      "%1名 '$2' 只能使用字母、数字和 '_'（中文请写在 'alias' 中）"},
     {"unknown-name", "'values_from: (.*)' names no enum or set field", "'values_from: $1' 不是 enum 或 set 字段"},
@@ -191,16 +204,22 @@ const Entry kEntries[] = {
     {"type-mismatch", "(.*)", "类型不匹配（$1）"},
 
     // extends: (extend.cc)
+    {"unknown-override", "(value|event type) '(.*)' is not in (.*) of the base pack; to add it, drop 'override'",
+     "基础规则包的%3中没有%1 '$2'；如要新增，请去掉 'override'"},
     {"unknown-override", "(.+?) '(.*)' is not in the base pack; to add it, drop 'override'",
      "基础规则包中没有%1 '$2'；如要新增，请去掉 'override'"},
+    {"already-defined",
+     "field '(.*)' already exists in the base pack(.*); to add values, give only 'values:'; to change it, say "
+     "'override: true'",
+     "字段 '$1' 已在基础规则包中存在$2；如要新增取值，请只写 'values:'；如要修改，请写 'override: true'"},
     {"already-defined", "parameter '(.*)' already exists in the base pack(.*); to change it.*",
      "参数 '$1' 已在基础规则包中存在$2；如要修改，请写 'override: true' 并用 'from:' 指明生效日期"},
     {"already-defined", "(.+?) '(.*)' already exists in the base pack(.*); to change it, say 'override: true'",
      "%1 '$2' 已在基础规则包中存在$3；如要修改，请写 'override: true'"},
     {"already-defined", "(.+?) '(.*)' already exists in (.*) of the base pack(.*); say 'replace: true' to change it",
      "%1 '$2' 已在基础规则包的%3中存在$4；如要修改，请写 'replace: true'"},
-    {"already-defined", "table '(.*)' already has value '(.*)'", "决策表 '$1' 已有取值 '$2'"},
-    {"already-defined", "event type '(.*)' already exists in the base pack", "事件类型 '$1' 已在基础规则包中存在"},
+    {"already-defined", "(.+?) already has (value|event type) '(.*)'(.*); to relabel it, say .*",
+     "%1 已有%2 '$3'$4；如要修改其标签，请写 '$3: {alias: ..., override: true}'"},
     {"already-defined", "the base pack has '(.*)'; to replace it, say 'override: true'",
      "基础规则包已有 '$1'；如要替换，请写 'override: true'"},
     {"unknown-id", "cannot place (.+?) '(.*)': no '(.*)' in (.*)", "无法放置%1 '$2'：%4中没有 '$3'"},
@@ -247,6 +266,7 @@ const std::pair<const char*, const char*> kWords[] = {
     {"parameter", "参数"},
     {"derived value", "派生值"},
     {"table", "决策表"},
+    {"value", "取值"},
     {"row", "行"},
     {"check", "校验"},
     {"stage", "阶段"},
@@ -312,10 +332,11 @@ std::string localized_message(const Diagnostic& d, std::string_view lang) {
   if (normalize_language(lang) != "zh") return d.message;
   std::string msg = d.message;
   std::string suggestion;
-  static const std::regex kSuggest("; did you mean '([^']*)'\\?$");
+  // "did you mean 'poor' (建档立卡)?" names a field by its alias too.
+  static const std::regex kSuggest("; did you mean '([^']*)'(?: \\(([^)]*)\\))?\\?$");
   std::smatch sm;
   if (std::regex_search(msg, sm, kSuggest)) {
-    suggestion = "；是否应为 '" + sm[1].str() + "'？";
+    suggestion = "；是否应为 '" + sm[1].str() + "'" + (sm[2].matched ? "（" + sm[2].str() + "）" : std::string()) + "？";
     msg = msg.substr(0, static_cast<size_t>(sm.position(0)));
   }
   for (const auto& e : kEntries) {

@@ -67,6 +67,9 @@ struct EnumValueDef {
   Text name;
   Text alias;  // Chinese label; also accepted in CSV cells and expressions
   Text label_en;
+  // In an extension, `override: true` relabels the base's value of this
+  // name (see Merger::merge_values in extend.cc).
+  Change change;
 };
 
 // An enum domain: the values an enum field, a set field or a table output may
@@ -92,6 +95,9 @@ struct FieldDef {
   Text format;
   SourceLocation where;
   Change change;
+  // An extension wrote only `values:` for this field: new values (or
+  // relabelled ones) for the base's enum or set field of this name.
+  bool values_only = false;
 };
 
 struct ParamValueDef {
@@ -224,6 +230,13 @@ struct StageDef {
   Change change;
 };
 
+// A date field filled from the events file (workflow `event_dates`): the
+// date of the record's latest event of these types.
+struct EventDateDef {
+  Text field;
+  std::vector<Text> events;
+};
+
 struct WorkflowDef {
   bool present = false;
   Text opens_when;  // bool expression: which records have a case
@@ -231,6 +244,7 @@ struct WorkflowDef {
   Text closes_on;   // event type that closes a case (销号)
   int event_domain = -1;
   std::vector<StageDef> stages;
+  std::vector<EventDateDef> event_dates;
   SourceLocation where;
 };
 

@@ -470,17 +470,23 @@ class Runner {
     file.path = path;
     file.source = std::string(text);
     std::vector<Diagnostic> diags;
+    {
+      const size_t before = report_.diagnostics.size();
+      check_tab_indentation(path, file.source, report_.diagnostics);
+      if (report_.diagnostics.size() != before) return;
+    }
     YAML::Node root;
     try {
       root = YAML::Load(file.source);
     } catch (const YAML::Exception& e) {
-      report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark), "yaml-syntax", e.msg});
+      report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",
+                                     yaml_syntax_message(e, file.source)});
       return;
     }
     try {
       TestFileReader(path, file.source, diags).read(root, file);
     } catch (const YAML::Exception& e) {
-      diags.push_back({Severity::kError, to_location(path, e.mark), "yaml-error", e.msg});
+      diags.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-error", e.msg});
     }
     const bool file_ok = !has_errors(diags);
     for (auto& d : diags) report_.diagnostics.push_back(std::move(d));
@@ -760,20 +766,29 @@ class Runner {
       throw Error("too-many-records", "a test holds at most 1,048,576 records");
     }
     std::vector<Reject> rejects = reader.take_rejects();
-    const BatchResult classified = engine.classify(batch, as_of);
+    BatchResult classified = engine.classify(batch, as_of);
 
     // Events and roster.
     EventLog events;
     std::unique_ptr<Roster> roster;
     std::unique_ptr<ResponsibilityGraph> graph;
     if (t.events.given) {
-      auto text = input_text(file, t.events, "events", {}, {"student_id", "学籍号", "date", "日期", "type", "类型", "事件",
+      // The key column is named as the pack's record key (or its alias).
+      const int kf = cp.field_index(key);
+      const std::string key_alias = kf >= 0 ? p.fields[static_cast<size_t>(kf)].alias.value : "";
+      auto text = input_text(file, t.events, "events", {}, {key, key_alias, "date", "日期", "type", "类型", "事件",
                                                             "person", "人员", "经办人", "note", "备注"}, failures);
       if (!text) return;
       std::istringstream in(*text);
       events = read_events(pack_of(engine), in, ro.file);
       for (const auto& r : events.rejects)
         failures.push_back({r.student_id, "event on row " + std::to_string(r.row), "", r.reason, "event-rejected"});
+      // The dates the workflow takes from events (a return to school) are
+      // part of the records, as in kcbx cases and kcbx run.
+      if (cp.workflow.present) {
+        batch = with_event_dates(pack_of(engine), batch, events, as_of);
+        classified = engine.classify(batch, as_of);
+      }
     }
     if (t.roster.given) {
       auto text = input_text(file, t.roster, "roster", {}, {"role", "角色", "person", "姓名", "jurisdiction", "辖区",

@@ -23,7 +23,7 @@ inline constexpr const char* kPack[] = {
 inline constexpr const char* kMeta[] = {"name",  "version",     "jurisdiction",
                                         "title", "description", "extends"};
 inline constexpr const char* kClause[] = {"zh", "en", "override"};
-inline constexpr const char* kEnumValue[] = {"alias", "en"};
+inline constexpr const char* kEnumValue[] = {"alias", "en", "override"};
 inline constexpr const char* kField[] = {
     "alias",   "type",   "values", "values_from", "required",
     "unique",  "default", "format", "description", "override"};
@@ -43,7 +43,7 @@ inline constexpr const char* kRole[] = {"alias",  "line",        "level",
 inline constexpr const char* kDuty[] = {"id", "text", "clause"};
 inline constexpr const char* kLine[] = {"alias", "chain", "override"};
 inline constexpr const char* kWorkflow[] = {"opens_when", "opened_on", "closes_on",
-                                            "events", "stages"};
+                                            "events", "stages", "event_dates"};
 inline constexpr const char* kStage[] = {
     "id",        "alias",    "role",   "action",   "event",  "events", "count",
     "due_after", "due_from", "clause", "override", "before", "after",  "remove"};

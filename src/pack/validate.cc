@@ -136,6 +136,19 @@ class Validator {
     for (const auto& p : pack_.params) add(p.name, "parameter");
     for (const auto& d : pack_.derives) add(d.name, "derived value");
     for (const auto& t : pack_.tables) add(t.name, "table");
+    // A field's alias names it in CSV headers and expressions: two fields
+    // with one alias would make both ambiguous.
+    std::map<std::string, const FieldDef*> aliases;
+    for (const auto& f : pack_.fields) {
+      if (f.alias.empty()) continue;
+      auto [it, fresh] = aliases.emplace(f.alias.value, &f);
+      if (!fresh)
+        error(f.alias.where, "duplicate-name",
+              "field '" + f.name.value + "' reuses the alias '" + f.alias.value + "' of field '" +
+                  it->second->name.value + "' (" + it->second->alias.where.format() + ")");
+      else
+        aliases_.emplace_back(f.alias.value, f.name.value);
+    }
   }
 
   int domain_of(const Text& values_from, int own, const SourceLocation& where) {
@@ -158,7 +171,6 @@ class Validator {
       FieldInfo info;
       info.type.kind = f.type;
       info.type.domain = domain_of(f.values_from, f.domain, f.where);
-      info.nullable = !f.required && !f.default_value;
       if (f.type == TypeKind::kDuration)
         error(f.type_where, "unknown-type", "a field cannot be a duration; use int days");
       if (!f.format.empty()) {
@@ -177,6 +189,11 @@ class Validator {
         else
           info.default_value = v;
       }
+      // An empty set cell is the empty set, not null: "receives no aid" is
+      // what an empty 受助情况 cell says, and count(aid) is then 0.
+      if (f.type == TypeKind::kSet && !f.default_value && info.type.domain >= 0)
+        info.default_value = ScalarValue{TypeKind::kSet, 0, {}};
+      info.nullable = !f.required && !info.default_value;
       out_->fields.push_back(std::move(info));
     }
   }
@@ -259,6 +276,7 @@ class Validator {
 
   void make_scope() {
     scope_.pack = &pack_;
+    scope_.aliases = &aliases_;
     scope_.names = [this] {
       std::vector<std::string> n{"as_of"};
       for (const auto& f : pack_.fields) n.push_back(f.name.value);
@@ -548,6 +566,14 @@ class Validator {
       return c;
     };
     if (!wf.closes_on.empty()) out.closes_on = event_code(wf.closes_on);
+    for (const auto& ed : wf.event_dates) {
+      CheckedWorkflow::EventDate x;
+      x.field = find_named(pack_.fields, ed.field, "field");
+      if (x.field >= 0 && pack_.fields[static_cast<size_t>(x.field)].type != TypeKind::kDate)
+        error(ed.field.where, "wrong-type", "'event_dates' fills date fields; '" + ed.field.value + "' is not a date");
+      for (const auto& e : ed.events) x.events.push_back(event_code(e));
+      out.event_dates.push_back(std::move(x));
+    }
     std::set<std::string> ids;
     for (const auto& st : wf.stages) {
       CheckedStage cs;
@@ -746,6 +772,7 @@ class Validator {
   std::vector<Diagnostic>& diags_;
   std::shared_ptr<CheckedPack> out_;
   Scope scope_;
+  std::vector<std::pair<std::string, std::string>> aliases_;  // field alias -> name
   std::vector<State> derive_state_;
   std::vector<State> table_state_;
 };

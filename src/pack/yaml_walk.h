@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -16,14 +17,112 @@
 
 #include "pack/pack.h"
 #include "pack/schema.h"
+#include "util/utf8.h"
 
 namespace kcbx::detail {
 
+// The byte offsets in `source` of the start of the mark's line and of the
+// mark, or false when the mark does not agree with the text. (yaml-cpp's
+// `pos` leaves out a UTF-8 byte order mark.)
+inline bool mark_span(const YAML::Mark& mark, std::string_view source, size_t& start,
+                      size_t& at) {
+  if (source.empty() || mark.pos < 0 || mark.column <= 0) return false;
+  const size_t bom = source.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  at = static_cast<size_t>(mark.pos) + bom;
+  const size_t column = static_cast<size_t>(mark.column);
+  if (at > source.size() || column > at - bom) return false;
+  start = at - column;
+  // Its line starts `column` bytes back.
+  return start == bom || source[start - 1] == '\n';
+}
+
 // The one place where yaml-cpp's 0-based marks become 1-based locations.
+// yaml-cpp counts columns in bytes; with the `source` the marks were made
+// from, the column becomes the character (code point) column an editor
+// shows. (Walker::where does the same with an index, for many marks.)
 inline SourceLocation to_location(const std::string& file,
-                                  const YAML::Mark& mark) {
+                                  const YAML::Mark& mark,
+                                  std::string_view source = {}) {
   if (mark.line < 0) return {file, 0, 0};
-  return {file, mark.line + 1, mark.column + 1};
+  SourceLocation loc{file, mark.line + 1, mark.column + 1};
+  size_t start = 0, at = 0;
+  if (mark_span(mark, source, start, at))
+    loc.column = utf8_length(source.substr(start, at - start)) + 1;
+  return loc;
+}
+
+// The hint added where yaml-cpp stumbles over an expression written
+// unquoted inside a flow map: `{when: registry in [a, b]}` or
+// `{expr: coalesce(a, 3)}` (which YAML reads as keys `coalesce(a` and `3)`).
+inline constexpr const char* kQuoteHint =
+    "quote expressions that contain ',' '[' or ': ' inside {...}";
+
+// yaml-cpp's message for a syntax error, with a hint for the common
+// mistakes of rule authors.
+inline std::string yaml_syntax_message(const YAML::Exception& e,
+                                       std::string_view source) {
+  std::string msg = e.msg;
+  bool hint = msg == YAML::ErrorMsg::END_OF_MAP_FLOW;
+  if (!hint && (msg == YAML::ErrorMsg::END_OF_SEQ_FLOW || msg == YAML::ErrorMsg::FLOW_END) &&
+      e.mark.pos >= 0) {
+    // Inside {...} on the line of the error?
+    const size_t bom = source.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+    const size_t at = std::min(source.size(), static_cast<size_t>(e.mark.pos) + bom);
+    const size_t start = source.rfind('\n', at == 0 ? 0 : at - 1);
+    const std::string_view line =
+        source.substr(start == std::string_view::npos ? 0 : start + 1,
+                      at - (start == std::string_view::npos ? 0 : start + 1));
+    hint = line.find('{') != std::string_view::npos;
+  }
+  if (hint) msg += std::string("; ") + kQuoteHint;
+  return msg;
+}
+
+// Reports each line whose indentation holds a tab (at most 10), before
+// yaml-cpp sees it: yaml-cpp says "illegal map value" or "illegal tab when
+// looking for indentation", or reads the pack wrongly. Blank lines and the
+// content of block scalars (`|`, `>`) may hold tabs.
+inline void check_tab_indentation(const std::string& file, std::string_view source,
+                                  std::vector<Diagnostic>& diags) {
+  int reported = 0;
+  long block = -1;  // indentation of the line that opened a block scalar
+  int number = 0;
+  for (size_t start = 0; start < source.size() && reported < 10;) {
+    size_t end = source.find('\n', start);
+    if (end == std::string_view::npos) end = source.size();
+    std::string_view line = source.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const size_t lead = line.find_first_not_of(" \t");
+    const bool blank = lead == std::string_view::npos;
+    const std::string_view indentation = line.substr(0, blank ? line.size() : lead);
+    const size_t tab = indentation.find('\t');
+    const long spaces = static_cast<long>(std::min(indentation.size(), tab));
+    if (block >= 0) {
+      // The block scalar's content: a tab after its indentation is text
+      // (but yaml-cpp refuses a tab on a line of only whitespace).
+      if ((spaces > block && !blank) || (blank && tab == std::string_view::npos)) continue;
+      if (!blank) block = -1;
+    }
+    if (tab != std::string_view::npos) {
+      diags.push_back({Severity::kError, {file, number, static_cast<int>(tab) + 1}, "tab-indentation",
+                       "tab character in indentation; YAML indents with spaces"});
+      ++reported;
+    }
+    if (blank || line[lead] == '#') continue;
+    // Does the line open a block scalar (`key: |`, `- >-`)?
+    std::string_view rest = line;
+    const size_t comment = rest.find(" #");
+    if (comment != std::string_view::npos) rest = rest.substr(0, comment);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
+    size_t k = rest.size();
+    while (k > 0 && (rest[k - 1] == '+' || rest[k - 1] == '-' || (rest[k - 1] >= '1' && rest[k - 1] <= '9'))) --k;
+    if (k > 0 && (rest[k - 1] == '|' || rest[k - 1] == '>') &&
+        (k == 1 || rest[k - 2] == ' ' || rest[k - 2] == ':' || rest[k - 2] == '-'))
+      block = spaces;
+  }
 }
 
 class Walker {
@@ -39,7 +138,12 @@ class Walker {
       : file_(std::move(file)), diags_(diags), source_(source) {}
 
   SourceLocation where(const YAML::Node& n) const {
-    return to_location(file_, n.Mark());
+    const YAML::Mark mark = n.Mark();
+    SourceLocation loc = to_location(file_, mark);
+    size_t start = 0, at = 0;
+    if (loc.line > 0 && mark_span(mark, source_, start, at))
+      loc.column = chars_before(at) - chars_before(start) + 1;
+    return loc;
   }
   void error(const YAML::Node& n, std::string code, std::string message) {
     error_at(where(n), std::move(code), std::move(message));
@@ -125,16 +229,20 @@ class Walker {
   std::vector<Text::Anchor> anchors(const YAML::Mark& mark,
                                     const SourceLocation& start,
                                     const std::string& value) const {
+    const size_t bom = source_.starts_with("\xEF\xBB\xBF") ? 3 : 0;
     if (source_.empty() || mark.pos < 0 ||
-        static_cast<size_t>(mark.pos) >= source_.size() || start.line <= 0)
+        static_cast<size_t>(mark.pos) + bom >= source_.size() || start.line <= 0)
       return {};
-    size_t p = static_cast<size_t>(mark.pos);
+    size_t p = static_cast<size_t>(mark.pos) + bom;
     int line = start.line, column = start.column;
+    // Columns count characters: a UTF-8 continuation byte stays in the
+    // column of its lead byte.
     auto step = [&] {
       if (source_[p] == '\n') {
         ++line;
         column = 1;
-      } else {
+      } else if (p + 1 >= source_.size() ||
+                 (static_cast<unsigned char>(source_[p + 1]) & 0xC0) != 0x80) {
         ++column;
       }
       ++p;
@@ -166,6 +274,22 @@ class Walker {
     return out;
   }
 
+  // Code points in source_[0, at): a count kept every 256 bytes, so that a
+  // pack written on one long line costs no more than one on many.
+  int chars_before(size_t at) const {
+    constexpr size_t kStep = 256;
+    if (counts_.empty()) {
+      counts_.reserve(source_.size() / kStep + 1);
+      int n = 0;
+      for (size_t p = 0; p <= source_.size(); ++p) {
+        if (p % kStep == 0) counts_.push_back(n);
+        if (p < source_.size() && (static_cast<unsigned char>(source_[p]) & 0xC0) != 0x80) ++n;
+      }
+    }
+    const size_t k = at / kStep;
+    return counts_[k] + utf8_length(source_.substr(k * kStep, at - k * kStep));
+  }
+
   bool visit(const YAML::Node& n, int depth, long& visited, int& deepest) {
     if (++visited > kMaxNodes) return false;
     if (depth > deepest) deepest = depth;
@@ -185,6 +309,7 @@ class Walker {
   std::string file_;
   std::vector<Diagnostic>& diags_;
   std::string_view source_;
+  mutable std::vector<int> counts_;  // see chars_before
 };
 
 // Reads one YAML map whose keys are fixed by the format.
@@ -210,7 +335,12 @@ class MapReader {
       if (!known) {
         std::string msg = "unknown key '" + key.value + "' in " + what_;
         std::string near = nearest_name(key.value, names);
-        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        // `{expr: coalesce(a, 3)}` gives the key `3)`: a piece of an
+        // unquoted expression, not a misspelt key.
+        const bool piece = n.Style() == YAML::EmitterStyle::Flow &&
+                           key.value.find_first_of("()[]<>=!+*/ ,'\"") != std::string::npos;
+        if (piece) msg += std::string("; ") + kQuoteHint;
+        else if (!near.empty()) msg += "; did you mean '" + near + "'?";
         w_.error_at(key.where, "unknown-key", msg);
         continue;
       }
@@ -220,6 +350,8 @@ class MapReader {
 
   bool ok() const { return ok_; }
   bool has(const char* key) const { return find(key) != nullptr; }
+  // How many known keys the map gives.
+  size_t size() const { return entries_.size(); }
 
   std::optional<YAML::Node> get(const char* key) const {
     const auto* e = find(key);

@@ -3,12 +3,14 @@
 // deadlines in force on the evaluation date.
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <unordered_map>
 
 #include "engine/plan.h"
 #include "expr/ast.h"
 #include "kcbx/cases.h"
 #include "pack/checked_pack.h"
+#include "workflow/event_dates.h"
 
 namespace kcbx {
 
@@ -20,12 +22,6 @@ using detail::CheckedStage;
 Date plus(Date d, detail::Duration dur) {
   if (dur.months != 0) d = add_months(d, dur.months);
   return Date::from_days(d.days() + dur.days);
-}
-
-std::string key_field_name(const CheckedPack& cp) {
-  for (const auto& f : cp.pack->fields)
-    if (f.unique) return f.name.value;
-  return cp.pack->fields.empty() ? std::string() : cp.pack->fields.front().name.value;
 }
 
 Responsible role_only(const CheckedPack& cp, int role) {
@@ -40,31 +36,51 @@ Responsible role_only(const CheckedPack& cp, int role) {
 
 }  // namespace
 
-CaseReport evaluate_cases(const Engine& engine, const Batch& students, const BatchResult& result,
+CaseReport evaluate_cases(const Engine& engine, const Batch& students, const BatchResult& given,
                           const EventLog& log, const ResponsibilityGraph* graph, Date as_of) {
   const CheckedPack& cp = engine.rules().checked();
   const auto& wf = cp.workflow;
   const auto& wdef = cp.pack->workflow;
   CaseReport report;
   if (!wf.present) return report;
-  if (result.size() != students.size())
+  if (given.size() != students.size())
     throw std::invalid_argument("the result does not belong to the students batch");
 
+  // Statuses as the events make them: when the pack fills fields from the
+  // events and `students` does not hold them yet, classify the filled copy.
+  std::optional<BatchResult> refilled;
+  if (!wf.event_dates.empty()) {
+    const detail::EventDates dates(cp, log);
+    if (std::optional<Batch> filled = dates.apply(students, as_of))
+      refilled = engine.classify(*filled, as_of);
+  }
+  const BatchResult& result = refilled ? *refilled : given;
+
   // Record index by key (student_id).
-  const std::string key = key_field_name(cp);
-  const int key_field = cp.field_index(key);
+  const int key_field = detail::key_field_index(cp);
+  const std::string key = key_field >= 0 ? cp.pack->fields[static_cast<size_t>(key_field)].name.value : "";
   std::unordered_map<std::string_view, size_t> by_key;
-  const auto& key_col = students.data().columns[static_cast<size_t>(key_field)];
-  if (key_col.type.kind == detail::TypeKind::kString)
+  const detail::ColumnData* key_col =
+      key_field >= 0 ? &students.data().columns[static_cast<size_t>(key_field)] : nullptr;
+  auto key_of = [&](size_t i) -> std::string {
+    if (!key_col || key_col->type.kind != detail::TypeKind::kString || !key_col->present(i)) return "";
+    return std::string(*static_cast<const std::string_view*>(key_col->at(i)));
+  };
+  if (key_col && key_col->type.kind == detail::TypeKind::kString)
     for (size_t i = 0; i < students.size(); ++i)
-      if (key_col.present(i)) by_key.emplace(*static_cast<const std::string_view*>(key_col.at(i)), i);
+      if (key_col->present(i)) by_key.emplace(*static_cast<const std::string_view*>(key_col->at(i)), i);
+
+  // Records refused by a pack check.
+  for (size_t i = 0; i < students.size(); ++i)
+    if (result.rejected(i))
+      report.student_rejects.push_back({students.row_number(i), key_of(i), "", std::string(result.reject_reason(i))});
 
   std::vector<std::vector<const Event*>> per_record(students.size());
   for (const Event& e : log.events) {
     auto it = by_key.find(e.student_id);
     if (it == by_key.end()) {
-      report.event_rejects.push_back({e.row, e.student_id, "student_id",
-                                      "unknown student: no record with this student_id"});
+      report.event_rejects.push_back({e.row, e.student_id, key,
+                                      "unknown student: no record with this " + key});
       continue;
     }
     per_record[it->second].push_back(&e);
@@ -87,29 +103,16 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     return role_only(cp, role);
   };
 
-  for (size_t i = 0; i < students.size(); ++i) {
-    auto& events = per_record[i];
-    const bool open = result.case_open(i);
-    if (!open && events.empty()) continue;
-    std::stable_sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
-      return a->date < b->date || (a->date == b->date && a->row < b->row);
-    });
-    const std::string status = result.table_count() > 0 ? std::string(result.value(0, i)) : "";
-    if (!open) {
-      const bool closes = std::any_of(events.begin(), events.end(),
-                                      [&](const Event* e) { return e->type == wf.closes_on; });
-      if (!closes || result.rejected(i)) {
-        for (const Event* e : events)
-          reject(*e, result.rejected(i) ? "the student's record was rejected"
-                                        : "no open case: the student's status is " + status);
-        continue;
-      }
-    }
+  // One case of record i from its events (in date order): applies them
+  // through the stages and derives due dates and lapses. `opened`: the
+  // case's opening date, if known; events before it are rejected.
+  auto walk = [&](size_t i, const std::string& status, std::span<const Event* const> events,
+                  std::optional<Date> opened) {
     Case c;
-    c.student_id = key_col.present(i) ? std::string(*static_cast<const std::string_view*>(key_col.at(i))) : "";
+    c.student_id = key_of(i);
     c.record = i;
     c.status = status;
-    c.opened = result.case_opened_on(i);
+    c.opened = opened;
 
     std::vector<int> done(n_stages, 0);
     std::vector<std::optional<Date>> completed(n_stages);
@@ -117,10 +120,6 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     struct Seen { Date date; int type; std::string_view person; int64_t row; };
     std::vector<Seen> applied;
     for (const Event* e : events) {
-      if (e->date > as_of) {
-        reject(*e, "dated " + e->date.format() + ", after the evaluation date " + as_of.format());
-        continue;
-      }
       if (c.opened && e->date < *c.opened) {
         reject(*e, "dated " + e->date.format() + ", before the case opened on " + c.opened->format());
         continue;
@@ -224,6 +223,51 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       c.stages.push_back(std::move(p));
     }
     report.cases.push_back(std::move(c));
+  };
+
+  for (size_t i = 0; i < students.size(); ++i) {
+    auto& events = per_record[i];
+    const bool open = result.case_open(i);
+    if (!open && events.empty()) continue;
+    if (result.rejected(i)) {
+      for (const Event* e : events) reject(*e, "the student's record was rejected");
+      continue;
+    }
+    std::stable_sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
+      return a->date < b->date || (a->date == b->date && a->row < b->row);
+    });
+    const std::string status = result.table_count() > 0 ? std::string(result.value(0, i)) : "";
+    std::vector<const Event*> usable;
+    for (const Event* e : events) {
+      if (e->date > as_of) reject(*e, "dated " + e->date.format() + ", after the evaluation date " + as_of.format());
+      else usable.push_back(e);
+    }
+    // The current case opens on opened_on, never after the evaluation date.
+    std::optional<Date> opened = open ? result.case_opened_on(i) : std::nullopt;
+    if (opened && *opened > as_of) opened = as_of;
+    // Earlier cases: runs of events each ended by a closing event, when the
+    // child has no current case or the closing event comes before it opened.
+    const std::optional<Date> opened_on = result.case_opened_on(i);
+    size_t start = 0;
+    std::optional<Date> last_closed;
+    for (size_t k = 0; k < usable.size(); ++k) {
+      if (usable[k]->type != wf.closes_on) continue;
+      if (open && !(opened && usable[k]->date < *opened)) break;  // closes the current case
+      const Date first = usable[start]->date;
+      const bool within = opened_on && *opened_on <= first && (!last_closed || *opened_on > *last_closed);
+      walk(i, status, std::span<const Event* const>(usable.data() + start, k + 1 - start),
+           within ? *opened_on : first);
+      last_closed = usable[k]->date;
+      start = k + 1;
+    }
+    const std::span<const Event* const> rest(usable.data() + start, usable.size() - start);
+    if (open) {
+      walk(i, status, rest, opened);
+    } else {
+      for (const Event* e : rest)
+        reject(*e, last_closed ? "after the case was closed on " + last_closed->format()
+                               : "no open case: the student's status is " + status);
+    }
   }
   return report;
 }

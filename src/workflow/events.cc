@@ -6,6 +6,7 @@
 #include "io/csv.h"
 #include "kcbx/cases.h"
 #include "pack/checked_pack.h"
+#include "workflow/event_dates.h"
 
 namespace kcbx {
 
@@ -17,10 +18,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-int column_of(const std::vector<std::string>& header, std::initializer_list<const char*> names) {
+int column_of(const std::vector<std::string>& header, std::initializer_list<std::string_view> names) {
   for (size_t c = 0; c < header.size(); ++c)
-    for (const char* n : names)
-      if (header[c] == n) return static_cast<int>(c);
+    for (std::string_view n : names)
+      if (!n.empty() && header[c] == n) return static_cast<int>(c);
   return -1;
 }
 
@@ -45,13 +46,22 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
   std::vector<std::string> header;
   for (auto f : rec.fields) header.emplace_back(trim(f));
   if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0].erase(0, 3);
-  const int c_id = column_of(header, {"student_id", "学籍号"});
+  // The key column: the pack's record key, by name or alias (as the
+  // students file names it).
+  const int key_field = detail::key_field_index(cp);
+  const std::string key = key_field >= 0 ? cp.pack->fields[static_cast<size_t>(key_field)].name.value : "student_id";
+  const std::string key_alias = key_field >= 0 ? cp.pack->fields[static_cast<size_t>(key_field)].alias.value : "";
+  const int c_id = column_of(header, {key, key_alias});
   const int c_date = column_of(header, {"date", "日期"});
   const int c_type = column_of(header, {"type", "类型", "事件"});
   const int c_person = column_of(header, {"person", "人员", "经办人"});
   const int c_note = column_of(header, {"note", "备注"});
   std::vector<Diagnostic> missing;
-  for (auto [c, name] : {std::pair{c_id, "student_id"}, {c_date, "date"}, {c_type, "type"}})
+  if (c_id < 0)
+    missing.push_back({Severity::kError, {file, 1, 0}, "missing-column",
+                       "the events file has no '" + key + "'" + (key_alias.empty() ? "" : " (" + key_alias + ")") +
+                           " column"});
+  for (auto [c, name] : {std::pair{c_date, "date"}, {c_type, "type"}})
     if (c < 0)
       missing.push_back({Severity::kError, {file, 1, 0}, "missing-column",
                          std::string("the events file has no '") + name + "' column"});
@@ -82,8 +92,8 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
       auto d = Date::parse(date);
       e.type = detail::find_enum_value(types, type);
       if (e.student_id.empty()) {
-        r.column = "student_id";
-        r.reason = "student_id is empty";
+        r.column = key;
+        r.reason = key + " is empty";
       } else if (!d) {
         r.column = "date";
         r.reason = "'" + std::string(date.substr(0, 40)) + "' is not a date (YYYY-MM-DD)";

@@ -180,6 +180,10 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
       hit = &g7[jt->second];
       out.matched_by = "id_number";
     }
+    // A registration dated after the evaluation date has not happened yet:
+    // as of as_of the pupil is not registered.
+    if (hit && hit->registered_on && *hit->registered_on > o.as_of) hit = nullptr;
+    if (!hit) out.matched_by.clear();
     if (hit) {
       out.registered_school = hit->school;
       out.registered_on = hit->registered_on;

@@ -106,6 +106,11 @@ TEST(Cases, StagesDueDatesAndOverdue) {
   ASSERT_TRUE(d.closed_on);
   EXPECT_EQ(d.closed_on->format(), "2019-10-20");
   EXPECT_TRUE(d.stage.empty());
+  // Back at school: in school again (SPEC Statuses, M3.3), and the case
+  // opened when the absence made the child a suspected dropout.
+  EXPECT_EQ(d.status, "in_school");
+  ASSERT_TRUE(d.opened);
+  EXPECT_EQ(d.opened->format(), "2019-09-09");
 }
 
 TEST(Cases, AccountabilityForLapsedAndLateDuties) {

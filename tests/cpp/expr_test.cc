@@ -211,7 +211,10 @@ TEST(Expr, SetMembership) {
   EXPECT_EQ(eval("boarding_subsidy not in aid", both), "1");
   EXPECT_EQ(eval("contains(aid, two_free)", both), "1");
   EXPECT_EQ(eval("count(aid)", both), "2");
-  EXPECT_EQ(eval("count(aid)", {{"aid", ""}}), "");  // no cell: null set
+  // An empty set cell is the empty set, never null (docs/rule-packs.md).
+  EXPECT_EQ(eval("count(aid)", {{"aid", ""}}), "0");
+  EXPECT_EQ(eval("nutrition in aid", {{"aid", ""}}), "0");
+  EXPECT_EQ(eval("is_null(aid)", {{"aid", ""}}), "0");
   EXPECT_EQ(eval("aid", both), "two_free;nutrition");
   EXPECT_EQ(eval("set_minus(aid, aid)", both), "");
 }
@@ -749,6 +752,26 @@ outputs: [late, kind, t, size]
       for (const char* row : {"r1", "r2", "r3", "r4", "r5", "r6"}) EXPECT_GT(seen[row], 0) << row;
     }
   }
+}
+
+TEST(Expr, SubstrAndLengthCountCharactersNotBytes) {
+  const kcbx::Engine engine(pack(R"(derive:
+  first: substr(s, 0, 1)
+  rest: substr(s, 1, 10)
+  n: length(s)
+  tail: substr(s, 5, 2)
+outputs: [first, rest, n, tail]
+)"));
+  auto out = run(engine, {{"s", "张三丰"}}, "2019-01-01");
+  EXPECT_EQ(out[0].second, "张");
+  EXPECT_EQ(out[1].second, "三丰");
+  EXPECT_EQ(out[2].second, "3");
+  EXPECT_EQ(out[3].second, "");
+  out = run(engine, {{"s", "520102001"}}, "2019-01-01");  // ASCII as before
+  EXPECT_EQ(out[0].second, "5");
+  EXPECT_EQ(out[1].second, "20102001");
+  EXPECT_EQ(out[2].second, "9");
+  EXPECT_EQ(out[3].second, "20");
 }
 
 }  // namespace

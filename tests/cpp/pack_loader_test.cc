@@ -56,8 +56,8 @@ std::ostream& operator<<(std::ostream& os, const Pos& p) {
   return os << p.line << ":" << p.column;
 }
 
-// The 1-based line:column (columns in bytes) of the `nth` occurrence of
-// `needle` in `text`.
+// The 1-based line:column (columns in characters, as diagnostics count
+// them) of the `nth` occurrence of `needle` in `text`.
 Pos pos_of(std::string_view text, std::string_view needle, int nth = 1) {
   size_t at = std::string_view::npos;
   size_t from = 0;
@@ -73,8 +73,8 @@ Pos pos_of(std::string_view text, std::string_view needle, int nth = 1) {
     if (text[i] == '\n') {
       ++p.line;
       p.column = 1;
-    } else {
-      ++p.column;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++p.column;  // a UTF-8 continuation byte is part of the character before
     }
   }
   return p;
@@ -147,6 +147,16 @@ TEST(PackLoader, UnclosedFlowMapIsASyntaxError) {
   EXPECT_EQ(d.code, "yaml-syntax");
   EXPECT_NE(d.message.find("end of map flow not found"), std::string::npos) << d.format();
   EXPECT_EQ(d.where.line, 2) << d.format();
+}
+
+TEST(PackLoader, ColumnsCountCharactersNotBytes) {
+  // After Chinese text on the line, the column is the one an editor shows.
+  const std::string e = replace(kBase, "old: age > limit", "old: age > limit and \"学生\" != \"\" and agee > 1");
+  EXPECT_DIAG(only_error(e), "unknown-name", "unknown name 'agee'; did you mean 'age'?", (Pos{11, 39}));
+  EXPECT_EQ(pos_of(e, "agee"), (Pos{11, 39}));
+  const std::string k = replace(kBase, "  age: {type: int}", "  age: {alias: 年龄, type: int, unqiue: true}");
+  EXPECT_DIAG(only_error(k), "unknown-key", "unknown key 'unqiue' in field 'age'; did you mean 'unique'?",
+              (Pos{7, 31}));
 }
 
 TEST(PackLoader, UnknownKeySuggestsTheNearestOne) {

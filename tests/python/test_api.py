@@ -202,7 +202,10 @@ def test_cases(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> None:  #
     assert isinstance(c, kcbx.Cases)
     assert c.cases.num_rows > 0
     assert c.cases.schema.field("due").type == pa.date32()
-    assert set(c.cases["status"].to_pylist()) <= {"suspected_dropout", "dropout", "out_of_school"}
+    rows = list(zip(c.cases["status"].to_pylist(), c.cases["closed"].to_pylist()))
+    assert {s for s, closed in rows if not closed} <= {"suspected_dropout", "dropout", "out_of_school"}
+    # A child whose case a return closed is in school again (SPEC Statuses, M3.3).
+    assert "in_school" in {s for s, closed in rows if closed}
     assert any(p for p in c.cases["person"].to_pylist())
     by_path = engine.cases(sample.students, AS_OF, events=sample_dir / "events.csv",
                            officials=str(sample_dir / "officials.csv"))
@@ -226,9 +229,19 @@ def test_run_report(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> Non
     assert report.summary["format"].startswith("kcbx.run/")
     assert report.cases is not None and report.cases.cases.num_rows > 0
     totals = report.totals["county"].to_pandas().set_index("jurisdiction")
+    # Without events the run counts the statuses classify gives; with them,
+    # a child whose case a return closed is in school again (M3.3).
+    plain = engine.run(sample.students, AS_OF, with_cases=False)
+    plain_totals = plain.totals["county"].to_pandas().set_index("jurisdiction")
     counts = engine.status_counts(sample.students, AS_OF, "county").to_pandas()
     for (county, status), n in counts.set_index(["county", "status"])["count"].items():
-        assert totals.loc[county, status] == n
+        assert plain_totals.loc[county, status] == n
+    cases = report.cases.cases
+    back = {i for i, s, closed in zip(cases["student_id"].to_pylist(), cases["status"].to_pylist(),
+                                      cases["closed"].to_pylist()) if closed and s == "in_school"}
+    assert back
+    assert totals["in_school"].sum() - plain_totals["in_school"].sum() == len(back)
+    assert totals["records"].sum() == plain_totals["records"].sum()
     # Paths give the same tables.
     by_path = engine.run(sample_dir / "students.csv", AS_OF, events=sample_dir / "events.csv",
                          officials=sample_dir / "officials.csv", with_cases=False)

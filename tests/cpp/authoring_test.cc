@@ -1,0 +1,591 @@
+// What a rule author from another province ran into, each pinned with the
+// exact message and line:column: field aliases in expressions (and the
+// canonical names in traces), columns that count characters rather than
+// UTF-8 bytes (and a caret that lines up under Chinese text), a misspelt
+// name before `in [..]`, an extension changing a base's values, hints for
+// YAML mistakes (tabs, unquoted expressions in {...}), and empty set cells.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kcbx/kcbx.h"
+#include "kcbx/rule_tests.h"
+#include "pack/checked_pack.h"
+#include "pack/extend.h"
+#include "pack/messages.h"
+#include "util/utf8.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Sources = std::vector<std::pair<std::string, std::string>>;
+
+kcbx::Date day(const char* s) { return *kcbx::Date::parse(s); }
+
+// "file:line:col: error: message [code]" of every diagnostic, one a line.
+std::string all(const std::vector<kcbx::Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) out += d.format() + "\n";
+  return out;
+}
+
+std::vector<kcbx::Diagnostic> diagnostics(const Sources& sources) {
+  try {
+    (void)kcbx::parse_rules(sources);
+  } catch (const kcbx::Error& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+
+// The one diagnostic a pack gives, formatted.
+std::string only(const std::vector<kcbx::Diagnostic>& ds) {
+  EXPECT_EQ(ds.size(), 1u) << all(ds);
+  return ds.empty() ? std::string() : ds.front().format();
+}
+
+std::string zh(const kcbx::Diagnostic& d) { return kcbx::detail::localized_message(d, "zh"); }
+
+// The line number (as text) of the line of the Guizhou pack that starts
+// with `start`.
+std::string guizhou_line(const std::string& start) {
+  std::istringstream in(kcbx::default_rules().source());
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    if (line.rfind(start, 0) == 0) return std::to_string(n);
+  }
+  ADD_FAILURE() << "no line starts with '" << start << "'";
+  return "?";
+}
+
+// A small pack with Chinese aliases.
+constexpr const char* kPack = R"(meta: {name: t}
+fields:
+  student_id: {alias: 学籍号, type: string, required: true, unique: true}
+  registry:
+    alias: 学籍状态
+    type: enum
+    values: {none: 未入学, enrolled: 在籍, left: 退学}
+  age: {alias: 年龄, type: int}
+  poor: {alias: 建档立卡, type: bool, default: "false"}
+  disabled: {alias: 残疾, type: bool, default: "false"}
+  aid:
+    alias: 受助情况
+    type: set
+    values: {two_free: 两免, nutrition: 营养改善计划}
+derive:
+  m3: 建档立卡 or 残疾
+  aid_count: count(aid)
+tables:
+  status:
+    values: {helped: 重点帮扶, enrolled: 在校, other: 其他}
+    rows:
+      - {id: helped, when: 建档立卡 and 学籍状态 = 在籍, then: helped}
+      - {id: in_school, when: "registry in [在籍]", then: enrolled}
+      - {id: other, then: other}
+)";
+
+// ---- 1. Field aliases in expressions ---------------------------------------------
+
+TEST(Authoring, FieldAliasesAreNamesInExpressions) {
+  const kcbx::RulePack p = kcbx::parse_rules(kPack, "t.yaml");
+  kcbx::Engine e(p);
+  kcbx::Record r;
+  r.set("student_id", "S1").set("registry", "enrolled").set("建档立卡", "是");
+  const kcbx::Explanation ex = e.explain(r, day("2020-01-01"));
+  ASSERT_EQ(ex.decisions.size(), 1u);
+  EXPECT_EQ(ex.decisions[0].value, "helped");
+  // The trace shows the condition as written and names the fields as the
+  // pack does, never by their alias.
+  ASSERT_FALSE(ex.tried.empty());
+  EXPECT_EQ(ex.tried[0].when, "建档立卡 and 学籍状态 = 在籍");
+  std::vector<std::string> names;
+  for (const auto& v : ex.values) names.push_back(v.name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "poor"), names.end()) << ::testing::PrintToString(names);
+  EXPECT_NE(std::find(names.begin(), names.end(), "registry"), names.end()) << ::testing::PrintToString(names);
+  EXPECT_EQ(std::find(names.begin(), names.end(), "建档立卡"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "学籍状态"), names.end());
+  const auto& reads = p.checked().derive_reads[0];
+  EXPECT_EQ(reads, (std::vector<std::string>{"poor", "disabled"}));
+}
+
+TEST(Authoring, AliasesWorkOnGuizhouAndFromAnExtension) {
+  // The report's pack: m3 reads two Guizhou fields by their aliases, m4 a
+  // field the extension adds, by the alias it gives it.
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+fields:
+  migrant: {alias: 流动儿童, type: bool, default: "false"}
+derive:
+  m3: 建档立卡 or 残疾
+  m4: 流动儿童 and not 建档立卡
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(ext, "x.yaml");
+  const auto& cp = p.checked();
+  EXPECT_EQ(cp.derive_reads[static_cast<size_t>(cp.derive_index("m3"))],
+            (std::vector<std::string>{"poor", "disabled"}));
+  EXPECT_EQ(cp.derive_reads[static_cast<size_t>(cp.derive_index("m4"))],
+            (std::vector<std::string>{"migrant", "poor"}));
+}
+
+TEST(Authoring, AnUnknownNameNearAnAliasSuggestsTheField) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+derive:
+  m3: 建档立卡户 or 残疾
+)";
+  const auto ds = kcbx::check_rules(ext, "x.yaml");
+  EXPECT_EQ(only(ds),
+            "x.yaml:3:7: error: unknown name '建档立卡户'; did you mean 'poor' (建档立卡)? [unknown-name]");
+  ASSERT_FALSE(ds.empty());
+  EXPECT_EQ(zh(ds[0]), "未知的名称 '建档立卡户'；是否应为 'poor'（建档立卡）？");
+  // One character off in two is near; an unrelated two-character name is
+  // not "near" every two-character alias.
+  const auto near = kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  m3: 孤独 or 残疾\n", "x.yaml");
+  EXPECT_EQ(only(near), "x.yaml:3:7: error: unknown name '孤独'; did you mean 'orphan' (孤儿)? [unknown-name]");
+  const auto far = kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  m3: 外地 or 残疾\n", "x.yaml");
+  EXPECT_EQ(only(far), "x.yaml:3:7: error: unknown name '外地' [unknown-name]");
+}
+
+TEST(Authoring, AnEnumLabelWinsOverAFieldAliasWhereAValueIsExpected) {
+  // 退学 is both a registry label and the alias of a field.
+  const std::string pack = R"(meta: {name: t}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  registry: {type: enum, values: {enrolled: 在籍, left: 退学}}
+  quit: {alias: 退学, type: bool, default: "false"}
+derive:
+  a: registry = 退学
+  b: 退学 and registry in [在籍]
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(pack, "t.yaml");
+  const auto& cp = p.checked();
+  EXPECT_EQ(cp.derive_reads[0], (std::vector<std::string>{"registry"}));
+  EXPECT_EQ(cp.derive_reads[1], (std::vector<std::string>{"quit", "registry"}));
+}
+
+TEST(Authoring, TwoFieldsCannotShareAnAlias) {
+  const std::string pack = R"(meta: {name: t}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  poor: {alias: 建档立卡, type: bool}
+  poor2: {alias: 建档立卡, type: bool}
+)";
+  EXPECT_EQ(only(kcbx::check_rules(pack, "t.yaml")),
+            "t.yaml:5:18: error: field 'poor2' reuses the alias '建档立卡' of field 'poor' (t.yaml:4:17) [duplicate-name]");
+  // The alias of a base field, from an extension.
+  const auto ds = diagnostics({{"x.yaml", "meta: {name: x, extends: guizhou}\nfields:\n  poor2: {alias: 建档立卡, type: bool}\n"}});
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].format(), "x.yaml:3:18: error: field 'poor2' reuses the alias '建档立卡' of field 'poor' (<embedded:guizhou>:" +
+                                guizhou_line("  poor: ") + ":29) [duplicate-name]");
+  EXPECT_EQ(zh(ds[0]), "字段 'poor2' 与字段 'poor'（<embedded:guizhou>:" + guizhou_line("  poor: ") +
+                           ":29）使用了相同的别名 '建档立卡'");
+}
+
+// ---- 2. Columns count characters -------------------------------------------------
+
+TEST(Authoring, ExpressionColumnsCountCharacters) {
+  // The report's line: `agee` is the 25th character, the 29th byte.
+  const std::string ext = "meta: {name: x, extends: guizhou}\nderive:\n  m2: registry = 在籍 and agee > 6\n";
+  EXPECT_EQ(only(kcbx::check_rules(ext, "x.yaml")),
+            "x.yaml:3:25: error: unknown name 'agee'; did you mean 'age'? [unknown-name]");
+  // In a quoted scalar, and on the second line of a block scalar.
+  const std::string quoted = "meta: {name: x, extends: guizhou}\nderive:\n  m2: \"registry = 在籍 and agee > 6\"\n";
+  EXPECT_EQ(only(kcbx::check_rules(quoted, "x.yaml")),
+            "x.yaml:3:26: error: unknown name 'agee'; did you mean 'age'? [unknown-name]");
+  const std::string block =
+      "meta: {name: x, extends: guizhou}\nderive:\n  m2: |\n    registry = 在籍 and\n    \"学生\" = name and agee > 6\n";
+  EXPECT_EQ(only(kcbx::check_rules(block, "x.yaml")),
+            "x.yaml:5:21: error: unknown name 'agee'; did you mean 'age'? [unknown-name]");
+}
+
+TEST(Authoring, YamlColumnsCountCharacters) {
+  const std::string pack = R"(meta: {name: t}
+fields:
+  student_id: {alias: 学籍号, type: string, required: true, unique: true}
+  registry: {alias: 学籍状态, type: enum, valeus: [a]}
+)";
+  const auto ds = kcbx::check_rules(pack, "t.yaml");
+  ASSERT_FALSE(ds.empty());
+  EXPECT_EQ(ds[0].format(),
+            "t.yaml:4:39: error: unknown key 'valeus' in field 'registry'; did you mean 'values'? [unknown-key]");
+}
+
+TEST(Authoring, TheCaretIsPaddedByDisplayWidth) {
+  using kcbx::detail::caret_padding;
+  const std::string line = "  m2: registry = 在籍 and agee > 6";
+  // 24 characters before column 25, two of them two cells wide.
+  EXPECT_EQ(caret_padding(line, 25), std::string(26, ' '));
+  EXPECT_EQ(caret_padding("\tx: 学生 y", 8), "\t" + std::string(8, ' '));
+  EXPECT_EQ(caret_padding("abc", 1), "");
+  EXPECT_EQ(caret_padding("（，）a", 4), std::string(6, ' '));
+}
+
+int exit_code(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Authoring, ValidatePrintsTheCaretUnderTheCharacter) {
+  const std::string cli = KCBX_CLI;
+  if (cli.empty()) GTEST_SKIP() << "the kcbx command is not built";
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_authoring_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path pack = dir / "x.yaml";
+  std::ofstream(pack, std::ios::binary) << "meta: {name: x, extends: guizhou}\nderive:\n"
+                                           "  m2: registry = 在籍 and agee > 6\n";
+  const fs::path out = dir / "out.txt";
+  EXPECT_EQ(exit_code(cli + " validate --rules " + pack.string() + " > " + out.string() + " 2>&1"), 1);
+  const std::string text = read_file(out);
+  EXPECT_NE(text.find(pack.string() + ":3:25: error: unknown name 'agee'; did you mean 'age'? [unknown-name]\n"
+                      "    m2: registry = 在籍 and agee > 6\n"
+                      "  " + std::string(26, ' ') + "^\n"),
+            std::string::npos)
+      << text;
+  fs::remove_all(dir);
+}
+
+// ---- 3. A misspelt name before `in [..]` -----------------------------------------
+
+TEST(Authoring, AMisspeltNameBeforeInIsAnUnknownName) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+derive:
+  x: statuss in [dropout]
+  y: agee in [6, 7]
+  z: registry not in [left] and statuss not in [dropout]
+)";
+  const auto ds = kcbx::check_rules(ext, "x.yaml");
+  ASSERT_EQ(ds.size(), 3u) << all(ds);
+  EXPECT_EQ(ds[0].format(), "x.yaml:3:6: error: unknown name 'statuss'; did you mean 'status'? [unknown-name]");
+  EXPECT_EQ(ds[1].format(), "x.yaml:4:6: error: unknown name 'agee'; did you mean 'age'? [unknown-name]");
+  EXPECT_EQ(ds[2].format(), "x.yaml:5:33: error: unknown name 'statuss'; did you mean 'status'? [unknown-name]");
+  // The same message as for `statuss = dropout`.
+  EXPECT_EQ(only(kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  x: statuss = dropout\n",
+                                   "x.yaml")),
+            "x.yaml:3:6: error: unknown name 'statuss'; did you mean 'status'? [unknown-name]");
+}
+
+// ---- 4. Extensions changing a base's values --------------------------------------
+
+kcbx::Record approved_leave() {
+  kcbx::Record r;
+  r.set("student_id", "G1").set("registry", "suspended").set("birth_date", "2010-03-01");
+  return r;
+}
+
+TEST(Authoring, AnExtensionAddsValuesToABaseTableWithoutRows) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+tables:
+  status:
+    values: {transferred: 转出}
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(ext, "x.yaml");
+  const auto& pack = *p.checked().pack;
+  const auto& values = pack.domains[static_cast<size_t>(pack.tables[0].domain)].values;
+  ASSERT_EQ(values.back().name.value, "transferred");
+  EXPECT_EQ(values.back().name.where.format(), "x.yaml:4:14");
+  const std::string printed = kcbx::detail::print_effective(pack);
+  EXPECT_NE(printed.find("      transferred: \"转出\"  # x.yaml:4\n"), std::string::npos) << printed;
+  // And with a row that gives it.
+  const std::string with_row = R"(meta: {name: x, extends: guizhou}
+tables:
+  status:
+    values: {transferred: 转出}
+    rows:
+      - {id: moved, before: completed, when: registry = left and grade = 9, then: transferred}
+)";
+  kcbx::Engine e(kcbx::parse_rules(with_row, "x.yaml"));
+  kcbx::Record r;
+  r.set("student_id", "G1").set("registry", "left").set("grade", "9").set("birth_date", "2005-03-01");
+  const auto ex = e.explain(r, day("2019-10-10"));
+  EXPECT_EQ(ex.decisions[0].value, "transferred");
+  EXPECT_EQ(ex.decisions[0].value_alias, "转出");
+}
+
+TEST(Authoring, ANewTableInAnExtensionStillNeedsValuesAndRows) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+tables:
+  risk:
+    hit_policy: first
+)";
+  const auto ds = diagnostics({{"x.yaml", ext}});
+  ASSERT_EQ(ds.size(), 2u) << all(ds);
+  EXPECT_EQ(ds[0].format(), "x.yaml:3:3: error: table 'risk' needs 'values' (the values its rows give) [missing-key]");
+  EXPECT_EQ(ds[1].format(), "x.yaml:3:3: error: table 'risk' needs 'rows' (the decision rows) [missing-key]");
+}
+
+TEST(Authoring, RelabellingAValueNeedsOverride) {
+  const std::string plain = R"(meta: {name: x, extends: guizhou}
+tables:
+  status:
+    values: {not_counted: 暂不统计}
+)";
+  const auto ds = diagnostics({{"x.yaml", plain}});
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].format(),
+            "x.yaml:4:14: error: table 'status' already has value 'not_counted' (<embedded:guizhou>:" +
+                guizhou_line("      not_counted: ") + ":7); to relabel it, say 'not_counted: {alias: ..., override: "
+                "true}' [already-defined]");
+  EXPECT_EQ(zh(ds[0]), "决策表 'status' 已有取值 'not_counted' (<embedded:guizhou>:" +
+                           guizhou_line("      not_counted: ") +
+                           ":7)；如要修改其标签，请写 'not_counted: {alias: ..., override: true}'");
+
+  const std::string relabel = R"(meta: {name: x, extends: guizhou}
+tables:
+  status:
+    values:
+      not_counted: {alias: 暂不统计, override: true}
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(relabel, "x.yaml");
+  kcbx::Engine e(p);
+  const auto ex = e.explain(approved_leave(), day("2019-10-10"));
+  EXPECT_EQ(ex.decisions[0].value, "not_counted");
+  EXPECT_EQ(ex.decisions[0].value_alias, "暂不统计");
+  EXPECT_EQ(ex.decisions[0].rule, "approved_leave");
+  // Provenance: print-effective and diff point at the extension.
+  const std::string printed = kcbx::detail::print_effective(*p.checked().pack);
+  EXPECT_NE(printed.find("      not_counted: \"暂不统计\"  # x.yaml:5\n"), std::string::npos) << printed;
+  const kcbx::PackDiff d = kcbx::diff_packs(kcbx::default_rules(), p);
+  const kcbx::PackChange* c = nullptr;
+  for (const auto& x : d.changes)
+    if (x.section == "table" && x.name == "status") c = &x;
+  ASSERT_NE(c, nullptr) << kcbx::format_diff(d);
+  EXPECT_EQ(c->before, "labels: not_counted: 不统计");
+  EXPECT_EQ(c->after, "labels: not_counted: 暂不统计");
+  EXPECT_EQ(c->where_b.format(), "x.yaml:5:7");
+  // Guizhou itself keeps its label.
+  kcbx::Engine g(kcbx::default_rules());
+  EXPECT_EQ(g.explain(approved_leave(), day("2019-10-10")).decisions[0].value_alias, "不统计");
+}
+
+TEST(Authoring, OverridingAValueTheBaseLacks) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+tables:
+  status:
+    values:
+      not_countd: {alias: 暂不统计, override: true}
+)";
+  const auto ds = diagnostics({{"x.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].format(),
+            "x.yaml:5:7: error: value 'not_countd' is not in table 'status' of the base pack; to add it, drop "
+            "'override'; did you mean 'not_counted'? [unknown-override]");
+  EXPECT_EQ(zh(ds[0]), "基础规则包的决策表 'status'中没有取值 'not_countd'；如要新增，请去掉 'override'；是否应为 "
+                       "'not_counted'？");
+  // Without a base, the verb is a mistake.
+  const auto alone = kcbx::check_rules(R"(meta: {name: t}
+fields:
+  registry: {type: enum, values: {a: {alias: 甲, override: true}}}
+)", "t.yaml");
+  ASSERT_FALSE(alone.empty());
+  EXPECT_EQ(alone[0].format(),
+            "t.yaml:3:35: error: 'a' uses override/replace/remove/before/after, but this pack extends no base "
+            "(add 'extends:' to meta) [not-extending]");
+}
+
+TEST(Authoring, AnExtensionAddsValuesToABaseEnumField) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+fields:
+  registry: {values: {jiedu: 借读}}
+  aid:
+    values:
+      two_free: {alias: 两免一补, override: true}
+      lunch: 午餐补助
+derive:
+  borrowed: registry = jiedu
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(ext, "x.yaml");
+  kcbx::Engine e(p);
+  kcbx::Record r;
+  r.set("student_id", "G1").set("registry", "借读").set("birth_date", "2010-03-01").set("受助情况", "两免一补;lunch");
+  const auto ex = e.explain(r, day("2019-10-10"));
+  ASSERT_TRUE(ex.accepted);
+  bool seen = false;
+  for (const auto& v : ex.values)
+    if (v.name == "registry") {
+      seen = true;
+      EXPECT_EQ(v.value, "jiedu");
+    }
+  EXPECT_TRUE(seen);
+  // The collect table sharing aid's values gets the new one too.
+  const auto& pack = *p.checked().pack;
+  const int t = p.checked().table_index("eligible_aid");
+  const int f = p.checked().field_index("aid");
+  EXPECT_EQ(pack.fields[static_cast<size_t>(f)].domain,
+            [&] {
+              for (const auto& fd : pack.fields)
+                if (fd.name.value == pack.tables[static_cast<size_t>(t)].values_from.value) return fd.domain;
+              return -2;
+            }());
+  const auto& values = pack.domains[static_cast<size_t>(pack.fields[static_cast<size_t>(f)].domain)].values;
+  EXPECT_EQ(values.back().name.value, "lunch");
+  EXPECT_EQ(values.front().alias.value, "两免一补");
+  EXPECT_EQ(values.front().name.where.format(), "x.yaml:6:7");
+  const kcbx::PackDiff d = kcbx::diff_packs(kcbx::default_rules(), p);
+  for (const auto& c : d.changes)
+    if (c.section == "field" && c.name == "registry") {
+      EXPECT_EQ(c.where_b.format(), "x.yaml:3:23");
+      EXPECT_NE(c.after.find("jiedu"), std::string::npos);
+    }
+}
+
+TEST(Authoring, ValuesOnlyForABaseFieldThatIsNoEnum) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+fields:
+  grade: {values: [a, b]}
+)";
+  const auto ds = diagnostics({{"x.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].format(),
+            "x.yaml:3:19: error: 'values' is only for enum and set fields; field 'grade' is int "
+            "(<embedded:guizhou>:" + guizhou_line("  grade: ") + ":3) [unexpected-key]");
+  EXPECT_EQ(zh(ds[0]), "'values' 只用于 enum 和 set 字段；字段 'grade' 的类型是 int (<embedded:guizhou>:" +
+                           guizhou_line("  grade: ") + ":3)");
+}
+
+TEST(Authoring, ValuesWithOtherKeysAreNeitherAnAdditionNorAnOverride) {
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+fields:
+  registry: {values: {jiedu: 借读}, description: 学籍状态}
+)";
+  const auto ds = diagnostics({{"x.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].format(), "x.yaml:3:3: error: field 'registry' already exists in the base pack (<embedded:guizhou>:" +
+                                guizhou_line("  registry:") +
+                                ":3); to add values, give only 'values:'; to change it, say 'override: true' "
+                                "[already-defined]");
+  EXPECT_EQ(zh(ds[0]), "字段 'registry' 已在基础规则包中存在 (<embedded:guizhou>:" + guizhou_line("  registry:") +
+                           ":3)；如要新增取值，请只写 'values:'；如要修改，请写 'override: true'");
+}
+
+TEST(Authoring, NothingIsHalfLoaded) {
+  // One good change, one mistake: nothing loads, and the base is untouched.
+  const std::string ext = R"(meta: {name: x, extends: guizhou}
+fields:
+  registry: {values: {jiedu: 借读}}
+tables:
+  status:
+    values: {dropout: 辍学生}
+)";
+  const auto ds = diagnostics({{"x.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << all(ds);
+  EXPECT_EQ(ds[0].code, "already-defined");
+  EXPECT_EQ(ds[0].where.format(), "x.yaml:6:14");
+  const auto& g = *kcbx::default_rules().checked().pack;
+  for (const auto& f : g.fields)
+    if (f.name.value == "registry")
+      for (const auto& v : g.domains[static_cast<size_t>(f.domain)].values) EXPECT_NE(v.name.value, "jiedu");
+}
+
+// ---- 5. YAML mistakes ------------------------------------------------------------
+
+TEST(Authoring, ATabInIndentationIsReportedBeforeParsing) {
+  const std::string pack = "meta: {name: t}\nfields:\n\tstudent_id: {type: string}\n  \tname: {type: string}\n";
+  const auto ds = kcbx::check_rules(pack, "t.yaml");
+  ASSERT_EQ(ds.size(), 2u) << all(ds);
+  EXPECT_EQ(ds[0].format(), "t.yaml:3:1: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
+  EXPECT_EQ(ds[1].format(), "t.yaml:4:3: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
+  EXPECT_EQ(zh(ds[0]), "缩进中有制表符（Tab）；YAML 只能用空格缩进");
+  // A tab inside a block scalar's text is not indentation; before a
+  // comment it is (yaml-cpp refuses it there too).
+  EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\n\t# a comment\n", "t.yaml")),
+            "t.yaml:2:1: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
+  EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\n \t\nfields: {}\n", "t.yaml")),
+            "t.yaml:2:2: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
+  const std::string fine = "meta:\n  name: t\n  description: |\n    one\n    \ttwo\n\n    three\nfields:\n"
+                           "  student_id: {type: string, required: true, unique: true}\n";
+  EXPECT_TRUE(kcbx::check_rules(fine, "t.yaml").empty()) << all(kcbx::check_rules(fine, "t.yaml"));
+}
+
+TEST(Authoring, UnquotedExpressionsInFlowMapsGetAHint) {
+  const std::string list = R"(meta: {name: x, extends: guizhou}
+derive:
+  m: {expr: registry in [none, left], clause: D1}
+)";
+  const auto a = kcbx::check_rules(list, "x.yaml");
+  EXPECT_EQ(only(a),
+            "x.yaml:3:25: error: end of map flow not found; quote expressions that contain ',' '[' or ': ' "
+            "inside {...} [yaml-syntax]");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(zh(a[0]), "YAML 语法错误（end of map flow not found）；{...} 中含有 ','、'[' 或 ': ' 的表达式请加引号");
+  const std::string label = "meta: {name: x, extends: guizhou}\nderive:\n  m: {expr: 在籍 = registry: 1}\n";
+  EXPECT_EQ(only(kcbx::check_rules(label, "x.yaml")),
+            "x.yaml:3:26: error: end of map flow not found; quote expressions that contain ',' '[' or ': ' "
+            "inside {...} [yaml-syntax]");
+  const std::string comma = R"(meta: {name: x, extends: guizhou}
+derive:
+  m3: {expr: coalesce(age, 3), clause: D5}
+)";
+  const auto b = kcbx::check_rules(comma, "x.yaml");
+  ASSERT_FALSE(b.empty()) << all(b);
+  EXPECT_EQ(b[0].format(),
+            "x.yaml:3:28: error: unknown key '3)' in derived value 'm3'; quote expressions that contain ',' '[' "
+            "or ': ' inside {...} [unknown-key]");
+  EXPECT_EQ(zh(b[0]), "未知的键 '3)'（位于 派生值 'm3'）；{...} 中含有 ','、'[' 或 ': ' 的表达式请加引号");
+  // A misspelt key in a flow map still gets its suggestion.
+  const auto c = kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  m3: {exp: age + 1}\n", "x.yaml");
+  ASSERT_FALSE(c.empty());
+  EXPECT_EQ(c[0].format(),
+            "x.yaml:3:8: error: unknown key 'exp' in derived value 'm3'; did you mean 'expr'? [unknown-key]");
+}
+
+// ---- 6. Empty set cells ----------------------------------------------------------
+
+TEST(Authoring, AnEmptySetCellIsTheEmptySet) {
+  const kcbx::RulePack p = kcbx::parse_rules(std::string(kPack) + "outputs: [aid_count]\n", "t.yaml");
+  kcbx::Engine e(p);
+  auto aid_count = [&](const char* cell) {
+    kcbx::Record r;
+    r.set("student_id", "S1");
+    if (cell) r.set("aid", cell);
+    for (const auto& [k, v] : e.explain(r, day("2020-01-01")).outputs)
+      if (k == "aid_count") return v;
+    return std::string("(none)");
+  };
+  EXPECT_EQ(aid_count(""), "0");       // an empty cell: no aid, not "unknown"
+  EXPECT_EQ(aid_count(nullptr), "0");  // no column at all
+  EXPECT_EQ(aid_count("两免;nutrition"), "2");
+  const auto& cp = p.checked();
+  EXPECT_FALSE(cp.fields[static_cast<size_t>(cp.field_index("aid"))].nullable);
+  EXPECT_FALSE(cp.derive_nullable[static_cast<size_t>(cp.derive_index("aid_count"))]);
+}
+
+TEST(Authoring, DefaultEmptyStringIsReadLikeACell) {
+  const std::string pack = R"(meta: {name: t}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  note: {type: string, default: ""}
+  grade: {type: int, default: ""}
+)";
+  EXPECT_EQ(only(kcbx::check_rules(pack, "t.yaml")),
+            "t.yaml:5:31: error: default of 'grade': '' is not a whole number [bad-default]");
+  const kcbx::RulePack p = kcbx::parse_rules(R"(meta: {name: t}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  note: {type: string, default: ""}
+derive:
+  blank: length(note) = 0 and not is_null(note)
+outputs: [blank]
+)", "t.yaml");
+  kcbx::Record r;
+  r.set("student_id", "S1");
+  const auto ex = kcbx::Engine(p).explain(r, day("2020-01-01"));
+  ASSERT_EQ(ex.outputs.size(), 1u);
+  EXPECT_EQ(ex.outputs[0].second, "1");
+}
+
+}  // namespace

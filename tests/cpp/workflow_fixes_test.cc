@@ -1,0 +1,471 @@
+// Regression tests for the case workflow and the whole-class transfer:
+//   1. a child in school never gets an open case, and no case opens after
+//      the evaluation date;
+//   2. a return to school (M3.3) makes the child in_school again in
+//      kcbx cases and kcbx run (ledgers, lists, indicators), unless a later
+//      last_attended shows a new absence; an earlier closure survives a new
+//      case; the pack's workflow `event_dates` key is validated;
+//   3. kcbx cases rejects records a pack check refuses (read = accepted +
+//      rejected), and evaluate_cases reports them;
+//   4. the events file's key column follows the pack's key field;
+//   5. kcbx transfer: a registration dated after --as-of is not made yet.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kcbx/cases.h"
+#include "kcbx/kcbx.h"
+#include "kcbx/transfer.h"
+#include "reliability_support.h"
+
+namespace kcbx {
+namespace {
+
+using testing_support::read_file;
+using testing_support::run_kcbx;
+using testing_support::shell_quote;
+using testing_support::temp_dir;
+using testing_support::write_file;
+
+Date day(const char* text) { return *Date::parse(text); }
+
+// Students (student_id,registry,birth_date,last_attended[,poor]) and events
+// through the C++ API, with the batch filled from the events as the
+// commands do.
+struct CaseRun {
+  RulePack pack;
+  Engine engine;
+  Batch batch;
+  BatchResult result;
+  EventLog events;
+  CaseReport report;
+
+  CaseRun(const RulePack& p, const std::vector<std::vector<std::string>>& rows, const std::string& events_csv,
+      Date as_of, bool fill = true)
+      : pack(p), engine(p) {
+    BatchBuilder b(pack);
+    EXPECT_TRUE(b.set_columns({"student_id", "registry", "birth_date", "last_attended"}).empty());
+    int64_t row = 2;
+    for (const auto& r : rows) {
+      std::vector<std::string_view> cells(r.begin(), r.end());
+      EXPECT_FALSE(b.add_row(std::span<const std::string_view>(cells), row++));
+    }
+    Batch read = b.finish();
+    std::istringstream in(events_csv);
+    events = read_events(pack, in, "events.csv");
+    batch = fill ? with_event_dates(pack, read, events, as_of) : read;
+    result = engine.classify(batch, as_of);
+    report = evaluate_cases(engine, batch, result, events, nullptr, as_of);
+  }
+
+  std::vector<const Case*> cases_of(const std::string& id) const {
+    std::vector<const Case*> out;
+    for (const auto& c : report.cases)
+      if (c.student_id == id) out.push_back(&c);
+    return out;
+  }
+  std::string reason(int64_t row) const {
+    for (const auto& r : report.event_rejects)
+      if (r.row == row) return r.reason;
+    for (const auto& r : events.rejects)
+      if (r.row == row) return r.reason;
+    return "";
+  }
+};
+
+std::string opt(const std::optional<Date>& d) { return d ? d->format() : "-"; }
+
+// ---- 1. No open case for a child in school; never opened after as_of --------
+
+TEST(WorkflowFixes, ChildInSchoolWithAnOldReturnHasNoOpenCase) {
+  // R2 attended up to 10-15 (in school on 10-20); the return of 09-14 ended
+  // an earlier absence: a closed case, opened on its first event, never
+  // the future date suspected_since (10-23) would give.
+  CaseRun r(default_rules(), {{"R2", "enrolled", "2010-03-01", "2019-10-15"}},
+        "student_id,date,type,person,note\nR2,2019-09-14,returned,T,\n", day("2019-10-20"));
+  EXPECT_EQ(r.result.value(0, 0), "in_school");
+  EXPECT_EQ(r.result.rule(0, 0), "attending");
+  ASSERT_EQ(r.report.cases.size(), 1u);
+  const Case& c = r.report.cases[0];
+  EXPECT_TRUE(c.closed);
+  EXPECT_EQ(opt(c.opened), "2019-09-14");
+  EXPECT_EQ(opt(c.closed_on), "2019-09-14");
+  EXPECT_EQ(c.status, "in_school");
+  EXPECT_EQ(c.stage, "");
+  EXPECT_EQ(r.report.events_applied, 1);
+  EXPECT_TRUE(r.report.event_rejects.empty());
+  EXPECT_TRUE(r.report.accountability.empty());
+}
+
+TEST(WorkflowFixes, EventsOfAChildWithoutACaseAreRejectedNotMadeACase) {
+  CaseRun r(default_rules(),
+        {{"IN", "enrolled", "2010-03-01", ""}, {"R3", "enrolled", "2010-03-01", "2019-10-15"}},
+        "student_id,date,type,person,note\n"
+        "IN,2019-10-01,home_visit,T,\n"        // row 2: in school, no case
+        "R3,2019-09-10,home_visit,T,\n"        // row 3: ended by the return
+        "R3,2019-09-14,returned,T,\n"          // row 4
+        "R3,2019-09-20,home_visit,T,\n",       // row 5: after that closure
+        day("2019-10-20"));
+  EXPECT_TRUE(r.cases_of("IN").empty());
+  EXPECT_EQ(r.reason(2), "no open case: the student's status is in_school");
+  const auto r3 = r.cases_of("R3");
+  ASSERT_EQ(r3.size(), 1u);
+  EXPECT_TRUE(r3[0]->closed);
+  EXPECT_EQ(opt(r3[0]->opened), "2019-09-10");
+  EXPECT_EQ(opt(r3[0]->closed_on), "2019-09-14");
+  EXPECT_EQ(r.reason(5), "after the case was closed on 2019-09-14");
+  EXPECT_EQ(r.report.events_applied, 2);
+  for (const auto& c : r.report.cases) EXPECT_TRUE(c.closed) << c.student_id;
+}
+
+TEST(WorkflowFixes, CaseNeverOpensAfterTheEvaluationDate) {
+  // A pack whose opened_on lies in the future for an open record.
+  std::string text = default_rules().source();
+  const std::string from = "  opened_on: suspected_since\n";
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "  opened_on: as_of + 5 days\n");
+  CaseRun r(parse_rules(text, "future.yaml"), {{"A", "enrolled", "2008-03-01", "2019-09-01"}}, "student_id,date,type\n",
+        day("2019-11-15"));
+  ASSERT_EQ(r.report.cases.size(), 1u);
+  EXPECT_FALSE(r.report.cases[0].closed);
+  EXPECT_EQ(opt(r.report.cases[0].opened), "2019-11-15");
+}
+
+TEST(WorkflowFixes, CasesCommandShowsNoOpenCaseForAChildInSchool) {
+  const auto dir = temp_dir("wf");
+  write_file(dir / "m1.csv", "student_id,registry,birth_date,last_attended\nR2,enrolled,2010-03-01,2019-10-15\n");
+  write_file(dir / "m2e.csv", "student_id,date,type,person,note\nR2,2019-09-14,returned,T,\n");
+  const std::string files = "--students " + shell_quote((dir / "m1.csv").string()) + " --events " +
+                            shell_quote((dir / "m2e.csv").string()) + " --as-of 2019-10-20";
+  auto run = run_kcbx(dir, "cases " + files);
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out, "student_id,status,opened,stage,clause,next_action,role,role_alias,person,phone,due,"
+                     "days_overdue,escalation\n");
+  EXPECT_NE(run.err.find("cases: 0 open (0 overdue), 1 closed; 0 accountability entries"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("events: read 1 = applied 1 + rejected 0"), std::string::npos) << run.err;
+  run = run_kcbx(dir, "cases --all " + files);
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("\nR2,in_school,2019-09-14,closed,,,,,,,,0,\n"), std::string::npos) << run.out;
+
+  // kcbx run: nobody on the responsibility list.
+  run = run_kcbx(dir, "run " + files + " --out " + shell_quote((dir / "out").string()) + " --format csv");
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string resp = read_file(dir / "out" / "responsibility.csv");
+  EXPECT_EQ(std::count(resp.begin(), resp.end(), '\n'), 1) << resp;  // the header only
+}
+
+// ---- 2. Back at school: in_school again --------------------------------------
+
+const char* kReturnEvents =
+    "student_id,date,type,person,note\n"
+    "D1,2019-09-12,home_visit,t,\n"   // 2
+    "D1,2019-10-20,returned,t,\n"     // 3: back; last_attended 09-01
+    "D2,2019-09-12,home_visit,t,\n"   // 4
+    "D2,2019-10-15,returned,t,\n"     // 5: back, then absent again
+    "D2,2019-11-12,home_visit,t,\n"   // 6: the new case
+    "D3,2019-09-12,home_visit,t,\n";  // 7: still away
+
+std::vector<std::vector<std::string>> return_students() {
+  return {{"D1", "enrolled", "2008-03-01", "2019-09-01"},
+          {"D2", "enrolled", "2008-03-01", "2019-11-01"},
+          {"D3", "enrolled", "2008-03-01", "2019-09-01"}};
+}
+
+TEST(WorkflowFixes, ReturnedChildIsInSchoolAgain) {
+  CaseRun r(default_rules(), return_students(), kReturnEvents, day("2019-11-15"));
+  // D1: the return closes the case; the status table's `returned` row.
+  EXPECT_EQ(r.result.value(0, 0), "in_school");
+  EXPECT_EQ(r.result.rule(0, 0), "returned");
+  EXPECT_EQ(r.result.clause(0, 0), "M3.3");
+  EXPECT_EQ(r.batch.cell(0, "returned_on"), "2019-10-20");
+  const auto d1 = r.cases_of("D1");
+  ASSERT_EQ(d1.size(), 1u);
+  EXPECT_TRUE(d1[0]->closed);
+  EXPECT_EQ(d1[0]->status, "in_school");
+  EXPECT_EQ(opt(d1[0]->opened), "2019-09-09");
+  EXPECT_EQ(opt(d1[0]->closed_on), "2019-10-20");
+  // D2: attended up to 11-01, after the return: the record's own status
+  // stands, a new case opened on 11-09, and the earlier closure is kept.
+  EXPECT_EQ(r.result.value(0, 1), "suspected_dropout");
+  EXPECT_EQ(r.result.rule(0, 1), "absent_over_week");
+  const auto d2 = r.cases_of("D2");
+  ASSERT_EQ(d2.size(), 2u);
+  EXPECT_TRUE(d2[0]->closed);
+  EXPECT_EQ(opt(d2[0]->opened), "2019-09-12");
+  EXPECT_EQ(opt(d2[0]->closed_on), "2019-10-15");
+  EXPECT_EQ(d2[0]->status, "suspected_dropout");
+  EXPECT_FALSE(d2[1]->closed);
+  EXPECT_EQ(opt(d2[1]->opened), "2019-11-09");
+  EXPECT_EQ(d2[1]->stage, "home_visits");
+  EXPECT_EQ(d2[1]->next_action, "home visit with village cadres (家访) (1 of 2 done)");
+  // D3: no return.
+  EXPECT_EQ(r.result.value(0, 2), "dropout");
+  EXPECT_EQ(r.report.events_applied, 6);
+  EXPECT_TRUE(r.report.event_rejects.empty());
+}
+
+TEST(WorkflowFixes, EvaluateCasesSeesTheReturnEvenWithAnUnfilledResult) {
+  // A caller that classified the records as read (the Python binding, an
+  // older program) still gets the statuses the events make.
+  CaseRun r(default_rules(), return_students(), kReturnEvents, day("2019-11-15"), /*fill=*/false);
+  EXPECT_EQ(r.result.value(0, 0), "dropout");  // the caller's own result
+  const auto d1 = r.cases_of("D1");
+  ASSERT_EQ(d1.size(), 1u);
+  EXPECT_EQ(d1[0]->status, "in_school");
+  EXPECT_TRUE(d1[0]->closed);
+  EXPECT_EQ(opt(d1[0]->opened), "2019-09-09");
+  ASSERT_EQ(r.cases_of("D2").size(), 2u);
+}
+
+TEST(WorkflowFixes, EventDatesKeepALaterValueOfTheRecordAndIgnoreFutureEvents) {
+  const RulePack pack = default_rules();
+  BatchBuilder b(pack);
+  ASSERT_TRUE(b.set_columns({"student_id", "registry", "birth_date", "last_attended", "returned_on"}).empty());
+  EXPECT_FALSE(b.add_row({"A", "enrolled", "2008-03-01", "2019-09-01", "2019-10-30"}, 2));
+  EXPECT_FALSE(b.add_row({"B", "enrolled", "2008-03-01", "2019-09-01", ""}, 3));
+  EXPECT_FALSE(b.add_row({"C", "enrolled", "2008-03-01", "2019-09-01", ""}, 4));
+  const Batch read = b.finish();
+  std::istringstream in(
+      "student_id,date,type\nA,2019-10-20,returned\nB,2019-10-01,returned\nB,2019-10-05,返校复学\n"
+      "B,2019-12-01,returned\nC,2019-10-01,home_visit\n");
+  const EventLog events = read_events(pack, in);
+  const Batch filled = with_event_dates(pack, read, events, day("2019-11-15"));
+  EXPECT_EQ(filled.cell(0, "returned_on"), "2019-10-30");  // the record's own, later
+  EXPECT_EQ(filled.cell(1, "returned_on"), "2019-10-05");  // 12-01 is after as_of
+  EXPECT_EQ(filled.cell(2, "returned_on"), "");
+  EXPECT_EQ(read.cell(1, "returned_on"), "");  // the input is untouched
+  // Nothing to fill: the same records back.
+  std::istringstream none("student_id,date,type\nC,2019-10-01,home_visit\n");
+  const Batch same = with_event_dates(pack, read, read_events(pack, none), day("2019-11-15"));
+  EXPECT_EQ(&same.data(), &read.data());
+}
+
+TEST(WorkflowFixes, RunCountsAReturnedChildInSchoolInLedgersListsAndIndicators) {
+  const auto dir = temp_dir("wf");
+  write_file(dir / "s.csv",
+             "student_id,registry,birth_date,last_attended,poor,division_code,school_id,class_id\n"
+             "D1,enrolled,2008-03-01,2019-09-01,true,520102100001,S1,1\n"
+             "D2,enrolled,2008-03-01,2019-11-01,true,520102100001,S1,1\n"
+             "D3,enrolled,2008-03-01,2019-09-01,true,520102100001,S1,1\n"
+             "D4,enrolled,2008-03-01,,true,520102100001,S1,1\n");
+  write_file(dir / "e.csv", kReturnEvents);
+  const auto run = run_kcbx(dir, "run --students " + shell_quote((dir / "s.csv").string()) + " --events " +
+                                     shell_quote((dir / "e.csv").string()) + " --as-of 2019-11-15 --out " +
+                                     shell_quote((dir / "out").string()) + " --format csv");
+  ASSERT_EQ(run.code, 0) << run.err;
+  auto table = [&](const char* name) {
+    std::string t = read_file(dir / "out" / name);
+    if (t.rfind("\xEF\xBB\xBF", 0) == 0) t.erase(0, 3);
+    t.erase(std::remove(t.begin(), t.end(), '\r'), t.end());  // CRLF, for Excel
+    return t;
+  };
+  // Only D3 (dropout) is on the village ledger; D1 is back at school, D2
+  // a suspected dropout (not counted out).
+  const std::string ledger = table("ledger_village.csv");
+  EXPECT_EQ(std::count(ledger.begin(), ledger.end(), '\n'), 2) << ledger;
+  EXPECT_NE(ledger.find("\n520102100001,D3,"), std::string::npos) << ledger;
+  // The closure list keeps both closures, with the children's statuses now.
+  EXPECT_EQ(table("closures.csv"),
+            "student_id,jurisdiction,status,opened,closed_on,days_open\n"
+            "D1,520102100001,in_school,2019-09-09,2019-10-20,41\n"
+            "D2,520102100001,suspected_dropout,2019-09-12,2019-10-15,33\n");
+  // Responsibility list: the open cases only (D2's new case, D3).
+  const std::string resp = table("responsibility.csv");
+  EXPECT_EQ(std::count(resp.begin(), resp.end(), '\n'), 3) << resp;
+  EXPECT_EQ(resp.find("\nD1,"), std::string::npos) << resp;
+  // T3 consolidation: D1 and D4 in school of 4; T5 the same for the poor.
+  const std::string ind = table("indicators.csv");
+  EXPECT_NE(ind.find("consolidation_rate,九年义务教育巩固率,T3,all,520000,2019-11-15,2,4,0.5,at_least,0.95,missed"),
+            std::string::npos)
+      << ind;
+  EXPECT_NE(ind.find("poor_consolidation_rate,建档立卡贫困家庭子女义务教育巩固率,T5,all,520000,2019-11-15,2,4,0.5,"),
+            std::string::npos)
+      << ind;
+  const std::string summary = table("summary.csv");
+  EXPECT_NE(summary.find("status,in_school,在校,all,2\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("status,dropout,辍学,all,1\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("status,suspected_dropout,疑似辍学,all,1\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("cases,open,在办,all,2\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("cases,closed,已关闭,all,2\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("events,rejected,拒收,,0\n"), std::string::npos) << summary;
+
+  // kcbx cases --all shows the same statuses.
+  const auto cases = run_kcbx(dir, "cases --all --students " + shell_quote((dir / "s.csv").string()) +
+                                       " --events " + shell_quote((dir / "e.csv").string()) + " --as-of 2019-11-15");
+  ASSERT_EQ(cases.code, 0) << cases.err;
+  EXPECT_NE(cases.out.find("\nD1,in_school,2019-09-09,closed,"), std::string::npos) << cases.out;
+  EXPECT_NE(cases.out.find("\nD2,suspected_dropout,2019-09-12,closed,"), std::string::npos) << cases.out;
+  EXPECT_NE(cases.out.find("\nD2,suspected_dropout,2019-11-09,home_visits,"), std::string::npos) << cases.out;
+  EXPECT_NE(cases.err.find("cases: 2 open (0 overdue), 2 closed"), std::string::npos) << cases.err;
+}
+
+TEST(WorkflowFixes, EventDatesKeyIsValidatedWithPositions) {
+  std::string text = default_rules().source();
+  const std::string from = "    returned_on: returned\n";
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
+  auto diags_for = [&](const std::string& entry) {
+    std::string t = text;
+    t.replace(at, from.size(), entry);
+    return check_rules(t, "p.yaml");
+  };
+  auto only_error = [](const std::vector<Diagnostic>& ds) {
+    std::vector<Diagnostic> errors;
+    for (const auto& d : ds)
+      if (d.severity == Severity::kError) errors.push_back(d);
+    EXPECT_EQ(errors.size(), 1u);
+    return errors.empty() ? Diagnostic{} : errors.front();
+  };
+  Diagnostic d = only_error(diags_for("    name: returned\n"));
+  EXPECT_EQ(d.code, "wrong-type");
+  EXPECT_EQ(d.message, "'event_dates' fills date fields; 'name' is not a date");
+  EXPECT_EQ(d.where.format(), "p.yaml:" + std::to_string(line) + ":5");
+  d = only_error(diags_for("    returned_at: returned\n"));
+  EXPECT_EQ(d.code, "unknown-name");
+  EXPECT_EQ(d.message, "unknown field 'returned_at'; did you mean 'returned_on'?");
+  EXPECT_EQ(d.where.format(), "p.yaml:" + std::to_string(line) + ":5");
+  d = only_error(diags_for("    returned_on: [returned, came_back]\n"));
+  EXPECT_EQ(d.code, "unknown-value");
+  EXPECT_EQ(d.message, "unknown event type 'came_back'");
+  EXPECT_EQ(d.where.format(), "p.yaml:" + std::to_string(line) + ":29");  // at came_back
+  for (const auto& x : diags_for("    returned_on: [returned, 返校复学]\n"))
+    EXPECT_NE(x.severity, Severity::kError) << x.format();
+}
+
+// ---- 3. Records a pack check refuses -----------------------------------------
+
+TEST(WorkflowFixes, CasesRejectsRecordsAPackCheckRefuses) {
+  CaseRun r(default_rules(),
+        {{"OK", "enrolled", "2010-03-01", "2019-09-01"}, {"FUT", "enrolled", "2030-03-01", "2019-09-01"}},
+        "student_id,date,type\nFUT,2019-09-12,home_visit\n", day("2019-10-20"));
+  ASSERT_EQ(r.report.student_rejects.size(), 1u);
+  EXPECT_EQ(r.report.student_rejects[0].row, 3);
+  EXPECT_EQ(r.report.student_rejects[0].student_id, "FUT");
+  EXPECT_EQ(r.report.student_rejects[0].reason, "the birth date is after the evaluation date");
+  EXPECT_TRUE(r.cases_of("FUT").empty());
+  EXPECT_EQ(r.reason(2), "the student's record was rejected");
+
+  const auto dir = temp_dir("wf");
+  write_file(dir / "s.csv",
+             "student_id,registry,birth_date,last_attended\nOK,enrolled,2010-03-01,2019-09-01\n"
+             "FUT,enrolled,2030-03-01,2019-09-01\n");
+  const auto run = run_kcbx(dir, "cases --students " + shell_quote((dir / "s.csv").string()) +
+                                     " --as-of 2019-10-20 --rejects " + shell_quote((dir / "rj.csv").string()));
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.err.find("students: read 2 = accepted 1 + rejected 1"), std::string::npos) << run.err;
+  EXPECT_EQ(read_file(dir / "rj.csv"),
+            "file,row,student_id,column,reason\nstudents,3,FUT,,the birth date is after the evaluation date\n");
+  // The same reason as kcbx classify gives.
+  const auto cls = run_kcbx(dir, "classify --students " + shell_quote((dir / "s.csv").string()) +
+                                     " --as-of 2019-10-20 --rejects " + shell_quote((dir / "rc.csv").string()));
+  ASSERT_EQ(cls.code, 0) << cls.err;
+  EXPECT_NE(read_file(dir / "rc.csv").find("3,FUT,,the birth date is after the evaluation date"), std::string::npos);
+}
+
+// ---- 4. The events key column follows the pack --------------------------------
+
+RulePack renamed_key_pack() {
+  std::string text = default_rules().source();
+  const std::string from = "  student_id:       {alias: 学籍号,";
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "  pupil_no: {alias: 学号,");
+  return parse_rules(text, "renamed.yaml");
+}
+
+TEST(WorkflowFixes, EventsKeyColumnIsThePacksKeyField) {
+  const RulePack pack = renamed_key_pack();
+  BatchBuilder b(pack);
+  ASSERT_TRUE(b.set_columns({"pupil_no", "registry", "birth_date", "last_attended"}).empty());
+  EXPECT_FALSE(b.add_row({"P1", "enrolled", "2008-03-01", "2019-09-01"}, 2));
+  const Batch batch = b.finish();
+  const Engine engine(pack);
+  for (const char* header : {"pupil_no,date,type\n", "学号,date,type\n"}) {
+    std::istringstream in(std::string(header) + "P1,2019-09-12,home_visit\nZ9,2019-09-12,home_visit\n,2019-09-12,home_visit\n");
+    const EventLog log = read_events(pack, in);
+    ASSERT_EQ(log.events.size(), 2u) << header;
+    ASSERT_EQ(log.rejects.size(), 1u);
+    EXPECT_EQ(log.rejects[0].column, "pupil_no");
+    EXPECT_EQ(log.rejects[0].reason, "pupil_no is empty");
+    const CaseReport r = evaluate_cases(engine, batch, engine.classify(batch, day("2019-11-15")), log, nullptr,
+                                        day("2019-11-15"));
+    ASSERT_EQ(r.cases.size(), 1u);
+    EXPECT_EQ(r.cases[0].student_id, "P1");
+    EXPECT_EQ(r.cases[0].next_action, "home visit with village cadres (家访) (1 of 2 done)");
+    ASSERT_EQ(r.event_rejects.size(), 1u);
+    EXPECT_EQ(r.event_rejects[0].column, "pupil_no");
+    EXPECT_EQ(r.event_rejects[0].reason, "unknown student: no record with this pupil_no");
+  }
+  // student_id is no column of this pack's events files.
+  std::istringstream wrong("student_id,date,type\nP1,2019-09-12,home_visit\n");
+  try {
+    read_events(pack, wrong, "ev.csv");
+    FAIL() << "expected kcbx::Error";
+  } catch (const Error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].format(), "ev.csv:1: error: the events file has no 'pupil_no' (学号) column [missing-column]");
+  }
+}
+
+TEST(WorkflowFixes, CasesCommandHeadsTheKeyColumnWithThePacksName) {
+  const auto dir = temp_dir("wf");
+  std::string text = default_rules().source();
+  const std::string from = "  student_id:       {alias: 学籍号,";
+  text.replace(text.find(from), from.size(), "  pupil_no: {alias: 学号,");
+  write_file(dir / "p.yaml", text);
+  write_file(dir / "s.csv", "pupil_no,registry,birth_date,last_attended\nP1,enrolled,2008-03-01,2019-09-01\n");
+  write_file(dir / "e.csv", "学号,日期,类型\nP1,2019-09-12,家访\n");
+  const auto run = run_kcbx(dir, "cases --rules " + shell_quote((dir / "p.yaml").string()) + " --students " +
+                                     shell_quote((dir / "s.csv").string()) + " --events " +
+                                     shell_quote((dir / "e.csv").string()) + " --as-of 2019-11-15 --accountability " +
+                                     shell_quote((dir / "acc.csv").string()));
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "pupil_no,status,opened,stage,clause,next_action,role,role_alias,person,phone,due,days_overdue,escalation\n"
+            "P1,dropout,2019-09-09,home_visits,S2.1,home visit with village cadres (家访) (1 of 2 done),teacher,师长,,,,0,\n");
+  EXPECT_EQ(read_file(dir / "acc.csv"), "pupil_no,stage,clause,due,done_on,days_late,role,person,supervisors\n");
+}
+
+// ---- 5. Transfer: a registration after as_of is not made yet ------------------
+
+TEST(WorkflowFixes, TransferRegistrationAfterAsOfIsNotDone) {
+  const auto dir = temp_dir("wf");
+  write_file(dir / "g6b.csv", "student_id,name,school_id,receiving_school\nB1,x,P01,J01\nB2,y,P01,J01\n");
+  write_file(dir / "g7b.csv", "student_id,name,school_id,registered_on\nB1,x,J01,2019-09-20\nB2,y,J02,2019-09-20\n");
+  TransferOptions o;
+  o.registration_deadline = day("2019-09-01");
+  o.as_of = day("2019-09-05");
+  TransferReport r = reconcile_transfer(default_rules(), (dir / "g6b.csv").string(), (dir / "g7b.csv").string(), o);
+  ASSERT_EQ(r.rows.size(), 2u);
+  for (const TransferRow& row : r.rows) {
+    EXPECT_EQ(row.outcome, TransferOutcome::kLost) << row.student_id;
+    EXPECT_EQ(row.registered_school, "");
+    EXPECT_FALSE(row.registered_on);
+    EXPECT_EQ(row.matched_by, "");
+    EXPECT_EQ(opt(row.notify_due), "2019-09-04");
+    EXPECT_EQ(row.notify_overdue_days, 1);
+  }
+  // On 09-25 both registrations have happened.
+  o.as_of = day("2019-09-25");
+  r = reconcile_transfer(default_rules(), (dir / "g6b.csv").string(), (dir / "g7b.csv").string(), o);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kLate);
+  EXPECT_EQ(opt(r.rows[0].notify_due), "2019-09-04");
+  EXPECT_EQ(r.rows[0].notify_overdue_days, 0);
+  EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kRegisteredElsewhere);
+  EXPECT_EQ(r.rows[1].registered_school, "J02");
+
+  const auto run = run_kcbx(dir, "transfer --grade6 " + shell_quote((dir / "g6b.csv").string()) + " --grade7 " +
+                                     shell_quote((dir / "g7b.csv").string()) +
+                                     " --registration-deadline 2019-09-01 --as-of 2019-09-05 --all");
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("\nB1,x,P01,J01,,,lost,,2019-09-04,1,S1.4,2019-09-16,S1.5\n"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace kcbx
