@@ -56,6 +56,11 @@ class StudentReader {
   // Rejects since the last take_rejects() (all of them if never taken).
   std::vector<Reject> take_rejects();
   const ReadCounts& counts() const;
+  // Bytes of the input read so far (read-ahead included), or -1 when the
+  // stream cannot tell (a pipe). Safe to call while the reader's own thread
+  // reads; the caller must not touch the stream itself while the reader is
+  // alive (with two threads it is read on the second).
+  int64_t bytes_read() const;
   // Notes about the header (ignored columns), for the summary.
   const std::vector<std::string>& notes() const;
 

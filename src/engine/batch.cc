@@ -239,9 +239,17 @@ std::string BatchBuilder::record_key(std::span<const std::string_view> cells) co
   if (m.key_field < 0) return {};
   const int c = m.field_column[static_cast<size_t>(m.key_field)];
   if (c < 0 || static_cast<size_t>(c) >= cells.size()) return {};
-  const std::string_view key = trim(cells[static_cast<size_t>(c)]).substr(0, 64);
-  if (!detail::is_valid_utf8(key)) return {};
-  return detail::mask_embedded_id_numbers(key);
+  const std::string_view key = trim(cells[static_cast<size_t>(c)]);
+  if (key.size() > 4096 || !detail::is_valid_utf8(key)) return {};
+  // Mask first (an ID number across the cut would escape the mask), then
+  // cut at a character boundary.
+  std::string masked = detail::mask_embedded_id_numbers(key);
+  if (masked.size() > 64) {
+    size_t end = 64;
+    while (end > 0 && (static_cast<unsigned char>(masked[end]) & 0xC0) == 0x80) --end;
+    masked.resize(end);
+  }
+  return masked;
 }
 
 std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> cells,

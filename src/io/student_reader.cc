@@ -55,47 +55,25 @@ constexpr size_t kBlockRecords = 2048;
 constexpr size_t kBlockBytes = 2u << 20;
 constexpr size_t kBlocksAhead = 4;
 
-}  // namespace
-
-struct StudentReader::Impl {
-  ReadOptions options;
+// The second thread's side of two-thread reading. Shared with the thread,
+// so that a reader destroyed while the thread waits for input from a pipe
+// that stays open (stdin) can let it go instead of waiting for it.
+struct Splitter {
   std::unique_ptr<detail::CsvReader> csv;
-  BatchBuilder builder;
-  std::vector<Reject> rejects;
-  ReadCounts counts;
-  size_t width = 0;
-  bool done = false;
+  std::istream* in = nullptr;
   detail::CsvRecord record;
-
-  // Two-thread reading (options.threads != 1): `splitter` runs CsvReader and
-  // hands blocks over through `queue`.
-  std::thread splitter;
   std::mutex mu;
   std::condition_variable changed;
   std::deque<RecordBlock> queue;
   std::atomic<bool> stop{false};  // the reader is going away
+  std::atomic<int64_t> bytes{-1};
   std::exception_ptr failure;
-  RecordBlock current;  // the block being validated
-  size_t next_record = 0;
-  std::vector<std::string_view> cells;
 
-  Impl(const RulePack& rules, ReadOptions o) : options(std::move(o)), builder(rules) {}
-
-  ~Impl() {
-    if (!splitter.joinable()) return;
-    {
-      std::lock_guard lock(mu);
-      stop = true;
-    }
-    changed.notify_all();
-    splitter.join();
-  }
-
-  void split() {
+  void run() {
+    RecordBlock block;
     try {
       bool more = true;
       while (more) {
-        RecordBlock block;
         while (block.records.size() < kBlockRecords && block.bytes.size() < kBlockBytes) {
           if (stop) return;
           if (!csv->next(record)) {
@@ -105,32 +83,75 @@ struct StudentReader::Impl {
           }
           block.add(record);
         }
+        bytes = static_cast<int64_t>(in->tellg());
         std::unique_lock lock(mu);
         changed.wait(lock, [&] { return stop || queue.size() < kBlocksAhead; });
         if (stop) return;
         queue.push_back(std::move(block));
+        block = RecordBlock();
         changed.notify_all();
       }
     } catch (...) {
+      // The records split before the failure are handed over first, as one
+      // thread would have; the failure surfaces after them.
       std::lock_guard lock(mu);
       failure = std::current_exception();
-      RecordBlock end;
-      end.last = true;
-      queue.push_back(std::move(end));
+      block.last = true;
+      queue.push_back(std::move(block));
       changed.notify_all();
     }
+  }
+};
+
+}  // namespace
+
+struct StudentReader::Impl {
+  ReadOptions options;
+  std::unique_ptr<detail::CsvReader> csv;  // one-thread reading
+  std::istream* in = nullptr;
+  BatchBuilder builder;
+  std::vector<Reject> rejects;
+  ReadCounts counts;
+  size_t width = 0;
+  bool done = false;
+  detail::CsvRecord record;
+  int64_t bytes = -1;  // one-thread reading: the stream position
+
+  // Two-thread reading (options.threads != 1).
+  std::shared_ptr<Splitter> split;
+  std::thread splitter;
+  RecordBlock current;  // the block being validated
+  size_t next_record = 0;
+  std::vector<std::string_view> cells;
+
+  Impl(const RulePack& rules, ReadOptions o) : options(std::move(o)), builder(rules) {}
+
+  ~Impl() {
+    if (!splitter.joinable()) return;
+    {
+      std::lock_guard lock(split->mu);
+      split->stop = true;
+    }
+    split->changed.notify_all();
+    // The thread may be blocked reading a pipe that is still open: for
+    // stdin, which outlives everything, it is let go (it holds its own
+    // state) so that an error is reported now, not when the pipe closes.
+    if (in == &std::cin) splitter.detach();
+    else splitter.join();
   }
 
   // The next record from the splitter, or false at the end of the input.
   bool take(int64_t& line, std::string& error) {
     while (next_record >= current.records.size()) {
-      if (current.last) return false;
-      std::unique_lock lock(mu);
-      changed.wait(lock, [&] { return !queue.empty(); });
-      current = std::move(queue.front());
-      queue.pop_front();
-      changed.notify_all();
-      if (failure && current.records.empty()) std::rethrow_exception(failure);
+      if (current.last) {
+        if (split->failure) std::rethrow_exception(split->failure);
+        return false;
+      }
+      std::unique_lock lock(split->mu);
+      split->changed.wait(lock, [&] { return !split->queue.empty(); });
+      current = std::move(split->queue.front());
+      split->queue.pop_front();
+      split->changed.notify_all();
       next_record = 0;
     }
     current.fields(next_record, cells);
@@ -169,7 +190,13 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
   if (has_errors(diags)) throw Error(std::move(diags));
   const int threads = m.options.threads > 0 ? m.options.threads
                                             : std::thread::hardware_concurrency() >= 2 ? 2 : 1;
-  if (threads >= 2) m.splitter = std::thread([&m] { m.split(); });
+  m.in = &in;
+  if (threads >= 2) {
+    m.split = std::make_shared<Splitter>();
+    m.split->csv = std::move(m.csv);
+    m.split->in = &in;
+    m.splitter = std::thread([split = m.split] { split->run(); });
+  }
 }
 
 StudentReader::~StudentReader() = default;
@@ -177,7 +204,7 @@ StudentReader::~StudentReader() = default;
 bool StudentReader::next(Batch& batch) {
   Impl& m = *impl_;
   if (m.done) return false;
-  const bool split = m.splitter.joinable();
+  const bool split = m.split != nullptr;
   int64_t line = 0;
   std::string error;
   while (m.builder.size() < m.options.batch_rows) {
@@ -212,6 +239,7 @@ bool StudentReader::next(Batch& batch) {
     }
     ++m.counts.accepted;
   }
+  if (!split) m.bytes = static_cast<int64_t>(m.in->tellg());
   if (m.builder.size() == 0) return false;  // only at the end of input
   batch = m.builder.finish();
   return true;
@@ -223,6 +251,9 @@ std::vector<Reject> StudentReader::take_rejects() {
   return out;
 }
 const ReadCounts& StudentReader::counts() const { return impl_->counts; }
+int64_t StudentReader::bytes_read() const {
+  return impl_->split ? impl_->split->bytes.load() : impl_->bytes;
+}
 const std::vector<std::string>& StudentReader::notes() const { return impl_->builder.notes(); }
 
 StudentFile read_students(const RulePack& rules, const std::string& path,

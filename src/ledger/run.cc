@@ -515,8 +515,9 @@ class Job {
           c.rejects = reader.take_rejects();
           c.read = reader.counts().read;
           if (track_bytes) {
-            const auto pos = in.tellg();
-            c.bytes = pos < 0 ? o_.total_bytes : static_cast<int64_t>(pos);
+            // Not in.tellg(): the reader's own thread may be reading it.
+            const int64_t pos = reader.bytes_read();
+            c.bytes = pos < 0 ? o_.total_bytes : pos;
           }
           c.end = !more;
           if (!queue.push(std::move(c)) || !more) break;

@@ -253,6 +253,13 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     for (size_t k = 0; k < usable.size(); ++k) {
       if (usable[k]->type != wf.closes_on) continue;
       if (open && !(opened && usable[k]->date < *opened)) break;  // closes the current case
+      if (last_closed && k == start) {
+        // A second closing event with nothing since the last one closes
+        // nothing: a repeat, not a case of its own.
+        reject(*usable[k], "after the case was closed on " + last_closed->format());
+        start = k + 1;
+        continue;
+      }
       const Date first = usable[start]->date;
       const bool within = opened_on && *opened_on <= first && (!last_closed || *opened_on > *last_closed);
       walk(i, status, std::span<const Event* const>(usable.data() + start, k + 1 - start),

@@ -481,6 +481,22 @@ TEST(HostileData, TwoThreadReadingIsTheSameAsOne) {
   }
 }
 
+TEST(HostileData, RejectKeysAreMaskedBeforeTheyAreCut) {
+  // A student number of 50 letters and an ID number: cut at 64 bytes, the
+  // ID's first 14 digits would survive unmasked. And a 22-character Chinese
+  // number is cut at a character boundary, not dropped.
+  const std::string id = "522629200705162962";
+  const std::string long_key = std::string(50, 'A') + id;
+  std::string chinese;
+  for (int i = 0; i < 22; ++i) chinese += "学";
+  const std::string text = std::string(kHeader) + row(long_key) + row(long_key) + row(chinese) + row(chinese);
+  const LibRead lib = read_lib(text);
+  ASSERT_EQ(lib.rejects.size(), 2u) << joined_reasons(lib);
+  EXPECT_EQ(lib.rejects[0].student_id.find("52262920070516"), std::string::npos) << lib.rejects[0].student_id;
+  EXPECT_EQ(lib.rejects[0].student_id.substr(0, 50), std::string(50, 'A'));
+  EXPECT_EQ(lib.rejects[1].student_id, chinese.substr(0, 63));  // 21 characters
+}
+
 TEST(HostileData, UnknownEncodingIsAUsageError) {
   const CliResult cli = classify_cli(std::string(kHeader) + row("G1"), "--encoding no-such-encoding");
   EXPECT_EQ(cli.run.code, 2) << cli.run.err;

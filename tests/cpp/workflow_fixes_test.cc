@@ -209,6 +209,26 @@ TEST(WorkflowFixes, ReturnedChildIsInSchoolAgain) {
   EXPECT_TRUE(r.report.event_rejects.empty());
 }
 
+TEST(WorkflowFixes, ARepeatedReturnIsRejectedNotACaseOfItsOwn) {
+  // Two returns (the same day, then the next day) after one case: the case
+  // is closed once; the repeats close nothing and are rejected.
+  const std::string events =
+      "student_id,date,type,person,note\n"
+      "R1,2019-09-12,home_visit,T,\n"
+      "R1,2019-10-15,returned,T,\n"
+      "R1,2019-10-15,returned,T,\n"
+      "R1,2019-10-16,returned,T,\n";
+  CaseRun r(default_rules(), {{"R1", "enrolled", "2010-03-01", "2019-09-01"}}, events, day("2019-11-20"));
+  const auto c = r.cases_of("R1");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_TRUE(c[0]->closed);
+  EXPECT_EQ(opt(c[0]->opened), "2019-09-09");
+  EXPECT_EQ(opt(c[0]->closed_on), "2019-10-15");
+  EXPECT_EQ(r.report.events_applied, 2);
+  EXPECT_EQ(r.reason(4), "after the case was closed on 2019-10-15");
+  EXPECT_EQ(r.reason(5), "after the case was closed on 2019-10-15");
+}
+
 TEST(WorkflowFixes, EvaluateCasesSeesTheReturnEvenWithAnUnfilledResult) {
   // A caller that classified the records as read (the Python binding, an
   // older program) still gets the statuses the events make.
