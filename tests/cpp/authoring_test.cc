@@ -485,7 +485,8 @@ tables:
   ASSERT_EQ(ds.size(), 1u) << all(ds);
   EXPECT_EQ(ds[0].code, "already-defined");
   EXPECT_EQ(ds[0].where.format(), "x.yaml:6:14");
-  const auto& g = *kcbx::default_rules().checked().pack;
+  const kcbx::RulePack base = kcbx::default_rules();  // keeps the pack alive
+  const auto& g = *base.checked().pack;
   for (const auto& f : g.fields)
     if (f.name.value == "registry")
       for (const auto& v : g.domains[static_cast<size_t>(f.domain)].values) EXPECT_NE(v.name.value, "jiedu");
