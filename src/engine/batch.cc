@@ -268,9 +268,11 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   // Start fetching the unique-value slots (see SeenSet::prefetch).
   for (size_t f : m.unique_fields) {
     const int c = m.field_column[f];
-    if (c < 0 || static_cast<size_t>(c) >= cells.size()) continue;
+    if (c < 0 || static_cast<size_t>(c) >= cells.size() ||
+        cp.fields[f].type.kind != TypeKind::kString)
+      continue;  // other kinds are keyed by their value, known only once parsed
     m.row_hash[f] = hash_text(trim(cells[static_cast<size_t>(c)]));
-    if (cp.fields[f].type.kind == TypeKind::kString) m.seen[f]->prefetch(m.row_hash[f]);
+    m.seen[f]->prefetch(m.row_hash[f]);
   }
   if (cells.size() != m.column_field.size()) {
     reject.reason = "the record has " + std::to_string(cells.size()) + " cells; the header has " +

@@ -165,8 +165,7 @@ struct StudentReader::Impl {
 StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOptions options)
     : impl_(std::make_unique<Impl>(rules, std::move(options))) {
   Impl& m = *impl_;
-  if (!detail::is_known_encoding(m.options.encoding) ||
-      !detail::is_ascii_compatible_encoding(m.options.encoding))
+  if (!detail::is_ascii_compatible_encoding(m.options.encoding))  // unknown ones are not
     throw Error({{Severity::kError, {m.options.file, 0, 0}, "unknown-encoding",
                   "unknown or unsupported encoding '" + m.options.encoding +
                       "' (use utf-8, gb18030 or gbk)"}});

@@ -37,7 +37,7 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
   const detail::DomainDef& types = cp.pack->domains[static_cast<size_t>(wf.event_domain)];
   detail::CsvOptions co;
   co.encoding = encoding;
-  if (!detail::is_known_encoding(encoding) || !detail::is_ascii_compatible_encoding(encoding))
+  if (!detail::is_ascii_compatible_encoding(encoding))  // unknown ones are not
     throw Error({{Severity::kError, {file, 0, 0}, "unknown-encoding", "unknown encoding '" + encoding + "'"}});
   detail::CsvReader csv(in, co);
   detail::CsvRecord rec;

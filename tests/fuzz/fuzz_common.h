@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,16 @@ inline const char* encoding_for(unsigned char b) {
 
 inline std::string_view as_text(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+// A students batch read from CSV text with the Guizhou pack: the fixed
+// records the events and roster targets evaluate their input against.
+inline Batch students_from(const char* csv) {
+  std::istringstream in(csv);
+  StudentReader reader(guizhou(), in);
+  Batch b;
+  reader.next(b);
+  return b;
 }
 
 }  // namespace kcbx::fuzz
