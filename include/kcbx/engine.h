@@ -106,6 +106,11 @@ struct ClassifyOptions {
   // Every table; false: only the first (the pack's main decision), for
   // the fastest status-only classification.
   bool all_tables = true;
+  // The pack's `outputs` columns. With all three above false as well, only
+  // the main decision is computed, by a program that computes nothing
+  // else (an age compared with a constant becomes a birth-date comparison,
+  // the deadlines only for records that reach the rows reading them).
+  bool outputs = true;
 };
 
 class Engine {

@@ -104,7 +104,9 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
 
 BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptions& what) const {
   const detail::BatchData& in = batch.data();
-  const CompiledProgram& cp = what.flags || what.cases || what.all_tables ? plan_->full : plan_->fast;
+  const CompiledProgram& cp = what.flags || what.cases || what.all_tables ? plan_->full
+                              : what.outputs                             ? plan_->fast
+                                                                         : plan_->status;
   if (in.pack && in.pack != plan_->pack &&
       in.pack->pack->source_hash != plan_->pack->pack->source_hash)
     throw std::invalid_argument("the batch was built for another rule pack");

@@ -15,12 +15,13 @@ namespace {
 // asked for, outputs, checks, and with `extras` the ledger/indicator flags
 // and the workflow) and everything they read. Nothing else is computed.
 std::vector<bool> needed_items(const CheckedPack& cp, bool all_tables, bool extras,
-                               std::vector<bool>& tables) {
+                               bool outputs, std::vector<bool>& tables) {
   const Pack& pack = *cp.pack;
   std::vector<bool> derives(pack.derives.size(), false);
   tables.assign(pack.tables.size(), false);
   std::vector<std::string> todo;
-  for (const auto& o : pack.outputs) todo.push_back(o.value);
+  if (outputs)
+    for (const auto& o : pack.outputs) todo.push_back(o.value);
   for (const auto& c : cp.checks)
     if (c) collect_reads(*c, todo);
   if (extras) {
@@ -46,7 +47,26 @@ std::vector<bool> needed_items(const CheckedPack& cp, bool all_tables, bool extr
   return derives;
 }
 
-CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_tables) {
+// Whether any check reads a table, directly or through derived values.
+bool checks_read_tables(const CheckedPack& cp) {
+  std::vector<std::string> todo;
+  for (const auto& c : cp.checks)
+    if (c) collect_reads(*c, todo);
+  std::vector<bool> seen(cp.pack->derives.size(), false);
+  while (!todo.empty()) {
+    const std::string name = std::move(todo.back());
+    todo.pop_back();
+    if (cp.table_index(name) >= 0) return true;
+    if (int d = cp.derive_index(name); d >= 0 && !seen[static_cast<size_t>(d)]) {
+      seen[static_cast<size_t>(d)] = true;
+      for (const auto& r : cp.derive_reads[static_cast<size_t>(d)]) todo.push_back(r);
+    }
+  }
+  return false;
+}
+
+CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_tables,
+                      bool outputs) {
   const Pack& pack = *cp.pack;
   CompiledProgram out;
   CodeGen gen(out.program);
@@ -68,23 +88,82 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     }
     return s;
   };
+  // Where each derived value's code starts (lazy emission, below).
+  std::vector<size_t> derive_at(pack.derives.size(), 0);
+  auto emit_derive = [&](int d) {
+    const size_t ix = static_cast<size_t>(d);
+    derive_at[ix] = out.program.code.size();
+    out.derive_slots[ix] = gen.emit_persistent(*cp.derives[ix]);
+    return out.derive_slots[ix];
+  };
   gen.symbol_slot = [&](SymbolKind kind, int index) {
     switch (kind) {
       case SymbolKind::kField: return out.field_slots[static_cast<size_t>(index)];
-      case SymbolKind::kDerive: return out.derive_slots[static_cast<size_t>(index)];
+      case SymbolKind::kDerive: {
+        // Batch programs compute a derived value where it is first read, so
+        // that one read only by the later rows of a first-hit table runs on
+        // the records still unmatched there, not on the whole batch.
+        const int s = out.derive_slots[static_cast<size_t>(index)];
+        return s >= 0 ? s : emit_derive(index);
+      }
       case SymbolKind::kTable: return out.tables[static_cast<size_t>(index)].out;
       default: return -1;
     }
   };
+  gen.derive_expr = [&](int d) { return cp.derives[static_cast<size_t>(d)].get(); };
 
   std::vector<bool> tables_needed;
-  const std::vector<bool> derives_needed = needed_items(cp, all_tables, extras, tables_needed);
+  const std::vector<bool> derives_needed =
+      needed_items(cp, all_tables, extras, outputs || trace, tables_needed);
+
+  out.reject_slot = gen.new_slot(TypeKind::kEnum, false, SlotSource::kTemp, true);
+  auto emit_checks = [&]() {
+    gen.append({Op::kFill, Cmp::kEq, out.reject_slot, -1, -1, -1, 0, ~uint64_t{0}});
+    for (size_t c = 0; c < cp.checks.size(); ++c) {
+      if (!cp.checks[c]) continue;
+      const int cond = gen.emit(*cp.checks[c]);
+      Instr in{Op::kCheck, Cmp::kEq, out.reject_slot, cond};
+      in.aux = static_cast<uint32_t>(c);
+      gen.append(in);
+      gen.release(cond);
+    }
+  };
+  // Checks run on every record, so they go first when they can: what they
+  // compute (the birth date, say) is then there for the tables' rows on the
+  // whole batch. A check that reads a table waits for it.
+  const bool checks_first = !trace && !checks_read_tables(cp);
+  if (checks_first) emit_checks();
+  // Derived values read after the tables (outputs, flags, the workflow, late
+  // checks) are computed in order, before the tables, on every record; the
+  // others where a table row first reads them.
+  std::vector<bool> eager(pack.derives.size(), trace);
+  {
+    std::vector<std::string> todo;
+    if (outputs)
+      for (const auto& o : pack.outputs) todo.push_back(o.value);
+    if (!checks_first)
+      for (const auto& c : cp.checks)
+        if (c) collect_reads(*c, todo);
+    if (extras) {
+      for (const auto& f : cp.flags)
+        if (f) collect_reads(*f, todo);
+      if (cp.workflow.opens_when) collect_reads(*cp.workflow.opens_when, todo);
+      if (cp.workflow.opened_on) collect_reads(*cp.workflow.opened_on, todo);
+    }
+    while (!todo.empty()) {
+      const int d = cp.derive_index(todo.back());
+      todo.pop_back();
+      if (d < 0 || eager[static_cast<size_t>(d)]) continue;
+      eager[static_cast<size_t>(d)] = true;
+      for (const auto& r : cp.derive_reads[static_cast<size_t>(d)]) todo.push_back(r);
+    }
+  }
+
   for (const Item& item : cp.order) {
     const size_t ix = static_cast<size_t>(item.index);
     if (item.kind == Item::kDerive ? !derives_needed[ix] : !tables_needed[ix]) continue;
     if (item.kind == Item::kDerive) {
-      out.derive_slots[static_cast<size_t>(item.index)] =
-          gen.emit_persistent(*cp.derives[static_cast<size_t>(item.index)]);
+      if (eager[ix] && out.derive_slots[ix] < 0) emit_derive(item.index);
       continue;
     }
     const TableDef& def = pack.tables[static_cast<size_t>(item.index)];
@@ -144,6 +223,15 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
       }
     }
     for (size_t s : skips) out.program.code[s].aux = static_cast<uint32_t>(out.program.code.size());
+    if (!skips.empty()) {
+      // Values first computed after the first skip may not have been
+      // computed at all (every record matched before), or only on the
+      // compacted records: whatever reads them later computes them again.
+      const size_t from = skips.front();
+      for (size_t d = 0; d < derive_at.size(); ++d)
+        if (out.derive_slots[d] >= 0 && derive_at[d] >= from) out.derive_slots[d] = -1;
+      gen.forget_from(from);
+    }
     if (compactable) {
       Program::Compaction k;
       k.rows = ts.rows;
@@ -155,10 +243,11 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
         return std::find(p.prelude_slots.begin(), p.prelude_slots.end(), slot) !=
                p.prelude_slots.end();
       };
-      // Everything the region touches that was computed before it: fields,
-      // derived values (persistent) and the table's columns. Temps are
-      // written inside the region before they are read; constants are the
-      // same in every record.
+      // Everything the region touches that may have been computed before
+      // the records are gathered: fields, derived values (persistent, also
+      // those the region computes, as the gathering may come after them)
+      // and the table's columns. Temps are written before they are read
+      // between two rows; constants are the same in every record.
       for (size_t pc = region_start; pc < p.code.size(); ++pc) {
         const Instr& in = p.code[pc];
         if (in.op == Op::kSkipIfDone || in.op == Op::kCompact) continue;
@@ -178,16 +267,7 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     }
   }
 
-  out.reject_slot = gen.new_slot(TypeKind::kEnum, false, SlotSource::kTemp, true);
-  gen.append({Op::kFill, Cmp::kEq, out.reject_slot, -1, -1, -1, 0, ~uint64_t{0}});
-  for (size_t c = 0; c < cp.checks.size(); ++c) {
-    if (!cp.checks[c]) continue;
-    const int cond = gen.emit(*cp.checks[c]);
-    Instr in{Op::kCheck, Cmp::kEq, out.reject_slot, cond};
-    in.aux = static_cast<uint32_t>(c);
-    gen.append(in);
-    gen.release(cond);
-  }
+  if (!checks_first) emit_checks();
 
   if (extras && !cp.flags.empty()) {
     out.flags_slot = gen.new_slot(TypeKind::kSet, false, SlotSource::kTemp, true);
@@ -206,11 +286,13 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     if (cp.workflow.opened_on) out.case_opened_slot = gen.emit_persistent(*cp.workflow.opened_on);
   }
 
+  if (!outputs) return out;
   for (const auto& o : pack.outputs) {
     int slot = -1;
     Type type;
     if (int d = cp.derive_index(o.value); d >= 0) {
       slot = out.derive_slots[static_cast<size_t>(d)];
+      if (slot < 0) slot = emit_derive(d);
       type = cp.derive_types[static_cast<size_t>(d)];
     } else if (int f = cp.field_index(o.value); f >= 0) {
       slot = out.field_slots[static_cast<size_t>(f)];
@@ -236,9 +318,10 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
 
 std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack) {
   auto plan = std::make_shared<Plan>();
-  plan->full = build(*pack, false, true, true);
-  plan->fast = build(*pack, false, false, false);
-  plan->trace = build(*pack, true, true, true);
+  plan->full = build(*pack, false, true, true, true);
+  plan->fast = build(*pack, false, false, false, true);
+  plan->status = build(*pack, false, false, false, false);
+  plan->trace = build(*pack, true, true, true, true);
   plan->pack = std::move(pack);
   return plan;
 }

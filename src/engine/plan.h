@@ -69,6 +69,7 @@ struct Plan {
   std::shared_ptr<const CheckedPack> pack;
   CompiledProgram full;   // classify with ledger/indicator flags and cases
   CompiledProgram fast;   // classify: statuses and outputs only
+  CompiledProgram status; // classify: the first table's statuses only
   CompiledProgram trace;  // explain: every row condition kept
 };
 

@@ -48,6 +48,80 @@ void CodeGen::release(int slot) {
 
 int CodeGen::emit(const Expr& e) { return emit_into(e, p_.code, false); }
 
+void CodeGen::forget_from(size_t pc) {
+  for (auto it = calls_.begin(); it != calls_.end();)
+    it = it->second.pc >= pc ? calls_.erase(it) : std::next(it);
+}
+
+namespace {
+Cmp mirrored(Cmp c) {
+  switch (c) {
+    case Cmp::kLt: return Cmp::kGt;
+    case Cmp::kLe: return Cmp::kGe;
+    case Cmp::kGt: return Cmp::kLt;
+    case Cmp::kGe: return Cmp::kLe;
+    default: return c;
+  }
+}
+}  // namespace
+
+int CodeGen::emit_age_cutoff(const Expr& e, std::vector<Instr>& code) {
+  // An age in whole years falls as the birth date rises, so `age >= k` holds
+  // exactly for birth dates up to the latest one that is k years old on the
+  // reference date: one date comparison per record instead of a calendar
+  // split of every birth date. Seen through derived values (`age` is
+  // `age_on(birth, age_reference_date)` in a pack).
+  // A derived value with a constant expression (age_reference_date: as_of)
+  // is a constant too, though its name is not marked so.
+  auto constant = [&](const Expr* x) {
+    for (int depth = 0; x && depth < 64; ++depth) {
+      if (x->constant) return true;
+      if (x->kind != ExprKind::kName || x->symbol != SymbolKind::kDerive || !derive_expr)
+        return false;
+      x = derive_expr(x->symbol_index);
+    }
+    return false;
+  };
+  auto age_call = [&](const Expr* x) -> const Expr* {
+    for (int depth = 0; x && depth < 64; ++depth) {
+      if (x->kind == ExprKind::kCall && x->text == "age_on" && x->args.size() == 2 &&
+          constant(x->args[1].get()) && !constant(x->args[0].get()))
+        return x;
+      if (x->kind != ExprKind::kName || x->symbol != SymbolKind::kDerive || !derive_expr)
+        return nullptr;
+      x = derive_expr(x->symbol_index);
+    }
+    return nullptr;
+  };
+  const Expr* age = age_call(e.args[0].get());
+  const Expr* k = e.args[1].get();
+  Cmp c = cmp_of(e.text);
+  if (!age || !constant(k) || k->type.kind != K::kInt) {
+    age = age_call(e.args[1].get());
+    k = e.args[0].get();
+    c = mirrored(c);
+    if (!age || !constant(k) || k->type.kind != K::kInt) return -1;
+  }
+  if (c == Cmp::kEq || c == Cmp::kNe) return -1;
+  // age >= k  <=>  birth <= cutoff(k);   age > k   <=>  birth <= cutoff(k + 1)
+  // age < k   <=>  birth >  cutoff(k);   age <= k  <=>  birth >  cutoff(k + 1)
+  const uint32_t plus = c == Cmp::kGt || c == Cmp::kLe ? 1 : 0;
+  const Cmp on_birth = c == Cmp::kGe || c == Cmp::kGt ? Cmp::kLe : Cmp::kGt;
+  const int ref = emit_into(*age->args[1], code, false);  // constants: prelude
+  const int years = emit_into(*k, code, false);
+  const int cutoff = new_slot(K::kDate, age->args[1]->nullable || k->nullable,
+                              SlotSource::kTemp, true);
+  Instr cut{Op::kAgeCutoff, Cmp::kEq, cutoff, ref, years};
+  cut.aux = plus;
+  p_.prelude.push_back(cut);
+  p_.prelude_slots.push_back(cutoff);
+  const int birth = emit_into(*age->args[0], code, false);
+  const int res = new_slot(K::kBool, e.nullable, SlotSource::kTemp, false);
+  code.push_back({Op::kCmpD, on_birth, res, birth, cutoff});
+  release(birth);
+  return res;
+}
+
 int CodeGen::emit_persistent(const Expr& e) {
   const int s = emit(e);
   if (p_.slots[static_cast<size_t>(s)].persistent) return s;
@@ -99,6 +173,27 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
     code.push_back({op, Cmp::kEq, r, in[0], in[1], in[2]});
     for (int s : in)
       if (s >= 0) release(s);
+    return r;
+  };
+  // A function of stored values only: computed once (see calls_).
+  auto call = [&](Op op, std::initializer_list<const Expr*> args) {
+    int in[3] = {-1, -1, -1};
+    int k = 0;
+    bool stored = !in_prelude;
+    for (const Expr* a : args) {
+      in[k] = sub(*a);
+      stored &= p_.slots[static_cast<size_t>(in[k])].persistent;
+      ++k;
+    }
+    std::pair<std::string, std::vector<int>> key{e.text, {in[0], in[1], in[2]}};
+    if (stored)
+      if (auto it = calls_.find(key); it != calls_.end()) return it->second.slot;
+    const size_t pc = code.size();
+    const int r = new_slot(e.type.kind, e.nullable, SlotSource::kTemp, in_prelude || stored);
+    code.push_back({op, Cmp::kEq, r, in[0], in[1], in[2]});
+    for (int s : in)
+      if (s >= 0) release(s);
+    if (stored) calls_[key] = {r, pc};
     return r;
   };
 
@@ -167,7 +262,7 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
       if (f == "contains") return simple(Op::kSetHas, {e.args[0].get(), e.args[1].get()});
       if (f == "count") return simple(Op::kSetCount, {e.args[0].get()});
       if (f == "set_minus") return simple(Op::kSetMinus, {e.args[0].get(), e.args[1].get()});
-      if (f == "age_on") return simple(Op::kAgeOn, {e.args[0].get(), e.args[1].get()});
+      if (f == "age_on") return call(Op::kAgeOn, {e.args[0].get(), e.args[1].get()});
       if (f == "add_months") return simple(Op::kAddMonths, {e.args[0].get(), e.args[1].get()});
       if (f == "add_days") return simple(Op::kAddDays, {e.args[0].get(), e.args[1].get()});
       if (f == "days_between") return simple(Op::kDateDiff, {e.args[1].get(), e.args[0].get()});
@@ -175,10 +270,10 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
       if (f == "month") return simple(Op::kMonth, {e.args[0].get()});
       if (f == "day") return simple(Op::kDay, {e.args[0].get()});
       if (f == "latest_month_day")
-        return simple(Op::kLatestMonthDay, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
-      if (f == "id_birth_date") return simple(Op::kIdBirthDate, {e.args[0].get()});
-      if (f == "substr") return simple(Op::kSubstr, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
-      if (f == "length") return simple(Op::kLength, {e.args[0].get()});
+        return call(Op::kLatestMonthDay, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
+      if (f == "id_birth_date") return call(Op::kIdBirthDate, {e.args[0].get()});
+      if (f == "substr") return call(Op::kSubstr, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
+      if (f == "length") return call(Op::kLength, {e.args[0].get()});
       throw std::logic_error("no code for function " + f);
     }
   }
@@ -285,6 +380,9 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
     }
     return res;
   }
+
+  if (!in_prelude && (op == "<" || op == "<=" || op == ">" || op == ">="))
+    if (const int folded = emit_age_cutoff(e, code); folded >= 0) return folded;
 
   const K a = l.type.kind, b = r.type.kind;
   const bool numeric = (a == K::kInt || a == K::kNumber) && (b == K::kInt || b == K::kNumber);

@@ -26,6 +26,8 @@ class CodeGen {
   // Where names live: set by the engine compiler before emitting.
   std::function<int(SymbolKind, int)> symbol_slot;
   std::function<int(int param)> param_slot;
+  // The expression of a derived value (to see through names, below).
+  std::function<const Expr*(int derive)> derive_expr;
 
   // Emits `e`; returns the slot holding its value. The caller releases it.
   int emit(const Expr& e);
@@ -35,12 +37,28 @@ class CodeGen {
   void append(const Instr& in) { p_.code.push_back(in); }
   Program& program() { return p_; }
 
+  // Forgets the function results computed at or after instruction `pc`
+  // (code that may be skipped or run on a subset of the records), so that a
+  // later call computes them again.
+  void forget_from(size_t pc);
+
  private:
   int emit_into(const Expr& e, std::vector<Instr>& code, bool in_prelude);
   int literal(const Expr& e);
+  // `age_on(x, c) <op> k` with c and k constant, as `x <op'> cutoff(c, k)`;
+  // -1 when `e` is not of that form.
+  int emit_age_cutoff(const Expr& e, std::vector<Instr>& code);
 
   Program& p_;
   std::map<std::pair<int, bool>, std::vector<int>> free_;
+  // Function calls over stored values (fields, derived values), computed
+  // once: `id_birth_date(id_number)` in a derived value and in a check is
+  // one scan of the ID numbers. Key: function and argument slots.
+  struct Computed {
+    int slot;
+    size_t pc;
+  };
+  std::map<std::pair<std::string, std::vector<int>>, Computed> calls_;
 };
 
 }  // namespace kcbx::detail

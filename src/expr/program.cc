@@ -33,7 +33,8 @@ Frame::Frame(const Program& program, size_t batch_size)
       data_(program.slots.size(), nullptr),
       valid_(program.slots.size(), nullptr),
       counters_(static_cast<size_t>(program.counters), 0),
-      scalar_strings_(program.slots.size()) {
+      scalar_strings_(program.slots.size()),
+      ones_(batch_size, 1) {
   // Every slot the program computes (temps, constants) gets its own zeroed
   // storage; field slots are bound to the caller's columns per batch.
   for (size_t s = 0; s < program.slots.size(); ++s) {
@@ -130,18 +131,23 @@ inline T* col(const std::vector<void*>& d, int s) {
   return static_cast<T*>(d[static_cast<size_t>(s)]);
 }
 
+// Kernels are inlined into Frame::exec, which is compiled twice (for
+// x86-64-v3, AVX2, and for any x86-64) and picked at load time: a kernel
+// left out of line would only ever run the baseline build.
+#define KCBX_KERNEL [[gnu::always_inline]] inline
+
 template <class A, class B, class R, class F>
-inline void map2(const A* __restrict a, const B* __restrict b, R* __restrict r,
+KCBX_KERNEL void map2(const A* __restrict a, const B* __restrict b, R* __restrict r,
                  size_t n, F f) {
   for (size_t i = 0; i < n; ++i) r[i] = f(a[i], b[i]);
 }
 template <class A, class R, class F>
-inline void map1(const A* __restrict a, R* __restrict r, size_t n, F f) {
+KCBX_KERNEL void map1(const A* __restrict a, R* __restrict r, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) r[i] = f(a[i]);
 }
 
 template <class T>
-void compare(Cmp cmp, const T* a, const T* b, uint8_t* r, size_t n) {
+KCBX_KERNEL void compare(Cmp cmp, const T* a, const T* b, uint8_t* r, size_t n) {
   switch (cmp) {
     case Cmp::kEq: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x == y; }); break;
     case Cmp::kNe: map2(a, b, r, n, [](T x, T y) -> uint8_t { return x != y; }); break;
@@ -154,13 +160,13 @@ void compare(Cmp cmp, const T* a, const T* b, uint8_t* r, size_t n) {
 
 // Dates stay within 0001-01-01 .. 9999-12-31 whatever a pack adds, so that
 // calendar conversions never overflow.
-inline int32_t clamp_days(int64_t d) {
+KCBX_KERNEL int32_t clamp_days(int64_t d) {
   return static_cast<int32_t>(std::clamp<int64_t>(d, Date::kMinDays, Date::kMaxDays));
 }
 
 // Year, month and day of many dates: Hinnant's algorithm inline so that the
 // loop vectorises.
-inline void split_date(int32_t z0, int& y, int& m, int& d) {
+KCBX_KERNEL void split_date(int32_t z0, int& y, int& m, int& d) {
   const int z = z0 + 719468;
   const int era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -172,7 +178,7 @@ inline void split_date(int32_t z0, int& y, int& m, int& d) {
   y = static_cast<int>(yoe) + era * 400 + (m <= 2);
 }
 
-inline int32_t from_civil(int y, int m, int d) {
+KCBX_KERNEL int32_t from_civil(int y, int m, int d) {
   y -= m <= 2;
   const int era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(y - era * 400);
@@ -183,7 +189,7 @@ inline int32_t from_civil(int y, int m, int d) {
 
 // Calendar months added with month-end clamping, inline for batch loops
 // (kcbx::add_months does the same one date at a time).
-inline int32_t add_months_inline(int32_t date, int64_t months) {
+KCBX_KERNEL int32_t add_months_inline(int32_t date, int64_t months) {
   int y, m, d;
   split_date(date, y, m, d);
   const int64_t total = static_cast<int64_t>(y) * 12 + (m - 1) + months;
@@ -196,7 +202,7 @@ inline int32_t add_months_inline(int32_t date, int64_t months) {
   return from_civil(ny, nm, d < dim ? d : dim);
 }
 
-inline int32_t add_duration(int32_t date, Duration dur, int sign) {
+KCBX_KERNEL int32_t add_duration(int32_t date, Duration dur, int sign) {
   int32_t d = date;
   if (dur.months != 0) {
     const int64_t months = static_cast<int64_t>(dur.months) * sign;
@@ -207,37 +213,35 @@ inline int32_t add_duration(int32_t date, Duration dur, int sign) {
 
 // Integer arithmetic wraps instead of overflowing (no undefined behaviour on
 // hostile values).
-inline int64_t wrap_add(int64_t a, int64_t b) {
+KCBX_KERNEL int64_t wrap_add(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
-inline int64_t wrap_sub(int64_t a, int64_t b) {
+KCBX_KERNEL int64_t wrap_sub(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
-inline int64_t wrap_mul(int64_t a, int64_t b) {
+KCBX_KERNEL int64_t wrap_mul(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
 template <class T>
-void gather(const void* from, void* to, const std::vector<uint32_t>& sel) {
+void gather(const void* from, void* to, const uint32_t* sel, size_t m) {
   const T* f = static_cast<const T*>(from);
   T* t = static_cast<T*>(to);
-  for (size_t j = 0; j < sel.size(); ++j) t[j] = f[sel[j]];
+  for (size_t j = 0; j < m; ++j) t[j] = f[sel[j]];
 }
 template <class T>
-void scatter(const void* from, void* to, const std::vector<uint32_t>& sel) {
+void scatter(const void* from, void* to, const uint32_t* sel, size_t m) {
   const T* f = static_cast<const T*>(from);
   T* t = static_cast<T*>(to);
-  for (size_t j = 0; j < sel.size(); ++j) t[sel[j]] = f[j];
+  for (size_t j = 0; j < m; ++j) t[sel[j]] = f[j];
 }
-template <void (*F1)(const void*, void*, const std::vector<uint32_t>&),
-          void (*F4)(const void*, void*, const std::vector<uint32_t>&),
-          void (*F8)(const void*, void*, const std::vector<uint32_t>&),
-          void (*F16)(const void*, void*, const std::vector<uint32_t>&)>
-void by_width(size_t w, const void* from, void* to, const std::vector<uint32_t>& sel) {
-  if (w == 1) F1(from, to, sel);
-  else if (w == 4) F4(from, to, sel);
-  else if (w == 8) F8(from, to, sel);
-  else F16(from, to, sel);
+using Mover = void (*)(const void*, void*, const uint32_t*, size_t);
+template <Mover F1, Mover F4, Mover F8, Mover F16>
+void by_width(size_t w, const void* from, void* to, const uint32_t* sel, size_t m) {
+  if (w == 1) F1(from, to, sel, m);
+  else if (w == 4) F4(from, to, sel, m);
+  else if (w == 8) F8(from, to, sel, m);
+  else F16(from, to, sel, m);
 }
 constexpr auto gather_w = by_width<gather<uint8_t>, gather<int32_t>, gather<int64_t>,
                                    gather<std::string_view>>;
@@ -248,13 +252,14 @@ constexpr auto scatter_w = by_width<scatter<uint8_t>, scatter<int32_t>, scatter<
 
 void Frame::compact(const Program::Compaction& k, size_t& n) {
   const auto* rows = static_cast<const int32_t*>(data_[static_cast<size_t>(k.rows)]);
-  selection_.resize(n);
+  if (selection_.size() < batch_size_) selection_.resize(batch_size_);
+  uint32_t* sel = selection_.data();
   size_t m = 0;
   for (size_t i = 0; i < n; ++i) {  // branch-free selection
-    selection_[m] = static_cast<uint32_t>(i);
-    m += rows[i] < 0;
+    sel[m] = static_cast<uint32_t>(i);
+    m += static_cast<uint32_t>(rows[i]) >> 31;
   }
-  selection_.resize(m);
+  selected_ = m;
   if (shadows_.size() < program_.slots.size()) shadows_.resize(program_.slots.size());
   replaced_.clear();
   for (int s : k.gather) {
@@ -266,15 +271,15 @@ void Frame::compact(const Program::Compaction& k, size_t& n) {
       sh.valid.reset(new uint8_t[batch_size_]());
     }
     replaced_.emplace_back(data_[slot], valid_[slot]);
-    gather_w(w, data_[slot], sh.data.get(), selection_);
+    gather_w(w, data_[slot], sh.data.get(), sel, m);
     data_[slot] = sh.data.get();
     if (valid_[slot]) {
-      gather<uint8_t>(valid_[slot], sh.valid.get(), selection_);
+      gather<uint8_t>(valid_[slot], sh.valid.get(), sel, m);
       valid_[slot] = sh.valid.get();
     }
   }
   full_n_ = n;
-  n = selection_.size();
+  n = m;
 }
 
 void Frame::expand(const Program::Compaction& k, size_t& n) {
@@ -282,8 +287,9 @@ void Frame::expand(const Program::Compaction& k, size_t& n) {
     const size_t slot = static_cast<size_t>(k.gather[g]);
     auto [data, valid] = replaced_[g];
     if (std::find(k.scatter.begin(), k.scatter.end(), k.gather[g]) != k.scatter.end()) {
-      scatter_w(static_cast<size_t>(program_.slots[slot].width), data_[slot], data, selection_);
-      if (valid) scatter<uint8_t>(valid_[slot], valid, selection_);
+      scatter_w(static_cast<size_t>(program_.slots[slot].width), data_[slot], data,
+                selection_.data(), selected_);
+      if (valid) scatter<uint8_t>(valid_[slot], valid, selection_.data(), selected_);
     }
     data_[slot] = data;
     valid_[slot] = valid;
@@ -291,9 +297,19 @@ void Frame::expand(const Program::Compaction& k, size_t& n) {
   n = full_n_;
 }
 
-void Frame::exec(const std::vector<Instr>& code, size_t n) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define KCBX_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define KCBX_CLONES
+#endif
+
+KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
   const auto& D = data_;
   const auto& slots = program_.slots;
+  // A validity column, or all-present for a slot that has none: loops read
+  // it unconditionally instead of testing the pointer per record.
+  auto present = [&](const uint8_t* v) { return v ? v : ones_.data(); };
 #ifdef KCBX_PROFILE_OPS
   static thread_local std::vector<double> op_ns(code.size());
   static thread_local std::vector<int> op_id(code.size());
@@ -352,8 +368,12 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const int sign = in.op == Op::kDateAddDur ? 1 : -1;
         const Duration dur = b[0];  // durations are constants
         if (dur.months == 0) {
-          const int64_t delta = static_cast<int64_t>(dur.days) * sign;
-          for (size_t i = 0; i < n; ++i) r[i] = clamp_days(a[i] + delta);
+          // In int32 (8 lanes, not 4): dates and the clamped shift both fit.
+          constexpr int32_t kSpan = Date::kMaxDays - Date::kMinDays;
+          const int32_t delta = static_cast<int32_t>(
+              std::clamp<int64_t>(static_cast<int64_t>(dur.days) * sign, -kSpan, kSpan));
+          for (size_t i = 0; i < n; ++i)
+            r[i] = std::clamp(a[i] + delta, Date::kMinDays, Date::kMaxDays);
         } else if (n < kMemoMinRows) {
           for (size_t i = 0; i < n; ++i) r[i] = add_duration(a[i], dur, sign);
         } else {
@@ -469,11 +489,13 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
           // A null condition takes the else branch. Branch-free (& not &&).
           if (vc) for (size_t i = 0; i < n; ++i) r[i] = (c[i] != 0) & (vc[i] != 0) ? b[i] : x[i];
           else for (size_t i = 0; i < n; ++i) r[i] = c[i] != 0 ? b[i] : x[i];
-          if (v)
-            for (size_t i = 0; i < n; ++i) {
-              const bool take = (c[i] != 0) & (!vc || vc[i] != 0);
-              v[i] = take ? (vb ? vb[i] : 1) : (vx ? vx[i] : 1);
-            }
+          if (v) {
+            const uint8_t* pc = present(vc);
+            const uint8_t* pb = present(vb);
+            const uint8_t* px = present(vx);
+            for (size_t i = 0; i < n; ++i)
+              v[i] = (c[i] != 0) & (pc[i] != 0) ? pb[i] : px[i];
+          }
         };
         if (w == 1) pick(uint8_t{});
         else if (w == 4) pick(int32_t{});
@@ -498,14 +520,17 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
           const T* a = col<T>(D, in.a);
           const T* b = col<T>(D, in.b);
           T* r = col<T>(D, in.out);
-          for (size_t i = 0; i < n; ++i) r[i] = (!va || va[i]) ? a[i] : b[i];
+          if (!va) std::copy_n(a, n, r);
+          else for (size_t i = 0; i < n; ++i) r[i] = va[i] ? a[i] : b[i];
         };
         if (w == 1) pick(uint8_t{});
         else if (w == 4) pick(int32_t{});
         else if (w == 8) pick(int64_t{});
         else pick(std::string_view{});
-        if (v)
-          for (size_t i = 0; i < n; ++i) v[i] = (!va || va[i]) || (!vb || vb[i]);
+        if (v) {
+          if (!va || !vb) std::memset(v, 1, n);
+          else for (size_t i = 0; i < n; ++i) v[i] = va[i] | vb[i];
+        }
         continue;
       }
       case Op::kMin:
@@ -553,6 +578,27 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
           split_date(b[i], by, bm, bd);
           split_date(o[i], oy, om, od);
           r[i] = oy - by - ((om * 32 + od) < (bm * 32 + bd));
+        }
+        break;
+      }
+      case Op::kAgeCutoff: {
+        // Born on the reference day k years earlier is k years old that day;
+        // a 29 February reference in a common year falls back to the 28th.
+        // Outside the calendar: no birth date is that old (the day before
+        // the first), or every one is (the last day).
+        const int32_t* on = col<int32_t>(D, in.a);
+        const int64_t* years = col<int64_t>(D, in.b);
+        int32_t* r = col<int32_t>(D, in.out);
+        for (size_t i = 0; i < n; ++i) {
+          int y, m, d;
+          split_date(on[i], y, m, d);
+          const int64_t by = y - (std::clamp<int64_t>(years[i], -20000, 20000) + in.aux);
+          if (by < 1) r[i] = Date::kMinDays - 1;
+          else if (by > 9999) r[i] = Date::kMaxDays;
+          else {
+            const int yy = static_cast<int>(by);
+            r[i] = from_civil(yy, m, std::min(d, days_in_month(yy, m)));
+          }
         }
         break;
       }
@@ -607,6 +653,16 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const uint8_t* va = valid_[static_cast<size_t>(in.a)];
         int32_t* r = col<int32_t>(D, in.out);
         uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        if (va) {
+          // A file without ID numbers: one scan of the validity column.
+          uint8_t any = 0;
+          for (size_t i = 0; i < n; ++i) any |= va[i];
+          if (!any) {
+            std::memset(r, 0, n * sizeof(int32_t));
+            std::memset(v, 0, n);
+            continue;
+          }
+        }
         for (size_t i = 0; i < n; ++i) {
           r[i] = 0;
           v[i] = 0;
@@ -644,16 +700,16 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         uint8_t* vout = valid_[static_cast<size_t>(in.out)];
         const int32_t code = static_cast<int32_t>(in.mask);
         const int32_t rix = static_cast<int32_t>(in.aux);
-        int64_t open = 0;
-        // Branch-free (& not &&): which records match is data, not pattern.
-        auto step = [&](size_t i, uint8_t present) {
-          const bool hit = (row[i] < 0) & (c[i] != 0) & (present != 0);
-          out[i] = hit ? code : out[i];
-          row[i] = hit ? rix : row[i];
-          open += row[i] < 0;
-        };
-        if (vc) for (size_t i = 0; i < n; ++i) step(i, vc[i]);
-        else for (size_t i = 0; i < n; ++i) step(i, 1);
+        const uint8_t* pc = present(vc);
+        // Branch-free, as masks in the rows' own width, so that the loop
+        // vectorises: which records match is data, not pattern.
+        int32_t open = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const int32_t hit = -static_cast<int32_t>((row[i] < 0) & (c[i] != 0) & (pc[i] != 0));
+          out[i] = (out[i] & ~hit) | (code & hit);
+          row[i] = (row[i] & ~hit) | (rix & hit);
+          open += static_cast<int32_t>(static_cast<uint32_t>(row[i]) >> 31);
+        }
         if (vout)
           for (size_t i = 0; i < n; ++i) vout[i] = row[i] >= 0;
         counters_[static_cast<size_t>(in.c)] = open;
@@ -742,9 +798,11 @@ void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const uint8_t* vc = valid_[static_cast<size_t>(in.a)];
         int32_t* out = col<int32_t>(D, in.out);
         const int32_t ix = static_cast<int32_t>(in.aux);
+        const uint8_t* pc = present(vc);
+        // The first failing check names the reject; branch-free.
         for (size_t i = 0; i < n; ++i) {
-          const bool fails = !c[i] && (!vc || vc[i]);
-          if (fails && out[i] < 0) out[i] = ix;
+          const bool fails = (c[i] == 0) & (pc[i] != 0) & (out[i] < 0);
+          out[i] = fails ? ix : out[i];
         }
         continue;
       }

@@ -57,6 +57,9 @@ enum class Op : uint8_t {
   // run over those records only; kExpand scatters the table's result back
   // and restores the full batch.
   kCompact, kExpand,
+  // The latest birth date whose age on the reference date `a` is at
+  // least `b` + `aux` years (see CodeGen::emit_age_cutoff).
+  kAgeCutoff,
 };
 
 enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -171,6 +174,7 @@ class Frame {
   std::vector<uint8_t*> valid_;
   std::vector<int64_t> counters_;
   std::vector<std::string> scalar_strings_;
+  std::vector<uint8_t> ones_;  // batch_size ones: validity of an all-present slot
 
   // Compaction state (kCompact/kExpand): shadow columns per slot, allocated
   // on first use; the selected record indices; the columns the shadows
@@ -182,7 +186,8 @@ class Frame {
     std::unique_ptr<uint8_t[]> valid;
   };
   std::vector<Shadow> shadows_;
-  std::vector<uint32_t> selection_;
+  std::vector<uint32_t> selection_;  // batch_size entries; the first selected_ in use
+  size_t selected_ = 0;
   std::vector<std::pair<void*, uint8_t*>> replaced_;
   int compacted_ = -1;
   size_t full_n_ = 0;
