@@ -34,7 +34,8 @@ Frame::Frame(const Program& program, size_t batch_size)
       valid_(program.slots.size(), nullptr),
       counters_(static_cast<size_t>(program.counters), 0),
       scalar_strings_(program.slots.size()),
-      ones_(batch_size, 1) {
+      ones_(batch_size, 1),
+      scratch_(batch_size, 0) {
   // Every slot the program computes (temps, constants) gets its own zeroed
   // storage; field slots are bound to the caller's columns per batch.
   for (size_t s = 0; s < program.slots.size(); ++s) {
@@ -144,6 +145,32 @@ KCBX_KERNEL void map2(const A* __restrict a, const B* __restrict b, R* __restric
 template <class A, class R, class F>
 KCBX_KERNEL void map1(const A* __restrict a, R* __restrict r, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) r[i] = f(a[i]);
+}
+
+// r[i] = m[i] ? a[i] : b[i], with m 0 or 1; r is never a or b (an
+// instruction's output has a column of its own).
+template <class T>
+KCBX_KERNEL void blend(T* __restrict r, const uint8_t* __restrict m, const T* __restrict a,
+                       const T* __restrict b, size_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    // Both sides read and masked: a conditional read would not vectorise.
+    for (size_t i = 0; i < n; ++i) {
+      const T take = static_cast<T>(-static_cast<T>(m[i]));
+      r[i] = static_cast<T>((a[i] & take) | (b[i] & ~take));
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const T x = a[i], y = b[i];
+      r[i] = m[i] ? x : y;
+    }
+  }
+}
+
+// Data under a null is zero (program.h): masks (v is 0 or 1) rather than a
+// choice, and restrict-qualified parameters, so that the loop vectorises.
+template <class T>
+KCBX_KERNEL void zero_nulls(T* __restrict x, const uint8_t* __restrict v, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] &= static_cast<T>(-static_cast<T>(v[i]));
 }
 
 template <class T>
@@ -438,10 +465,21 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
       }
       case Op::kNot: map1(col<uint8_t>(D, in.a), col<uint8_t>(D, in.out), n, [](uint8_t x) -> uint8_t { return !x; }); break;
       case Op::kInMask: {
+        // A shift by each record's value (one instruction per 8 records with
+        // AVX2), in 32-bit lanes when the values fit.
         const uint64_t mask = in.mask;
-        map1(col<int32_t>(D, in.a), col<uint8_t>(D, in.out), n, [mask](int32_t x) -> uint8_t {
-          return static_cast<uint32_t>(x) < 64 && ((mask >> x) & 1);
-        });
+        if (mask >> 32 == 0) {
+          const uint32_t m32 = static_cast<uint32_t>(mask);
+          map1(col<int32_t>(D, in.a), col<uint8_t>(D, in.out), n, [m32](int32_t x) -> uint8_t {
+            const uint32_t u = static_cast<uint32_t>(x);
+            return static_cast<uint8_t>(((m32 >> (u & 31)) & 1) & (u < 32));
+          });
+        } else {
+          map1(col<int32_t>(D, in.a), col<uint8_t>(D, in.out), n, [mask](int32_t x) -> uint8_t {
+            const uint32_t u = static_cast<uint32_t>(x);
+            return static_cast<uint8_t>(((mask >> (u & 63)) & 1) & (u < 64));
+          });
+        }
         break;
       }
       case Op::kInListI:
@@ -481,22 +519,14 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const uint8_t* vb = valid_[static_cast<size_t>(in.b)];
         const uint8_t* vx = valid_[static_cast<size_t>(in.c)];
         uint8_t* v = valid_[static_cast<size_t>(in.out)];
+        // A null condition takes the else branch.
+        uint8_t* take = scratch_.data();
+        map2(c, present(vc), take, n, [](uint8_t x, uint8_t p) -> uint8_t { return (x != 0) & (p != 0); });
         auto pick = [&](auto tag) {
           using T = decltype(tag);
-          const T* b = col<T>(D, in.b);
-          const T* x = col<T>(D, in.c);
-          T* r = col<T>(D, in.out);
-          // A null condition takes the else branch. Branch-free (& not &&).
-          if (vc) for (size_t i = 0; i < n; ++i) r[i] = (c[i] != 0) & (vc[i] != 0) ? b[i] : x[i];
-          else for (size_t i = 0; i < n; ++i) r[i] = c[i] != 0 ? b[i] : x[i];
-          if (v) {
-            const uint8_t* pc = present(vc);
-            const uint8_t* pb = present(vb);
-            const uint8_t* px = present(vx);
-            for (size_t i = 0; i < n; ++i)
-              v[i] = (c[i] != 0) & (pc[i] != 0) ? pb[i] : px[i];
-          }
+          blend(col<T>(D, in.out), take, col<T>(D, in.b), col<T>(D, in.c), n);
         };
+        if (v) blend(v, take, present(vb), present(vx), n);
         if (w == 1) pick(uint8_t{});
         else if (w == 4) pick(int32_t{});
         else if (w == 8) pick(int64_t{});
@@ -521,7 +551,7 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
           const T* b = col<T>(D, in.b);
           T* r = col<T>(D, in.out);
           if (!va) std::copy_n(a, n, r);
-          else for (size_t i = 0; i < n; ++i) r[i] = va[i] ? a[i] : b[i];
+          else blend(r, va, a, b, n);
         };
         if (w == 1) pick(uint8_t{});
         else if (w == 4) pick(int32_t{});
@@ -812,22 +842,22 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
       const uint8_t* ins[3] = {in.a >= 0 ? valid_[static_cast<size_t>(in.a)] : nullptr,
                                in.b >= 0 ? valid_[static_cast<size_t>(in.b)] : nullptr,
                                in.c >= 0 ? valid_[static_cast<size_t>(in.c)] : nullptr};
-      bool first = true;
-      for (const uint8_t* p : ins) {
-        if (!p) continue;
-        if (first) std::memcpy(v, p, n);
-        else for (size_t i = 0; i < n; ++i) v[i] &= p[i];
-        first = false;
+      const uint8_t* p[3];
+      int k = 0;
+      for (const uint8_t* x : ins)
+        if (x) p[k++] = x;
+      // The result's validity is never an input's (it is its own column).
+      if (k == 0) std::memset(v, 1, n);
+      else if (k == 1) std::memcpy(v, p[0], n);
+      else {
+        map2(p[0], p[1], v, n, [](uint8_t x, uint8_t y) -> uint8_t { return x & y; });
+        if (k == 3)
+          for (size_t i = 0; i < n; ++i) v[i] &= p[2][i];
       }
-      if (first) std::memset(v, 1, n);
-      // Keep data under nulls at zero (see program.h); branch-free by width.
+      // Keep data under nulls at zero (see program.h).
       const size_t w = static_cast<size_t>(slots[static_cast<size_t>(in.out)].width);
       void* d = data_[static_cast<size_t>(in.out)];
-      // Masks (v is 0 or 1) rather than a choice, so that the loop vectorises.
-      auto zero = [&](auto* x) {
-        using T = std::remove_pointer_t<decltype(x)>;
-        for (size_t i = 0; i < n; ++i) x[i] &= static_cast<T>(-static_cast<T>(v[i]));
-      };
+      auto zero = [&](auto* x) { zero_nulls(x, v, n); };
       if (w == 1) zero(static_cast<uint8_t*>(d));
       else if (w == 4) zero(static_cast<int32_t*>(d));
       else if (w == 8) zero(static_cast<int64_t*>(d));

@@ -174,7 +174,8 @@ class Frame {
   std::vector<uint8_t*> valid_;
   std::vector<int64_t> counters_;
   std::vector<std::string> scalar_strings_;
-  std::vector<uint8_t> ones_;  // batch_size ones: validity of an all-present slot
+  std::vector<uint8_t> ones_;     // batch_size ones: validity of an all-present slot
+  std::vector<uint8_t> scratch_;  // batch_size bytes for one instruction's masks
 
   // Compaction state (kCompact/kExpand): shadow columns per slot, allocated
   // on first use; the selected record indices; the columns the shadows
