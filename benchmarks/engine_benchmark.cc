@@ -172,6 +172,7 @@ void BM_Engine_Classify(benchmark::State& state) {
 }
 BENCHMARK(BM_Engine_Classify)
     ->ArgNames({"n", "threads", "outputs"})
+    ->Args({1 << 16, 1, 0})
     ->Args({1 << 20, 1, 0})
     ->Args({1 << 20, 2, 0})
     ->Args({1 << 20, 1, 1})

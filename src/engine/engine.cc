@@ -52,12 +52,44 @@ void bind_fields(const CompiledProgram& cp, const detail::BatchData& batch,
   }
 }
 
+// Asks for the next batch's columns that the program reads while this batch
+// runs. One batch of a column is a page or two, and hardware prefetchers
+// stop at page boundaries: without this, the first pass over each column of
+// each batch waits for memory (a fifth of the time on a million records).
+void prefetch_fields(const CompiledProgram& cp, const detail::BatchData& batch,
+                     size_t offset, size_t n) {
+  for (int f : cp.fields_read) {
+    const ColumnData& c = batch.columns[static_cast<size_t>(f)];
+    const size_t w = static_cast<size_t>(c.width);
+    const char* data = reinterpret_cast<const char*>(c.bytes.data()) + offset * w;
+    for (size_t b = 0; b < n * w; b += 64) __builtin_prefetch(data + b);
+    if (!c.valid.empty())
+      for (size_t b = 0; b < n; b += 64)
+        __builtin_prefetch(reinterpret_cast<const char*>(c.valid.data()) + offset + b);
+  }
+}
+
+// First-hit tables write their value codes (-1 where no row matched: kFill
+// starts them there) and matched rows, and the checks their rejects,
+// straight into the result.
+bool written_in_place(const detail::TableSlots& ts) {
+  return ts.out >= 0 && ts.policy == detail::HitPolicy::kFirst;
+}
+
+void bind_results(const CompiledProgram& cp, detail::ResultData& r, size_t offset, Frame& frame) {
+  frame.bind_result(cp.reject_slot, r.reject.data() + offset);
+  for (size_t t = 0; t < cp.tables.size(); ++t) {
+    if (!written_in_place(cp.tables[t])) continue;
+    frame.bind_result(cp.tables[t].out, r.codes[t].data() + offset);
+    frame.bind_result(cp.tables[t].rows, r.matched[t].data() + offset);
+  }
+}
+
 void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
               size_t n, detail::ResultData& r, detail::StringArena& strings) {
-  std::memcpy(r.reject.data() + offset, frame.data(cp.reject_slot), n * 4);
   for (size_t t = 0; t < cp.tables.size(); ++t) {
     const auto& ts = cp.tables[t];
-    if (ts.out < 0) continue;  // not computed by this program
+    if (ts.out < 0 || written_in_place(ts)) continue;  // not computed here, or done
     if (ts.policy == detail::HitPolicy::kCollect) {
       std::memcpy(r.sets[t].data() + offset, frame.data(ts.out), n * 8);
       std::memcpy(r.row_sets[t].data() + offset, frame.data(ts.rows), n * 8);
@@ -168,7 +200,10 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
     for (size_t c = first_chunk; c < last_chunk; ++c) {
       const size_t offset = c * rows_per_batch;
       const size_t m = std::min(rows_per_batch, n - offset);
+      if (c + 1 < last_chunk)
+        prefetch_fields(cp, in, offset + m, std::min(rows_per_batch, n - offset - m));
       bind_fields(cp, in, offset, frame);
+      bind_results(cp, *r, offset, frame);
       frame.run(m);
       copy_out(cp, frame, offset, m, *r, *strings);
     }

@@ -286,6 +286,14 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     if (cp.workflow.opened_on) out.case_opened_slot = gen.emit_persistent(*cp.workflow.opened_on);
   }
 
+  for (size_t f = 0; f < out.field_slots.size(); ++f) {
+    const int slot = out.field_slots[f];
+    for (const Instr& in : out.program.code)
+      if (in.a == slot || in.b == slot || (in.c == slot && in.op != Op::kTableFirst)) {
+        out.fields_read.push_back(static_cast<int>(f));
+        break;
+      }
+  }
   if (!outputs) return out;
   for (const auto& o : pack.outputs) {
     int slot = -1;

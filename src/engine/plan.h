@@ -54,6 +54,7 @@ struct TableSlots {
 struct CompiledProgram {
   Program program;
   std::vector<int> field_slots;   // by field index
+  std::vector<int> fields_read;   // field indices the code reads
   std::vector<int> param_slots;   // by param index, -1 unused
   std::vector<int> derive_slots;  // by derive index
   std::vector<TableSlots> tables; // by table index

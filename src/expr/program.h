@@ -138,6 +138,10 @@ class Frame {
     data_[static_cast<size_t>(slot)] = const_cast<void*>(data);
     valid_[static_cast<size_t>(slot)] = const_cast<uint8_t*>(valid);
   }
+  // Points the data of a computed slot at caller memory (a result column,
+  // already offset to the batch start), so that the program writes the
+  // result in place; its validity column stays the frame's.
+  void bind_result(int slot, void* data) { data_[static_cast<size_t>(slot)] = data; }
   // Writes element 0 of a slot (constants before the prelude).
   void set_scalar_bits(int slot, int64_t bits);
   void set_scalar_string(int slot, std::string_view text);
