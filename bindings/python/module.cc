@@ -61,12 +61,6 @@ Date parse_as_of(const std::string& text) {
   return *d;
 }
 
-std::string key_field_name(const detail::CheckedPack& cp) {
-  for (const auto& f : cp.pack->fields)
-    if (f.unique) return f.name.value;
-  return cp.pack->fields.empty() ? std::string() : cp.pack->fields.front().name.value;
-}
-
 // ---- input ------------------------------------------------------------------
 
 // Imported columns: owned Arrow structs and numpy references, and the
@@ -355,14 +349,23 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     }
     level_index.push_back(i);
   }
-  ColumnOptions options;
-  options.borrow_strings = true;
-  options.threads = engine.options().threads;
-  ColumnsBatch in = batch_from_columns(engine.rules(), views, options);
   // Statuses and outputs only, unless cases are evaluated from this result.
   ClassifyOptions what;
   what.flags = false;
   what.cases = keep_result != nullptr;
+  ColumnOptions options;
+  options.borrow_strings = true;
+  options.threads = engine.options().threads;
+  if (!keep_batch) {
+    // Store what the rules, the key and the levels read; the other columns
+    // are checked (rejects stay the same) but not kept.
+    options.keep = engine.fields_read(what);
+    options.keep.push_back(cp.key_field());
+    for (int l : level_index)
+      for (int f : cp.level_fields[static_cast<size_t>(l)])
+        options.keep.push_back(pack.fields[static_cast<size_t>(f)].name.value);
+  }
+  ColumnsBatch in = batch_from_columns(engine.rules(), views, options);
   BatchResult result = engine.classify(in.batch, as_of, what);
   const detail::BatchData& bd = in.batch.data();
   const detail::ResultData& rd = result.data();
@@ -371,7 +374,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   out.read = in.read;
   out.notes = in.notes;
   out.rejects = std::move(in.rejects);
-  const std::string key = key_field_name(cp);
+  const std::string key = cp.key_field();
   const int key_field = cp.field_index(key);
   std::vector<size_t> rows;
   rows.reserve(bd.rows);
@@ -924,7 +927,7 @@ PYBIND11_MODULE(_kcbx, m) {
           },
           "Jurisdiction levels (village, township, county, ...).")
       .def_property_readonly(
-          "key", [](const RulePack& p) { return key_field_name(p.checked()); }, "The key field (student_id).")
+          "key", [](const RulePack& p) { return p.checked().key_field(); }, "The key field (student_id).")
       .def("__repr__", [](const RulePack& p) { return "<kcbx.RulePack " + p.id() + " from " + p.file() + ">"; })
       .def("__eq__", [](const RulePack& a, const RulePack& b) { return a.source() == b.source() && a.file() == b.file(); })
       .def("__hash__", [](const RulePack& p) { return py::hash(py::str(p.content_hash())); })

@@ -47,8 +47,14 @@ class Batch {
   // The input row number of record i (as given to BatchBuilder::add_row).
   int64_t row_number(size_t i) const;
   // The value of field `field` of record i as text ("" for null); for
-  // outputs. Throws std::out_of_range for an unknown field.
+  // outputs. Throws std::out_of_range for an unknown field or one the
+  // batch did not keep.
   std::string cell(size_t i, std::string_view field) const;
+
+  // Memory held: the fixed-width columns, their validity and the row
+  // numbers; and apart, the bytes of the string values kept.
+  size_t column_bytes() const;
+  size_t string_bytes() const;
 
   const detail::BatchData& data() const { return *data_; }
   explicit Batch(std::shared_ptr<const detail::BatchData> data)
@@ -91,6 +97,12 @@ class BatchBuilder {
   std::string record_key(std::span<const std::string_view> cells) const;
 
   size_t size() const;
+  // Stores only the fields named (and every unique field); the others are
+  // still read and validated, so a record is rejected exactly as before,
+  // but take no memory. Use Engine::fields_read for what classify needs.
+  // Empty: every field (the default). Unknown names are ignored.
+  void keep_only(std::span<const std::string> fields);
+
   // Returns the records added since the last finish() and starts anew
   // (unique values stay remembered across batches of one input).
   Batch finish();

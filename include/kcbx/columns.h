@@ -91,6 +91,10 @@ struct ColumnOptions {
   bool borrow_strings = false;
   // Threads converting columns; 0 = one per core.
   int threads = 0;
+  // Fields to store in the Batch (as BatchBuilder::keep_only): the others
+  // are converted and checked, so rejects are the same, but not kept.
+  // Empty: all.
+  std::vector<std::string> keep;
 };
 
 // A value type that cannot be a field's type (a float column for a date

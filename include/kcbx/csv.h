@@ -33,6 +33,8 @@ struct ReadOptions {
   // results are identical; 1 reads on the caller's thread only; 0 uses two
   // threads when the machine has two cores.
   int threads = 0;
+  // Fields to store in each Batch (BatchBuilder::keep_only); empty: all.
+  std::vector<std::string> keep;
 };
 
 struct ReadCounts {

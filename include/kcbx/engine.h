@@ -134,6 +134,10 @@ class Engine {
   // file: no re-parsing). Throws std::out_of_range for a bad index.
   Explanation explain(const Batch& batch, size_t i, Date as_of) const;
 
+  // The fields classify(…, what) reads: a Batch needs to keep these only
+  // (BatchBuilder::keep_only, ReadOptions::keep, ColumnOptions::keep).
+  std::vector<std::string> fields_read(const ClassifyOptions& what = {}) const;
+
   // The names of the per-record output columns, in order: for each table
   // (or only the first) its value, rule and clause, then the pack's
   // `outputs`.

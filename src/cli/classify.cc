@@ -76,9 +76,18 @@ int run_classify(const ClassifyArgs& a) {
       throw Error({{Severity::kError, {a.students, 0, 0}, "cannot-read", "cannot open the students file"}});
     in = &file;
   }
+  ClassifyOptions lean;
+  lean.flags = lean.cases = lean.all_tables = false;
   ReadOptions ro;
   ro.file = a.students == "-" ? "<stdin>" : a.students;
   ro.encoding = a.encoding;
+  // Batches keep what the rules and the key column read: other columns are
+  // checked (the same rejects) but take no memory. An explanation shows
+  // every value, so it needs them all.
+  if (!a.explain) {
+    ro.keep = engine.fields_read(lean);
+    ro.keep.push_back(pack.checked().key_field());
+  }
   StudentReader reader(pack, *in, ro);
 
   std::unique_ptr<detail::OutputFile> out_file;
@@ -94,14 +103,7 @@ int run_classify(const ClassifyArgs& a) {
   }
 
   // Header: the key field, then the engine's output columns.
-  const auto& fields = pack.checked().pack->fields;
-  std::string key;
-  for (const auto& f : fields)
-    if (f.unique) {
-      key = f.name.value;
-      break;
-    }
-  if (key.empty() && !fields.empty()) key = fields.front().name.value;
+  const std::string key = pack.checked().key_field();
   std::vector<std::string> columns = engine.output_columns(/*all_tables=*/false);
   std::string header = detail::csv_field(key);
   for (const auto& c : columns) header += "," + detail::csv_field(c);
@@ -120,8 +122,6 @@ int run_classify(const ClassifyArgs& a) {
                              << detail::csv_field(r.column) << "," << detail::csv_field(r.reason) << "\n";
   };
   while (reader.next(batch)) {
-    ClassifyOptions lean;
-    lean.flags = lean.cases = lean.all_tables = false;
     BatchResult result = engine.classify(batch, as_of, lean);
     std::vector<Reject> late;
     for (size_t i = 0; i < result.size(); ++i) {

@@ -126,9 +126,18 @@ std::string Batch::cell(size_t i, std::string_view field) const {
   if (f < 0) throw std::out_of_range("no field '" + std::string(field) + "'");
   const ColumnData& c = data_->columns[static_cast<size_t>(f)];
   if (i >= data_->rows) throw std::out_of_range("record index out of range");
+  if (!c.kept) throw std::out_of_range("field '" + std::string(field) + "' was not kept");
   if (!c.present(i)) return "";
   return detail::format_value(c.type, c.at(i), *data_->pack->pack);
 }
+
+size_t Batch::column_bytes() const {
+  size_t total = data_->row_numbers.capacity() * sizeof(int64_t);
+  for (const ColumnData& c : data_->columns) total += c.bytes.capacity() + c.valid.capacity();
+  return total;
+}
+
+size_t Batch::string_bytes() const { return data_->strings ? data_->strings->bytes() : 0; }
 
 // ---- BatchBuilder -----------------------------------------------------------
 
@@ -145,6 +154,7 @@ struct BatchBuilder::Impl {
   std::vector<std::string_view> row_text;  // string cells of the record being added
   std::vector<size_t> unique_fields;       // fields with `unique: true`
   std::vector<uint64_t> row_hash;          // their cells' hashes, this record
+  std::vector<uint8_t> kept;               // per field: stored in the batch
 
   void start() {
     data = std::make_shared<BatchData>();
@@ -153,8 +163,9 @@ struct BatchBuilder::Impl {
       ColumnData c;
       c.type = info.type;
       c.width = detail::width_of(info.type.kind);
+      c.kept = kept.empty() || kept[data->columns.size()];
       // As many rows as the last batch had: no regrowth while filling.
-      c.bytes.reserve(last_rows * static_cast<size_t>(c.width));
+      if (c.kept) c.bytes.reserve(last_rows * static_cast<size_t>(c.width));
       data->columns.push_back(std::move(c));
     }
     data->row_numbers.reserve(last_rows);
@@ -350,6 +361,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   const size_t i = d.rows;
   for (size_t f = 0; f < fields.size(); ++f) {
     ColumnData& col = d.columns[f];
+    if (!col.kept) continue;
     const size_t w = static_cast<size_t>(col.width);
     col.bytes.resize((i + 1) * w);
     unsigned char* dst = col.bytes.data() + i * w;
@@ -379,10 +391,34 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   return std::nullopt;
 }
 
+void BatchBuilder::keep_only(std::span<const std::string> names) {
+  Impl& m = *impl_;
+  const auto& fields = m.pack->pack->fields;
+  m.kept.clear();
+  if (!names.empty()) {
+    m.kept.assign(fields.size(), 0);
+    for (size_t f = 0; f < fields.size(); ++f)
+      m.kept[f] = fields[f].unique ||
+                  std::find(names.begin(), names.end(), fields[f].name.value) != names.end();
+  }
+  // Records already added keep every field; the next batch follows `names`.
+  if (m.data->rows == 0) m.start();
+}
+
 size_t BatchBuilder::size() const { return impl_->data->rows; }
 
 Batch BatchBuilder::finish() {
   auto done = std::move(impl_->data);
+  // A first batch grew by doubling: give back the slack (one copy) so that
+  // a batch held for long takes what its records need.
+  auto fit = [](auto& v) {
+    if (v.capacity() > v.size() + v.size() / 8) v.shrink_to_fit();
+  };
+  for (ColumnData& c : done->columns) {
+    fit(c.bytes);
+    fit(c.valid);
+  }
+  fit(done->row_numbers);
   impl_->last_rows = done->rows;
   impl_->start();
   return Batch(std::move(done));

@@ -206,14 +206,18 @@ struct SharedArena {
 // Writes converted values of one field into its column (VM layout).
 class Writer {
  public:
+  // `keep` false: values are converted and checked (errors are recorded
+  // by row) but written over a small window that is dropped at the end.
   Writer(const detail::FieldDef& def, const detail::FieldInfo& info, const detail::Pack& pack,
-         ColumnData& out, size_t n, SharedArena& arena)
+         ColumnData& out, size_t n, SharedArena& arena, bool keep = true)
       : def_(def), info_(info), pack_(pack), out_(out), arena_(arena) {
     out_.type = info.type;
     out_.width = detail::width_of(info.type.kind);
-    out_.bytes.assign(n * static_cast<size_t>(out_.width), 0);
+    rows_ = n;
+    n_ = keep ? n : std::min(n, kWindow);
+    wrap_ = keep ? ~size_t{0} : kWindow - 1;
+    out_.bytes.assign(n_ * static_cast<size_t>(out_.width), 0);
     out_.valid.clear();
-    n_ = n;
     if (info_.default_value && info_.default_value->kind == TypeKind::kString)
       default_text_ = arena_.keep(info_.default_value->text);
   }
@@ -229,14 +233,21 @@ class Writer {
       return bits(g, v.bits);
     }
     if (out_.valid.empty()) out_.valid.assign(n_, 1);
-    out_.valid[static_cast<size_t>(g)] = 0;
+    out_.valid[static_cast<size_t>(g) & wrap_] = 0;
+  }
+
+  // Drops what a field that is not kept wrote.
+  void drop() {
+    out_.kept = false;
+    out_.bytes = {};
+    out_.valid = {};
   }
 
   // Every row null (a field without a column), as null() row by row.
   void fill_null() {
     if (n_ == 0) return;
     if (def_.required) {
-      for (size_t g = 0; g < n_; ++g) error(static_cast<int64_t>(g), "required value is missing");
+      for (size_t g = 0; g < rows_; ++g) error(static_cast<int64_t>(g), "required value is missing");
       return;
     }
     if (!info_.default_value) {
@@ -253,7 +264,8 @@ class Writer {
   // Raw bits as a ScalarValue holds them (bool 0/1, date days, enum code,
   // set mask, int, double bits).
   void bits(int64_t g, int64_t b) {
-    unsigned char* dst = out_.bytes.data() + static_cast<size_t>(g) * static_cast<size_t>(out_.width);
+    unsigned char* dst =
+        out_.bytes.data() + (static_cast<size_t>(g) & wrap_) * static_cast<size_t>(out_.width);
     switch (out_.width) {
       case 1: *dst = static_cast<unsigned char>(b != 0); break;
       case 4: { const int32_t x = static_cast<int32_t>(b); std::memcpy(dst, &x, 4); break; }
@@ -261,7 +273,8 @@ class Writer {
     }
   }
   void view(int64_t g, std::string_view s) {
-    std::memcpy(out_.bytes.data() + static_cast<size_t>(g) * sizeof(std::string_view), &s, sizeof s);
+    std::memcpy(out_.bytes.data() + (static_cast<size_t>(g) & wrap_) * sizeof(std::string_view), &s,
+                sizeof s);
   }
 
   // A string-field value already kept (or borrowed): id numbers are checked.
@@ -349,12 +362,15 @@ class Writer {
   }
 
  private:
+  static constexpr size_t kWindow = 4096;  // a power of two (wrap_ masks)
   const detail::FieldDef& def_;
   const detail::FieldInfo& info_;
   const detail::Pack& pack_;
   ColumnData& out_;
   SharedArena& arena_;
-  size_t n_ = 0;
+  size_t rows_ = 0;  // rows converted
+  size_t n_ = 0;     // rows stored
+  size_t wrap_ = 0;  // row index mask: all ones when kept
   std::string_view default_text_;
   ScalarValue scratch_;
   std::vector<FieldError> errors_;
@@ -757,8 +773,14 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   const size_t rows = static_cast<size_t>(n);
   std::vector<std::vector<FieldError>> errors(fields.size());
 
+  // Unique fields are kept for the duplicate check below.
+  std::vector<uint8_t> keep(fields.size(), 1);
+  if (!options.keep.empty())
+    for (size_t f = 0; f < fields.size(); ++f)
+      keep[f] = fields[f].unique || std::find(options.keep.begin(), options.keep.end(),
+                                              fields[f].name.value) != options.keep.end();
   auto convert_field = [&](size_t f) {
-    Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena);
+    Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena, keep[f] != 0);
     if (field_column[f] < 0) {
       w.fill_null();
     } else {
@@ -772,6 +794,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       }
     }
     errors[f] = std::move(w.errors());
+    if (!keep[f]) w.drop();
   };
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
@@ -891,6 +914,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     for (size_t g = 0; g < rows; ++g)
       if (!rejected[g]) data->row_numbers.push_back(options.first_row + static_cast<int64_t>(g));
     for (ColumnData& col : data->columns) {
+      if (!col.kept) continue;
       const size_t w = static_cast<size_t>(col.width);
       size_t out = 0;
       for (size_t g = 0; g < rows; ++g) {

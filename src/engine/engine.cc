@@ -42,10 +42,18 @@ std::vector<std::string> Engine::output_columns(bool all_tables) const {
 
 namespace {
 
+// The program a classification runs: every table and value the options ask
+// for, and nothing more.
+const CompiledProgram& program_for(const detail::Plan& plan, const ClassifyOptions& what) {
+  if (what.flags || what.cases || what.all_tables) return plan.full;
+  return what.outputs ? plan.fast : plan.status;
+}
+
 void bind_fields(const CompiledProgram& cp, const detail::BatchData& batch,
                  size_t offset, Frame& frame) {
   for (size_t f = 0; f < cp.field_slots.size(); ++f) {
     const ColumnData& c = batch.columns[f];
+    if (!c.kept) continue;  // not read by this program (checked in classify)
     frame.bind_field(cp.field_slots[f],
                      c.bytes.data() + offset * static_cast<size_t>(c.width),
                      c.valid.empty() ? nullptr : c.valid.data() + offset);
@@ -67,6 +75,16 @@ void prefetch_fields(const CompiledProgram& cp, const detail::BatchData& batch,
       for (size_t b = 0; b < n; b += 64)
         __builtin_prefetch(reinterpret_cast<const char*>(c.valid.data()) + offset + b);
   }
+}
+
+// A program binds only the columns a batch kept (BatchBuilder::keep_only).
+void require_kept(const CompiledProgram& cp, const detail::BatchData& batch,
+                  const detail::CheckedPack& pack) {
+  for (int f : cp.fields_read)
+    if (static_cast<size_t>(f) < batch.columns.size() && !batch.columns[static_cast<size_t>(f)].kept)
+      throw std::invalid_argument("the batch does not keep field '" +
+                                  pack.pack->fields[static_cast<size_t>(f)].name.value +
+                                  "', which this evaluation reads");
 }
 
 // First-hit tables write their value codes (-1 where no row matched: kFill
@@ -134,14 +152,20 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
 
 }  // namespace
 
+std::vector<std::string> Engine::fields_read(const ClassifyOptions& what) const {
+  std::vector<std::string> out;
+  for (int f : program_for(*plan_, what).fields_read)
+    out.push_back(plan_->pack->pack->fields[static_cast<size_t>(f)].name.value);
+  return out;
+}
+
 BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptions& what) const {
   const detail::BatchData& in = batch.data();
-  const CompiledProgram& cp = what.flags || what.cases || what.all_tables ? plan_->full
-                              : what.outputs                             ? plan_->fast
-                                                                         : plan_->status;
+  const CompiledProgram& cp = program_for(*plan_, what);
   if (in.pack && in.pack != plan_->pack &&
       in.pack->pack->source_hash != plan_->pack->pack->source_hash)
     throw std::invalid_argument("the batch was built for another rule pack");
+  require_kept(cp, in, *plan_->pack);
   const size_t n = in.rows;
   auto r = std::make_shared<detail::ResultData>();
   r->pack = plan_->pack;
@@ -258,6 +282,7 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
   ex.pack_id = rules_.id();
   ex.as_of = as_of;
   const CompiledProgram& cp = plan_->trace;
+  require_kept(cp, batch.data(), pack);
   Frame frame(cp.program, 1);
   detail::bind_constants(cp, pack, as_of, frame);
   bind_fields(cp, batch.data(), index, frame);

@@ -286,14 +286,6 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     if (cp.workflow.opened_on) out.case_opened_slot = gen.emit_persistent(*cp.workflow.opened_on);
   }
 
-  for (size_t f = 0; f < out.field_slots.size(); ++f) {
-    const int slot = out.field_slots[f];
-    for (const Instr& in : out.program.code)
-      if (in.a == slot || in.b == slot || (in.c == slot && in.op != Op::kTableFirst)) {
-        out.fields_read.push_back(static_cast<int>(f));
-        break;
-      }
-  }
   if (!outputs) return out;
   for (const auto& o : pack.outputs) {
     int slot = -1;
@@ -322,6 +314,18 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
   return out;
 }
 
+// The fields a program reads: in its code, or copied out as outputs.
+void note_fields_read(CompiledProgram& out) {
+  for (size_t f = 0; f < out.field_slots.size(); ++f) {
+    const int slot = out.field_slots[f];
+    bool read = std::find(out.output_slots.begin(), out.output_slots.end(), slot) !=
+                out.output_slots.end();
+    for (const Instr& in : out.program.code)
+      read = read || in.a == slot || in.b == slot || (in.c == slot && in.op != Op::kTableFirst);
+    if (read) out.fields_read.push_back(static_cast<int>(f));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack) {
@@ -330,6 +334,8 @@ std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack
   plan->fast = build(*pack, false, false, false, true);
   plan->status = build(*pack, false, false, false, false);
   plan->trace = build(*pack, true, true, true, true);
+  for (CompiledProgram* p : {&plan->full, &plan->fast, &plan->status, &plan->trace})
+    note_fields_read(*p);
   plan->pack = std::move(pack);
   return plan;
 }

@@ -17,6 +17,9 @@ namespace kcbx::detail {
 struct ColumnData {
   Type type;
   int width = 1;
+  // false: the field was validated on reading but not stored (see
+  // BatchBuilder::keep_only); bytes and valid are empty.
+  bool kept = true;
   std::vector<unsigned char> bytes;
   std::vector<uint8_t> valid;  // empty: every value present
 
@@ -54,7 +57,7 @@ struct TableSlots {
 struct CompiledProgram {
   Program program;
   std::vector<int> field_slots;   // by field index
-  std::vector<int> fields_read;   // field indices the code reads
+  std::vector<int> fields_read;   // field indices read by the code or output
   std::vector<int> param_slots;   // by param index, -1 unused
   std::vector<int> derive_slots;  // by derive index
   std::vector<TableSlots> tables; // by table index

@@ -61,12 +61,6 @@ int table_domain(const CheckedPack& cp, int t) {
   return f < 0 ? -1 : cp.fields[static_cast<size_t>(f)].type.domain;
 }
 
-std::string key_field_name(const CheckedPack& cp) {
-  for (const auto& f : cp.pack->fields)
-    if (f.unique) return f.name.value;
-  return cp.pack->fields.empty() ? std::string() : cp.pack->fields.front().name.value;
-}
-
 // An aid_gaps list: a collect table's values against a set field's.
 struct AidList {
   size_t list = 0;  // index in Pack::lists
@@ -98,7 +92,7 @@ struct Config {
 
 Config configure(const CheckedPack& cp, Date as_of) {
   Config c(cp);
-  c.key_field = cp.field_index(key_field_name(cp));
+  c.key_field = cp.field_index(cp.key_field());
   if (cp.ledgers.present) {
     for (int l : cp.ledgers.levels)
       if (l >= 0) {

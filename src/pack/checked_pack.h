@@ -123,6 +123,9 @@ struct CheckedPack {
   std::optional<Date> date_on(const ParamOrValue& p, Date on) const;
 
   int field_index(std::string_view name) const;
+  // The field that names a record (student_id): the first unique field, or
+  // the first field when none is unique; "" for a pack without fields.
+  std::string key_field() const;
   int role_index(std::string_view name) const;
   int derive_index(std::string_view name) const;
   int table_index(std::string_view name) const;

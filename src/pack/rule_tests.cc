@@ -454,12 +454,6 @@ int table_domain(const CheckedPack& cp, size_t t) {
   return f >= 0 ? cp.fields[static_cast<size_t>(f)].type.domain : -1;
 }
 
-std::string key_field(const CheckedPack& cp) {
-  for (const auto& f : cp.pack->fields)
-    if (f.unique) return f.name.value;
-  return cp.pack->fields.empty() ? std::string() : cp.pack->fields.front().name.value;
-}
-
 class Runner {
  public:
   Runner(const RuleTestOptions& options, RuleTestReport& report) : options_(options), report_(report) {}
@@ -722,7 +716,7 @@ class Runner {
                 const CheckedPack& cp, Date as_of, TestResult& result) {
     auto& failures = result.failures;
     const Pack& p = *cp.pack;
-    const std::string key = key_field(cp);
+    const std::string key = cp.key_field();
     // Records -> CSV -> the students reader.
     std::vector<std::string> columns;
     for (const auto& f : p.fields) {

@@ -792,6 +792,12 @@ std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
   return Validator(std::move(pack), diagnostics).run();
 }
 
+std::string CheckedPack::key_field() const {
+  for (const auto& f : pack->fields)
+    if (f.unique) return f.name.value;
+  return pack->fields.empty() ? std::string() : pack->fields.front().name.value;
+}
+
 int CheckedPack::field_index(std::string_view name) const {
   for (size_t i = 0; i < pack->fields.size(); ++i)
     if (pack->fields[i].name.value == name) return static_cast<int>(i);
