@@ -70,10 +70,10 @@ void prefetch_fields(const CompiledProgram& cp, const detail::BatchData& batch,
     const ColumnData& c = batch.columns[static_cast<size_t>(f)];
     const size_t w = static_cast<size_t>(c.width);
     const char* data = reinterpret_cast<const char*>(c.bytes.data()) + offset * w;
-    for (size_t b = 0; b < n * w; b += 64) __builtin_prefetch(data + b);
+    for (size_t b = 0; b < n * w; b += 64) __builtin_prefetch(data + b, 0, 1);
     if (!c.valid.empty())
       for (size_t b = 0; b < n; b += 64)
-        __builtin_prefetch(reinterpret_cast<const char*>(c.valid.data()) + offset + b);
+        __builtin_prefetch(reinterpret_cast<const char*>(c.valid.data()) + offset + b, 0, 1);
   }
 }
 
@@ -224,8 +224,10 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
     for (size_t c = first_chunk; c < last_chunk; ++c) {
       const size_t offset = c * rows_per_batch;
       const size_t m = std::min(rows_per_batch, n - offset);
-      if (c + 1 < last_chunk)
-        prefetch_fields(cp, in, offset + m, std::min(rows_per_batch, n - offset - m));
+      if (c + 2 < last_chunk) {
+        const size_t ahead = offset + 2 * rows_per_batch;
+        prefetch_fields(cp, in, ahead, std::min(rows_per_batch, n - ahead));
+      }
       bind_fields(cp, in, offset, frame);
       bind_results(cp, *r, offset, frame);
       frame.run(m);

@@ -471,8 +471,10 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
         if (mask >> 32 == 0) {
           const uint32_t m32 = static_cast<uint32_t>(mask);
           map1(col<int32_t>(D, in.a), col<uint8_t>(D, in.out), n, [m32](int32_t x) -> uint8_t {
+            // A clamped count, not `u & 31`: g++ 12 does not vectorise the mask.
             const uint32_t u = static_cast<uint32_t>(x);
-            return static_cast<uint8_t>(((m32 >> (u & 31)) & 1) & (u < 32));
+            const uint32_t bit = (m32 >> (u < 32 ? u : 31)) & 1u;
+            return static_cast<uint8_t>(bit & (u < 32));
           });
         } else {
           map1(col<int32_t>(D, in.a), col<uint8_t>(D, in.out), n, [mask](int32_t x) -> uint8_t {
