@@ -186,7 +186,7 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
     // Later rows of a first-hit table may run on the unmatched records only
     // (kCompact, decided per batch at run time); kExpand closes the region.
     const bool compactable = !trace && def.hit_policy == HitPolicy::kFirst && rows.size() > 2;
-    const uint32_t compaction = static_cast<uint32_t>(out.program.compactions.size());
+    const uint32_t compaction = static_cast<uint32_t>(item.index);  // the group: one table
     size_t region_start = 0;
     int always = -1;
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -233,37 +233,51 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
       gen.forget_from(from);
     }
     if (compactable) {
-      Program::Compaction k;
-      k.rows = ts.rows;
-      k.counter = counter;
-      k.scatter = {ts.out, ts.rows};
-      const Program& p = out.program;
-      std::vector<bool> seen(p.slots.size(), false);
-      auto is_prelude = [&](int slot) {
-        return std::find(p.prelude_slots.begin(), p.prelude_slots.end(), slot) !=
-               p.prelude_slots.end();
+      // One compaction per point where the records may be gathered (after
+      // each row), gathering what is live there: the slots read at or
+      // after it before being written (fields, derived values, the table's
+      // columns). A value first computed later in the region is computed on
+      // the gathered records only, and is not gathered at all. Constants
+      // are the same in every record.
+      Program& p = out.program;
+      std::vector<bool> prelude(p.slots.size(), false);
+      for (int s : p.prelude_slots) prelude[static_cast<size_t>(s)] = true;
+      std::vector<bool> live(p.slots.size(), false);
+      auto read = [&](int s) {
+        if (s >= 0 && !prelude[static_cast<size_t>(s)]) live[static_cast<size_t>(s)] = true;
       };
-      // Everything the region touches that may have been computed before
-      // the records are gathered: fields, derived values (persistent, also
-      // those the region computes, as the gathering may come after them)
-      // and the table's columns. Temps are written before they are read
-      // between two rows; constants are the same in every record.
-      for (size_t pc = region_start; pc < p.code.size(); ++pc) {
-        const Instr& in = p.code[pc];
-        if (in.op == Op::kSkipIfDone || in.op == Op::kCompact) continue;
-        // In table instructions `c` is the counter, not a slot.
-        const bool table_op = in.op == Op::kTableFirst;
-        for (int slot : {in.out, in.a, in.b, table_op ? -1 : in.c}) {
-          if (slot < 0 || seen[static_cast<size_t>(slot)]) continue;
-          seen[static_cast<size_t>(slot)] = true;
-          if (p.slots[static_cast<size_t>(slot)].persistent && !is_prelude(slot))
-            k.gather.push_back(slot);
+      for (size_t pc = p.code.size(); pc-- > region_start;) {
+        Instr& in = p.code[pc];
+        switch (in.op) {
+          case Op::kSkipIfDone:
+            break;
+          case Op::kCompact: {
+            Program::Compaction k;
+            k.rows = ts.rows;
+            k.counter = counter;
+            k.group = compaction;
+            k.scatter = {ts.out, ts.rows};
+            for (size_t s = 0; s < live.size(); ++s)
+              if (live[s]) k.gather.push_back(static_cast<int>(s));
+            in.aux = static_cast<uint32_t>(p.compactions.size());
+            p.compactions.push_back(std::move(k));
+            break;
+          }
+          case Op::kTableFirst:  // reads and updates its result and rows
+            read(in.a);
+            read(in.b);
+            read(in.out);
+            break;
+          default:
+            if (in.out >= 0) live[static_cast<size_t>(in.out)] = false;
+            read(in.a);
+            read(in.b);
+            read(in.c);
         }
       }
       Instr e{Op::kExpand};
       e.aux = compaction;
       gen.append(e);
-      out.program.compactions.push_back(std::move(k));
     }
   }
 

@@ -96,8 +96,10 @@ bool Frame::is_prelude_slot(int slot) const {
 
 namespace {
 
-// Below this many rows a memo (two 32 KiB tables per instruction, set up
-// per frame) costs more than the date arithmetic it saves.
+// For frames of fewer rows a memo (two 32 KiB tables per instruction, set
+// up per frame) costs more than the date arithmetic it saves. A frame of
+// more uses it even for a few rows (the records left after compaction):
+// the frame, and its memos, serve every batch of the call.
 constexpr size_t kMemoMinRows = 256;
 
 // Below this many rows a batch is not worth compacting.
@@ -401,7 +403,7 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
               std::clamp<int64_t>(static_cast<int64_t>(dur.days) * sign, -kSpan, kSpan));
           for (size_t i = 0; i < n; ++i)
             r[i] = std::clamp(a[i] + delta, Date::kMinDays, Date::kMaxDays);
-        } else if (n < kMemoMinRows) {
+        } else if (batch_size_ < kMemoMinRows) {
           for (size_t i = 0; i < n; ++i) r[i] = add_duration(a[i], dur, sign);
         } else {
           // Calendar months need a civil-date split per value; the dates of
@@ -581,7 +583,7 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const int32_t* b = col<int32_t>(D, in.a);
         const int32_t* o = col<int32_t>(D, in.b);
         int64_t* r = col<int64_t>(D, in.out);
-        if (n >= kMemoMinRows &&
+        if (batch_size_ >= kMemoMinRows &&
             program_.slots[static_cast<size_t>(in.b)].source != SlotSource::kField &&
             is_prelude_slot(in.b)) {
           // The reference date is a constant (as_of): memoise by birth date.
@@ -820,8 +822,8 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
         continue;
       }
       case Op::kExpand:
-        if (compacted_ == static_cast<int>(in.aux)) {
-          expand(program_.compactions[in.aux], n);
+        if (compacted_ >= 0 && program_.compactions[static_cast<size_t>(compacted_)].group == in.aux) {
+          expand(program_.compactions[static_cast<size_t>(compacted_)], n);
           compacted_ = -1;
         }
         continue;

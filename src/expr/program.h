@@ -121,6 +121,7 @@ struct Program {
     std::vector<int> scatter;
     int rows = -1;
     int counter = -1;
+    uint32_t group = 0;  // the table: its kExpand ends any of its compactions
   };
   std::vector<Compaction> compactions;
 };
