@@ -1,7 +1,9 @@
 // Student records: CSV -> StudentReader (BatchBuilder) -> Engine::classify
 // and explain, with the embedded Guizhou pack. The first byte picks the
 // encoding. Checks `read == accepted + rejected`, that every reject is
-// reported once and every accepted record reaches a batch.
+// reported once and every accepted record reaches a batch, and that the
+// status-only program (folded ages, derived values computed where first
+// read) and explain decide as the full program does.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -37,6 +39,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)result.value(0, i);
       (void)result.reject_reason(i);
       (void)batch.cell(i, "id_number");
+    }
+    kcbx::ClassifyOptions status_only;
+    status_only.flags = status_only.cases = status_only.all_tables = status_only.outputs = false;
+    const kcbx::BatchResult lean = engine.classify(batch, kcbx::fuzz::as_of(), status_only);
+    for (size_t i = 0; i < result.size(); ++i) {
+      KCBX_FUZZ_CHECK(lean.rejected(i) == result.rejected(i));
+      KCBX_FUZZ_CHECK(lean.rule(0, i) == result.rule(0, i));
+      if (i < 4) {
+        const kcbx::Explanation e = engine.explain(batch, i, kcbx::fuzz::as_of());
+        KCBX_FUZZ_CHECK(e.accepted == !result.rejected(i));
+        if (e.accepted && !e.decisions.empty()) KCBX_FUZZ_CHECK(e.decisions[0].rule == result.rule(0, i));
+      }
     }
     (void)engine.explain(batch, 0, kcbx::fuzz::as_of()).format();
   }
