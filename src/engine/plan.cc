@@ -116,17 +116,22 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
   const std::vector<bool> derives_needed =
       needed_items(cp, all_tables, extras, outputs || trace, tables_needed);
 
-  out.reject_slot = gen.new_slot(TypeKind::kEnum, false, SlotSource::kTemp, true);
-  auto emit_checks = [&]() {
-    gen.append({Op::kFill, Cmp::kEq, out.reject_slot, -1, -1, -1, 0, ~uint64_t{0}});
-    for (size_t c = 0; c < cp.checks.size(); ++c) {
-      if (!cp.checks[c]) continue;
-      const int cond = gen.emit(*cp.checks[c]);
-      Instr in{Op::kCheck, Cmp::kEq, out.reject_slot, cond};
+  // One instruction `op` into `slot` per condition, with its index (checks
+  // into the reject column, flags into the flag bits).
+  auto emit_each = [&](Op op, int slot, const std::vector<ExprPtr>& conditions) {
+    for (size_t c = 0; c < conditions.size(); ++c) {
+      if (!conditions[c]) continue;
+      const int cond = gen.emit(*conditions[c]);
+      Instr in{op, Cmp::kEq, slot, cond};
       in.aux = static_cast<uint32_t>(c);
       gen.append(in);
       gen.release(cond);
     }
+  };
+  out.reject_slot = gen.new_slot(TypeKind::kEnum, false, SlotSource::kTemp, true);
+  auto emit_checks = [&]() {
+    gen.append({Op::kFill, Cmp::kEq, out.reject_slot, -1, -1, -1, 0, ~uint64_t{0}});
+    emit_each(Op::kCheck, out.reject_slot, cp.checks);
   };
   // Checks run on every record, so they go first when they can: what they
   // compute (the birth date, say) is then there for the tables' rows on the
@@ -286,14 +291,7 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
   if (extras && !cp.flags.empty()) {
     out.flags_slot = gen.new_slot(TypeKind::kSet, false, SlotSource::kTemp, true);
     gen.append({Op::kFill, Cmp::kEq, out.flags_slot, -1, -1, -1, 0, 0});
-    for (size_t f = 0; f < cp.flags.size(); ++f) {
-      if (!cp.flags[f]) continue;
-      const int cond = gen.emit(*cp.flags[f]);
-      Instr in{Op::kSetBit, Cmp::kEq, out.flags_slot, cond};
-      in.aux = static_cast<uint32_t>(f);
-      gen.append(in);
-      gen.release(cond);
-    }
+    emit_each(Op::kSetBit, out.flags_slot, cp.flags);
   }
   if (extras && cp.workflow.present && cp.workflow.opens_when) {
     out.case_open_slot = gen.emit_persistent(*cp.workflow.opens_when);
