@@ -701,11 +701,8 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
           r[i] = 0;
           v[i] = 0;
           if (va && !va[i]) continue;
-          const IdNumberCheck c = check_id_number(a[i]);
-          if (c.error == IdNumberError::kNone ||
-              c.error == IdNumberError::kCheckDigit ||
-              c.error == IdNumberError::kAddress) {
-            r[i] = c.birth_date.days();
+          if (const std::optional<Date> born = id_number_birth_date(a[i])) {
+            r[i] = born->days();
             v[i] = 1;
           }
         }

@@ -48,9 +48,9 @@ size_t utf8_char_length(unsigned char lead) {
   return 1;
 }
 
-}  // namespace
-
-IdNumberCheck check_id_number(std::string_view id) {
+// The checks up to the birth date, in check_id_number's order: length,
+// characters, date. kNone when they pass (birth_date then set).
+IdNumberCheck check_structure(std::string_view id) {
   IdNumberCheck result;
   if (id.size() != kIdLength) {
     result.error = IdNumberError::kLength;
@@ -67,7 +67,6 @@ IdNumberCheck check_id_number(std::string_view id) {
     result.error = IdNumberError::kCharacters;
     return result;
   }
-
   const int year = digits_value(id.substr(6, 4));
   const int month = digits_value(id.substr(10, 2));
   const int day = digits_value(id.substr(12, 2));
@@ -77,6 +76,21 @@ IdNumberCheck check_id_number(std::string_view id) {
     return result;
   }
   result.birth_date = Date::from_ymd(year, month, day);
+  return result;
+}
+
+}  // namespace
+
+std::optional<Date> id_number_birth_date(std::string_view id) {
+  const IdNumberCheck c = check_structure(id);
+  if (c.error != IdNumberError::kNone) return std::nullopt;
+  return c.birth_date;
+}
+
+IdNumberCheck check_id_number(std::string_view id) {
+  IdNumberCheck result = check_structure(id);
+  if (result.error != IdNumberError::kNone) return result;
+  const char last = id[kIdLength - 1];
 
   if (!is_known_address_code(id.substr(0, 6))) {
     result.error = IdNumberError::kAddress;

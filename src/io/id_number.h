@@ -29,6 +29,11 @@ struct IdNumberCheck {
 // accepted. Never throws.
 IdNumberCheck check_id_number(std::string_view id);
 
+// The birth date of an ID number whose structure and date are sound (what
+// id_birth_date() in a pack gives): check_id_number's birth_date, without
+// its address and check-digit work, which do not change the date.
+std::optional<Date> id_number_birth_date(std::string_view id);
+
 // Human-readable reason for a reject file, e.g. "id_number check digit does
 // not match (GB 11643 MOD 11-2)". Never contains the number itself.
 const char* describe(IdNumberError error);

@@ -775,3 +775,16 @@ outputs: [first, rest, n, tail]
 }
 
 }  // namespace
+
+TEST(Expr, IdBirthDateNeedsStructureAndDateOnly) {
+  // The date of an ID number whose structure and date are sound; an unknown
+  // address code or a wrong check digit does not change it (GB 11643).
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "52273220080301123X"}}), "2008-03-01");
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "52273220080301123x"}}), "2008-03-01");
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "522732200803011231"}}), "2008-03-01");  // check digit
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "999999200803011235"}}), "2008-03-01");  // address
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "522732200802301234"}}), "");  // 30 February
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "52273220080301123"}}), "");   // 17 characters
+  EXPECT_EQ(eval("id_birth_date(s)", {{"s", "5227322008030112AX"}}), "");  // a letter
+  EXPECT_EQ(eval("id_birth_date(s)", {}), "");                             // null
+}
