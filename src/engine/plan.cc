@@ -11,25 +11,54 @@ namespace {
 
 // Lays out one program for the whole pack: field slots, then derived values
 // and tables in dependency order, then checks and outputs.
-// Which derived values and tables a program needs: the roots (the tables
-// asked for, outputs, checks, and with `extras` the ledger/indicator flags
-// and the workflow) and everything they read. Nothing else is computed.
-std::vector<bool> needed_items(const CheckedPack& cp, bool all_tables, bool extras,
-                               bool outputs, std::vector<bool>& tables) {
-  const Pack& pack = *cp.pack;
-  std::vector<bool> derives(pack.derives.size(), false);
-  tables.assign(pack.tables.size(), false);
+// The names read by a program's roots other than tables: the outputs, the
+// checks, and with `extras` the ledger/indicator flags and the workflow.
+std::vector<std::string> root_reads(const CheckedPack& cp, bool outputs, bool checks,
+                                    bool extras) {
   std::vector<std::string> todo;
   if (outputs)
-    for (const auto& o : pack.outputs) todo.push_back(o.value);
-  for (const auto& c : cp.checks)
-    if (c) collect_reads(*c, todo);
+    for (const auto& o : cp.pack->outputs) todo.push_back(o.value);
+  if (checks)
+    for (const auto& c : cp.checks)
+      if (c) collect_reads(*c, todo);
   if (extras) {
     for (const auto& f : cp.flags)
       if (f) collect_reads(*f, todo);
     if (cp.workflow.opens_when) collect_reads(*cp.workflow.opens_when, todo);
     if (cp.workflow.opened_on) collect_reads(*cp.workflow.opened_on, todo);
   }
+  return todo;
+}
+
+// The derived values `names` read, directly or through other derived values
+// (not through tables), and whether a table is among what they read.
+struct DeriveReach {
+  std::vector<bool> derives;
+  bool reads_table = false;
+};
+DeriveReach reach_through_derives(const CheckedPack& cp, std::vector<std::string> todo) {
+  DeriveReach reach{std::vector<bool>(cp.pack->derives.size(), false)};
+  while (!todo.empty()) {
+    const std::string name = std::move(todo.back());
+    todo.pop_back();
+    reach.reads_table = reach.reads_table || cp.table_index(name) >= 0;
+    const int d = cp.derive_index(name);
+    if (d < 0 || reach.derives[static_cast<size_t>(d)]) continue;
+    reach.derives[static_cast<size_t>(d)] = true;
+    for (const auto& r : cp.derive_reads[static_cast<size_t>(d)]) todo.push_back(r);
+  }
+  return reach;
+}
+
+// Which derived values and tables a program needs: the roots (the tables
+// asked for, and root_reads) and everything they read. Nothing else is
+// computed.
+std::vector<bool> needed_items(const CheckedPack& cp, bool all_tables, bool extras,
+                               bool outputs, std::vector<bool>& tables) {
+  const Pack& pack = *cp.pack;
+  std::vector<bool> derives(pack.derives.size(), false);
+  tables.assign(pack.tables.size(), false);
+  std::vector<std::string> todo = root_reads(cp, outputs, true, extras);
   for (size_t t = 0; t < pack.tables.size(); ++t)
     if (all_tables || t == 0) todo.push_back(pack.tables[t].name.value);
   while (!todo.empty()) {
@@ -45,24 +74,6 @@ std::vector<bool> needed_items(const CheckedPack& cp, bool all_tables, bool extr
     }
   }
   return derives;
-}
-
-// Whether any check reads a table, directly or through derived values.
-bool checks_read_tables(const CheckedPack& cp) {
-  std::vector<std::string> todo;
-  for (const auto& c : cp.checks)
-    if (c) collect_reads(*c, todo);
-  std::vector<bool> seen(cp.pack->derives.size(), false);
-  while (!todo.empty()) {
-    const std::string name = std::move(todo.back());
-    todo.pop_back();
-    if (cp.table_index(name) >= 0) return true;
-    if (int d = cp.derive_index(name); d >= 0 && !seen[static_cast<size_t>(d)]) {
-      seen[static_cast<size_t>(d)] = true;
-      for (const auto& r : cp.derive_reads[static_cast<size_t>(d)]) todo.push_back(r);
-    }
-  }
-  return false;
 }
 
 CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_tables,
@@ -136,33 +147,15 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
   // Checks run on every record, so they go first when they can: what they
   // compute (the birth date, say) is then there for the tables' rows on the
   // whole batch. A check that reads a table waits for it.
-  const bool checks_first = !trace && !checks_read_tables(cp);
+  const bool checks_first =
+      !trace && !reach_through_derives(cp, root_reads(cp, false, true, false)).reads_table;
   if (checks_first) emit_checks();
   // Derived values read after the tables (outputs, flags, the workflow, late
   // checks) are computed in order, before the tables, on every record; the
   // others where a table row first reads them.
-  std::vector<bool> eager(pack.derives.size(), trace);
-  {
-    std::vector<std::string> todo;
-    if (outputs)
-      for (const auto& o : pack.outputs) todo.push_back(o.value);
-    if (!checks_first)
-      for (const auto& c : cp.checks)
-        if (c) collect_reads(*c, todo);
-    if (extras) {
-      for (const auto& f : cp.flags)
-        if (f) collect_reads(*f, todo);
-      if (cp.workflow.opens_when) collect_reads(*cp.workflow.opens_when, todo);
-      if (cp.workflow.opened_on) collect_reads(*cp.workflow.opened_on, todo);
-    }
-    while (!todo.empty()) {
-      const int d = cp.derive_index(todo.back());
-      todo.pop_back();
-      if (d < 0 || eager[static_cast<size_t>(d)]) continue;
-      eager[static_cast<size_t>(d)] = true;
-      for (const auto& r : cp.derive_reads[static_cast<size_t>(d)]) todo.push_back(r);
-    }
-  }
+  std::vector<bool> eager =
+      reach_through_derives(cp, root_reads(cp, outputs, !checks_first, extras)).derives;
+  if (trace) eager.assign(eager.size(), true);  // explain keeps every value, in order
 
   for (const Item& item : cp.order) {
     const size_t ix = static_cast<size_t>(item.index);
