@@ -10,8 +10,10 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "engine/plan.h"
@@ -618,74 +620,111 @@ std::string key_text(const ColumnView& col, int64_t g) {
   return "";
 }
 
-// Open addressing from 64-bit keys to row numbers: the unique check over a
-// million rows without a node allocation per row. Key and row share a slot
-// so that a probe costs one cache miss, and callers prefetch slots ahead.
-class SeenTable {
+// The rows of one unique column, by value. Open addressing over 8-byte
+// slots (a 32-bit hash tag and the row), so that a probe costs one cache
+// miss and callers can prefetch slots ahead. Equal hashes are compared by
+// value: a duplicate reported is a real one, where a 64-bit hash alone would
+// (very rarely) call two different values equal.
+class UniqueRows {
  public:
-  static constexpr int64_t kEmpty = std::numeric_limits<int64_t>::min();
+  static constexpr int64_t kNone = -1;
 
-  explicit SeenTable(size_t n) {
+  UniqueRows(const ColumnData& col, size_t rows) : col_(col) {
+    // Rows are stored in 32 bits: one call of more than 4 billion rows
+    // would need terabytes of columns first.
+    if (rows >= UINT32_MAX) throw std::length_error("more than 4,294,967,294 rows in one table");
     size_t cap = 16;
-    while (cap < 2 * n) cap <<= 1;
-    slots_.assign(cap, Slot{0, kEmpty});
+    while (cap < 2 * rows) cap <<= 1;
+    slots_.assign(cap, Slot{0, 0});
     mask_ = cap - 1;
   }
-  size_t slot(uint64_t key) const {
-    uint64_t h = key;
+
+  uint64_t hash(size_t g) const {
+    const unsigned char* p = col_.bytes.data() + g * static_cast<size_t>(col_.width);
+    if (col_.type.kind == TypeKind::kString) {
+      std::string_view s;
+      std::memcpy(&s, p, sizeof s);
+      return std::hash<std::string_view>{}(s);
+    }
+    uint64_t h = 0;
+    std::memcpy(&h, p, static_cast<size_t>(col_.width));
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
-    return static_cast<size_t>(h) & mask_;
+    return h;
   }
-  void prefetch(uint64_t key) const { __builtin_prefetch(&slots_[slot(key)], 1); }
-  // The row holding `key`, or kEmpty.
-  int64_t find(uint64_t key) const {
-    for (size_t s = slot(key);; s = (s + 1) & mask_) {
-      if (slots_[s].row == kEmpty) return kEmpty;
-      if (slots_[s].key == key) return slots_[s].row;
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_], 1); }
+
+  // The row already holding row g's value, or kNone.
+  int64_t find(uint64_t h, size_t g) const {
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+      const Slot& x = slots_[s];
+      if (x.row == 0) return kNone;
+      if (x.tag == tag && same(x.row - 1, g)) return x.row - 1;
     }
   }
-  // The row already holding `key`, or kEmpty after remembering `row`.
-  int64_t find_or_insert(uint64_t key, int64_t row) {
-    for (size_t s = slot(key);; s = (s + 1) & mask_) {
-      if (slots_[s].row == kEmpty) {
-        slots_[s] = {key, row};
-        return kEmpty;
+  // As find, but remembers g when its value is new.
+  int64_t find_or_insert(uint64_t h, size_t g) {
+    const auto tag = static_cast<uint32_t>(h >> 32);
+    for (size_t s = h & mask_;; s = (s + 1) & mask_) {
+      Slot& x = slots_[s];
+      if (x.row == 0) {
+        x = {tag, static_cast<uint32_t>(g + 1)};
+        return kNone;
       }
-      if (slots_[s].key == key) return slots_[s].row;
+      if (x.tag == tag && same(x.row - 1, g)) return x.row - 1;
     }
   }
-  // Remembers `key` at `row` unless it is there already.
-  void insert(uint64_t key, int64_t row) { find_or_insert(key, row); }
 
  private:
   struct Slot {
-    uint64_t key;
-    int64_t row;
+    uint32_t tag;  // the hash's top half
+    uint32_t row;  // row + 1; 0: empty
   };
+  bool same(size_t a, size_t b) const {
+    const size_t w = static_cast<size_t>(col_.width);
+    const unsigned char* pa = col_.bytes.data() + a * w;
+    const unsigned char* pb = col_.bytes.data() + b * w;
+    if (col_.type.kind != TypeKind::kString) return std::memcmp(pa, pb, w) == 0;
+    std::string_view sa, sb;
+    std::memcpy(&sa, pa, sizeof sa);
+    std::memcpy(&sb, pb, sizeof sb);
+    return sa == sb;
+  }
+  const ColumnData& col_;
   std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
 
-// The unique-check key of a value as add_row computes it: FNV-1a of a
-// string, else the value's bits.
-uint64_t unique_key(const ColumnData& col, size_t g) {
-  const unsigned char* p = col.bytes.data() + g * static_cast<size_t>(col.width);
-  if (col.type.kind == TypeKind::kString) {
-    std::string_view s;
-    std::memcpy(&s, p, sizeof s);
-    return detail::fnv1a64(s);
+// A repeated value of a unique column: the row and the first row with it
+// (indices into the column).
+struct Duplicate {
+  size_t row, first;
+};
+
+// The duplicates of one unique column in row order, as add_row finds them:
+// rows marked in `skip` (rejected already) and nulls are neither checked
+// nor remembered. Slots are prefetched a block of rows ahead, so that the
+// cache misses of a table larger than the cache overlap.
+std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const std::vector<uint8_t>& skip) {
+  std::vector<Duplicate> out;
+  UniqueRows seen(col, rows);
+  constexpr size_t kBlock = 16;
+  uint64_t hashes[kBlock];
+  for (size_t start = 0; start < rows; start += kBlock) {
+    const size_t end = std::min(rows, start + kBlock);
+    for (size_t g = start; g < end; ++g) {
+      hashes[g - start] = col.present(g) ? seen.hash(g) : 0;
+      seen.prefetch(hashes[g - start]);
+    }
+    for (size_t g = start; g < end; ++g) {
+      if (skip[g] || !col.present(g)) continue;
+      const int64_t first = seen.find_or_insert(hashes[g - start], g);
+      if (first != UniqueRows::kNone) out.push_back({g, static_cast<size_t>(first)});
+    }
   }
-  if (col.width == 1) return *p;
-  if (col.width == 4) {
-    int32_t x;
-    std::memcpy(&x, p, 4);
-    return static_cast<uint64_t>(static_cast<int64_t>(x));
-  }
-  uint64_t h;
-  std::memcpy(&h, p, 8);
-  return h;
+  return out;
 }
 
 }  // namespace
@@ -796,12 +835,33 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     errors[f] = std::move(w.errors());
     if (!keep[f]) w.drop();
   };
+  std::vector<size_t> unique_fields;
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].unique) unique_fields.push_back(f);
+
+  // With one unique field (the usual key), its duplicate check runs beside
+  // the conversion of the other fields instead of after them all: the
+  // thread that converts the key goes on to check it, taking only the key's
+  // own errors as rejects. Rows that another field rejects are fixed up
+  // after the join (below).
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
   if (n < 16384) threads = 1;
   threads = std::min(threads, fields.size());
+  const bool early_unique = threads > 1 && unique_fields.size() == 1;
+  std::vector<Duplicate> early;
+  auto task = [&](size_t k) {
+    // Task 0 is the unique field when it is checked early.
+    const size_t f = !early_unique ? k : k == 0 ? unique_fields[0] : k <= unique_fields[0] ? k - 1 : k;
+    convert_field(f);
+    if (early_unique && k == 0) {
+      std::vector<uint8_t> own(rows, 0);
+      for (const FieldError& e : errors[f]) own[static_cast<size_t>(e.row)] = 1;
+      early = find_duplicates(data->columns[f], rows, own);
+    }
+  };
   if (threads <= 1) {
-    for (size_t f = 0; f < fields.size(); ++f) convert_field(f);
+    for (size_t k = 0; k < fields.size(); ++k) task(k);
   } else {
     std::atomic<size_t> next{0};
     std::vector<std::thread> pool;
@@ -809,9 +869,9 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     std::mutex failure_mu;
     for (size_t t = 0; t < threads; ++t)
       pool.emplace_back([&] {
-        for (size_t f; (f = next.fetch_add(1)) < fields.size();) {
+        for (size_t k; (k = next.fetch_add(1)) < fields.size();) {
           try {
-            convert_field(f);
+            task(k);
           } catch (...) {
             std::lock_guard<std::mutex> lock(failure_mu);
             if (!failure) failure = std::current_exception();
@@ -825,12 +885,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   // The first failing field in field order decides a row's reject.
   std::vector<uint8_t> rejected(rows, 0);
   std::vector<Reject>& rejects = result.rejects;
-  int key_field = -1;
-  for (size_t f = 0; f < fields.size(); ++f)
-    if (fields[f].unique) {
-      key_field = static_cast<int>(f);
-      break;
-    }
+  const int key_field = unique_fields.empty() ? -1 : static_cast<int>(unique_fields[0]);
   auto make_reject = [&](int64_t g, size_t f, std::string reason) {
     Reject r;
     r.row = options.first_row + g;
@@ -851,56 +906,42 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   // Unique values, row by row in input order, as add_row remembers them:
   // every unique field is checked, and the values of an accepted record
   // only are remembered.
-  std::vector<size_t> unique_fields;
-  for (size_t f = 0; f < fields.size(); ++f)
-    if (fields[f].unique) unique_fields.push_back(f);
-  auto duplicate = [&](size_t g, size_t f, int64_t first) {
+  auto duplicate = [&](size_t g, size_t f, size_t first) {
     rejected[g] = 1;
     rejects.push_back(make_reject(static_cast<int64_t>(g), f,
                                   "duplicate " + fields[f].name.value + " (first on row " +
-                                      std::to_string(first) + ")"));
+                                      std::to_string(options.first_row + static_cast<int64_t>(first)) + ")"));
   };
   if (unique_fields.size() == 1) {
-    // The usual case (one key): one probe per row, slots prefetched a block
-    // ahead so that the cache misses overlap.
     const size_t f = unique_fields[0];
-    const ColumnData& col = data->columns[f];
-    SeenTable seen(rows);
-    constexpr size_t kBlock = 16;
-    uint64_t keys[kBlock];
-    for (size_t start = 0; start < rows; start += kBlock) {
-      const size_t end = std::min(rows, start + kBlock);
-      for (size_t g = start; g < end; ++g) {
-        keys[g - start] = col.present(g) ? unique_key(col, g) : 0;
-        seen.prefetch(keys[g - start]);
-      }
-      for (size_t g = start; g < end; ++g) {
-        if (rejected[g] || !col.present(g)) continue;
-        const int64_t first = seen.find_or_insert(keys[g - start], options.first_row + static_cast<int64_t>(g));
-        if (first != SeenTable::kEmpty) duplicate(g, f, first);
-      }
-    }
+    // The early check remembered the rows that other fields reject. That
+    // changes nothing unless such a row is in a duplicate pair (as the
+    // repeat or as the first); then the check runs again without them.
+    bool exact = early_unique;
+    for (const Duplicate& d : early)
+      if (rejected[d.row] || rejected[d.first]) exact = false;
+    const std::vector<Duplicate> dups = exact ? std::move(early) : find_duplicates(data->columns[f], rows, rejected);
+    for (const Duplicate& d : dups) duplicate(d.row, f, d.first);
   } else if (!unique_fields.empty()) {
-    std::vector<SeenTable> seen;
-    for (size_t k = 0; k < unique_fields.size(); ++k) seen.emplace_back(rows);
-    std::vector<uint64_t> keys(unique_fields.size());
+    std::vector<UniqueRows> seen;
+    for (size_t f : unique_fields) seen.emplace_back(data->columns[f], rows);
+    std::vector<uint64_t> hashes(unique_fields.size());
     for (size_t g = 0; g < rows; ++g) {
       if (rejected[g]) continue;
       bool dup = false;
       for (size_t k = 0; k < unique_fields.size() && !dup; ++k) {
         const size_t f = unique_fields[k];
         if (!data->columns[f].present(g)) continue;
-        keys[k] = unique_key(data->columns[f], g);
-        const int64_t first = seen[k].find(keys[k]);
-        if (first != SeenTable::kEmpty) {
-          duplicate(g, f, first);
+        hashes[k] = seen[k].hash(g);
+        const int64_t first = seen[k].find(hashes[k], g);
+        if (first != UniqueRows::kNone) {
+          duplicate(g, f, static_cast<size_t>(first));
           dup = true;
         }
       }
       if (dup) continue;
       for (size_t k = 0; k < unique_fields.size(); ++k)
-        if (data->columns[unique_fields[k]].present(g))
-          seen[k].insert(keys[k], options.first_row + static_cast<int64_t>(g));
+        if (data->columns[unique_fields[k]].present(g)) seen[k].find_or_insert(hashes[k], g);
     }
   }
   std::sort(rejects.begin(), rejects.end(),

@@ -1,0 +1,157 @@
+// The duplicate check of batch_from_columns (typed columns: the Python
+// module's path) against the CSV reader's, on tables large enough for the
+// columns to be converted on two threads. With one unique field the check
+// runs beside the conversion of the other fields and is fixed up when a row
+// in a duplicate pair is rejected by another field; every such case must
+// give the CSV reader's rejects, reasons and rows exactly.
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "generate/generate.h"
+#include "kcbx/columns.h"
+#include "kcbx/kcbx.h"
+
+namespace {
+
+const kcbx::Date kAsOf = *kcbx::Date::parse("2019-11-15");
+constexpr size_t kCells = 24;
+constexpr size_t kStudentId = 0, kGrade = 7, kRegistry = 9;
+
+using Table = std::vector<std::vector<std::string>>;  // header, then rows
+
+Table generated(int64_t n) {
+  kcbx::detail::GenerateOptions o;
+  o.students = n;
+  o.seed = 11;
+  o.as_of = kAsOf;
+  std::ostringstream out;
+  kcbx::detail::generate(o, {&out, nullptr, nullptr});
+  std::istringstream in(out.str());
+  Table t;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream ls(line);
+    while (std::getline(ls, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    if (cells.size() == kCells) t.push_back(std::move(cells));
+  }
+  return t;
+}
+
+std::string csv_of(const Table& t) {
+  std::string csv;
+  for (const auto& row : t) {
+    for (size_t c = 0; c < row.size(); ++c) csv += (c ? "," : "") + row[c];
+    csv += "\n";
+  }
+  return csv;
+}
+
+std::vector<kcbx::Reject> csv_rejects(const Table& t) {
+  std::istringstream in(csv_of(t));
+  kcbx::ReadOptions o;
+  o.batch_rows = 4096;
+  kcbx::StudentReader reader(kcbx::default_rules(), in, o);
+  for (kcbx::Batch b; reader.next(b);) {
+  }
+  return reader.take_rejects();
+}
+
+// Every column as Arrow-style UTF-8 text (offsets and data).
+struct TextColumns {
+  std::vector<std::string> data;
+  std::vector<std::vector<int32_t>> offsets;
+  std::vector<kcbx::ColumnView> views;
+};
+
+TextColumns text_columns(const Table& t) {
+  TextColumns c;
+  const size_t rows = t.size() - 1;
+  c.data.resize(kCells);
+  c.offsets.resize(kCells);
+  for (size_t col = 0; col < kCells; ++col) {
+    c.offsets[col].push_back(0);
+    for (size_t r = 1; r <= rows; ++r) {
+      c.data[col] += t[r][col];
+      c.offsets[col].push_back(static_cast<int32_t>(c.data[col].size()));
+    }
+  }
+  for (size_t col = 0; col < kCells; ++col) {
+    kcbx::ColumnChunk chunk;
+    chunk.type = kcbx::ArrayType::kString;
+    chunk.length = static_cast<int64_t>(rows);
+    chunk.values = c.data[col].data();
+    chunk.offsets = c.offsets[col].data();
+    c.views.push_back({t[0][col], {chunk}});
+  }
+  return c;
+}
+
+void expect_same_rejects(const Table& t, int threads) {
+  const std::vector<kcbx::Reject> want = csv_rejects(t);
+  const TextColumns cols = text_columns(t);
+  kcbx::ColumnOptions o;
+  o.first_row = 2;  // CSV lines after the header
+  o.threads = threads;
+  const kcbx::ColumnsBatch got = kcbx::batch_from_columns(kcbx::default_rules(), cols.views, o);
+  EXPECT_EQ(got.read, static_cast<int64_t>(t.size() - 1));
+  EXPECT_EQ(got.read, static_cast<int64_t>(got.batch.size() + got.rejects.size()));
+  ASSERT_EQ(got.rejects.size(), want.size()) << "threads " << threads;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got.rejects[i].row, want[i].row) << i;
+    EXPECT_EQ(got.rejects[i].column, want[i].column) << "row " << want[i].row;
+    EXPECT_EQ(got.rejects[i].reason, want[i].reason) << "row " << want[i].row;
+  }
+}
+
+// Row r (1-based in the table, header at 0) takes row `from`'s key.
+void copy_key(Table& t, size_t r, size_t from) { t[r][kStudentId] = t[from][kStudentId]; }
+
+TEST(ColumnsUnique, PlainDuplicatesAsTheCsvReader) {
+  Table t = generated(30000);
+  ASSERT_GT(t.size(), 20000u);
+  for (size_t r = 1000; r < t.size(); r += 997) copy_key(t, r, r - 500);  // repeats
+  copy_key(t, 25000, 100);  // a third occurrence of the key of row 100
+  copy_key(t, 26000, 100);
+  expect_same_rejects(t, 2);
+  expect_same_rejects(t, 1);
+}
+
+TEST(ColumnsUnique, RowsRejectedByOtherFieldsAreNotRemembered) {
+  Table t = generated(30000);
+  // The first occurrence is rejected for its registry: the repeat is then
+  // the first accepted one, not a duplicate.
+  t[2000][kRegistry] = "vanished";
+  copy_key(t, 2500, 2000);
+  // The repeat is rejected for its grade (an earlier field wins): one
+  // reject, for the grade, and its key is not remembered either.
+  t[3500][kGrade] = "seven";
+  copy_key(t, 3500, 3000);
+  copy_key(t, 3600, 3500);  // a duplicate of row 3000, not of the rejected 3500
+  // Three occurrences whose middle one is rejected by another field.
+  t[4100][kRegistry] = "gone";
+  copy_key(t, 4100, 4000);
+  copy_key(t, 4200, 4000);
+  // Rejects elsewhere, involved in no duplicate.
+  for (size_t r = 7; r < t.size(); r += 1231) t[r][kGrade] = "x";
+  // Plain repeats too.
+  for (size_t r = 10000; r < t.size(); r += 1999) copy_key(t, r, r - 7000);
+  expect_same_rejects(t, 2);
+  expect_same_rejects(t, 1);
+}
+
+TEST(ColumnsUnique, NullKeysAreNeitherCheckedNorRemembered) {
+  Table t = generated(20000);
+  // student_id is required: an empty one is a reject, not a duplicate of
+  // the other empty one.
+  t[500][kStudentId] = "";
+  t[600][kStudentId] = "";
+  copy_key(t, 700, 650);
+  expect_same_rejects(t, 2);
+}
+
+}  // namespace
