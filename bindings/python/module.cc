@@ -12,9 +12,15 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include "arrow_c.h"
@@ -276,17 +282,17 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c,
     case TypeKind::kInt: {
       std::vector<int64_t> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int64_t*>(c.at(rows[k]));
-      return arrow::fixed(name, "l", v, valid);
+      return arrow::fixed(name, "l", std::move(v), valid);
     }
     case TypeKind::kNumber: {
       std::vector<double> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const double*>(c.at(rows[k]));
-      return arrow::fixed(name, "g", v, valid);
+      return arrow::fixed(name, "g", std::move(v), valid);
     }
     case TypeKind::kDate: {
       std::vector<int32_t> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int32_t*>(c.at(rows[k]));
-      return arrow::fixed(name, "tdD", v, valid);
+      return arrow::fixed(name, "tdD", std::move(v), valid);
     }
     case TypeKind::kBool: {
       std::vector<uint8_t> v(rows.size());
@@ -299,7 +305,7 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c,
         codes[k] = c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1;
       std::vector<std::string> labels;
       for (const auto& v : pack.domains[static_cast<size_t>(c.type.domain)].values) labels.push_back(v.name.value);
-      return arrow::dictionary(name, codes, labels);
+      return arrow::dictionary(name, std::move(codes), labels);
     }
     default: {
       std::vector<std::string> v(rows.size());
@@ -333,6 +339,34 @@ struct Classified {
   int64_t read = 0;
   std::vector<std::string> notes;
 };
+
+// Runs `jobs` on up to `threads` threads (0: one per core) and returns
+// their results in job order. The first exception thrown is rethrown.
+template <typename T>
+std::vector<T> run_jobs(const std::vector<std::function<T()>>& jobs, int threads) {
+  std::vector<T> out(jobs.size());
+  size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  n = std::min(n, jobs.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto work = [&] {
+    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      try {
+        out[j] = jobs[j]();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(failure_mu);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
+  return out;
+}
 
 Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
                             const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
@@ -392,8 +426,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   std::stable_sort(out.rejects.begin(), out.rejects.end(),
                    [](const Reject& a, const Reject& b) { return a.row < b.row; });
 
-  std::vector<NodePtr> cols;
-  if (key_field >= 0) {
+  // The result's columns are independent of each other: each is a job,
+  // and the jobs run on the engine's threads (the GIL is released).
+  std::vector<std::function<std::vector<NodePtr>()>> jobs;
+  if (key_field >= 0) jobs.emplace_back([&]() -> std::vector<NodePtr> {
     const auto& kc = bd.columns[static_cast<size_t>(key_field)];
     if (kc.type.kind == detail::TypeKind::kString) {
       std::vector<std::string_view> ids(rows.size());
@@ -403,12 +439,11 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         valid.resize(rows.size());
         for (size_t k = 0; k < rows.size(); ++k) valid[k] = kc.valid[rows[k]];
       }
-      cols.push_back(arrow::strings(key, ids, valid));
-    } else {
-      cols.push_back(output_column(key, kc, rows, pack));
+      return {arrow::strings(key, ids, valid)};
     }
-  }
-  for (size_t t = 0; t < pack.tables.size(); ++t) {
+    return {output_column(key, kc, rows, pack)};
+  });
+  for (size_t t = 0; t < pack.tables.size(); ++t) jobs.emplace_back([&, t]() -> std::vector<NodePtr> {
     const auto& def = pack.tables[t];
     const auto& values = table_values(cp, t);
     const std::string value_name = def.name.value;
@@ -421,10 +456,24 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       Labels vl, rl, cl;
       std::unordered_map<uint64_t, int32_t> vseen, rseen;
       std::vector<int32_t> rclause;
+      // Records share few distinct sets: a direct-mapped memo of the last
+      // codes per (values, rows) pair spares the two maps for most rows.
+      struct Memo {
+        uint64_t vs = 0, rs = 0;
+        int32_t v = -1, r = -1, c = -1;
+      };
+      std::array<Memo, 256> memo{};
       for (size_t k = 0; k < rows.size(); ++k) {
         const uint64_t vs = rd.sets[t][rows[k]], rs = rd.row_sets[t][rows[k]];
         if (vs == 0) {
           vcodes[k] = rcodes[k] = ccodes[k] = -1;
+          continue;
+        }
+        Memo& hit = memo[((vs * 0x9E3779B97F4A7C15ull) ^ (rs * 0xC2B2AE3D27D4EB4Full)) >> 56];
+        if (hit.vs == vs && hit.rs == rs) {
+          vcodes[k] = hit.v;
+          rcodes[k] = hit.r;
+          ccodes[k] = hit.c;
           continue;
         }
         auto vit = vseen.find(vs);
@@ -455,6 +504,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         }
         rcodes[k] = rit->second;
         ccodes[k] = rclause[static_cast<size_t>(rit->second)];
+        hit = {vs, rs, vcodes[k], rcodes[k], ccodes[k]};
       }
       vlabels = std::move(vl.labels);
       rlabels = std::move(rl.labels);
@@ -477,13 +527,15 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         ccodes[k] = m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
       }
     }
-    cols.push_back(arrow::dictionary(value_name, vcodes, vlabels));
-    cols.push_back(arrow::dictionary(rule_name, rcodes, rlabels));
-    cols.push_back(arrow::dictionary(clause_name, ccodes, clabels));
-  }
+    return {arrow::dictionary(value_name, std::move(vcodes), vlabels),
+            arrow::dictionary(rule_name, std::move(rcodes), rlabels),
+            arrow::dictionary(clause_name, std::move(ccodes), clabels)};
+  });
   for (size_t o = 0; o < rd.outputs.size(); ++o)
-    cols.push_back(output_column(rd.output_names[o], rd.outputs[o], rows, pack));
-  for (size_t l = 0; l < level_index.size(); ++l) {
+    jobs.emplace_back([&, o]() -> std::vector<NodePtr> {
+      return {output_column(rd.output_names[o], rd.outputs[o], rows, pack)};
+    });
+  for (size_t l = 0; l < level_index.size(); ++l) jobs.emplace_back([&, l]() -> std::vector<NodePtr> {
     const auto& fields = cp.level_fields[static_cast<size_t>(level_index[l])];
     const size_t prefix = static_cast<size_t>(std::max(0, pack.levels[static_cast<size_t>(level_index[l])].prefix));
     Labels labels;
@@ -504,8 +556,12 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       }
       if (ok) codes[k] = labels.code(buf);
     }
-    cols.push_back(arrow::dictionary(levels[l], codes, labels.labels));
-  }
+    return {arrow::dictionary(levels[l], std::move(codes), labels.labels)};
+  });
+  std::vector<NodePtr> cols;
+  // Threads pay off on large tables only (a Dask partition may be small).
+  for (auto& part : run_jobs(jobs, rows.size() < 16384 ? 1 : engine.options().threads))
+    for (auto& c : part) cols.push_back(std::move(c));
   out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));
   if (keep_batch) *keep_batch = std::move(in);
   if (keep_result) *keep_result = std::move(result);
