@@ -103,6 +103,14 @@ class BatchBuilder {
   // Empty: every field (the default). Unknown names are ignored.
   void keep_only(std::span<const std::string> fields);
 
+  // Memory the duplicate check of each unique field may take for the
+  // values seen before it moves them to a temporary file in $TMPDIR (else
+  // /tmp), deleted when the builder goes: 256 MiB by default, about 13
+  // million values. Past it, memory grows by 2 bytes a value instead of
+  // about 20, and a lookup reads the file only when a value may be there.
+  // Call before the first add_row; throws std::logic_error after it.
+  void set_unique_memory(size_t bytes);
+
   // Returns the records added since the last finish() and starts anew
   // (unique values stay remembered across batches of one input).
   Batch finish();

@@ -35,6 +35,10 @@ struct ReadOptions {
   int threads = 0;
   // Fields to store in each Batch (BatchBuilder::keep_only); empty: all.
   std::vector<std::string> keep;
+  // Memory for the duplicate check's table before the values seen move to
+  // a temporary file (BatchBuilder::set_unique_memory); 256 MiB holds
+  // about 13 million students.
+  size_t unique_memory = size_t{256} << 20;
 };
 
 struct ReadCounts {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "engine/plan.h"
+#include "engine/seen_values.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
 #include "kcbx/batch.h"
@@ -36,82 +37,6 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
-
-// The values of a unique field seen so far, by 64-bit hash, with the row
-// each was first seen on. Open addressing with linear probing: a
-// std::unordered_map allocates a node per record, which dominated ingest of
-// millions of records. Hash 0 marks an empty slot, so a real 0 (the int 0,
-// the date 1970-01-01) is kept beside the table: stored as 1 it would
-// collide with the value 1.
-//
-// Memory is what scales with a streamed file of any size: a value costs
-// one 12-byte slot (its 64-bit hash and the row it was first seen on) at a
-// load of 40-80%, about 20 bytes per record. The table is
-// split into 256 parts by the hash's top bits; a part grows on its own, so
-// growing never holds two copies of the whole table.
-class SeenSet {
- public:
-  // The row `h` was first seen on, or -1.
-  int64_t find(uint64_t h) const {
-    if (h == 0) return zero_row_;
-    const Part& p = parts_[part_of(h)];
-    if (p.slots.empty()) return -1;
-    for (size_t i = h & p.mask;; i = (i + 1) & p.mask) {
-      const uint64_t k = p.slots[i].key();
-      if (k == h) return p.slots[i].row;
-      if (k == 0) return -1;
-    }
-  }
-  void insert(uint64_t h, int64_t row) {
-    if (h == 0) {
-      zero_row_ = row;
-      return;
-    }
-    Part& p = parts_[part_of(h)];
-    if ((p.size + 1) * 5 > p.slots.size() * 4) grow(p);
-    size_t i = h & p.mask;
-    while (p.slots[i].key() != 0 && p.slots[i].key() != h) i = (i + 1) & p.mask;
-    if (p.slots[i].key() == 0) ++p.size;
-    p.slots[i] = Slot::of(h, row);
-  }
-  // A province's student numbers do not fit in cache: each lookup is a
-  // cache miss. add_row asks for the line first and parses the record's
-  // other cells while it arrives.
-  void prefetch(uint64_t h) const {
-    const Part& p = parts_[part_of(h)];
-    if (!p.slots.empty()) __builtin_prefetch(&p.slots[h & p.mask]);
-  }
-
- private:
-  struct Slot {
-    uint32_t lo, hi;  // the hash; 0: empty (the value 0 itself is zero_row_)
-    uint32_t row;     // first row, saturated at 2^32 - 1
-    uint64_t key() const { return static_cast<uint64_t>(hi) << 32 | lo; }
-    static Slot of(uint64_t h, int64_t row) {
-      const auto r = static_cast<uint32_t>(std::clamp<int64_t>(row, 0, UINT32_MAX));
-      return {static_cast<uint32_t>(h), static_cast<uint32_t>(h >> 32), r};
-    }
-  };
-  struct Part {
-    std::vector<Slot> slots;
-    size_t size = 0, mask = 0;
-  };
-  static size_t part_of(uint64_t h) { return static_cast<size_t>(h >> 56); }
-  static void grow(Part& p) {
-    std::vector<Slot> old = std::move(p.slots);
-    const size_t n = old.empty() ? 64 : old.size() * 2;
-    p.slots.assign(n, Slot{0, 0, 0});
-    p.mask = n - 1;
-    for (const Slot& x : old) {
-      if (x.key() == 0) continue;
-      size_t i = x.key() & p.mask;
-      while (p.slots[i].key() != 0) i = (i + 1) & p.mask;
-      p.slots[i] = x;
-    }
-  }
-  std::array<Part, 256> parts_;
-  int64_t zero_row_ = -1;
-};
 
 }  // namespace
 
@@ -150,7 +75,7 @@ struct BatchBuilder::Impl {
   std::vector<ScalarValue> row;
   std::vector<uint8_t> row_present;
   int key_field = -1;  // first unique field: names records in rejects
-  std::vector<std::unique_ptr<SeenSet>> seen;  // per field; only unique ones have a set
+  std::vector<std::unique_ptr<detail::SeenValues>> seen;  // per field; only unique ones have a set
   std::vector<std::string_view> row_text;  // string cells of the record being added
   std::vector<size_t> unique_fields;       // fields with `unique: true`
   std::vector<uint64_t> row_hash;          // their cells' hashes, this record
@@ -181,7 +106,7 @@ BatchBuilder::BatchBuilder(const RulePack& rules) : impl_(std::make_unique<Impl>
     if (!fields[f].unique) continue;
     if (impl_->key_field < 0) impl_->key_field = static_cast<int>(f);
     impl_->unique_fields.push_back(f);
-    impl_->seen[f] = std::make_unique<SeenSet>();
+    impl_->seen[f] = std::make_unique<detail::SeenValues>();
   }
   impl_->row_hash.resize(fields.size());
   impl_->row.resize(fields.size());
@@ -276,7 +201,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
     r.student_id = record_key(cells);
     return std::move(r);
   };
-  // Start fetching the unique-value slots (see SeenSet::prefetch).
+  // Start fetching the unique-value slots (see SeenValues::prefetch).
   for (size_t f : m.unique_fields) {
     const int c = m.field_column[f];
     if (c < 0 || static_cast<size_t>(c) >= cells.size() ||
@@ -389,6 +314,15 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   d.row_numbers.push_back(row_number);
   d.rows = i + 1;
   return std::nullopt;
+}
+
+void BatchBuilder::set_unique_memory(size_t bytes) {
+  Impl& m = *impl_;
+  for (auto& seen : m.seen)
+    if (seen) {
+      if (seen->size() > 0) throw std::logic_error("set_unique_memory: records were added already");
+      seen = std::make_unique<detail::SeenValues>(bytes);
+    }
 }
 
 void BatchBuilder::keep_only(std::span<const std::string> names) {

@@ -186,6 +186,7 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
   std::vector<std::string> header(m.record.fields.begin(), m.record.fields.end());
   m.width = header.size();
   m.builder.keep_only(m.options.keep);
+  m.builder.set_unique_memory(m.options.unique_memory);
   auto diags = m.builder.set_columns(std::span<const std::string>(header), m.options.file);
   if (has_errors(diags)) throw Error(std::move(diags));
   const int threads = m.options.threads > 0 ? m.options.threads
