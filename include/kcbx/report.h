@@ -178,6 +178,13 @@ struct RunOptions {
   int calendar_days = 15;           // reports due in [as_of, as_of + this]
   size_t batch_rows = 65536;        // records per chunk
   int64_t total_bytes = 0;          // input size for progress, 0 = unknown
+  // Memory for the duplicate check before the values seen move to a
+  // temporary file in $TMPDIR (ReadOptions::unique_memory).
+  size_t unique_memory = size_t{256} << 20;
+  // Records whose cases are evaluated at a time after the pass; their
+  // cases are then kept compactly, so that a national run never holds
+  // millions of full Case objects. Any value gives the same results.
+  size_t case_slice_rows = 262144;
 };
 
 struct RunProgress {

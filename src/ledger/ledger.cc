@@ -91,6 +91,14 @@ void RowStore::add(const BatchData& src, size_t i) {
 
 Batch RowStore::finish() {
   auto done = std::move(data_);
+  // The columns grew by doubling, so up to half of each is slack, and the
+  // store is held through the case evaluation, the run's peak. Shrinking
+  // copies one column at a time; what it frees serves the cases.
+  for (ColumnData& c : done->columns) {
+    c.bytes.shrink_to_fit();
+    c.valid.shrink_to_fit();
+  }
+  done->row_numbers.shrink_to_fit();
   data_ = std::make_shared<BatchData>();
   data_->pack = pack_;
   for (const auto& c : done->columns) {
@@ -100,6 +108,34 @@ Batch RowStore::finish() {
     data_->columns.push_back(std::move(e));
   }
   return Batch(std::move(done));
+}
+
+Batch slice_rows(const Batch& b, size_t begin, size_t end) {
+  const BatchData& d = b.data();
+  end = std::min(end, d.rows);
+  begin = std::min(begin, end);
+  auto out = std::make_shared<BatchData>();
+  out->pack = d.pack;
+  out->strings = d.strings;
+  out->rows = end - begin;
+  out->row_numbers.assign(d.row_numbers.begin() + static_cast<std::ptrdiff_t>(begin),
+                          d.row_numbers.begin() + static_cast<std::ptrdiff_t>(end));
+  for (const ColumnData& c : d.columns) {
+    ColumnData part;
+    part.type = c.type;
+    part.width = c.width;
+    part.kept = c.kept;
+    if (c.kept) {
+      const size_t w = static_cast<size_t>(c.width);
+      part.bytes.assign(c.bytes.begin() + static_cast<std::ptrdiff_t>(begin * w),
+                        c.bytes.begin() + static_cast<std::ptrdiff_t>(end * w));
+      if (!c.valid.empty())
+        part.valid.assign(c.valid.begin() + static_cast<std::ptrdiff_t>(begin),
+                          c.valid.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    out->columns.push_back(std::move(part));
+  }
+  return Batch(std::move(out));
 }
 
 std::string field_text(const BatchData& d, int f, size_t i, bool mask) {

@@ -53,6 +53,9 @@ class RowStore {
   std::shared_ptr<BatchData> data_;
 };
 
+// Records [begin, end) of `b` as a Batch of their own, sharing its strings.
+Batch slice_rows(const Batch& b, size_t begin, size_t end);
+
 // The text of field `f` of record i ("" for null); ID numbers masked unless
 // `mask` is false.
 std::string field_text(const BatchData& d, int f, size_t i, bool mask);

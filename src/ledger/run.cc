@@ -449,6 +449,46 @@ std::string rate_text(double v) {
   return s;
 }
 
+// ---- Cases, compactly -----------------------------------------------------------
+
+// Texts stored once: the stages, actions, roles and persons of millions of
+// cases are a few hundred distinct strings.
+class TextPool {
+ public:
+  TextPool() { id(""); }
+  uint32_t id(std::string_view s) {
+    if (auto it = ids_.find(s); it != ids_.end()) return it->second;
+    texts_.emplace_back(s);
+    const auto n = static_cast<uint32_t>(texts_.size() - 1);
+    ids_.emplace(texts_.back(), n);
+    return n;
+  }
+  const std::string& at(uint32_t i) const { return texts_[i]; }
+
+ private:
+  std::deque<std::string> texts_;  // stable addresses for the views in ids_
+  std::unordered_map<std::string_view, uint32_t> ids_;
+};
+
+// What the ledgers and lists read of a Case, its texts in a TextPool. A
+// Case holds a dozen strings, about 700 bytes with them, and a national run
+// has millions of cases open at once; a CaseRow is 80 bytes.
+struct CaseRow {
+  size_t record = 0;  // in the kept records
+  bool closed = false;
+  std::optional<Date> opened, closed_on, due;
+  int64_t days_overdue = 0;
+  uint32_t stage = 0, clause = 0, next_action = 0, role = 0, person = 0, phone = 0;
+  uint32_t persuasion = 0, responsible = 0;  // the ledgers' texts of them
+};
+
+struct CaseSummary {
+  std::vector<CaseRow> rows;  // in record order, as CaseReport::cases
+  std::vector<Accountability> accountability;
+  std::vector<Reject> event_rejects;
+  int64_t events_applied = 0;
+};
+
 // ---- The whole job -------------------------------------------------------------------
 
 class Job {
@@ -495,7 +535,11 @@ class Job {
     ro.file = o_.file;
     ro.encoding = o_.encoding;
     ro.batch_rows = std::max<size_t>(1, o_.batch_rows);
-    StudentReader reader(engine_.rules(), in, ro);
+    ro.unique_memory = o_.unique_memory;
+    // Optional so that it can go before the end phase: its duplicate check
+    // (hundreds of MB for a national stream) is no longer needed there.
+    std::optional<StudentReader> open_reader(std::in_place, engine_.rules(), in, ro);
+    StudentReader& reader = *open_reader;
     for (const auto& n : reader.notes()) report_.notes.push_back(o_.file + ": " + n);
     open_tables();
 
@@ -540,6 +584,7 @@ class Job {
     report_.students.accepted = rc.accepted - check_rejected_;
     report_.students.rejected = rc.rejected + check_rejected_;
     if (progress_) progress_({rc.read, o_.total_bytes, o_.total_bytes, true});
+    open_reader.reset();
 
     finish();
     report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -908,7 +953,7 @@ class Job {
     }
     static const EventLog kNoEvents;
     const EventLog& events = events_ ? *events_ : kNoEvents;
-    CaseReport cases = evaluate_cases(engine_, kept, kr, events, graph.get(), o_.as_of);
+    CaseSummary cases = evaluate_case_rows(kept, events, graph.get());
     report_.events_read = events.read;
     report_.events_applied = cases.events_applied;
     report_.events_rejected = static_cast<int64_t>(events.rejects.size() + cases.event_rejects.size());
@@ -916,12 +961,12 @@ class Job {
 
     const BatchData& kd = kept.data();
     std::vector<int> case_of(kd.rows, -1);
-    for (size_t c = 0; c < cases.cases.size(); ++c) case_of[cases.cases[c].record] = static_cast<int>(c);
+    for (size_t c = 0; c < cases.rows.size(); ++c) case_of[cases.rows[c].record] = static_cast<int>(c);
     // Cases per jurisdiction.
     {
       std::string buf;
       std::string_view key;
-      for (const Case& c : cases.cases) {
+      for (const CaseRow& c : cases.rows) {
         const size_t slot = c.closed ? Config::kClosed : Config::kOpen;
         std::vector<int64_t*> rows;
         for (size_t l = 0; l < cfg_.levels.size(); ++l) {
@@ -957,43 +1002,100 @@ class Job {
     write_summary();
   }
 
-  std::string case_value(const std::string& name, const Case* c) const {
-    if (!c) return "";
-    if (name == "persuasion_status") {
-      if (c->closed) {
-        const int dom = p_.workflow.event_domain;
-        const int code = cp_.workflow.closes_on;
-        std::string ev = "closed";
-        if (dom >= 0 && code >= 0) {
-          const auto& v = p_.domains[static_cast<size_t>(dom)].values[static_cast<size_t>(code)];
-          ev = v.alias.empty() ? v.name.value : v.alias.value;
-        }
-        return ev + " " + date_text(c->closed_on);
+  // The ledger's persuasion_status of a case: the closing event and day, or
+  // the current stage with its events done.
+  std::string persuasion_text(const Case& c) const {
+    if (c.closed) {
+      const int dom = p_.workflow.event_domain;
+      const int code = cp_.workflow.closes_on;
+      std::string ev = "closed";
+      if (dom >= 0 && code >= 0) {
+        const auto& v = p_.domains[static_cast<size_t>(dom)].values[static_cast<size_t>(code)];
+        ev = v.alias.empty() ? v.name.value : v.alias.value;
       }
-      if (c->stages.empty()) return "";
-      const StageProgress& s = c->stages.back();
-      size_t si = 0;
-      for (size_t k = 0; k < p_.workflow.stages.size(); ++k)
-        if (p_.workflow.stages[k].id.value == s.stage) si = k;
-      const auto& def = p_.workflow.stages[si];
-      return (def.alias.empty() ? def.id.value : def.alias.value) + " " + std::to_string(s.done) + "/" +
-             std::to_string(s.needed);
+      return ev + " " + date_text(c.closed_on);
     }
-    if (name == "stage") return c->stage;
-    if (name == "next_action") return c->next_action;
+    if (c.stages.empty()) return "";
+    const StageProgress& s = c.stages.back();
+    size_t si = 0;
+    for (size_t k = 0; k < p_.workflow.stages.size(); ++k)
+      if (p_.workflow.stages[k].id.value == s.stage) si = k;
+    const auto& def = p_.workflow.stages[si];
+    return (def.alias.empty() ? def.id.value : def.alias.value) + " " + std::to_string(s.done) + "/" +
+           std::to_string(s.needed);
+  }
+
+  static std::string responsible_text(const Responsible& r) {
+    std::string s = r.role_alias.empty() ? r.role : r.role_alias;
+    if (!r.person.empty()) s += " " + r.person;
+    return s;
+  }
+
+  CaseRow compact(const Case& c, size_t first_record) {
+    CaseRow r;
+    r.record = first_record + c.record;
+    r.closed = c.closed;
+    r.opened = c.opened;
+    r.closed_on = c.closed_on;
+    r.due = c.due;
+    r.days_overdue = c.days_overdue;
+    r.stage = texts_.id(c.stage);
+    r.clause = texts_.id(c.clause);
+    r.next_action = texts_.id(c.next_action);
+    r.role = texts_.id(c.responsible.role);
+    r.person = texts_.id(c.responsible.person);
+    r.phone = texts_.id(c.responsible.phone);
+    r.persuasion = texts_.id(persuasion_text(c));
+    r.responsible = texts_.id(responsible_text(c.responsible));
+    return r;
+  }
+
+  // The cases of the kept records, evaluated a slice of records at a time
+  // and kept as CaseRows, so that millions of full Case objects never exist
+  // at once. Each event goes to the slice holding its student's record; the
+  // events of unknown students go to the first slice, which rejects them
+  // first, so the rejects come in the order one whole evaluation gives.
+  CaseSummary evaluate_case_rows(const Batch& kept, const EventLog& events, const ResponsibilityGraph* graph) {
+    const size_t kSlice = std::max<size_t>(1, o_.case_slice_rows);
+    const BatchData& kd = kept.data();
+    CaseSummary out;
+    std::vector<EventLog> logs(std::max<size_t>(1, (kd.rows + kSlice - 1) / kSlice));
+    if (!events.events.empty()) {
+      std::unordered_map<std::string_view, size_t> record_of;  // of the students with events only
+      for (size_t i = 0; i < kd.rows; ++i)
+        if (const std::string_view id = key_of(kd, i); !id.empty() && has_events(id)) record_of.emplace(id, i);
+      for (const Event& e : events.events) {
+        const auto it = record_of.find(e.student_id);
+        logs[it == record_of.end() ? 0 : it->second / kSlice].events.push_back(e);
+      }
+    }
+    for (size_t s = 0; s < logs.size(); ++s) {
+      const size_t begin = s * kSlice;
+      const Batch part = detail::slice_rows(kept, begin, begin + kSlice);
+      const BatchResult pr = engine_.classify(part, o_.as_of);
+      CaseReport cr = evaluate_cases(engine_, part, pr, logs[s], graph, o_.as_of);
+      for (const Case& c : cr.cases) out.rows.push_back(compact(c, begin));
+      for (Accountability& a : cr.accountability) out.accountability.push_back(std::move(a));
+      for (Reject& r : cr.event_rejects) out.event_rejects.push_back(std::move(r));
+      out.events_applied += cr.events_applied;
+      logs[s] = {};
+    }
+    return out;
+  }
+
+  std::string case_value(const std::string& name, const CaseRow* c) const {
+    if (!c) return "";
+    if (name == "persuasion_status") return texts_.at(c->persuasion);
+    if (name == "stage") return texts_.at(c->stage);
+    if (name == "next_action") return texts_.at(c->next_action);
     if (name == "due") return date_text(c->due);
     if (name == "days_overdue") return std::to_string(c->days_overdue);
     if (name == "opened") return date_text(c->opened);
-    if (name == "responsible") {
-      const auto& r = c->responsible;
-      std::string s = r.role_alias.empty() ? r.role : r.role_alias;
-      if (!r.person.empty()) s += " " + r.person;
-      return s;
-    }
+    if (name == "responsible") return texts_.at(c->responsible);
     return "";
   }
 
-  void ledger_row(const BatchData& kd, const BatchResult& kr, size_t i, const Case* c, Row& row) const {
+  void ledger_row(const BatchData& kd, const BatchResult& kr, size_t i, const CaseRow* c, Row& row) const {
     for (const LedgerCol& lc : ledger_cols_) {
       if (lc.from_case) row.push_back(case_value(lc.name, c));
       else if (lc.field >= 0) row.push_back(detail::field_text(kd, lc.field, i, o_.mask_id_numbers));
@@ -1022,11 +1124,11 @@ class Job {
     return rows;
   }
 
-  void write_ledgers(const Batch& kept, const BatchResult& kr, const CaseReport& cases,
+  void write_ledgers(const Batch& kept, const BatchResult& kr, const CaseSummary& cases,
                      const std::vector<int>& case_of) {
     const BatchData& kd = kept.data();
-    auto case_at = [&](size_t i) -> const Case* {
-      return case_of[i] < 0 ? nullptr : &cases.cases[static_cast<size_t>(case_of[i])];
+    auto case_at = [&](size_t i) -> const CaseRow* {
+      return case_of[i] < 0 ? nullptr : &cases.rows[static_cast<size_t>(case_of[i])];
     };
     for (size_t l = 0; l < cfg_.levels.size(); ++l) {
       for (const auto& [key, i] : sorted_by(kept, kr, cp_.ledgers.include_flag, &cfg_.keys[l])) {
@@ -1062,7 +1164,7 @@ class Job {
     return s;
   }
 
-  void write_lists(const Batch& kept, const BatchResult& kr, const CaseReport& cases, const std::vector<int>&,
+  void write_lists(const Batch& kept, const BatchResult& kr, const CaseSummary& cases, const std::vector<int>&,
                    const ResponsibilityGraph* graph) {
     const BatchData& kd = kept.data();
     list_rows_.resize(p_.lists.size());
@@ -1072,8 +1174,8 @@ class Job {
       const size_t t = t_lists_[l];
       if (kind == "problem") {
         const int gf = cp_.field_index(def.group_by.value);
-        std::vector<std::pair<std::string, const Case*>> rows;
-        for (const Case& c : cases.cases)
+        std::vector<std::pair<std::string, const CaseRow*>> rows;
+        for (const CaseRow& c : cases.rows)
           if (!c.closed) rows.emplace_back(gf >= 0 ? detail::field_text(kd, gf, c.record, o_.mask_id_numbers) : "", &c);
         std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
           if (a.first != b.first) return a.first < b.first;
@@ -1086,26 +1188,27 @@ class Job {
         for (const auto& [g, c] : rows) {
           ++groups[g];
           Row row = {g,
-                     c->student_id,
+                     std::string(key_of(kd, c->record)),
                      finest_key(kd, c->record),
                      status_of(kr, c->record),
                      date_text(c->opened),
-                     c->stage,
-                     c->next_action,
-                     c->responsible.role,
-                     c->responsible.person,
-                     c->responsible.phone,
+                     texts_.at(c->stage),
+                     texts_.at(c->next_action),
+                     texts_.at(c->role),
+                     texts_.at(c->person),
+                     texts_.at(c->phone),
                      date_text(c->due),
                      std::to_string(c->days_overdue),
-                     c->clause};
+                     texts_.at(c->clause)};
           out_.row(t, row);
           ++list_rows_[l];
         }
         for (const auto& [g, n] : groups) problem_groups_.push_back({def.name.value, g, n});
       } else if (kind == "responsibility") {
-        for (const Case& c : cases.cases) {
+        for (const CaseRow& c : cases.rows) {
           if (c.closed) continue;
-          Row row = {c.student_id, finest_key(kd, c.record), status_of(kr, c.record), c.stage};
+          Row row = {std::string(key_of(kd, c.record)), finest_key(kd, c.record), status_of(kr, c.record),
+                     texts_.at(c.stage)};
           for (const auto& r : def.roles) {
             std::string person;
             if (graph) person = graph->responsible(kept, c.record, r.value).person;
@@ -1115,18 +1218,18 @@ class Job {
           ++list_rows_[l];
         }
       } else if (kind == "closure") {
-        for (const Case& c : cases.cases) {
+        for (const CaseRow& c : cases.rows) {
           if (!c.closed) continue;
           std::string days;
           if (c.opened && c.closed_on) days = std::to_string(c.closed_on->days() - c.opened->days());
-          Row row = {c.student_id, finest_key(kd, c.record), status_of(kr, c.record), date_text(c.opened),
+          Row row = {std::string(key_of(kd, c.record)), finest_key(kd, c.record), status_of(kr, c.record), date_text(c.opened),
                      date_text(c.closed_on), days};
           out_.row(t, row);
           ++list_rows_[l];
         }
       } else if (kind == "accountability") {
         std::unordered_map<std::string_view, size_t> by_id;
-        for (const Case& c : cases.cases) by_id.emplace(c.student_id, c.record);
+        for (const CaseRow& c : cases.rows) by_id.emplace(key_of(kd, c.record), c.record);
         for (const Accountability& a : cases.accountability) {
           auto it = by_id.find(a.student_id);
           Row row = {a.student_id,
@@ -1385,6 +1488,7 @@ class Job {
   int64_t check_rejected_ = 0;
   std::vector<int64_t> list_rows_ = std::vector<int64_t>(p_.lists.size(), 0);
   std::vector<GroupCount> problem_groups_;
+  TextPool texts_;
 
   Column key_col_, level_col_, finest_col_;
   Labels status_labels_, stage_labels_, role_labels_;

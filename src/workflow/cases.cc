@@ -225,6 +225,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     report.cases.push_back(std::move(c));
   };
 
+  // Reserved up front: a case is hundreds of bytes, and a vector doubling
+  // past a million of them would briefly hold both copies.
+  size_t expected = 0;
+  for (size_t i = 0; i < students.size(); ++i) expected += result.case_open(i) || !per_record[i].empty();
+  report.cases.reserve(expected);
   for (size_t i = 0; i < students.size(); ++i) {
     auto& events = per_record[i];
     const bool open = result.case_open(i);
