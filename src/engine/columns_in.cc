@@ -823,8 +823,16 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     if (field_column[f] < 0) {
       w.fill_null();
     } else {
+      // A text chunk of a string field that is not stored cannot fail
+      // unless the field is required or an ID number: nothing to convert.
+      const bool unchecked_text = !keep[f] && cp.fields[f].type.kind == TypeKind::kString &&
+                                  !fields[f].required && !cp.fields[f].id_number;
       int64_t base = 0;
       for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks) {
+        if (unchecked_text && family(ch.type) == Family::kText && ch.type != ArrayType::kDictionary) {
+          base += ch.length;
+          continue;
+        }
         if (ch.type == ArrayType::kDictionary)
           convert_dictionary(ch, base, w, fields[f], cp.fields[f], pack, arena, options.borrow_strings);
         else
