@@ -45,7 +45,8 @@ namespace {
 // The program a classification runs: every table and value the options ask
 // for, and nothing more.
 const CompiledProgram& program_for(const detail::Plan& plan, const ClassifyOptions& what) {
-  if (what.flags || what.cases || what.all_tables) return plan.full;
+  if (what.flags || what.cases) return plan.full;
+  if (what.all_tables) return what.outputs ? plan.tables : plan.tables_only;
   return what.outputs ? plan.fast : plan.status;
 }
 

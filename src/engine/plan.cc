@@ -336,10 +336,12 @@ void note_fields_read(CompiledProgram& out) {
 std::shared_ptr<const Plan> compile_plan(std::shared_ptr<const CheckedPack> pack) {
   auto plan = std::make_shared<Plan>();
   plan->full = build(*pack, false, true, true, true);
+  plan->tables = build(*pack, false, false, true, true);
+  plan->tables_only = build(*pack, false, false, true, false);
   plan->fast = build(*pack, false, false, false, true);
   plan->status = build(*pack, false, false, false, false);
   plan->trace = build(*pack, true, true, true, true);
-  for (CompiledProgram* p : {&plan->full, &plan->fast, &plan->status, &plan->trace})
+  for (CompiledProgram* p : {&plan->full, &plan->tables, &plan->tables_only, &plan->fast, &plan->status, &plan->trace})
     note_fields_read(*p);
   plan->pack = std::move(pack);
   return plan;

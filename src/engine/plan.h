@@ -72,6 +72,8 @@ struct CompiledProgram {
 struct Plan {
   std::shared_ptr<const CheckedPack> pack;
   CompiledProgram full;   // classify with ledger/indicator flags and cases
+  CompiledProgram tables; // classify: every table and the outputs (the Python module's)
+  CompiledProgram tables_only;  // every table, no outputs
   CompiledProgram fast;   // classify: statuses and outputs only
   CompiledProgram status; // classify: the first table's statuses only
   CompiledProgram trace;  // explain: every row condition kept

@@ -716,6 +716,18 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
         const int64_t* len = col<int64_t>(D, in.c);
         std::string_view* r = col<std::string_view>(D, in.out);
         for (size_t i = 0; i < n; ++i) {
+          const auto from = static_cast<uint64_t>(std::max<int64_t>(start[i], 0));
+          const auto count = static_cast<uint64_t>(std::max<int64_t>(len[i], 0));
+          // Codes and numbers are ASCII: when every byte up to the end of
+          // the piece is, characters are bytes and no walk is needed.
+          const size_t end = static_cast<size_t>(std::min<uint64_t>(s[i].size(), from + std::min<uint64_t>(count, UINT32_MAX)));
+          bool ascii = from <= UINT32_MAX;
+          for (size_t k = 0; k < end; ++k) ascii &= static_cast<unsigned char>(s[i][k]) < 0x80;
+          if (ascii) {
+            const size_t b = static_cast<size_t>(std::min<uint64_t>(from, s[i].size()));
+            r[i] = s[i].substr(b, end - std::min(b, end));
+            continue;
+          }
           const size_t b = utf8_offset(s[i], 0, std::max<int64_t>(start[i], 0));
           const size_t e = utf8_offset(s[i], b, std::max<int64_t>(len[i], 0));
           r[i] = s[i].substr(b, e - b);

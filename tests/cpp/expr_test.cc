@@ -774,6 +774,44 @@ outputs: [first, rest, n, tail]
   EXPECT_EQ(out[3].second, "20");
 }
 
+// substr over many strings in one batch (ASCII, Chinese, mixed; starts and
+// lengths negative, inside, at and past the end) against a character-by-
+// character reference: the ASCII fast path must give what the walk gives.
+TEST(Expr, SubstrAgreesWithACharacterReference) {
+  const kcbx::Engine engine(pack("derive:\n  v: substr(s, a, b)\noutputs: [v]\n"));
+  const std::vector<std::string> texts = {"", "5", "520102001", "张三丰", "52张0102", "abc张", "张abc",
+                                          "abcdefghijklmnopqrstuvwxyz", "é", "x\xc3\xa9y"};
+  auto chars = [](const std::string& t) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < t.size();) {
+      size_t n = 1;
+      while (i + n < t.size() && (static_cast<unsigned char>(t[i + n]) & 0xC0) == 0x80) ++n;
+      out.push_back(t.substr(i, n));
+      i += n;
+    }
+    return out;
+  };
+  kcbx::BatchBuilder b(engine.rules());
+  ASSERT_TRUE(b.set_columns({"id", "s", "a", "b"}).empty());
+  std::vector<std::string> want;
+  int64_t row = 2;
+  for (const std::string& t : texts)
+    for (int a : {-3, 0, 1, 2, 3, 5, 9, 30})
+      for (int len : {-1, 0, 1, 2, 7, 100}) {
+        const std::vector<std::string> cs = chars(t);
+        std::string expected;
+        for (int k = std::max(a, 0); k < std::max(a, 0) + std::max(len, 0) && k < static_cast<int>(cs.size()); ++k)
+          expected += cs[static_cast<size_t>(k)];
+        want.push_back(expected);
+        const std::string id = "R" + std::to_string(row), as = std::to_string(a), ls = std::to_string(len);
+        ASSERT_FALSE(b.add_row({id, t, as, ls}, row++).has_value()) << t;
+      }
+  const kcbx::Batch batch = b.finish();
+  const kcbx::BatchResult r = engine.classify(batch, day("2019-01-01"));
+  ASSERT_EQ(r.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(r.output(0, i), want[i]) << "record " << i;
+}
+
 }  // namespace
 
 TEST(Expr, IdBirthDateNeedsStructureAndDateOnly) {
