@@ -7,6 +7,7 @@
 #include "kcbx/columns.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -620,9 +621,25 @@ std::string key_text(const ColumnView& col, int64_t g) {
   return "";
 }
 
+// The hash of row g's value in a unique column: std::hash of a string (8
+// bytes at a time), mixed bits of anything else.
+uint64_t value_hash(const ColumnData& col, size_t g) {
+  const unsigned char* p = col.bytes.data() + g * static_cast<size_t>(col.width);
+  if (col.type.kind == TypeKind::kString) {
+    std::string_view s;
+    std::memcpy(&s, p, sizeof s);
+    return std::hash<std::string_view>{}(s);
+  }
+  uint64_t h = 0;
+  std::memcpy(&h, p, static_cast<size_t>(col.width));
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
 // The rows of one unique column, by value. Open addressing over 8-byte
-// slots (a 32-bit hash tag and the row), so that a probe costs one cache
-// miss and callers can prefetch slots ahead. Equal hashes are compared by
+// slots (a 32-bit hash tag and the row). Equal hashes are compared by
 // value: a duplicate reported is a real one, where a 64-bit hash alone would
 // (very rarely) call two different values equal.
 class UniqueRows {
@@ -639,21 +656,7 @@ class UniqueRows {
     mask_ = cap - 1;
   }
 
-  uint64_t hash(size_t g) const {
-    const unsigned char* p = col_.bytes.data() + g * static_cast<size_t>(col_.width);
-    if (col_.type.kind == TypeKind::kString) {
-      std::string_view s;
-      std::memcpy(&s, p, sizeof s);
-      return std::hash<std::string_view>{}(s);
-    }
-    uint64_t h = 0;
-    std::memcpy(&h, p, static_cast<size_t>(col_.width));
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-  }
-  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_], 1); }
+  uint64_t hash(size_t g) const { return value_hash(col_, g); }
 
   // The row already holding row g's value, or kNone.
   int64_t find(uint64_t h, size_t g) const {
@@ -703,24 +706,36 @@ struct Duplicate {
   size_t row, first;
 };
 
-// The duplicates of one unique column in row order, as add_row finds them:
-// rows marked in `skip` (rejected already) and nulls are neither checked
-// nor remembered. Slots are prefetched a block of rows ahead, so that the
-// cache misses of a table larger than the cache overlap.
+// The duplicates of one unique column, as add_row finds them: rows marked
+// in `skip` (rejected already) and nulls are neither checked nor
+// remembered. Equal values have equal hashes, so the rows are first grouped
+// by their hash's top 8 bits (a stable counting sort: each group stays in
+// row order) and each group checked with a table of its own that fits in
+// the cache; one table for a million rows would miss the cache on every
+// probe.
 std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const std::vector<uint8_t>& skip) {
+  constexpr size_t kGroups = 256;
   std::vector<Duplicate> out;
-  UniqueRows seen(col, rows);
-  constexpr size_t kBlock = 16;
-  uint64_t hashes[kBlock];
-  for (size_t start = 0; start < rows; start += kBlock) {
-    const size_t end = std::min(rows, start + kBlock);
-    for (size_t g = start; g < end; ++g) {
-      hashes[g - start] = col.present(g) ? seen.hash(g) : 0;
-      seen.prefetch(hashes[g - start]);
-    }
-    for (size_t g = start; g < end; ++g) {
-      if (skip[g] || !col.present(g)) continue;
-      const int64_t first = seen.find_or_insert(hashes[g - start], g);
+  if (rows >= UINT32_MAX) throw std::length_error("more than 4,294,967,294 rows in one table");
+  std::vector<uint64_t> hashes(rows);
+  std::array<size_t, kGroups + 1> start{};
+  for (size_t g = 0; g < rows; ++g) {
+    if (skip[g] || !col.present(g)) continue;
+    hashes[g] = value_hash(col, g);
+    ++start[(hashes[g] >> 56) + 1];
+  }
+  for (size_t k = 0; k < kGroups; ++k) start[k + 1] += start[k];
+  std::vector<uint32_t> order(start[kGroups]);
+  std::array<size_t, kGroups> next{};
+  std::copy(start.begin(), start.end() - 1, next.begin());
+  for (size_t g = 0; g < rows; ++g)
+    if (!skip[g] && col.present(g)) order[next[hashes[g] >> 56]++] = static_cast<uint32_t>(g);
+  for (size_t k = 0; k < kGroups; ++k) {
+    if (start[k + 1] == start[k]) continue;
+    UniqueRows seen(col, start[k + 1] - start[k]);
+    for (size_t j = start[k]; j < start[k + 1]; ++j) {
+      const size_t g = order[j];
+      const int64_t first = seen.find_or_insert(hashes[g], g);
       if (first != UniqueRows::kNone) out.push_back({g, static_cast<size_t>(first)});
     }
   }
