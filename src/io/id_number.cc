@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -56,11 +57,18 @@ IdNumberCheck check_structure(std::string_view id) {
     result.error = IdNumberError::kLength;
     return result;
   }
-  for (size_t i = 0; i < kIdLength - 1; ++i) {
-    if (!is_digit(id[i])) {
-      result.error = IdNumberError::kCharacters;
-      return result;
-    }
+  // Every record's ID number is checked, twice when rules read its birth
+  // date: the first 16 characters as two 8-byte words at once. A byte is
+  // a digit when its high nibble is 3 both as it is and with 6 added.
+  auto digits8 = [](const char* p) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    constexpr uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL, kThrees = 0x3030303030303030ULL;
+    return (x & kHigh) == kThrees && ((x + 0x0606060606060606ULL) & kHigh) == kThrees;
+  };
+  if (!digits8(id.data()) || !digits8(id.data() + 8) || !is_digit(id[16])) {
+    result.error = IdNumberError::kCharacters;
+    return result;
   }
   const char last = id[kIdLength - 1];
   if (!is_digit(last) && last != 'X' && last != 'x') {

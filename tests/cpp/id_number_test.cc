@@ -95,6 +95,28 @@ TEST(IdNumber, CharacterError) {
             IdNumberError::kCharacters);
 }
 
+// Every byte value at every position of a valid number: a digit where a
+// digit belongs keeps it valid or changes the check, anything else is a
+// character error (the digits are tested several at a time).
+TEST(IdNumber, EveryByteAtEveryPosition) {
+  const std::string valid = "11010519491231002X";
+  ASSERT_EQ(check_id_number(valid).error, IdNumberError::kNone);
+  for (size_t pos = 0; pos < 18; ++pos)
+    for (int b = 0; b < 256; ++b) {
+      std::string id = valid;
+      id[pos] = static_cast<char>(b);
+      const bool digit = b >= '0' && b <= '9';
+      const bool allowed = digit || (pos == 17 && (b == 'X' || b == 'x'));
+      const IdNumberError e = check_id_number(id).error;
+      if (!allowed) EXPECT_EQ(e, IdNumberError::kCharacters) << "byte " << b << " at " << pos;
+      else EXPECT_NE(e, IdNumberError::kCharacters) << "byte " << b << " at " << pos;
+      EXPECT_EQ(id_number_birth_date(id).has_value(), e == IdNumberError::kNone ||
+                                                          e == IdNumberError::kAddress ||
+                                                          e == IdNumberError::kCheckDigit)
+          << "byte " << b << " at " << pos;
+    }
+}
+
 TEST(IdNumber, BirthDateError) {
   for (const char* date : {"19490230", "20190229", "19001301", "20100100",
                            "00000000", "18991231", "21010101", "09901231"}) {
