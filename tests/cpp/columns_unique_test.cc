@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "generate/generate.h"
+#include "generated_students.h"
 #include "kcbx/columns.h"
 #include "kcbx/kcbx.h"
 
@@ -23,13 +23,7 @@ constexpr size_t kStudentId = 0, kGrade = 7, kRegistry = 9;
 using Table = std::vector<std::vector<std::string>>;  // header, then rows
 
 Table generated(int64_t n) {
-  kcbx::detail::GenerateOptions o;
-  o.students = n;
-  o.seed = 11;
-  o.as_of = kAsOf;
-  std::ostringstream out;
-  kcbx::detail::generate(o, {&out, nullptr, nullptr});
-  std::istringstream in(out.str());
+  std::istringstream in(kcbx::testing::generated_students_csv(n, 11, kAsOf));
   Table t;
   for (std::string line; std::getline(in, line);) {
     std::vector<std::string> cells;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "generate/generate.h"
+#include "generated_students.h"
 #include "kcbx/kcbx.h"
 
 namespace {
@@ -18,13 +18,7 @@ const kcbx::Date kAsOf = *kcbx::Date::parse("2019-11-15");
 // Generated students with a bad value in some columns no rule reads (grade,
 // orphan, aid) and in one it does (registry).
 std::string students_with_bad_cells(int64_t n) {
-  kcbx::detail::GenerateOptions o;
-  o.students = n;
-  o.seed = 5;
-  o.as_of = kAsOf;
-  std::ostringstream out;
-  kcbx::detail::generate(o, {&out, nullptr, nullptr});
-  std::istringstream in(out.str());
+  std::istringstream in(kcbx::testing::generated_students_csv(n, 5, kAsOf));
   std::string line, csv;
   std::getline(in, line);
   csv = line + "\n";

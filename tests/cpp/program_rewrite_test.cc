@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "generate/generate.h"
+#include "generated_students.h"
 #include "kcbx/kcbx.h"
 
 namespace {
@@ -117,24 +117,9 @@ TEST(ProgramRewrite, AgeComparedWithAConstantIsTheAgeCompared) {
   EXPECT_GT(checked, 5000);
 }
 
-std::string generated_students(int64_t n, uint64_t seed) {
-  kcbx::detail::GenerateOptions o;
-  o.students = n;
-  o.seed = seed;
-  o.as_of = day("2019-11-15");
-  std::ostringstream students;
-  kcbx::detail::generate(o, {&students, nullptr, nullptr});
-  return students.str();
-}
-
 TEST(ProgramRewrite, StatusOnlyProgramAgreesWithTheFullOneAndWithExplain) {
   const kcbx::RulePack pack = kcbx::default_rules();
-  std::istringstream in(generated_students(40000, 11));
-  kcbx::ReadOptions ro;
-  ro.batch_rows = SIZE_MAX;
-  kcbx::StudentReader reader(pack, in, ro);
-  kcbx::Batch batch;
-  ASSERT_TRUE(reader.next(batch));
+  const kcbx::Batch batch = kcbx::testing::batch_of(pack, kcbx::testing::generated_students_csv(40000, 11));
   ASSERT_EQ(batch.size(), 40000u);
   kcbx::ClassifyOptions status_only;
   status_only.flags = status_only.cases = status_only.all_tables = status_only.outputs = false;
@@ -178,12 +163,8 @@ TEST(ProgramRewrite, StatusOnlyProgramAgreesWithTheFullOneAndWithExplain) {
 // every reject must be the full program's.
 TEST(ProgramRewrite, EveryProgramAgreesWithTheFullOne) {
   const kcbx::RulePack pack = kcbx::default_rules();
-  std::istringstream in(generated_students(20000, 12));
-  kcbx::ReadOptions ro;
-  ro.batch_rows = SIZE_MAX;
-  kcbx::StudentReader reader(pack, in, ro);
-  kcbx::Batch batch;
-  ASSERT_TRUE(reader.next(batch));
+  const kcbx::Batch batch = kcbx::testing::batch_of(pack, kcbx::testing::generated_students_csv(20000, 12));
+  ASSERT_EQ(batch.size(), 20000u);
   const kcbx::Date as_of = day("2019-11-15");
   const kcbx::Engine engine(pack, {.threads = 2, .batch_rows = 1000});
   const kcbx::BatchResult full = engine.classify(batch, as_of);

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "generate/generate.h"
+#include "generated_students.h"
 #include "kcbx/kcbx.h"
 
 namespace {
@@ -76,13 +76,7 @@ TEST(SeenValues, BelowTheLimitNothingIsWritten) {
 // Through StudentReader: a small limit gives the same rejects, reasons and
 // first rows as the default one.
 std::string students_with_repeats(int64_t n) {
-  kcbx::detail::GenerateOptions o;
-  o.students = n;
-  o.seed = 21;
-  o.as_of = *kcbx::Date::parse("2019-11-15");
-  std::ostringstream out;
-  kcbx::detail::generate(o, {&out, nullptr, nullptr});
-  std::istringstream in(out.str());
+  std::istringstream in(kcbx::testing::generated_students_csv(n, 21));
   std::string line, csv;
   std::vector<std::string> keys;
   for (int64_t row = 0; std::getline(in, line); ++row) {

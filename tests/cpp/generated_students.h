@@ -1,0 +1,39 @@
+// Generated students (what `kcbx generate` writes) for tests that need many
+// realistic records: the CSV text, or that text read into one Batch.
+#ifndef KCBX_TESTS_GENERATED_STUDENTS_H_
+#define KCBX_TESTS_GENERATED_STUDENTS_H_
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "generate/generate.h"
+#include "kcbx/kcbx.h"
+
+namespace kcbx::testing {
+
+inline std::string generated_students_csv(int64_t n, uint64_t seed,
+                                          Date as_of = *Date::parse("2019-11-15")) {
+  detail::GenerateOptions o;
+  o.students = n;
+  o.seed = seed;
+  o.as_of = as_of;
+  std::ostringstream out;
+  detail::generate(o, {&out, nullptr, nullptr});
+  return out.str();
+}
+
+// Every accepted record of `csv` in one Batch.
+inline Batch batch_of(const RulePack& rules, const std::string& csv) {
+  std::istringstream in(csv);
+  ReadOptions ro;
+  ro.batch_rows = SIZE_MAX;
+  StudentReader reader(rules, in, ro);
+  Batch batch;
+  reader.next(batch);
+  return batch;
+}
+
+}  // namespace kcbx::testing
+
+#endif  // KCBX_TESTS_GENERATED_STUDENTS_H_
