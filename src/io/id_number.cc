@@ -1,6 +1,7 @@
 #include "io/id_number.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -78,12 +79,43 @@ IdNumberCheck check_structure(std::string_view id) {
   const int year = digits_value(id.substr(6, 4));
   const int month = digits_value(id.substr(10, 2));
   const int day = digits_value(id.substr(12, 2));
-  if (year < kMinBirthYear || year > kMaxBirthYear ||
-      !is_valid_ymd(year, month, day)) {
+  // The calendar of the years allowed, as tables: the date is two lookups,
+  // where the general arithmetic (days_from_civil, days_in_month: calls
+  // into another file, with branches on the month and leap years) cost more
+  // than the rest of the check.
+  struct Calendar {
+    std::array<int32_t, kMaxBirthYear - kMinBirthYear + 1> year_start;  // day number of 1 January
+    std::array<uint8_t, kMaxBirthYear - kMinBirthYear + 1> leap;
+    int16_t month_start[2][12];  // days before each month
+    int8_t month_days[2][12];
+  };
+  static const Calendar cal = [] {
+    Calendar c{};
+    for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y) {
+      c.year_start[static_cast<size_t>(y - kMinBirthYear)] = Date::from_ymd(y, 1, 1).days();
+      c.leap[static_cast<size_t>(y - kMinBirthYear)] = days_in_month(y, 2) == 29;
+    }
+    for (int l = 0; l < 2; ++l) {
+      int before = 0;
+      for (int m = 1; m <= 12; ++m) {
+        c.month_start[l][m - 1] = static_cast<int16_t>(before);
+        c.month_days[l][m - 1] = static_cast<int8_t>(days_in_month(l ? 2000 : 2001, m));
+        before += c.month_days[l][m - 1];
+      }
+    }
+    return c;
+  }();
+  if (year < kMinBirthYear || year > kMaxBirthYear || month < 1 || month > 12 || day < 1) {
     result.error = IdNumberError::kBirthDate;
     return result;
   }
-  result.birth_date = Date::from_ymd(year, month, day);
+  const auto y = static_cast<size_t>(year - kMinBirthYear);
+  const int leap = cal.leap[y];
+  if (day > cal.month_days[leap][month - 1]) {
+    result.error = IdNumberError::kBirthDate;
+    return result;
+  }
+  result.birth_date = Date::from_days(cal.year_start[y] + cal.month_start[leap][month - 1] + day - 1);
   return result;
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <optional>
 #include <iterator>
 #include <random>
 #include <set>
@@ -115,6 +117,30 @@ TEST(IdNumber, EveryByteAtEveryPosition) {
                                                           e == IdNumberError::kCheckDigit)
           << "byte " << b << " at " << pos;
     }
+}
+
+// The birth date of every day from 1899 to 2101 (the allowed years and one
+// beyond each end) against the calendar's own arithmetic.
+TEST(IdNumber, BirthDateOfEveryDay) {
+  int checked = 0;
+  for (int y = 1899; y <= 2101; ++y)
+    for (int m = 0; m <= 13; ++m)
+      for (int d = 0; d <= 32; ++d) {
+        char digits[20];
+        std::snprintf(digits, sizeof digits, "110105%04d%02d%02d002", y, m, d);
+        const std::string id = with_check(digits);
+        const bool real = y >= 1900 && y <= 2100 && is_valid_ymd(y, m, d);
+        const std::optional<Date> got = id_number_birth_date(id);
+        ASSERT_EQ(got.has_value(), real) << id;
+        if (real) {
+          ASSERT_EQ(got->days(), Date::from_ymd(y, m, d).days()) << id;
+          ASSERT_EQ(check_id_number(id).error, IdNumberError::kNone) << id;
+          ++checked;
+        } else {
+          ASSERT_EQ(check_id_number(id).error, IdNumberError::kBirthDate) << id;
+        }
+      }
+  EXPECT_EQ(checked, 73414);  // 1900-01-01 to 2100-12-31
 }
 
 TEST(IdNumber, BirthDateError) {
