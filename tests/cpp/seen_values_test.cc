@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -116,6 +118,25 @@ TEST(SeenValues, StudentReaderRejectsTheSameWithASmallLimit) {
     duplicates += want[i].reason.rfind("duplicate student_id (first on row ", 0) == 0;
   }
   EXPECT_GT(duplicates, 900);
+}
+
+// A temporary directory that cannot be written: a clear error naming it,
+// not a crash or a silent miss.
+TEST(SeenValues, UnwritableTemporaryDirectoryIsAClearError) {
+  const char* old = std::getenv("TMPDIR");
+  const std::string saved = old ? old : "";
+  ::setenv("TMPDIR", "/nonexistent-kcbx-dir", 1);
+  SeenValues seen(16 << 10);
+  std::string message;
+  try {
+    for (int64_t row = 1; row < 100000; ++row) seen.insert(static_cast<uint64_t>(row) * 0x9E3779B97F4A7C15ull, row);
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  if (old) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
+  EXPECT_NE(message.find("/nonexistent-kcbx-dir"), std::string::npos) << message;
+  EXPECT_NE(message.find("duplicate check"), std::string::npos) << message;
 }
 
 TEST(SeenValues, LimitCannotChangeAfterRecords) {
