@@ -368,9 +368,11 @@ std::vector<T> run_jobs(const std::vector<std::function<T()>>& jobs, int threads
   return out;
 }
 
+// `all_tables` false: the first table only; `outputs` false: no outputs
+// columns. Both false is the fastest, status-only classification.
 Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
                             const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
-                            BatchResult* keep_result = nullptr) {
+                            BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true) {
   const detail::CheckedPack& cp = engine.rules().checked();
   const detail::Pack& pack = *cp.pack;
   std::vector<int> level_index;
@@ -387,6 +389,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   ClassifyOptions what;
   what.flags = false;
   what.cases = keep_result != nullptr;
+  what.all_tables = all_tables || keep_result != nullptr;
+  what.outputs = outputs || keep_result != nullptr;
   ColumnOptions options;
   options.borrow_strings = true;
   options.threads = engine.options().threads;
@@ -443,7 +447,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     }
     return {output_column(key, kc, rows, pack)};
   });
-  for (size_t t = 0; t < pack.tables.size(); ++t) jobs.emplace_back([&, t]() -> std::vector<NodePtr> {
+  const size_t tables_out = what.all_tables ? pack.tables.size() : std::min<size_t>(1, pack.tables.size());
+  for (size_t t = 0; t < tables_out; ++t) jobs.emplace_back([&, t]() -> std::vector<NodePtr> {
     const auto& def = pack.tables[t];
     const auto& values = table_values(cp, t);
     const std::string value_name = def.name.value;
@@ -1009,21 +1014,22 @@ PYBIND11_MODULE(_kcbx, m) {
       .def(
           "_classify",
           [](const Engine& e, py::object source, bool whole, const std::string& as_of,
-             const std::vector<std::string>& levels) {
+             const std::vector<std::string>& levels, bool all_tables, bool outputs) {
             const Date d = parse_as_of(as_of);
             std::unique_ptr<Input> in = import_input(source, whole);
             Classified c;
             NodePtr rejects;
             {
               py::gil_scoped_release nogil;
-              c = classify_columns(e, in->views, d, levels);
+              c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs);
               rejects = rejects_table(c.rejects);
             }
             py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
             in.reset();
             return out;
           },
-          "source"_a, "whole"_a, "as_of"_a, "levels"_a = std::vector<std::string>{})
+          "source"_a, "whole"_a, "as_of"_a, "levels"_a = std::vector<std::string>{}, "all_tables"_a = true,
+          "outputs"_a = true)
       .def(
           "_explain",
           [](const Engine& e, const std::vector<std::pair<std::string, std::string>>& cells,

@@ -164,6 +164,21 @@ def test_levels(engine: kcbx.Engine, students: pa.Table) -> None:
         engine.classify(students, AS_OF, levels=["province"])
 
 
+def test_status_only_and_no_outputs(engine: kcbx.Engine, students: pa.Table) -> None:
+    full = engine.classify(students, AS_OF)
+    lean = engine.classify(students, AS_OF, all_tables=False, outputs=False)
+    assert lean.column_names == ["student_id", "status", "rule", "clause"]
+    for name in lean.column_names:
+        assert lean[name].to_pylist() == full[name].to_pylist(), name
+    no_outputs = engine.classify(students, AS_OF, outputs=False, levels=["county"])
+    assert "age" not in no_outputs.column_names and "eligible_aid" in no_outputs.column_names
+    assert no_outputs["county"].to_pylist() == engine.classify(students, AS_OF, levels=["county"])["county"].to_pylist()
+    first_table = engine.classify(students, AS_OF, all_tables=False)
+    assert first_table.column_names == ["student_id", "status", "rule", "clause", "age", "suspected_since",
+                                        "dropout_since"]
+    assert first_table["age"].to_pylist() == full["age"].to_pylist()
+
+
 def test_explain(engine: kcbx.Engine) -> None:
     record = {"student_id": "G1", "registry": "enrolled", "birth_date": dt.date(2010, 3, 1),
               "last_attended": "2019-09-01", "id_number": None, "poor": False, "aid": ["two_free"]}

@@ -100,7 +100,7 @@ class Engine(_kcbx.Engine):
         return f"<kcbx.Engine {self.pack.id} threads={self.threads}>"
 
     def classify(self, table: Any, as_of: Any, *, with_rejects: bool = False,
-                 levels: Sequence[str] = ()) -> Any:
+                 levels: Sequence[str] = (), all_tables: bool = True, outputs: bool = True) -> Any:
         """Classifies every record of ``table`` on ``as_of``.
 
         ``table``: a pandas or Polars DataFrame, a pyarrow Table or
@@ -116,6 +116,10 @@ class Engine(_kcbx.Engine):
         one column per name in ``levels`` (a jurisdiction key such as
         ``county``). In pandas, dates are ``date32[pyarrow]``.
 
+        ``all_tables=False`` keeps the first table (the status) only and
+        ``outputs=False`` leaves out the outputs; with both the engine runs
+        its status-only program, which computes nothing else.
+
         With ``with_rejects=True`` returns ``(result, rejects)``; rejects is
         a table of the same kind with row (0-based position in ``table``),
         student_id, column and reason. Without it, rejected rows raise a
@@ -127,7 +131,7 @@ class Engine(_kcbx.Engine):
         bad ``as_of``. The GIL is released while the engine runs.
         """
         kind = _kind(table)
-        res, rej = self._classify_arrow(table, kind, as_of, levels)
+        res, rej = self._classify_arrow(table, kind, as_of, levels, all_tables=all_tables, outputs=outputs)
         out = _to_kind(res, kind)
         if with_rejects:
             return out, _to_kind(rej, kind)
@@ -139,11 +143,12 @@ class Engine(_kcbx.Engine):
         return out
 
     def _classify_arrow(self, table: Any, kind: str, as_of: Any,
-                        levels: Sequence[str] = ()) -> tuple[Any, Any]:
+                        levels: Sequence[str] = (), *, all_tables: bool = True,
+                        outputs: bool = True) -> tuple[Any, Any]:
         """(result, rejects) as pyarrow RecordBatches."""
         source, whole = _source(table, kind)
         result, rejects, _read, _notes = self._classify(source, whole, _as_of_text(as_of),
-                                                        list(levels))
+                                                        list(levels), bool(all_tables), bool(outputs))
         return _record_batch(result), _record_batch(rejects)
 
     def explain(self, record: Mapping[str, Any], as_of: Any, *, format: str = "dict") -> Any:
@@ -185,7 +190,8 @@ class Engine(_kcbx.Engine):
         """Records per jurisdiction of ``level`` and status, as a table of
         the input's kind with columns <level>, status, count (sorted)."""
         kind = _kind(table)
-        counts = _count(self._classify_arrow(table, kind, as_of, [level])[0], level)
+        res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False)
+        counts = _count(res, level)
         if kind in ("pandas", "polars"):
             return _to_kind(_one_batch(counts), kind)
         return counts

@@ -116,15 +116,36 @@ class Engine:
     def batch_rows(self) -> int: ...
     def output_columns(self, all_tables: bool = True) -> list[str]: ...
     def _classify_arrow(
-        self, table: Any, kind: str, as_of: _AsOf, levels: Sequence[str] = ()
+        self,
+        table: Any,
+        kind: str,
+        as_of: _AsOf,
+        levels: Sequence[str] = (),
+        *,
+        all_tables: bool = True,
+        outputs: bool = True,
     ) -> tuple[Any, Any]: ...
     @overload
     def classify(
-        self, table: Any, as_of: _AsOf, *, with_rejects: Literal[False] = False, levels: Sequence[str] = ()
+        self,
+        table: Any,
+        as_of: _AsOf,
+        *,
+        with_rejects: Literal[False] = False,
+        levels: Sequence[str] = (),
+        all_tables: bool = True,
+        outputs: bool = True,
     ) -> Any: ...
     @overload
     def classify(
-        self, table: Any, as_of: _AsOf, *, with_rejects: Literal[True], levels: Sequence[str] = ()
+        self,
+        table: Any,
+        as_of: _AsOf,
+        *,
+        with_rejects: Literal[True],
+        levels: Sequence[str] = (),
+        all_tables: bool = True,
+        outputs: bool = True,
     ) -> tuple[Any, Any]: ...
     @overload
     def explain(

@@ -119,7 +119,8 @@ def status_counts(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         engine = _convert._engine_for(p)
         for b in batches:
-            res, _ = engine._classify_arrow(b, "pyarrow.RecordBatch", day, [level])
+            res, _ = engine._classify_arrow(b, "pyarrow.RecordBatch", day, [level], all_tables=False,
+                                            outputs=False)
             counts = _convert._count(res, level)
             yield from counts.to_batches()
 
