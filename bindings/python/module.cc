@@ -13,14 +13,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <sstream>
-#include <thread>
 #include <unordered_map>
 
 #include "arrow_c.h"
@@ -32,6 +29,7 @@
 #include "kcbx/report.h"
 #include "kcbx/responsibility.h"
 #include "pack/checked_pack.h"
+#include "util/parallel.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -341,30 +339,11 @@ struct Classified {
 };
 
 // Runs `jobs` on up to `threads` threads (0: one per core) and returns
-// their results in job order. The first exception thrown is rethrown.
+// their results in job order.
 template <typename T>
 std::vector<T> run_jobs(const std::vector<std::function<T()>>& jobs, int threads) {
   std::vector<T> out(jobs.size());
-  size_t n = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
-  n = std::min(n, jobs.size());
-  std::atomic<size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mu;
-  auto work = [&] {
-    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
-      try {
-        out[j] = jobs[j]();
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mu);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  if (failure) std::rethrow_exception(failure);
+  detail::parallel_for(jobs.size(), static_cast<size_t>(std::max(0, threads)), [&](size_t j) { out[j] = jobs[j](); });
   return out;
 }
 

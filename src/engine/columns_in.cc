@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -19,6 +18,7 @@
 
 #include "engine/plan.h"
 #include "io/id_number.h"
+#include "util/parallel.h"
 
 namespace kcbx {
 
@@ -883,27 +883,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       early = find_duplicates(data->columns[f], rows, own);
     }
   };
-  if (threads <= 1) {
-    for (size_t k = 0; k < fields.size(); ++k) task(k);
-  } else {
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> pool;
-    std::exception_ptr failure;
-    std::mutex failure_mu;
-    for (size_t t = 0; t < threads; ++t)
-      pool.emplace_back([&] {
-        for (size_t k; (k = next.fetch_add(1)) < fields.size();) {
-          try {
-            task(k);
-          } catch (...) {
-            std::lock_guard<std::mutex> lock(failure_mu);
-            if (!failure) failure = std::current_exception();
-          }
-        }
-      });
-    for (auto& th : pool) th.join();
-    if (failure) std::rethrow_exception(failure);
-  }
+  detail::parallel_for(fields.size(), threads, task);
 
   // The first failing field in field order decides a row's reject.
   std::vector<uint8_t> rejected(rows, 0);

@@ -1072,6 +1072,9 @@ class Job {
     for (size_t s = 0; s < logs.size(); ++s) {
       const size_t begin = s * kSlice;
       const Batch part = detail::slice_rows(kept, begin, begin + kSlice);
+      // Classified again rather than slicing every column of the result
+      // (statuses, flags, cases, outputs): the kept records are few, about
+      // 0.2 s for 2 million.
       const BatchResult pr = engine_.classify(part, o_.as_of);
       CaseReport cr = evaluate_cases(engine_, part, pr, logs[s], graph, o_.as_of);
       for (const Case& c : cr.cases) out.rows.push_back(compact(c, begin));
