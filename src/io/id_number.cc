@@ -27,10 +27,12 @@ constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
 constexpr char kCheckChars[] = "10X98765432";
 
 // GB 11643 itself allows any real date; the bounds only reject typos such as
-// 0990 or 2990 that happen to be valid calendar dates. Everyone alive or
-// issued a number since 1999 falls inside them.
-constexpr int kMinBirthYear = 1900;
-constexpr int kMaxBirthYear = 2100;
+// 0990 or 2990 that happen to be valid calendar dates. They are wide on
+// purpose: whether a birth date is too old or too new for a record is the
+// rule pack's call (Guizhou's "age at most 120" check must see a child born
+// in 1899 as 120 years old, not as an ID number with a bad date).
+constexpr int kMinBirthYear = 1800;
+constexpr int kMaxBirthYear = 2199;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
