@@ -26,12 +26,23 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // True when `text` holds 15 or more digits in a row, as resident ID numbers
-// (18 characters, or 15 for the first generation) do.
+// (18 characters, or 15 for the first generation) do, also when a space or
+// a hyphen splits them ("520102 2010...", "520102-2010-..."): the way ID
+// numbers are typed into the wrong column, and just as personal.
 bool holds_id_number(std::string_view text) {
   size_t run = 0;
+  bool after_separator = false;
   for (char c : text) {
-    run = c >= '0' && c <= '9' ? run + 1 : 0;
-    if (run >= 15) return true;
+    if (c >= '0' && c <= '9') {
+      ++run;
+      after_separator = false;
+      if (run >= 15) return true;
+    } else if ((c == ' ' || c == '-') && run > 0 && !after_separator) {
+      after_separator = true;  // one separator between digits keeps the run
+    } else {
+      run = 0;
+      after_separator = false;
+    }
   }
   return false;
 }

@@ -299,4 +299,29 @@ TEST(PersonalData, AFileWithoutItsHeaderIsNotEchoed) {
   EXPECT_EQ(c.err.find("13800138000"), std::string::npos) << c.err;
 }
 
+TEST(PersonalData, AnIdNumberSplitBySpacesOrHyphensIsMaskedInReasons) {
+  // Typed into the wrong column with separators, it is still a child's ID
+  // number: the reject reason that quotes the cell masks it.
+  const std::string id = id_number("52010220100301123");
+  const std::vector<std::string> typed = {
+      id.substr(0, 6) + " " + id.substr(6),
+      id.substr(0, 6) + "-" + id.substr(6, 4) + "-" + id.substr(10, 4) + "-" + id.substr(14),
+      id.substr(0, 3) + " " + id.substr(3, 3) + " " + id.substr(6, 8) + " " + id.substr(14)};
+  const fs::path dir = province().dir;
+  std::string csv = "student_id,registry,birth_date\n";
+  for (size_t i = 0; i < typed.size(); ++i) csv += "T" + std::to_string(i) + ",enrolled," + typed[i] + "\n";
+  write_file(dir / "split_ids.csv", csv);
+  const fs::path out = out_dir("split_ids");
+  const CliRun r = run_kcbx(dir, "classify --students " + shell_quote((dir / "split_ids.csv").string()) + kAsOf +
+                                     " --out " + shell_quote((out / "out.csv").string()) + " --rejects " +
+                                     shell_quote((out / "rejects.csv").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string rejects = read_file(out / "rejects.csv");
+  EXPECT_NE(rejects.find("is not a date"), std::string::npos) << rejects;
+  for (const std::string& t : typed) EXPECT_EQ(rejects.find(t), std::string::npos) << rejects;
+  // Whatever the separators, the digits of the birth date never show.
+  std::erase_if(rejects, [](char c) { return c == ' ' || c == '-'; });
+  EXPECT_EQ(rejects.find(id.substr(6, 8)), std::string::npos) << rejects;
+}
+
 }  // namespace
