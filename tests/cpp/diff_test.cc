@@ -118,7 +118,7 @@ tables:
     if (c.change == "moved") {
       ++moved;
       EXPECT_EQ(c.name, "status/approved_leave");
-      EXPECT_EQ(c.before, "position 5 of 13, after returned");
+      EXPECT_EQ(c.before, "position 4 of 13, after attending");
       EXPECT_EQ(c.after, "position 1 of 12, before completed");
     }
   EXPECT_EQ(moved, 1) << kcbx::format_diff(d);
