@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "kcbx/columns.h"
@@ -168,6 +170,9 @@ class Buffer {
     data_ = owner->data();
     owner_ = std::move(owner);
   }
+  // Memory someone else owns (an imported input's buffer): `owner` keeps
+  // `data` alive for as long as the exported array lives.
+  Buffer(std::shared_ptr<const void> owner, const void* data) : owner_(std::move(owner)), data_(data) {}
   bool empty() const { return owner_ == nullptr; }
   const void* data() const { return data_; }
 
@@ -281,13 +286,30 @@ inline void export_array(const std::shared_ptr<Node>& n, ArrowArray* out) {
 }
 
 // Builders for the column kinds results use. `valid` empty = all present.
+// Packs 8 bytes, each 0 or not, into the bits of one byte (byte i, bit i).
+inline uint8_t pack8(const uint8_t* p) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  x = ((((x & kLow7) + kLow7) | x) >> 7) & 0x0101010101010101ULL;  // each byte 0 or 1
+  return static_cast<uint8_t>((x * 0x0102040810204080ULL) >> 56);
+}
+
 inline std::vector<uint8_t> pack_bits(const std::vector<uint8_t>& bytes, int64_t& zeros) {
-  std::vector<uint8_t> bits((bytes.size() + 7) / 8 + 8, 0);
-  zeros = 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i]) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
-    else ++zeros;
+  const size_t n = bytes.size();
+  std::vector<uint8_t> bits((n + 7) / 8 + 8, 0);
+  int64_t ones = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    bits[i >> 3] = pack8(bytes.data() + i);
+    ones += __builtin_popcount(bits[i >> 3]);
   }
+  for (; i < n; ++i)
+    if (bytes[i]) {
+      bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+      ++ones;
+    }
+  zeros = static_cast<int64_t>(n) - ones;
   return bits;
 }
 
@@ -363,23 +385,55 @@ std::shared_ptr<Node> strings(std::string name, const Vec& values, const std::ve
   return n;
 }
 
-// dictionary<int32, utf8>: codes index `labels`, -1 is null.
-inline std::shared_ptr<Node> dictionary(std::string name, std::vector<int32_t> codes,
-                                        const std::vector<std::string>& labels) {
-  std::vector<uint8_t> valid;
-  bool any_null = false;
-  for (int32_t c : codes) any_null |= c < 0;
-  if (any_null) {
-    valid.resize(codes.size());
-    for (size_t i = 0; i < codes.size(); ++i) {
-      valid[i] = codes[i] >= 0;
-      if (codes[i] < 0) codes[i] = 0;
-    }
+template <typename C>
+constexpr const char* index_format() {
+  if constexpr (std::is_same_v<C, int8_t>) return "c";
+  else if constexpr (std::is_same_v<C, int16_t>) return "s";
+  else {
+    static_assert(std::is_same_v<C, int32_t>, "dictionary indices are int8, int16 or int32");
+    return "i";
   }
-  auto n = fixed(std::move(name), "i", std::move(codes), valid);
+}
+
+// dictionary<C, utf8>: codes index `labels`, -1 is null.
+template <typename C>
+std::shared_ptr<Node> dictionary(std::string name, std::vector<C> codes, const std::vector<std::string>& labels) {
+  size_t nulls = 0;
+  for (C c : codes) nulls += c < 0;
+  std::vector<uint8_t> bits;
+  if (nulls > 0) {
+    // The validity bitmap straight from the codes, and 0 under each null.
+    bits.assign((codes.size() + 7) / 8 + 8, 0);
+    for (size_t i = 0; i < codes.size(); ++i)
+      if (codes[i] >= 0) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+      else codes[i] = 0;
+  }
+  auto n = fixed(std::move(name), index_format<C>(), std::move(codes));
+  if (nulls > 0) {
+    n->null_count = static_cast<int64_t>(nulls);
+    n->buffers[0] = std::move(bits);
+  }
   n->dictionary = strings("", labels);
   n->dictionary->nullable = false;
   return n;
+}
+
+// A dictionary column of `n` rows whose codes code_at(k) (-1 for null)
+// index `labels`, in the narrowest index type that holds them: a status
+// column takes a byte a row instead of four, and pandas keeps int8 codes
+// for a categorical of fewer than 128 labels anyway.
+template <typename F>
+std::shared_ptr<Node> dictionary_of(std::string name, size_t n, const std::vector<std::string>& labels,
+                                    F&& code_at) {
+  auto build = [&](auto zero) {
+    using C = decltype(zero);
+    std::vector<C> codes(n);
+    for (size_t k = 0; k < n; ++k) codes[k] = static_cast<C>(code_at(k));
+    return dictionary(std::move(name), std::move(codes), labels);
+  };
+  if (labels.size() <= static_cast<size_t>(std::numeric_limits<int8_t>::max())) return build(int8_t{});
+  if (labels.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) return build(int16_t{});
+  return build(int32_t{});
 }
 
 inline std::shared_ptr<Node> table(std::vector<std::shared_ptr<Node>> columns, int64_t rows) {

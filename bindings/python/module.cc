@@ -71,9 +71,12 @@ Date parse_as_of(const std::string& text) {
 // ColumnViews describing them. Destroyed with the GIL held.
 struct Input {
   std::vector<std::unique_ptr<arrow::OwnedSchema>> schemas;
-  std::vector<std::unique_ptr<arrow::OwnedArray>> arrays;
   std::deque<ColumnChunk> keep;
   std::vector<ColumnView> views;
+  // Per view, per chunk: the imported Arrow array holding its buffers (null
+  // for numpy columns). A result column may share them (see key_column);
+  // an Arrow producer's release callback may run on any thread.
+  std::vector<std::vector<std::shared_ptr<const void>>> owners;
   std::vector<py::object> refs;
 };
 
@@ -86,7 +89,7 @@ T* capsule_pointer(const py::object& cap, const char* name) {
 
 // Moves a stream's schema and arrays out of its capsule.
 void import_stream(const py::object& obj, Input& in, arrow::OwnedSchema*& schema,
-                   std::vector<arrow::OwnedArray*>& arrays) {
+                   std::vector<std::shared_ptr<arrow::OwnedArray>>& arrays) {
   py::object cap = obj.attr("__arrow_c_stream__")();
   auto* src = capsule_pointer<ArrowArrayStream>(cap, "arrow_array_stream");
   ArrowArrayStream stream = *src;
@@ -105,16 +108,15 @@ void import_stream(const py::object& obj, Input& in, arrow::OwnedSchema*& schema
   schema = in.schemas.back().get();
   if (stream.get_schema(&stream, &schema->s) != 0) fail("cannot read the Arrow stream's schema");
   for (;;) {
-    auto a = std::make_unique<arrow::OwnedArray>();
+    auto a = std::make_shared<arrow::OwnedArray>();
     if (stream.get_next(&stream, &a->a) != 0) fail("cannot read the Arrow stream");
     if (!a->a.release) break;
-    arrays.push_back(a.get());
-    in.arrays.push_back(std::move(a));
+    arrays.push_back(std::move(a));
   }
 }
 
 void import_array(const py::object& obj, Input& in, arrow::OwnedSchema*& schema,
-                  std::vector<arrow::OwnedArray*>& arrays) {
+                  std::vector<std::shared_ptr<arrow::OwnedArray>>& arrays) {
   py::tuple caps = obj.attr("__arrow_c_array__")();
   if (caps.size() != 2) throw py::type_error("__arrow_c_array__ must return two capsules");
   auto* s = capsule_pointer<ArrowSchema>(caps[0], "arrow_schema");
@@ -123,16 +125,15 @@ void import_array(const py::object& obj, Input& in, arrow::OwnedSchema*& schema,
   schema = in.schemas.back().get();
   schema->s = *s;
   s->release = nullptr;
-  in.arrays.push_back(std::make_unique<arrow::OwnedArray>());
-  in.arrays.back()->a = *a;
+  arrays.push_back(std::make_shared<arrow::OwnedArray>());
+  arrays.back()->a = *a;
   a->release = nullptr;
-  arrays.push_back(in.arrays.back().get());
 }
 
 // A whole table: a struct stream or struct array, one column per child.
 void import_table(const py::object& obj, Input& in) {
   arrow::OwnedSchema* schema = nullptr;
-  std::vector<arrow::OwnedArray*> arrays;
+  std::vector<std::shared_ptr<arrow::OwnedArray>> arrays;
   if (py::hasattr(obj, "__arrow_c_stream__")) import_stream(obj, in, schema, arrays);
   else if (py::hasattr(obj, "__arrow_c_array__")) import_array(obj, in, schema, arrays);
   else throw py::type_error("expected a table with __arrow_c_stream__ or __arrow_c_array__");
@@ -143,7 +144,8 @@ void import_table(const py::object& obj, Input& in) {
   for (int64_t c = 0; c < s.n_children; ++c) {
     ColumnView v;
     v.name = s.children[c]->name ? s.children[c]->name : "";
-    for (arrow::OwnedArray* a : arrays) {
+    std::vector<std::shared_ptr<const void>> owners;
+    for (const auto& a : arrays) {
       if (a->a.n_children != s.n_children) throw py::value_error("Arrow batch does not match its schema");
       ColumnChunk ch;
       arrow::describe(v.name, *s.children[c], *a->a.children[c], in.keep, ch);
@@ -152,8 +154,10 @@ void import_table(const py::object& obj, Input& in) {
       if (a->a.offset != 0 || a->a.length != a->a.children[c]->length)
         ch.length = std::min<int64_t>(a->a.length, a->a.children[c]->length - a->a.offset);
       v.chunks.push_back(std::move(ch));
+      owners.push_back(a);
     }
     in.views.push_back(std::move(v));
+    in.owners.push_back(std::move(owners));
   }
 }
 
@@ -195,6 +199,7 @@ ArrayType numpy_type(const py::array& a, const std::string& name) {
 void import_column(const std::string& name, const py::object& obj, Input& in) {
   ColumnView v;
   v.name = name;
+  std::vector<std::shared_ptr<const void>> owners;
   if (py::isinstance<py::array>(obj)) {
     py::array a = py::reinterpret_borrow<py::array>(obj);
     if (a.ndim() != 1) throw py::value_error("column '" + name + "' must be one-dimensional");
@@ -208,21 +213,24 @@ void import_column(const std::string& name, const py::object& obj, Input& in) {
     ch.values = a.data();
     in.refs.push_back(obj);
     v.chunks.push_back(ch);
+    owners.push_back(nullptr);
   } else {
     arrow::OwnedSchema* schema = nullptr;
-    std::vector<arrow::OwnedArray*> arrays;
+    std::vector<std::shared_ptr<arrow::OwnedArray>> arrays;
     if (py::hasattr(obj, "__arrow_c_stream__")) import_stream(obj, in, schema, arrays);
     else if (py::hasattr(obj, "__arrow_c_array__")) import_array(obj, in, schema, arrays);
     else
       throw py::type_error("column '" + name + "': expected a numpy array or an Arrow array, got " +
                            std::string(py::str(py::type::of(obj).attr("__name__"))));
-    for (arrow::OwnedArray* a : arrays) {
+    for (const auto& a : arrays) {
       ColumnChunk ch;
       arrow::describe(name, schema->s, a->a, in.keep, ch);
       v.chunks.push_back(std::move(ch));
+      owners.push_back(a);
     }
   }
   in.views.push_back(std::move(v));
+  in.owners.push_back(std::move(owners));
 }
 
 // `source` is a table (whole) or a list of (name, column) pairs.
@@ -268,8 +276,18 @@ struct Labels {
   }
 };
 
-NodePtr output_column(const std::string& name, const detail::ColumnData& c,
-                      const std::vector<size_t>& rows, const detail::Pack& pack) {
+// The batch rows a result holds, in order: every row when none was
+// rejected (the common case, without a list to build and read), else the
+// accepted ones.
+struct ResultRows {
+  const std::vector<size_t>* list = nullptr;
+  size_t n = 0;
+  size_t size() const { return n; }
+  size_t operator[](size_t k) const { return list ? (*list)[k] : k; }
+};
+
+NodePtr output_column(const std::string& name, const detail::ColumnData& c, const ResultRows& rows,
+                      const detail::Pack& pack) {
   using detail::TypeKind;
   std::vector<uint8_t> valid;
   if (!c.valid.empty()) {
@@ -298,12 +316,11 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c,
       return arrow::booleans(name, v, valid);
     }
     case TypeKind::kEnum: {
-      std::vector<int32_t> codes(rows.size());
-      for (size_t k = 0; k < rows.size(); ++k)
-        codes[k] = c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1;
       std::vector<std::string> labels;
       for (const auto& v : pack.domains[static_cast<size_t>(c.type.domain)].values) labels.push_back(v.name.value);
-      return arrow::dictionary(name, std::move(codes), labels);
+      return arrow::dictionary_of(name, rows.size(), labels, [&](size_t k) {
+        return c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1;
+      });
     }
     default: {
       std::vector<std::string> v(rows.size());
@@ -349,9 +366,54 @@ std::vector<T> run_jobs(const std::vector<std::function<T()>>& jobs, int threads
 
 // `all_tables` false: the first table only; `outputs` false: no outputs
 // columns. Both false is the fastest, status-only classification.
+using Owners = std::vector<std::vector<std::shared_ptr<const void>>>;
+
+// The key column of a result that holds every input row, in order, as the
+// input's own Arrow buffers: a million keys are 20 MB not copied. Only when
+// the batch's keys are exactly the cells of one null-free string chunk
+// (none trimmed or defaulted); null otherwise.
+NodePtr shared_key_column(const std::string& name, const detail::ColumnData& kc, size_t rows,
+                          const std::vector<ColumnView>& views, const Owners& owners) {
+  if (rows == 0 || kc.type.kind != detail::TypeKind::kString || owners.size() != views.size()) return nullptr;
+  auto key_at = [&](size_t k) { return *static_cast<const std::string_view*>(kc.at(k)); };
+  for (size_t v = 0; v < views.size(); ++v) {
+    if (views[v].chunks.size() != 1 || !owners[v][0]) continue;
+    const ColumnChunk& ch = views[v].chunks[0];
+    const bool narrow = ch.type == ArrayType::kString;
+    if ((!narrow && ch.type != ArrayType::kLargeString) || ch.validity || ch.length != static_cast<int64_t>(rows))
+      continue;
+    const char* data = static_cast<const char*>(ch.values);
+    auto offset = [&](size_t k) {
+      const size_t j = static_cast<size_t>(ch.offset) + k;
+      return narrow ? static_cast<int64_t>(static_cast<const int32_t*>(ch.offsets)[j])
+                    : static_cast<const int64_t*>(ch.offsets)[j];
+    };
+    if (key_at(0).data() != data + offset(0)) continue;  // another column
+    for (size_t k = 0; k < rows; ++k) {
+      const std::string_view id = key_at(k);
+      if ((!kc.valid.empty() && !kc.valid[k]) || id.data() != data + offset(k) ||
+          static_cast<int64_t>(id.size()) != offset(k + 1) - offset(k))
+        return nullptr;
+    }
+    auto n = std::make_shared<Node>();
+    n->name = name;
+    n->format = narrow ? "u" : "U";
+    n->length = static_cast<int64_t>(rows);
+    n->buffers.emplace_back();  // no validity: every key present
+    const size_t width = narrow ? 4 : 8;
+    n->buffers.emplace_back(owners[v][0], static_cast<const char*>(ch.offsets) + static_cast<size_t>(ch.offset) * width);
+    n->buffers.emplace_back(owners[v][0], ch.values);
+    return n;
+  }
+  return nullptr;
+}
+
+// `owners`: the imported arrays behind `views` (Input::owners), when the
+// result may share their buffers.
 Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
                             const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
-                            BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true) {
+                            BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true,
+                            const Owners* owners = nullptr) {
   const detail::CheckedPack& cp = engine.rules().checked();
   const detail::Pack& pack = *cp.pack;
   std::vector<int> level_index;
@@ -393,13 +455,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   out.rejects = std::move(in.rejects);
   const std::string key = cp.key_field();
   const int key_field = cp.field_index(key);
-  std::vector<size_t> rows;
-  rows.reserve(bd.rows);
+  size_t rejected = 0;
   for (size_t i = 0; i < bd.rows; ++i) {
-    if (rd.reject[i] < 0) {
-      rows.push_back(i);
-      continue;
-    }
+    if (rd.reject[i] < 0) continue;
+    ++rejected;
     Reject r;
     r.row = bd.row_numbers[i];
     if (key_field >= 0) r.student_id = string_cell(bd.columns[static_cast<size_t>(key_field)], i, pack);
@@ -408,6 +467,16 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   }
   std::stable_sort(out.rejects.begin(), out.rejects.end(),
                    [](const Reject& a, const Reject& b) { return a.row < b.row; });
+  std::vector<size_t> accepted;
+  if (rejected > 0) {
+    accepted.reserve(bd.rows - rejected);
+    for (size_t i = 0; i < bd.rows; ++i)
+      if (rd.reject[i] < 0) accepted.push_back(i);
+  }
+  const ResultRows rows{rejected > 0 ? &accepted : nullptr, bd.rows - rejected};
+  // Every input row is in the result, in order: the key column may be the
+  // input's own.
+  const bool every_input_row = out.rejects.empty() && bd.rows == static_cast<size_t>(in.read);
 
   // The result's columns are independent of each other: each is a job,
   // and the jobs run on the engine's threads (the GIL is released).
@@ -415,9 +484,15 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   if (key_field >= 0) jobs.emplace_back([&]() -> std::vector<NodePtr> {
     const auto& kc = bd.columns[static_cast<size_t>(key_field)];
     if (kc.type.kind == detail::TypeKind::kString) {
-      std::vector<std::string_view> ids(rows.size());
+      if (every_input_row && owners)
+        if (NodePtr shared = shared_key_column(key, kc, rows.size(), views, *owners)) return {shared};
+      struct Ids {
+        const detail::ColumnData& c;
+        const ResultRows& rows;
+        size_t size() const { return rows.size(); }
+        std::string_view operator[](size_t k) const { return *static_cast<const std::string_view*>(c.at(rows[k])); }
+      } ids{kc, rows};
       std::vector<uint8_t> valid;
-      for (size_t k = 0; k < rows.size(); ++k) ids[k] = *static_cast<const std::string_view*>(kc.at(rows[k]));
       if (!kc.valid.empty()) {
         valid.resize(rows.size());
         for (size_t k = 0; k < rows.size(); ++k) valid[k] = kc.valid[rows[k]];
@@ -433,9 +508,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     const std::string value_name = def.name.value;
     const std::string rule_name = t == 0 ? "rule" : def.name.value + "_rule";
     const std::string clause_name = t == 0 ? "clause" : def.name.value + "_clause";
-    std::vector<int32_t> vcodes(rows.size()), rcodes(rows.size()), ccodes(rows.size());
-    std::vector<std::string> vlabels, rlabels, clabels;
     if (def.hit_policy == detail::HitPolicy::kCollect) {
+      std::vector<int32_t> vcodes(rows.size()), rcodes(rows.size()), ccodes(rows.size());
       // A set of values per record: one label per distinct set ("a;b").
       Labels vl, rl, cl;
       std::unordered_map<uint64_t, int32_t> vseen, rseen;
@@ -490,10 +564,11 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         ccodes[k] = rclause[static_cast<size_t>(rit->second)];
         hit = {vs, rs, vcodes[k], rcodes[k], ccodes[k]};
       }
-      vlabels = std::move(vl.labels);
-      rlabels = std::move(rl.labels);
-      clabels = std::move(cl.labels);
+      return {arrow::dictionary_of(value_name, rows.size(), vl.labels, [&](size_t k) { return vcodes[k]; }),
+              arrow::dictionary_of(rule_name, rows.size(), rl.labels, [&](size_t k) { return rcodes[k]; }),
+              arrow::dictionary_of(clause_name, rows.size(), cl.labels, [&](size_t k) { return ccodes[k]; })};
     } else {
+      std::vector<std::string> vlabels, rlabels, clabels;
       for (const auto& v : values) vlabels.push_back(v.name.value);
       Labels cl;
       std::vector<int32_t> row_clause;
@@ -504,16 +579,15 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       clabels = std::move(cl.labels);
       const int32_t* codes = rd.codes[t].data();
       const int32_t* matched = rd.matched[t].data();
-      for (size_t k = 0; k < rows.size(); ++k) {
-        const int32_t m = matched[rows[k]];
-        vcodes[k] = m >= 0 ? codes[rows[k]] : -1;
-        rcodes[k] = m >= 0 ? m : -1;
-        ccodes[k] = m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
-      }
+      return {arrow::dictionary_of(value_name, rows.size(), vlabels,
+                                   [&](size_t k) { return matched[rows[k]] >= 0 ? codes[rows[k]] : -1; }),
+              arrow::dictionary_of(rule_name, rows.size(), rlabels,
+                                   [&](size_t k) { return std::max(-1, matched[rows[k]]); }),
+              arrow::dictionary_of(clause_name, rows.size(), clabels, [&](size_t k) {
+                const int32_t m = matched[rows[k]];
+                return m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
+              })};
     }
-    return {arrow::dictionary(value_name, std::move(vcodes), vlabels),
-            arrow::dictionary(rule_name, std::move(rcodes), rlabels),
-            arrow::dictionary(clause_name, std::move(ccodes), clabels)};
   });
   for (size_t o = 0; o < rd.outputs.size(); ++o)
     jobs.emplace_back([&, o]() -> std::vector<NodePtr> {
@@ -540,7 +614,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       }
       if (ok) codes[k] = labels.code(buf);
     }
-    return {arrow::dictionary(levels[l], std::move(codes), labels.labels)};
+    return {arrow::dictionary_of(levels[l], rows.size(), labels.labels, [&](size_t k) { return codes[k]; })};
   });
   std::vector<NodePtr> cols;
   // Threads pay off on large tables only (a Dask partition may be small).
@@ -1000,7 +1074,7 @@ PYBIND11_MODULE(_kcbx, m) {
             NodePtr rejects;
             {
               py::gil_scoped_release nogil;
-              c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs);
+              c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs, &in->owners);
               rejects = rejects_table(c.rejects);
             }
             py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);

@@ -219,3 +219,40 @@ def test_unknown_columns_ignored(engine: kcbx.Engine) -> None:
     df = pd.DataFrame({"student_id": ["a"], "registry": ["enrolled"], "birth_date": ["2010-01-01"],
                        "shoe_size": [36.5]})
     assert statuses(classify(engine, df)[0]) == ["in_school"]
+
+
+@pytest.mark.parametrize("string_type", [pa.string(), pa.large_string()])
+def test_result_keys_outlive_the_input(engine: kcbx.Engine, string_type: pa.DataType) -> None:
+    # With no row rejected the result's keys may share the input's buffers;
+    # they must stay valid after the input is gone, and be the trimmed keys
+    # whenever a key had to be trimmed.
+    import gc
+
+    n = 20000  # past the size where the result is built on threads
+    ids = [f"S{i:07d}" for i in range(n)]
+    table = pa.table({"student_id": pa.array(ids, string_type),
+                      "registry": ["enrolled"] * n,
+                      "birth_date": pa.array([dt.date(2010, 1, 1)] * n)})
+    sliced = table.slice(7, n - 7)  # an offset into the buffers
+    result = engine.classify(sliced, AS_OF)
+    # Shared, not copied: the same character data.
+    assert (result["student_id"].chunks[0].buffers()[2].address
+            == table["student_id"].chunks[0].buffers()[2].address)
+    del table, sliced
+    gc.collect()
+    pa.Table.from_pylist([{"x": "y" * 64}] * 50000)  # reuse freed memory if any
+    assert result["student_id"].to_pylist() == ids[7:]
+    result.validate(full=True)
+
+    padded = pa.table({"student_id": [" a", "b ", "c"], "registry": ["enrolled"] * 3,
+                       "birth_date": pa.array([dt.date(2010, 1, 1)] * 3)})
+    assert engine.classify(padded, AS_OF)["student_id"].to_pylist() == ["a", "b", "c"]
+
+
+def test_categoricals_use_small_codes(engine: kcbx.Engine, students: pa.Table) -> None:
+    result = engine.classify(students, AS_OF)
+    assert result.schema.field("status").type == pa.dictionary(pa.int8(), pa.string())
+    df = engine.classify(students.to_pandas(), AS_OF)
+    assert df["status"].dtype == "category"
+    assert df["status"].cat.codes.dtype == np.int8
+    assert df["status"].astype(str).tolist() == result["status"].cast(pa.string()).to_pylist()
