@@ -12,6 +12,7 @@
 #include "io/encoding.h"
 #include "io/id_number.h"
 #include "kcbx/batch.h"
+#include "util/utf8.h"
 
 namespace kcbx {
 
@@ -132,7 +133,14 @@ std::vector<Diagnostic> BatchBuilder::set_columns(std::span<const std::string> h
   impl_->column_field.assign(header.size(), -1);
   impl_->field_column.assign(fields.size(), -1);
   impl_->notes.clear();
+  // Diagnostics point at the header cell: its first character's column,
+  // counted from the cells (exact unless an earlier cell was quoted).
+  int cell_column = 1;
   for (size_t c = 0; c < header.size(); ++c) {
+    const int column = cell_column;
+    std::string_view raw = header[c];
+    if (c == 0 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
+    cell_column += detail::utf8_length(raw) + 1;
     std::string_view h = trim(header[c]);
     if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
     int match = -1;
@@ -146,7 +154,7 @@ std::vector<Diagnostic> BatchBuilder::set_columns(std::span<const std::string> h
     }
     int& owner = impl_->field_column[static_cast<size_t>(match)];
     if (owner >= 0) {
-      diags.push_back({Severity::kError, {file, 1, 0}, "duplicate-column",
+      diags.push_back({Severity::kError, {file, 1, column}, "duplicate-column",
                        "columns " + std::to_string(owner + 1) + " and " + std::to_string(c + 1) +
                            " are both field '" + fields[static_cast<size_t>(match)].name.value + "'"});
       continue;
@@ -156,7 +164,7 @@ std::vector<Diagnostic> BatchBuilder::set_columns(std::span<const std::string> h
   }
   for (size_t f = 0; f < fields.size(); ++f)
     if (fields[f].required && impl_->field_column[f] < 0)
-      diags.push_back({Severity::kError, {file, 1, 0}, "missing-column",
+      diags.push_back({Severity::kError, {file, 1, 1}, "missing-column",
                        "required field '" + fields[f].name.value + "'" +
                            (fields[f].alias.empty() ? "" : " (" + fields[f].alias.value + ")") +
                            " has no column"});

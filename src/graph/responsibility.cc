@@ -409,6 +409,7 @@ Diagnostic file_error(const std::string& file, int64_t line, std::string code, s
   Diagnostic d;
   d.where.file = file;
   d.where.line = static_cast<int>(line);
+  d.where.column = line > 0 ? 1 : 0;  // a line's problem: its start
   d.code = std::move(code);
   d.message = std::move(message);
   return d;

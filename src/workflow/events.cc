@@ -58,12 +58,12 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
   const int c_note = column_of(header, {"note", "备注"});
   std::vector<Diagnostic> missing;
   if (c_id < 0)
-    missing.push_back({Severity::kError, {file, 1, 0}, "missing-column",
+    missing.push_back({Severity::kError, {file, 1, 1}, "missing-column",
                        "the events file has no '" + key + "'" + (key_alias.empty() ? "" : " (" + key_alias + ")") +
                            " column"});
   for (auto [c, name] : {std::pair{c_date, "date"}, {c_type, "type"}})
     if (c < 0)
-      missing.push_back({Severity::kError, {file, 1, 0}, "missing-column",
+      missing.push_back({Severity::kError, {file, 1, 1}, "missing-column",
                          std::string("the events file has no '") + name + "' column"});
   if (!missing.empty()) throw Error(std::move(missing));
 

@@ -76,11 +76,11 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   const size_t width = rec.fields.size();
   std::vector<Diagnostic> missing;
   if (c_id < 0 && c_idn < 0)
-    missing.push_back({Severity::kError, {path, 1, 0}, "missing-column", "needs a student_id or id_number column"});
+    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a student_id or id_number column"});
   if (c_school < 0)
-    missing.push_back({Severity::kError, {path, 1, 0}, "missing-column", "needs a school_id column"});
+    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a school_id column"});
   if (grade6 && c_planned < 0)
-    missing.push_back({Severity::kError, {path, 1, 0}, "missing-column",
+    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
                        "the grade-6 roster needs a receiving_school (接收学校) column"});
   if (!missing.empty()) throw Error(std::move(missing));
 

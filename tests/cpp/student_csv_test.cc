@@ -299,6 +299,7 @@ TEST(StudentReader, MissingRequiredColumnRefusesTheFile) {
   } catch (const kcbx::Error& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
     EXPECT_EQ(e.diagnostics()[0].code, "missing-column");
+    EXPECT_EQ(e.diagnostics()[0].where.column, 1);
     EXPECT_EQ(e.diagnostics()[0].message, "required field 'registry' (学籍状态) has no column");
     EXPECT_EQ(e.diagnostics()[0].where.file, "students.csv");
   }
@@ -310,6 +311,10 @@ TEST(StudentReader, TwoColumnsForOneFieldRefuseTheFile) {
     ADD_FAILURE() << "no error";
   } catch (const kcbx::Error& e) {
     EXPECT_EQ(e.diagnostics().at(0).code, "duplicate-column");
+    // file:line:col at the second cell for the field: 学籍状态 starts at
+    // character 21 of the header line.
+    EXPECT_EQ(e.diagnostics().at(0).where.line, 1);
+    EXPECT_EQ(e.diagnostics().at(0).where.column, 21);
   }
 }
 

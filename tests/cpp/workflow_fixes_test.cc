@@ -429,7 +429,7 @@ TEST(WorkflowFixes, EventsKeyColumnIsThePacksKeyField) {
     FAIL() << "expected kcbx::Error";
   } catch (const Error& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
-    EXPECT_EQ(e.diagnostics()[0].format(), "ev.csv:1: error: the events file has no 'pupil_no' (学号) column [missing-column]");
+    EXPECT_EQ(e.diagnostics()[0].format(), "ev.csv:1:1: error: the events file has no 'pupil_no' (学号) column [missing-column]");
   }
 }
 
