@@ -115,8 +115,15 @@ int run_classify(const ClassifyArgs& a) {
   int64_t not_utf8 = 0;  // rows rejected as invalid UTF-8: maybe a GB18030 file
   Batch batch;
   std::string line;
+  // Without --rejects the first rejected rows are listed after the summary
+  // (a bad row is never dropped without a word), and the rest counted.
+  constexpr size_t kListed = 20;
+  std::vector<Reject> listed;
   auto write_rejects = [&](const std::vector<Reject>& rejects) {
-    if (!rejects_file) return;
+    if (!rejects_file) {
+      for (size_t i = 0; i < rejects.size() && listed.size() < kListed; ++i) listed.push_back(rejects[i]);
+      return;
+    }
     for (const auto& r : rejects)
       rejects_file->stream() << r.row << "," << detail::csv_field(r.student_id) << ","
                              << detail::csv_field(r.column) << "," << detail::csv_field(r.reason) << "\n";
@@ -182,8 +189,15 @@ int run_classify(const ClassifyArgs& a) {
     std::cerr << "  (" << not_utf8
               << " rows are not valid UTF-8: if the file is GB18030 or GBK, as Excel saves it on "
                  "Chinese Windows, use --encoding gb18030)\n";
-  if (rejected > 0 && !rejects_file)
-    std::cerr << "  (" << rejected << " rejected rows: write them with --rejects FILE)\n";
+  if (rejected > 0 && !rejects_file) {
+    std::cerr << "  rejected rows (row, student_id, column: reason):\n";
+    for (const Reject& r : listed)
+      std::cerr << "    " << r.row << ", " << detail::mask_embedded_id_numbers(r.student_id) << ", "
+                << (r.column.empty() ? "-" : r.column) << ": " << detail::mask_embedded_id_numbers(r.reason) << "\n";
+    if (rejected > static_cast<int64_t>(listed.size()))
+      std::cerr << "    ... and " << rejected - static_cast<int64_t>(listed.size()) << " more\n";
+    std::cerr << "  (write every rejected row with --rejects FILE)\n";
+  }
   return kExitOk;
 }
 

@@ -603,6 +603,20 @@ TEST_F(ClassifyCli, SummaryCountsRejectsWithoutARejectsFile) {
   EXPECT_EQ(s.accepted, 1);
   EXPECT_EQ(s.rejected, 2);
   EXPECT_NE(r.err.find("--rejects"), std::string::npos) << r.err;  // says where they can go
+  // ... and lists them: never dropped without a word (DESIGN.md).
+  EXPECT_NE(r.err.find("3, G2, registry: 'bogus' is not a value of registry"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("4, G3, -: "), std::string::npos) << r.err;
+}
+
+TEST_F(ClassifyCli, WithoutARejectsFileTheFirstTwentyRejectsAreListed) {
+  std::string csv = "student_id,registry,birth_date\n";
+  for (int i = 0; i < 25; ++i) csv += "B" + std::to_string(i) + ",bogus,2010-03-01\n";
+  write("many.csv", csv);
+  const CliRun r = run("classify --students " + path("many.csv") + " --as-of 2019-10-10");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("21, B19, registry"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("22, B20, registry"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("... and 5 more"), std::string::npos) << r.err;
 }
 
 TEST_F(ClassifyCli, Gb18030Input) {
