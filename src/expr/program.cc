@@ -222,9 +222,12 @@ KCBX_KERNEL int32_t add_months_inline(int32_t date, int64_t months) {
   int y, m, d;
   split_date(date, y, m, d);
   const int64_t total = static_cast<int64_t>(y) * 12 + (m - 1) + months;
-  int ny = static_cast<int>(total >= 0 ? total / 12 : (total - 11) / 12);
+  const int ny = static_cast<int>(total >= 0 ? total / 12 : (total - 11) / 12);
   const int nm = static_cast<int>(total - static_cast<int64_t>(ny) * 12) + 1;
-  ny = std::clamp(ny, 1, 9999);
+  // Past either end the date stays at that end: 9999-12-20 + 1 month is
+  // 9999-12-31, not a day in January of 9999.
+  if (ny > 9999) return Date::kMaxDays;
+  if (ny < 1) return Date::kMinDays;
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = ny % 4 == 0 && (ny % 100 != 0 || ny % 400 == 0);
   const int dim = kDays[nm - 1] + (nm == 2 && leap);

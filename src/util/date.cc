@@ -72,9 +72,14 @@ std::string Date::format() const {
 
 Date add_months(Date date, int months) {
   const YearMonthDay c = date.ymd();
-  const int total = c.year * 12 + (c.month - 1) + months;
-  const int y = total >= 0 ? total / 12 : (total - 11) / 12;
-  const int m = total - y * 12 + 1;
+  const int64_t total = static_cast<int64_t>(c.year) * 12 + (c.month - 1) + months;
+  const int64_t y64 = total >= 0 ? total / 12 : (total - 11) / 12;
+  // Past either end of 0001-01-01..9999-12-31 the date stays at that end
+  // (as the engine's date arithmetic does), never wraps back inside.
+  if (y64 > 9999) return Date::from_days(Date::kMaxDays);
+  if (y64 < 1) return Date::from_days(Date::kMinDays);
+  const int y = static_cast<int>(y64);
+  const int m = static_cast<int>(total - y64 * 12) + 1;
   const int dim = days_in_month(y, m);
   return Date::from_ymd(y, m, c.day < dim ? c.day : dim);
 }

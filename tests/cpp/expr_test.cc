@@ -406,6 +406,19 @@ TEST(Expr, AddMonthsAndAddDays) {
   EXPECT_EQ(eval("add_days(d, -1)", {{"d", "2020-03-01"}}), "2020-02-29");
 }
 
+TEST(Expr, DateArithmeticStaysAtTheEndsOfTheCalendar) {
+  // Past 9999-12-31 or before 0001-01-01 a date stays at that end; it never
+  // wraps back to an earlier day (a dropout date before the suspected date).
+  EXPECT_EQ(eval("add_months(d, 1)", {{"d", "9999-12-20"}}), "9999-12-31");
+  EXPECT_EQ(eval("add_months(d, 1)", {{"d", "9999-11-30"}}), "9999-12-30");
+  EXPECT_EQ(eval("d + 1 month + 1 day", {{"d", "9999-12-31"}}), "9999-12-31");
+  EXPECT_EQ(eval("d + 8 days", {{"d", "9999-12-31"}}), "9999-12-31");
+  EXPECT_EQ(eval("add_months(d, -1)", {{"d", "0001-01-15"}}), "0001-01-01");
+  EXPECT_EQ(eval("add_months(d, a)", {{"d", "5000-06-15"}, {"a", "100000"}}), "9999-12-31");
+  EXPECT_EQ(kcbx::add_months(kcbx::Date::from_ymd(9999, 12, 20), 1), kcbx::Date::from_ymd(9999, 12, 31));
+  EXPECT_EQ(kcbx::add_months(kcbx::Date::from_ymd(1, 1, 15), -1), kcbx::Date::from_ymd(1, 1, 1));
+}
+
 TEST(Expr, LatestMonthDay) {
   EXPECT_EQ(eval("latest_month_day(as_of, 8, 31)", {}, "2019-10-10"), "2019-08-31");
   EXPECT_EQ(eval("latest_month_day(as_of, 8, 31)", {}, "2019-08-31"), "2019-08-31");
