@@ -20,6 +20,7 @@
 
 #include "engine/plan.h"
 #include "io/id_number.h"
+#include "util/huge_pages.h"
 #include "util/parallel.h"
 
 namespace kcbx {
@@ -221,7 +222,7 @@ class Writer {
     rows_ = n;
     n_ = keep ? n : std::min(n, kWindow);
     wrap_ = keep ? ~size_t{0} : kWindow - 1;
-    out_.bytes.assign(n_ * static_cast<size_t>(out_.width), 0);
+    detail::assign_large(out_.bytes, n_ * static_cast<size_t>(out_.width), static_cast<unsigned char>(0));
     out_.valid.clear();
     if (info_.default_value && info_.default_value->kind == TypeKind::kString)
       default_text_ = arena_.keep(info_.default_value->text);
@@ -237,7 +238,7 @@ class Writer {
       if (v.kind == TypeKind::kString) return view(g, default_text_);
       return bits(g, v.bits);
     }
-    if (out_.valid.empty()) out_.valid.assign(n_, 1);
+    if (out_.valid.empty()) detail::assign_large(out_.valid, n_, uint8_t{1});
     out_.valid[static_cast<size_t>(g) & wrap_] = 0;
   }
 

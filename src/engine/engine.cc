@@ -10,6 +10,7 @@
 
 #include "engine/plan.h"
 #include "io/id_number.h"
+#include "util/huge_pages.h"
 
 namespace kcbx {
 
@@ -171,7 +172,7 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
   auto r = std::make_shared<detail::ResultData>();
   r->pack = plan_->pack;
   r->rows = n;
-  r->reject.assign(n, -1);
+  detail::assign_large(r->reject, n, int32_t{-1});
   const auto& tables = plan_->pack->pack->tables;
   r->codes.resize(tables.size());
   r->matched.resize(tables.size());
@@ -181,19 +182,20 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
     r->table_names.push_back(tables[t].name.value);
     if (cp.tables[t].out < 0) continue;
     if (tables[t].hit_policy == detail::HitPolicy::kCollect) {
-      r->sets[t].assign(n, 0);
-      r->row_sets[t].assign(n, 0);
+      detail::assign_large(r->sets[t], n, uint64_t{0});
+      detail::assign_large(r->row_sets[t], n, uint64_t{0});
     } else {
-      r->codes[t].assign(n, -1);
-      r->matched[t].assign(n, -1);
+      detail::assign_large(r->codes[t], n, int32_t{-1});
+      detail::assign_large(r->matched[t], n, int32_t{-1});
     }
   }
   for (size_t o = 0; o < cp.output_slots.size(); ++o) {
     ColumnData c;
     c.type = cp.output_types[o];
     c.width = detail::width_of(c.type.kind);
-    c.bytes.assign(n * static_cast<size_t>(c.width), 0);
-    if (cp.program.slots[static_cast<size_t>(cp.output_slots[o])].nullable) c.valid.assign(n, 0);
+    detail::assign_large(c.bytes, n * static_cast<size_t>(c.width), static_cast<unsigned char>(0));
+    if (cp.program.slots[static_cast<size_t>(cp.output_slots[o])].nullable)
+      detail::assign_large(c.valid, n, uint8_t{0});
     r->outputs.push_back(std::move(c));
     r->output_names.push_back(plan_->pack->pack->outputs[o].value);
   }
