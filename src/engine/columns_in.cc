@@ -302,7 +302,7 @@ class Writer {
       // An enum, set or yes/no column holds a few distinct texts a million
       // times: each is parsed once, then found here (a set's text is split
       // and every part looked up, 20 ns a row).
-      Parsed& m = memo_[std::hash<std::string_view>{}(t) % memo_.size()];
+      Parsed& m = memo_[memo_slot(t)];
       if (!m.used || m.text != t) {
         m.used = true;
         m.text.assign(t);
@@ -389,6 +389,16 @@ class Writer {
     int64_t bits = 0;
     std::optional<std::string> error;
   };
+  // The memo's slot for a text: its length and first and last 8 bytes
+  // mixed (a full string hash cost more than the parse it saves; a
+  // collision only costs a parse, as the whole text is compared).
+  size_t memo_slot(std::string_view t) const {
+    uint64_t head = 0, tail = 0;
+    std::memcpy(&head, t.data(), std::min<size_t>(8, t.size()));
+    if (t.size() > 8) std::memcpy(&tail, t.data() + t.size() - 8, 8);
+    const uint64_t h = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ (t.size() * 0x165667B19E3779F9ULL);
+    return static_cast<size_t>(h >> 59) % memo_.size();
+  }
   bool small_domain() const {
     const TypeKind k = info_.type.kind;
     return (k == TypeKind::kEnum || k == TypeKind::kSet || k == TypeKind::kBool) && !info_.id_number;
@@ -745,7 +755,8 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
   constexpr size_t kGroups = 256;
   std::vector<Duplicate> out;
   if (rows >= UINT32_MAX) throw std::length_error("more than 4,294,967,294 rows in one table");
-  std::vector<uint64_t> hashes(rows);
+  std::vector<uint64_t> hashes;
+  detail::assign_large(hashes, rows, uint64_t{0});
   std::array<size_t, kGroups + 1> start{};
   for (size_t g = 0; g < rows; ++g) {
     if (skip[g] || !col.present(g)) continue;
