@@ -74,7 +74,7 @@ struct Input {
   std::deque<ColumnChunk> keep;
   std::vector<ColumnView> views;
   // Per view, per chunk: the imported Arrow array holding its buffers (null
-  // for numpy columns). A result column may share them (see key_column);
+  // for numpy columns). A result column may share them (see shared_key_column);
   // an Arrow producer's release callback may run on any thread.
   std::vector<std::vector<std::shared_ptr<const void>>> owners;
   std::vector<py::object> refs;
@@ -364,8 +364,6 @@ std::vector<T> run_jobs(const std::vector<std::function<T()>>& jobs, int threads
   return out;
 }
 
-// `all_tables` false: the first table only; `outputs` false: no outputs
-// columns. Both false is the fastest, status-only classification.
 using Owners = std::vector<std::vector<std::shared_ptr<const void>>>;
 
 // The key column of a result that holds every input row, in order, as the
@@ -408,6 +406,8 @@ NodePtr shared_key_column(const std::string& name, const detail::ColumnData& kc,
   return nullptr;
 }
 
+// `all_tables` false: the first table only; `outputs` false: no outputs
+// columns. Both false is the fastest, status-only classification.
 // `owners`: the imported arrays behind `views` (Input::owners), when the
 // result may share their buffers.
 Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
@@ -590,7 +590,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     }
   });
   for (size_t o = 0; o < rd.outputs.size(); ++o)
-    jobs.emplace_back([&, o]() -> std::vector<NodePtr> {
+    if (engine.output_listed(o, what.all_tables)) jobs.emplace_back([&, o]() -> std::vector<NodePtr> {
       return {output_column(rd.output_names[o], rd.outputs[o], rows, pack)};
     });
   for (size_t l = 0; l < level_index.size(); ++l) jobs.emplace_back([&, l]() -> std::vector<NodePtr> {

@@ -140,8 +140,13 @@ class Engine {
 
   // The names of the per-record output columns, in order: for each table
   // (or only the first) its value, rule and clause, then the pack's
-  // `outputs`.
+  // `outputs` — less any output that names a table already listed (its
+  // value is that table's column; see output_listed).
   std::vector<std::string> output_columns(bool all_tables = true) const;
+
+  // Whether output `o` (an index into the pack's `outputs`) has a column
+  // of its own in output_columns(all_tables).
+  bool output_listed(size_t o, bool all_tables = true) const;
 
   const detail::Plan& plan() const { return *plan_; }
 

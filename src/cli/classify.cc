@@ -149,6 +149,7 @@ int run_classify(const ClassifyArgs& a) {
         line += detail::csv_field(result.clause(t, i));
       }
       for (size_t o = 0; o < result.output_count(); ++o) {
+        if (!engine.output_listed(o, /*all_tables=*/false)) continue;
         line += ',';
         line += detail::csv_field(result.output(o, i));
       }

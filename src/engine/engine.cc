@@ -37,8 +37,23 @@ std::vector<std::string> Engine::output_columns(bool all_tables) const {
     first = false;
     if (!all_tables) break;
   }
-  for (const auto& o : rules_.checked().pack->outputs) out.push_back(o.value);
+  const auto& outputs = rules_.checked().pack->outputs;
+  for (size_t o = 0; o < outputs.size(); ++o)
+    if (output_listed(o, all_tables)) out.push_back(outputs[o].value);
   return out;
+}
+
+bool Engine::output_listed(size_t o, bool all_tables) const {
+  const auto& pack = *rules_.checked().pack;
+  if (o >= pack.outputs.size()) return false;
+  // A pack may list a table among its outputs (so that `kcbx classify`,
+  // which writes the first table only, shows it); where that table's
+  // columns are written anyway, a second column of the same name would
+  // only confuse a DataFrame.
+  const size_t tables = all_tables ? pack.tables.size() : std::min<size_t>(1, pack.tables.size());
+  for (size_t t = 0; t < tables; ++t)
+    if (pack.tables[t].name.value == pack.outputs[o].value) return false;
+  return true;
 }
 
 namespace {

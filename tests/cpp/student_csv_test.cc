@@ -735,6 +735,22 @@ TEST_F(ClassifyCli, CustomPackViaRules) {
   EXPECT_NE(r.err.find("custom 2.0.0"), std::string::npos) << r.err;
 }
 
+TEST_F(ClassifyCli, ATableListedInOutputsIsOneColumn) {
+  // Listing the second table adds it to the CSV; listing the first, whose
+  // columns are written anyway, does not repeat them.
+  write("s.csv", "student_id,registry,birth_date\nA,enrolled,2010-01-01\n");
+  write("listed.yaml", "meta: {name: listed, version: 1.0.0, extends: guizhou}\n"
+                       "outputs: [age, eligible_aid, status]\n");
+  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-11-15 --rules " +
+                       path("listed.yaml"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = parse_csv(r.out);
+  ASSERT_EQ(rows.size(), 2u) << r.out;
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"student_id", "status", "rule", "clause", "age", "suspected_since",
+                                               "dropout_since", "eligible_aid"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"A", "in_school", "attending", "D3", "9", "", "", "two_free"}));
+}
+
 TEST_F(ClassifyCli, NoUnmaskedIdNumberInAnyOutput) {
   const std::string a = id_number("520102", "20100301", "201");
   const std::string b = id_number("522401", "20130910", "302");

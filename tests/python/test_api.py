@@ -306,3 +306,58 @@ def test_to_typed_matches_text(engine: kcbx.Engine, students: pa.Table) -> None:
 def test_version() -> None:
     assert kcbx.__version__ == "0.1.0"
     assert set(kcbx.__all__) <= set(dir(kcbx))
+
+
+def test_a_table_listed_in_outputs_is_one_column(pack: kcbx.RulePack) -> None:
+    # A pack may list a table among its outputs (for the CLI's CSV); the
+    # result still has one column of each name, and the counts follow the
+    # first table's name whatever it is.
+    ext = kcbx.RulePack.from_string(
+        "meta: {name: listed, version: 1.0.0, extends: guizhou}\n"
+        "outputs: [age, eligible_aid, status]\n", "listed.yaml")
+    engine = kcbx.Engine(ext)
+    columns = engine.output_columns()
+    assert len(columns) == len(set(columns))
+    # (an extension's outputs join the base's)
+    assert columns[-3:] == ["age", "suspected_since", "dropout_since"]
+    assert engine.output_columns(False) == ["status", "rule", "clause", "age", "suspected_since",
+                                            "dropout_since", "eligible_aid"]
+    df = pd.DataFrame({"student_id": ["a", "b"], "registry": ["enrolled", "left"],
+                       "birth_date": ["2010-01-01", "2010-01-01"], "division_code": ["520102101001", ""]})
+    result = engine.classify(df, "2019-11-15")
+    assert list(result.columns) == ["student_id"] + columns
+    assert result["status"].astype(str).tolist() == ["in_school", "dropout"]
+
+
+MINI_PACK = """meta: {name: mini, version: 0.1.0}
+clauses:
+  Y1: {zh: 在校, en: at school}
+  Y2: {zh: 辍学, en: dropped out}
+fields:
+  xuehao: {alias: 学籍号, type: string, required: true, unique: true}
+  quhua: {type: string}
+  xueji:
+    type: enum
+    required: true
+    values: {zaiji: 在籍, tuixue: 退学}
+tables:
+  zhuangtai:
+    hit_policy: first
+    values: {zaixiao: 在校, chuoxue: 辍学}
+    rows:
+      - {id: in, when: xueji = zaiji, then: zaixiao, clause: Y1}
+      - {id: out, when: "true", then: chuoxue, clause: Y2}
+levels:
+  county: {field: quhua, prefix: 6}
+"""
+
+
+def test_status_counts_follow_the_packs_own_names() -> None:
+    # Another province's pack: its own key and first-table names.
+    engine = kcbx.Engine(kcbx.RulePack.from_string(MINI_PACK, "mini.yaml"))
+    df = pd.DataFrame({"学籍号": ["a", "b", "c"], "quhua": ["530102001", "530102002", "530103001"],
+                       "xueji": ["zaiji", "tuixue", "在籍"]})
+    counts = engine.status_counts(df, "2020-01-01")
+    assert list(counts.columns) == ["county", "zhuangtai", "count"]
+    assert counts.values.tolist() == [["530102", "chuoxue", 1], ["530102", "zaixiao", 1],
+                                      ["530103", "zaixiao", 1]]

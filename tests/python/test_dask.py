@@ -64,3 +64,17 @@ def test_run_totals_combined(client, frame: pd.DataFrame, engine: kcbx.Engine) -
     expected = expected.sort_values("jurisdiction").reset_index(drop=True)
     assert list(got.columns) == list(expected.columns)
     assert got.astype(str).values.tolist() == expected.astype(str).values.tolist()
+
+
+def test_counts_with_another_provinces_names(client) -> None:  # noqa: ANN001
+    from test_api import MINI_PACK
+
+    pack = kcbx.RulePack.from_string(MINI_PACK, "mini.yaml")
+    frame = pd.DataFrame({"xuehao": [f"x{i}" for i in range(40)],
+                          "quhua": ["530102001" if i % 3 else "530103001" for i in range(40)],
+                          "xueji": ["zaiji" if i % 4 else "tuixue" for i in range(40)]})
+    counts = kcbx.dask.status_counts(dd.from_pandas(frame, npartitions=3), pack, "2020-01-01").compute()
+    counts = counts.sort_values(["county", "zhuangtai"]).reset_index(drop=True)
+    expected = kcbx.Engine(pack).status_counts(frame, "2020-01-01")
+    assert list(counts.columns) == ["county", "zhuangtai", "count"]
+    assert counts.astype(str).values.tolist() == expected.astype(str).values.tolist()

@@ -188,10 +188,12 @@ class Engine(_kcbx.Engine):
 
     def status_counts(self, table: Any, as_of: Any, level: str = "county") -> Any:
         """Records per jurisdiction of ``level`` and status, as a table of
-        the input's kind with columns <level>, status, count (sorted)."""
+        the input's kind with columns <level>, status, count (sorted). The
+        status column is named after the pack's first table ("status" in
+        the Guizhou pack)."""
         kind = _kind(table)
         res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False)
-        counts = _count(res, level)
+        counts = _count(res, level, self.output_columns(False)[0])
         if kind in ("pandas", "polars"):
             return _to_kind(_one_batch(counts), kind)
         return counts

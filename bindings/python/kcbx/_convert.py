@@ -182,20 +182,26 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _count(result: Any, level: str) -> Any:
-    """pyarrow: counts by (level, status), sorted."""
+def _status_column(pack: Any) -> str:
+    """The name of the pack's first decision table ("status" in Guizhou's)."""
+    return _engine_for(pack).output_columns(False)[0]
+
+
+def _count(result: Any, level: str, status: str) -> Any:
+    """pyarrow: counts by (level, status), sorted; ``status`` names the
+    first table's column."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     t = result if isinstance(result, pa.Table) else pa.Table.from_batches([result])
     t = pa.table({
         level: pc.cast(t[level], pa.string()),
-        "status": pc.cast(t["status"], pa.string()),
+        status: pc.cast(t[status], pa.string()),
     })
-    g = t.group_by([level, "status"]).aggregate([([], "count_all")])
-    g = g.rename_columns([level, "status", "count"]) if g.column_names[0] == level else \
-        g.select([level, "status", "count_all"]).rename_columns([level, "status", "count"])
-    return g.sort_by([(level, "ascending"), ("status", "ascending")])
+    g = t.group_by([level, status]).aggregate([([], "count_all")])
+    g = g.rename_columns([level, status, "count"]) if g.column_names[0] == level else \
+        g.select([level, status, "count_all"]).rename_columns([level, status, "count"])
+    return g.sort_by([(level, "ascending"), (status, "ascending")])
 
 
 def _csv_source(obj: Any) -> tuple[str, str]:

@@ -91,20 +91,22 @@ def rejects(ddf: Any, pack: Any, as_of: Any) -> Any:
 def _counts_partition(df: Any, pack: Any, as_of: str, level: str) -> Any:
     engine = _convert._engine_for(pack)
     res, _ = engine._classify_arrow(df, "pandas", as_of, [level], all_tables=False, outputs=False)
-    return _convert._to_kind(_convert._count(res, level), "pandas")
+    return _convert._to_kind(_convert._count(res, level, engine.output_columns(False)[0]), "pandas")
 
 
 def status_counts(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     """Records per jurisdiction of ``level`` and status, summed across
-    partitions: a lazy Dask DataFrame <level>, status, count."""
+    partitions: a lazy Dask DataFrame <level>, status, count (the status
+    column named after the pack's first table)."""
     import pandas as pd
 
     p = _convert._pack(pack)
     day = _convert._as_of_text(as_of)
-    meta = pd.DataFrame({level: pd.Series(dtype="str"), "status": pd.Series(dtype="str"),
+    status = _convert._status_column(p)
+    meta = pd.DataFrame({level: pd.Series(dtype="str"), status: pd.Series(dtype="str"),
                          "count": pd.Series(dtype="int64")})
     parts = ddf.map_partitions(_counts_partition, p, day, level, meta=meta, enforce_metadata=False)
-    return parts.groupby([level, "status"]).agg({"count": "sum"}).reset_index()
+    return parts.groupby([level, status]).agg({"count": "sum"}).reset_index()
 
 
 def _totals_partition(df: Any, pack: Any, as_of: str, level: str) -> Any:

@@ -109,23 +109,25 @@ def rejects(df: Any, pack: Any, as_of: Any) -> Any:
 
 def status_counts(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     """Records per jurisdiction of ``level`` and status, summed across
-    partitions: a Spark DataFrame <level>, status, count."""
+    partitions: a Spark DataFrame <level>, status, count (the status
+    column named after the pack's first table)."""
     from pyspark.sql import functions as F
 
     p = _convert._pack(pack)
     day = _convert._as_of_text(as_of)
-    schema = f"`{level}` string, status string, count long"
+    status = _convert._status_column(p)
+    schema = f"`{level}` string, `{status}` string, count long"
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         engine = _convert._engine_for(p)
         for b in batches:
             res, _ = engine._classify_arrow(b, "pyarrow.RecordBatch", day, [level], all_tables=False,
                                             outputs=False)
-            counts = _convert._count(res, level)
+            counts = _convert._count(res, level, status)
             yield from counts.to_batches()
 
     parts = df.mapInArrow(run, schema)
-    return parts.groupBy(level, "status").agg(F.sum("count").alias("count"))
+    return parts.groupBy(level, status).agg(F.sum("count").alias("count"))
 
 
 def totals(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
