@@ -2,6 +2,7 @@
 // are mechanism (what a CSV from Chinese Excel looks like), not policy.
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -81,17 +82,18 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       }
       return quote(t) + " is not a yes/no value (use 1/0, true/false or 是/否)";
     case TypeKind::kInt: {
-      if (t.empty() || t.size() > 19) return quote(t) + " is not a whole number";
-      size_t i = (t[0] == '-' || t[0] == '+') ? 1 : 0;
-      if (i == t.size()) return quote(t) + " is not a whole number";
+      // std::from_chars: the whole int64 range, -9223372036854775808
+      // included, and out-of-range told apart from not-a-number.
+      std::string_view digits = t;
+      if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+      if (digits.empty() || digits[0] == '+' || (digits[0] == '-' && t[0] == '+'))
+        return quote(t) + " is not a whole number";
       int64_t v = 0;
-      for (; i < t.size(); ++i) {
-        if (t[i] < '0' || t[i] > '9') return quote(t) + " is not a whole number";
-        // 19 digits can exceed int64 (signed overflow is undefined).
-        if (v > (INT64_MAX - (t[i] - '0')) / 10) return quote(t) + " is too large for a whole number";
-        v = v * 10 + (t[i] - '0');
-      }
-      out.bits = t[0] == '-' ? -v : v;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      if (ec == std::errc::result_out_of_range && end == digits.data() + digits.size())
+        return quote(t) + " is too large for a whole number";
+      if (ec != std::errc() || end != digits.data() + digits.size()) return quote(t) + " is not a whole number";
+      out.bits = v;
       return std::nullopt;
     }
     case TypeKind::kNumber: {

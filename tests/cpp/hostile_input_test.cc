@@ -671,8 +671,10 @@ TEST(HostileData, HugeNumbers) {
                            "G3,enrolled,2010-03-01,9999999999999999999\n" +
                            "G4,enrolled,2010-03-01,-9999999999999999999\n" +
                            "G5,enrolled,2010-03-01,99999999999999999999999\n" +
-                           "G6,enrolled,2010-03-01,-3\n";
-  expect_rows(text, 6, 2, "is too large for a whole number");
+                           "G6,enrolled,2010-03-01,-3\n" +
+                           "G7,enrolled,2010-03-01,-9223372036854775808\n" +  // INT64_MIN is whole
+                           "G8,enrolled,2010-03-01,+-3\n" + "G9,enrolled,2010-03-01,+12\n";
+  expect_rows(text, 9, 4, "is too large for a whole number");
 }
 
 }  // namespace
