@@ -286,12 +286,14 @@ inline void export_array(const std::shared_ptr<Node>& n, ArrowArray* out) {
 }
 
 // Builders for the column kinds results use. `valid` empty = all present.
-// Packs 8 bytes, each 0 or not, into the bits of one byte (byte i, bit i).
-inline uint8_t pack8(const uint8_t* p) {
+// Packs 8 bytes, each 0 or not, into the bits of one byte (byte i, bit i),
+// and adds how many were not 0 to `ones`.
+inline uint8_t pack8(const uint8_t* p, int64_t& ones) {
   uint64_t x;
   std::memcpy(&x, p, 8);
   constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
   x = ((((x & kLow7) + kLow7) | x) >> 7) & 0x0101010101010101ULL;  // each byte 0 or 1
+  ones += static_cast<int64_t>((x * 0x0101010101010101ULL) >> 56);  // their sum, in the top byte
   return static_cast<uint8_t>((x * 0x0102040810204080ULL) >> 56);
 }
 
@@ -300,10 +302,7 @@ inline std::vector<uint8_t> pack_bits(const std::vector<uint8_t>& bytes, int64_t
   std::vector<uint8_t> bits((n + 7) / 8 + 8, 0);
   int64_t ones = 0;
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    bits[i >> 3] = pack8(bytes.data() + i);
-    ones += __builtin_popcount(bits[i >> 3]);
-  }
+  for (; i + 8 <= n; i += 8) bits[i >> 3] = pack8(bytes.data() + i, ones);
   for (; i < n; ++i)
     if (bytes[i]) {
       bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));

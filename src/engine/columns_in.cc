@@ -764,18 +764,28 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
     ++start[(hashes[g] >> 56) + 1];
   }
   for (size_t k = 0; k < kGroups; ++k) start[k + 1] += start[k];
-  std::vector<uint32_t> order(start[kGroups]);
+  // Each row goes to its group with its hash beside it: the check then
+  // reads both in order, where looking the hash up by row missed the cache
+  // on every row (half the check's time on a million rows).
+  struct Entry {
+    uint64_t hash;
+    uint32_t row;
+  };
+  std::vector<Entry> order;
+  detail::reserve_large(order, start[kGroups]);
+  order.resize(start[kGroups]);
   std::array<size_t, kGroups> next{};
   std::copy(start.begin(), start.end() - 1, next.begin());
   for (size_t g = 0; g < rows; ++g)
-    if (!skip[g] && col.present(g)) order[next[hashes[g] >> 56]++] = static_cast<uint32_t>(g);
+    if (!skip[g] && col.present(g)) order[next[hashes[g] >> 56]++] = {hashes[g], static_cast<uint32_t>(g)};
+  hashes = {};
   for (size_t k = 0; k < kGroups; ++k) {
     if (start[k + 1] == start[k]) continue;
     UniqueRows seen(col, start[k + 1] - start[k]);
     for (size_t j = start[k]; j < start[k + 1]; ++j) {
-      const size_t g = order[j];
-      const int64_t first = seen.find_or_insert(hashes[g], g);
-      if (first != UniqueRows::kNone) out.push_back({g, static_cast<size_t>(first)});
+      const Entry& e = order[j];
+      const int64_t first = seen.find_or_insert(e.hash, e.row);
+      if (first != UniqueRows::kNone) out.push_back({e.row, static_cast<size_t>(first)});
     }
   }
   return out;
