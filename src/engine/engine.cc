@@ -187,7 +187,7 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
   auto r = std::make_shared<detail::ResultData>();
   r->pack = plan_->pack;
   r->rows = n;
-  detail::assign_large(r->reject, n, int32_t{-1});
+  detail::resize_uninitialized(r->reject, n);
   const auto& tables = plan_->pack->pack->tables;
   r->codes.resize(tables.size());
   r->matched.resize(tables.size());
@@ -197,11 +197,11 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
     r->table_names.push_back(tables[t].name.value);
     if (cp.tables[t].out < 0) continue;
     if (tables[t].hit_policy == detail::HitPolicy::kCollect) {
-      detail::assign_large(r->sets[t], n, uint64_t{0});
-      detail::assign_large(r->row_sets[t], n, uint64_t{0});
+      detail::resize_uninitialized(r->sets[t], n);
+      detail::resize_uninitialized(r->row_sets[t], n);
     } else {
-      detail::assign_large(r->codes[t], n, int32_t{-1});
-      detail::assign_large(r->matched[t], n, int32_t{-1});
+      detail::resize_uninitialized(r->codes[t], n);
+      detail::resize_uninitialized(r->matched[t], n);
     }
   }
   for (size_t o = 0; o < cp.output_slots.size(); ++o) {

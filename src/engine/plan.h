@@ -10,6 +10,7 @@
 #include "expr/program.h"
 #include "kcbx/date.h"
 #include "pack/checked_pack.h"
+#include "util/huge_pages.h"
 
 namespace kcbx::detail {
 
@@ -94,11 +95,13 @@ struct ResultData {
   // values: the evaluation frame held them), copied per worker thread.
   std::vector<std::shared_ptr<StringArena>> output_strings;
   size_t rows = 0;
-  std::vector<int32_t> reject;                // -1 or check index
-  std::vector<std::vector<int32_t>> codes;    // first/unique tables
-  std::vector<std::vector<int32_t>> matched;  // row index, -1 none, -2 ambiguous
-  std::vector<std::vector<uint64_t>> sets;    // collect tables: value bits
-  std::vector<std::vector<uint64_t>> row_sets;  // collect tables: row bits
+  // Every element of these is written by the evaluation (its program fills
+  // each batch's rows), so they are sized without being zeroed first.
+  RawVector<int32_t> reject;                // -1 or check index
+  std::vector<RawVector<int32_t>> codes;    // first/unique tables
+  std::vector<RawVector<int32_t>> matched;  // row index, -1 none, -2 ambiguous
+  std::vector<RawVector<uint64_t>> sets;    // collect tables: value bits
+  std::vector<RawVector<uint64_t>> row_sets;  // collect tables: row bits
   std::vector<std::string> table_names;
   std::vector<std::string> output_names;
   std::vector<ColumnData> outputs;

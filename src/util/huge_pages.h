@@ -4,6 +4,10 @@
 #define KCBX_UTIL_HUGE_PAGES_H_
 
 #include <cstddef>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace kcbx::detail {
@@ -32,6 +36,41 @@ template <typename T, typename A>
 void assign_large(std::vector<T, A>& v, size_t n, const T& value) {
   reserve_large(v, n);
   v.assign(n, value);
+}
+
+// An allocator whose resize() leaves new elements uninitialised (for
+// trivial types), for buffers the code fills completely afterwards: the
+// engine's result columns, which its worker threads write batch by batch.
+// Zero-filling them first cost a serial pass over fresh pages (a page fault
+// every 4 KiB on the calling thread) before any work began.
+template <typename T, typename A = std::allocator<T>>
+class DefaultInitAllocator : public A {
+ public:
+  using A::A;
+  template <typename U>
+  struct rebind {
+    using other = DefaultInitAllocator<U, typename std::allocator_traits<A>::template rebind_alloc<U>>;
+  };
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    std::allocator_traits<A>::construct(static_cast<A&>(*this), p, std::forward<Args>(args)...);
+  }
+};
+
+// A vector for buffers filled after they are sized (see above).
+template <typename T>
+using RawVector = std::vector<T, DefaultInitAllocator<T>>;
+
+// Sizes `v` to n elements without writing them, advised onto huge pages:
+// the caller writes every element before any is read.
+template <typename T>
+void resize_uninitialized(RawVector<T>& v, size_t n) {
+  reserve_large(v, n);
+  v.resize(n);
 }
 
 }  // namespace kcbx::detail
