@@ -30,7 +30,7 @@ struct ClassifyArgs {
   std::string rejects;
   std::string encoding = "utf-8";
   bool explain = false;
-  std::string explain_format = "text";
+  std::string explain_format;  // empty: not given (text)
   bool no_mask = false;
   int threads = 0;
 };
@@ -59,14 +59,23 @@ std::string one_line(const Explanation& e) {
   return s;
 }
 
-int run_classify(const ClassifyArgs& a) {
+int run_classify(const ClassifyArgs& args) {
+  ClassifyArgs a = args;
   const Date as_of = parse_date(a.as_of, "--as-of");
-  if (a.explain_format != "text" && a.explain_format != "json")
+  if (!a.explain_format.empty() && a.explain_format != "text" && a.explain_format != "json")
     throw UsageError("--explain-format: expected text or json");
+  // Asking for a format asks for the explanation.
+  if (!a.explain_format.empty()) a.explain = true;
+  else a.explain_format = "text";
   RulePack pack = load_pack(a.rules);
   EngineOptions eo;
   eo.threads = a.threads;
   Engine engine(pack, eo);
+  ClassifyOptions lean;
+  lean.flags = lean.cases = lean.all_tables = false;
+  // A parameter with no value on this date is an error before anything is
+  // written (not after the header has gone to stdout).
+  (void)engine.classify(Batch(), as_of, lean);
 
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -76,8 +85,6 @@ int run_classify(const ClassifyArgs& a) {
       throw Error({{Severity::kError, {a.students, 0, 0}, "cannot-read", "cannot open the students file"}});
     in = &file;
   }
-  ClassifyOptions lean;
-  lean.flags = lean.cases = lean.all_tables = false;
   ReadOptions ro;
   ro.file = a.students == "-" ? "<stdin>" : a.students;
   ro.encoding = a.encoding;
@@ -214,7 +221,7 @@ Runner add_classify(CLI::App& app) {
   cmd->add_option("--rejects", a->rejects, "Write rejected rows here (row, student_id, column, reason)");
   cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
   cmd->add_flag("--explain", a->explain, "Add an explanation column (rows tried, values read)");
-  cmd->add_option("--explain-format", a->explain_format, "text (default) or json");
+  cmd->add_option("--explain-format", a->explain_format, "text (default) or json; implies --explain");
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs");
   cmd->add_option("--threads", a->threads, "Worker threads (default: one per core)");
   return [a]() { return run_classify(*a); };

@@ -751,6 +751,38 @@ TEST_F(ClassifyCli, ATableListedInOutputsIsOneColumn) {
   EXPECT_EQ(rows[1], (std::vector<std::string>{"A", "in_school", "attending", "D3", "9", "", "", "two_free"}));
 }
 
+TEST_F(ClassifyCli, ExplainFormatImpliesExplain) {
+  write("s.csv", "student_id,registry,birth_date\nA,enrolled,2010-01-01\n");
+  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-11-15 --explain-format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = parse_csv(r.out);
+  ASSERT_EQ(rows.size(), 2u) << r.out;
+  EXPECT_EQ(rows[0].back(), "explanation");
+  EXPECT_EQ(rows[1].back().substr(0, 1), "{") << r.out;
+  EXPECT_EQ(run("classify --students " + path("s.csv") + " --as-of 2019-11-15 --explain-format xml").code, 2);
+}
+
+TEST_F(ClassifyCli, AParameterWithoutAValueOnTheDateWritesNothing) {
+  write("s.csv", "student_id,registry\nA,b\n");
+  write("later.yaml",
+        "meta: {name: later, version: 1.0.0}\n"
+        "fields:\n"
+        "  student_id: {type: string, required: true, unique: true}\n"
+        "  registry: {type: enum, values: [a, b], required: true}\n"
+        "parameters:\n"
+        "  limit: {type: int, values: [{from: 2020-09-01, value: 5}]}\n"
+        "tables:\n"
+        "  status:\n"
+        "    values: [x, y]\n"
+        "    rows:\n"
+        "      - {id: r1, when: limit > 3, then: x, clause: C1}\n"
+        "      - {id: r2, then: y, clause: C2}\n");
+  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --rules " + path("later.yaml"));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("no-value-on-date"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");  // not even the header
+}
+
 TEST_F(ClassifyCli, NoUnmaskedIdNumberInAnyOutput) {
   const std::string a = id_number("520102", "20100301", "201");
   const std::string b = id_number("522401", "20130910", "302");
