@@ -383,6 +383,7 @@ class Validator {
     std::set<std::string> ids;
     bool unconditional_seen = false;
     std::string unconditional_id;
+    SourceLocation unconditional_where;  // where to look: maybe another file (extends:)
     auto& rows = out_->rows[static_cast<size_t>(t)];
     auto& outputs = out_->row_outputs[static_cast<size_t>(t)];
     auto& reads = out_->row_reads[static_cast<size_t>(t)];
@@ -397,7 +398,8 @@ class Validator {
       if (unconditional_seen && def.hit_policy == HitPolicy::kFirst)
         error(row.where, "unreachable-row",
               "row '" + row.id.value + "' can never match: row '" + unconditional_id +
-                  "' before it matches every record");
+                  "' before it matches every record (row '" + unconditional_id + "' is at " +
+                  unconditional_where.format() + ")");
       ExprPtr cond;
       if (!row.when.empty()) {
         cond = parse_expr(row.when, diags_);
@@ -413,6 +415,7 @@ class Validator {
       if (row.when.empty() || (!cond && diags_.size() == before)) {
         unconditional_seen = true;
         unconditional_id = row.id.value;
+        unconditional_where = row.where;
       }
       std::vector<std::string> r;
       if (cond) collect_reads(*cond, r);

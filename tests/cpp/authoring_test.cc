@@ -590,3 +590,26 @@ outputs: [blank]
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Authoring, AnUnreachableRowSaysWhereTheRowBeforeItIs) {
+  // An extension that slips a catch-all into the base's status table: the
+  // base's later rows are reported where they are, and each message points
+  // at the author's own row.
+  const auto ds = diagnostics({{"x.yaml", "meta: {name: x, extends: guizhou}\n"
+                                          "tables:\n"
+                                          "  status:\n"
+                                          "    rows:\n"
+                                          "      - {id: everyone, after: attending, then: in_school, clause: D3}\n"}});
+  ASSERT_FALSE(ds.empty());
+  for (const auto& d : ds) {
+    ASSERT_EQ(d.code, "unreachable-row") << d.format();
+    EXPECT_NE(d.message.find("row 'everyone' before it matches every record (row 'everyone' is at x.yaml:5:9)"),
+              std::string::npos)
+        << d.format();
+  }
+  EXPECT_NE(zh(ds[0]).find("它前面的行 'everyone'（位于 x.yaml:5:9）匹配所有记录"), std::string::npos) << zh(ds[0]);
+}
+
+}  // namespace
