@@ -38,7 +38,8 @@ struct Row {
 };
 
 // Reads one transfer file; columns by the pack's field names/aliases for
-// the shared fields, fixed names for the transfer-only ones.
+// the shared fields (the key, the ID-number field, name and school_id),
+// fixed names for the transfer-only ones.
 std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
                            const std::string& encoding, bool grade6,
                            std::vector<Reject>& rejects, int64_t& read) {
@@ -67,8 +68,16 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     }
     return -1;
   };
-  const int c_id = column(names_of("student_id", {}));
-  const int c_idn = column(names_of("id_number", {}));
+  // Another province's pack names its key and ID-number fields its own way.
+  const std::string key = cp.key_field().empty() ? std::string("student_id") : cp.key_field();
+  std::string id_field = "id_number";
+  for (size_t f = 0; f < cp.fields.size(); ++f)
+    if (cp.fields[f].id_number) {
+      id_field = cp.pack->fields[f].name.value;
+      break;
+    }
+  const int c_id = column(names_of(key.c_str(), {}));
+  const int c_idn = column(names_of(id_field.c_str(), {}));
   const int c_name = column(names_of("name", {}));
   const int c_school = column(names_of("school_id", {}));
   const int c_planned = column({"receiving_school", "接收学校"});
@@ -76,7 +85,8 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   const size_t width = rec.fields.size();
   std::vector<Diagnostic> missing;
   if (c_id < 0 && c_idn < 0)
-    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a student_id or id_number column"});
+    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
+                       "needs a " + key + " or " + id_field + " column"});
   if (c_school < 0)
     missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a school_id column"});
   if (grade6 && c_planned < 0)

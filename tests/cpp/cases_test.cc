@@ -231,5 +231,47 @@ TEST(Transfer, LostLateAndReroutedPupils) {
   EXPECT_EQ(r.grade6_read, 6);
 }
 
+TEST(Transfer, ColumnsFollowThePacksKeyAndIdNumberFields) {
+  // Another province's pack: its key is xuehao (学籍号), its ID numbers sfz.
+  const RulePack pack = parse_rules(R"(meta: {name: other, version: 1.0.0}
+clauses:
+  T1: {zh: 转出通知, en: notify}
+fields:
+  xuehao: {alias: 学籍号, type: string, required: true, unique: true}
+  sfz: {alias: 身份证号, type: string, format: id_number}
+  name: {type: string}
+  school_id: {alias: 学校代码, type: string}
+parameters:
+  notify_days: {type: duration, value: 3 days}
+  inspect_days: {type: duration, value: 15 days}
+tables:
+  status:
+    values: [x]
+    rows:
+      - {id: r1, then: x, clause: T1}
+transfer:
+  notify_within: notify_days
+  notify_clause: T1
+  inspect_within: inspect_days
+  inspect_clause: T1
+)", "other.yaml");
+  const std::string g6 = write_temp("o6.csv", "学籍号,身份证号,学校代码,receiving_school\nP1,,S1,J1\nP2,,S1,J1\n");
+  const std::string g7 = write_temp("o7.csv", "学籍号,身份证号,学校代码,registered_on\nP1,,J1,2019-08-30\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  const TransferReport r = reconcile_transfer(pack, g6, g7, o);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kLost);
+  const std::string bad = write_temp("o6b.csv", "student_id,school_id,receiving_school\nP1,S1,J1\n");
+  try {
+    (void)reconcile_transfer(pack, bad, g7, o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a xuehao or sfz column"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace kcbx
