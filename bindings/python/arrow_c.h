@@ -6,6 +6,7 @@
 #ifndef KCBX_BINDINGS_PYTHON_ARROW_C_H_
 #define KCBX_BINDINGS_PYTHON_ARROW_C_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -418,20 +419,24 @@ std::shared_ptr<Node> dictionary(std::string name, std::vector<C> codes, const s
 }
 
 // A dictionary column of `n` rows whose codes code_at(k) (-1 for null)
-// index `labels`, in the narrowest index type that holds them: a status
-// column takes a byte a row instead of four, and pandas keeps int8 codes
-// for a categorical of fewer than 128 labels anyway.
+// index `labels`, in the narrowest index type that holds `most` labels: a
+// status column takes a byte a row instead of four, and pandas keeps int8
+// codes for a categorical of fewer than 128 labels anyway. `most` is a
+// bound fixed by the pack (a domain's or a table's size), so that every
+// chunk of a result has the same type; labels that come from the data pass
+// SIZE_MAX (int32).
 template <typename F>
 std::shared_ptr<Node> dictionary_of(std::string name, size_t n, const std::vector<std::string>& labels,
-                                    F&& code_at) {
+                                    size_t most, F&& code_at) {
   auto build = [&](auto zero) {
     using C = decltype(zero);
     std::vector<C> codes(n);
     for (size_t k = 0; k < n; ++k) codes[k] = static_cast<C>(code_at(k));
     return dictionary(std::move(name), std::move(codes), labels);
   };
-  if (labels.size() <= static_cast<size_t>(std::numeric_limits<int8_t>::max())) return build(int8_t{});
-  if (labels.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) return build(int16_t{});
+  const size_t bound = std::max(most, labels.size());
+  if (bound <= static_cast<size_t>(std::numeric_limits<int8_t>::max())) return build(int8_t{});
+  if (bound <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) return build(int16_t{});
   return build(int32_t{});
 }
 

@@ -141,20 +141,41 @@ void import_table(const py::object& obj, Input& in) {
   if (std::string_view(s.format ? s.format : "") != "+s")
     throw py::type_error("expected a table (an Arrow struct), got Arrow type '" +
                          std::string(s.format ? s.format : "") + "'");
+  for (const auto& a : arrays)
+    if (a->a.n_children != s.n_children) throw py::value_error("Arrow batch does not match its schema");
+  // Each column moves out of its struct into an array of its own (the C
+  // data interface allows moving children; the parent is released right
+  // after), so that a result sharing one column's buffers keeps that
+  // column alive, not the whole input.
+  struct StructBatch {
+    int64_t offset, length;
+    std::vector<std::shared_ptr<arrow::OwnedArray>> columns;
+  };
+  std::vector<StructBatch> batches;
+  for (auto& a : arrays) {
+    StructBatch b{a->a.offset, a->a.length, {}};
+    for (int64_t c = 0; c < s.n_children; ++c) {
+      auto column = std::make_shared<arrow::OwnedArray>();
+      column->a = *a->a.children[c];
+      a->a.children[c]->release = nullptr;  // moved
+      b.columns.push_back(std::move(column));
+    }
+    batches.push_back(std::move(b));
+    a.reset();  // releases the parent: its children are ours now
+  }
   for (int64_t c = 0; c < s.n_children; ++c) {
     ColumnView v;
     v.name = s.children[c]->name ? s.children[c]->name : "";
     std::vector<std::shared_ptr<const void>> owners;
-    for (const auto& a : arrays) {
-      if (a->a.n_children != s.n_children) throw py::value_error("Arrow batch does not match its schema");
+    for (const StructBatch& b : batches) {
+      const ArrowArray& child = b.columns[static_cast<size_t>(c)]->a;
       ColumnChunk ch;
-      arrow::describe(v.name, *s.children[c], *a->a.children[c], in.keep, ch);
+      arrow::describe(v.name, *s.children[c], child, in.keep, ch);
       // A struct array's offset applies to its children too.
-      ch.offset += a->a.offset;
-      if (a->a.offset != 0 || a->a.length != a->a.children[c]->length)
-        ch.length = std::min<int64_t>(a->a.length, a->a.children[c]->length - a->a.offset);
+      ch.offset += b.offset;
+      if (b.offset != 0 || b.length != child.length) ch.length = std::min<int64_t>(b.length, child.length - b.offset);
       v.chunks.push_back(std::move(ch));
-      owners.push_back(a);
+      owners.push_back(b.columns[static_cast<size_t>(c)]);
     }
     in.views.push_back(std::move(v));
     in.owners.push_back(std::move(owners));
@@ -318,7 +339,7 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c, cons
     case TypeKind::kEnum: {
       std::vector<std::string> labels;
       for (const auto& v : pack.domains[static_cast<size_t>(c.type.domain)].values) labels.push_back(v.name.value);
-      return arrow::dictionary_of(name, rows.size(), labels, [&](size_t k) {
+      return arrow::dictionary_of(name, rows.size(), labels, labels.size(), [&](size_t k) {
         return c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1;
       });
     }
@@ -564,9 +585,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         ccodes[k] = rclause[static_cast<size_t>(rit->second)];
         hit = {vs, rs, vcodes[k], rcodes[k], ccodes[k]};
       }
-      return {arrow::dictionary_of(value_name, rows.size(), vl.labels, [&](size_t k) { return vcodes[k]; }),
-              arrow::dictionary_of(rule_name, rows.size(), rl.labels, [&](size_t k) { return rcodes[k]; }),
-              arrow::dictionary_of(clause_name, rows.size(), cl.labels, [&](size_t k) { return ccodes[k]; })};
+      // Labels are the sets seen in this input: int32 codes, whatever it holds.
+      return {arrow::dictionary_of(value_name, rows.size(), vl.labels, SIZE_MAX, [&](size_t k) { return vcodes[k]; }),
+              arrow::dictionary_of(rule_name, rows.size(), rl.labels, SIZE_MAX, [&](size_t k) { return rcodes[k]; }),
+              arrow::dictionary_of(clause_name, rows.size(), cl.labels, SIZE_MAX, [&](size_t k) { return ccodes[k]; })};
     } else {
       std::vector<std::string> vlabels, rlabels, clabels;
       for (const auto& v : values) vlabels.push_back(v.name.value);
@@ -579,11 +601,11 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       clabels = std::move(cl.labels);
       const int32_t* codes = rd.codes[t].data();
       const int32_t* matched = rd.matched[t].data();
-      return {arrow::dictionary_of(value_name, rows.size(), vlabels,
+      return {arrow::dictionary_of(value_name, rows.size(), vlabels, vlabels.size(),
                                    [&](size_t k) { return matched[rows[k]] >= 0 ? codes[rows[k]] : -1; }),
-              arrow::dictionary_of(rule_name, rows.size(), rlabels,
+              arrow::dictionary_of(rule_name, rows.size(), rlabels, rlabels.size(),
                                    [&](size_t k) { return std::max(-1, matched[rows[k]]); }),
-              arrow::dictionary_of(clause_name, rows.size(), clabels, [&](size_t k) {
+              arrow::dictionary_of(clause_name, rows.size(), clabels, def.rows.size(), [&](size_t k) {
                 const int32_t m = matched[rows[k]];
                 return m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
               })};
@@ -614,7 +636,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       }
       if (ok) codes[k] = labels.code(buf);
     }
-    return {arrow::dictionary_of(levels[l], rows.size(), labels.labels, [&](size_t k) { return codes[k]; })};
+    // Jurisdictions are the ones in this input: int32 codes.
+    return {arrow::dictionary_of(levels[l], rows.size(), labels.labels, SIZE_MAX, [&](size_t k) { return codes[k]; })};
   });
   std::vector<NodePtr> cols;
   // Threads pay off on large tables only (a Dask partition may be small).

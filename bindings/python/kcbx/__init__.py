@@ -30,7 +30,7 @@ from typing import Any
 
 from . import _kcbx
 from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _one_batch, _pack,
-                       _record_batch, _source, _to_kind)
+                       _record_batch, _source, _status_column, _to_kind)
 from ._kcbx import Diagnostic, RulePack, RulesError
 
 __version__: str = _kcbx.__version__
@@ -193,7 +193,7 @@ class Engine(_kcbx.Engine):
         the Guizhou pack)."""
         kind = _kind(table)
         res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False)
-        counts = _count(res, level, self.output_columns(False)[0])
+        counts = _count(res, level, _status_column(self.pack))
         if kind in ("pandas", "polars"):
             return _to_kind(_one_batch(counts), kind)
         return counts

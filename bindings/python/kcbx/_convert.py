@@ -184,7 +184,10 @@ def _cell(value: Any) -> str:
 
 def _status_column(pack: Any) -> str:
     """The name of the pack's first decision table ("status" in Guizhou's)."""
-    return _engine_for(pack).output_columns(False)[0]
+    columns = _engine_for(pack).output_columns(False)
+    if not columns:
+        raise ValueError("status counts need a decision table; the pack has none")
+    return columns[0]
 
 
 def _count(result: Any, level: str, status: str) -> Any:

@@ -91,7 +91,7 @@ def rejects(ddf: Any, pack: Any, as_of: Any) -> Any:
 def _counts_partition(df: Any, pack: Any, as_of: str, level: str) -> Any:
     engine = _convert._engine_for(pack)
     res, _ = engine._classify_arrow(df, "pandas", as_of, [level], all_tables=False, outputs=False)
-    return _convert._to_kind(_convert._count(res, level, engine.output_columns(False)[0]), "pandas")
+    return _convert._to_kind(_convert._count(res, level, _convert._status_column(pack)), "pandas")
 
 
 def status_counts(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
