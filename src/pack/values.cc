@@ -26,23 +26,32 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// True when `text` holds 15 or more digits in a row, as resident ID numbers
-// (18 characters, or 15 for the first generation) do, also when a space or
-// a hyphen splits them ("520102 2010...", "520102-2010-..."): the way ID
-// numbers are typed into the wrong column, and just as personal.
+// True when `text` holds an ID number: 15 or more digits in a row, as
+// resident ID numbers (18 characters, or 15 for the first generation) have,
+// or exactly 15 or 18 digits (an X may be the 18th) split by single spaces or hyphens
+// ("520102 2010...", "520102-2010-..."): the way ID numbers are typed into
+// the wrong column, and just as personal. Two dates or phone numbers run
+// together have other digit counts and stay readable.
 bool holds_id_number(std::string_view text) {
-  size_t run = 0;
-  bool after_separator = false;
-  for (char c : text) {
+  size_t digits = 0;  // in the current run, separators skipped
+  size_t plain = 0;   // since the last separator
+  bool split = false, after_separator = false;
+  auto ends_id = [&] { return plain >= 15 || (split && (digits == 15 || digits == 18)); };
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const char c = i < text.size() ? text[i] : '\0';
     if (c >= '0' && c <= '9') {
-      ++run;
+      ++digits;
+      ++plain;
       after_separator = false;
-      if (run >= 15) return true;
-    } else if ((c == ' ' || c == '-') && run > 0 && !after_separator) {
-      after_separator = true;  // one separator between digits keeps the run
+      if (plain >= 15) return true;
+    } else if ((c == ' ' || c == '-') && digits > 0 && !after_separator) {
+      after_separator = split = true;
+      plain = 0;
     } else {
-      run = 0;
-      after_separator = false;
+      if ((c == 'X' || c == 'x') && digits == 17) ++digits;  // the check character
+      if (ends_id()) return true;
+      digits = plain = 0;
+      split = after_separator = false;
     }
   }
   return false;
@@ -51,7 +60,11 @@ bool holds_id_number(std::string_view text) {
 std::string quote(std::string_view text) {
   // Reject reasons are output: an ID number typed into the wrong column is
   // masked there like everywhere else (DESIGN.md).
-  if (holds_id_number(text)) return "'" + mask_id_number(text) + "'";
+  std::string masked;
+  if (holds_id_number(text)) {
+    masked = mask_id_number(text);
+    text = masked;
+  }
   // Cells are quoted in reasons, cut short so that a 10 MB field does not
   // become a 10 MB message, and never inside a UTF-8 character.
   size_t cut = std::min<size_t>(text.size(), 40);

@@ -407,6 +407,26 @@ TEST(StudentReader, AnIdNumberInTheWrongColumnIsMaskedInTheReason) {
   EXPECT_NE(r.rejects[0].reason.find("is not a date"), std::string::npos);
 }
 
+TEST(StudentReader, DatesOrPhoneNumbersRunTogetherStayReadableInReasons) {
+  // Not 15 or 18 digits: not an ID number, so the reason can show it.
+  const ReadResult r = read_text(
+      "student_id,registry,birth_date\nG1,enrolled,2019-10-10-2019-10-11\nG2,enrolled,13800138000 13900139000\n");
+  ASSERT_EQ(r.rejects.size(), 2u);
+  EXPECT_NE(r.rejects[0].reason.find("'2019-10-10-2019-10-11' is not a date"), std::string::npos)
+      << r.rejects[0].reason;
+  EXPECT_NE(r.rejects[1].reason.find("'13800138000 13900139000' is not a date"), std::string::npos)
+      << r.rejects[1].reason;
+}
+
+TEST(StudentReader, AHugeCellWithAnIdNumberGivesAShortMaskedReason) {
+  const std::string id = id_number("520102", "20090505", "605");
+  const ReadResult r =
+      read_text("student_id,registry,birth_date\nG1,enrolled," + id + std::string(5000, '7') + "\n");
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_LT(r.rejects[0].reason.size(), 120u) << r.rejects[0].reason;
+  EXPECT_EQ(r.rejects[0].reason.find(id.substr(6, 8)), std::string::npos) << r.rejects[0].reason;
+}
+
 TEST(StudentReader, ARejectedRecordLeavesNoUniqueValueBehind) {
   // Two unique fields: row 3 repeats b and is rejected; its a = 2 was never
   // accepted, so row 4 with a = 2 is not a duplicate.
