@@ -75,7 +75,8 @@ int run_classify(const ClassifyArgs& args) {
   lean.flags = lean.cases = lean.all_tables = false;
   // A parameter with no value on this date is an error before anything is
   // written (not after the header has gone to stdout).
-  (void)engine.classify(Batch(), as_of, lean);
+  // (An explanation runs the full program: every parameter.)
+  (void)engine.classify(Batch(), as_of, a.explain ? ClassifyOptions{} : lean);
 
   std::ifstream file;
   std::istream* in = &std::cin;

@@ -111,10 +111,10 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     row.school = cell(c_school);
     row.planned = cell(c_planned);
     if (r.reason.empty() && row.student_id.empty() && row.id_number.empty())
-      r.reason = "neither student_id nor id_number is given";
+      r.reason = "neither " + key + " nor " + id_field + " is given";
     if (r.reason.empty() && !row.id_number.empty() &&
         detail::check_id_number(row.id_number).error != detail::IdNumberError::kNone) {
-      r.column = "id_number";
+      r.column = id_field;
       r.reason = detail::describe(detail::check_id_number(row.id_number).error);
     }
     if (r.reason.empty() && row.school.empty()) {

@@ -46,9 +46,18 @@ TEST(HugePages, AdviceOnAnyRangeIsHarmless) {
   advise_huge_pages(buf.data() + 1, 100);
   advise_huge_pages(buf.data() + 3, buf.size() - 3);  // unaligned both ends
   for (size_t i = 0; i < buf.size(); i += 4096) ASSERT_EQ(buf[i], 'x');
-  static const char kConstant[64] = "read-only data";
-  advise_huge_pages(kConstant, sizeof kConstant);
-  EXPECT_EQ(kConstant[0], 'r');
+}
+
+TEST(HugePages, ResizeUninitializedSizesAndKeepsWhatWasThere) {
+  kcbx::detail::RawVector<int32_t> v = {1, 2, 3};
+  kcbx::detail::resize_uninitialized(v, (size_t{3} << 20) + 5);
+  ASSERT_EQ(v.size(), (size_t{3} << 20) + 5);
+  EXPECT_EQ(v[0], 1);
+  EXPECT_EQ(v[2], 3);
+  for (size_t i = 3; i < v.size(); i += 1021) v[i] = static_cast<int32_t>(i);  // writable
+  EXPECT_EQ(v[1024], 1024);
+  kcbx::detail::resize_uninitialized(v, 2);
+  EXPECT_EQ(v, (kcbx::detail::RawVector<int32_t>{1, 2}));
 }
 
 }  // namespace
