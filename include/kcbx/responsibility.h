@@ -96,7 +96,8 @@ class ResponsibilityGraph {
 
   // Jurisdictions present in `students` without a post for some role, posts
   // whose jurisdiction does not occur in `students` (or, for division codes,
-  // is no known GB/T 2260 county), and supervision cycles.
+  // is no known GB/T 2260 county, prefecture or province), and supervision
+  // cycles.
   std::vector<GraphIssue> validate(const Batch& students) const;
 
   size_t post_count() const;

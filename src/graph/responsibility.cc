@@ -820,9 +820,14 @@ std::vector<GraphIssue> ResponsibilityGraph::validate(const Batch& students) con
       why.push_back("no student record has it");
     if (g.levels[static_cast<size_t>(level)].prefix > 0) {
       const std::string_view code = post.jurisdiction;
-      if (code.size() < 6 || !detail::all_digits(code.substr(0, 6)) ||
-          !detail::is_known_address_code(code.substr(0, 6)))
-        why.push_back(detail::quoted(code.substr(0, 6)) + " is no GB/T 2260 county code");
+      // A province (2 digits) or prefecture (4) is known by its own GB/T
+      // 2260 code, 530000 or 530100; longer codes by their county's.
+      const bool short_code = (code.size() == 2 || code.size() == 4) && detail::all_digits(code);
+      const std::string six = short_code ? std::string(code) + std::string(6 - code.size(), '0')
+                                         : std::string(code.substr(0, 6));
+      if ((!short_code && (code.size() < 6 || !detail::all_digits(six))) || !detail::is_known_address_code(six))
+        why.push_back(detail::quoted(code.substr(0, 6)) + " is no GB/T 2260 " +
+                      (code.size() == 2 ? "province" : code.size() == 4 ? "prefecture" : "county") + " code");
     }
     if (why.empty()) continue;
     std::string msg = detail::role_title(p.roles[role]) + " post for " + detail::level_alias(p, level) + " " +

@@ -252,6 +252,32 @@ TEST_F(ResponsibilityTest, PostsWithNonexistentJurisdictionsAreReported) {
   for (const auto& i : issues) EXPECT_EQ(i.message.find("138000000"), std::string::npos) << i.message;
 }
 
+TEST(Responsibility, PrefecturePostsAreCheckedAgainstTheirOwnCodes) {
+  // Another province's roster has posts above the county: 5301 is a real
+  // GB/T 2260 prefecture (530100), 5399 is not.
+  const RulePack pack = parse_rules(R"(meta: {name: pref, version: 1.0.0, extends: guizhou}
+roles:
+  prefecture_head:
+    alias: 州长
+    line: administrative
+    level: prefecture
+    duties:
+      - {text: 统筹全州控辍保学, clause: R2}
+)", "pref.yaml");
+  const Roster r = roster(pack, "role,person,jurisdiction,phone\n"
+                                "prefecture_head,甲州长,5301,13800000031\n"
+                                "prefecture_head,乙州长,5399,13800000032\n");
+  ASSERT_TRUE(r.rejects.empty());
+  const Batch none;
+  ResponsibilityGraph g(pack, r, none);
+  const auto issues = g.validate(none);
+  const GraphIssue* real = find_issue(issues, "unknown-jurisdiction", "5301");
+  EXPECT_TRUE(real == nullptr || real->message.find("GB/T 2260") == std::string::npos) << dump(issues);
+  const GraphIssue* fake = find_issue(issues, "unknown-jurisdiction", "5399");
+  ASSERT_NE(fake, nullptr) << dump(issues);
+  EXPECT_NE(fake->message.find("'5399' is no GB/T 2260 prefecture code"), std::string::npos) << fake->message;
+}
+
 TEST_F(ResponsibilityTest, SchoolWithoutPrincipalLeavesTeachersWithoutSupervisor) {
   ResponsibilityGraph g(pack_, roster(pack_, without("吴校长")), batch_);
   const auto issues = g.validate(batch_);
