@@ -168,7 +168,10 @@ int run_classify(const ClassifyArgs& args) {
       }
       line += '\n';
       *out << line;
-      if (result.table_count() > 0) ++by_status[std::string(result.value(0, i))];
+      if (result.table_count() > 0) {
+        const std::string_view value = result.value(0, i);
+        ++by_status[value.empty() ? std::string("(no row matched)") : std::string(value)];
+      }
     }
     // Reading rejects and check rejects of one chunk, in file order.
     std::vector<Reject> chunk = reader.take_rejects();

@@ -866,13 +866,15 @@ std::vector<GraphIssue> ResponsibilityGraph::validate(const Batch& students) con
       const std::string up_alias = up_level >= 0 ? detail::level_alias(p, up_level) : std::string("jurisdiction");
       // Built without students, a containment read off the students (which
       // county a school is in) is unknown for every post: one issue, not
-      // one per school.
+      // one per school. A line without an alias is named by its name alone.
+      const std::string line_name = p.lines[l].alias.value.empty()
+                                        ? p.lines[l].name.value
+                                        : p.lines[l].alias.value + " (" + p.lines[l].name.value + ")";
       if (!lonely.empty() && step >= 0 && g.containments[static_cast<size_t>(step)].kind == detail::Containment::kData &&
           g.containments[static_cast<size_t>(step)].subs.empty()) {
         issues.push_back({"no-supervisor", lower.name.value, "",
                           std::to_string(lonely.size()) + " " + detail::role_title(lower) +
-                              " posts have no supervisor on " + p.lines[l].alias.value + " (" +
-                              p.lines[l].name.value + "): the " + up_alias +
+                              " posts have no supervisor on " + line_name + ": the " + up_alias +
                               " each belongs to is read off the students, and there are none",
                           0});
         continue;
@@ -880,8 +882,8 @@ std::vector<GraphIssue> ResponsibilityGraph::validate(const Batch& students) con
       for (int32_t v : lonely) {
         const Post& post = g.posts[static_cast<size_t>(v)];
         std::string_view up;
-        std::string msg = detail::role_title(lower) + " for " + detail::quoted(post.jurisdiction) + " has no supervisor on " +
-                          p.lines[l].alias.value + " (" + p.lines[l].name.value + "): ";
+        std::string msg = detail::role_title(lower) + " for " + detail::quoted(post.jurisdiction) +
+                          " has no supervisor on " + line_name + ": ";
         if (step >= 0 && detail::up_key(g.containments[static_cast<size_t>(step)], post.jurisdiction, up))
           msg += "no " + detail::role_title(upper) + " for " + up_alias + " '" + std::string(up) + "'";
         else

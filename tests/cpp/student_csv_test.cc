@@ -803,6 +803,23 @@ TEST_F(ClassifyCli, AParameterWithoutAValueOnTheDateWritesNothing) {
   EXPECT_EQ(r.out, "");  // not even the header
 }
 
+TEST_F(ClassifyCli, RecordsNoRowMatchedAreCountedUnderTheirOwnLabel) {
+  write("s.csv", "student_id,registry\nA,a\nB,b\n");
+  write("partial.yaml",
+        "meta: {name: partial, version: 1.0.0}\n"
+        "fields:\n"
+        "  student_id: {type: string, required: true, unique: true}\n"
+        "  registry: {type: enum, values: [a, b], required: true}\n"
+        "tables:\n"
+        "  status:\n"
+        "    values: [x]\n"
+        "    rows:\n"
+        "      - {id: r1, when: registry = a, then: x, clause: C1}\n");
+  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --rules " + path("partial.yaml"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("(no row matched)"), std::string::npos) << r.err;
+}
+
 TEST_F(ClassifyCli, NoUnmaskedIdNumberInAnyOutput) {
   const std::string a = id_number("520102", "20100301", "201");
   const std::string b = id_number("522401", "20130910", "302");
