@@ -107,7 +107,9 @@ int run_classify(const ClassifyArgs& args) {
   std::unique_ptr<detail::OutputFile> rejects_file;
   if (!a.rejects.empty()) {
     rejects_file = std::make_unique<detail::OutputFile>(a.rejects);
-    rejects_file->stream() << "row,student_id,column,reason\n";
+    // The key column is named as in `kcbx run`'s files: the pack's key.
+    const std::string key_column = pack.checked().key_field().empty() ? "student_id" : pack.checked().key_field();
+    rejects_file->stream() << "row," << detail::csv_field(key_column) << ",column,reason\n";
   }
 
   // Header: the key field, then the engine's output columns.
@@ -169,8 +171,8 @@ int run_classify(const ClassifyArgs& args) {
       line += '\n';
       *out << line;
       if (result.table_count() > 0) {
-        const std::string_view value = result.value(0, i);
-        ++by_status[value.empty() ? std::string("(no row matched)") : std::string(value)];
+        std::string value(result.value(0, i));
+        ++by_status[value.empty() ? std::string("(no row matched)") : std::move(value)];
       }
     }
     // Reading rejects and check rejects of one chunk, in file order.
@@ -202,7 +204,8 @@ int run_classify(const ClassifyArgs& args) {
               << " rows are not valid UTF-8: if the file is GB18030 or GBK, as Excel saves it on "
                  "Chinese Windows, use --encoding gb18030)\n";
   if (rejected > 0 && !rejects_file) {
-    std::cerr << "  rejected rows (row, student_id, column: reason):\n";
+    std::cerr << "  rejected rows (row, " << (pack.checked().key_field().empty() ? "student_id" : pack.checked().key_field())
+              << ", column: reason):\n";
     for (const Reject& r : listed)
       std::cerr << "    " << r.row << ", " << detail::mask_embedded_id_numbers(r.student_id) << ", "
                 << (r.column.empty() ? "-" : r.column) << ": " << detail::mask_embedded_id_numbers(r.reason) << "\n";
