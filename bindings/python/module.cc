@@ -351,7 +351,15 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c, cons
   }
 }
 
-NodePtr rejects_table(const std::vector<Reject>& rejects) {
+// The name of the pack's key column: its unique field, else student_id.
+std::string key_name(const Engine& engine) {
+  const std::string key = engine.rules().checked().key_field();
+  return key.empty() ? std::string("student_id") : key;
+}
+
+// `key`: the pack's key field (student_id in Guizhou's), the name `kcbx run`
+// gives the column too.
+NodePtr rejects_table(const std::vector<Reject>& rejects, const std::string& key) {
   std::vector<int64_t> row;
   std::vector<std::string_view> id, column, reason;
   for (const auto& r : rejects) {
@@ -362,7 +370,7 @@ NodePtr rejects_table(const std::vector<Reject>& rejects) {
   }
   std::vector<NodePtr> cols;
   cols.push_back(arrow::fixed("row", "l", row));
-  cols.push_back(arrow::strings("student_id", id));
+  cols.push_back(arrow::strings(key, id));
   cols.push_back(arrow::strings("column", column));
   cols.push_back(arrow::strings("reason", reason));
   return arrow::table(std::move(cols), static_cast<int64_t>(rejects.size()));
@@ -784,7 +792,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
                                : std::string());
     }
     std::vector<NodePtr> cols = {
-        arrow::strings("student_id", id), arrow::strings("status", status), date_column("opened", opened),
+        arrow::strings(key_name(engine), id), arrow::strings("status", status), date_column("opened", opened),
         arrow::booleans("closed", closed), date_column("closed_on", closed_on), arrow::strings("stage", stage),
         arrow::strings("stage_alias", stage_alias), arrow::strings("clause", clause),
         arrow::strings("next_action", action), arrow::strings("role", role),
@@ -810,7 +818,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
       supervisors.push_back(chain_text(x.supervisors));
     }
     std::vector<NodePtr> cols = {
-        arrow::strings("student_id", id), arrow::strings("stage", stage), arrow::strings("clause", clause),
+        arrow::strings(key_name(engine), id), arrow::strings("stage", stage), arrow::strings("clause", clause),
         date_column("due", due), date_column("done_on", done), arrow::fixed("days_late", "l", late),
         arrow::strings("role", role), arrow::strings("role_alias", role_alias),
         arrow::strings("person", person), arrow::strings("supervisors", supervisors)};
@@ -829,7 +837,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     add("events", events.rejects);
     add("events", report.event_rejects);
     if (roster) add("officials", roster->rejects);
-    NodePtr t = rejects_table(all);
+    NodePtr t = rejects_table(all, key_name(engine));
     t->children.insert(t->children.begin(), arrow::strings("file", file));
     out.rejects = t;
   }
@@ -1098,7 +1106,7 @@ PYBIND11_MODULE(_kcbx, m) {
             {
               py::gil_scoped_release nogil;
               c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs, &in->owners);
-              rejects = rejects_table(c.rejects);
+              rejects = rejects_table(c.rejects, key_name(e));
             }
             py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
             in.reset();

@@ -361,3 +361,13 @@ def test_status_counts_follow_the_packs_own_names() -> None:
     assert list(counts.columns) == ["county", "zhuangtai", "count"]
     assert counts.values.tolist() == [["530102", "chuoxue", 1], ["530102", "zaixiao", 1],
                                       ["530103", "zaixiao", 1]]
+
+
+def test_rejects_name_the_key_column_after_the_pack() -> None:
+    engine = kcbx.Engine(kcbx.RulePack.from_string(MINI_PACK, "mini.yaml"))
+    df = pd.DataFrame({"xuehao": ["a", "a"], "quhua": ["530102001", "530102001"],
+                       "xueji": ["zaiji", "zaiji"]})
+    result, rejects = engine.classify(df, "2020-01-01", with_rejects=True)
+    assert list(result.columns)[0] == "xuehao"
+    assert list(rejects.columns) == ["row", "xuehao", "column", "reason"]
+    assert rejects["xuehao"].tolist() == ["a"]

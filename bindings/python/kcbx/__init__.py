@@ -66,12 +66,12 @@ class RejectedRowsWarning(UserWarning):
 class Cases:
     """The result of :meth:`Engine.cases`, each a table of the input's kind.
 
-    ``cases``: one row per case (open and closed): student_id, status,
+    ``cases``: one row per case (open and closed): the key (student_id), status,
     opened, closed, closed_on, stage, stage_alias, clause, next_action,
     role, role_alias, person, phone, due, days_overdue, escalation.
-    ``accountability``: one row per lapsed duty: student_id, stage, clause,
+    ``accountability``: one row per lapsed duty: the key, stage, clause,
     due, done_on, days_late, role, role_alias, person, supervisors.
-    ``rejects``: file ('students', 'events', 'officials'), row, student_id,
+    ``rejects``: file ('students', 'events', 'officials'), row, the key,
     column, reason.
     """
 
@@ -122,7 +122,8 @@ class Engine(_kcbx.Engine):
 
         With ``with_rejects=True`` returns ``(result, rejects)``; rejects is
         a table of the same kind with row (0-based position in ``table``),
-        student_id, column and reason. Without it, rejected rows raise a
+        the key (named after the pack's key field, ``student_id`` in the
+        Guizhou pack), column and reason. Without it, rejected rows raise a
         :class:`RejectedRowsWarning`.
 
         Raises :class:`RulesError` (a ValueError) when a required column is

@@ -76,14 +76,14 @@ def _rejects_partition(df: Any, pack: Any, as_of: str, partition_info: Any = Non
 
 def rejects(ddf: Any, pack: Any, as_of: Any) -> Any:
     """The rejected rows of every partition: partition, row (0-based within
-    the partition), student_id, column, reason."""
+    the partition), the key (student_id), column, reason."""
     import pandas as pd
 
     p = _convert._pack(pack)
     day = _convert._as_of_text(as_of)
     meta = pd.DataFrame({
         "partition": pd.Series(dtype="int64"), "row": pd.Series(dtype="int64"),
-        "student_id": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
+        p.key or "student_id": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
         "reason": pd.Series(dtype="str")})
     return ddf.map_partitions(_rejects_partition, p, day, meta=meta, enforce_metadata=False)
 
