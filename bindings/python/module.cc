@@ -351,12 +351,6 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c, cons
   }
 }
 
-// The name of the pack's key column: its unique field, else student_id.
-std::string key_name(const Engine& engine) {
-  const std::string key = engine.rules().checked().key_field();
-  return key.empty() ? std::string("student_id") : key;
-}
-
 // `key`: the pack's key field (student_id in Guizhou's), the name `kcbx run`
 // gives the column too.
 NodePtr rejects_table(const std::vector<Reject>& rejects, const std::string& key) {
@@ -792,7 +786,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
                                : std::string());
     }
     std::vector<NodePtr> cols = {
-        arrow::strings(key_name(engine), id), arrow::strings("status", status), date_column("opened", opened),
+        arrow::strings(pack.checked().key_column(), id), arrow::strings("status", status), date_column("opened", opened),
         arrow::booleans("closed", closed), date_column("closed_on", closed_on), arrow::strings("stage", stage),
         arrow::strings("stage_alias", stage_alias), arrow::strings("clause", clause),
         arrow::strings("next_action", action), arrow::strings("role", role),
@@ -818,7 +812,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
       supervisors.push_back(chain_text(x.supervisors));
     }
     std::vector<NodePtr> cols = {
-        arrow::strings(key_name(engine), id), arrow::strings("stage", stage), arrow::strings("clause", clause),
+        arrow::strings(pack.checked().key_column(), id), arrow::strings("stage", stage), arrow::strings("clause", clause),
         date_column("due", due), date_column("done_on", done), arrow::fixed("days_late", "l", late),
         arrow::strings("role", role), arrow::strings("role_alias", role_alias),
         arrow::strings("person", person), arrow::strings("supervisors", supervisors)};
@@ -837,7 +831,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     add("events", events.rejects);
     add("events", report.event_rejects);
     if (roster) add("officials", roster->rejects);
-    NodePtr t = rejects_table(all, key_name(engine));
+    NodePtr t = rejects_table(all, engine.rules().checked().key_column());
     t->children.insert(t->children.begin(), arrow::strings("file", file));
     out.rejects = t;
   }
@@ -1106,7 +1100,7 @@ PYBIND11_MODULE(_kcbx, m) {
             {
               py::gil_scoped_release nogil;
               c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs, &in->owners);
-              rejects = rejects_table(c.rejects, key_name(e));
+              rejects = rejects_table(c.rejects, e.rules().checked().key_column());
             }
             py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
             in.reset();

@@ -108,8 +108,7 @@ int run_classify(const ClassifyArgs& args) {
   if (!a.rejects.empty()) {
     rejects_file = std::make_unique<detail::OutputFile>(a.rejects);
     // The key column is named as in `kcbx run`'s files: the pack's key.
-    const std::string key_column = pack.checked().key_field().empty() ? "student_id" : pack.checked().key_field();
-    rejects_file->stream() << "row," << detail::csv_field(key_column) << ",column,reason\n";
+    rejects_file->stream() << "row," << detail::csv_field(pack.checked().key_column()) << ",column,reason\n";
   }
 
   // Header: the key field, then the engine's output columns.
@@ -204,8 +203,7 @@ int run_classify(const ClassifyArgs& args) {
               << " rows are not valid UTF-8: if the file is GB18030 or GBK, as Excel saves it on "
                  "Chinese Windows, use --encoding gb18030)\n";
   if (rejected > 0 && !rejects_file) {
-    std::cerr << "  rejected rows (row, " << (pack.checked().key_field().empty() ? "student_id" : pack.checked().key_field())
-              << ", column: reason):\n";
+    std::cerr << "  rejected rows (row, " << pack.checked().key_column() << ", column: reason):\n";
     for (const Reject& r : listed)
       std::cerr << "    " << r.row << ", " << detail::mask_embedded_id_numbers(r.student_id) << ", "
                 << (r.column.empty() ? "-" : r.column) << ": " << detail::mask_embedded_id_numbers(r.reason) << "\n";

@@ -126,6 +126,9 @@ struct CheckedPack {
   // The field that names a record (student_id): the first unique field, or
   // the first field when none is unique; "" for a pack without fields.
   std::string key_field() const;
+  // The key column's name in result tables and files: key_field(), or
+  // "student_id" for a pack without fields.
+  std::string key_column() const;
   int role_index(std::string_view name) const;
   int derive_index(std::string_view name) const;
   int table_index(std::string_view name) const;

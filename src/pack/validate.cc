@@ -801,6 +801,11 @@ std::string CheckedPack::key_field() const {
   return pack->fields.empty() ? std::string() : pack->fields.front().name.value;
 }
 
+std::string CheckedPack::key_column() const {
+  std::string key = key_field();
+  return key.empty() ? std::string("student_id") : key;
+}
+
 int CheckedPack::field_index(std::string_view name) const {
   for (size_t i = 0; i < pack->fields.size(); ++i)
     if (pack->fields[i].name.value == name) return static_cast<int>(i);

@@ -69,7 +69,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     return -1;
   };
   // Another province's pack names its key and ID-number fields its own way.
-  const std::string key = cp.key_field().empty() ? std::string("student_id") : cp.key_field();
+  const std::string key = cp.key_column();
   std::string id_field = "id_number";
   for (size_t f = 0; f < cp.fields.size(); ++f)
     if (cp.fields[f].id_number) {

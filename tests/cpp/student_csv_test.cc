@@ -731,13 +731,17 @@ TEST_F(ClassifyCli, BrokenPackExitsOneWithFileLineColumn) {
   EXPECT_NE(v.err.find(where), std::string::npos) << v.err;
 }
 
+// The fields of the small packs below: a key and a two-value registry.
+constexpr const char* kKeyAndRegistry =
+    "fields:\n"
+    "  student_id: {type: string, required: true, unique: true}\n"
+    "  registry: {type: enum, values: [a, b], required: true}\n";
+
 TEST_F(ClassifyCli, CustomPackViaRules) {
   write("s.csv", "student_id,registry,birth_date\nG1,b,2010-03-01\nG2,a,2010-03-01\n");
   write("ok.yaml",
         "meta: {name: custom, version: 2.0.0}\n"
-        "fields:\n"
-        "  student_id: {type: string, required: true, unique: true}\n"
-        "  registry: {type: enum, values: [a, b], required: true}\n"
+        + std::string(kKeyAndRegistry) +
         "  birth_date: {type: date}\n"
         "tables:\n"
         "  status:\n"
@@ -786,9 +790,7 @@ TEST_F(ClassifyCli, AParameterWithoutAValueOnTheDateWritesNothing) {
   write("s.csv", "student_id,registry\nA,b\n");
   write("later.yaml",
         "meta: {name: later, version: 1.0.0}\n"
-        "fields:\n"
-        "  student_id: {type: string, required: true, unique: true}\n"
-        "  registry: {type: enum, values: [a, b], required: true}\n"
+        + std::string(kKeyAndRegistry) +
         "parameters:\n"
         "  limit: {type: int, values: [{from: 2020-09-01, value: 5}]}\n"
         "tables:\n"
@@ -807,9 +809,7 @@ TEST_F(ClassifyCli, RecordsNoRowMatchedAreCountedUnderTheirOwnLabel) {
   write("s.csv", "student_id,registry\nA,a\nB,b\n");
   write("partial.yaml",
         "meta: {name: partial, version: 1.0.0}\n"
-        "fields:\n"
-        "  student_id: {type: string, required: true, unique: true}\n"
-        "  registry: {type: enum, values: [a, b], required: true}\n"
+        + std::string(kKeyAndRegistry) +
         "tables:\n"
         "  status:\n"
         "    values: [x]\n"
