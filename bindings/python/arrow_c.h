@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kcbx/columns.h"
+#include "util/huge_pages.h"
 
 extern "C" {
 
@@ -70,6 +71,14 @@ struct ArrowArrayStream {
 }
 
 namespace kcbx::arrow {
+
+// Buffers built for export come from the library's buffer cache
+// (util/buffer_cache.h): Python frees them when it drops the result, and
+// the next call reuses their pages instead of faulting in fresh ones.
+template <typename T>
+using Vec = detail::RawVector<T>;  // sized without zeroing, then written in full
+using RawBytes = detail::RawVector<uint8_t>;
+using Bytes = detail::CachedVector<uint8_t>;  // zeroed where sized
 
 // Owns imported structs and releases them (the consumer's duty).
 struct OwnedSchema {
@@ -164,10 +173,10 @@ inline void describe(const std::string& column, const ArrowSchema& schema, const
 class Buffer {
  public:
   Buffer() = default;
-  template <typename T>
-  Buffer(std::vector<T>&& v) {  // NOLINT(google-explicit-constructor): a vector is a buffer
+  template <typename T, typename A>
+  Buffer(std::vector<T, A>&& v) {  // NOLINT(google-explicit-constructor): a vector is a buffer
     if (v.empty()) v.reserve(8);  // a present buffer is never a null pointer
-    auto owner = std::make_shared<std::vector<T>>(std::move(v));
+    auto owner = std::make_shared<std::vector<T, A>>(std::move(v));
     data_ = owner->data();
     owner_ = std::move(owner);
   }
@@ -298,9 +307,10 @@ inline uint8_t pack8(const uint8_t* p, int64_t& ones) {
   return static_cast<uint8_t>((x * 0x0102040810204080ULL) >> 56);
 }
 
-inline std::vector<uint8_t> pack_bits(const std::vector<uint8_t>& bytes, int64_t& zeros) {
+template <typename V>
+Bytes pack_bits(const V& bytes, int64_t& zeros) {
   const size_t n = bytes.size();
-  std::vector<uint8_t> bits((n + 7) / 8 + 8, 0);
+  Bytes bits((n + 7) / 8 + 8, 0);
   int64_t ones = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) bits[i >> 3] = pack8(bytes.data() + i, ones);
@@ -313,18 +323,19 @@ inline std::vector<uint8_t> pack_bits(const std::vector<uint8_t>& bytes, int64_t
   return bits;
 }
 
-inline void set_validity(Node& n, const std::vector<uint8_t>& valid) {
+template <typename V>
+void set_validity(Node& n, const V& valid) {
   n.buffers.emplace_back();
   if (valid.empty()) return;
   int64_t zeros = 0;
-  std::vector<uint8_t> bits = pack_bits(valid, zeros);
+  Bytes bits = pack_bits(valid, zeros);
   n.null_count = zeros;
   if (zeros > 0) n.buffers[0] = std::move(bits);
 }
 
-template <typename T>
-std::shared_ptr<Node> fixed(std::string name, const char* format, std::vector<T> values,
-                            const std::vector<uint8_t>& valid = {}) {
+template <typename T, typename A, typename V = Bytes>
+std::shared_ptr<Node> fixed(std::string name, const char* format, std::vector<T, A> values,
+                            const V& valid = {}) {
   auto n = std::make_shared<Node>();
   n->name = std::move(name);
   n->format = format;
@@ -334,8 +345,8 @@ std::shared_ptr<Node> fixed(std::string name, const char* format, std::vector<T>
   return n;
 }
 
-inline std::shared_ptr<Node> booleans(std::string name, const std::vector<uint8_t>& values,
-                                      const std::vector<uint8_t>& valid = {}) {
+template <typename V, typename W = Bytes>
+std::shared_ptr<Node> booleans(std::string name, const V& values, const W& valid = {}) {
   auto n = std::make_shared<Node>();
   n->name = std::move(name);
   n->format = "b";
@@ -348,8 +359,8 @@ inline std::shared_ptr<Node> booleans(std::string name, const std::vector<uint8_
 
 // Strings from anything with size()/operator[] yielding string-likes;
 // `valid` empty = all present.
-template <typename Vec>
-std::shared_ptr<Node> strings(std::string name, const Vec& values, const std::vector<uint8_t>& valid = {}) {
+template <typename Vec, typename V = Bytes>
+std::shared_ptr<Node> strings(std::string name, const Vec& values, const V& valid = {}) {
   auto n = std::make_shared<Node>();
   n->name = std::move(name);
   n->length = static_cast<int64_t>(values.size());
@@ -358,8 +369,10 @@ std::shared_ptr<Node> strings(std::string name, const Vec& values, const std::ve
   for (size_t i = 0; i < values.size(); ++i) total += std::string_view(values[i]).size();
   const bool large = total > 0x7fffffff;
   n->format = large ? "U" : "u";
-  std::vector<uint8_t> offsets((values.size() + 1) * (large ? 8 : 4));
-  std::vector<uint8_t> data(std::max<size_t>(total, 8));
+  // Both written in full below.
+  RawBytes offsets, data;
+  kcbx::detail::resize_uninitialized(offsets, (values.size() + 1) * (large ? 8 : 4));
+  kcbx::detail::resize_uninitialized(data, std::max<size_t>(total, 8));
   size_t pos = 0;
   for (size_t i = 0; i < values.size(); ++i) {
     if (large) {
@@ -396,11 +409,11 @@ constexpr const char* index_format() {
 }
 
 // dictionary<C, utf8>: codes index `labels`, -1 is null.
-template <typename C>
-std::shared_ptr<Node> dictionary(std::string name, std::vector<C> codes, const std::vector<std::string>& labels) {
+template <typename C, typename A>
+std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, const std::vector<std::string>& labels) {
   size_t nulls = 0;
   for (C c : codes) nulls += c < 0;
-  std::vector<uint8_t> bits;
+  Bytes bits;
   if (nulls > 0) {
     // The validity bitmap straight from the codes, and 0 under each null.
     bits.assign((codes.size() + 7) / 8 + 8, 0);
@@ -430,7 +443,8 @@ std::shared_ptr<Node> dictionary_of(std::string name, size_t n, const std::vecto
                                     size_t most, F&& code_at) {
   auto build = [&](auto zero) {
     using C = decltype(zero);
-    std::vector<C> codes(n);
+    Vec<C> codes;
+    kcbx::detail::resize_uninitialized(codes, n);
     for (size_t k = 0; k < n; ++k) codes[k] = static_cast<C>(code_at(k));
     return dictionary(std::move(name), std::move(codes), labels);
   };

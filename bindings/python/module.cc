@@ -310,29 +310,29 @@ struct ResultRows {
 NodePtr output_column(const std::string& name, const detail::ColumnData& c, const ResultRows& rows,
                       const detail::Pack& pack) {
   using detail::TypeKind;
-  std::vector<uint8_t> valid;
+  arrow::Bytes valid;
   if (!c.valid.empty()) {
     valid.resize(rows.size());
     for (size_t k = 0; k < rows.size(); ++k) valid[k] = c.valid[rows[k]];
   }
   switch (c.type.kind) {
     case TypeKind::kInt: {
-      std::vector<int64_t> v(rows.size());
+      detail::CachedVector<int64_t> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int64_t*>(c.at(rows[k]));
       return arrow::fixed(name, "l", std::move(v), valid);
     }
     case TypeKind::kNumber: {
-      std::vector<double> v(rows.size());
+      detail::CachedVector<double> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const double*>(c.at(rows[k]));
       return arrow::fixed(name, "g", std::move(v), valid);
     }
     case TypeKind::kDate: {
-      std::vector<int32_t> v(rows.size());
+      detail::CachedVector<int32_t> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int32_t*>(c.at(rows[k]));
       return arrow::fixed(name, "tdD", std::move(v), valid);
     }
     case TypeKind::kBool: {
-      std::vector<uint8_t> v(rows.size());
+      detail::CachedVector<uint8_t> v(rows.size());
       for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const uint8_t*>(c.at(rows[k]));
       return arrow::booleans(name, v, valid);
     }
@@ -515,7 +515,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         size_t size() const { return rows.size(); }
         std::string_view operator[](size_t k) const { return *static_cast<const std::string_view*>(c.at(rows[k])); }
       } ids{kc, rows};
-      std::vector<uint8_t> valid;
+      arrow::Bytes valid;
       if (!kc.valid.empty()) {
         valid.resize(rows.size());
         for (size_t k = 0; k < rows.size(); ++k) valid[k] = kc.valid[rows[k]];
@@ -532,7 +532,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     const std::string rule_name = t == 0 ? "rule" : def.name.value + "_rule";
     const std::string clause_name = t == 0 ? "clause" : def.name.value + "_clause";
     if (def.hit_policy == detail::HitPolicy::kCollect) {
-      std::vector<int32_t> vcodes(rows.size()), rcodes(rows.size()), ccodes(rows.size());
+      detail::CachedVector<int32_t> vcodes(rows.size()), rcodes(rows.size()), ccodes(rows.size());
       // A set of values per record: one label per distinct set ("a;b").
       Labels vl, rl, cl;
       std::unordered_map<uint64_t, int32_t> vseen, rseen;
@@ -621,7 +621,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     const auto& fields = cp.level_fields[static_cast<size_t>(level_index[l])];
     const size_t prefix = static_cast<size_t>(std::max(0, pack.levels[static_cast<size_t>(level_index[l])].prefix));
     Labels labels;
-    std::vector<int32_t> codes(rows.size(), -1);
+    detail::CachedVector<int32_t> codes(rows.size(), -1);
     std::string buf;
     for (size_t k = 0; k < rows.size(); ++k) {
       buf.clear();
@@ -1175,6 +1175,9 @@ PYBIND11_MODULE(_kcbx, m) {
       },
       "engine"_a, "students"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8",
       "calendar_days"_a = 15);
+
+  m.def("_release_memory", [] { kcbx::release_memory(); });
+  m.def("_kept_memory_bytes", [] { return kcbx::kept_memory_bytes(); });
 
   m.def(
       "_generate",

@@ -12,6 +12,7 @@
 #include "kcbx/date.h"         // IWYU pragma: export
 #include "kcbx/diagnostic.h"   // IWYU pragma: export
 #include "kcbx/engine.h"       // IWYU pragma: export
+#include "kcbx/memory.h"       // IWYU pragma: export
 #include "kcbx/rule_pack.h"    // IWYU pragma: export
 #include "kcbx/rule_tests.h"   // IWYU pragma: export
 #include "kcbx/version.h"      // IWYU pragma: export

@@ -270,8 +270,6 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
 }
 
 Explanation Engine::explain(const Record& record, Date as_of) const {
-  const detail::CheckedPack& pack = *plan_->pack;
-  const detail::Pack& src = *pack.pack;
   Explanation ex;
   ex.pack_id = rules_.id();
   ex.as_of = as_of;

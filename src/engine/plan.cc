@@ -380,19 +380,21 @@ void bind_constants(const CompiledProgram& cp, const CheckedPack& pack,
 
 std::string_view StringArena::keep(std::string_view s) {
   if (s.empty()) return {};
-  constexpr size_t kBlock = 256 * 1024;
+  constexpr size_t kFirstBlock = size_t{64} << 10, kLastBlock = size_t{4} << 20;
+  constexpr size_t kBig = kFirstBlock / 4;
   total_ += s.size();
-  if (s.size() > kBlock / 4) {
+  if (s.size() > kBig) {
     big_.emplace_back(new char[s.size()]);
     std::memcpy(big_.back().get(), s.data(), s.size());
     return {big_.back().get(), s.size()};
   }
-  if (used_ + s.size() > capacity_) {
-    blocks_.emplace_back(new char[kBlock]);
+  if (blocks_.empty() || used_ + s.size() > blocks_.back().size()) {
+    const size_t size = blocks_.empty() ? kFirstBlock : std::min(kLastBlock, 2 * blocks_.back().size());
+    blocks_.emplace_back();
+    resize_uninitialized(blocks_.back(), size);
     used_ = 0;
-    capacity_ = kBlock;
   }
-  char* dst = blocks_.back().get() + used_;
+  char* dst = blocks_.back().data() + used_;
   std::memcpy(dst, s.data(), s.size());
   used_ += s.size();
   return {dst, s.size()};

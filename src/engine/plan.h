@@ -10,6 +10,7 @@
 #include "expr/program.h"
 #include "kcbx/date.h"
 #include "pack/checked_pack.h"
+#include "util/buffer_cache.h"
 #include "util/huge_pages.h"
 
 namespace kcbx::detail {
@@ -21,8 +22,8 @@ struct ColumnData {
   // false: the field was validated on reading but not stored (see
   // BatchBuilder::keep_only); bytes and valid are empty.
   bool kept = true;
-  std::vector<unsigned char> bytes;
-  std::vector<uint8_t> valid;  // empty: every value present
+  CachedVector<unsigned char> bytes;
+  CachedVector<uint8_t> valid;  // empty: every value present
 
   const void* at(size_t i) const { return bytes.data() + i * static_cast<size_t>(width); }
   bool present(size_t i) const { return valid.empty() || valid[i]; }
@@ -35,9 +36,11 @@ class StringArena {
   size_t bytes() const { return total_; }
 
  private:
-  std::vector<std::unique_ptr<char[]>> blocks_;  // small strings, packed
-  std::vector<std::unique_ptr<char[]>> big_;     // one each
-  size_t used_ = 0, capacity_ = 0, total_ = 0;
+  // Small strings, packed into blocks that double in size from 64 KiB to
+  // 4 MiB (a few strings cost little; millions reuse the buffer cache).
+  std::vector<RawVector<char>> blocks_;
+  std::vector<std::unique_ptr<char[]>> big_;  // one each
+  size_t used_ = 0, total_ = 0;
 };
 
 struct BatchData {

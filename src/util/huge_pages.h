@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/buffer_cache.h"
+
 namespace kcbx::detail {
 
 // Asks the kernel to back [p, p + bytes) with transparent huge pages where
@@ -64,8 +66,9 @@ class DefaultInitAllocator : public A {
 };
 
 // A vector for buffers filled after they are sized (see above).
+// Large ones come from the buffer cache (util/buffer_cache.h).
 template <typename T>
-using RawVector = std::vector<T, DefaultInitAllocator<T>>;
+using RawVector = std::vector<T, DefaultInitAllocator<T, CachedAllocator<T>>>;
 
 // Sizes `v` to n elements without writing them, advised onto huge pages:
 // the caller writes every element before any is read.

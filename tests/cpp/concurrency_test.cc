@@ -17,6 +17,7 @@
 #include "generate/generate.h"
 #include "kcbx/cases.h"
 #include "kcbx/kcbx.h"
+#include "util/buffer_cache.h"
 
 namespace {
 
@@ -240,6 +241,26 @@ TEST(Concurrency, CasesFromManyThreads) {
   for (int t = 0; t < 8; ++t) threads.emplace_back([&, t] { got[static_cast<size_t>(t)] = summary(); });
   for (auto& th : threads) th.join();
   for (int t = 0; t < 8; ++t) EXPECT_EQ(got[static_cast<size_t>(t)], want) << "thread " << t;
+}
+
+// The buffer cache hands each kept buffer to one thread only: every thread
+// fills its buffers with its own byte and finds it intact before freeing.
+TEST(Concurrency, BufferCacheUnderFourThreads) {
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  std::vector<int> broken(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &broken] {
+      for (int round = 0; round < 40; ++round) {
+        const size_t bytes = (size_t{1} << 20) * static_cast<size_t>(1 + (round + t) % 6) + 4096 * t;
+        kcbx::detail::CachedVector<unsigned char> v(bytes, static_cast<unsigned char>(t + 1));
+        for (size_t i = 0; i < bytes; i += 4096) broken[static_cast<size_t>(t)] += v[i] != t + 1;
+        broken[static_cast<size_t>(t)] += v.back() != t + 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(broken[static_cast<size_t>(t)], 0) << "thread " << t;
 }
 
 }  // namespace

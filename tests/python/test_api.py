@@ -371,3 +371,21 @@ def test_rejects_name_the_key_column_after_the_pack() -> None:
     assert list(result.columns)[0] == "xuehao"
     assert list(rejects.columns) == ["row", "xuehao", "column", "reason"]
     assert rejects["xuehao"].tolist() == ["a"]
+
+
+def test_large_buffers_are_kept_reused_and_released(engine: kcbx.Engine) -> None:
+    # 400,000 rows: result columns of 1.6 MB and more come from the buffer
+    # cache. A call on other data in between leaves its values in the kept
+    # buffers: the repeat must not read any of them.
+    big = kcbx.to_typed(kcbx.generate(400_000, seed=3, as_of=AS_OF).students)
+    first = engine.classify(big, AS_OF)
+    other = engine.classify(big.slice(1000), "2024-06-30")
+    assert not other["status"].equals(first["status"].slice(1000))
+    del other
+    assert kcbx.kept_memory_bytes() > 0
+    again = engine.classify(big, AS_OF)
+    assert again.equals(first)
+    del again, first
+    kcbx.release_memory()
+    assert kcbx.kept_memory_bytes() == 0
+    assert engine.classify(big.slice(0, 10), AS_OF).num_rows == 10

@@ -18,7 +18,9 @@ __all__ = [
     "Sample",
     "__version__",
     "generate",
+    "kept_memory_bytes",
     "read_csv",
+    "release_memory",
     "to_typed",
 ]
 
@@ -194,6 +196,8 @@ class Report:
     @property
     def calendar(self) -> Any: ...
 
+def release_memory() -> None: ...
+def kept_memory_bytes() -> int: ...
 def read_csv(path: str | os.PathLike[str], *, encoding: str = "utf-8", kind: str = "pyarrow") -> Any: ...
 def to_typed(table: Any, pack: RulePack | None = None) -> Any: ...
 def generate(
