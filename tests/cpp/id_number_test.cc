@@ -76,6 +76,34 @@ TEST(IdNumber, CheckCharacterMatchesReference) {
   EXPECT_EQ(seen.size(), 11u);  // 0-9 and X all occur
 }
 
+// The check character is summed several digits per multiplication: each
+// digit alone at its largest value, all nines (the largest sums) and all
+// zeros, checked against the plain loop, through both entry points.
+TEST(IdNumber, CheckCharacterAtTheExtremes) {
+  std::vector<std::string> cases = {std::string(17, '0'), std::string(17, '9')};
+  for (int pos = 0; pos < 17; ++pos)
+    for (char d : {'1', '9'}) {
+      std::string s(17, '0');
+      s[static_cast<size_t>(pos)] = d;
+      cases.push_back(s);
+      std::string t(17, '9');
+      t[static_cast<size_t>(pos)] = '0';
+      cases.push_back(t);
+    }
+  for (const std::string& first17 : cases) {
+    ASSERT_EQ(id_check_character(first17), reference_check(first17)) << first17;
+    // Behind a real address code and date, the whole number checks out
+    // with the reference's character and with no other.
+    std::string id = "520102" + first17.substr(6);
+    id.replace(6, 8, "20100101");
+    const char want = reference_check(id);
+    for (char c : std::string("0123456789X")) {
+      EXPECT_EQ(check_id_number(id + c).error, c == want ? IdNumberError::kNone : IdNumberError::kCheckDigit)
+          << id << c;
+    }
+  }
+}
+
 TEST(IdNumber, LengthError) {
   for (const char* id : {"", "1", "11010519491231002", "11010519491231002X1",
                          "110105491231002",  // 15-digit first generation
