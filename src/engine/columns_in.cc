@@ -42,6 +42,14 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// trim() with the common case (nothing to trim) decided by two bytes.
+inline std::string_view trim_fast(std::string_view s) {
+  if (s.empty()) return s;
+  const char a = s.front(), b = s.back();
+  if (a != ' ' && a != '\t' && b != ' ' && b != '\t') return s;
+  return trim(s);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -299,16 +307,7 @@ class Writer {
     if (t.empty()) return null(g);
     if (info_.type.kind == TypeKind::kString) return string_value(g, stable ? t : arena_.keep(t));
     if (small_domain()) {
-      // An enum, set or yes/no column holds a few distinct texts a million
-      // times: each is parsed once, then found here (a set's text is split
-      // and every part looked up, 20 ns a row).
-      Parsed& m = memo_[memo_slot(t)];
-      if (!m.used || m.text != t) {
-        m.used = true;
-        m.text.assign(t);
-        m.error = detail::parse_cell(t, info_.type, pack_, scratch_);
-        m.bits = scratch_.bits;
-      }
+      const Parsed& m = memo(t);
       if (m.error) return error(g, *m.error);
       return bits(g, m.bits);
     }
@@ -319,7 +318,64 @@ class Writer {
     bits(g, scratch_.bits);
   }
 
+  // text() for rows base..base+n of one chunk, `at(i)` giving row i's
+  // text and `present(i)` whether it has one. The field's kind is looked at
+  // once, not per row: a string column that is borrowed (the common case
+  // from Python) or a column of few distinct texts runs a loop of its own,
+  // which halved the conversion of such columns.
+  template <typename At, typename Present>
+  void texts(int64_t base, int64_t n, At&& at, Present&& present, bool stable) {
+    if (info_.type.kind == TypeKind::kString && stable) {
+      if (info_.id_number) {
+        for (int64_t i = 0; i < n; ++i) {
+          if (!present(i)) { null(base + i); continue; }
+          const std::string_view t = trim_fast(at(i));
+          if (t.empty()) null(base + i);
+          else string_value(base + i, t);
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          if (!present(i)) { null(base + i); continue; }
+          const std::string_view t = trim_fast(at(i));
+          if (t.empty()) null(base + i);
+          else view(base + i, t);
+        }
+      }
+      return;
+    }
+    if (small_domain()) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (!present(i)) { null(base + i); continue; }
+        const std::string_view t = trim_fast(at(i));
+        if (t.empty()) { null(base + i); continue; }
+        const Parsed& m = memo(t);
+        if (m.error) error(base + i, *m.error);
+        else bits(base + i, m.bits);
+      }
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (!present(i)) null(base + i);
+      else text(base + i, at(i), stable);
+    }
+  }
+
   void boolean(int64_t g, bool b) { bits(g, b ? 1 : 0); }
+
+  // boolean() for rows base..base+n, none of them null, `at(i)` giving row
+  // i's value. A yes/no field takes them as they are (no value can fail):
+  // written straight into the column when it is kept, not even read when
+  // it is not. Ten such columns were a tenth of a Python call's conversion.
+  template <typename At>
+  void booleans(int64_t base, int64_t n, At&& at) {
+    if (info_.type.kind != TypeKind::kBool) {
+      for (int64_t i = 0; i < n; ++i) boolean(base + i, at(i));
+      return;
+    }
+    if (wrap_ != ~size_t{0}) return;  // checked only, and nothing to check
+    unsigned char* dst = out_.bytes.data() + static_cast<size_t>(base);
+    for (int64_t i = 0; i < n; ++i) dst[i] = at(i) ? 1 : 0;
+  }
 
   void signed_int(int64_t g, int64_t v) {
     switch (info_.type.kind) {
@@ -381,6 +437,26 @@ class Writer {
     bits(g, d);
   }
 
+  static constexpr int64_t kNoDay = std::numeric_limits<int64_t>::min();
+  // days() for rows base..base+n, `at(i)` giving row i's day or kNoDay for
+  // a null: a kept date column is written directly (its width looked at
+  // once, not per row).
+  template <typename At>
+  void day_values(int64_t base, int64_t n, At&& at) {
+    const bool direct = info_.type.kind == TypeKind::kDate && out_.width == 4 && wrap_ == ~size_t{0};
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t d = at(i);
+      if (d == kNoDay) {
+        null(base + i);
+      } else if (!direct || d < Date::kMinDays || d > Date::kMaxDays) {
+        days(base + i, d);
+      } else {
+        const auto x = static_cast<int32_t>(d);
+        std::memcpy(out_.bytes.data() + static_cast<size_t>(base + i) * 4, &x, 4);
+      }
+    }
+  }
+
  private:
   static constexpr size_t kWindow = 4096;  // a power of two (wrap_ masks)
   struct Parsed {
@@ -399,6 +475,19 @@ class Writer {
     const uint64_t h = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ (t.size() * 0x165667B19E3779F9ULL);
     return static_cast<size_t>(h >> 59) % memo_.size();
   }
+  // An enum, set or yes/no column holds a few distinct texts a million
+  // times: each is parsed once, then found here (a set's text is split and
+  // every part looked up, 20 ns a row).
+  const Parsed& memo(std::string_view t) {
+    Parsed& m = memo_[memo_slot(t)];
+    if (!m.used || m.text != t) {
+      m.used = true;
+      m.text.assign(t);
+      m.error = detail::parse_cell(t, info_.type, pack_, scratch_);
+      m.bits = scratch_.bits;
+    }
+    return m;
+  }
   bool small_domain() const {
     const TypeKind k = info_.type.kind;
     return (k == TypeKind::kEnum || k == TypeKind::kSet || k == TypeKind::kBool) && !info_.id_number;
@@ -416,32 +505,6 @@ class Writer {
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
   std::vector<FieldError> errors_;
 };
-
-// Days from a time point column value; nullopt for NaT.
-template <typename T>
-std::optional<int64_t> to_days(ArrayType t, T v) {
-  const int64_t x = static_cast<int64_t>(v);
-  switch (t) {
-    case ArrayType::kDate32: return x;
-    case ArrayType::kDate64: return floor_div(x, 86400000LL);
-    case ArrayType::kTimestampDays:
-      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
-      return x;
-    case ArrayType::kTimestampS:
-      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
-      return floor_div(x, 86400LL);
-    case ArrayType::kTimestampMs:
-      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
-      return floor_div(x, 86400000LL);
-    case ArrayType::kTimestampUs:
-      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
-      return floor_div(x, 86400000000LL);
-    case ArrayType::kTimestampNs:
-      if (x == std::numeric_limits<int64_t>::min()) return std::nullopt;
-      return floor_div(x, 86400000000000LL);
-    default: return std::nullopt;
-  }
-}
 
 // Calls f(i, present) for each value of a chunk, with `validity` folded in.
 template <typename F>
@@ -465,6 +528,7 @@ void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& a
       return;
     case ArrayType::kBoolBits: {
       const auto* bits = static_cast<const uint8_t*>(c.values);
+      if (!c.validity) return w.booleans(base, c.length, [&](int64_t i) { return bit(bits, c.offset + i); });
       each(c, [&](int64_t i, bool p) {
         if (!p) return w.null(base + i);
         w.boolean(base + i, bit(bits, c.offset + i));
@@ -473,6 +537,7 @@ void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& a
     }
     case ArrayType::kBoolBytes: {
       const auto* v = typed<uint8_t>(c);
+      if (!c.validity) return w.booleans(base, c.length, [&](int64_t i) { return v[i] != 0; });
       each(c, [&](int64_t i, bool p) {
         if (!p) return w.null(base + i);
         w.boolean(base + i, v[i] != 0);
@@ -534,30 +599,51 @@ void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& a
     }
     case ArrayType::kDate32: {
       const auto* v = typed<int32_t>(c);
-      each(c, [&](int64_t i, bool p) {
-        if (!p) return w.null(base + i);
-        w.days(base + i, v[i]);
+      w.day_values(base, c.length, [&](int64_t i) -> int64_t {
+        return c.validity && !bit(c.validity, c.offset + i) ? Writer::kNoDay : v[i];
       });
       return;
     }
     case ArrayType::kDate64: case ArrayType::kTimestampDays: case ArrayType::kTimestampS:
     case ArrayType::kTimestampMs: case ArrayType::kTimestampUs: case ArrayType::kTimestampNs: {
       const auto* v = typed<int64_t>(c);
-      each(c, [&](int64_t i, bool p) {
-        if (!p) return w.null(base + i);
-        const auto d = to_days(c.type, v[i]);
-        if (!d) return w.null(base + i);
-        w.days(base + i, *d);
-      });
-      return;
+      // Days from time points (rounded down: before 1970 too); the
+      // smallest value is NaT in timestamps. The unit is a constant of
+      // each loop: a division by a constant is a multiplication.
+      auto run = [&](auto ticks_per_day, bool nat) {
+        w.day_values(base, c.length, [&](int64_t i) -> int64_t {
+          if (c.validity && !bit(c.validity, c.offset + i)) return Writer::kNoDay;
+          const int64_t x = v[i];
+          if (nat && x == std::numeric_limits<int64_t>::min()) return Writer::kNoDay;
+          return floor_div(x, decltype(ticks_per_day)::value);
+        });
+      };
+      using Ticks = int64_t;
+      switch (c.type) {
+        case ArrayType::kDate64: return run(std::integral_constant<Ticks, 86400000LL>{}, false);
+        case ArrayType::kTimestampDays: return run(std::integral_constant<Ticks, 1>{}, true);
+        case ArrayType::kTimestampS: return run(std::integral_constant<Ticks, 86400LL>{}, true);
+        case ArrayType::kTimestampMs: return run(std::integral_constant<Ticks, 86400000LL>{}, true);
+        case ArrayType::kTimestampUs: return run(std::integral_constant<Ticks, 86400000000LL>{}, true);
+        default: return run(std::integral_constant<Ticks, 86400000000000LL>{}, true);
+      }
     }
     case ArrayType::kString: case ArrayType::kLargeString: case ArrayType::kStringView: {
       if (borrow || kind != TypeKind::kString || c.type == ArrayType::kStringView || c.length == 0) {
         // Borrowed, parsed into bits, or (views) kept value by value.
-        each(c, [&](int64_t i, bool p) {
-          if (!p) return w.null(base + i);
-          w.text(base + i, text_at(c, i), borrow);
-        });
+        auto present = [&](int64_t i) { return !c.validity || bit(c.validity, c.offset + i); };
+        const char* data = static_cast<const char*>(c.values);
+        if (c.type == ArrayType::kString) {
+          const auto* o = static_cast<const int32_t*>(c.offsets) + c.offset;
+          auto at = [&](int64_t i) { return std::string_view(data + o[i], static_cast<size_t>(o[i + 1] - o[i])); };
+          w.texts(base, c.length, at, present, borrow);
+        } else if (c.type == ArrayType::kLargeString) {
+          const auto* o = static_cast<const int64_t*>(c.offsets) + c.offset;
+          auto at = [&](int64_t i) { return std::string_view(data + o[i], static_cast<size_t>(o[i + 1] - o[i])); };
+          w.texts(base, c.length, at, present, borrow);
+        } else {
+          w.texts(base, c.length, [&](int64_t i) { return text_at(c, i); }, present, borrow);
+        }
         return;
       }
       // Copy mode keeps the chunk's data once and points values into it.
@@ -659,14 +745,58 @@ std::string key_text(const ColumnView& col, int64_t g) {
   return "";
 }
 
-// The hash of row g's value in a unique column: std::hash of a string (8
-// bytes at a time), mixed bits of anything else.
+// 64x64 -> 128-bit multiply, halves folded (wyhash's mixer).
+inline uint64_t fold_multiply(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+// The hash of a key. Keys are short (a national student number is 19
+// bytes: G and an ID number): up to 32 bytes are read as overlapping 8-byte
+// words and mixed with 128-bit multiplications, in the manner of wyhash.
+// std::hash (murmur, a byte loop at the end) took a third of the duplicate
+// check. Longer keys use std::hash.
+uint64_t key_hash(std::string_view s) {
+  const size_t n = s.size();
+  if (n > 32) return std::hash<std::string_view>{}(s);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL, k2 = 0x8ebc6af09c88c6e3ULL,
+                     k3 = 0x589965cc75374cc3ULL;
+  auto word = [p](size_t at) {
+    uint64_t w;
+    std::memcpy(&w, p + at, 8);
+    return w;
+  };
+  uint64_t h;
+  if (n > 16) {
+    h = fold_multiply(word(0) ^ k0, word(8) ^ k1) ^ fold_multiply(word(n - 16) ^ k2, word(n - 8) ^ k3);
+  } else {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+      a = word(0);
+      b = word(n - 8);
+    } else if (n >= 4) {
+      uint32_t x, y;
+      std::memcpy(&x, p, 4);
+      std::memcpy(&y, p + n - 4, 4);
+      a = x;
+      b = y;
+    } else if (n > 0) {
+      a = (uint64_t{p[0]} << 16) | (uint64_t{p[n >> 1]} << 8) | p[n - 1];
+    }
+    h = fold_multiply(a ^ k0, b ^ k1);
+  }
+  return fold_multiply(h ^ k2, n ^ k1);
+}
+
+// The hash of row g's value in a unique column: key_hash of a string,
+// mixed bits of anything else.
 uint64_t value_hash(const ColumnData& col, size_t g) {
   const unsigned char* p = col.bytes.data() + g * static_cast<size_t>(col.width);
   if (col.type.kind == TypeKind::kString) {
     std::string_view s;
     std::memcpy(&s, p, sizeof s);
-    return std::hash<std::string_view>{}(s);
+    return key_hash(s);
   }
   uint64_t h = 0;
   std::memcpy(&h, p, static_cast<size_t>(col.width));
@@ -684,7 +814,10 @@ class UniqueRows {
  public:
   static constexpr int64_t kNone = -1;
 
-  UniqueRows(const ColumnData& col, size_t rows) : col_(col) {
+  explicit UniqueRows(const ColumnData& col) : col_(col) {}
+
+  // Empties the table and sizes it for `rows` values.
+  void reset(size_t rows) {
     // Rows are stored in 32 bits: one call of more than 4 billion rows
     // would need terabytes of columns first.
     if (rows >= UINT32_MAX) throw std::length_error("more than 4,294,967,294 rows in one table");
@@ -755,8 +888,8 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
   constexpr size_t kGroups = 256;
   std::vector<Duplicate> out;
   if (rows >= UINT32_MAX) throw std::length_error("more than 4,294,967,294 rows in one table");
-  std::vector<uint64_t> hashes;
-  detail::assign_large(hashes, rows, uint64_t{0});
+  detail::RawVector<uint64_t> hashes;  // read only where written
+  detail::resize_uninitialized(hashes, rows);
   std::array<size_t, kGroups + 1> start{};
   for (size_t g = 0; g < rows; ++g) {
     if (skip[g] || !col.present(g)) continue;
@@ -771,17 +904,17 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
     uint64_t hash;
     uint32_t row;
   };
-  std::vector<Entry> order;
-  detail::reserve_large(order, start[kGroups]);
-  order.resize(start[kGroups]);
+  detail::RawVector<Entry> order;  // every element written below
+  detail::resize_uninitialized(order, start[kGroups]);
   std::array<size_t, kGroups> next{};
   std::copy(start.begin(), start.end() - 1, next.begin());
   for (size_t g = 0; g < rows; ++g)
     if (!skip[g] && col.present(g)) order[next[hashes[g] >> 56]++] = {hashes[g], static_cast<uint32_t>(g)};
   hashes = {};
+  UniqueRows seen(col);  // one table, emptied for each group
   for (size_t k = 0; k < kGroups; ++k) {
     if (start[k + 1] == start[k]) continue;
-    UniqueRows seen(col, start[k + 1] - start[k]);
+    seen.reset(start[k + 1] - start[k]);
     for (size_t j = start[k]; j < start[k + 1]; ++j) {
       const Entry& e = order[j];
       const int64_t first = seen.find_or_insert(e.hash, e.row);
@@ -976,7 +1109,10 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     for (const Duplicate& d : dups) duplicate(d.row, f, d.first);
   } else if (!unique_fields.empty()) {
     std::vector<UniqueRows> seen;
-    for (size_t f : unique_fields) seen.emplace_back(data->columns[f], rows);
+    for (size_t f : unique_fields) {
+      seen.emplace_back(data->columns[f]);
+      seen.back().reset(rows);
+    }
     std::vector<uint64_t> hashes(unique_fields.size());
     for (size_t g = 0; g < rows; ++g) {
       if (rejected[g]) continue;

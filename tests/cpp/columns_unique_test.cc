@@ -115,6 +115,30 @@ TEST(ColumnsUnique, PlainDuplicatesAsTheCsvReader) {
   expect_same_rejects(t, 1);
 }
 
+// Keys of every length from 1 to 40 bytes (the hash reads short keys word
+// by word, in four cases by length), each repeated once; and keys that
+// differ from another in one byte only, at every position, which are not
+// duplicates.
+TEST(ColumnsUnique, KeysOfEveryLengthAndNearMisses) {
+  Table t = generated(30000);
+  ASSERT_GT(t.size(), 20000u);
+  size_t r = 1;
+  for (size_t len = 1; len <= 40; ++len) {
+    std::string key;
+    for (size_t i = 0; i < len; ++i) key.push_back(static_cast<char>('A' + (i * 7 + len) % 26));
+    t[r++][kStudentId] = key;
+    t[r++][kStudentId] = key;  // the duplicate
+    for (size_t pos = 0; pos < len; ++pos) {
+      std::string near = key;
+      near[pos] = near[pos] == 'z' ? 'y' : 'z';
+      t[r++][kStudentId] = near;
+    }
+  }
+  ASSERT_LT(r, t.size());
+  expect_same_rejects(t, 2);
+  expect_same_rejects(t, 1);
+}
+
 TEST(ColumnsUnique, RowsRejectedByOtherFieldsAreNotRemembered) {
   Table t = generated(30000);
   // The first occurrence is rejected for its registry: the repeat is then

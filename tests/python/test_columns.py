@@ -267,3 +267,22 @@ def test_results_of_two_chunks_have_one_schema(engine: kcbx.Engine, students: pa
     assert a.schema.field("eligible_aid").type == pa.dictionary(pa.int32(), pa.string())
     assert a.schema.field("county").type == pa.dictionary(pa.int32(), pa.string())
     assert pa.concat_tables([a, b]).num_rows == students.num_rows
+
+
+def test_every_time_unit_gives_the_days_of_its_text(engine: kcbx.Engine) -> None:
+    # Times before 1970 round down to their day; nulls and NaT are missing.
+    times = [dt.datetime(1969, 12, 31, 12), dt.datetime(2019, 10, 1, 23, 59), None,
+             dt.datetime(2019, 11, 2, 0, 0, 1), dt.datetime(1900, 2, 28, 6)]
+    texts = [t.date().isoformat() if t else None for t in times]
+    base = {"student_id": [f"s{i}" for i in range(len(times))], "registry": ["enrolled"] * len(times),
+            "birth_date": ["2010-01-01"] * len(times)}
+    want = engine.classify(pa.table({**base, "last_attended": pa.array(texts)}), AS_OF)
+    columns = [pa.array(times, pa.timestamp(u)) for u in ("s", "ms", "us", "ns")]
+    columns += [pa.array([t.date() if t else None for t in times], pa.date32()),
+                pa.array([t.date() if t else None for t in times], pa.date64())]
+    for col in columns:
+        got = engine.classify(pa.table({**base, "last_attended": col}), AS_OF)
+        assert got.equals(want), col.type
+    nat = np.array([np.datetime64(t, "ns") if t else np.datetime64("NaT") for t in times])
+    got = engine.classify(pd.DataFrame({**base, "last_attended": nat}), AS_OF)
+    assert pa.array(got["suspected_since"]).equals(want["suspected_since"].combine_chunks())
