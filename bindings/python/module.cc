@@ -587,10 +587,23 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         ccodes[k] = rclause[static_cast<size_t>(rit->second)];
         hit = {vs, rs, vcodes[k], rcodes[k], ccodes[k]};
       }
-      // Labels are the sets seen in this input: int32 codes, whatever it holds.
-      return {arrow::dictionary_of(value_name, rows.size(), vl.labels, SIZE_MAX, [&](size_t k) { return vcodes[k]; }),
-              arrow::dictionary_of(rule_name, rows.size(), rl.labels, SIZE_MAX, [&](size_t k) { return rcodes[k]; }),
-              arrow::dictionary_of(clause_name, rows.size(), cl.labels, SIZE_MAX, [&](size_t k) { return ccodes[k]; })};
+      // Labels are the sets seen in this input, but how many sets there can
+      // be is the pack's: every chunk of a result gets the same index type
+      // (int8 for Guizhou's aid table, whose codes pandas then takes as
+      // they are, where int32 codes cost a pass each).
+      std::vector<std::string> clause_texts;
+      for (const auto& r : def.rows)
+        if (std::find(clause_texts.begin(), clause_texts.end(), r.clause.value) == clause_texts.end())
+          clause_texts.push_back(r.clause.value);
+      auto sets_of = [](size_t members) {
+        return members >= 63 ? SIZE_MAX : (size_t{1} << members) - 1;  // non-empty subsets
+      };
+      return {arrow::dictionary_of(value_name, rows.size(), vl.labels, sets_of(values.size()),
+                                   [&](size_t k) { return vcodes[k]; }),
+              arrow::dictionary_of(rule_name, rows.size(), rl.labels, sets_of(def.rows.size()),
+                                   [&](size_t k) { return rcodes[k]; }),
+              arrow::dictionary_of(clause_name, rows.size(), cl.labels, sets_of(clause_texts.size()),
+                                   [&](size_t k) { return ccodes[k]; })};
     } else {
       std::vector<std::string> vlabels, rlabels, clabels;
       for (const auto& v : values) vlabels.push_back(v.name.value);

@@ -389,3 +389,25 @@ def test_large_buffers_are_kept_reused_and_released(engine: kcbx.Engine) -> None
     kcbx.release_memory()
     assert kcbx.kept_memory_bytes() == 0
     assert engine.classify(big.slice(0, 10), AS_OF).num_rows == 10
+
+
+def test_collect_tables_code_width_follows_the_pack() -> None:
+    # How many sets a collect table can give is the pack's: 8 rows make up
+    # to 255 rule sets (int16 codes, whatever this input holds), 2 values
+    # and one clause fit int8 (the first table's rule and clause columns are
+    # rule and clause). Every chunk of a result gets the same types.
+    rows = "\n".join(f"      - {{id: r{i}, when: n >= {i}, then: {'a' if i % 2 else 'b'}, clause: Y1}}"
+                     for i in range(8))
+    text = ("meta: {name: many, version: 0.1.0}\n"
+            "clauses:\n  Y1: {zh: 一, en: one}\n"
+            "fields:\n  k: {type: string, required: true, unique: true}\n  n: {type: int}\n"
+            "tables:\n  marks:\n    hit_policy: collect\n    values: [a, b]\n    rows:\n" + rows + "\n")
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "many.yaml"))
+    t = pa.table({"k": ["x", "y", "z"], "n": [0, 3, 7]})
+    result = engine.classify(t, AS_OF)
+    assert result.schema.field("marks").type == pa.dictionary(pa.int8(), pa.string())
+    assert result.schema.field("rule").type == pa.dictionary(pa.int16(), pa.string())
+    assert result.schema.field("clause").type == pa.dictionary(pa.int8(), pa.string())
+    assert result["rule"].to_pylist() == ["r0", "r0;r1;r2;r3", "r0;r1;r2;r3;r4;r5;r6;r7"]
+    assert result["marks"].to_pylist() == ["b", "a;b", "a;b"]
+    assert engine.classify(t.slice(0, 1), AS_OF).schema == result.schema
