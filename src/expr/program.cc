@@ -704,8 +704,9 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
           r[i] = 0;
           v[i] = 0;
           if (va && !va[i]) continue;
-          if (const std::optional<Date> born = id_number_birth_date(a[i])) {
-            r[i] = born->days();
+          const IdNumberCheck born = check_id_structure(a[i]);
+          if (born.error == IdNumberError::kNone) {
+            r[i] = born.birth_date.days();
             v[i] = 1;
           }
         }

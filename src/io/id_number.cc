@@ -191,6 +191,8 @@ IdNumberCheck check_structure(std::string_view id) {
 
 }  // namespace
 
+IdNumberCheck check_id_structure(std::string_view id) { return check_structure(id); }
+
 std::optional<Date> id_number_birth_date(std::string_view id) {
   const IdNumberCheck c = check_structure(id);
   if (c.error != IdNumberError::kNone) return std::nullopt;
