@@ -437,6 +437,55 @@ class Writer {
     bits(g, d);
   }
 
+  // floating() for rows base..base+n, none of them null by validity: a
+  // whole-number column (pandas holds one with gaps as float64) takes its
+  // whole values in a loop of its own, stored directly when kept.
+  template <typename At>
+  void floats(int64_t base, int64_t n, At&& at) {
+    if (info_.type.kind != TypeKind::kInt || out_.width != 8) {
+      for (int64_t i = 0; i < n; ++i) floating(base + i, at(i));
+      return;
+    }
+    const bool kept = wrap_ == ~size_t{0};
+    for (int64_t i = 0; i < n; ++i) {
+      const double v = at(i);
+      // NaN, fractions, infinities and overflow take floating()'s path.
+      if (v > -9.2e18 && v < 9.2e18 && v == static_cast<double>(static_cast<int64_t>(v))) {
+        if (!kept) continue;  // checked, and nothing to store
+        const auto x = static_cast<int64_t>(v);
+        std::memcpy(out_.bytes.data() + static_cast<size_t>(base + i) * 8, &x, 8);
+      } else {
+        floating(base + i, v);
+      }
+    }
+  }
+
+  // bits() for rows base..base+n of a dictionary chunk without nulls whose
+  // entries all converted: `index(i)` is row i's entry, `entry[k]` its
+  // value. The width is looked at once; a column that is only checked
+  // needs the index range check alone.
+  template <typename Index>
+  void entries(int64_t base, int64_t n, Index&& index, const std::vector<int64_t>& entry) {
+    const auto m = static_cast<int64_t>(entry.size());
+    auto run = [&](auto store) {
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t k = index(i);
+        if (k < 0 || k >= m) error(base + i, "dictionary index " + std::to_string(k) + " is out of range");
+        else store(base + i, entry[static_cast<size_t>(k)]);
+      }
+    };
+    if (wrap_ != ~size_t{0}) return run([](int64_t, int64_t) {});
+    unsigned char* out = out_.bytes.data();
+    switch (out_.width) {
+      case 1: return run([out](int64_t g, int64_t b) { out[g] = static_cast<unsigned char>(b != 0); });
+      case 4: return run([out](int64_t g, int64_t b) {
+        const auto x = static_cast<int32_t>(b);
+        std::memcpy(out + static_cast<size_t>(g) * 4, &x, 4);
+      });
+      default: return run([this](int64_t g, int64_t b) { bits(g, b); });
+    }
+  }
+
   static constexpr int64_t kNoDay = std::numeric_limits<int64_t>::min();
   // days() for rows base..base+n, `at(i)` giving row i's day or kNoDay for
   // a null: a kept date column is written directly (its width looked at
@@ -461,27 +510,48 @@ class Writer {
   static constexpr size_t kWindow = 4096;  // a power of two (wrap_ masks)
   struct Parsed {
     bool used = false;
+    size_t size = 0;
+    uint64_t head = 0, tail = 0;  // the text's first and last 8 bytes (see Words)
     std::string text;
     int64_t bits = 0;
     std::optional<std::string> error;
   };
-  // The memo's slot for a text: its length and first and last 8 bytes
-  // mixed (a full string hash cost more than the parse it saves; a
-  // collision only costs a parse, as the whole text is compared).
-  size_t memo_slot(std::string_view t) const {
+  // A text's first 8 bytes (zero-padded) and last 8 (0 when it has at most
+  // 8): for a text of up to 16 bytes the two cover all of it.
+  struct Words {
     uint64_t head = 0, tail = 0;
-    std::memcpy(&head, t.data(), std::min<size_t>(8, t.size()));
-    if (t.size() > 8) std::memcpy(&tail, t.data() + t.size() - 8, 8);
-    const uint64_t h = (head * 0x9E3779B97F4A7C15ULL) ^ (tail * 0xC2B2AE3D27D4EB4FULL) ^ (t.size() * 0x165667B19E3779F9ULL);
-    return static_cast<size_t>(h >> 59) % memo_.size();
-  }
+    explicit Words(std::string_view t) {
+      std::memcpy(&head, t.data(), std::min<size_t>(8, t.size()));
+      if (t.size() > 8) std::memcpy(&tail, t.data() + t.size() - 8, 8);
+    }
+  };
   // An enum, set or yes/no column holds a few distinct texts a million
   // times: each is parsed once, then found here (a set's text is split and
-  // every part looked up, 20 ns a row).
+  // every part looked up, 20 ns a row). The slot is a mix of the length and
+  // the words; a text is recognised by them and, past 16 bytes, by its
+  // middle (one more word up to 24 bytes: libc's memcmp for every row was
+  // a third of the lookup).
   const Parsed& memo(std::string_view t) {
-    Parsed& m = memo_[memo_slot(t)];
-    if (!m.used || m.text != t) {
+    const Words w(t);
+    const uint64_t h = (w.head * 0x9E3779B97F4A7C15ULL) ^ (w.tail * 0xC2B2AE3D27D4EB4FULL) ^
+                       (t.size() * 0x165667B19E3779F9ULL);
+    Parsed& m = memo_[static_cast<size_t>(h >> 59) % memo_.size()];
+    bool same = m.used && m.size == t.size() && m.head == w.head && m.tail == w.tail;
+    if (same && t.size() > 16) {
+      if (t.size() <= 24) {
+        uint64_t x, y;
+        std::memcpy(&x, t.data() + 8, 8);
+        std::memcpy(&y, m.text.data() + 8, 8);
+        same = x == y;
+      } else {
+        same = std::memcmp(t.data() + 8, m.text.data() + 8, t.size() - 16) == 0;
+      }
+    }
+    if (!same) {
       m.used = true;
+      m.size = t.size();
+      m.head = w.head;
+      m.tail = w.tail;
       m.text.assign(t);
       m.error = detail::parse_cell(t, info_.type, pack_, scratch_);
       m.bits = scratch_.bits;
@@ -591,6 +661,7 @@ void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& a
     }
     case ArrayType::kFloat64: {
       const auto* v = typed<double>(c);
+      if (!c.validity) return w.floats(base, c.length, [&](int64_t i) { return v[i]; });
       each(c, [&](int64_t i, bool p) {
         if (!p) return w.null(base + i);
         w.floating(base + i, v[i]);
@@ -680,6 +751,28 @@ void convert_dictionary(const ColumnChunk& c, int64_t base, Writer& w, const det
   // Required-missing entries become errors too; keep them per entry.
   for (const auto& e : ew.errors()) entry_error[static_cast<size_t>(e.row)] = &e.reason;
   const size_t width = static_cast<size_t>(entries.width);
+  // The common case (pandas' categoricals of an enum: no null rows, every
+  // entry a value) in a loop of its own.
+  if (!c.validity && info.type.kind != TypeKind::kString && ew.errors().empty() && entries.valid.empty()) {
+    std::vector<int64_t> value(m, 0);
+    for (size_t e = 0; e < m; ++e) {
+      const unsigned char* src = entries.bytes.data() + e * width;
+      if (width == 1) value[e] = *src;
+      else if (width == 4) { int32_t x; std::memcpy(&x, src, 4); value[e] = x; }
+      else std::memcpy(&value[e], src, 8);
+    }
+    auto run = [&](auto zero) {
+      const auto* idx = static_cast<const decltype(zero)*>(c.values) + c.offset;
+      w.entries(base, c.length, [idx](int64_t i) { return static_cast<int64_t>(idx[i]); }, value);
+    };
+    switch (c.index_type) {
+      case ArrayType::kInt8: return run(int8_t{});
+      case ArrayType::kInt16: return run(int16_t{});
+      case ArrayType::kInt32: return run(int32_t{});
+      case ArrayType::kInt64: return run(int64_t{});
+      default: break;  // unsigned indices: the general loop
+    }
+  }
   for (int64_t i = 0; i < c.length; ++i) {
     const int64_t g = base + i;
     if (!present_at(c, i)) {

@@ -149,44 +149,45 @@ IdNumberCheck check_structure(std::string_view id) {
   }
   int year, month, day;
   digits_ymd(id.data() + 6, &year, &month, &day);
-  // The calendar of the years allowed, as tables: the date is two lookups,
-  // where the general arithmetic (days_from_civil, days_in_month: calls
-  // into another file, with branches on the month and leap years) cost more
-  // than the rest of the check.
-  struct Calendar {
-    std::array<int32_t, kMaxBirthYear - kMinBirthYear + 1> year_start;  // day number of 1 January
-    std::array<uint8_t, kMaxBirthYear - kMinBirthYear + 1> leap;
-    int16_t month_start[2][12];  // days before each month
-    int8_t month_days[2][12];
+  // The calendar of the years allowed as one table by year and month: the
+  // date is one lookup, where the general arithmetic (days_from_civil,
+  // days_in_month: calls into another file, with branches on the month and
+  // leap years) cost more than the rest of the check.
+  struct Month {
+    int32_t first;  // day number of its 1st
+    int32_t days;   // its length
   };
-  static const Calendar cal = [] {
-    Calendar c{};
-    for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y) {
-      c.year_start[static_cast<size_t>(y - kMinBirthYear)] = Date::from_ymd(y, 1, 1).days();
-      c.leap[static_cast<size_t>(y - kMinBirthYear)] = days_in_month(y, 2) == 29;
-    }
-    for (int l = 0; l < 2; ++l) {
-      int before = 0;
-      for (int m = 1; m <= 12; ++m) {
-        c.month_start[l][m - 1] = static_cast<int16_t>(before);
-        c.month_days[l][m - 1] = static_cast<int8_t>(days_in_month(l ? 2000 : 2001, m));
-        before += c.month_days[l][m - 1];
-      }
-    }
-    return c;
+  static const std::vector<Month> months = [] {
+    std::vector<Month> m;
+    for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y)
+      for (int mo = 1; mo <= 12; ++mo) m.push_back({Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)});
+    return m;
   }();
   if (year < kMinBirthYear || year > kMaxBirthYear || month < 1 || month > 12 || day < 1) {
     result.error = IdNumberError::kBirthDate;
     return result;
   }
-  const auto y = static_cast<size_t>(year - kMinBirthYear);
-  const int leap = cal.leap[y];
-  if (day > cal.month_days[leap][month - 1]) {
+  const Month& m = months[static_cast<size_t>((year - kMinBirthYear) * 12 + month - 1)];
+  if (day > m.days) {
     result.error = IdNumberError::kBirthDate;
     return result;
   }
-  result.birth_date = Date::from_days(cal.year_start[y] + cal.month_start[leap][month - 1] + day - 1);
+  result.birth_date = Date::from_days(m.first + day - 1);
   return result;
+}
+
+// The address code of an ID number whose first 6 characters are digits:
+// pairs of digits in one multiply-add, as digits_ymd.
+int32_t address_code(const char* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    x -= 0x3030303030303030ULL;
+    x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFULL;
+    return static_cast<int32_t>((x & 0xFF) * 10000 + ((x >> 16) & 0xFF) * 100 + ((x >> 32) & 0xFF));
+  } else {
+    return digits_value({p, 6});
+  }
 }
 
 }  // namespace
@@ -205,7 +206,7 @@ IdNumberCheck check_id_number(std::string_view id) {
   const char last = id[kIdLength - 1];
 
   // check_structure saw 17 digits: the address code is their first six.
-  if (!known_address(digits_value(id.substr(0, 6)))) {
+  if (!known_address(address_code(id.data()))) {
     result.error = IdNumberError::kAddress;
     return result;
   }

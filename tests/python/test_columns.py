@@ -288,3 +288,70 @@ def test_every_time_unit_gives_the_days_of_its_text(engine: kcbx.Engine) -> None
     nat = np.array([np.datetime64(t, "ns") if t else np.datetime64("NaT") for t in times])
     got = engine.classify(pd.DataFrame({**base, "last_attended": nat}), AS_OF)
     assert pa.array(got["suspected_since"]).equals(want["suspected_since"].combine_chunks())
+
+
+def test_texts_alike_at_both_ends_are_told_apart() -> None:
+    # Enum texts are parsed once and then recognised by their length and
+    # first and last 8 bytes, and past 16 bytes by their middle: these
+    # pairs agree in all but the middle, at 19 and at 30 bytes.
+    names = ["prefix00_a_suffix00", "prefix00_b_suffix00",
+             "prefix00_aaaaaaaaaaaa_suffix00", "prefix00_aaaaaaaaaaab_suffix00"]
+    values = ", ".join(names)
+    rows = "\n".join(f"      - {{id: r{i}, when: kind = {n}, then: t{i}, clause: Y1}}"
+                     for i, n in enumerate(names))
+    text = ("meta: {name: alike, version: 0.1.0}\n"
+            "clauses:\n  Y1: {zh: 一, en: one}\n"
+            "fields:\n  k: {type: string, required: true, unique: true}\n"
+            f"  kind: {{type: enum, values: [{values}]}}\n"
+            "tables:\n  which:\n    values: [t0, t1, t2, t3]\n    rows:\n" + rows + "\n")
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "alike.yaml"))
+    kinds = [names[(i * 7) % 4] for i in range(2000)]
+    result = engine.classify(pa.table({"k": [str(i) for i in range(2000)], "kind": kinds}), AS_OF)
+    assert result["which"].to_pylist() == [f"t{names.index(k)}" for k in kinds]
+
+
+def test_whole_numbers_from_floats_at_the_edges(engine: kcbx.Engine) -> None:
+    # float64 into a whole-number field (pandas' int column with gaps):
+    # whole values in, NaN missing, the rest rejected, with or without a
+    # validity bitmap (a loop of its own handles the plain case), whether
+    # the rules read the field (a pack that outputs it) or only check it
+    # (Guizhou's grade).
+    values = [3.0, float("nan"), 2.5, 9.2e18, -9.2e18, 9.1e18, -0.0, float("inf"), 1e-300]
+    bad = [2, 3, 4, 7, 8]
+    reads = kcbx.Engine(kcbx.RulePack.from_string(
+        "meta: {name: n, version: 0.1.0}\nclauses:\n  Y1: {zh: 一, en: one}\n"
+        "fields:\n  k: {type: string, required: true, unique: true}\n  grade: {type: int}\n"
+        "tables:\n  t:\n    values: [a]\n    rows:\n      - {id: r, then: a, clause: Y1}\n"
+        "outputs: [grade]\n", "n.yaml"))
+    for arr in (pa.array(values), pa.array(values + [None]).slice(0, len(values))):
+        base = {"registry": ["enrolled"] * len(values),
+                "birth_date": pa.array([dt.date(2010, 1, 1)] * len(values)), "grade": arr}
+        for eng, extra in ((engine, base), (reads, {"grade": arr})):
+            t = pa.table({"student_id" if eng is engine else "k": [f"s{i}" for i in range(len(values))],
+                          **extra})
+            result, rejects = eng.classify(t, AS_OF, with_rejects=True)
+            assert rejects["row"].to_pylist() == bad
+            assert all(r.endswith("is not a whole number") for r in rejects["reason"].to_pylist())
+            if eng is reads:
+                assert result["grade"].to_pylist() == [3, None, 9100000000000000000, 0]
+
+
+def test_dictionary_columns_of_every_index_type(engine: kcbx.Engine) -> None:
+    # Categoricals as Arrow dictionaries, every index type, against the same
+    # values as text; an index past the dictionary is a reject (a producer
+    # that skipped validation), never a read out of bounds.
+    registry = ["enrolled", "left", "completed", "left", "enrolled", "suspended"]
+    labels = pa.array(["enrolled", "left", "completed", "suspended"])
+    codes = [labels.to_pylist().index(r) for r in registry]
+    base = {"student_id": [f"s{i}" for i in range(len(registry))],
+            "birth_date": pa.array([dt.date(2010, 1, 1)] * len(registry))}
+    want = engine.classify(pa.table({**base, "registry": registry}), AS_OF)
+    for index_type in (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint32()):
+        col = pa.DictionaryArray.from_arrays(pa.array(codes, index_type), labels)
+        assert engine.classify(pa.table({**base, "registry": col}), AS_OF).equals(want), index_type
+        broken = pa.DictionaryArray.from_arrays(pa.array(codes[:3] + [9] + codes[4:], index_type), labels,
+                                                safe=False)
+        result, rejects = engine.classify(pa.table({**base, "registry": broken}), AS_OF, with_rejects=True)
+        assert rejects.to_pylist() == [{"row": 3, "student_id": "s3", "column": "registry",
+                                        "reason": "dictionary index 9 is out of range"}], index_type
+        assert result.num_rows == len(registry) - 1
