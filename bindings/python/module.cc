@@ -307,35 +307,35 @@ struct ResultRows {
   size_t operator[](size_t k) const { return list ? (*list)[k] : k; }
 };
 
+// Row rows[k]'s value of a fixed-width column, for each k: one copy when
+// every row is kept (the common case: 8 MB of ages at memory speed rather
+// than value by value through the row list).
+template <typename T>
+arrow::Vec<T> gather(const detail::ColumnData& c, const ResultRows& rows) {
+  arrow::Vec<T> v;
+  detail::resize_uninitialized(v, rows.size());
+  if (!rows.list) {
+    if (rows.size() > 0) std::memcpy(v.data(), c.bytes.data(), rows.size() * sizeof(T));
+  } else {
+    for (size_t k = 0; k < rows.size(); ++k) std::memcpy(&v[k], c.at(rows[k]), sizeof(T));
+  }
+  return v;
+}
+
 NodePtr output_column(const std::string& name, const detail::ColumnData& c, const ResultRows& rows,
                       const detail::Pack& pack) {
   using detail::TypeKind;
   arrow::Bytes valid;
   if (!c.valid.empty()) {
     valid.resize(rows.size());
-    for (size_t k = 0; k < rows.size(); ++k) valid[k] = c.valid[rows[k]];
+    if (!rows.list) std::copy_n(c.valid.begin(), rows.size(), valid.begin());
+    else for (size_t k = 0; k < rows.size(); ++k) valid[k] = c.valid[rows[k]];
   }
   switch (c.type.kind) {
-    case TypeKind::kInt: {
-      detail::CachedVector<int64_t> v(rows.size());
-      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int64_t*>(c.at(rows[k]));
-      return arrow::fixed(name, "l", std::move(v), valid);
-    }
-    case TypeKind::kNumber: {
-      detail::CachedVector<double> v(rows.size());
-      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const double*>(c.at(rows[k]));
-      return arrow::fixed(name, "g", std::move(v), valid);
-    }
-    case TypeKind::kDate: {
-      detail::CachedVector<int32_t> v(rows.size());
-      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const int32_t*>(c.at(rows[k]));
-      return arrow::fixed(name, "tdD", std::move(v), valid);
-    }
-    case TypeKind::kBool: {
-      detail::CachedVector<uint8_t> v(rows.size());
-      for (size_t k = 0; k < rows.size(); ++k) v[k] = *static_cast<const uint8_t*>(c.at(rows[k]));
-      return arrow::booleans(name, v, valid);
-    }
+    case TypeKind::kInt: return arrow::fixed(name, "l", gather<int64_t>(c, rows), valid);
+    case TypeKind::kNumber: return arrow::fixed(name, "g", gather<double>(c, rows), valid);
+    case TypeKind::kDate: return arrow::fixed(name, "tdD", gather<int32_t>(c, rows), valid);
+    case TypeKind::kBool: return arrow::booleans(name, gather<uint8_t>(c, rows), valid);
     case TypeKind::kEnum: {
       std::vector<std::string> labels;
       for (const auto& v : pack.domains[static_cast<size_t>(c.type.domain)].values) labels.push_back(v.name.value);
@@ -616,14 +616,20 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       clabels = std::move(cl.labels);
       const int32_t* codes = rd.codes[t].data();
       const int32_t* matched = rd.matched[t].data();
-      return {arrow::dictionary_of(value_name, rows.size(), vlabels, vlabels.size(),
-                                   [&](size_t k) { return matched[rows[k]] >= 0 ? codes[rows[k]] : -1; }),
-              arrow::dictionary_of(rule_name, rows.size(), rlabels, rlabels.size(),
-                                   [&](size_t k) { return std::max(-1, matched[rows[k]]); }),
-              arrow::dictionary_of(clause_name, rows.size(), clabels, def.rows.size(), [&](size_t k) {
-                const int32_t m = matched[rows[k]];
-                return m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
-              })};
+      // row_of(k): the batch row of result row k. Without rejects it is k,
+      // and the loops over the codes vectorise.
+      auto emit = [&](auto row_of) -> std::vector<NodePtr> {
+        return {arrow::dictionary_of(value_name, rows.size(), vlabels, vlabels.size(),
+                                     [&](size_t k) { return matched[row_of(k)] >= 0 ? codes[row_of(k)] : -1; }),
+                arrow::dictionary_of(rule_name, rows.size(), rlabels, rlabels.size(),
+                                     [&](size_t k) { return std::max(-1, matched[row_of(k)]); }),
+                arrow::dictionary_of(clause_name, rows.size(), clabels, def.rows.size(), [&](size_t k) {
+                  const int32_t m = matched[row_of(k)];
+                  return m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
+                })};
+      };
+      if (!rows.list) return emit([](size_t k) { return k; });
+      return emit([&](size_t k) { return rows[k]; });
     }
   });
   for (size_t o = 0; o < rd.outputs.size(); ++o)
