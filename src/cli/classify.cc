@@ -60,6 +60,7 @@ std::string one_line(const Explanation& e) {
 }
 
 int run_classify(const ClassifyArgs& args) {
+  keep_memory_for_streaming();
   ClassifyArgs a = args;
   const Date as_of = parse_date(a.as_of, "--as-of");
   if (!a.explain_format.empty() && a.explain_format != "text" && a.explain_format != "json")

@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -7,6 +8,7 @@
 
 #include "io/encoding.h"
 #include "io/id_number.h"
+#include "kcbx/memory.h"
 #include "kcbx/rule_pack.h"
 #include "util/utf8.h"
 
@@ -81,6 +83,11 @@ void print_diagnostics(const std::vector<Diagnostic>& diags) {
       std::cerr << "  " << detail::caret_padding(line, w.column) << "^\n";
     }
   }
+}
+
+void keep_memory_for_streaming() {
+  const char* set = std::getenv("KCBX_BUFFER_CACHE_MB");
+  if (set == nullptr || *set == '\0') set_kept_memory_limit(size_t{64} << 20);
 }
 
 }  // namespace kcbx::cli

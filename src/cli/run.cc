@@ -145,6 +145,7 @@ void print_run_summary(const RunReport& r, std::ostream& out) {
 }
 
 int run_job(const RunJob& a, std::ostream& out, std::vector<std::string>* files) {
+  keep_memory_for_streaming();
   RunOptions o;
   o.as_of = parse_date(a.as_of, "--as-of");
   o.encoding = a.encoding;

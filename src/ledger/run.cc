@@ -25,6 +25,7 @@
 #include <unordered_set>
 
 #include "engine/plan.h"
+#include "kcbx/memory.h"
 #include "kcbx/report.h"
 #include "ledger/ledger.h"
 #include "pack/checked_pack.h"
@@ -585,6 +586,10 @@ class Job {
     report_.students.rejected = rc.rejected + check_rejected_;
     if (progress_) progress_({rc.read, o_.total_bytes, o_.total_bytes, true});
     open_reader.reset();
+    // The pass's chunk buffers were kept for the next chunk (the buffer
+    // cache); the end phase allocates other things, so kept they would only
+    // add to its peak.
+    release_memory();
 
     finish();
     report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -32,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kPage = size_t{4} << 10;
 constexpr size_t kHuge = size_t{2} << 20;
 // Kept buffers unused this long go back to the kernel.
-constexpr auto kIdle = std::chrono::seconds(10);
+constexpr auto kIdle = std::chrono::seconds(5);
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -75,7 +75,7 @@ void unmap_block(void* p, size_t capacity) noexcept {
 }
 
 size_t limit_from_environment() {
-  constexpr size_t kDefaultMiB = 1024;
+  constexpr size_t kDefaultMiB = 256;
   const char* text = std::getenv("KCBX_BUFFER_CACHE_MB");
   if (text == nullptr || *text == '\0') return kDefaultMiB << 20;
   const std::string_view s(text);
@@ -187,7 +187,24 @@ class Cache {
   }
 
   std::mutex& mutex() { return mu_; }
-  size_t limit() const { return limit_; }
+  size_t limit() {
+    std::lock_guard lock(mu_);
+    return limit_;
+  }
+
+  void set_limit(size_t bytes) noexcept {
+    std::vector<Kept> drop;
+    {
+      std::lock_guard lock(mu_);
+      limit_ = bytes;
+      while (kept_bytes_ > limit_ && !kept_.empty()) {
+        drop.push_back(kept_.back());
+        kept_bytes_ -= kept_.back().capacity;
+        kept_.pop_back();
+      }
+    }
+    for (const Kept& k : drop) unmap_block(k.p, k.capacity);
+  }
 
  private:
   Cache() : limit_(limit_from_environment()) {}
@@ -208,7 +225,7 @@ class Cache {
   }
 
   std::mutex mu_;
-  const size_t limit_;
+  size_t limit_;
   std::vector<Kept> kept_;
   std::unordered_map<void*, size_t> live_;
   size_t kept_bytes_ = 0, live_bytes_ = 0;
@@ -232,6 +249,7 @@ class Cache {
 void* cached_allocate(size_t bytes) { return ::operator new(bytes); }
 void cached_free(void* p, size_t) noexcept { ::operator delete(p); }
 void release_cached_buffers() noexcept {}
+void set_buffer_cache_limit(size_t) noexcept {}
 BufferCacheStats buffer_cache_stats() { return {}; }
 bool buffer_cache_active() { return false; }
 
@@ -240,6 +258,7 @@ bool buffer_cache_active() { return false; }
 void* cached_allocate(size_t bytes) { return Cache::instance().allocate(bytes); }
 void cached_free(void* p, size_t) noexcept { Cache::instance().free(p); }
 void release_cached_buffers() noexcept { Cache::instance().release(); }
+void set_buffer_cache_limit(size_t bytes) noexcept { Cache::instance().set_limit(bytes); }
 BufferCacheStats buffer_cache_stats() { return Cache::instance().stats(); }
 bool buffer_cache_active() { return Cache::instance().limit() > 0; }
 
@@ -250,6 +269,8 @@ bool buffer_cache_active() { return Cache::instance().limit() > 0; }
 namespace kcbx {
 
 void release_memory() noexcept { detail::release_cached_buffers(); }
+
+void set_kept_memory_limit(size_t bytes) noexcept { detail::set_buffer_cache_limit(bytes); }
 
 size_t kept_memory_bytes() noexcept {
   try {

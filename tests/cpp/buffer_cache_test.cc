@@ -11,6 +11,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "kcbx/memory.h"
 #include "util/huge_pages.h"
 
 namespace {
@@ -79,6 +80,29 @@ TEST(BufferCache, RepeatedWorkReusesInsteadOfMapping) {
   EXPECT_EQ(after.reused - before.reused, 8u);
   EXPECT_EQ(after.live_bytes, before.live_bytes);
   release_cached_buffers();
+}
+
+TEST(BufferCache, ALimitReturnsWhatIsKeptBeyondIt) {
+  if (!buffer_cache_active()) GTEST_SKIP() << "the cache is off in sanitizer builds";
+  kcbx::release_memory();
+  void* a = cached_allocate(8 * kMiB);
+  void* b = cached_allocate(8 * kMiB);
+  cached_free(a, 8 * kMiB);
+  cached_free(b, 8 * kMiB);
+  EXPECT_EQ(kcbx::kept_memory_bytes(), 16 * kMiB);
+  kcbx::set_kept_memory_limit(10 * kMiB);  // one of the two goes
+  EXPECT_EQ(kcbx::kept_memory_bytes(), 8 * kMiB);
+  void* c = cached_allocate(8 * kMiB);  // the one kept
+  void* d = cached_allocate(8 * kMiB);
+  cached_free(c, 8 * kMiB);
+  cached_free(d, 8 * kMiB);  // over the limit: the older one goes
+  EXPECT_EQ(kcbx::kept_memory_bytes(), 8 * kMiB);
+  kcbx::set_kept_memory_limit(0);  // keep nothing
+  EXPECT_EQ(kcbx::kept_memory_bytes(), 0u);
+  void* e = cached_allocate(2 * kMiB);
+  cached_free(e, 2 * kMiB);
+  EXPECT_EQ(kcbx::kept_memory_bytes(), 0u);
+  kcbx::set_kept_memory_limit(size_t{256} << 20);  // the default, for the other tests
 }
 
 }  // namespace

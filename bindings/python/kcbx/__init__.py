@@ -294,8 +294,8 @@ def release_memory() -> None:
     kcbx keeps its large buffers (1 MiB and up) when a call frees them, so
     that the next call reuses their pages instead of faulting in fresh ones
     (a third of a million-row ``classify``). They go back by themselves
-    after 10 seconds unused (at the next kcbx call) and never exceed
-    ``KCBX_BUFFER_CACHE_MB`` megabytes (environment, default 1024; 0 keeps
+    after 5 seconds unused (at the next kcbx call) and never exceed
+    ``KCBX_BUFFER_CACHE_MB`` megabytes (environment, default 256; 0 keeps
     nothing). Call this before a long pause to shrink the process now.
     Buffers still in use (a result you hold) are not affected.
     """
