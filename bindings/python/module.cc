@@ -573,7 +573,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
             if ((rs >> b) & 1) {
               r += (r.empty() ? "" : ";") + def.rows[b].id.value;
               const std::string& cl_text = def.rows[b].clause.value;
-              if (std::find(seen_clauses.begin(), seen_clauses.end(), cl_text) == seen_clauses.end()) {
+              // As BatchResult::clause (the CLI's column): distinct, in row
+              // order, rows without a clause left out.
+              if (!cl_text.empty() &&
+                  std::find(seen_clauses.begin(), seen_clauses.end(), cl_text) == seen_clauses.end()) {
                 seen_clauses.push_back(cl_text);
                 c += (c.empty() ? "" : ";") + cl_text;
               }
@@ -590,11 +593,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       // Labels are the sets seen in this input, but how many sets there can
       // be is the pack's: every chunk of a result gets the same index type
       // (int8 for Guizhou's aid table, whose codes pandas then takes as
-      // they are, where int32 codes cost a pass each).
-      std::vector<std::string> clause_texts;
-      for (const auto& r : def.rows)
-        if (std::find(clause_texts.begin(), clause_texts.end(), r.clause.value) == clause_texts.end())
-          clause_texts.push_back(r.clause.value);
+      // they are, where int32 codes cost a pass each). A clause label
+      // follows from the set of rows matched (its clauses in row order:
+      // two row sets may order the same clauses differently), so it has
+      // the rows' bound.
       auto sets_of = [](size_t members) {
         return members >= 63 ? SIZE_MAX : (size_t{1} << members) - 1;  // non-empty subsets
       };
@@ -602,7 +604,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
                                    [&](size_t k) { return vcodes[k]; }),
               arrow::dictionary_of(rule_name, rows.size(), rl.labels, sets_of(def.rows.size()),
                                    [&](size_t k) { return rcodes[k]; }),
-              arrow::dictionary_of(clause_name, rows.size(), cl.labels, sets_of(clause_texts.size()),
+              arrow::dictionary_of(clause_name, rows.size(), cl.labels, sets_of(def.rows.size()),
                                    [&](size_t k) { return ccodes[k]; })};
     } else {
       std::vector<std::string> vlabels, rlabels, clabels;

@@ -86,8 +86,11 @@ void print_diagnostics(const std::vector<Diagnostic>& diags) {
 }
 
 void keep_memory_for_streaming() {
+  // A value the library reads (a whole number of MiB) is the user's choice.
   const char* set = std::getenv("KCBX_BUFFER_CACHE_MB");
-  if (set == nullptr || *set == '\0') set_kept_memory_limit(size_t{64} << 20);
+  const std::string_view v = set ? set : "";
+  const bool number = !v.empty() && v.size() <= 10 && v.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!number) set_kept_memory_limit(size_t{64} << 20);
 }
 
 }  // namespace kcbx::cli

@@ -1003,7 +1003,7 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
   std::copy(start.begin(), start.end() - 1, next.begin());
   for (size_t g = 0; g < rows; ++g)
     if (!skip[g] && col.present(g)) order[next[hashes[g] >> 56]++] = {hashes[g], static_cast<uint32_t>(g)};
-  hashes = {};
+  detail::RawVector<uint64_t>().swap(hashes);  // freed (= {} would keep the capacity)
   UniqueRows seen(col);  // one table, emptied for each group
   for (size_t k = 0; k < kGroups; ++k) {
     if (start[k + 1] == start[k]) continue;

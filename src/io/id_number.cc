@@ -240,9 +240,11 @@ char id_check_character(std::string_view first17) {
   if (first17.size() >= 17 && std::all_of(first17.begin(), first17.begin() + 17, is_digit)) {
     return check_character_of_digits(first17.data());
   }
+  // Not 17 digits (the precondition broken): an answer, never a read
+  // outside the table.
   int sum = 0;
   for (size_t i = 0; i < first17.size() && i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  return kCheckChars[sum % 11];
+  return kCheckChars[((sum % 11) + 11) % 11];
 }
 
 bool is_known_address_code(std::string_view code6) {

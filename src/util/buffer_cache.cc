@@ -3,6 +3,7 @@
 #include "kcbx/memory.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -11,8 +12,10 @@
 #include <string_view>
 #include <unordered_map>
 
-#if defined(__linux__)
+#if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
+#endif
+#if defined(__linux__)
 #include <sys/mman.h>
 #endif
 
@@ -118,54 +121,68 @@ class Cache {
         }
       }
       if (best != kept_.end()) {
+        live_.emplace(best->p, best->capacity);  // may throw: kept_ unchanged then
         found = best->p;
         capacity = best->capacity;
         kept_bytes_ -= capacity;
         *best = kept_.back();
         kept_.pop_back();
         ++stats_.reused;
-        live_.emplace(found, capacity);
         live_bytes_ += capacity;
       }
     }
     for (const Kept& k : expired) unmap_block(k.p, k.capacity);
     if (found != nullptr) return found;
     void* p = map_block(capacity);
-    std::lock_guard lock(mu_);
-    ++stats_.mapped;
-    live_.emplace(p, capacity);
-    live_bytes_ += capacity;
+    try {
+      std::lock_guard lock(mu_);
+      live_.emplace(p, capacity);
+      ++stats_.mapped;
+      live_bytes_ += capacity;
+    } catch (...) {
+      unmap_block(p, capacity);
+      throw;
+    }
     return p;
   }
 
+  // Never throws (it runs in destructors): when keeping the buffer would
+  // need memory that is not there, the buffer goes back to the kernel.
   void free(void* p) noexcept {
     std::vector<Kept> drop;
+    size_t capacity = 0;
+    bool kept = false;
     {
       std::lock_guard lock(mu_);
       const auto it = live_.find(p);
-      if (it == live_.end()) return;  // not ours: cannot happen through CachedAllocator
-      const size_t capacity = it->second;
+      // Not ours: cannot happen through CachedAllocator (its sizes match).
+      assert(it != live_.end() && "cached_free of a buffer the cache did not hand out");
+      if (it == live_.end()) return;
+      capacity = it->second;
       live_.erase(it);
       live_bytes_ -= capacity;
-      const auto now = Clock::now();
-      take_expired(now, &drop);
-      if (capacity > limit_) {
-        drop.push_back({p, capacity, now});
-      } else {
-        // Over the limit: the buffers kept longest go first.
-        while (kept_bytes_ + capacity > limit_ && !kept_.empty()) {
-          auto oldest = std::min_element(kept_.begin(), kept_.end(),
-                                         [](const Kept& a, const Kept& b) { return a.freed < b.freed; });
-          drop.push_back(*oldest);
-          kept_bytes_ -= oldest->capacity;
-          *oldest = kept_.back();
-          kept_.pop_back();
+      try {
+        const auto now = Clock::now();
+        take_expired(now, &drop);
+        if (capacity <= limit_) {
+          // Over the limit: the buffers kept longest go first.
+          while (kept_bytes_ + capacity > limit_ && !kept_.empty()) {
+            auto oldest = std::min_element(kept_.begin(), kept_.end(),
+                                           [](const Kept& a, const Kept& b) { return a.freed < b.freed; });
+            drop.push_back(*oldest);
+            kept_bytes_ -= oldest->capacity;
+            *oldest = kept_.back();
+            kept_.pop_back();
+          }
+          kept_.push_back({p, capacity, now});
+          kept_bytes_ += capacity;
+          kept = true;
         }
-        kept_.push_back({p, capacity, now});
-        kept_bytes_ += capacity;
+      } catch (...) {  // std::bad_alloc growing drop or kept_: keep less
       }
     }
     for (const Kept& k : drop) unmap_block(k.p, k.capacity);
+    if (!kept) unmap_block(p, capacity);
   }
 
   void release() noexcept {
@@ -197,10 +214,13 @@ class Cache {
     {
       std::lock_guard lock(mu_);
       limit_ = bytes;
-      while (kept_bytes_ > limit_ && !kept_.empty()) {
-        drop.push_back(kept_.back());
-        kept_bytes_ -= kept_.back().capacity;
-        kept_.pop_back();
+      try {
+        while (kept_bytes_ > limit_ && !kept_.empty()) {
+          drop.push_back(kept_.back());
+          kept_bytes_ -= kept_.back().capacity;
+          kept_.pop_back();
+        }
+      } catch (...) {  // no memory for the list: the rest goes at the next free
       }
     }
     for (const Kept& k : drop) unmap_block(k.p, k.capacity);
@@ -211,6 +231,7 @@ class Cache {
 
   // Moves buffers idle for kIdle out of kept_ (to be unmapped after the
   // lock is released: unmapping hundreds of megabytes takes milliseconds).
+  // A push_back that throws leaves the buffer in kept_.
   void take_expired(Clock::time_point now, std::vector<Kept>* out) {
     for (size_t i = 0; i < kept_.size();) {
       if (now - kept_[i].freed >= kIdle) {
@@ -232,7 +253,7 @@ class Cache {
   BufferCacheStats stats_;
 };
 
-#if defined(__linux__) && !defined(KCBX_BYPASS_BUFFER_CACHE)
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(KCBX_BYPASS_BUFFER_CACHE)
 // A fork while another thread holds the lock would leave it held forever in
 // the child (Spark forks its Python workers): hold it across the fork.
 [[maybe_unused]] const int kForkHandlers = [] {
@@ -252,6 +273,7 @@ void release_cached_buffers() noexcept {}
 void set_buffer_cache_limit(size_t) noexcept {}
 BufferCacheStats buffer_cache_stats() { return {}; }
 bool buffer_cache_active() { return false; }
+size_t buffer_cache_limit() { return 0; }
 
 #else
 
@@ -261,6 +283,7 @@ void release_cached_buffers() noexcept { Cache::instance().release(); }
 void set_buffer_cache_limit(size_t bytes) noexcept { Cache::instance().set_limit(bytes); }
 BufferCacheStats buffer_cache_stats() { return Cache::instance().stats(); }
 bool buffer_cache_active() { return Cache::instance().limit() > 0; }
+size_t buffer_cache_limit() { return Cache::instance().limit(); }
 
 #endif
 

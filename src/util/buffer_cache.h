@@ -54,6 +54,8 @@ BufferCacheStats buffer_cache_stats();
 // false in sanitizer builds and with KCBX_BUFFER_CACHE_MB=0: every large
 // buffer is then mapped on allocation and unmapped on free.
 bool buffer_cache_active();
+// The limit in force (bytes).
+size_t buffer_cache_limit();
 
 // std::allocator for small sizes, the cache above for large ones.
 template <typename T>

@@ -92,16 +92,34 @@ TEST(IdNumber, CheckCharacterAtTheExtremes) {
     }
   for (const std::string& first17 : cases) {
     ASSERT_EQ(id_check_character(first17), reference_check(first17)) << first17;
-    // Behind a real address code and date, the whole number checks out
-    // with the reference's character and with no other.
-    std::string id = "520102" + first17.substr(6);
-    id.replace(6, 8, "20100101");
-    const char want = reference_check(id);
-    for (char c : std::string("0123456789X")) {
-      EXPECT_EQ(check_id_number(id + c).error, c == want ? IdNumberError::kNone : IdNumberError::kCheckDigit)
-          << id << c;
-    }
   }
+  // Through check_id_number every position must vary too, within what a
+  // valid number allows: real address codes from the first to the last of
+  // the table (digits 1-6), dates from 1800 to 2199 (7-14), every sequence
+  // number (15-17). Each number checks out with the reference's character
+  // and with no other.
+  const std::vector<std::string> dates = {"18000101", "18991231", "19090909", "19700228",
+                                          "20000229", "20101031", "21991231"};
+  const size_t codes = std::size(table::kGb2260Codes);
+  size_t checked = 0;
+  for (size_t k = 0; k < codes; k += codes / 40) {
+    char address[8];
+    std::snprintf(address, sizeof address, "%06d", static_cast<int>(table::kGb2260Codes[k]));
+    for (const std::string& date : dates)
+      for (int seq = 0; seq < 1000; seq += 37) {
+        char tail[4];
+        std::snprintf(tail, sizeof tail, "%03d", seq);
+        const std::string first17 = std::string(address) + date + tail;
+        const char want = reference_check(first17);
+        for (char c : std::string("0123456789X")) {
+          ASSERT_EQ(check_id_number(first17 + c).error,
+                    c == want ? IdNumberError::kNone : IdNumberError::kCheckDigit)
+              << first17 << c;
+        }
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 7000u);
 }
 
 TEST(IdNumber, LengthError) {

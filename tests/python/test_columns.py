@@ -355,3 +355,21 @@ def test_dictionary_columns_of_every_index_type(engine: kcbx.Engine) -> None:
         assert rejects.to_pylist() == [{"row": 3, "student_id": "s3", "column": "registry",
                                         "reason": "dictionary index 9 is out of range"}], index_type
         assert result.num_rows == len(registry) - 1
+
+
+def test_dictionary_column_of_a_field_only_checked() -> None:
+    # A field no rule reads is converted and checked but not kept: a
+    # dictionary index past the end is still a reject.
+    engine = kcbx.Engine(kcbx.RulePack.from_string(
+        "meta: {name: checked, version: 0.1.0}\nclauses:\n  Y1: {zh: 一, en: one}\n"
+        "fields:\n  k: {type: string, required: true, unique: true}\n"
+        "  kind: {type: enum, values: [a, b]}\n"
+        "tables:\n  t:\n    values: [x]\n    rows:\n      - {id: r, then: x, clause: Y1}\n", "checked.yaml"))
+    labels = pa.array(["a", "b"])
+    for index_type in (pa.int8(), pa.int32(), pa.uint16()):
+        kind = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 1], index_type), labels, safe=False)
+        result, rejects = engine.classify(pa.table({"k": ["p", "q", "r", "s"], "kind": kind}), AS_OF,
+                                          with_rejects=True)
+        assert rejects.to_pylist() == [{"row": 2, "k": "r", "column": "kind",
+                                        "reason": "dictionary index 2 is out of range"}], index_type
+        assert result["k"].to_pylist() == ["p", "q", "s"]
