@@ -231,11 +231,15 @@ class Cache {
 
   // Moves buffers idle for kIdle out of kept_ (to be unmapped after the
   // lock is released: unmapping hundreds of megabytes takes milliseconds).
-  // A push_back that throws leaves the buffer in kept_.
-  void take_expired(Clock::time_point now, std::vector<Kept>* out) {
+  // Without memory for the list, what is not moved stays kept.
+  void take_expired(Clock::time_point now, std::vector<Kept>* out) noexcept {
     for (size_t i = 0; i < kept_.size();) {
       if (now - kept_[i].freed >= kIdle) {
-        out->push_back(kept_[i]);
+        try {
+          out->push_back(kept_[i]);
+        } catch (...) {  // no memory for the list: the rest stays kept for now
+          return;
+        }
         kept_bytes_ -= kept_[i].capacity;
         kept_[i] = kept_.back();
         kept_.pop_back();
