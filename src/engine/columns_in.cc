@@ -325,38 +325,28 @@ class Writer {
   // which halved the conversion of such columns.
   template <typename At, typename Present>
   void texts(int64_t base, int64_t n, At&& at, Present&& present, bool stable) {
-    if (info_.type.kind == TypeKind::kString && stable) {
-      if (info_.id_number) {
-        for (int64_t i = 0; i < n; ++i) {
-          if (!present(i)) { null(base + i); continue; }
-          const std::string_view t = trim_fast(at(i));
-          if (t.empty()) null(base + i);
-          else string_value(base + i, t);
-        }
-      } else {
-        for (int64_t i = 0; i < n; ++i) {
-          if (!present(i)) { null(base + i); continue; }
-          const std::string_view t = trim_fast(at(i));
-          if (t.empty()) null(base + i);
-          else view(base + i, t);
-        }
-      }
-      return;
-    }
-    if (small_domain()) {
+    // Each present, non-blank text, trimmed, to `take`; the others null.
+    auto each_text = [&](auto&& take) {
       for (int64_t i = 0; i < n; ++i) {
-        if (!present(i)) { null(base + i); continue; }
-        const std::string_view t = trim_fast(at(i));
-        if (t.empty()) { null(base + i); continue; }
-        const Parsed& m = memo(t);
-        if (m.error) error(base + i, *m.error);
-        else bits(base + i, m.bits);
+        const std::string_view t = present(i) ? trim_fast(at(i)) : std::string_view();
+        if (t.empty()) null(base + i);
+        else take(base + i, t);
       }
-      return;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      if (!present(i)) null(base + i);
-      else text(base + i, at(i), stable);
+    };
+    if (info_.type.kind == TypeKind::kString && stable) {
+      if (info_.id_number) each_text([&](int64_t g, std::string_view t) { string_value(g, t); });
+      else each_text([&](int64_t g, std::string_view t) { view(g, t); });
+    } else if (small_domain()) {
+      each_text([&](int64_t g, std::string_view t) {
+        const Parsed& m = memo(t);
+        if (m.error) error(g, *m.error);
+        else bits(g, m.bits);
+      });
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        if (!present(i)) null(base + i);
+        else text(base + i, at(i), stable);
+      }
     }
   }
 

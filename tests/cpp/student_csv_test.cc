@@ -503,6 +503,12 @@ TEST(StudentReader, ReadStudentsFromAFile) {
 
 // ---- kcbx classify -------------------------------------------------------------------
 
+// The fields of the small packs below: a key and a two-value registry.
+constexpr const char* kKeyAndRegistry =
+    "fields:\n"
+    "  student_id: {type: string, required: true, unique: true}\n"
+    "  registry: {type: enum, values: [a, b], required: true}\n";
+
 class ClassifyCli : public testing::Test {
  protected:
   void SetUp() override { dir_ = temp_dir(); }
@@ -512,6 +518,13 @@ class ClassifyCli : public testing::Test {
   std::string path(const std::string& name) const { return "'" + (dir_ / name).string() + "'"; }
   void write(const std::string& name, const std::string& text) const { write_file(dir_ / name, text); }
   CliRun run(const std::string& args) const { return kcbx_cli(dir_, args); }
+  // `kcbx classify` of `csv` on 2019-10-10 with a small pack named `name`:
+  // the key and registry fields, then `rest` (parameters, tables).
+  CliRun classify_small(const std::string& csv, const std::string& name, const std::string& rest) const {
+    write("s.csv", csv);
+    write(name + ".yaml", "meta: {name: " + name + ", version: 1.0.0}\n" + std::string(kKeyAndRegistry) + rest);
+    return run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --rules " + path(name + ".yaml"));
+  }
   fs::path dir_;
 };
 
@@ -731,12 +744,6 @@ TEST_F(ClassifyCli, BrokenPackExitsOneWithFileLineColumn) {
   EXPECT_NE(v.err.find(where), std::string::npos) << v.err;
 }
 
-// The fields of the small packs below: a key and a two-value registry.
-constexpr const char* kKeyAndRegistry =
-    "fields:\n"
-    "  student_id: {type: string, required: true, unique: true}\n"
-    "  registry: {type: enum, values: [a, b], required: true}\n";
-
 TEST_F(ClassifyCli, CustomPackViaRules) {
   write("s.csv", "student_id,registry,birth_date\nG1,b,2010-03-01\nG2,a,2010-03-01\n");
   write("ok.yaml",
@@ -787,35 +794,27 @@ TEST_F(ClassifyCli, ExplainFormatImpliesExplain) {
 }
 
 TEST_F(ClassifyCli, AParameterWithoutAValueOnTheDateWritesNothing) {
-  write("s.csv", "student_id,registry\nA,b\n");
-  write("later.yaml",
-        "meta: {name: later, version: 1.0.0}\n"
-        + std::string(kKeyAndRegistry) +
-        "parameters:\n"
-        "  limit: {type: int, values: [{from: 2020-09-01, value: 5}]}\n"
-        "tables:\n"
-        "  status:\n"
-        "    values: [x, y]\n"
-        "    rows:\n"
-        "      - {id: r1, when: limit > 3, then: x, clause: C1}\n"
-        "      - {id: r2, then: y, clause: C2}\n");
-  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --rules " + path("later.yaml"));
+  const CliRun r = classify_small("student_id,registry\nA,b\n", "later",
+                                  "parameters:\n"
+                                  "  limit: {type: int, values: [{from: 2020-09-01, value: 5}]}\n"
+                                  "tables:\n"
+                                  "  status:\n"
+                                  "    values: [x, y]\n"
+                                  "    rows:\n"
+                                  "      - {id: r1, when: limit > 3, then: x, clause: C1}\n"
+                                  "      - {id: r2, then: y, clause: C2}\n");
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("no-value-on-date"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");  // not even the header
 }
 
 TEST_F(ClassifyCli, RecordsNoRowMatchedAreCountedUnderTheirOwnLabel) {
-  write("s.csv", "student_id,registry\nA,a\nB,b\n");
-  write("partial.yaml",
-        "meta: {name: partial, version: 1.0.0}\n"
-        + std::string(kKeyAndRegistry) +
-        "tables:\n"
-        "  status:\n"
-        "    values: [x]\n"
-        "    rows:\n"
-        "      - {id: r1, when: registry = a, then: x, clause: C1}\n");
-  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --rules " + path("partial.yaml"));
+  const CliRun r = classify_small("student_id,registry\nA,a\nB,b\n", "partial",
+                                  "tables:\n"
+                                  "  status:\n"
+                                  "    values: [x]\n"
+                                  "    rows:\n"
+                                  "      - {id: r1, when: registry = a, then: x, clause: C1}\n");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("(no row matched)"), std::string::npos) << r.err;
 }
