@@ -258,6 +258,27 @@ def test_categoricals_use_small_codes(engine: kcbx.Engine, students: pa.Table) -
     assert df["status"].astype(str).tolist() == result["status"].cast(pa.string()).to_pylist()
 
 
+def test_pandas_results_equal_pyarrows_own_conversion(engine: kcbx.Engine, students: pa.Table) -> None:
+    # Result categoricals wrap kcbx's codes instead of going through
+    # pyarrow's to_pandas; they must give what pyarrow gives: nulls (the
+    # aid columns, whose null slots hold code 0) missing, every slice
+    # offset, the levels' int32 codes, and dates as Arrow dates.
+    result = engine.classify(students, AS_OF, levels=["county"])
+    assert result["eligible_aid"].null_count > 0
+    dates = pd.ArrowDtype(pa.date32())
+    for start, length in [(0, result.num_rows), (1, 5), (3, result.num_rows - 3), (0, 0)]:
+        batch = result.slice(start, length).combine_chunks().to_batches()
+        if not batch:
+            continue
+        ours = kcbx._convert._to_kind(batch[0], "pandas")
+        pd.testing.assert_frame_equal(ours, batch[0].to_pandas(types_mapper={pa.date32(): dates}.get))
+        assert ours["eligible_aid"].isna().sum() == batch[0]["eligible_aid"].null_count
+    df = engine.classify(students.to_pandas(), AS_OF, levels=["county"])
+    assert df["county"].cat.codes.dtype == np.int8  # pandas narrows a few labels' int32 codes
+    assert df["eligible_aid"].astype(object).where(df["eligible_aid"].notna(), None).tolist() \
+        == result["eligible_aid"].cast(pa.string()).to_pylist()
+
+
 def test_results_of_two_chunks_have_one_schema(engine: kcbx.Engine, students: pa.Table) -> None:
     # The index type of a column never depends on the data, so chunks
     # classified apart concatenate: a collect table's sets are bounded by

@@ -139,15 +139,58 @@ def _one_batch(table: Any) -> Any:
     return table.combine_chunks().to_batches()[0]
 
 
+def _categorical(column: Any) -> Any:
+    """A pyarrow dictionary array as a pandas Categorical, sharing its codes.
+
+    pyarrow's own conversion copies and range-checks the codes of every
+    column (about 1 ms a million rows, 2.5 ms with nulls); the codes kcbx
+    builds are in range by construction, so they are wrapped as they are,
+    and only a column with nulls gets a copy with -1 under each null (kcbx
+    writes 0 there, which other Arrow readers expect).
+    """
+    import numpy as np
+    import pandas as pd
+
+    idx = column.indices
+    width = idx.type.to_pandas_dtype()
+    codes = np.frombuffer(idx.buffers()[1], dtype=width)[idx.offset : idx.offset + len(idx)]
+    if column.null_count:
+        bits = np.frombuffer(idx.buffers()[0], dtype=np.uint8)
+        present = np.unpackbits(bits, count=idx.offset + len(idx), bitorder="little")[idx.offset :]
+        codes = np.where(present.view(bool), codes, width(-1))
+    dtype = pd.CategoricalDtype(pd.Index(column.dictionary.to_pandas()), ordered=column.type.ordered)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def _to_pandas(batch: Any) -> Any:
+    """A pyarrow RecordBatch as a pandas DataFrame: dictionaries as
+    categoricals, date32 as Arrow-backed dates (no datetime64 round trip)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    dates = pd.ArrowDtype(pa.date32())
+    names = batch.schema.names
+    dictionaries = [pa.types.is_dictionary(t) and pa.types.is_integer(t.index_type) for t in batch.schema.types]
+    if batch.num_rows == 0 or not any(dictionaries) or len(set(names)) != len(names):
+        return batch.to_pandas(types_mapper={pa.date32(): dates}.get)
+
+    def column(i: int) -> Any:
+        c = batch.column(i)
+        if dictionaries[i]:
+            return _categorical(c)
+        # A types_mapper on a single array would also turn strings into
+        # Python objects; the batch path above keeps pandas' own string type.
+        return pd.arrays.ArrowExtensionArray(c) if c.type == pa.date32() else c.to_pandas()
+
+    return pd.DataFrame({name: column(i) for i, name in enumerate(names)}, copy=False)
+
+
 def _to_kind(batch: Any, kind: str) -> Any:
     """A pyarrow RecordBatch as the caller's kind of table."""
     import pyarrow as pa
 
     if kind == "pandas":
-        import pandas as pd
-
-        dates = pd.ArrowDtype(pa.date32())
-        return batch.to_pandas(types_mapper={pa.date32(): dates}.get)
+        return _to_pandas(batch)
     if kind == "polars":
         import polars as pl
 
