@@ -2,7 +2,7 @@
 //
 // Classifying allocates its column, result and output buffers afresh on
 // every call: hundreds of megabytes for a million records. kcbx keeps large
-// buffers (1 MiB and up) when they are freed and reuses them for the next
+// buffers (256 KiB and up) when they are freed and reuses them for the next
 // call, which spares the kernel's page faults and zeroing (a third of a
 // million-row classification from Python). Kept buffers unused for 5
 // seconds are returned at the next allocation or free; at most

@@ -47,7 +47,7 @@ struct BatchData {
   std::shared_ptr<const CheckedPack> pack;
   size_t rows = 0;
   std::vector<ColumnData> columns;  // by field index
-  std::vector<int64_t> row_numbers;
+  RawVector<int64_t> row_numbers;  // a million rows: 8 MB, kept between calls
   std::shared_ptr<StringArena> strings = std::make_shared<StringArena>();
 };
 

@@ -26,11 +26,12 @@ using kcbx::detail::release_cached_buffers;
 constexpr size_t kMiB = size_t{1} << 20;
 
 TEST(BufferCache, VectorsBehaveAsWithTheStandardAllocator) {
-  for (size_t n : {size_t{0}, size_t{5}, kMiB / 4 - 1, kMiB / 4, 3 * kMiB + 7}) {
+  constexpr size_t kBoundary = kcbx::detail::kCachedBufferMin / sizeof(int32_t);  // elements
+  for (size_t n : {size_t{0}, size_t{5}, kBoundary - 1, kBoundary, 3 * kMiB + 7}) {
     CachedVector<int32_t> v(n, -1);
     ASSERT_EQ(v.size(), n);
     std::iota(v.begin(), v.end(), 0);
-    v.push_back(42);  // grows across the small/large boundary for kMiB / 4 - 1
+    v.push_back(42);  // grows across the small/large boundary for kBoundary - 1
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], static_cast<int32_t>(i)) << n;
     EXPECT_EQ(v.back(), 42);
     CachedVector<int32_t> copy = v;
