@@ -7,12 +7,14 @@
 #include "kcbx/columns.h"
 
 #include <algorithm>
+
 #include <array>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -1007,6 +1009,27 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
   return out;
 }
 
+// A rough relative cost of converting a field, only to order the work
+// (ns a row on a million Guizhou rows, this machine): an ID number's check
+// about 19, the key's duplicate check 12 more, a set parsed from text 6,
+// dates, numbers and kept texts 2 to 4, yes/no 1, a text only checked
+// for presence or not checked at all next to nothing. Dictionary-encoded
+// columns are cheaper than this says; the order stays about right.
+int conversion_cost(const detail::FieldDef& def, const detail::FieldInfo& info, bool kept, bool present,
+                    bool early_unique) {
+  if (!present) return 0;
+  int cost = 0;
+  if (info.id_number) cost += 19;
+  if (def.unique && early_unique) cost += 12;
+  switch (info.type.kind) {
+    case TypeKind::kSet: cost += 6; break;
+    case TypeKind::kBool: cost += kept ? 1 : 0; break;
+    case TypeKind::kString: cost += kept || def.required ? 3 : 0; break;
+    default: cost += 3; break;
+  }
+  return cost;
+}
+
 }  // namespace
 
 ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnView> columns,
@@ -1138,11 +1161,20 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   threads = std::min(threads, fields.size());
   const bool early_unique = threads > 1 && unique_fields.size() == 1;
   std::vector<Duplicate> early;
+  // The fields are taken slowest first, so that the threads finish
+  // together: with the ID number (half the work on Guizhou's 24 columns)
+  // taken last in field order, one thread went on alone for 5 ms a
+  // million rows.
+  std::vector<size_t> order(fields.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return conversion_cost(fields[a], cp.fields[a], keep[a] != 0, field_column[a] >= 0, early_unique) >
+           conversion_cost(fields[b], cp.fields[b], keep[b] != 0, field_column[b] >= 0, early_unique);
+  });
   auto task = [&](size_t k) {
-    // Task 0 is the unique field when it is checked early.
-    const size_t f = !early_unique ? k : k == 0 ? unique_fields[0] : k <= unique_fields[0] ? k - 1 : k;
+    const size_t f = order[k];
     convert_field(f);
-    if (early_unique && k == 0) {
+    if (early_unique && f == unique_fields[0]) {
       std::vector<uint8_t> own(rows, 0);
       for (const FieldError& e : errors[f]) own[static_cast<size_t>(e.row)] = 1;
       early = find_duplicates(data->columns[f], rows, own);
@@ -1221,7 +1253,8 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   // Keep the accepted rows.
   data->row_numbers.reserve(rows - rejects.size());
   if (rejects.empty()) {
-    for (size_t g = 0; g < rows; ++g) data->row_numbers.push_back(options.first_row + static_cast<int64_t>(g));
+    detail::resize_uninitialized(data->row_numbers, rows);
+    std::iota(data->row_numbers.begin(), data->row_numbers.end(), options.first_row);
   } else {
     for (size_t g = 0; g < rows; ++g)
       if (!rejected[g]) data->row_numbers.push_back(options.first_row + static_cast<int64_t>(g));
