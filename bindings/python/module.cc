@@ -297,6 +297,57 @@ struct Labels {
   }
 };
 
+// The distinct (values, rows) set pairs of a collect table and their label
+// codes, found by open addressing: records share a few dozen pairs, so a
+// row costs two multiplications and a probe or two. (A direct-mapped memo
+// in front of two maps thrashed when two frequent pairs shared a slot.)
+class SetPairCodes {
+ public:
+  struct Codes {
+    int32_t v = -1, r = -1, c = -1;
+  };
+  // The codes of (vs, rs); make(vs, rs) gives them the first time.
+  template <typename Make>
+  const Codes& get(uint64_t vs, uint64_t rs, Make&& make) {
+    for (size_t s = index(vs, rs);; s = (s + 1) & (slots_.size() - 1)) {
+      Entry& e = slots_[s];
+      if (e.used && e.vs == vs && e.rs == rs) return e.codes;
+      if (e.used) continue;
+      if (2 * (count_ + 1) > slots_.size()) {
+        grow();
+        return get(vs, rs, make);
+      }
+      e = {vs, rs, make(vs, rs), true};
+      ++count_;
+      return e.codes;
+    }
+  }
+
+ private:
+  struct Entry {
+    uint64_t vs = 0, rs = 0;
+    Codes codes;
+    bool used = false;
+  };
+  size_t index(uint64_t vs, uint64_t rs) const {
+    return static_cast<size_t>(((vs * 0x9E3779B97F4A7C15ull) ^ (rs * 0xC2B2AE3D27D4EB4Full)) >> shift_);
+  }
+  void grow() {
+    std::vector<Entry> old(slots_.size() * 2);
+    old.swap(slots_);
+    --shift_;
+    for (const Entry& e : old) {
+      if (!e.used) continue;
+      size_t s = index(e.vs, e.rs);
+      while (slots_[s].used) s = (s + 1) & (slots_.size() - 1);
+      slots_[s] = e;
+    }
+  }
+  std::vector<Entry> slots_ = std::vector<Entry>(64);
+  int shift_ = 58;  // 64 - log2(slots_.size())
+  size_t count_ = 0;
+};
+
 // The batch rows a result holds, in order: every row when none was
 // rejected (the common case, without a list to build and read), else the
 // accepted ones.
@@ -532,63 +583,41 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     const std::string rule_name = t == 0 ? "rule" : def.name.value + "_rule";
     const std::string clause_name = t == 0 ? "clause" : def.name.value + "_clause";
     if (def.hit_policy == detail::HitPolicy::kCollect) {
-      detail::CachedVector<int32_t> vcodes(rows.size()), rcodes(rows.size()), ccodes(rows.size());
+      detail::RawVector<int32_t> vcodes, rcodes, ccodes;  // each element written below
+      for (auto* v : {&vcodes, &rcodes, &ccodes}) detail::resize_uninitialized(*v, rows.size());
       // A set of values per record: one label per distinct set ("a;b").
+      // Records share a few dozen (values, rows) pairs; each pair's labels
+      // are made once.
       Labels vl, rl, cl;
-      std::unordered_map<uint64_t, int32_t> vseen, rseen;
-      std::vector<int32_t> rclause;
-      // Records share few distinct sets: a direct-mapped memo of the last
-      // codes per (values, rows) pair spares the two maps for most rows.
-      struct Memo {
-        uint64_t vs = 0, rs = 0;
-        int32_t v = -1, r = -1, c = -1;
+      SetPairCodes pairs;
+      auto labels_of = [&](uint64_t vs, uint64_t rs) {
+        std::string v, r, c;
+        for (size_t b = 0; b < values.size() && b < 64; ++b)
+          if ((vs >> b) & 1) v += (v.empty() ? "" : ";") + values[b].name.value;
+        std::vector<std::string_view> seen_clauses;
+        for (size_t b = 0; b < def.rows.size() && b < 64; ++b)
+          if ((rs >> b) & 1) {
+            r += (r.empty() ? "" : ";") + def.rows[b].id.value;
+            const std::string& clause = def.rows[b].clause.value;
+            // As BatchResult::clause (the CLI's column): distinct, in row
+            // order, rows without a clause left out.
+            if (!clause.empty() && std::find(seen_clauses.begin(), seen_clauses.end(), clause) == seen_clauses.end()) {
+              seen_clauses.push_back(clause);
+              c += (c.empty() ? "" : ";") + clause;
+            }
+          }
+        return SetPairCodes::Codes{vl.code(v), rl.code(r), cl.code(c)};
       };
-      std::array<Memo, 256> memo{};
       for (size_t k = 0; k < rows.size(); ++k) {
         const uint64_t vs = rd.sets[t][rows[k]], rs = rd.row_sets[t][rows[k]];
         if (vs == 0) {
           vcodes[k] = rcodes[k] = ccodes[k] = -1;
           continue;
         }
-        Memo& hit = memo[((vs * 0x9E3779B97F4A7C15ull) ^ (rs * 0xC2B2AE3D27D4EB4Full)) >> 56];
-        if (hit.vs == vs && hit.rs == rs) {
-          vcodes[k] = hit.v;
-          rcodes[k] = hit.r;
-          ccodes[k] = hit.c;
-          continue;
-        }
-        auto vit = vseen.find(vs);
-        if (vit == vseen.end()) {
-          std::string s;
-          for (size_t b = 0; b < values.size() && b < 64; ++b)
-            if ((vs >> b) & 1) s += (s.empty() ? "" : ";") + values[b].name.value;
-          vit = vseen.emplace(vs, vl.code(s)).first;
-        }
-        vcodes[k] = vit->second;
-        auto rit = rseen.find(rs);
-        if (rit == rseen.end()) {
-          std::string r, c;
-          std::vector<std::string> seen_clauses;
-          for (size_t b = 0; b < def.rows.size() && b < 64; ++b)
-            if ((rs >> b) & 1) {
-              r += (r.empty() ? "" : ";") + def.rows[b].id.value;
-              const std::string& cl_text = def.rows[b].clause.value;
-              // As BatchResult::clause (the CLI's column): distinct, in row
-              // order, rows without a clause left out.
-              if (!cl_text.empty() &&
-                  std::find(seen_clauses.begin(), seen_clauses.end(), cl_text) == seen_clauses.end()) {
-                seen_clauses.push_back(cl_text);
-                c += (c.empty() ? "" : ";") + cl_text;
-              }
-            }
-          const int32_t rc = rl.code(r);
-          rit = rseen.emplace(rs, rc).first;
-          if (static_cast<size_t>(rc) >= rclause.size()) rclause.resize(static_cast<size_t>(rc) + 1, -1);
-          rclause[static_cast<size_t>(rc)] = cl.code(c);
-        }
-        rcodes[k] = rit->second;
-        ccodes[k] = rclause[static_cast<size_t>(rit->second)];
-        hit = {vs, rs, vcodes[k], rcodes[k], ccodes[k]};
+        const SetPairCodes::Codes& c = pairs.get(vs, rs, labels_of);
+        vcodes[k] = c.v;
+        rcodes[k] = c.r;
+        ccodes[k] = c.c;
       }
       // Labels are the sets seen in this input, but how many sets there can
       // be is the pack's: every chunk of a result gets the same index type
