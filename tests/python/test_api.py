@@ -415,3 +415,35 @@ def test_collect_tables_code_width_follows_the_pack() -> None:
     assert result["rule"].to_pylist() == ["r0", "r0;r1;r2;r3", "r0;r1;r2;r3;r4;r5;r6;r7"]
     assert result["marks"].to_pylist() == ["b", "a;b", "a;b"]
     assert engine.classify(t.slice(0, 1), AS_OF).schema == result.schema
+
+
+def test_collect_table_labels_for_many_distinct_sets() -> None:
+    # Seven rows, each on a yes/no field of its own: 127 possible rule sets,
+    # and 20,000 records with random answers hold all of them. Each
+    # record's labels must be its own set's (the label table grows past
+    # its first size several times), in row order, as the CLI writes them.
+    rows = "\n".join(f"      - {{id: r{i}, when: f{i}, then: {'abc'[i % 3]}, clause: C{i % 2}}}"
+                     for i in range(7))
+    fields = "\n".join(f"  f{i}: {{type: bool}}" for i in range(7))
+    text = ("meta: {name: sets, version: 0.1.0}\n"
+            "clauses:\n  C0: {zh: 零, en: zero}\n  C1: {zh: 一, en: one}\n"
+            "fields:\n  k: {type: string, required: true, unique: true}\n" + fields + "\n"
+            "tables:\n  marks:\n    hit_policy: collect\n    values: [a, b, c]\n    rows:\n" + rows + "\n")
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "sets.yaml"))
+    rng = np.random.default_rng(5)
+    answers = rng.random((20_000, 7)) < 0.5
+    t = pa.table({"k": [f"s{i}" for i in range(len(answers))],
+                  **{f"f{i}": pa.array(answers[:, i]) for i in range(7)}})
+    result = engine.classify(t, AS_OF)
+    rules = result["rule"].to_pylist()
+    marks = result["marks"].to_pylist()
+    clauses = result["clause"].to_pylist()
+    assert len(set(rules) - {None}) == 127
+    for rec, rule, mark, clause in zip(answers, rules, marks, clauses):
+        hit = [i for i in range(7) if rec[i]]
+        if not hit:
+            assert (rule, mark, clause) == (None, None, None)
+            continue
+        assert rule == ";".join(f"r{i}" for i in hit)
+        assert mark == ";".join(v for v in "abc" if any("abc"[i % 3] == v for i in hit))
+        assert clause == ";".join(dict.fromkeys(f"C{i % 2}" for i in hit))
