@@ -236,6 +236,12 @@ class Writer {
     out_.valid.clear();
     if (info_.default_value && info_.default_value->kind == TypeKind::kString)
       default_text_ = arena_.keep(info_.default_value->text);
+    out_.birth_days.clear();
+    if (info_.id_number && keep) {
+      detail::assign_large(out_.birth_days, n_, ColumnData::kNoBirthDate);
+      const detail::IdNumberCheck d = detail::check_id_structure(default_text_);
+      if (d.error == detail::IdNumberError::kNone) default_birth_ = d.birth_date.days();
+    }
   }
 
   std::vector<FieldError>& errors() { return errors_; }
@@ -245,7 +251,10 @@ class Writer {
     if (def_.required) return error(g, "required value is missing");
     if (info_.default_value) {
       const ScalarValue& v = *info_.default_value;
-      if (v.kind == TypeKind::kString) return view(g, default_text_);
+      if (v.kind == TypeKind::kString) {
+        birth(g, default_birth_);
+        return view(g, default_text_);
+      }
       return bits(g, v.bits);
     }
     if (out_.valid.empty()) detail::assign_large(out_.valid, n_, uint8_t{1});
@@ -257,6 +266,7 @@ class Writer {
     out_.kept = false;
     out_.bytes = {};
     out_.valid = {};
+    out_.birth_days = {};
   }
 
   // Every row null (a field without a column), as null() row by row.
@@ -273,6 +283,7 @@ class Writer {
     null(0);
     const size_t w = static_cast<size_t>(out_.width);
     for (size_t g = 1; g < n_; ++g) std::memcpy(out_.bytes.data() + g * w, out_.bytes.data(), w);
+    std::fill(out_.birth_days.begin(), out_.birth_days.end(), default_birth_);
   }
 
   void error(int64_t g, std::string reason) { errors_.push_back({g, std::move(reason)}); }
@@ -292,12 +303,18 @@ class Writer {
     std::memcpy(out_.bytes.data() + (static_cast<size_t>(g) & wrap_) * sizeof(std::string_view), &s,
                 sizeof s);
   }
+  // Row g's birth date (an ID-number field that is kept; else nothing).
+  void birth(int64_t g, int32_t days) {
+    if (!out_.birth_days.empty()) out_.birth_days[static_cast<size_t>(g) & wrap_] = days;
+  }
 
-  // A string-field value already kept (or borrowed): id numbers are checked.
+  // A string-field value already kept (or borrowed): id numbers are checked,
+  // and their birth dates kept for the rules.
   void string_value(int64_t g, std::string_view s) {
     if (info_.id_number) {
       const auto check = detail::check_id_number(s);
       if (check.error != detail::IdNumberError::kNone) return error(g, detail::describe(check.error));
+      birth(g, check.birth_date.days());
     }
     view(g, s);
   }
@@ -563,6 +580,7 @@ class Writer {
   size_t n_ = 0;     // rows stored
   size_t wrap_ = 0;  // row index mask: all ones when kept
   std::string_view default_text_;
+  int32_t default_birth_ = ColumnData::kNoBirthDate;  // of default_text_
   ScalarValue scratch_;
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
   std::vector<FieldError> errors_;
@@ -792,6 +810,7 @@ void convert_dictionary(const ColumnChunk& c, int64_t base, Writer& w, const det
       std::string_view s;
       std::memcpy(&s, src, sizeof s);
       w.view(g, s);  // id numbers were checked per entry
+      if (!entries.birth_days.empty()) w.birth(g, entries.birth_days[e]);
     } else {
       int64_t b = 0;
       if (width == 1) b = *src;
@@ -1267,11 +1286,13 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
         if (out != g) {
           std::memmove(col.bytes.data() + out * w, col.bytes.data() + g * w, w);
           if (!col.valid.empty()) col.valid[out] = col.valid[g];
+          if (!col.birth_days.empty()) col.birth_days[out] = col.birth_days[g];
         }
         ++out;
       }
       col.bytes.resize(out * w);
       if (!col.valid.empty()) col.valid.resize(out);
+      if (!col.birth_days.empty()) col.birth_days.resize(out);
     }
   }
   data->rows = data->row_numbers.size();

@@ -71,9 +71,11 @@ void bind_fields(const CompiledProgram& cp, const detail::BatchData& batch,
   for (size_t f = 0; f < cp.field_slots.size(); ++f) {
     const ColumnData& c = batch.columns[f];
     if (!c.kept) continue;  // not read by this program (checked in classify)
+    const bool births = !c.birth_days.empty() && c.birth_days.size() * static_cast<size_t>(c.width) == c.bytes.size();
     frame.bind_field(cp.field_slots[f],
                      c.bytes.data() + offset * static_cast<size_t>(c.width),
-                     c.valid.empty() ? nullptr : c.valid.data() + offset);
+                     c.valid.empty() ? nullptr : c.valid.data() + offset,
+                     births ? c.birth_days.data() + offset : nullptr);
   }
 }
 

@@ -3,6 +3,7 @@
 #ifndef KCBX_ENGINE_PLAN_H_
 #define KCBX_ENGINE_PLAN_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,13 @@ struct ColumnData {
   bool kept = true;
   CachedVector<unsigned char> bytes;
   CachedVector<uint8_t> valid;  // empty: every value present
+  // An ID-number field's birth dates, row by row (day numbers;
+  // kNoBirthDate where a row has none), when the reader knew them from its
+  // own check of every number: the rules' id_birth_date() then reads them
+  // instead of parsing each number again (8 ns a number, a fifth of the
+  // rules' time on Guizhou's pack). Empty: the rules parse `bytes`.
+  RawVector<int32_t> birth_days;
+  static constexpr int32_t kNoBirthDate = INT32_MIN;
 
   const void* at(size_t i) const { return bytes.data() + i * static_cast<size_t>(width); }
   bool present(size_t i) const { return valid.empty() || valid[i]; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #ifdef KCBX_PROFILE_OPS
 #include <chrono>
 #include <cstdio>
@@ -32,6 +33,7 @@ Frame::Frame(const Program& program, size_t batch_size)
       batch_size_(batch_size),
       data_(program.slots.size(), nullptr),
       valid_(program.slots.size(), nullptr),
+      birth_days_(program.slots.size(), nullptr),
       counters_(static_cast<size_t>(program.counters), 0),
       scalar_strings_(program.slots.size()),
       ones_(batch_size, 1),
@@ -294,6 +296,7 @@ void Frame::compact(const Program::Compaction& k, size_t& n) {
   selected_ = m;
   if (shadows_.size() < program_.slots.size()) shadows_.resize(program_.slots.size());
   replaced_.clear();
+  replaced_birth_days_.clear();
   for (int s : k.gather) {
     const size_t slot = static_cast<size_t>(s);
     const size_t w = static_cast<size_t>(program_.slots[slot].width);
@@ -303,6 +306,9 @@ void Frame::compact(const Program::Compaction& k, size_t& n) {
       sh.valid.reset(new uint8_t[batch_size_]());
     }
     replaced_.emplace_back(data_[slot], valid_[slot]);
+    // Birth dates are by row of the whole batch: the compacted rows parse
+    // their numbers instead.
+    replaced_birth_days_.push_back(std::exchange(birth_days_[slot], nullptr));
     gather_w(w, data_[slot], sh.data.get(), sel, m);
     data_[slot] = sh.data.get();
     if (valid_[slot]) {
@@ -325,6 +331,7 @@ void Frame::expand(const Program::Compaction& k, size_t& n) {
     }
     data_[slot] = data;
     valid_[slot] = valid;
+    birth_days_[slot] = replaced_birth_days_[g];
   }
   n = full_n_;
 }
@@ -699,6 +706,15 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
             std::memset(v, 0, n);
             continue;
           }
+        }
+        if (const int32_t* known = birth_days_[static_cast<size_t>(in.a)]) {
+          // The reader's own check gave each row's birth date.
+          for (size_t i = 0; i < n; ++i) {
+            const bool has = known[i] != INT32_MIN;
+            r[i] = has ? known[i] : 0;
+            v[i] = has;
+          }
+          continue;
         }
         for (size_t i = 0; i < n; ++i) {
           r[i] = 0;

@@ -135,9 +135,13 @@ class Frame {
 
   // Points field slot `slot` at external column memory (already offset to
   // the batch start). `valid` may be null for an all-present column.
-  void bind_field(int slot, const void* data, const uint8_t* valid) {
+  // `birth_days`: for an ID-number field, each row's birth date as
+  // id_birth_date() gives it (INT32_MIN: none), or null to parse the
+  // numbers.
+  void bind_field(int slot, const void* data, const uint8_t* valid, const int32_t* birth_days = nullptr) {
     data_[static_cast<size_t>(slot)] = const_cast<void*>(data);
     valid_[static_cast<size_t>(slot)] = const_cast<uint8_t*>(valid);
+    birth_days_[static_cast<size_t>(slot)] = birth_days;
   }
   // Points the data of a computed slot at caller memory (a result column,
   // already offset to the batch start), so that the program writes the
@@ -177,6 +181,7 @@ class Frame {
   std::vector<std::unique_ptr<uint64_t[]>> storage_;
   std::vector<void*> data_;
   std::vector<uint8_t*> valid_;
+  std::vector<const int32_t*> birth_days_;  // per slot (bind_field); set aside while compacted
   std::vector<int64_t> counters_;
   std::vector<std::string> scalar_strings_;
   std::vector<uint8_t> ones_;     // batch_size ones: validity of an all-present slot
@@ -195,6 +200,7 @@ class Frame {
   std::vector<uint32_t> selection_;  // batch_size entries; the first selected_ in use
   size_t selected_ = 0;
   std::vector<std::pair<void*, uint8_t*>> replaced_;
+  std::vector<const int32_t*> replaced_birth_days_;
   int compacted_ = -1;
   size_t full_n_ = 0;
 };
