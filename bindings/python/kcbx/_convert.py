@@ -150,14 +150,12 @@ def _categorical(column: Any) -> Any:
     """
     import numpy as np
     import pandas as pd
+    import pyarrow.compute as pc
 
     idx = column.indices
-    width = idx.type.to_pandas_dtype()
-    codes = np.frombuffer(idx.buffers()[1], dtype=width)[idx.offset : idx.offset + len(idx)]
     if column.null_count:
-        bits = np.frombuffer(idx.buffers()[0], dtype=np.uint8)
-        present = np.unpackbits(bits, count=idx.offset + len(idx), bitorder="little")[idx.offset :]
-        codes = np.where(present.view(bool), codes, width(-1))
+        idx = pc.fill_null(idx, -1)
+    codes = np.frombuffer(idx.buffers()[1], dtype=idx.type.to_pandas_dtype())[idx.offset : idx.offset + len(idx)]
     dtype = pd.CategoricalDtype(pd.Index(column.dictionary.to_pandas()), ordered=column.type.ordered)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
