@@ -7,6 +7,7 @@
 #define KCBX_BINDINGS_PYTHON_ARROW_C_H_
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -411,38 +412,68 @@ constexpr const char* index_format() {
 // dictionary<C, utf8>: codes index `labels`, -1 is null.
 template <typename C, typename A>
 std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, const std::vector<std::string>& labels) {
-  size_t nulls = 0;
-  for (C c : codes) nulls += c < 0;
+  const size_t n = codes.size();
+  C* c = codes.data();
+  // int8 codes (nearly every column: a status, a rule) are read eight at a
+  // time: their sign bits are the nulls. The plain loops below took 2 ms a
+  // million codes for a column with nulls.
+  constexpr bool kBytes = std::is_same_v<C, int8_t> && std::endian::native == std::endian::little;
+  constexpr uint64_t kSigns = 0x8080808080808080ULL;
+  auto word = [c](size_t i) {
+    uint64_t x;
+    std::memcpy(&x, c + i, 8);
+    return x;
+  };
+  size_t nulls = 0, i = 0;
+  if constexpr (kBytes)
+    for (; i + 8 <= n; i += 8) nulls += static_cast<size_t>(__builtin_popcountll(word(i) & kSigns));
+  for (; i < n; ++i) nulls += c[i] < 0;
   Bytes bits;
   if (nulls > 0) {
     // The validity bitmap straight from the codes, and 0 under each null:
-    // a byte of bits per eight codes, without a branch or a read-modify-
-    // write of the same byte per code (a million codes: 2 ms -> 0.3 ms).
-    const size_t n = codes.size();
+    // a byte of bits per eight codes.
     bits.assign((n + 7) / 8 + 8, 0);
-    C* c = codes.data();
-    size_t i = 0;
+    i = 0;
     for (; i + 8 <= n; i += 8) {
-      unsigned byte = 0;
-      for (unsigned q = 0; q < 8; ++q) {
-        byte |= static_cast<unsigned>(c[i + q] >= 0) << q;
-        c[i + q] = c[i + q] < 0 ? C{0} : c[i + q];
+      if constexpr (kBytes) {
+        const uint64_t x = word(i);
+        const uint64_t negative = (x & kSigns) >> 7;  // 0x01 in each null's byte
+        // The sign bits of the valid bytes, gathered into one byte (bit q
+        // from byte q) by a multiplication that carries none of them over.
+        bits[i >> 3] = static_cast<uint8_t>((((~x) & kSigns) * 0x0002040810204081ULL) >> 56);
+        const uint64_t zeroed = x & ~(negative * 0xFF);
+        std::memcpy(c + i, &zeroed, 8);
+      } else {
+        unsigned byte = 0;
+        for (unsigned q = 0; q < 8; ++q) {
+          byte |= static_cast<unsigned>(c[i + q] >= 0) << q;
+          c[i + q] = c[i + q] < 0 ? C{0} : c[i + q];
+        }
+        bits[i >> 3] = static_cast<uint8_t>(byte);
       }
-      bits[i >> 3] = static_cast<uint8_t>(byte);
     }
     for (; i < n; ++i) {
       if (c[i] >= 0) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
       else c[i] = 0;
     }
   }
-  auto n = fixed(std::move(name), index_format<C>(), std::move(codes));
+  auto node = fixed(std::move(name), index_format<C>(), std::move(codes));
   if (nulls > 0) {
-    n->null_count = static_cast<int64_t>(nulls);
-    n->buffers[0] = std::move(bits);
+    node->null_count = static_cast<int64_t>(nulls);
+    node->buffers[0] = std::move(bits);
   }
-  n->dictionary = strings("", labels);
-  n->dictionary->nullable = false;
-  return n;
+  node->dictionary = strings("", labels);
+  node->dictionary->nullable = false;
+  return node;
+}
+
+// f(C{}) with C the narrowest dictionary index type (int8, int16, int32)
+// that holds `bound` labels.
+template <typename F>
+decltype(auto) with_index_type(size_t bound, F&& f) {
+  if (bound <= static_cast<size_t>(std::numeric_limits<int8_t>::max())) return f(int8_t{});
+  if (bound <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) return f(int16_t{});
+  return f(int32_t{});
 }
 
 // A dictionary column of `n` rows whose codes code_at(k) (-1 for null)
@@ -455,17 +486,13 @@ std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, cons
 template <typename F>
 std::shared_ptr<Node> dictionary_of(std::string name, size_t n, const std::vector<std::string>& labels,
                                     size_t most, F&& code_at) {
-  auto build = [&](auto zero) {
+  return with_index_type(std::max(most, labels.size()), [&](auto zero) {
     using C = decltype(zero);
     Vec<C> codes;
     kcbx::detail::resize_uninitialized(codes, n);
     for (size_t k = 0; k < n; ++k) codes[k] = static_cast<C>(code_at(k));
     return dictionary(std::move(name), std::move(codes), labels);
-  };
-  const size_t bound = std::max(most, labels.size());
-  if (bound <= static_cast<size_t>(std::numeric_limits<int8_t>::max())) return build(int8_t{});
-  if (bound <= static_cast<size_t>(std::numeric_limits<int16_t>::max())) return build(int16_t{});
-  return build(int32_t{});
+  });
 }
 
 inline std::shared_ptr<Node> table(std::vector<std::shared_ptr<Node>> columns, int64_t rows) {
