@@ -59,7 +59,8 @@ std::string Batch::cell(size_t i, std::string_view field) const {
 
 size_t Batch::column_bytes() const {
   size_t total = data_->row_numbers.capacity() * sizeof(int64_t);
-  for (const ColumnData& c : data_->columns) total += c.bytes.capacity() + c.valid.capacity();
+  for (const ColumnData& c : data_->columns)
+    total += c.bytes.capacity() + c.valid.capacity() + c.birth_days.capacity() * sizeof(int32_t);
   return total;
 }
 

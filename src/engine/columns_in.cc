@@ -7,7 +7,6 @@
 #include "kcbx/columns.h"
 
 #include <algorithm>
-
 #include <array>
 #include <cmath>
 #include <cstring>

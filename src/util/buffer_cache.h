@@ -35,8 +35,8 @@ namespace kcbx::detail {
 
 // 256 KiB: a million-row column of bytes (a validity column, int8 codes:
 // 977 KiB) is one of many a call allocates; at 1 MiB they all missed the
-// cache and cost 1,800 page faults a call. glibc serves smaller buffers
-// from its heaps without faults.
+// cache and cost 4,400 page faults a call from Python. Smaller buffers are
+// few and glibc's to manage.
 inline constexpr size_t kCachedBufferMin = size_t{256} << 10;
 
 // `bytes` >= kCachedBufferMin. Throws std::bad_alloc when memory runs out.

@@ -273,6 +273,14 @@ def test_pandas_results_equal_pyarrows_own_conversion(engine: kcbx.Engine, stude
         ours = kcbx._convert._to_kind(batch[0], "pandas")
         pd.testing.assert_frame_equal(ours, batch[0].to_pandas(types_mapper={pa.date32(): dates}.get))
         assert ours["eligible_aid"].isna().sum() == batch[0]["eligible_aid"].null_count
+    # Columns kcbx does not write come out as pyarrow gives them too: a
+    # column of nulls only (empty dictionary), unsigned and ordered codes.
+    odd = pa.record_batch({
+        "none": pa.DictionaryArray.from_arrays(pa.array([None, None], pa.int8()), pa.array([], pa.string())),
+        "unsigned": pa.DictionaryArray.from_arrays(pa.array([1, None], pa.uint8()), pa.array(["a", "b"])),
+        "ordered": pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int16()), pa.array(["lo", "hi"]), ordered=True),
+    })
+    pd.testing.assert_frame_equal(kcbx._convert._to_kind(odd, "pandas"), odd.to_pandas())
     df = engine.classify(students.to_pandas(), AS_OF, levels=["county"])
     assert df["county"].cat.codes.dtype == np.int8  # pandas narrows a few labels' int32 codes
     assert df["eligible_aid"].astype(object).where(df["eligible_aid"].notna(), None).tolist() \
@@ -449,3 +457,16 @@ def test_id_birth_dates_from_the_conversion_equal_the_numbers_own() -> None:
             assert born[row] == want, (i, ids[i] and ids[i][:6])
             assert mark[row] == ("a" if flag[i] else "b" if want is not None and want.year < 2010 else "c")
         assert later.classify(table, AS_OF, with_rejects=True)[0]["mark"].cast(pa.string()).to_pylist() == mark
+
+    # A field with a default: the records without a number (and a table
+    # without the column) take the default's date.
+    fallback = id_number(dt.date(2001, 2, 3), 7)
+    with_default = kcbx.Engine(kcbx.RulePack.from_string(
+        text.replace("format: id_number}", f"format: id_number, default: '{fallback}'}}"), "default.yaml"))
+    for table in (plain, encoded, plain.drop_columns(["idn"])):
+        result, _ = with_default.classify(table, AS_OF, with_rejects=True)
+        born = dict(zip(result["k"].to_pylist(), result["born"].to_pylist()))
+        for i in range(0, n, 97):  # the nulls
+            assert born[keys[i]] == dt.date(2001, 2, 3)
+        if "idn" not in table.column_names:
+            assert set(born.values()) == {dt.date(2001, 2, 3)}

@@ -291,7 +291,7 @@ class Report:
 def release_memory() -> None:
     """Returns the buffers kcbx keeps for reuse to the operating system.
 
-    kcbx keeps its large buffers (1 MiB and up) when a call frees them, so
+    kcbx keeps its large buffers (256 KiB and up) when a call frees them, so
     that the next call reuses their pages instead of faulting in fresh ones
     (a third of a million-row ``classify``). They go back by themselves
     after 5 seconds unused (at the next kcbx call) and never exceed

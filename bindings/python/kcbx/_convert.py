@@ -156,7 +156,11 @@ def _categorical(column: Any) -> Any:
     if column.null_count:
         idx = pc.fill_null(idx, -1)
     codes = np.frombuffer(idx.buffers()[1], dtype=idx.type.to_pandas_dtype())[idx.offset : idx.offset + len(idx)]
-    dtype = pd.CategoricalDtype(pd.Index(column.dictionary.to_pandas()), ordered=column.type.ordered)
+    labels = column.dictionary
+    # An empty dictionary (a column of nulls only): pyarrow's categories
+    # are of object dtype then.
+    categories = pd.Index(labels.to_pandas()) if len(labels) else pd.Index([], dtype=object)
+    dtype = pd.CategoricalDtype(categories, ordered=column.type.ordered)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
@@ -168,8 +172,11 @@ def _to_pandas(batch: Any) -> Any:
 
     dates = pd.ArrowDtype(pa.date32())
     names = batch.schema.names
-    dictionaries = [pa.types.is_dictionary(t) and pa.types.is_integer(t.index_type) for t in batch.schema.types]
-    if batch.num_rows == 0 or not any(dictionaries) or len(set(names)) != len(names):
+    # kcbx writes signed codes (fill_null(-1) needs a signed type); any
+    # other column goes through pyarrow's own conversion.
+    dictionaries = [pa.types.is_dictionary(t) and pa.types.is_signed_integer(t.index_type) for t in batch.schema.types]
+    pandas_metadata = bool(batch.schema.metadata) and b"pandas" in batch.schema.metadata
+    if batch.num_rows == 0 or not any(dictionaries) or len(set(names)) != len(names) or pandas_metadata:
         return batch.to_pandas(types_mapper={pa.date32(): dates}.get)
 
     def column(i: int) -> Any:
