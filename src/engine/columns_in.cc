@@ -245,20 +245,37 @@ class Writer {
 
   std::vector<FieldError>& errors() { return errors_; }
   TypeKind kind() const { return info_.type.kind; }
+  // A whole-number or number field that is not kept, and not required:
+  // no value of an integer column (but a uint64 one, which may overflow)
+  // can fail, so there is nothing to read. A grade column took 3 ms a
+  // million rows to be written over a window and dropped.
+  bool skips_integers() const {
+    return wrap_ != ~size_t{0} && !def_.required &&
+           (info_.type.kind == TypeKind::kInt || info_.type.kind == TypeKind::kNumber);
+  }
 
+  // A missing value. Inline for the common field, neither required nor
+  // defaulted: a date column of absences is mostly nulls, and the call
+  // with its rules was most of its conversion.
   void null(int64_t g) {
-    if (def_.required) return error(g, "required value is missing");
-    if (info_.default_value) {
-      const ScalarValue& v = *info_.default_value;
-      if (v.kind == TypeKind::kString) {
-        birth(g, default_birth_);
-        return view(g, default_text_);
-      }
-      return bits(g, v.bits);
-    }
-    if (out_.valid.empty()) detail::assign_large(out_.valid, n_, uint8_t{1});
+    if (!plain_nulls_) [[unlikely]]
+      return null_by_rule(g);
+    if (out_.valid.empty()) [[unlikely]]
+      start_validity();
     out_.valid[static_cast<size_t>(g) & wrap_] = 0;
   }
+
+  // null() of a required or defaulted field.
+  __attribute__((noinline)) void null_by_rule(int64_t g) {
+    if (def_.required) return error(g, "required value is missing");
+    const ScalarValue& v = *info_.default_value;
+    if (v.kind == TypeKind::kString) {
+      birth(g, default_birth_);
+      return view(g, default_text_);
+    }
+    bits(g, v.bits);
+  }
+  __attribute__((noinline)) void start_validity() { detail::assign_large(out_.valid, n_, uint8_t{1}); }
 
   // Drops what a field that is not kept wrote.
   void drop() {
@@ -494,6 +511,31 @@ class Writer {
     }
   }
 
+  // Rows base..base+n of a date32 chunk (`validity` bits from `offset`,
+  // null: every row present) into a kept date field whose nulls are plain,
+  // without a branch per row: a column of absence dates is mostly nulls
+  // with a few dates at random rows, and the general loop's branches
+  // mispredicted on them (3.6 ms a million rows). false: not such a field.
+  bool date32s(int64_t base, int64_t n, const int32_t* v, const uint8_t* validity, int64_t offset) {
+    if (info_.type.kind != TypeKind::kDate || out_.width != 4 || wrap_ != ~size_t{0} || !plain_nulls_) return false;
+    if (validity && out_.valid.empty()) start_validity();
+    unsigned char* out = out_.bytes.data() + static_cast<size_t>(base) * 4;
+    uint8_t* valid = validity ? out_.valid.data() + base : nullptr;
+    bool out_of_range = false;
+    for (int64_t i = 0; i < n; ++i) {
+      const bool present = !validity || bit(validity, offset + i);
+      const int32_t d = present ? v[i] : 0;
+      std::memcpy(out + static_cast<size_t>(i) * 4, &d, 4);
+      if (valid) valid[i] = present;
+      out_of_range |= (d < Date::kMinDays) | (d > Date::kMaxDays);
+    }
+    if (out_of_range)  // rare: the days() path says which rows fail
+      for (int64_t i = 0; i < n; ++i)
+        if ((!validity || bit(validity, offset + i)) && (v[i] < Date::kMinDays || v[i] > Date::kMaxDays))
+          days(base + i, v[i]);
+    return true;
+  }
+
   static constexpr int64_t kNoDay = std::numeric_limits<int64_t>::min();
   // days() for rows base..base+n, `at(i)` giving row i's day or kNoDay for
   // a null: a kept date column is written directly (its width looked at
@@ -579,6 +621,8 @@ class Writer {
   size_t n_ = 0;     // rows stored
   size_t wrap_ = 0;  // row index mask: all ones when kept
   std::string_view default_text_;
+  // Neither required nor defaulted: a missing value is only marked missing.
+  bool plain_nulls_ = !def_.required && !info_.default_value;
   int32_t default_birth_ = ColumnData::kNoBirthDate;  // of default_text_
   ScalarValue scratch_;
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
@@ -601,6 +645,9 @@ const T* typed(const ColumnChunk& c) { return static_cast<const T*>(c.values) + 
 // Converts one non-dictionary chunk into rows base..base+length.
 void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& arena, bool borrow) {
   const TypeKind kind = w.kind();
+  if (w.skips_integers() && (family(c.type) == Family::kSigned ||
+                            (family(c.type) == Family::kUnsigned && c.type != ArrayType::kUInt64)))
+    return;
   switch (c.type) {
     case ArrayType::kNull:
       for (int64_t i = 0; i < c.length; ++i) w.null(base + i);
@@ -679,6 +726,7 @@ void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& a
     }
     case ArrayType::kDate32: {
       const auto* v = typed<int32_t>(c);
+      if (w.date32s(base, c.length, v, c.validity, c.offset)) return;
       w.day_values(base, c.length, [&](int64_t i) -> int64_t {
         return c.validity && !bit(c.validity, c.offset + i) ? Writer::kNoDay : v[i];
       });

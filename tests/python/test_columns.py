@@ -470,3 +470,31 @@ def test_id_birth_dates_from_the_conversion_equal_the_numbers_own() -> None:
             assert born[keys[i]] == dt.date(2001, 2, 3)
         if "idn" not in table.column_names:
             assert set(born.values()) == {dt.date(2001, 2, 3)}
+
+
+def test_date32_columns_keep_every_day_and_reject_those_out_of_range() -> None:
+    # A date32 column (what pyarrow gives for dates) of a kept date field:
+    # nulls stay missing, the first and last days kcbx knows are taken, and
+    # a day past 9999-12-31 or before 0001-01-01 rejects its row only.
+    text = ("meta: {name: days, version: 0.1.0}\n"
+            "clauses:\n  D1: {zh: 一, en: one}\n"
+            "fields:\n  k: {type: string, required: true, unique: true}\n  d: {type: date}\n"
+            "derive:\n  seen: {expr: d}\n"
+            "tables:\n  mark:\n    values: [a]\n    rows:\n      - {id: r0, when: 'true', then: a, clause: D1}\n"
+            "outputs: [seen]\n")
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "days.yaml"))
+    first, last, epoch = dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1970, 1, 1)
+    days = [(first - epoch).days, (last - epoch).days, (last - epoch).days + 1, (first - epoch).days - 1,
+            None, 0, None, 17000, 17001] * 3  # 27 rows: past a multiple of 8
+    n = len(days)
+    t = pa.table({"k": [f"s{i}" for i in range(n)], "d": pa.array(days, pa.int32()).cast(pa.date32())})
+    for table in (t, t.slice(3)):
+        result, rejects = engine.classify(table, AS_OF, with_rejects=True)
+        offset = n - table.num_rows
+        bad = [i - offset for i in range(offset, n) if i % 9 in (2, 3)]
+        assert rejects["row"].to_pylist() == bad
+        assert all("is not a date in 0001-01-01..9999-12-31" in r for r in rejects["reason"].to_pylist())
+        kept = [i for i in range(offset, n) if i % 9 not in (2, 3)]
+        assert result["k"].to_pylist() == [f"s{i}" for i in kept]
+        assert result["seen"].to_pylist() == [None if days[i] is None else epoch + dt.timedelta(days=days[i])
+                                              for i in kept]
