@@ -71,6 +71,21 @@ def _kind(table: Any) -> str:
     )
 
 
+def _categorical_column(series: Any) -> Any:
+    """A pandas categorical as an Arrow dictionary sharing its codes (half
+    the time of pyarrow's conversion, which copies them), or None."""
+    import pyarrow as pa
+
+    codes = series.cat.codes.to_numpy()
+    try:
+        categories = pa.array(series.cat.categories.to_numpy(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    missing = codes < 0
+    indices = pa.array(codes, mask=missing) if missing.any() else pa.array(codes)
+    return pa.DictionaryArray.from_arrays(indices, categories)
+
+
 def _pandas_column(name: str, series: Any) -> Any:
     import numpy as np
 
@@ -78,6 +93,11 @@ def _pandas_column(name: str, series: Any) -> Any:
     if isinstance(dtype, np.dtype) and dtype.kind in "biufM":
         return np.ascontiguousarray(series.to_numpy())
     import pyarrow as pa
+
+    if getattr(dtype, "name", None) == "category":
+        column = _categorical_column(series)
+        if column is not None:
+            return column
 
     try:
         return pa.array(series, from_pandas=True)
