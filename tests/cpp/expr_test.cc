@@ -793,7 +793,9 @@ outputs: [first, rest, n, tail]
 TEST(Expr, SubstrAgreesWithACharacterReference) {
   const kcbx::Engine engine(pack("derive:\n  v: substr(s, a, b)\noutputs: [v]\n"));
   const std::vector<std::string> texts = {"", "5", "520102001", "张三丰", "52张0102", "abc张", "张abc",
-                                          "abcdefghijklmnopqrstuvwxyz", "é", "x\xc3\xa9y"};
+                                          "abcdefghijklmnopqrstuvwxyz", "é", "x\xc3\xa9y",
+                                          // a character that starts within, at and past the first 8 bytes
+                                          "1234567张", "12345678张", "abcdefg\xc3\xa9xyz", "abcdefghijklmn张"};
   auto chars = [](const std::string& t) {
     std::vector<std::string> out;
     for (size_t i = 0; i < t.size();) {
@@ -809,8 +811,8 @@ TEST(Expr, SubstrAgreesWithACharacterReference) {
   std::vector<std::string> want;
   int64_t row = 2;
   for (const std::string& t : texts)
-    for (int a : {-3, 0, 1, 2, 3, 5, 9, 30})
-      for (int len : {-1, 0, 1, 2, 7, 100}) {
+    for (int a : {-3, 0, 1, 2, 3, 5, 7, 8, 9, 30})
+      for (int len : {-1, 0, 1, 2, 6, 7, 8, 100}) {
         const std::vector<std::string> cs = chars(t);
         std::string expected;
         for (int k = std::max(a, 0); k < std::max(a, 0) + std::max(len, 0) && k < static_cast<int>(cs.size()); ++k)
