@@ -320,13 +320,26 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
 }
 
 // The fields a program reads: in its code, or copied out as outputs.
+// Whether an instruction's `c` names a slot: the decision-table
+// instructions keep a counter's index there. (Counters 0 and 1 had marked
+// the first two fields as read, and so kept the names of a million
+// students for nothing.)
+bool c_is_slot(Op op) {
+  switch (op) {
+    case Op::kTableFirst: case Op::kTableUnique: case Op::kTableCollect: case Op::kSkipIfDone:
+      return false;
+    default:
+      return true;
+  }
+}
+
 void note_fields_read(CompiledProgram& out) {
   for (size_t f = 0; f < out.field_slots.size(); ++f) {
     const int slot = out.field_slots[f];
     bool read = std::find(out.output_slots.begin(), out.output_slots.end(), slot) !=
                 out.output_slots.end();
     for (const Instr& in : out.program.code)
-      read = read || in.a == slot || in.b == slot || (in.c == slot && in.op != Op::kTableFirst);
+      read = read || in.a == slot || in.b == slot || (in.c == slot && c_is_slot(in.op));
     if (read) out.fields_read.push_back(static_cast<int>(f));
   }
 }

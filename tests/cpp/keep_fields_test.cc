@@ -4,6 +4,7 @@
 // are those of a batch that keeps everything.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,6 +72,23 @@ kcbx::ClassifyOptions with_outputs() {
   kcbx::ClassifyOptions o;
   o.flags = o.cases = o.all_tables = false;
   return o;
+}
+
+// The fields a program reads are those its expressions name. The
+// decision-table instructions hold a counter's index where others hold a
+// slot; counters 0 and 1 once marked the first two fields (student_id and
+// name) as read, and Python kept every name for nothing.
+TEST(KeepFields, ReadFieldsAreThoseTheRulesName) {
+  const kcbx::Engine engine(kcbx::default_rules());
+  for (const bool tables : {false, true}) {
+    kcbx::ClassifyOptions what = with_outputs();
+    what.all_tables = tables;
+    const std::vector<std::string> read = engine.fields_read(what);
+    for (const char* unread : {"student_id", "name", "school_id", "class_id", "guardian", "address"})
+      EXPECT_EQ(std::count(read.begin(), read.end(), unread), 0) << unread << (tables ? " (every table)" : "");
+    for (const char* needed : {"registry", "birth_date", "id_number", "last_attended"})
+      EXPECT_EQ(std::count(read.begin(), read.end(), needed), 1) << needed;
+  }
 }
 
 TEST(KeepFields, SameRejectsAndDecisionsAsKeepingEveryField) {
