@@ -246,8 +246,8 @@ class Writer {
   std::vector<FieldError>& errors() { return errors_; }
   TypeKind kind() const { return info_.type.kind; }
   // A whole-number or number field that is not kept, and not required:
-  // no value of an integer column (but a uint64 one, which may overflow)
-  // can fail, so there is nothing to read. A grade column took 3 ms a
+  // no value of an integer column can fail (but a uint64 past INT64_MAX in
+  // a whole-number field), so there is nothing to read. A grade column took 3 ms a
   // million rows to be written over a window and dropped.
   bool skips_integers() const {
     return wrap_ != ~size_t{0} && !def_.required &&
@@ -645,8 +645,10 @@ const T* typed(const ColumnChunk& c) { return static_cast<const T*>(c.values) + 
 // Converts one non-dictionary chunk into rows base..base+length.
 void convert_plain(const ColumnChunk& c, int64_t base, Writer& w, SharedArena& arena, bool borrow) {
   const TypeKind kind = w.kind();
-  if (w.skips_integers() && (family(c.type) == Family::kSigned ||
-                            (family(c.type) == Family::kUnsigned && c.type != ArrayType::kUInt64)))
+  // (A uint64 past INT64_MAX is no whole number; a number takes it.)
+  if (w.skips_integers() &&
+      (family(c.type) == Family::kSigned ||
+       (family(c.type) == Family::kUnsigned && (c.type != ArrayType::kUInt64 || kind == TypeKind::kNumber))))
     return;
   switch (c.type) {
     case ArrayType::kNull:

@@ -498,3 +498,39 @@ def test_date32_columns_keep_every_day_and_reject_those_out_of_range() -> None:
         assert result["k"].to_pylist() == [f"s{i}" for i in kept]
         assert result["seen"].to_pylist() == [None if days[i] is None else epoch + dt.timedelta(days=days[i])
                                               for i in kept]
+
+
+def test_columns_only_checked_still_reject_what_they_must() -> None:
+    # A whole-number field no rule reads is not converted from an integer
+    # column, where no value can fail; a required one still rejects its
+    # missing values, and a uint64 past INT64_MAX is still no whole number.
+    # A date field kept from a date32 column in two chunks, one with nulls
+    # and one without, gets each chunk's values. A pandas categorical with
+    # missing values goes in as a dictionary over its own codes.
+    text = ("meta: {name: only, version: 0.1.0}\n"
+            "clauses:\n  O1: {zh: 一, en: one}\n"
+            "fields:\n  k: {type: string, required: true, unique: true}\n"
+            "  need: {type: int, required: true}\n  free: {type: int}\n  amount: {type: number}\n"
+            "  d: {type: date}\n  kind: {type: enum, values: [a, b]}\n"
+            "derive:\n  seen: {expr: d}\n  which: {expr: kind}\n"
+            "tables:\n  mark:\n    values: [x]\n    rows:\n      - {id: r0, when: 'true', then: x, clause: O1}\n"
+            "outputs: [seen, which]\n")
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "only.yaml"))
+    big = 2**63 + 5
+    days = pa.chunked_array([pa.array([0, None, 1], pa.date32()), pa.array([2, 3, 4], pa.int32()).cast(pa.date32())])
+    t = pa.table({"k": ["a", "b", "c", "d", "e", "f"],
+                  "need": pa.array([1, None, 3, 4, 5, 6], pa.int64()),
+                  "free": pa.array([1, 2, big, 4, None, 6], pa.uint64()),
+                  "amount": pa.array([big, 0, 0, 0, 0, 0], pa.uint64()),
+                  "d": days, "kind": ["a", "b", "a", "b", "a", "b"]})
+    result, rejects = engine.classify(t, AS_OF, with_rejects=True)
+    assert rejects["row"].to_pylist() == [1, 2]
+    assert rejects["column"].to_pylist() == ["need", "free"]
+    epoch = dt.date(1970, 1, 1)
+    assert result["k"].to_pylist() == ["a", "d", "e", "f"]
+    assert result["seen"].to_pylist() == [epoch, epoch + dt.timedelta(days=2), epoch + dt.timedelta(days=3),
+                                          epoch + dt.timedelta(days=4)]
+    df = pd.DataFrame({"k": list("abcd"), "need": [1, 2, 3, 4],
+                       "kind": pd.Categorical(["b", None, "a", "b"], categories=["a", "b"])})
+    out = engine.classify(df, AS_OF)
+    assert out["which"].astype(object).where(out["which"].notna(), None).tolist() == ["b", None, "a", "b"]

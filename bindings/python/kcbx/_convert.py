@@ -83,7 +83,7 @@ def _categorical_column(series: Any) -> Any:
         return None
     missing = codes < 0
     indices = pa.array(codes, mask=missing) if missing.any() else pa.array(codes)
-    return pa.DictionaryArray.from_arrays(indices, categories)
+    return pa.DictionaryArray.from_arrays(indices, categories, safe=False)  # pandas' codes are in range
 
 
 def _pandas_column(name: str, series: Any) -> Any:
