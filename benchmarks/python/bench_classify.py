@@ -318,6 +318,7 @@ def main() -> int:
               f"-> {t_zen:8.1f} s extrapolated to {a.rows:,}")
     print(f"  ratio pandas/kcbx  {t_pandas / t_kcbx:6.1f}x   (target >= 20x)")
     print(f"  ratio pandas with kcbx's checks/kcbx  {t_checked / t_kcbx:6.1f}x")
+    print(f"  ratio pandas/kcbx from a pyarrow Table  {t_pandas / t_kcbx_arrow:6.1f}x   (Arrow in and out)")
     print(f"  ratio library part / DataFrame call  {t_core / t_kcbx:4.2f}x   (the Python layer's share)")
     if zen_status is not None:
         print(f"  ratio ZEN/kcbx     {t_zen / t_kcbx:6.0f}x   (target >= 1000x; ZEN extrapolated)")
