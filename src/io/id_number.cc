@@ -13,6 +13,10 @@
 
 #include "kcbx/date.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace kcbx::detail {
 
 namespace {
@@ -121,6 +125,26 @@ void digits_ymd(const char* p, int* year, int* month, int* day) {
   }
 }
 
+// The calendar of the years allowed, as one table by year and month: a
+// birth date is one lookup, where the general arithmetic (days_from_civil,
+// days_in_month: calls into another file, with branches on the month and
+// leap years) cost more than the rest of the check.
+struct Month {
+  int32_t first;  // day number of its 1st
+  int32_t days;   // its length
+};
+const std::vector<Month>& month_table() {
+  static const std::vector<Month> months = [] {
+    std::vector<Month> m;
+    for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y)
+      for (int mo = 1; mo <= 12; ++mo) m.push_back({Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)});
+    return m;
+  }();
+  return months;
+}
+// The table index of a month; the caller checked the year and month.
+size_t month_index(int year, int month) { return static_cast<size_t>((year - kMinBirthYear) * 12 + month - 1); }
+
 // The checks up to the birth date, in check_id_number's order: length,
 // characters, date. kNone when they pass (birth_date then set).
 IdNumberCheck check_structure(std::string_view id) {
@@ -149,25 +173,12 @@ IdNumberCheck check_structure(std::string_view id) {
   }
   int year, month, day;
   digits_ymd(id.data() + 6, &year, &month, &day);
-  // The calendar of the years allowed as one table by year and month: the
-  // date is one lookup, where the general arithmetic (days_from_civil,
-  // days_in_month: calls into another file, with branches on the month and
-  // leap years) cost more than the rest of the check.
-  struct Month {
-    int32_t first;  // day number of its 1st
-    int32_t days;   // its length
-  };
-  static const std::vector<Month> months = [] {
-    std::vector<Month> m;
-    for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y)
-      for (int mo = 1; mo <= 12; ++mo) m.push_back({Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)});
-    return m;
-  }();
+  const std::vector<Month>& months = month_table();
   if (year < kMinBirthYear || year > kMaxBirthYear || month < 1 || month > 12 || day < 1) {
     result.error = IdNumberError::kBirthDate;
     return result;
   }
-  const Month& m = months[static_cast<size_t>((year - kMinBirthYear) * 12 + month - 1)];
+  const Month& m = months[month_index(year, month)];
   if (day > m.days) {
     result.error = IdNumberError::kBirthDate;
     return result;
@@ -190,17 +201,61 @@ int32_t address_code(const char* p) {
   }
 }
 
-}  // namespace
-
-IdNumberCheck check_id_structure(std::string_view id) { return check_structure(id); }
-
-std::optional<Date> id_number_birth_date(std::string_view id) {
-  const IdNumberCheck c = check_structure(id);
-  if (c.error != IdNumberError::kNone) return std::nullopt;
-  return c.birth_date;
+#if defined(__SSE2__)
+// The checks of a number that passes them all, in one pass with the first
+// 16 characters in a vector register (SSE2, which every x86-64 CPU has).
+// Every record's ID number is checked, and the scalar checks above took
+// 14 ns a number (as much as the rules of a record): loading the same
+// bytes three times, the date and address digits and the check sum each
+// computed on their own. Here one subtraction gives all 16 digit values,
+// one comparison checks them, and two multiply-adds (pmaddwd) turn them
+// into the digit pairs of the address and date and into the weighted sum.
+//
+// Only the answer "valid" is taken from here: any failure returns false
+// and the scalar checks run, so a reject names the same check as before
+// (length, characters, date, address, check digit, in that order).
+// `kFull` false: the structure and date only, as check_structure.
+template <bool kFull>
+bool passes_fast(const char* p, int32_t* birth_days) {
+  const __m128i digits = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  // A byte is a digit when its value less '0', unsigned, is at most 9.
+  if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits)) != 0xFFFF) return false;
+  const auto d16 = static_cast<unsigned char>(p[16] - '0');
+  if (d16 > 9) return false;
+  const char last = p[kIdLength - 1];
+  if constexpr (!kFull) {
+    if (!is_digit(last) && last != 'X' && last != 'x') return false;
+  }
+  // Digits 0-7 and 8-15 in 16-bit lanes.
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i lo = _mm_unpacklo_epi8(digits, zero), hi = _mm_unpackhi_epi8(digits, zero);
+  // (10, 1) in each pair of lanes: the two-digit numbers d0d1, d2d3, ...
+  const __m128i tens = _mm_set1_epi32(0x0001000A);
+  alignas(16) int32_t pairs[8];
+  _mm_store_si128(reinterpret_cast<__m128i*>(pairs), _mm_madd_epi16(lo, tens));
+  _mm_store_si128(reinterpret_cast<__m128i*>(pairs + 4), _mm_madd_epi16(hi, tens));
+  const int year = pairs[3] * 100 + pairs[4], month = pairs[5], day = pairs[6];
+  if (year < kMinBirthYear || year > kMaxBirthYear || month < 1 || month > 12 || day < 1) return false;
+  const Month& m = month_table()[month_index(year, month)];
+  if (day > m.days) return false;
+  *birth_days = m.first + day - 1;
+  if constexpr (kFull) {
+    if (!known_address(pairs[0] * 10000 + pairs[1] * 100 + pairs[2])) return false;
+    const __m128i weights_lo = _mm_setr_epi16(kWeights[0], kWeights[1], kWeights[2], kWeights[3], kWeights[4],
+                                              kWeights[5], kWeights[6], kWeights[7]);
+    const __m128i weights_hi = _mm_setr_epi16(kWeights[8], kWeights[9], kWeights[10], kWeights[11], kWeights[12],
+                                              kWeights[13], kWeights[14], kWeights[15]);
+    __m128i sum = _mm_add_epi32(_mm_madd_epi16(lo, weights_lo), _mm_madd_epi16(hi, weights_hi));
+    sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, _MM_SHUFFLE(1, 0, 3, 2)));
+    sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, _MM_SHUFFLE(2, 3, 0, 1)));
+    const int total = _mm_cvtsi128_si32(sum) + static_cast<int>(d16) * kWeights[16];
+    if (kCheckChars[total % 11] != (last == 'x' ? 'X' : last)) return false;
+  }
+  return true;
 }
+#endif
 
-IdNumberCheck check_id_number(std::string_view id) {
+IdNumberCheck check_id_number_scalar(std::string_view id) {
   IdNumberCheck result = check_structure(id);
   if (result.error != IdNumberError::kNone) return result;
   const char last = id[kIdLength - 1];
@@ -215,6 +270,33 @@ IdNumberCheck check_id_number(std::string_view id) {
   if (actual != expected) result.error = IdNumberError::kCheckDigit;
   return result;
 }
+
+}  // namespace
+
+IdNumberCheck check_id_structure(std::string_view id) {
+#if defined(__SSE2__)
+  int32_t days;
+  if (id.size() == kIdLength && passes_fast<false>(id.data(), &days)) return {IdNumberError::kNone, Date::from_days(days)};
+#endif
+  return check_structure(id);
+}
+
+std::optional<Date> id_number_birth_date(std::string_view id) {
+  const IdNumberCheck c = check_id_structure(id);
+  if (c.error != IdNumberError::kNone) return std::nullopt;
+  return c.birth_date;
+}
+
+IdNumberCheck check_id_number(std::string_view id) {
+#if defined(__SSE2__)
+  int32_t days;
+  if (id.size() == kIdLength && passes_fast<true>(id.data(), &days)) return {IdNumberError::kNone, Date::from_days(days)};
+#endif
+  return check_id_number_scalar(id);
+}
+
+IdNumberCheck check_id_number_reference(std::string_view id) { return check_id_number_scalar(id); }
+IdNumberCheck check_id_structure_reference(std::string_view id) { return check_structure(id); }
 
 const char* describe(IdNumberError error) {
   switch (error) {

@@ -42,6 +42,12 @@ std::optional<Date> id_number_birth_date(std::string_view id);
 // read back whole, a stall of about 15 cycles a number.
 IdNumberCheck check_id_structure(std::string_view id);
 
+// check_id_number and check_id_structure without their vector fast path
+// (the portable checks, which name every failure): what tests compare the
+// fast path against on machines that have it.
+IdNumberCheck check_id_number_reference(std::string_view id);
+IdNumberCheck check_id_structure_reference(std::string_view id);
+
 // Human-readable reason for a reject file, e.g. "id_number check digit does
 // not match (GB 11643 MOD 11-2)". Never contains the number itself.
 const char* describe(IdNumberError error);
