@@ -425,8 +425,11 @@ std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, cons
     return x;
   };
   size_t nulls = 0, i = 0;
+  // The sign bits counted by a multiplication that sums the eight bytes
+  // into the top one (at most 8: no carries): __builtin_popcountll is a
+  // call into libgcc on CPUs the build cannot assume have POPCNT.
   if constexpr (kBytes)
-    for (; i + 8 <= n; i += 8) nulls += static_cast<size_t>(__builtin_popcountll(word(i) & kSigns));
+    for (; i + 8 <= n; i += 8) nulls += static_cast<size_t>((((word(i) & kSigns) >> 7) * 0x0101010101010101ULL) >> 56);
   for (; i < n; ++i) nulls += c[i] < 0;
   Bytes bits;
   if (nulls > 0) {

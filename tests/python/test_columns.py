@@ -337,6 +337,16 @@ def test_texts_alike_at_both_ends_are_told_apart() -> None:
     kinds = [names[(i * 7) % 4] for i in range(2000)]
     result = engine.classify(pa.table({"k": [str(i) for i in range(2000)], "kind": kinds}), AS_OF)
     assert result["which"].to_pylist() == [f"t{names.index(k)}" for k in kinds]
+    # In runs (a row is first compared with the row before it): each pair
+    # three rows at a time, and a text of the same length that is no value
+    # of the enum, twice, between values: each of those rows rejected.
+    kinds = [names[(i // 3) % 4] for i in range(24)]
+    kinds[7:9] = ["prefix00_c_suffix00"] * 2
+    kinds[19:21] = ["prefix00_aaaaaaaaaaac_suffix00"] * 2
+    result, rejects = engine.classify(pa.table({"k": [str(i) for i in range(24)], "kind": kinds}), AS_OF,
+                                      with_rejects=True)
+    assert rejects["row"].to_pylist() == [7, 8, 19, 20]
+    assert result["which"].to_pylist() == [f"t{names.index(k)}" for k in kinds if k in names]
 
 
 def test_whole_numbers_from_floats_at_the_edges(engine: kcbx.Engine) -> None:
