@@ -7,6 +7,7 @@
 #include "kcbx/columns.h"
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -202,6 +203,50 @@ bool present_at(const ColumnChunk& c, int64_t i) {
   return c.type != ArrayType::kNull && (!c.validity || bit(c.validity, c.offset + i));
 }
 
+// 64x64 -> 128-bit multiply, halves folded (wyhash's mixer).
+inline uint64_t fold_multiply(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+// The hash of a key. Keys are short (a national student number is 19
+// bytes: G and an ID number): up to 32 bytes are read as overlapping 8-byte
+// words and mixed with 128-bit multiplications, in the manner of wyhash.
+// std::hash (murmur, a byte loop at the end) took a third of the duplicate
+// check. Longer keys use std::hash.
+uint64_t key_hash(std::string_view s) {
+  const size_t n = s.size();
+  if (n > 32) return std::hash<std::string_view>{}(s);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL, k2 = 0x8ebc6af09c88c6e3ULL,
+                     k3 = 0x589965cc75374cc3ULL;
+  auto word = [p](size_t at) {
+    uint64_t w;
+    std::memcpy(&w, p + at, 8);
+    return w;
+  };
+  uint64_t h;
+  if (n > 16) {
+    h = fold_multiply(word(0) ^ k0, word(8) ^ k1) ^ fold_multiply(word(n - 16) ^ k2, word(n - 8) ^ k3);
+  } else {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+      a = word(0);
+      b = word(n - 8);
+    } else if (n >= 4) {
+      uint32_t x, y;
+      std::memcpy(&x, p, 4);
+      std::memcpy(&y, p + n - 4, 4);
+      a = x;
+      b = y;
+    } else if (n > 0) {
+      a = (uint64_t{p[0]} << 16) | (uint64_t{p[n >> 1]} << 8) | p[n - 1];
+    }
+    h = fold_multiply(a ^ k0, b ^ k1);
+  }
+  return fold_multiply(h ^ k2, n ^ k1);
+}
+
 // One value of a chunk, converted to the field's representation by Writer.
 struct FieldError {
   int64_t row;  // 0-based position in the input
@@ -299,6 +344,7 @@ class Writer {
     null(0);
     const size_t w = static_cast<size_t>(out_.width);
     for (size_t g = 1; g < n_; ++g) std::memcpy(out_.bytes.data() + g * w, out_.bytes.data(), w);
+    if (key_hashes_) std::fill(key_hashes_ + 1, key_hashes_ + n_, key_hashes_[0]);
     std::fill(out_.birth_days.begin(), out_.birth_days.end(), default_birth_);
   }
 
@@ -318,7 +364,13 @@ class Writer {
   void view(int64_t g, std::string_view s) {
     std::memcpy(out_.bytes.data() + (static_cast<size_t>(g) & wrap_) * sizeof(std::string_view), &s,
                 sizeof s);
+    if (key_hashes_) key_hashes_[g] = key_hash(s);
   }
+  // Every string written from here on has its key_hash in hashes[row]
+  // too (a kept unique field): the duplicate check then reads no string
+  // again. Hashed here, the text is in the cache; read back a million
+  // keys later, it was not (a third of the check).
+  void hash_into(uint64_t* hashes) { key_hashes_ = hashes; }
   // Row g's birth date (an ID-number field that is kept; else nothing).
   void birth(int64_t g, int32_t days) {
     if (!out_.birth_days.empty()) out_.birth_days[static_cast<size_t>(g) & wrap_] = days;
@@ -649,6 +701,7 @@ class Writer {
   int32_t default_birth_ = ColumnData::kNoBirthDate;  // of default_text_
   ScalarValue scratch_;
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
+  uint64_t* key_hashes_ = nullptr;  // see hash_into
   std::vector<FieldError> errors_;
 };
 
@@ -921,50 +974,6 @@ std::string key_text(const ColumnView& col, int64_t g) {
   return "";
 }
 
-// 64x64 -> 128-bit multiply, halves folded (wyhash's mixer).
-inline uint64_t fold_multiply(uint64_t a, uint64_t b) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
-// The hash of a key. Keys are short (a national student number is 19
-// bytes: G and an ID number): up to 32 bytes are read as overlapping 8-byte
-// words and mixed with 128-bit multiplications, in the manner of wyhash.
-// std::hash (murmur, a byte loop at the end) took a third of the duplicate
-// check. Longer keys use std::hash.
-uint64_t key_hash(std::string_view s) {
-  const size_t n = s.size();
-  if (n > 32) return std::hash<std::string_view>{}(s);
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  constexpr uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL, k2 = 0x8ebc6af09c88c6e3ULL,
-                     k3 = 0x589965cc75374cc3ULL;
-  auto word = [p](size_t at) {
-    uint64_t w;
-    std::memcpy(&w, p + at, 8);
-    return w;
-  };
-  uint64_t h;
-  if (n > 16) {
-    h = fold_multiply(word(0) ^ k0, word(8) ^ k1) ^ fold_multiply(word(n - 16) ^ k2, word(n - 8) ^ k3);
-  } else {
-    uint64_t a = 0, b = 0;
-    if (n >= 8) {
-      a = word(0);
-      b = word(n - 8);
-    } else if (n >= 4) {
-      uint32_t x, y;
-      std::memcpy(&x, p, 4);
-      std::memcpy(&y, p + n - 4, 4);
-      a = x;
-      b = y;
-    } else if (n > 0) {
-      a = (uint64_t{p[0]} << 16) | (uint64_t{p[n >> 1]} << 8) | p[n - 1];
-    }
-    h = fold_multiply(a ^ k0, b ^ k1);
-  }
-  return fold_multiply(h ^ k2, n ^ k1);
-}
-
 // The hash of row g's value in a unique column: key_hash of a string,
 // mixed bits of anything else.
 uint64_t value_hash(const ColumnData& col, size_t g) {
@@ -1060,16 +1069,20 @@ struct Duplicate {
 // row order) and each group checked with a table of its own that fits in
 // the cache; one table for a million rows would miss the cache on every
 // probe.
-std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const std::vector<uint8_t>& skip) {
+// `known`: value_hash of every row that is present and not skipped (the
+// conversion's, see Writer::hash_into), or empty.
+std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const std::vector<uint8_t>& skip,
+                                       const detail::RawVector<uint64_t>& known) {
   constexpr size_t kGroups = 256;
   std::vector<Duplicate> out;
   if (rows >= UINT32_MAX) throw std::length_error("more than 4,294,967,294 rows in one table");
-  detail::RawVector<uint64_t> hashes;  // read only where written
-  detail::resize_uninitialized(hashes, rows);
+  detail::RawVector<uint64_t> computed;  // read only where written
+  if (known.size() != rows) detail::resize_uninitialized(computed, rows);
+  const uint64_t* hashes = known.size() == rows ? known.data() : computed.data();
   std::array<size_t, kGroups + 1> start{};
   for (size_t g = 0; g < rows; ++g) {
     if (skip[g] || !col.present(g)) continue;
-    hashes[g] = value_hash(col, g);
+    if (known.size() != rows) computed[g] = value_hash(col, g);
     ++start[(hashes[g] >> 56) + 1];
   }
   for (size_t k = 0; k < kGroups; ++k) start[k + 1] += start[k];
@@ -1090,12 +1103,40 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
   for (size_t g = 0; g < rows; ++g)
     if (!skip[g] && col.present(g))
       order[next[hashes[g] >> 56]++] = {static_cast<uint32_t>(hashes[g]), static_cast<uint32_t>(g)};
-  detail::RawVector<uint64_t>().swap(hashes);  // freed (= {} would keep the capacity)
+  detail::RawVector<uint64_t>().swap(computed);  // freed (= {} would keep the capacity)
+  // Nearly every value is unique, and a table of all a group's rows cost
+  // 6.5 ns a row (a mispredicted branch whenever a probe finds its slot
+  // taken, and the table cleared for each group). So two bitmaps first
+  // sift each group, branch-free: a row whose filter bit (16 bits of the
+  // hash per row of the group) no other row of the group sets has a value
+  // no other row has. Only the rest, every repeated value's rows and about
+  // 6% by chance, go into the table, in row order as before.
   UniqueRows seen(col);  // one table, emptied for each group
+  std::vector<uint64_t> once, twice;
+  std::vector<uint32_t> suspects;
   for (size_t k = 0; k < kGroups; ++k) {
-    if (start[k + 1] == start[k]) continue;
-    seen.reset(start[k + 1] - start[k]);
+    const size_t size = start[k + 1] - start[k];
+    if (size == 0) continue;
+    const size_t bits = std::min<size_t>(std::bit_ceil(std::max<size_t>(size * 16, 64)), size_t{1} << 32);
+    once.assign(bits / 64, 0);
+    twice.assign(bits / 64, 0);
+    // The filter takes other bits of the hash than the table's slots do
+    // (its low ones), so that rows sifted out by chance spread over slots.
+    auto filter_bit = [bits](uint32_t hash) { return std::rotr(hash, 16) & (bits - 1); };
     for (size_t j = start[k]; j < start[k + 1]; ++j) {
+      const size_t b = filter_bit(order[j].hash);
+      const uint64_t bit = uint64_t{1} << (b & 63);
+      twice[b >> 6] |= once[b >> 6] & bit;
+      once[b >> 6] |= bit;
+    }
+    suspects.clear();
+    for (size_t j = start[k]; j < start[k + 1]; ++j) {
+      const size_t b = filter_bit(order[j].hash);
+      if ((twice[b >> 6] >> (b & 63)) & 1) suspects.push_back(static_cast<uint32_t>(j));
+    }
+    if (suspects.empty()) continue;
+    seen.reset(suspects.size());
+    for (const uint32_t j : suspects) {
       const Entry& e = order[j];
       // The low half as the tag and as the slot's bits.
       const int64_t first = seen.find_or_insert((uint64_t{e.hash} << 32) | e.hash, e.row);
@@ -1106,19 +1147,20 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
 }
 
 // A rough relative cost of converting a field, only to order the work
-// (ns a row on a million Guizhou rows, this machine): an ID number's check
-// about 19, the key's duplicate check 12 more, a set parsed from text 6,
-// dates, numbers and kept texts 2 to 4, yes/no 1, a text only checked
-// for presence or not checked at all next to nothing. Dictionary-encoded
-// columns are cheaper than this says; the order stays about right.
+// (ns a row on a million Guizhou rows, both threads busy, this machine):
+// an ID number's check about 11, the key's hash and duplicate check 8
+// more, a set parsed from text 5, dates, numbers and kept texts 2 to 4,
+// yes/no 1, a text only checked for presence or not checked at all next
+// to nothing. Dictionary-encoded columns are cheaper than this says; the
+// order stays about right.
 int conversion_cost(const detail::FieldDef& def, const detail::FieldInfo& info, bool kept, bool present,
                     bool early_unique) {
   if (!present) return 0;
   int cost = 0;
-  if (info.id_number) cost += 19;
-  if (def.unique && early_unique) cost += 12;
+  if (info.id_number) cost += 11;
+  if (def.unique && early_unique) cost += 8;
   switch (info.type.kind) {
-    case TypeKind::kSet: cost += 6; break;
+    case TypeKind::kSet: cost += 5; break;
     case TypeKind::kBool: cost += kept ? 1 : 0; break;
     case TypeKind::kString: cost += kept || def.required ? 3 : 0; break;
     default: cost += 3; break;
@@ -1217,8 +1259,14 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     for (size_t f = 0; f < fields.size(); ++f)
       keep[f] = fields[f].unique || std::find(options.keep.begin(), options.keep.end(),
                                               fields[f].name.value) != options.keep.end();
+  // The key hashes of each unique string field, from its conversion.
+  std::vector<detail::RawVector<uint64_t>> key_hashes(fields.size());
   auto convert_field = [&](size_t f) {
     Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena, keep[f] != 0);
+    if (fields[f].unique && cp.fields[f].type.kind == TypeKind::kString) {
+      detail::resize_uninitialized(key_hashes[f], rows);
+      w.hash_into(key_hashes[f].data());
+    }
     if (field_column[f] < 0) {
       w.fill_null();
     } else {
@@ -1273,7 +1321,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     if (early_unique && f == unique_fields[0]) {
       std::vector<uint8_t> own(rows, 0);
       for (const FieldError& e : errors[f]) own[static_cast<size_t>(e.row)] = 1;
-      early = find_duplicates(data->columns[f], rows, own);
+      early = find_duplicates(data->columns[f], rows, own, key_hashes[f]);
     }
   };
   detail::parallel_for(fields.size(), threads, task);
@@ -1316,7 +1364,8 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     bool exact = early_unique;
     for (const Duplicate& d : early)
       if (rejected[d.row] || rejected[d.first]) exact = false;
-    const std::vector<Duplicate> dups = exact ? std::move(early) : find_duplicates(data->columns[f], rows, rejected);
+    const std::vector<Duplicate> dups =
+        exact ? std::move(early) : find_duplicates(data->columns[f], rows, rejected, key_hashes[f]);
     for (const Duplicate& d : dups) duplicate(d.row, f, d.first);
   } else if (!unique_fields.empty()) {
     std::vector<UniqueRows> seen;

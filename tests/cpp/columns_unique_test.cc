@@ -6,6 +6,7 @@
 // give the CSV reader's rejects, reasons and rows exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -170,6 +171,98 @@ TEST(ColumnsUnique, NullKeysAreNeitherCheckedNorRemembered) {
   t[600][kStudentId] = "";
   copy_key(t, 700, 650);
   expect_same_rejects(t, 2);
+}
+
+// The key in two chunks: plain text, then dictionary-encoded with keys
+// repeated inside the dictionary's rows and across the two chunks. The
+// conversion hashes each key it writes (the check reads no key again):
+// every path that writes one must give the CSV reader's rejects.
+TEST(ColumnsUnique, DictionaryKeysAndKeysAcrossChunks) {
+  Table t = generated(30000);
+  const size_t rows = t.size() - 1, half = rows / 2;
+  for (size_t r = 3000; r <= half; r += 1013) copy_key(t, r, r - 2000);
+  for (size_t r = half + 10; r <= rows; r += 577) copy_key(t, r, r % 2 ? r - 300 : r - half + 5);
+  const std::vector<kcbx::Reject> want = csv_rejects(t);
+  ASSERT_GT(want.size(), 30u);
+
+  TextColumns cols = text_columns(t);
+  // The key column again: rows 1..half as text, the rest through a
+  // dictionary of their distinct keys.
+  std::string head_data, dict_data;
+  std::vector<int32_t> head_offsets{0}, dict_offsets{0}, indices;
+  std::vector<std::string> distinct;
+  for (size_t r = 1; r <= half; ++r) {
+    head_data += t[r][kStudentId];
+    head_offsets.push_back(static_cast<int32_t>(head_data.size()));
+  }
+  for (size_t r = half + 1; r <= rows; ++r) {
+    const std::string& key = t[r][kStudentId];
+    auto it = std::find(distinct.end() - std::min<size_t>(distinct.size(), 400), distinct.end(), key);
+    if (it == distinct.end()) {
+      distinct.push_back(key);
+      dict_data += key;
+      dict_offsets.push_back(static_cast<int32_t>(dict_data.size()));
+      it = distinct.end() - 1;
+    }
+    indices.push_back(static_cast<int32_t>(it - distinct.begin()));
+  }
+  ASSERT_LT(distinct.size(), rows - half);  // some keys repeat inside the dictionary
+  kcbx::ColumnChunk head, dict, codes;
+  head.type = kcbx::ArrayType::kString;
+  head.length = static_cast<int64_t>(half);
+  head.values = head_data.data();
+  head.offsets = head_offsets.data();
+  dict.type = kcbx::ArrayType::kString;
+  dict.length = static_cast<int64_t>(distinct.size());
+  dict.values = dict_data.data();
+  dict.offsets = dict_offsets.data();
+  codes.type = kcbx::ArrayType::kDictionary;
+  codes.index_type = kcbx::ArrayType::kInt32;
+  codes.length = static_cast<int64_t>(indices.size());
+  codes.values = indices.data();
+  codes.dictionary = &dict;
+  cols.views[kStudentId].chunks = {head, codes};
+  for (int threads : {2, 1}) {
+    kcbx::ColumnOptions o;
+    o.first_row = 2;
+    o.threads = threads;
+    const kcbx::ColumnsBatch got = kcbx::batch_from_columns(kcbx::default_rules(), cols.views, o);
+    ASSERT_EQ(got.rejects.size(), want.size()) << "threads " << threads;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got.rejects[i].row, want[i].row) << i;
+      EXPECT_EQ(got.rejects[i].reason, want[i].reason) << "row " << want[i].row;
+    }
+  }
+}
+
+// A unique field with a default and no column: every row takes the
+// default, so every row after the first is its duplicate.
+TEST(ColumnsUnique, ADefaultedKeyWithoutAColumnRepeatsOnEveryRow) {
+  const kcbx::RulePack pack = kcbx::parse_rules(
+      "meta: {name: d, version: 0.1.0}\nclauses:\n  Y1: {zh: 一, en: one}\n"
+      "fields:\n  k: {type: string, unique: true, default: same}\n  v: {type: string}\n"
+      "tables:\n  t:\n    values: [a]\n    rows:\n      - {id: r, then: a, clause: Y1}\n",
+      "d.yaml");
+  const size_t n = 20000;
+  std::string data(n, 'v');
+  std::vector<int32_t> offsets(n + 1);
+  for (size_t i = 0; i <= n; ++i) offsets[i] = static_cast<int32_t>(i);
+  kcbx::ColumnChunk chunk;
+  chunk.type = kcbx::ArrayType::kString;
+  chunk.length = static_cast<int64_t>(n);
+  chunk.values = data.data();
+  chunk.offsets = offsets.data();
+  const std::vector<kcbx::ColumnView> views{{"v", {chunk}}};
+  for (int threads : {2, 1}) {
+    kcbx::ColumnOptions o;
+    o.threads = threads;
+    const kcbx::ColumnsBatch got = kcbx::batch_from_columns(pack, views, o);
+    EXPECT_EQ(got.batch.size(), 1u);
+    ASSERT_EQ(got.rejects.size(), n - 1);
+    EXPECT_EQ(got.rejects.front().row, 1);
+    EXPECT_EQ(got.rejects.back().row, static_cast<int64_t>(n - 1));
+    EXPECT_EQ(got.rejects.back().reason, "duplicate k (first on row 0)");
+  }
 }
 
 }  // namespace
