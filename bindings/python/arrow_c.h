@@ -409,9 +409,14 @@ constexpr const char* index_format() {
   }
 }
 
-// dictionary<C, utf8>: codes index `labels`, -1 is null.
+// dictionary<C, utf8>: codes index `labels`, -1 is null. Under each null
+// the code becomes 0, which Arrow readers may look up, unless
+// `zero_nulls` is false: pandas' categorical codes are -1 there, and a
+// result bound for pandas keeps them (pandas then takes the codes as they
+// are; putting the -1s back cost a pass a column).
 template <typename C, typename A>
-std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, const std::vector<std::string>& labels) {
+std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, const std::vector<std::string>& labels,
+                                 bool zero_nulls = true) {
   const size_t n = codes.size();
   C* c = codes.data();
   // int8 codes (nearly every column: a status, a rule) are read eight at a
@@ -444,20 +449,22 @@ std::shared_ptr<Node> dictionary(std::string name, std::vector<C, A> codes, cons
         // The sign bits of the valid bytes, gathered into one byte (bit q
         // from byte q) by a multiplication that carries none of them over.
         bits[i >> 3] = static_cast<uint8_t>((((~x) & kSigns) * 0x0002040810204081ULL) >> 56);
-        const uint64_t zeroed = x & ~(negative * 0xFF);
-        std::memcpy(c + i, &zeroed, 8);
+        if (zero_nulls) {
+          const uint64_t zeroed = x & ~(negative * 0xFF);
+          std::memcpy(c + i, &zeroed, 8);
+        }
       } else {
         unsigned byte = 0;
         for (unsigned q = 0; q < 8; ++q) {
           byte |= static_cast<unsigned>(c[i + q] >= 0) << q;
-          c[i + q] = c[i + q] < 0 ? C{0} : c[i + q];
+          if (zero_nulls) c[i + q] = c[i + q] < 0 ? C{0} : c[i + q];
         }
         bits[i >> 3] = static_cast<uint8_t>(byte);
       }
     }
     for (; i < n; ++i) {
       if (c[i] >= 0) bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
-      else c[i] = 0;
+      else if (zero_nulls) c[i] = 0;
     }
   }
   auto node = fixed(std::move(name), index_format<C>(), std::move(codes));
@@ -488,13 +495,13 @@ decltype(auto) with_index_type(size_t bound, F&& f) {
 // SIZE_MAX (int32).
 template <typename F>
 std::shared_ptr<Node> dictionary_of(std::string name, size_t n, const std::vector<std::string>& labels,
-                                    size_t most, F&& code_at) {
+                                    size_t most, F&& code_at, bool zero_nulls = true) {
   return with_index_type(std::max(most, labels.size()), [&](auto zero) {
     using C = decltype(zero);
     Vec<C> codes;
     kcbx::detail::resize_uninitialized(codes, n);
     for (size_t k = 0; k < n; ++k) codes[k] = static_cast<C>(code_at(k));
-    return dictionary(std::move(name), std::move(codes), labels);
+    return dictionary(std::move(name), std::move(codes), labels, zero_nulls);
   });
 }
 

@@ -382,7 +382,7 @@ arrow::Vec<T> gather(const detail::ColumnData& c, const ResultRows& rows) {
 }
 
 NodePtr output_column(const std::string& name, const detail::ColumnData& c, const ResultRows& rows,
-                      const detail::Pack& pack) {
+                      const detail::Pack& pack, bool zero_nulls = true) {
   using detail::TypeKind;
   arrow::Bytes valid;
   if (!c.valid.empty()) {
@@ -398,9 +398,9 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c, cons
     case TypeKind::kEnum: {
       std::vector<std::string> labels;
       for (const auto& v : pack.domains[static_cast<size_t>(c.type.domain)].values) labels.push_back(v.name.value);
-      return arrow::dictionary_of(name, rows.size(), labels, labels.size(), [&](size_t k) {
-        return c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1;
-      });
+      return arrow::dictionary_of(
+          name, rows.size(), labels, labels.size(),
+          [&](size_t k) { return c.present(rows[k]) ? *static_cast<const int32_t*>(c.at(rows[k])) : -1; }, zero_nulls);
     }
     default: {
       std::vector<std::string> v(rows.size());
@@ -495,7 +495,7 @@ NodePtr shared_key_column(const std::string& name, const detail::ColumnData& kc,
 Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
                             const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
                             BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true,
-                            const Owners* owners = nullptr) {
+                            const Owners* owners = nullptr, bool pandas_codes = false) {
   const detail::CheckedPack& cp = engine.rules().checked();
   const detail::Pack& pack = *cp.pack;
   std::vector<int> level_index;
@@ -560,6 +560,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   // input's own.
   const bool every_input_row = out.rejects.empty() && bd.rows == static_cast<size_t>(in.read);
 
+  // pandas_codes: dictionary codes stay -1 under nulls (see arrow::dictionary).
+  const bool zero_nulls = !pandas_codes;
   // The result's columns are independent of each other: each is a job,
   // and the jobs run on the engine's threads (the GIL is released).
   std::vector<std::function<std::vector<NodePtr>()>> jobs;
@@ -654,9 +656,9 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
           };
           if (!rows.list) fill([](size_t k) { return k; });
           else fill([&](size_t k) { return rows[k]; });
-          return {arrow::dictionary(value_name, std::move(vcodes), vl.labels),
-                  arrow::dictionary(rule_name, std::move(rcodes), rl.labels),
-                  arrow::dictionary(clause_name, std::move(ccodes), cl.labels)};
+          return {arrow::dictionary(value_name, std::move(vcodes), vl.labels, zero_nulls),
+                  arrow::dictionary(rule_name, std::move(rcodes), rl.labels, zero_nulls),
+                  arrow::dictionary(clause_name, std::move(ccodes), cl.labels, zero_nulls)};
         });
       });
     } else {
@@ -674,14 +676,19 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       // row_of(k): the batch row of result row k. Without rejects it is k,
       // and the loops over the codes vectorise.
       auto emit = [&](auto row_of) -> std::vector<NodePtr> {
-        return {arrow::dictionary_of(value_name, rows.size(), vlabels, vlabels.size(),
-                                     [&](size_t k) { return matched[row_of(k)] >= 0 ? codes[row_of(k)] : -1; }),
-                arrow::dictionary_of(rule_name, rows.size(), rlabels, rlabels.size(),
-                                     [&](size_t k) { return std::max(-1, matched[row_of(k)]); }),
-                arrow::dictionary_of(clause_name, rows.size(), clabels, def.rows.size(), [&](size_t k) {
-                  const int32_t m = matched[row_of(k)];
-                  return m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
-                })};
+        return {arrow::dictionary_of(
+                    value_name, rows.size(), vlabels, vlabels.size(),
+                    [&](size_t k) { return matched[row_of(k)] >= 0 ? codes[row_of(k)] : -1; }, zero_nulls),
+                arrow::dictionary_of(
+                    rule_name, rows.size(), rlabels, rlabels.size(),
+                    [&](size_t k) { return std::max(-1, matched[row_of(k)]); }, zero_nulls),
+                arrow::dictionary_of(
+                    clause_name, rows.size(), clabels, def.rows.size(),
+                    [&](size_t k) {
+                      const int32_t m = matched[row_of(k)];
+                      return m >= 0 ? row_clause[static_cast<size_t>(m)] : -1;
+                    },
+                    zero_nulls)};
       };
       if (!rows.list) return emit([](size_t k) { return k; });
       return emit([&](size_t k) { return rows[k]; });
@@ -689,7 +696,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   });
   for (size_t o = 0; o < rd.outputs.size(); ++o)
     if (engine.output_listed(o, what.all_tables)) jobs.emplace_back([&, o]() -> std::vector<NodePtr> {
-      return {output_column(rd.output_names[o], rd.outputs[o], rows, pack)};
+      return {output_column(rd.output_names[o], rd.outputs[o], rows, pack, zero_nulls)};
     });
   for (size_t l = 0; l < level_index.size(); ++l) jobs.emplace_back([&, l]() -> std::vector<NodePtr> {
     const auto& fields = cp.level_fields[static_cast<size_t>(level_index[l])];
@@ -713,7 +720,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       if (ok) codes[k] = labels.code(buf);
     }
     // Jurisdictions are the ones in this input: int32 codes.
-    return {arrow::dictionary_of(levels[l], rows.size(), labels.labels, SIZE_MAX, [&](size_t k) { return codes[k]; })};
+    return {arrow::dictionary_of(
+        levels[l], rows.size(), labels.labels, SIZE_MAX, [&](size_t k) { return codes[k]; }, zero_nulls)};
   });
   std::vector<NodePtr> cols;
   // Threads pay off on large tables only (a Dask partition may be small).
@@ -1166,14 +1174,15 @@ PYBIND11_MODULE(_kcbx, m) {
       .def(
           "_classify",
           [](const Engine& e, py::object source, bool whole, const std::string& as_of,
-             const std::vector<std::string>& levels, bool all_tables, bool outputs) {
+             const std::vector<std::string>& levels, bool all_tables, bool outputs, bool pandas_codes) {
             const Date d = parse_as_of(as_of);
             std::unique_ptr<Input> in = import_input(source, whole);
             Classified c;
             NodePtr rejects;
             {
               py::gil_scoped_release nogil;
-              c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs, &in->owners);
+              c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs, &in->owners,
+                                   pandas_codes);
               rejects = rejects_table(c.rejects, e.rules().checked().key_column());
             }
             py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
@@ -1181,7 +1190,7 @@ PYBIND11_MODULE(_kcbx, m) {
             return out;
           },
           "source"_a, "whole"_a, "as_of"_a, "levels"_a = std::vector<std::string>{}, "all_tables"_a = true,
-          "outputs"_a = true)
+          "outputs"_a = true, "pandas_codes"_a = false)
       .def(
           "_explain",
           [](const Engine& e, const std::vector<std::pair<std::string, std::string>>& cells,

@@ -134,8 +134,12 @@ class Engine(_kcbx.Engine):
         bad ``as_of``. The GIL is released while the engine runs.
         """
         kind = _kind(table)
-        res, rej = self._classify_arrow(table, kind, as_of, levels, all_tables=all_tables, outputs=outputs)
-        out = _to_kind(res, kind)
+        # A result bound for pandas keeps its codes -1 under nulls, as
+        # pandas' categoricals have them (the batch is not seen elsewhere).
+        for_pandas = kind == "pandas"
+        res, rej = self._classify_arrow(table, kind, as_of, levels, all_tables=all_tables, outputs=outputs,
+                                        pandas_codes=for_pandas)
+        out = _to_kind(res, kind, minus_one_under_nulls=for_pandas)
         if with_rejects:
             return out, _to_kind(rej, kind)
         if rej.num_rows:
@@ -147,11 +151,14 @@ class Engine(_kcbx.Engine):
 
     def _classify_arrow(self, table: Any, kind: str, as_of: Any,
                         levels: Sequence[str] = (), *, all_tables: bool = True,
-                        outputs: bool = True) -> tuple[Any, Any]:
-        """(result, rejects) as pyarrow RecordBatches."""
+                        outputs: bool = True, pandas_codes: bool = False) -> tuple[Any, Any]:
+        """(result, rejects) as pyarrow RecordBatches; ``pandas_codes``:
+        the result's dictionary codes are -1 under nulls (for _to_pandas
+        only: other Arrow readers may look codes up under nulls)."""
         source, whole = _source(table, kind)
         result, rejects, _read, _notes = self._classify(source, whole, _as_of_text(as_of),
-                                                        list(levels), bool(all_tables), bool(outputs))
+                                                        list(levels), bool(all_tables), bool(outputs),
+                                                        bool(pandas_codes))
         return _record_batch(result), _record_batch(rejects)
 
     def explain(self, record: Mapping[str, Any], as_of: Any, *, format: str = "dict") -> Any:

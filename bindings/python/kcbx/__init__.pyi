@@ -126,6 +126,7 @@ class Engine:
         *,
         all_tables: bool = True,
         outputs: bool = True,
+        pandas_codes: bool = False,
     ) -> tuple[Any, Any]: ...
     @overload
     def classify(

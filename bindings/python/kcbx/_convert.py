@@ -159,21 +159,23 @@ def _one_batch(table: Any) -> Any:
     return table.combine_chunks().to_batches()[0]
 
 
-def _categorical(column: Any) -> Any:
+def _categorical(column: Any, minus_one_under_nulls: bool = False) -> Any:
     """A pyarrow dictionary array as a pandas Categorical, sharing its codes.
 
     pyarrow's own conversion copies and range-checks the codes of every
     column (about 1 ms a million rows, 2.5 ms with nulls); the codes kcbx
-    builds are in range by construction, so they are wrapped as they are,
-    and only a column with nulls gets a copy with -1 under each null (kcbx
-    writes 0 there, which other Arrow readers expect).
+    builds are in range by construction, so they are wrapped as they are.
+    Under a null kcbx writes 0, which other Arrow readers expect, and a
+    column with nulls gets a copy with -1 there; unless
+    ``minus_one_under_nulls`` (a result kcbx made for pandas, whose codes
+    are -1 there already).
     """
     import numpy as np
     import pandas as pd
     import pyarrow.compute as pc
 
     idx = column.indices
-    if column.null_count:
+    if column.null_count and not minus_one_under_nulls:
         idx = pc.fill_null(idx, -1)
     codes = np.frombuffer(idx.buffers()[1], dtype=idx.type.to_pandas_dtype())[idx.offset : idx.offset + len(idx)]
     labels = column.dictionary
@@ -184,9 +186,10 @@ def _categorical(column: Any) -> Any:
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
-def _to_pandas(batch: Any) -> Any:
+def _to_pandas(batch: Any, minus_one_under_nulls: bool = False) -> Any:
     """A pyarrow RecordBatch as a pandas DataFrame: dictionaries as
-    categoricals, date32 as Arrow-backed dates (no datetime64 round trip)."""
+    categoricals, date32 as Arrow-backed dates (no datetime64 round trip).
+    ``minus_one_under_nulls``: see _categorical."""
     import pandas as pd
     import pyarrow as pa
 
@@ -202,7 +205,7 @@ def _to_pandas(batch: Any) -> Any:
     def column(i: int) -> Any:
         c = batch.column(i)
         if dictionaries[i]:
-            return _categorical(c)
+            return _categorical(c, minus_one_under_nulls)
         # A types_mapper on a single array would also turn strings into
         # Python objects; the batch path above keeps pandas' own string type.
         return pd.arrays.ArrowExtensionArray(c) if c.type == pa.date32() else c.to_pandas()
@@ -210,12 +213,13 @@ def _to_pandas(batch: Any) -> Any:
     return pd.DataFrame({name: column(i) for i, name in enumerate(names)}, copy=False)
 
 
-def _to_kind(batch: Any, kind: str) -> Any:
-    """A pyarrow RecordBatch as the caller's kind of table."""
+def _to_kind(batch: Any, kind: str, minus_one_under_nulls: bool = False) -> Any:
+    """A pyarrow RecordBatch as the caller's kind of table
+    (``minus_one_under_nulls``: see _categorical)."""
     import pyarrow as pa
 
     if kind == "pandas":
-        return _to_pandas(batch)
+        return _to_pandas(batch, minus_one_under_nulls)
     if kind == "polars":
         import polars as pl
 
