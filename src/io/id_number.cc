@@ -58,15 +58,23 @@ size_t utf8_char_length(unsigned char lead) {
 }
 
 // Whether a six-digit code is a GB/T 2260 division. Every record's ID number
-// is checked: a bitmap of the 10^6 possible codes (125 KB, built once)
-// answers in one load instead of a binary search through the code list.
-bool known_address(int32_t code) {
-  static const std::vector<bool> known = [] {
-    std::vector<bool> bits(1000000, false);
-    for (int32_t c : kGb2260Codes) bits[static_cast<size_t>(c)] = true;
-    return bits;
-  }();
-  return code >= 0 && code < 1000000 && known[static_cast<size_t>(code)];
+// is checked: a bitmap of the 10^6 possible codes (125 KB, built when the
+// library loads) answers in one load instead of a binary search through
+// the code list. A namespace-scope object, not a function's static: the
+// guard of a static and the call around it were a fifth of the lookup.
+struct AddressBits {
+  std::array<uint64_t, (1000000 + 63) / 64> words{};
+  AddressBits() {
+    // kGb2260Codes is constant-initialised: ready before any dynamic
+    // initialisation, this one included.
+    for (int32_t c : kGb2260Codes) words[static_cast<size_t>(c) / 64] |= uint64_t{1} << (c % 64);
+  }
+};
+const AddressBits kAddressBits;
+
+inline bool known_address(int32_t code) {
+  return code >= 0 && code < 1000000 &&
+         ((kAddressBits.words[static_cast<size_t>(code) / 64] >> (code % 64)) & 1) != 0;
 }
 
 // Weights of 4 digits in the 16-bit lanes of a word, arranged so that
@@ -133,15 +141,14 @@ struct Month {
   int32_t first;  // day number of its 1st
   int32_t days;   // its length
 };
-const std::vector<Month>& month_table() {
-  static const std::vector<Month> months = [] {
-    std::vector<Month> m;
-    for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y)
-      for (int mo = 1; mo <= 12; ++mo) m.push_back({Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)});
-    return m;
-  }();
-  return months;
-}
+// Built when the library loads, as kAddressBits (and for the same reason).
+const std::vector<Month> kMonths = [] {
+  std::vector<Month> m;
+  for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y)
+    for (int mo = 1; mo <= 12; ++mo) m.push_back({Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)});
+  return m;
+}();
+inline const std::vector<Month>& month_table() { return kMonths; }
 // The table index of a month; the caller checked the year and month.
 size_t month_index(int year, int month) { return static_cast<size_t>((year - kMinBirthYear) * 12 + month - 1); }
 
