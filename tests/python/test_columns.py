@@ -554,3 +554,21 @@ def test_columns_only_checked_still_reject_what_they_must() -> None:
                        "kind": pd.Categorical(["b", None, "a", "b"], categories=["a", "b"])})
     out = engine.classify(df, AS_OF)
     assert out["which"].astype(object).where(out["which"].notna(), None).tolist() == ["b", None, "a", "b"]
+
+
+def test_outputs_are_the_same_moved_or_gathered(engine: kcbx.Engine, students: pa.Table) -> None:
+    # Without rejects a result's outputs move into their Arrow columns;
+    # with rejects they are gathered row by row. The same values either
+    # way, nulls included.
+    clean = students
+    with_repeat = pa.concat_tables([students, students.slice(0, 1)])  # a duplicate key: rejected
+    gathered, rejects = engine.classify(with_repeat, AS_OF, with_rejects=True)
+    assert rejects["row"].to_pylist() == [students.num_rows]
+    moved, none = engine.classify(clean, AS_OF, with_rejects=True)
+    assert none.num_rows == 0
+    assert moved["suspected_since"].null_count > 0
+    for name in ("age", "suspected_since", "dropout_since"):
+        assert moved[name].equals(gathered[name]), name
+    df = engine.classify(clean.to_pandas(), AS_OF)
+    assert df["age"].tolist() == gathered["age"].to_pylist()
+    assert pa.array(df["suspected_since"]).equals(gathered["suspected_since"].combine_chunks())
