@@ -7,8 +7,8 @@
 #include "kcbx/columns.h"
 
 #include <algorithm>
-#include <bit>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>

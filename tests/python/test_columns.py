@@ -572,3 +572,14 @@ def test_outputs_are_the_same_moved_or_gathered(engine: kcbx.Engine, students: p
     df = engine.classify(clean.to_pandas(), AS_OF)
     assert df["age"].tolist() == gathered["age"].to_pylist()
     assert pa.array(df["suspected_since"]).equals(gathered["suspected_since"].combine_chunks())
+
+
+def test_a_key_of_labels_with_gaps_in_a_pandas_result() -> None:
+    # Every categorical of a result bound for pandas has -1 under its
+    # nulls, the key's too when it is an enum.
+    engine = kcbx.Engine(kcbx.RulePack.from_string(
+        "meta: {name: e, version: 0.1.0}\nclauses:\n  Y1: {zh: 一, en: one}\n"
+        "fields:\n  k: {type: enum, values: [a, b, c], unique: true}\n"
+        "tables:\n  t:\n    values: [x]\n    rows:\n      - {id: r, then: x, clause: Y1}\n", "e.yaml"))
+    df = engine.classify(pd.DataFrame({"k": ["a", None, "b", None]}), AS_OF)
+    assert df["k"].astype(object).where(df["k"].notna(), None).tolist() == ["a", None, "b", None]
