@@ -459,6 +459,26 @@ struct Classified {
   std::vector<std::string> notes;
 };
 
+// A decision table's value, rule and clause codes for every result row,
+// in their index types (the callers write every element), and the three
+// dictionary columns made of them.
+template <typename V, typename R>
+struct TableCodes {
+  arrow::Vec<V> value;
+  arrow::Vec<R> rule, clause;
+  explicit TableCodes(size_t rows) {
+    detail::resize_uninitialized(value, rows);
+    detail::resize_uninitialized(rule, rows);
+    detail::resize_uninitialized(clause, rows);
+  }
+  std::vector<NodePtr> columns(const std::array<std::string, 3>& names,
+                               const std::array<const std::vector<std::string>*, 3>& labels, bool zero_nulls) {
+    return {arrow::dictionary(names[0], std::move(value), *labels[0], zero_nulls),
+            arrow::dictionary(names[1], std::move(rule), *labels[1], zero_nulls),
+            arrow::dictionary(names[2], std::move(clause), *labels[2], zero_nulls)};
+  }
+};
+
 // Runs `jobs` on up to `threads` threads (0: one per core) and returns
 // their results in job order. Jobs start in order of `weight` (a rough
 // cost), heaviest first, so that the threads finish together: a collect
@@ -667,11 +687,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         return arrow::with_index_type(sets_of(def.rows.size()), [&](auto row_zero) -> std::vector<NodePtr> {
           using V = decltype(value_zero);
           using R = decltype(row_zero);
-          arrow::Vec<V> vcodes;  // each element written below
-          arrow::Vec<R> rcodes, ccodes;
-          detail::resize_uninitialized(vcodes, rows.size());
-          detail::resize_uninitialized(rcodes, rows.size());
-          detail::resize_uninitialized(ccodes, rows.size());
+          TableCodes<V, R> table_codes(rows.size());
           const uint64_t* value_sets = rd.sets[t].data();
           const uint64_t* row_sets = rd.row_sets[t].data();
           // row_of(k): the batch row of result row k (k itself without rejects).
@@ -679,21 +695,20 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
             for (size_t k = 0; k < rows.size(); ++k) {
               const uint64_t vs = value_sets[row_of(k)], rs = row_sets[row_of(k)];
               if (vs == 0) {
-                vcodes[k] = V{-1};
-                rcodes[k] = ccodes[k] = R{-1};
+                table_codes.value[k] = V{-1};
+                table_codes.rule[k] = table_codes.clause[k] = R{-1};
                 continue;
               }
               const SetPairCodes::Codes& c = pairs.get(vs, rs, labels_of);
-              vcodes[k] = static_cast<V>(c.v);
-              rcodes[k] = static_cast<R>(c.r);
-              ccodes[k] = static_cast<R>(c.c);
+              table_codes.value[k] = static_cast<V>(c.v);
+              table_codes.rule[k] = static_cast<R>(c.r);
+              table_codes.clause[k] = static_cast<R>(c.c);
             }
           };
           if (!rows.list) fill([](size_t k) { return k; });
           else fill([&](size_t k) { return rows[k]; });
-          return {arrow::dictionary(value_name, std::move(vcodes), vl.labels, zero_nulls),
-                  arrow::dictionary(rule_name, std::move(rcodes), rl.labels, zero_nulls),
-                  arrow::dictionary(clause_name, std::move(ccodes), cl.labels, zero_nulls)};
+          return table_codes.columns({value_name, rule_name, clause_name}, {&vl.labels, &rl.labels, &cl.labels},
+                                     zero_nulls);
         });
       });
     } else {
@@ -716,26 +731,21 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         return arrow::with_index_type(def.rows.size(), [&](auto row_zero) -> std::vector<NodePtr> {
           using V = decltype(value_zero);
           using R = decltype(row_zero);
-          arrow::Vec<V> vcodes;  // each element written below
-          arrow::Vec<R> rcodes, ccodes;
-          detail::resize_uninitialized(vcodes, rows.size());
-          detail::resize_uninitialized(rcodes, rows.size());
-          detail::resize_uninitialized(ccodes, rows.size());
+          TableCodes<V, R> table_codes(rows.size());
           // row_of(k): the batch row of result row k. Without rejects it
           // is k, and the loop vectorises.
           auto fill = [&](auto row_of) {
             for (size_t k = 0; k < rows.size(); ++k) {
               const int32_t m = matched[row_of(k)];
-              vcodes[k] = static_cast<V>(m >= 0 ? codes[row_of(k)] : -1);
-              rcodes[k] = static_cast<R>(std::max(-1, m));
-              ccodes[k] = static_cast<R>(m >= 0 ? row_clause[static_cast<size_t>(m)] : -1);
+              table_codes.value[k] = static_cast<V>(m >= 0 ? codes[row_of(k)] : -1);
+              table_codes.rule[k] = static_cast<R>(std::max(-1, m));
+              table_codes.clause[k] = static_cast<R>(m >= 0 ? row_clause[static_cast<size_t>(m)] : -1);
             }
           };
           if (!rows.list) fill([](size_t k) { return k; });
           else fill([&](size_t k) { return rows[k]; });
-          return {arrow::dictionary(value_name, std::move(vcodes), vlabels, zero_nulls),
-                  arrow::dictionary(rule_name, std::move(rcodes), rlabels, zero_nulls),
-                  arrow::dictionary(clause_name, std::move(ccodes), clabels, zero_nulls)};
+          return table_codes.columns({value_name, rule_name, clause_name}, {&vlabels, &rlabels, &clabels},
+                                     zero_nulls);
         });
       });
     }
