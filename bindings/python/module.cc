@@ -640,7 +640,8 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     return {output_column(key, kc, rows, pack, zero_nulls)};
   });
   const size_t tables_out = what.all_tables ? pack.tables.size() : std::min<size_t>(1, pack.tables.size());
-  for (size_t t = 0; t < tables_out; ++t) weight.push_back(pack.tables[t].hit_policy == detail::HitPolicy::kCollect ? 3 : 2);
+  for (size_t t = 0; t < tables_out; ++t)
+    weight.push_back(pack.tables[t].hit_policy == detail::HitPolicy::kCollect ? 3 : 2);
   for (size_t t = 0; t < tables_out; ++t) jobs.emplace_back([&, t]() -> std::vector<NodePtr> {
     const auto& def = pack.tables[t];
     const auto& values = table_values(cp, t);

@@ -282,7 +282,8 @@ IdNumberCheck check_id_number_scalar(std::string_view id) {
 IdNumberCheck check_id_structure(std::string_view id) {
 #if defined(__SSE2__)
   int32_t days;
-  if (id.size() == kIdLength && passes_fast<false>(id.data(), &days)) return {IdNumberError::kNone, Date::from_days(days)};
+  if (id.size() == kIdLength && passes_fast<false>(id.data(), &days))
+    return {IdNumberError::kNone, Date::from_days(days)};
 #endif
   return check_structure(id);
 }
@@ -296,7 +297,8 @@ std::optional<Date> id_number_birth_date(std::string_view id) {
 IdNumberCheck check_id_number(std::string_view id) {
 #if defined(__SSE2__)
   int32_t days;
-  if (id.size() == kIdLength && passes_fast<true>(id.data(), &days)) return {IdNumberError::kNone, Date::from_days(days)};
+  if (id.size() == kIdLength && passes_fast<true>(id.data(), &days))
+    return {IdNumberError::kNone, Date::from_days(days)};
 #endif
   return check_id_number_scalar(id);
 }
