@@ -1107,10 +1107,12 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
   // Nearly every value is unique, and a table of all a group's rows cost
   // 6.5 ns a row (a mispredicted branch whenever a probe finds its slot
   // taken, and the table cleared for each group). So two bitmaps first
-  // sift each group, branch-free: a row whose filter bit (16 bits of the
-  // hash per row of the group) no other row of the group sets has a value
-  // no other row has. Only the rest, every repeated value's rows and about
-  // 6% by chance, go into the table, in row order as before.
+  // sift each group, branch-free: a row whose filter bit (a bitmap of 16
+  // bits per row of the group, indexed by bits of the hash) no other row
+  // of the group sets has a value no other row has. Only the rest, every
+  // repeated value's rows and about 6% by chance, go into the table, in
+  // row order as before. The bitmaps are 4 bytes a row of the group: a
+  // group holding most rows (a key most rows repeat) takes that for all.
   UniqueRows seen(col);  // one table, emptied for each group
   std::vector<uint64_t> once, twice;
   std::vector<uint32_t> suspects;
@@ -1121,7 +1123,8 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
     once.assign(bits / 64, 0);
     twice.assign(bits / 64, 0);
     // The filter takes other bits of the hash than the table's slots do
-    // (its low ones), so that rows sifted out by chance spread over slots.
+    // (its low ones), so that rows sifted out by chance spread over slots
+    // (wholly so for groups of up to 4,096 rows: a million rows' groups).
     auto filter_bit = [bits](uint32_t hash) { return std::rotr(hash, 16) & (bits - 1); };
     for (size_t j = start[k]; j < start[k + 1]; ++j) {
       const size_t b = filter_bit(order[j].hash);
@@ -1259,11 +1262,13 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     for (size_t f = 0; f < fields.size(); ++f)
       keep[f] = fields[f].unique || std::find(options.keep.begin(), options.keep.end(),
                                               fields[f].name.value) != options.keep.end();
-  // The key hashes of each unique string field, from its conversion.
+  // The key hashes of each unique string field, from its conversion: with
+  // one unique field (the usual key), whose check reads them.
   std::vector<detail::RawVector<uint64_t>> key_hashes(fields.size());
+  const bool hash_keys = std::count_if(fields.begin(), fields.end(), [](const auto& d) { return d.unique; }) == 1;
   auto convert_field = [&](size_t f) {
     Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena, keep[f] != 0);
-    if (fields[f].unique && cp.fields[f].type.kind == TypeKind::kString) {
+    if (hash_keys && fields[f].unique && cp.fields[f].type.kind == TypeKind::kString) {
       detail::resize_uninitialized(key_hashes[f], rows);
       w.hash_into(key_hashes[f].data());
     }

@@ -141,11 +141,14 @@ struct Month {
   int32_t first;  // day number of its 1st
   int32_t days;   // its length
 };
-// Built when the library loads, as kAddressBits (and for the same reason).
-const std::vector<Month> kMonths = [] {
-  std::vector<Month> m;
+// Built when the library loads, as kAddressBits (and for the same reason);
+// an array, so nothing is freed at exit under a check run from another
+// object's destructor.
+const std::array<Month, (kMaxBirthYear - kMinBirthYear + 1) * 12> kMonths = [] {
+  std::array<Month, (kMaxBirthYear - kMinBirthYear + 1) * 12> m{};
+  size_t i = 0;
   for (int y = kMinBirthYear; y <= kMaxBirthYear; ++y)
-    for (int mo = 1; mo <= 12; ++mo) m.push_back({Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)});
+    for (int mo = 1; mo <= 12; ++mo) m[i++] = {Date::from_ymd(y, mo, 1).days(), days_in_month(y, mo)};
   return m;
 }();
 // The table index of a month; the caller checked the year and month.

@@ -558,12 +558,19 @@ def test_columns_only_checked_still_reject_what_they_must() -> None:
 
 def test_outputs_are_the_same_moved_or_gathered(engine: kcbx.Engine, students: pa.Table) -> None:
     # Without rejects a result's outputs move into their Arrow columns;
-    # with rejects they are gathered row by row. The same values either
-    # way, nulls included.
+    # when the rules reject a record they are gathered row by row. The
+    # same values either way, nulls included. (A row the conversion
+    # rejects, such as a repeated key, is gone before the rules run: it
+    # would not take the gathering path.)
     clean = students
-    with_repeat = pa.concat_tables([students, students.slice(0, 1)])  # a duplicate key: rejected
-    gathered, rejects = engine.classify(with_repeat, AS_OF, with_rejects=True)
+    unknown = {"student_id": ["G-NO-BIRTH"], "birth_date": [None], "id_number": [None]}
+    no_birth = pa.table({name: pa.array(unknown.get(name, [students[name][0].as_py()]),
+                                        students.schema.field(name).type)
+                         for name in students.column_names})
+    with_check_reject = pa.concat_tables([students, no_birth])  # fails the pack's birth_known check
+    gathered, rejects = engine.classify(with_check_reject, AS_OF, with_rejects=True)
     assert rejects["row"].to_pylist() == [students.num_rows]
+    assert "birth" in rejects["reason"][0].as_py()
     moved, none = engine.classify(clean, AS_OF, with_rejects=True)
     assert none.num_rows == 0
     assert moved["suspected_since"].null_count > 0
