@@ -485,14 +485,19 @@ struct TableCodes {
 // table's column, the longest job on Guizhou's pack, started third and
 // left the other thread idle for a millisecond of a million rows.
 template <typename T>
-std::vector<T> run_jobs(const std::vector<std::function<T()>>& jobs, const std::vector<int>& weight,
-                        int threads) {
+struct Job {
+  int weight;
+  std::function<T()> make;
+};
+template <typename T>
+std::vector<T> run_jobs(const std::vector<Job<T>>& jobs, int threads) {
   std::vector<size_t> order(jobs.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return weight[a] > weight[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return jobs[a].weight > jobs[b].weight; });
   std::vector<T> out(jobs.size());
   detail::parallel_for(jobs.size(), static_cast<size_t>(std::max(0, threads)),
-                       [&](size_t k) { out[order[k]] = jobs[order[k]](); });
+                       [&](size_t k) { out[order[k]] = jobs[order[k]].make(); });
   return out;
 }
 
@@ -614,12 +619,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   const bool zero_nulls = !pandas_codes;
   // The result's columns are independent of each other: each is a job,
   // and the jobs run on the engine's threads (the GIL is released).
-  std::vector<std::function<std::vector<NodePtr>()>> jobs;
-  // Each job's rough cost, for run_jobs: a collect table's sets 3, a
-  // level's labels (text per row) 4, a table's codes 2, the rest 1.
-  std::vector<int> weight;
-  if (key_field >= 0) weight.push_back(1);
-  if (key_field >= 0) jobs.emplace_back([&]() -> std::vector<NodePtr> {
+  std::vector<Job<std::vector<NodePtr>>> jobs;
+  // Each job's weight (a rough cost, see run_jobs): a level's labels (text
+  // per row) 4, a collect table's sets 3, a table's codes 2, the rest 1.
+  if (key_field >= 0) jobs.push_back({1, [&]() -> std::vector<NodePtr> {
     const auto& kc = bd.columns[static_cast<size_t>(key_field)];
     if (kc.type.kind == detail::TypeKind::kString) {
       if (every_input_row && owners)
@@ -638,11 +641,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
       return {arrow::strings(key, ids, valid)};
     }
     return {output_column(key, kc, rows, pack, zero_nulls)};
-  });
+  }});
   const size_t tables_out = what.all_tables ? pack.tables.size() : std::min<size_t>(1, pack.tables.size());
-  for (size_t t = 0; t < tables_out; ++t)
-    weight.push_back(pack.tables[t].hit_policy == detail::HitPolicy::kCollect ? 3 : 2);
-  for (size_t t = 0; t < tables_out; ++t) jobs.emplace_back([&, t]() -> std::vector<NodePtr> {
+  auto table_weight = [&](size_t t) { return pack.tables[t].hit_policy == detail::HitPolicy::kCollect ? 3 : 2; };
+  for (size_t t = 0; t < tables_out; ++t) jobs.push_back({table_weight(t), [&, t]() -> std::vector<NodePtr> {
     const auto& def = pack.tables[t];
     const auto& values = table_values(cp, t);
     const std::string value_name = def.name.value;
@@ -750,7 +752,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
         });
       });
     }
-  });
+  }});
   // The result is this call's alone unless it is kept for cases: then an
   // output's values may move into its Arrow column instead of being copied
   // (a million ages are 8 MB). The object is not const (Engine::classify
@@ -758,15 +760,13 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   auto* own_result = keep_result ? nullptr : const_cast<detail::ResultData*>(&rd);
   for (size_t o = 0; o < rd.outputs.size(); ++o)
     if (engine.output_listed(o, what.all_tables)) {
-      weight.push_back(1);
-      jobs.emplace_back([&, o]() -> std::vector<NodePtr> {
+      jobs.push_back({1, [&, o]() -> std::vector<NodePtr> {
         if (own_result && !rows.list)
           if (NodePtr moved = moved_output(rd.output_names[o], own_result->outputs[o], rows.size())) return {moved};
         return {output_column(rd.output_names[o], rd.outputs[o], rows, pack, zero_nulls)};
-      });
+      }});
     }
-  weight.resize(jobs.size() + level_index.size(), 4);
-  for (size_t l = 0; l < level_index.size(); ++l) jobs.emplace_back([&, l]() -> std::vector<NodePtr> {
+  for (size_t l = 0; l < level_index.size(); ++l) jobs.push_back({4, [&, l]() -> std::vector<NodePtr> {
     const auto& fields = cp.level_fields[static_cast<size_t>(level_index[l])];
     const size_t prefix = static_cast<size_t>(std::max(0, pack.levels[static_cast<size_t>(level_index[l])].prefix));
     Labels labels;
@@ -790,10 +790,10 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     // Jurisdictions are the ones in this input: int32 codes.
     return {arrow::dictionary_of(
         levels[l], rows.size(), labels.labels, SIZE_MAX, [&](size_t k) { return codes[k]; }, zero_nulls)};
-  });
+  }});
   std::vector<NodePtr> cols;
   // Threads pay off on large tables only (a Dask partition may be small).
-  for (auto& part : run_jobs(jobs, weight, rows.size() < 16384 ? 1 : engine.options().threads))
+  for (auto& part : run_jobs(jobs, rows.size() < 16384 ? 1 : engine.options().threads))
     for (auto& c : part) cols.push_back(std::move(c));
   out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));
   if (keep_batch) *keep_batch = std::move(in);

@@ -264,6 +264,23 @@ bool passes_fast(const char* p, int32_t* birth_days) {
 }
 #endif
 
+// Whether `id` passes (the full checks, or with kFull false those up to the
+// birth date) by the fast path, which then fills *valid; false when there
+// is no fast path or it cannot tell.
+template <bool kFull>
+bool passes(std::string_view id, IdNumberCheck* valid) {
+#if defined(__SSE2__)
+  int32_t days;
+  if (id.size() == kIdLength && passes_fast<kFull>(id.data(), &days)) {
+    *valid = {IdNumberError::kNone, Date::from_days(days)};
+    return true;
+  }
+#endif
+  (void)id;
+  (void)valid;
+  return false;
+}
+
 IdNumberCheck check_id_number_scalar(std::string_view id) {
   IdNumberCheck result = check_structure(id);
   if (result.error != IdNumberError::kNone) return result;
@@ -283,12 +300,8 @@ IdNumberCheck check_id_number_scalar(std::string_view id) {
 }  // namespace
 
 IdNumberCheck check_id_structure(std::string_view id) {
-#if defined(__SSE2__)
-  int32_t days;
-  if (id.size() == kIdLength && passes_fast<false>(id.data(), &days))
-    return {IdNumberError::kNone, Date::from_days(days)};
-#endif
-  return check_structure(id);
+  IdNumberCheck valid;
+  return passes<false>(id, &valid) ? valid : check_structure(id);
 }
 
 std::optional<Date> id_number_birth_date(std::string_view id) {
@@ -298,12 +311,8 @@ std::optional<Date> id_number_birth_date(std::string_view id) {
 }
 
 IdNumberCheck check_id_number(std::string_view id) {
-#if defined(__SSE2__)
-  int32_t days;
-  if (id.size() == kIdLength && passes_fast<true>(id.data(), &days))
-    return {IdNumberError::kNone, Date::from_days(days)};
-#endif
-  return check_id_number_scalar(id);
+  IdNumberCheck valid;
+  return passes<true>(id, &valid) ? valid : check_id_number_scalar(id);
 }
 
 IdNumberCheck check_id_number_reference(std::string_view id) { return check_id_number_scalar(id); }
