@@ -60,13 +60,7 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Quoted as parse_cell quotes a cell in a reason (values.cc).
-std::string quote(std::string_view text) {
-  std::string s(text.substr(0, 40));
-  if (text.size() > 40) s += "...";
-  return "'" + s + "'";
-}
-
+// A double as reject reasons quote it ("%.15g": 0.5, 1e+20).
 std::string format_double(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.15g", v);
@@ -461,7 +455,7 @@ class Writer {
   void signed_int(int64_t g, int64_t v) {
     switch (info_.type.kind) {
       case TypeKind::kBool:
-        if (v != 0 && v != 1) return error(g, quote(std::to_string(v)) + std::string(kNotYesNo));
+        if (v != 0 && v != 1) return error(g, detail::quote_cell(std::to_string(v)) + std::string(kNotYesNo));
         return bits(g, v);
       case TypeKind::kInt: return bits(g, v);
       case TypeKind::kNumber: {
@@ -479,8 +473,9 @@ class Writer {
     if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       return signed_int(g, static_cast<int64_t>(v));
     switch (info_.type.kind) {
-      case TypeKind::kBool: return error(g, quote(std::to_string(v)) + std::string(kNotYesNo));
-      case TypeKind::kInt: return error(g, quote(std::to_string(v)) + " is not a whole number");
+      case TypeKind::kBool: return error(g, detail::quote_cell(std::to_string(v)) + std::string(kNotYesNo));
+      // Worded as the CSV reader words the same digits (pack/values.cc).
+      case TypeKind::kInt: return error(g, detail::quote_cell(std::to_string(v)) + " is too large for a whole number");
       case TypeKind::kNumber: {
         const double d = static_cast<double>(v);
         int64_t b;
@@ -496,14 +491,14 @@ class Writer {
     if (std::isnan(v)) return null(g);
     switch (info_.type.kind) {
       case TypeKind::kBool:
-        if (v != 0.0 && v != 1.0) return error(g, quote(format_double(v)) + std::string(kNotYesNo));
+        if (v != 0.0 && v != 1.0) return error(g, detail::quote_cell(format_double(v)) + std::string(kNotYesNo));
         return bits(g, v == 1.0);
       case TypeKind::kInt:
         if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) >= 9.2e18)
-          return error(g, quote(format_double(v)) + " is not a whole number");
+          return error(g, detail::quote_cell(format_double(v)) + " is not a whole number");
         return bits(g, static_cast<int64_t>(v));
       case TypeKind::kNumber: {
-        if (!std::isfinite(v)) return error(g, quote(format_double(v)) + " is not a number");
+        if (!std::isfinite(v)) return error(g, detail::quote_cell(format_double(v)) + " is not a number");
         int64_t b;
         std::memcpy(&b, &v, 8);
         return bits(g, b);

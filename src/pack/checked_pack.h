@@ -152,6 +152,10 @@ void collect_reads(const Expr& e, std::vector<std::string>& out);
 std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
                                         std::vector<Diagnostic>& diagnostics);
 
+// A cell quoted for a reject reason: at most 40 bytes (never cut inside a
+// UTF-8 character), an ID number in it masked ("'520102********1234'").
+std::string quote_cell(std::string_view text);
+
 // Parses a cell's text as a value of a field type. Returns a reason on
 // failure ("'abc' is not a date (YYYY-MM-DD)"); never throws.
 std::optional<std::string> parse_cell(std::string_view text, const Type& type,

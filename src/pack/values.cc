@@ -57,7 +57,9 @@ bool holds_id_number(std::string_view text) {
   return false;
 }
 
-std::string quote(std::string_view text) {
+}  // namespace
+
+std::string quote_cell(std::string_view text) {
   // Reject reasons are output: an ID number typed into the wrong column is
   // masked there like everywhere else (DESIGN.md).
   std::string masked;
@@ -76,8 +78,6 @@ std::string quote(std::string_view text) {
   return "'" + s + "'";
 }
 
-}  // namespace
-
 std::optional<std::string> parse_cell(std::string_view t, const Type& type,
                                       const Pack& pack, ScalarValue& out) {
   out.kind = type.kind;
@@ -93,19 +93,19 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
         out.bits = 0;
         return std::nullopt;
       }
-      return quote(t) + " is not a yes/no value (use 1/0, true/false or 是/否)";
+      return quote_cell(t) + " is not a yes/no value (use 1/0, true/false or 是/否)";
     case TypeKind::kInt: {
       // std::from_chars: the whole int64 range, -9223372036854775808
       // included, and out-of-range told apart from not-a-number.
       std::string_view digits = t;
       if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
       if (digits.empty() || digits[0] == '+' || (digits[0] == '-' && t[0] == '+'))
-        return quote(t) + " is not a whole number";
+        return quote_cell(t) + " is not a whole number";
       int64_t v = 0;
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
       if (ec == std::errc::result_out_of_range && end == digits.data() + digits.size())
-        return quote(t) + " is too large for a whole number";
-      if (ec != std::errc() || end != digits.data() + digits.size()) return quote(t) + " is not a whole number";
+        return quote_cell(t) + " is too large for a whole number";
+      if (ec != std::errc() || end != digits.data() + digits.size()) return quote_cell(t) + " is not a whole number";
       out.bits = v;
       return std::nullopt;
     }
@@ -115,13 +115,13 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       errno = 0;
       const double d = std::strtod(s.c_str(), &end);
       if (s.empty() || t.size() > 64 || end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(d))
-        return quote(t) + " is not a number";
+        return quote_cell(t) + " is not a number";
       std::memcpy(&out.bits, &d, 8);
       return std::nullopt;
     }
     case TypeKind::kDate: {
       auto d = Date::parse(t);
-      if (!d) return quote(t) + " is not a date (YYYY-MM-DD)";
+      if (!d) return quote_cell(t) + " is not a date (YYYY-MM-DD)";
       out.bits = d->days();
       return std::nullopt;
     }
@@ -135,7 +135,7 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
         std::string allowed;
         for (size_t i = 0; i < d.values.size() && i < 12; ++i)
           allowed += (i ? ", " : "") + d.values[i].name.value;
-        return quote(t) + " is not a value of " + d.name + " (" + allowed + ")";
+        return quote_cell(t) + " is not a value of " + d.name + " (" + allowed + ")";
       }
       out.bits = code;
       return std::nullopt;
@@ -152,7 +152,7 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
         while (!item.empty() && (item.back() == ' ')) item.remove_suffix(1);
         if (!item.empty()) {
           const int code = find_enum_value(d, item);
-          if (code < 0) return quote(item) + " is not a value of " + d.name;
+          if (code < 0) return quote_cell(item) + " is not a value of " + d.name;
           bits |= uint64_t{1} << code;
         }
         start = end + 1;

@@ -166,6 +166,13 @@ def test_typed_values_validated(engine: kcbx.Engine) -> None:
          "reason": "'2' is not a yes/no value (use 1/0, true/false or 是/否)"},
         {"row": 3, "student_id": "d", "column": "grade", "reason": "'7.5' is not a whole number"},
     ]
+    # An ID number typed into a yes/no column as a number is masked in its
+    # reason, as the same digits from CSV are.
+    t = pa.table({"student_id": ["a"], "registry": ["enrolled"], "birth_date": pa.array([dt.date(2010, 1, 1)]),
+                  "poor": pa.array([520102201003151237], pa.int64())})
+    _, rejects = classify(engine, t)
+    assert rejects["reason"].to_pylist() == [
+        "'520102********1237' is not a yes/no value (use 1/0, true/false or 是/否)"]
 
 
 def test_rejected_rows_warn_unless_requested(engine: kcbx.Engine) -> None:
@@ -523,7 +530,7 @@ def test_date32_columns_keep_every_day_and_reject_those_out_of_range() -> None:
 def test_columns_only_checked_still_reject_what_they_must() -> None:
     # A whole-number field no rule reads is not converted from an integer
     # column, where no value can fail; a required one still rejects its
-    # missing values, and a uint64 past INT64_MAX is still no whole number.
+    # missing values, and a uint64 past INT64_MAX is still too large for one.
     # A date field kept from a date32 column in two chunks, one with nulls
     # and one without, gets each chunk's values. A pandas categorical with
     # missing values goes in as a dictionary over its own codes.
@@ -546,6 +553,9 @@ def test_columns_only_checked_still_reject_what_they_must() -> None:
     result, rejects = engine.classify(t, AS_OF, with_rejects=True)
     assert rejects["row"].to_pylist() == [1, 2]
     assert rejects["column"].to_pylist() == ["need", "free"]
+    # Worded and masked as the CSV reader words the same digits (a run of
+    # 15 or more digits may be an ID number).
+    assert rejects["reason"].to_pylist()[1] == "'92***************13' is too large for a whole number"
     epoch = dt.date(1970, 1, 1)
     assert result["k"].to_pylist() == ["a", "d", "e", "f"]
     assert result["seen"].to_pylist() == [epoch, epoch + dt.timedelta(days=2), epoch + dt.timedelta(days=3),
