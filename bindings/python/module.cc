@@ -23,6 +23,7 @@
 
 #include "arrow_c.h"
 #include "engine/plan.h"
+#include "io/id_number.h"
 #include "generate/generate.h"
 #include "kcbx/cases.h"
 #include "kcbx/columns.h"
@@ -598,7 +599,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     ++rejected;
     Reject r;
     r.row = bd.row_numbers[i];
-    if (key_field >= 0) r.student_id = string_cell(bd.columns[static_cast<size_t>(key_field)], i, pack);
+    if (key_field >= 0) r.student_id = detail::masked_key(string_cell(bd.columns[static_cast<size_t>(key_field)], i, pack));
     r.reason = std::string(result.reject_reason(i));
     out.rejects.push_back(std::move(r));
   }

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "io/id_number.h"
 #include "io/output_file.h"
 #include "kcbx/cases.h"
 #include "kcbx/csv.h"
@@ -23,6 +24,7 @@ struct CasesArgs {
   std::string students, events, officials, as_of, rules, out, accountability, rejects;
   std::string encoding = "utf-8";
   bool all = false;
+  bool no_mask = false;
 };
 
 std::string opt_date(const std::optional<Date>& d) { return d ? d->format() : ""; }
@@ -73,6 +75,9 @@ int run_cases(const CasesArgs& a) {
     out = &out_file->stream();
   }
   *out << detail::csv_field(key) << ",status,opened,stage,clause,next_action,role,role_alias,person,phone,due,days_overdue,escalation\n";
+  // A student number holding an ID number ("G" + the number) is masked,
+  // as classify and run mask it.
+  auto shown = [&](const std::string& id) { return a.no_mask ? id : detail::mask_embedded_id_numbers(id); };
   int64_t open_cases = 0, overdue = 0, closed = 0;
   for (const Case& c : report.cases) {
     if (c.closed) ++closed;
@@ -82,7 +87,7 @@ int run_cases(const CasesArgs& a) {
     std::string escalation;
     if (c.days_overdue > 0 && graph)
       escalation = chain_text(graph->escalation(batch, c.record, c.responsible.role));
-    *out << detail::csv_field(c.student_id) << ',' << detail::csv_field(c.status) << ','
+    *out << detail::csv_field(shown(c.student_id)) << ',' << detail::csv_field(c.status) << ','
          << opt_date(c.opened) << ',' << detail::csv_field(c.closed ? "closed" : c.stage) << ','
          << detail::csv_field(c.clause) << ',' << detail::csv_field(c.next_action) << ','
          << detail::csv_field(c.responsible.role) << ',' << detail::csv_field(c.responsible.role_alias) << ','
@@ -94,7 +99,7 @@ int run_cases(const CasesArgs& a) {
     detail::OutputFile f(a.accountability);
     f.stream() << detail::csv_field(key) << ",stage,clause,due,done_on,days_late,role,person,supervisors\n";
     for (const auto& x : report.accountability)
-      f.stream() << detail::csv_field(x.student_id) << ',' << x.stage << ',' << x.clause << ','
+      f.stream() << detail::csv_field(shown(x.student_id)) << ',' << x.stage << ',' << x.clause << ','
                  << x.due.format() << ',' << opt_date(x.done_on) << ',' << x.days_late << ','
                  << detail::csv_field(x.lapsed.role_alias.empty() ? x.lapsed.role : x.lapsed.role_alias) << ','
                  << detail::csv_field(x.lapsed.person) << ',' << detail::csv_field(chain_text(x.supervisors)) << '\n';
@@ -142,6 +147,7 @@ Runner add_cases(CLI::App& app) {
   cmd->add_option("--rejects", a->rejects, "Write rejected rows of every input here");
   cmd->add_option("--encoding", a->encoding, "Input encoding (utf-8, gb18030, gbk)")->check(encoding_check());
   cmd->add_flag("--all", a->all, "Include closed cases");
+  cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs (rejects stay masked)");
   return [a]() { return run_cases(*a); };
 }
 

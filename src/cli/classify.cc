@@ -143,12 +143,13 @@ int run_classify(const ClassifyArgs& args) {
     std::vector<Reject> late;
     for (size_t i = 0; i < result.size(); ++i) {
       std::string id = key.empty() ? std::string() : batch.cell(i, key);
-      if (!a.no_mask) id = detail::mask_embedded_id_numbers(id);
       if (result.rejected(i)) {
+        // Rejects are masked even with --no-mask, as the reader's are.
         ++check_rejected;
-        late.push_back({batch.row_number(i), id, "", std::string(result.reject_reason(i))});
+        late.push_back({batch.row_number(i), detail::masked_key(id), "", std::string(result.reject_reason(i))});
         continue;
       }
+      if (!a.no_mask) id = detail::mask_embedded_id_numbers(id);
       line = detail::csv_field(id);
       for (size_t t = 0; t < std::min<size_t>(1, result.table_count()); ++t) {
         line += ',';

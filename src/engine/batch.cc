@@ -149,8 +149,8 @@ std::vector<Diagnostic> BatchBuilder::set_columns(std::span<const std::string> h
       if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
         match = static_cast<int>(f);
     if (match < 0) {
-      impl_->notes.push_back("column " + std::to_string(c + 1) + " '" + std::string(h.substr(0, 60)) +
-                             "' is not a field of the pack; ignored");
+      impl_->notes.push_back("column " + std::to_string(c + 1) + " " + detail::quote_cell(h) +
+                             " is not a field of the pack; ignored");
       continue;
     }
     int& owner = impl_->field_column[static_cast<size_t>(match)];
@@ -186,15 +186,7 @@ std::string BatchBuilder::record_key(std::span<const std::string_view> cells) co
   if (c < 0 || static_cast<size_t>(c) >= cells.size()) return {};
   const std::string_view key = trim(cells[static_cast<size_t>(c)]);
   if (key.size() > 4096 || !detail::is_valid_utf8(key)) return {};
-  // Mask first (an ID number across the cut would escape the mask), then
-  // cut at a character boundary.
-  std::string masked = detail::mask_embedded_id_numbers(key);
-  if (masked.size() > 64) {
-    size_t end = 64;
-    while (end > 0 && (static_cast<unsigned char>(masked[end]) & 0xC0) == 0x80) --end;
-    masked.resize(end);
-  }
-  return masked;
+  return detail::masked_key(key);
 }
 
 std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> cells,

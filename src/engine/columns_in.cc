@@ -1186,8 +1186,8 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
         match = static_cast<int>(f);
     if (match < 0) {
-      result.notes.push_back("column " + std::to_string(c + 1) + " '" + std::string(h.substr(0, 60)) +
-                             "' is not a field of the pack; ignored");
+      result.notes.push_back("column " + std::to_string(c + 1) + " " + detail::quote_cell(h) +
+                             " is not a field of the pack; ignored");
       continue;
     }
     int& owner = field_column[static_cast<size_t>(match)];
@@ -1334,7 +1334,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
     Reject r;
     r.row = options.first_row + g;
     if (key_field >= 0 && field_column[static_cast<size_t>(key_field)] >= 0)
-      r.student_id = key_text(columns[static_cast<size_t>(field_column[static_cast<size_t>(key_field)])], g);
+      r.student_id = detail::masked_key(key_text(columns[static_cast<size_t>(field_column[static_cast<size_t>(key_field)])], g));
     r.column = fields[f].name.value;
     r.reason = std::move(reason);
     return r;

@@ -194,11 +194,12 @@ bool all_digits(std::string_view s) {
 
 // A value quoted in a message, unless it may be a phone number: the row's
 // phone cell or a mainland mobile number (11 digits from 1), which a roster
-// with shifted columns puts in the role or jurisdiction column.
+// with shifted columns puts in the role or jurisdiction column. An ID
+// number is masked, as in a students file's rejects.
 std::string quoted(std::string_view cell, std::string_view phone = {}) {
   if ((!phone.empty() && cell == phone) || (cell.size() == 11 && cell[0] == '1' && all_digits(cell)))
     return "a phone-like value (not shown)";
-  return "'" + std::string(cell) + "'";
+  return quote_cell(cell);
 }
 
 // The string value of field f of record i; false when null or empty.
@@ -329,8 +330,10 @@ std::string role_title(const RoleDef& r) {
 // Graph writers: values that survive DOT and XML whatever a roster holds.
 // Control characters become spaces; for DOT a backslash is doubled (Boost's
 // escape_dot_string escapes only '"', so "a\" would swallow the closing
-// quote).
-std::string printable(std::string_view s, bool dot) {
+// quote). An ID number (typed into a roster's jurisdiction column) is
+// masked, as in every other output.
+std::string printable(std::string_view text, bool dot) {
+  const std::string s = mask_embedded_id_numbers(text);
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {
@@ -800,8 +803,8 @@ std::vector<GraphIssue> ResponsibilityGraph::validate(const Batch& students) con
         if (g.find_post(static_cast<int32_t>(r), k) < 0) missing.emplace_back(k, n);
       std::sort(missing.begin(), missing.end());
       for (const auto& [k, n] : missing)
-        issues.push_back({"uncovered-jurisdiction", p.roles[r].name.value, std::string(k),
-                          detail::level_alias(p, level) + " '" + std::string(k) + "' has no " +
+        issues.push_back({"uncovered-jurisdiction", p.roles[r].name.value, detail::masked_key(k),
+                          detail::level_alias(p, level) + " " + detail::quoted(k) + " has no " +
                               detail::role_title(p.roles[r]) + " (" + std::to_string(n) +
                               (n == 1 ? " student)" : " students)"),
                           0});
@@ -885,10 +888,10 @@ std::vector<GraphIssue> ResponsibilityGraph::validate(const Batch& students) con
         std::string msg = detail::role_title(lower) + " for " + detail::quoted(post.jurisdiction) +
                           " has no supervisor on " + line_name + ": ";
         if (step >= 0 && detail::up_key(g.containments[static_cast<size_t>(step)], post.jurisdiction, up))
-          msg += "no " + detail::role_title(upper) + " for " + up_alias + " '" + std::string(up) + "'";
+          msg += "no " + detail::role_title(upper) + " for " + up_alias + " " + detail::quoted(up);
         else
           msg += "no student record tells which " + up_alias + " it belongs to";
-        issues.push_back({"no-supervisor", post.role, post.jurisdiction, std::move(msg), post.row});
+        issues.push_back({"no-supervisor", post.role, detail::masked_key(post.jurisdiction), std::move(msg), post.row});
       }
     }
   }

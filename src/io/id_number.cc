@@ -398,4 +398,14 @@ std::string mask_embedded_id_numbers(std::string_view text) {
   return out;
 }
 
+std::string masked_key(std::string_view key, size_t limit) {
+  std::string masked = mask_embedded_id_numbers(key);
+  if (masked.size() > limit) {
+    size_t end = limit;
+    while (end > 0 && (static_cast<unsigned char>(masked[end]) & 0xC0) == 0x80) --end;
+    masked.resize(end);
+  }
+  return masked;
+}
+
 }  // namespace kcbx::detail

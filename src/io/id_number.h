@@ -69,6 +69,11 @@ std::string mask_id_number(std::string_view id);
 // number is often "G" + the ID number), leaving the rest as is.
 std::string mask_embedded_id_numbers(std::string_view text);
 
+// A record's key as a reject or an output shows it: every ID number in it
+// masked, then cut to at most `limit` bytes at a character boundary (cut
+// first, an ID number across the cut would escape the mask).
+std::string masked_key(std::string_view key, size_t limit = 64);
+
 }  // namespace kcbx::detail
 
 #endif  // KCBX_IO_ID_NUMBER_H_

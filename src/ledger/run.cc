@@ -25,6 +25,7 @@
 #include <unordered_set>
 
 #include "engine/plan.h"
+#include "io/id_number.h"
 #include "kcbx/memory.h"
 #include "kcbx/report.h"
 #include "ledger/ledger.h"
@@ -830,7 +831,7 @@ class Job {
       const bool evented = has_events(id);
       if (result.rejected(i)) {
         ++check_rejected_;
-        reject("students", {d.row_numbers[i], std::string(id), "", std::string(result.reject_reason(i))});
+        reject("students", {d.row_numbers[i], detail::masked_key(id), "", std::string(result.reject_reason(i))});
         if (evented) store_.add(d, i);
         continue;
       }
@@ -891,6 +892,12 @@ class Job {
     std::memcpy(&v, c.at(i), sizeof v);
     return v;
   }
+  // Record i's key as the outputs show it: an ID number in it ("G" + the
+  // ID number is a common student number) masked unless --no-mask.
+  std::string shown_key(const BatchData& d, size_t i) const {
+    const std::string_view k = key_of(d, i);
+    return o_.mask_id_numbers ? detail::mask_embedded_id_numbers(k) : std::string(k);
+  }
 
   // Eligible values of `a` that record i does not receive, as bits of the
   // table's domain.
@@ -930,7 +937,7 @@ class Job {
       if (!gaps[a]) continue;
       const AidList& al = cfg_.aid[a];
       Row row;
-      row.emplace_back(key_of(d, i));
+      row.push_back(shown_key(d, i));
       for (size_t l = 0; l < cfg_.levels.size(); ++l)
         row.emplace_back(cfg_.keys[l].read(d, i, buf, key) ? std::string(key) : std::string());
       if (cfg_.levels.empty()) row.emplace_back();
@@ -1140,7 +1147,7 @@ class Job {
     };
     for (size_t l = 0; l < cfg_.levels.size(); ++l) {
       for (const auto& [key, i] : sorted_by(kept, kr, cp_.ledgers.include_flag, &cfg_.keys[l])) {
-        Row row = {key, std::string(key_of(kd, i))};
+        Row row = {key, shown_key(kd, i)};
         ledger_row(kd, kr, i, case_at(i), row);
         out_.row(t_ledger_[l], row);
       }
@@ -1148,7 +1155,7 @@ class Job {
     for (size_t s = 0; s < t_special_.size(); ++s) {
       const int flag = s < cp_.ledgers.special_flags.size() ? cp_.ledgers.special_flags[s] : -1;
       for (const auto& [key, i] : sorted_by(kept, kr, flag, cfg_.keys.empty() ? nullptr : &cfg_.keys[0])) {
-        Row row = {key, std::string(key_of(kd, i))};
+        Row row = {key, shown_key(kd, i)};
         ledger_row(kd, kr, i, case_at(i), row);
         out_.row(t_special_[s], row);
       }
@@ -1196,7 +1203,7 @@ class Job {
         for (const auto& [g, c] : rows) {
           ++groups[g];
           Row row = {g,
-                     std::string(key_of(kd, c->record)),
+                     shown_key(kd, c->record),
                      finest_key(kd, c->record),
                      status_of(kr, c->record),
                      date_text(c->opened),
@@ -1215,7 +1222,7 @@ class Job {
       } else if (kind == "responsibility") {
         for (const CaseRow& c : cases.rows) {
           if (c.closed) continue;
-          Row row = {std::string(key_of(kd, c.record)), finest_key(kd, c.record), status_of(kr, c.record),
+          Row row = {shown_key(kd, c.record), finest_key(kd, c.record), status_of(kr, c.record),
                      texts_.at(c.stage)};
           for (const auto& r : def.roles) {
             std::string person;
@@ -1230,7 +1237,7 @@ class Job {
           if (!c.closed) continue;
           std::string days;
           if (c.opened && c.closed_on) days = std::to_string(c.closed_on->days() - c.opened->days());
-          Row row = {std::string(key_of(kd, c.record)), finest_key(kd, c.record), status_of(kr, c.record), date_text(c.opened),
+          Row row = {shown_key(kd, c.record), finest_key(kd, c.record), status_of(kr, c.record), date_text(c.opened),
                      date_text(c.closed_on), days};
           out_.row(t, row);
           ++list_rows_[l];
@@ -1240,7 +1247,7 @@ class Job {
         for (const CaseRow& c : cases.rows) by_id.emplace(key_of(kd, c.record), c.record);
         for (const Accountability& a : cases.accountability) {
           auto it = by_id.find(a.student_id);
-          Row row = {a.student_id,
+          Row row = {o_.mask_id_numbers ? detail::mask_embedded_id_numbers(a.student_id) : a.student_id,
                      it == by_id.end() ? "" : finest_key(kd, it->second),
                      a.stage,
                      a.clause,

@@ -9,6 +9,7 @@
 #include "engine/plan.h"
 #include "expr/ast.h"
 #include "kcbx/cases.h"
+#include "io/id_number.h"
 #include "pack/checked_pack.h"
 #include "workflow/event_dates.h"
 
@@ -73,13 +74,14 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
   // Records refused by a pack check.
   for (size_t i = 0; i < students.size(); ++i)
     if (result.rejected(i))
-      report.student_rejects.push_back({students.row_number(i), key_of(i), "", std::string(result.reject_reason(i))});
+      report.student_rejects.push_back(
+          {students.row_number(i), detail::masked_key(key_of(i)), "", std::string(result.reject_reason(i))});
 
   std::vector<std::vector<const Event*>> per_record(students.size());
   for (const Event& e : log.events) {
     auto it = by_key.find(e.student_id);
     if (it == by_key.end()) {
-      report.event_rejects.push_back({e.row, e.student_id, key,
+      report.event_rejects.push_back({e.row, detail::masked_key(e.student_id), key,
                                       "unknown student: no record with this " + key});
       continue;
     }
@@ -96,7 +98,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     return out;
   };
   auto reject = [&](const Event& e, std::string why) {
-    report.event_rejects.push_back({e.row, e.student_id, "", std::move(why)});
+    report.event_rejects.push_back({e.row, detail::masked_key(e.student_id), "", std::move(why)});
   };
   auto responsible = [&](size_t i, int role) {
     if (graph && role >= 0) return graph->responsible(students, i, cp.pack->roles[static_cast<size_t>(role)].name.value);

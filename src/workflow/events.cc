@@ -5,6 +5,7 @@
 #include "expr/check.h"
 #include "io/csv.h"
 #include "kcbx/cases.h"
+#include "io/id_number.h"
 #include "pack/checked_pack.h"
 #include "workflow/event_dates.h"
 
@@ -75,7 +76,7 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
     Reject r;
     r.row = rec.line;
     if (c_id < static_cast<int>(rec.fields.size()))
-      r.student_id = std::string(trim(rec.fields[static_cast<size_t>(c_id)]).substr(0, 64));
+      r.student_id = detail::masked_key(trim(rec.fields[static_cast<size_t>(c_id)]));
     if (!rec.error.empty()) {
       r.reason = rec.error;
     } else if (rec.fields.size() != header.size()) {
@@ -96,10 +97,10 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
         r.reason = key + " is empty";
       } else if (!d) {
         r.column = "date";
-        r.reason = "'" + std::string(date.substr(0, 40)) + "' is not a date (YYYY-MM-DD)";
+        r.reason = detail::quote_cell(date) + " is not a date (YYYY-MM-DD)";
       } else if (e.type < 0) {
         r.column = "type";
-        r.reason = "unknown event type '" + std::string(type.substr(0, 40)) + "'";
+        r.reason = "unknown event type " + detail::quote_cell(type);
         const std::string near = detail::nearest_name(type, type_names);
         if (!near.empty()) r.reason += "; did you mean '" + near + "'?";
       } else {

@@ -100,7 +100,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     Reject r;
     r.row = rec.line;
     auto cell = [&](int c) { return c >= 0 && static_cast<size_t>(c) < rec.fields.size() ? std::string(trim(rec.fields[static_cast<size_t>(c)])) : std::string(); };
-    r.student_id = cell(c_id).substr(0, 64);
+    r.student_id = detail::masked_key(cell(c_id));
     if (!rec.error.empty()) r.reason = rec.error;
     else if (rec.fields.size() != width) r.reason = "the record has " + std::to_string(rec.fields.size()) + " cells; the header has " + std::to_string(width);
     Row row;
@@ -129,7 +129,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
       row.registered_on = Date::parse(cell(c_reg));
       if (!row.registered_on) {
         r.column = "registered_on";
-        r.reason = "'" + cell(c_reg).substr(0, 40) + "' is not a date (YYYY-MM-DD)";
+        r.reason = detail::quote_cell(cell(c_reg)) + " is not a date (YYYY-MM-DD)";
       }
     }
     if (!r.reason.empty()) {

@@ -110,10 +110,30 @@ Province make_province() {
   // Accepted rows (a dropout, so on every ledger) with an ID number typed
   // into the guardian and address columns: masked there too.
   bad([](auto& c) { c[9] = "left"; c[20] = "监护人" + c[2]; c[21] = c[2] + "号"; });
+  // A student number holding the ID number ("G" + the number, a common
+  // form): on every ledger and list, and refused by a pack check.
+  bad([](auto& c) { c[0] = "G" + c[2]; c[9] = "left"; });
+  bad([](auto& c) { c[0] = "G" + c[2]; c[3] = "2011-01-01"; });
   bad([](auto& c) { c[21] = "\"" + c[21]; });
   bad([](auto&) {});
   bad([](auto&) {});
   write_file(p.dir / "students_bad.csv", text);
+
+  // Events and roster rows with an ID number in every cell a reject or a
+  // graph message quotes.
+  const std::string id = id_number("52010220100315190");
+  p.ids.insert(id);
+  std::string events = read_file(p.dir / "events.csv");
+  events += id + ",2019-10-01,home_visit,,\n";              // an unknown student
+  events += "G" + id + ",2019-10-01,home_visit,,\n";        // the same, as a student number
+  events += sample[0] + "," + id + ",home_visit,,\n";       // in the date column
+  events += sample[0] + ",2019-10-01," + id + ",,\n";       // in the type column
+  write_file(p.dir / "events.csv", events);
+  std::string roster = read_file(p.dir / "officials.csv");
+  roster += id + ",某人,522629,\n";                          // in the role column
+  roster += "teacher,某人," + id + ",\n";                    // in the jurisdiction column
+  roster += "principal,某人," + id + ",\n";
+  write_file(p.dir / "officials.csv", roster);
   return p;
 }
 
@@ -202,7 +222,7 @@ TEST(PersonalData, Classify) {
     EXPECT_EQ(s->read, s->accepted + s->rejected);
     // Every broken row but one: an ID number in the grade column is a valid
     // whole number (the Guizhou pack sets no range for grades).
-    EXPECT_EQ(s->rejected, 11) << r.err;
+    EXPECT_EQ(s->rejected, 12) << r.err;
     expect_no_ids("classify" + extra + " (files)", everything_in(out));
     expect_no_ids("classify" + extra + " (stdout, stderr)", r.out + r.err);
     expect_no_personal("classify" + extra + " rejects", read_file(out / "rejects.csv"));
@@ -262,6 +282,8 @@ TEST(PersonalData, Run) {
   ASSERT_EQ(n.code, 0) << n.err;
   EXPECT_FALSE(ids_in(everything_in(plain)).empty()) << "--no-mask shows ID numbers in the ledgers";
   expect_no_ids("run --no-mask (stdout, stderr)", n.out + n.err);
+  for (const auto& e : fs::directory_iterator(plain))
+    if (e.path().filename().string().starts_with("rejects")) expect_no_ids("run --no-mask rejects", read_file(e.path()));
 }
 
 TEST(PersonalData, Cases) {
@@ -278,6 +300,42 @@ TEST(PersonalData, Cases) {
   expect_no_ids("cases (files)", everything_in(out));
   expect_no_ids("cases (stdout, stderr)", r.out + r.err);
   expect_no_personal("cases rejects", read_file(out / "rejects.csv"));
+}
+
+TEST(PersonalData, CasesWithNoMaskKeepRejectsMasked) {
+  const fs::path out = out_dir("cases_nomask");
+  const CliRun r = run_kcbx(province().dir,
+                            "cases" + students() + " --events " + shell_quote((province().dir / "events.csv").string()) +
+                                " --officials " + shell_quote((province().dir / "officials.csv").string()) + kAsOf +
+                                " --no-mask --all --out " + shell_quote((out / "cases.csv").string()) +
+                                " --rejects " + shell_quote((out / "rejects.csv").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The student number holding an ID number is shown as it is...
+  EXPECT_FALSE(ids_in(read_file(out / "cases.csv")).empty());
+  // ...and never in a reject or a message.
+  expect_no_ids("cases --no-mask rejects", read_file(out / "rejects.csv"));
+  expect_no_ids("cases --no-mask (stdout, stderr)", r.out + r.err);
+}
+
+TEST(PersonalData, Graph) {
+  for (const std::string format : {"dot", "graphml"}) {
+    const CliRun r = run_kcbx(province().dir, "graph --format " + format + " --officials " +
+                                                  shell_quote((province().dir / "officials.csv").string()) +
+                                                  students());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("unknown role"), std::string::npos) << r.err;
+    expect_no_ids("graph " + format, r.out + r.err);
+  }
+}
+
+TEST(PersonalData, AnUnknownHeaderIsMasked) {
+  const std::string id = id_number("52010220100301123");
+  const fs::path dir = province().dir;
+  write_file(dir / "id_header.csv", "student_id,registry,birth_date," + id + "\nS1,enrolled,2010-03-01,x\n");
+  const CliRun r = run_kcbx(dir, "classify --students " + shell_quote((dir / "id_header.csv").string()) + kAsOf);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("is not a field of the pack"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(id), std::string::npos) << r.err;
 }
 
 TEST(PersonalData, AFileWithoutItsHeaderIsNotEchoed) {

@@ -167,12 +167,14 @@ def test_typed_values_validated(engine: kcbx.Engine) -> None:
         {"row": 3, "student_id": "d", "column": "grade", "reason": "'7.5' is not a whole number"},
     ]
     # An ID number typed into a yes/no column as a number is masked in its
-    # reason, as the same digits from CSV are.
-    t = pa.table({"student_id": ["a"], "registry": ["enrolled"], "birth_date": pa.array([dt.date(2010, 1, 1)]),
-                  "poor": pa.array([520102201003151237], pa.int64())})
+    # reason, as the same digits from CSV are; so is a student number
+    # holding one (rejects are masked as the CLI masks them).
+    t = pa.table({"student_id": ["G520102201003151236"], "registry": ["enrolled"],
+                  "birth_date": pa.array([dt.date(2010, 1, 1)]), "poor": pa.array([520102201003151236], pa.int64())})
     _, rejects = classify(engine, t)
+    assert rejects["student_id"].to_pylist() == ["G520102********1236"]
     assert rejects["reason"].to_pylist() == [
-        "'520102********1237' is not a yes/no value (use 1/0, true/false or 是/否)"]
+        "'520102********1236' is not a yes/no value (use 1/0, true/false or 是/否)"]
 
 
 def test_rejected_rows_warn_unless_requested(engine: kcbx.Engine) -> None:
