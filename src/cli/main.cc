@@ -1,11 +1,15 @@
 // kcbx: the command line. One file per subcommand; this one wires them and
 // maps failures to the exit-code contract of DESIGN.md.
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/author_commands.h"
 #include "cli/common.h"
 #include "cli/report_commands.h"
+#include "pack/pack.h"
 
 int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG instead of
@@ -32,6 +36,18 @@ int main(int argc, char** argv) {
   add(kcbx::cli::add_run);
   add(kcbx::cli::add_demo);
   add(kcbx::cli::add_calendar);
+  // A word that is no command: named, with the nearest command (CLI11 says
+  // only that a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (auto& [sub, run] : commands) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      const std::string near = kcbx::detail::nearest_name(argv[1], names);
+      std::cerr << "kcbx: error: unknown command '" << argv[1] << "'"
+                << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\nRun with --help for the commands.\n";
+      return kcbx::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

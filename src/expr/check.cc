@@ -411,6 +411,27 @@ class Checker {
     }
     e.type = {sig->result, sig->result == K::kSet ? set_domain : -1};
     if (sig->always_nullable) e.nullable = true;
+    if (fn == "latest_month_day") return month_day_literals(fn, *e.args[1], *e.args[2]);
+    return true;
+  }
+
+  // A month and day written as numbers must name a day of some year: the
+  // evaluation clamps them (month 13 is December, 31 June is 30 June), so
+  // swapped arguments, (as_of, 31, 8), would put every age a year off
+  // without a word.
+  bool month_day_literals(const std::string& fn, const Expr& month, const Expr& day) {
+    static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool m_lit = month.kind == ExprKind::kLiteral && !month.is_null_literal;
+    const bool d_lit = day.kind == ExprKind::kLiteral && !day.is_null_literal;
+    if (m_lit && (month.int_value < 1 || month.int_value > 12))
+      return error(month, "wrong-arguments",
+                   fn + "() month must be 1..12, not " + std::to_string(month.int_value) +
+                       " (the arguments are date, month, day)");
+    const int64_t most = m_lit ? kDays[month.int_value - 1] : 31;
+    if (d_lit && (day.int_value < 1 || day.int_value > most))
+      return error(day, "wrong-arguments",
+                   fn + "() day must be 1.." + std::to_string(most) + (m_lit ? " for month " + std::to_string(month.int_value) : std::string()) +
+                       ", not " + std::to_string(day.int_value));
     return true;
   }
 

@@ -90,6 +90,12 @@ class Loader {
     meta.name = r.text("name");
     meta.version = r.text("version");
     meta.jurisdiction = r.text("jurisdiction");
+    // A GB/T 2260 division code or its prefix: 2 to 12 digits.
+    const std::string& j = meta.jurisdiction.value;
+    if (!meta.jurisdiction.empty() &&
+        (j.size() < 2 || j.size() > 12 || !std::all_of(j.begin(), j.end(), [](char c) { return c >= '0' && c <= '9'; })))
+      w_.error_at(meta.jurisdiction.where, "bad-code",
+                  "jurisdiction '" + j + "' is not a division code (2 to 12 digits, such as \"520000\")");
     meta.title = r.text("title");
     meta.description = r.text("description");
     meta.extends = r.text("extends");
@@ -541,7 +547,15 @@ class Loader {
     l.present = true;
     l.where = w_.where(n);
     l.include = r.text("include");
-    if (!r.has("include")) r.missing("include", "which children are on the ledgers");
+    if (!r.has("include")) {
+      // An extension changing one part of the base's ledgers (a key group)
+      // replaces the whole section: say so, not only what is missing.
+      if (extending_ && !l.change.override_)
+        r.missing("include", "which children are on the ledgers; an extension's ledgers replace the base's: "
+                             "write 'override: true' and the whole section");
+      else
+        r.missing("include", "which children are on the ledgers");
+    }
     if (auto v = r.get("levels")) l.levels = text_list(*v, "levels");
     l.totals_by = r.text("totals_by");
     if (auto c = r.get("columns")) {

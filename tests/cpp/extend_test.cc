@@ -162,6 +162,19 @@ tables:
   EXPECT_NE(ds[1].message.find("did you mean 'near'?"), std::string::npos) << ds[1].message;
 }
 
+TEST(Extend, APartOfTheLedgersSaysTheSectionIsReplacedWhole) {
+  const std::string ext = R"(meta: {name: ext, extends: guizhou}
+ledgers:
+  key_groups:
+    minority: {when: 'true'}
+)";
+  const auto ds = diagnostics({{"ext.yaml", ext}});
+  ASSERT_FALSE(ds.empty());
+  EXPECT_EQ(ds[0].code, "missing-key");
+  EXPECT_EQ(ds[0].where.format(), "ext.yaml:3:3");
+  EXPECT_NE(ds[0].message.find("write 'override: true' and the whole section"), std::string::npos) << ds[0].message;
+}
+
 TEST(Extend, RowsAreInsertedWhereTheySay) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 tables:

@@ -503,6 +503,15 @@ TEST(HostileData, UnknownEncodingIsAUsageError) {
   EXPECT_NE(cli.run.err.find("no-such-encoding"), std::string::npos) << cli.run.err;
 }
 
+TEST(HostileCli, AnUnknownCommandIsNamedWithTheNearestOne) {
+  const fs::path dir = temp_dir("kcbx_unknown_command");
+  const CliRun r = run_kcbx(dir, "clasify --as-of 2019-09-15");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown command 'clasify'; did you mean 'classify'?"), std::string::npos) << r.err;
+  const CliRun none = run_kcbx(dir, "");
+  EXPECT_EQ(none.code, 2) << none.err;
+}
+
 TEST(HostileData, AGb18030FileReadAsUtf8GetsAHint) {
   // 学籍号 in GB18030: the header cannot be UTF-8.
   const std::string header = "\xD1\xA7\xBC\xAE\xBA\xC5,registry,birth_date\n";

@@ -381,6 +381,35 @@ TEST(PackLoader, WrongArgumentCount) {
               pos_of(y, "year("));
 }
 
+TEST(PackLoader, AMonthAndDayWrittenAsNumbersMustNameADay) {
+  // Swapped, the evaluation would clamp them to a date a year off.
+  const std::string swapped = replace(kBase, "old: age > limit", "old: latest_month_day(as_of, 31, 8) < as_of");
+  EXPECT_DIAG(only_error(swapped), "wrong-arguments",
+              "latest_month_day() month must be 1..12, not 31 (the arguments are date, month, day)",
+              pos_of(swapped, "31"));
+  const std::string no_day = replace(kBase, "old: age > limit", "old: latest_month_day(as_of, 6, 31) < as_of");
+  EXPECT_DIAG(only_error(no_day), "wrong-arguments", "latest_month_day() day must be 1..30 for month 6, not 31",
+              pos_of(no_day, "31"));
+  // 29 February is a day of some years.
+  const std::vector<kcbx::Diagnostic> leap =
+      kcbx::check_rules(replace(kBase, "old: age > limit", "old: latest_month_day(as_of, 2, 29) < as_of"), "p.yaml");
+  EXPECT_TRUE(leap.empty()) << dump(leap);
+}
+
+TEST(PackLoader, TheJurisdictionIsADivisionCode) {
+  for (const std::string bad : {"53000X", "5300000000000000", "5"}) {
+    const std::string y = replace(kBase, "meta: {name: t}", "meta: {name: t, jurisdiction: \"" + bad + "\"}");
+    EXPECT_DIAG(only_error(y), "bad-code",
+                "jurisdiction '" + bad + "' is not a division code (2 to 12 digits, such as \"520000\")",
+                pos_of(y, "\"" + bad));
+  }
+  for (const std::string good : {"53", "530000", "530102001001"}) {
+    const auto d = kcbx::check_rules(replace(kBase, "meta: {name: t}", "meta: {name: t, jurisdiction: \"" + good + "\"}"),
+                                     "p.yaml");
+    EXPECT_TRUE(d.empty()) << dump(d);
+  }
+}
+
 TEST(PackLoader, WrongArgumentType) {
   const std::string y = replace(kBase, "old: age > limit", "old: age > year(age)");
   EXPECT_DIAG(only_error(y), "type-mismatch", "year() argument 1 must be date, not int",
