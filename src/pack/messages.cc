@@ -77,6 +77,8 @@ const Entry kEntries[] = {
     {"wrong-type", "level '(.*)' needs string fields", "层级 '$1' 需要字符串字段"},
     {"wrong-type", "'prefix' applies to a single field", "'prefix' 只适用于单个字段"},
     {"wrong-type", "'count' must be at least 1", "'count' 至少为 1"},
+    {"wrong-type", "'totals_by' needs a table with one value per record; '(.*)' is a collect table \\(a set per record\\)",
+     "'totals_by' 需要每条记录只有一个值的决策表；'$1' 是 collect 表（每条记录一个集合）"},
     {"wrong-type", "'due_after' must name a duration parameter", "'due_after' 必须是时长（duration）参数"},
     {"wrong-type", "'event_dates' fills date fields; '(.*)' is not a date", "'event_dates' 只能填写日期字段；'$1' 不是日期"},
     {"wrong-type", "'eligible' must be a collect table and 'receiving' a set field",

@@ -652,6 +652,12 @@ class Validator {
     out.include_flag = flag(l.include, "ledger");
     for (const auto& lv : l.levels) out.levels.push_back(find_named(pack_.levels, lv, "level"));
     if (!l.totals_by.empty()) out.totals_table = find_named(pack_.tables, l.totals_by, "table");
+    // The totals count each child once under its one value; a collect
+    // table gives a set per child, and its totals came out as zeros.
+    if (out.totals_table >= 0 && pack_.tables[static_cast<size_t>(out.totals_table)].hit_policy == HitPolicy::kCollect)
+      error(l.totals_by.where, "wrong-type",
+            "'totals_by' needs a table with one value per record; '" + l.totals_by.value +
+                "' is a collect table (a set per record)");
     for (const auto& c : l.columns) {
       if (c.from_case) {
         bool known = false;

@@ -175,6 +175,21 @@ ledgers:
   EXPECT_NE(ds[0].message.find("write 'override: true' and the whole section"), std::string::npos) << ds[0].message;
 }
 
+TEST(Extend, LedgerTotalsByACollectTableAreRefused) {
+  const std::string ext = R"(meta: {name: ext, extends: guizhou}
+ledgers:
+  override: true
+  include: counted_out
+  levels: [village, township]
+  totals_by: eligible_aid
+)";
+  const auto ds = diagnostics({{"ext.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << ds[0].format();
+  EXPECT_EQ(ds[0].code, "wrong-type");
+  EXPECT_EQ(ds[0].where.format(), "ext.yaml:6:14");
+  EXPECT_NE(ds[0].message.find("'eligible_aid' is a collect table"), std::string::npos) << ds[0].message;
+}
+
 TEST(Extend, RowsAreInsertedWhereTheySay) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 tables:
