@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -572,7 +573,11 @@ class Runner {
   std::optional<std::string> input_text(const TestFile& file, const Input& in, const char* what,
                                         const std::vector<std::pair<Text, Text>>& defaults,
                                         const std::vector<std::string>& known_columns,
-                                        std::vector<TestFailure>& failures) {
+                                        std::vector<TestFailure>& failures,
+                                        const std::function<std::string(const std::string&)>& canon = {}) {
+    // One column per field, whichever of its names a record or a default
+    // uses (学籍状态 in a record and registry in the defaults are one).
+    auto column_of = [&](const std::string& key) { return canon ? canon(key) : key; };
     if (!in.path.empty()) {
       const std::string p = relative_to(file.path, in.path.value);
       std::string text;
@@ -586,7 +591,7 @@ class Runner {
     }
     std::vector<std::string> header;
     auto add_column = [&](const Text& key) {
-      if (std::find(header.begin(), header.end(), key.value) != header.end()) return;
+      if (std::find(header.begin(), header.end(), column_of(key.value)) != header.end()) return;
       if (!known_columns.empty()) {
         bool known = false;
         for (const auto& c : known_columns) known = known || iequal(c, key.value) || c == key.value;
@@ -597,7 +602,7 @@ class Runner {
           error(key.where, "unknown-column", msg);
         }
       }
-      header.push_back(key.value);
+      header.push_back(column_of(key.value));
     };
     for (const auto& [where, cells] : in.rows)
       for (const auto& [k, v] : cells) add_column(k);
@@ -609,10 +614,10 @@ class Runner {
       for (size_t c = 0; c < header.size(); ++c) {
         const Text* cell = nullptr;
         for (const auto& [k, v] : cells)
-          if (k.value == header[c]) cell = &v;
+          if (column_of(k.value) == header[c]) cell = &v;
         if (!cell)
           for (const auto& [k, v] : defaults)
-            if (k.value == header[c]) cell = &v;
+            if (column_of(k.value) == header[c]) cell = &v;
         text += (c ? "," : "") + (cell ? csv_cell(cell->value) : std::string());
       }
       text += "\n";
@@ -723,14 +728,24 @@ class Runner {
       columns.push_back(f.name.value);
       if (!f.alias.empty()) columns.push_back(f.alias.value);
     }
+    // A field's name (in any ASCII case) or its alias, as the reader
+    // matches a header cell; other keys as they are.
+    auto field_column = [&p](const std::string& k) {
+      for (const auto& f : p.fields)
+        if (iequal(f.name.value, k) || (!f.alias.empty() && f.alias.value == k)) return f.name.value;
+      return k;
+    };
     auto defaults = file.defaults;
     for (const auto& d : t.defaults) {
-      auto it = std::find_if(defaults.begin(), defaults.end(), [&](const auto& x) { return x.first.value == d.first.value; });
+      auto it = std::find_if(defaults.begin(), defaults.end(), [&](const auto& x) {
+        return field_column(x.first.value) == field_column(d.first.value);
+      });
       if (it != defaults.end()) *it = d;
       else defaults.push_back(d);
     }
     std::optional<std::string> students =
-        t.records.given ? input_text(file, t.records, "records", defaults, columns, failures) : std::string();
+        t.records.given ? input_text(file, t.records, "records", defaults, columns, failures, field_column)
+                        : std::string();
     if (!students) return;
     if (!t.records.given && !t.expect_error && (!t.expects.empty() || !t.indicators.empty()))
       error(t.where, "missing-key", "test '" + t.name + "' has expectations but no 'records:'");
@@ -1019,8 +1034,14 @@ class Runner {
         std::sort(got.begin(), got.end());
         return want == got;
       }
-      default:
-        return !v.list && v.text == actual;
+      default: {
+        if (!v.list) return v.text == actual;
+        // A list of texts (a collect table's rule ids): the same texts in
+        // the same order, as the result writes them ("a;b").
+        std::string joined;
+        for (const auto& item : v.items) joined += (joined.empty() ? "" : ";") + item;
+        return joined == actual;
+      }
     }
   }
 

@@ -210,6 +210,25 @@ TEST(RuleTests, CasesIndicatorsAndDerivedValues) {
   EXPECT_TRUE(r.tests[0].passed()) << all(r);
 }
 
+TEST(RuleTests, DefaultsMeetAliasesAndRuleListsAreLists) {
+  // A default by a field's name and a record giving the field by its alias
+  // are one column; a collect table's rule ids may be a YAML list.
+  const auto r = run(test_file(R"(  - name: alias and default
+    defaults: {registry: enrolled, birth_date: 2010-03-01}
+    records:
+      - {学籍号: A, 学籍状态: left}
+      - {student_id: B, 出生日期: 2011-03-01, division_code: "520102100001"}
+    expect:
+      - {student_id: A, status: dropout}
+      - student_id: B
+        status: in_school
+        age: 8
+        eligible_aid_rule: [two_free_all, nutrition_rural]
+)"));
+  ASSERT_EQ(r.tests.size(), 1u) << all(r);
+  EXPECT_TRUE(r.tests[0].passed()) << all(r);
+}
+
 // ---- The sweep ------------------------------------------------------------------
 
 TEST(RuleTests, SweepFindsDatesWithoutAValue) {
@@ -331,6 +350,11 @@ TEST(Messages, EveryPackDiagnosticIsTranslated) {
       "true}\n      - {id: attending, when: \"true\", then: in_school}\n",
       "meta: {name: x}\nclauses: {A: a}\nfields:\n  a: {type: int}\ntables:\n  t:\n    values: [p]\n    rows:\n "
       "     - {id: r, then: p, clause: B}\n      - {id: r, then: p}\n",
+      "meta: {name: x, jurisdiction: \"53000X\"}\nfields:\n  a: {type: date}\nderive:\n  b: latest_month_day(a, 31, "
+      "8)\n  c: latest_month_day(a, 6, 31)\n  d: latest_month_day(a, m, 32)\n  m: month(a)\n",
+      "meta: {name: x, extends: guizhou}\nledgers:\n  override: true\n  include: counted_out\n  levels: [village]\n"
+      "  totals_by: eligible_aid\n",
+      "meta: {name: x, extends: guizhou}\nledgers:\n  levels: [village]\n",
   };
   int checked = 0;
   for (const auto& text : broken) {
