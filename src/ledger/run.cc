@@ -1290,7 +1290,39 @@ class Job {
     return t;
   }
 
+  // Records whose division code lies outside the pack's jurisdiction (a
+  // Yunnan pack run on Guizhou data): their totals still count under the
+  // pack's code, so the report says so. Read off the finest level keyed by
+  // a code prefix, after the pass (nothing per record).
+  void note_outside_jurisdiction() {
+    std::string_view own = p_.meta.jurisdiction.value;
+    // "520000" is the province 52: trailing groups of zeros (GB/T 2260's
+    // 2, 2, 2, 3, 3 digits) name no smaller division.
+    for (size_t cut : {9, 6, 4, 2})
+      if (own.size() > cut && own.find_first_not_of('0', cut) == std::string_view::npos) own = own.substr(0, cut);
+    int finest = -1;
+    for (size_t l = 0; l < cfg_.levels.size(); ++l)
+      if (cfg_.keys[l].prefix > 0 && (finest < 0 || cfg_.keys[l].prefix > cfg_.keys[static_cast<size_t>(finest)].prefix))
+        finest = static_cast<int>(l);
+    if (own.empty() || finest < 0) return;
+    const LevelCounts& counts = counts_[static_cast<size_t>(finest)];
+    const size_t n = std::min(own.size(), cfg_.keys[static_cast<size_t>(finest)].prefix);
+    int64_t outside = 0;
+    std::string example;
+    for (size_t k : counts.order()) {
+      const std::string& key = counts.key(k);
+      if (key.empty() || std::string_view(key).substr(0, n) == own.substr(0, n)) continue;
+      outside += counts.row(k)[Config::kRecords];
+      if (example.empty()) example = key;
+    }
+    if (outside > 0)
+      report_.notes.push_back(std::to_string(outside) + " records have a division code outside the pack's jurisdiction " +
+                              p_.meta.jurisdiction.value + " (such as " + example +
+                              "); they are counted in its totals all the same");
+  }
+
   void collect_totals() {
+    note_outside_jurisdiction();
     for (size_t l = 0; l < cfg_.levels.size(); ++l) {
       const std::string& level = p_.levels[static_cast<size_t>(cfg_.levels[l])].name.value;
       for (size_t k : counts_[l].order()) {

@@ -646,6 +646,31 @@ TEST(RunReport, NoMaskShowsTheWholeIdNumber) {
   fs::remove_all(dir);
 }
 
+TEST(RunReport, RecordsOutsideThePacksJurisdictionAreNoted) {
+  // Guizhou's records under a pack for Yunnan (530000): counted, and said.
+  auto run_notes = [](const std::string& jurisdiction) {
+    const RulePack pack = parse_rules(
+        "meta: {name: yn, extends: guizhou, jurisdiction: \"" + jurisdiction + "\"}\n", "yn.yaml");
+    Engine engine(pack);
+    std::istringstream in(students_csv());
+    RunOptions o;
+    o.as_of = *Date::parse("2019-11-15");
+    RecordingSink sink;
+    return run(engine, in, nullptr, nullptr, o, &sink).notes;
+  };
+  auto outside = [](const std::vector<std::string>& notes) {
+    for (const auto& n : notes)
+      if (n.find("outside the pack's jurisdiction") != std::string::npos) return n;
+    return std::string();
+  };
+  const std::string yunnan = outside(run_notes("530000"));
+  EXPECT_NE(yunnan.find("15 records have a division code outside the pack's jurisdiction 530000"), std::string::npos)
+      << yunnan;
+  for (const std::string own : {"520000", "52"}) EXPECT_EQ(outside(run_notes(own)), "") << own;
+  // A county's pack: the records of other counties are outside it.
+  EXPECT_NE(outside(run_notes("520102")).find("(such as 520103"), std::string::npos);
+}
+
 TEST(RunReport, UnusableInputThrows) {
   Engine engine(default_rules());
   std::istringstream empty("");
