@@ -7,7 +7,9 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "io/id_number.h"
 #include "io/output_file.h"
+#include "pack/checked_pack.h"
 #include "kcbx/transfer.h"
 
 namespace kcbx::cli {
@@ -18,6 +20,7 @@ struct TransferArgs {
   std::string grade6, grade7, deadline, as_of, term_start, rules, out, rejects;
   std::string encoding = "utf-8";
   bool all = false;
+  bool no_mask = false;
 };
 
 int run_transfer(const TransferArgs& a) {
@@ -34,13 +37,15 @@ int run_transfer(const TransferArgs& a) {
     file = std::make_unique<detail::OutputFile>(a.out);
     out = &file->stream();
   }
-  *out << "student_id,name,sending_school,planned_school,registered_school,registered_on,outcome,"
+  // The first column is headed with the pack's key, as in kcbx cases.
+  *out << detail::csv_field(pack.checked().key_column())
+       << ",name,sending_school,planned_school,registered_school,registered_on,outcome,"
           "matched_by,notify_due,notify_overdue_days,notify_clause,inspection_due,inspection_clause\n";
   std::map<std::string, int64_t> counts;
   for (const auto& row : r.rows) {
     ++counts[to_string(row.outcome)];
     if (!a.all && row.outcome == TransferOutcome::kRegistered) continue;
-    *out << detail::csv_field(row.student_id) << ',' << detail::csv_field(row.name) << ','
+    *out << detail::csv_field(a.no_mask ? row.student_id : detail::mask_embedded_id_numbers(row.student_id)) << ',' << detail::csv_field(row.name) << ','
          << detail::csv_field(row.sending_school) << ',' << detail::csv_field(row.planned_school) << ','
          << detail::csv_field(row.registered_school) << ','
          << (row.registered_on ? row.registered_on->format() : "") << ',' << to_string(row.outcome) << ','
@@ -51,7 +56,7 @@ int run_transfer(const TransferArgs& a) {
   if (file) file->commit();
   if (!a.rejects.empty()) {
     detail::OutputFile f(a.rejects);
-    f.stream() << "row,student_id,column,reason\n";
+    f.stream() << "row," << detail::csv_field(pack.checked().key_column()) << ",column,reason\n";
     for (const auto& x : r.rejects)
       f.stream() << x.row << ',' << detail::csv_field(x.student_id) << ',' << detail::csv_field(x.column)
                  << ',' << detail::csv_field(x.reason) << '\n';
@@ -78,6 +83,7 @@ Runner add_transfer(CLI::App& app) {
   cmd->add_option("--rejects", a->rejects, "Write unusable rows here");
   cmd->add_option("--encoding", a->encoding, "Input encoding")->check(encoding_check());
   cmd->add_flag("--all", a->all, "List pupils registered as planned too");
+  cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in the output (rejects stay masked)");
   return [a]() { return run_transfer(*a); };
 }
 

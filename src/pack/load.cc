@@ -63,6 +63,8 @@ class Loader {
         t.notify_clause = r.text("notify_clause");
         t.inspect_within = r.text("inspect_within");
         t.inspect_clause = r.text("inspect_clause");
+        t.school_field = r.text("school_field");
+        t.name_field = r.text("name_field");
       }
     }
     if (pack.meta.name.empty())

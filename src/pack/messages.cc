@@ -85,6 +85,7 @@ const Entry kEntries[] = {
      "'eligible' 必须是 collect 决策表，'receiving' 必须是集合字段"},
     {"wrong-type", "a report day is 1\\.\\.31 or 'last', not '(.*)'", "报送日应为 1..31 或 'last'，不能是 '$1'"},
     {"wrong-type", "'(.*)' must be a duration parameter", "'$1' 必须是时长（duration）参数"},
+    {"wrong-type", "'(.*)' must be a string field", "'$1' 必须是字符串（string）字段"},
     {"wrong-type", "'record' is the record's number.*", "'record' 是记录在列表中的序号，从 1 开始"},
 
     // Names and values (validate.cc, check.cc)

@@ -325,6 +325,10 @@ struct TransferDef {
   Text notify_clause;
   Text inspect_within;   // after the autumn term starts (S1.5)
   Text inspect_clause;
+  // The string fields the rosters' school and name columns are read as
+  // (by the field's name or alias); empty: school_id and name.
+  Text school_field;
+  Text name_field;
   SourceLocation where;
   Change change;
 };

@@ -61,6 +61,7 @@ inline constexpr const char* kCalendar[] = {"id",     "alias",  "reporter",
                                             "data_as_of", "override", "remove"};
 inline constexpr const char* kTransfer[] = {"notify_within", "notify_clause",
                                             "inspect_within", "inspect_clause",
+                                            "school_field",  "name_field",
                                             "override"};
 
 // ---- Words some keys take ---------------------------------------------------

@@ -746,6 +746,12 @@ class Validator {
       if (i >= 0 && pack_.params[static_cast<size_t>(i)].type != TypeKind::kDuration)
         error(p->where, "wrong-type", "'" + p->value + "' must be a duration parameter");
     }
+    for (const Text* f : {&t.school_field, &t.name_field}) {
+      if (f->empty()) continue;
+      const int i = find_named(pack_.fields, *f, "field");
+      if (i >= 0 && pack_.fields[static_cast<size_t>(i)].type != TypeKind::kString)
+        error(f->where, "wrong-type", "'" + f->value + "' must be a string field");
+    }
   }
 
   void check_clauses() {

@@ -38,7 +38,8 @@ struct Row {
 };
 
 // Reads one transfer file; columns by the pack's field names/aliases for
-// the shared fields (the key, the ID-number field, name and school_id),
+// the shared fields (the key, the ID-number field, and the school and name
+// fields its transfer section names: school_id and name unless it says),
 // fixed names for the transfer-only ones.
 std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
                            const std::string& encoding, bool grade6,
@@ -78,8 +79,11 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     }
   const int c_id = column(names_of(key.c_str(), {}));
   const int c_idn = column(names_of(id_field.c_str(), {}));
-  const int c_name = column(names_of("name", {}));
-  const int c_school = column(names_of("school_id", {}));
+  const detail::TransferDef& td = cp.pack->transfer;
+  const std::string school_field = td.school_field.empty() ? "school_id" : td.school_field.value;
+  const std::string name_field = td.name_field.empty() ? "name" : td.name_field.value;
+  const int c_name = column(names_of(name_field.c_str(), {}));
+  const int c_school = column(names_of(school_field.c_str(), {}));
   const int c_planned = column({"receiving_school", "接收学校"});
   const int c_reg = column({"registered_on", "报到日期"});
   const size_t width = rec.fields.size();
@@ -88,7 +92,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
                        "needs a " + key + " or " + id_field + " column"});
   if (c_school < 0)
-    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a school_id column"});
+    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a " + school_field + " column"});
   if (grade6 && c_planned < 0)
     missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
                        "the grade-6 roster needs a receiving_school (接收学校) column"});
@@ -118,8 +122,8 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
       r.reason = detail::describe(detail::check_id_number(row.id_number).error);
     }
     if (r.reason.empty() && row.school.empty()) {
-      r.column = "school_id";
-      r.reason = "school_id is empty";
+      r.column = school_field;
+      r.reason = school_field + " is empty";
     }
     if (r.reason.empty() && grade6 && row.planned.empty()) {
       r.column = "receiving_school";

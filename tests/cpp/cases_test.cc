@@ -273,5 +273,43 @@ transfer:
   }
 }
 
+TEST(Transfer, TheSchoolAndNameFieldsAreThePacksOwn) {
+  // Sichuan-style names: school (学校) and full_name (姓名), said in the
+  // transfer section.
+  const RulePack pack = parse_rules(R"(meta: {name: other, version: 1.0.0}
+fields:
+  pupil_no: {alias: 学籍号, type: string, required: true, unique: true}
+  full_name: {alias: 姓名, type: string}
+  school: {alias: 学校, type: string}
+tables:
+  status:
+    values: [x]
+    rows:
+      - {id: r1, then: x}
+transfer:
+  school_field: school
+  name_field: full_name
+)", "other.yaml");
+  const std::string g6 = write_temp("s6.csv", "学籍号,姓名,学校,receiving_school\nP1,张三,S1,J1\nP2,李四,S1,J1\n");
+  const std::string g7 = write_temp("s7.csv", "学籍号,学校\nP1,J1\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  const TransferReport r = reconcile_transfer(pack, g6, g7, o);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[0].name, "张三");
+  EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kLost);
+  EXPECT_EQ(r.rows[1].sending_school, "S1");
+  const std::string empty_school = write_temp("s6b.csv", "学籍号,学校,receiving_school\nP3,,J1\n");
+  EXPECT_EQ(reconcile_transfer(pack, empty_school, g7, o).rejects.at(0).reason, "school is empty");
+  // A field that is not a string, or not a field, is the pack's error.
+  const auto d = check_rules("meta: {name: o}\nfields:\n  k: {type: string, unique: true}\n  n: {type: int}\n"
+                             "transfer: {school_field: n, name_field: nam}\n", "o.yaml");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].message, "'n' must be a string field");
+  EXPECT_EQ(d[1].message, "unknown field 'nam'; did you mean 'n'?");
+}
+
 }  // namespace
 }  // namespace kcbx
