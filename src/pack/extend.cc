@@ -473,6 +473,7 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   if (has_errors(diags)) return pack;
   auto merged = std::make_shared<Pack>(*base);  // the base stays untouched
   Merger(diags).merge(*merged, std::move(*pack));
+  merged->merged = true;
   std::string all;
   for (const auto& [f, t] : merged->sources) all += f + '\n' + t + '\n';
   merged->source_hash = fnv1a64(all);

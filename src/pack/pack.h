@@ -349,6 +349,9 @@ struct Pack {
   // what pickling and copies reload from.
   std::vector<std::pair<std::string, std::string>> sources;
   uint64_t source_hash = 0;  // FNV-1a of the text
+  // Set by resolve_pack once an extension is merged onto its base (the
+  // merge may still have reported errors: see build in rule_pack.cc).
+  bool merged = false;
   MetaDef meta;
   std::vector<ClauseDef> clauses;
   std::vector<DomainDef> domains;

@@ -43,7 +43,14 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
                                                  const detail::SourceLookup& lookup,
                                                  std::vector<Diagnostic>& diags) {
   auto pack = detail::resolve_pack(yaml, file, diags, lookup);
-  if (has_errors(diags)) return nullptr;
+  if (has_errors(diags)) {
+    // An extension that loaded, and whose base did, but that changes the
+    // base wrongly (an override of nothing, a row id not in the base): the
+    // merge skipped those items, and the merged pack is checked as well, so
+    // that one run lists every problem of the file.
+    if (pack && pack->merged) (void)detail::check_pack(pack, diags);
+    return nullptr;
+  }
   auto checked = detail::check_pack(pack, diags);
   if (has_errors(diags)) return nullptr;
   return checked;

@@ -190,6 +190,27 @@ ledgers:
   EXPECT_NE(ds[0].message.find("'eligible_aid' is a collect table"), std::string::npos) << ds[0].message;
 }
 
+TEST(Extend, AWrongChangeDoesNotHideTheOtherProblems) {
+  // One run lists every problem of the file: the override of nothing, and
+  // the unknown name and value the merged pack has.
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+parameters:
+  limt: {override: true, from: 2020-01-01, value: 3}
+derive:
+  late: days_absnt > 3
+tables:
+  status:
+    rows:
+      - {id: extra, when: late, then: gone, before: fine}
+)";
+  const auto ds = diagnostics({{"base.yaml", kBase}, {"ext.yaml", ext}});
+  std::vector<std::string> got;
+  for (const auto& d : ds)
+    if (d.severity == kcbx::Severity::kError) got.push_back(d.code + " " + d.where.format());
+  EXPECT_EQ(got, (std::vector<std::string>{"unknown-override ext.yaml:3:3", "unknown-name ext.yaml:5:9",
+                                           "unknown-value ext.yaml:9:39"}));
+}
+
 TEST(Extend, RowsAreInsertedWhereTheySay) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 tables:
