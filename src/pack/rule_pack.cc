@@ -1,5 +1,6 @@
 #include "kcbx/rule_pack.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -47,8 +48,22 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
     // An extension that loaded, and whose base did, but that changes the
     // base wrongly (an override of nothing, a row id not in the base): the
     // merge skipped those items, and the merged pack is checked as well, so
-    // that one run lists every problem of the file.
-    if (pack && pack->merged) (void)detail::check_pack(pack, diags);
+    // that one run lists every problem of the file. A place the merge
+    // reported already is not reported again (a new table without rows is
+    // one problem, not two).
+    if (pack && pack->merged) {
+      const size_t merge_end = diags.size();
+      (void)detail::check_pack(pack, diags);
+      auto reported = [&](const Diagnostic& d) {
+        for (size_t i = 0; i < merge_end; ++i)
+          if (diags[i].where.file == d.where.file && diags[i].where.line == d.where.line &&
+              diags[i].where.column == d.where.column)
+            return true;
+        return false;
+      };
+      diags.erase(std::remove_if(diags.begin() + static_cast<std::ptrdiff_t>(merge_end), diags.end(), reported),
+                  diags.end());
+    }
     return nullptr;
   }
   auto checked = detail::check_pack(pack, diags);
