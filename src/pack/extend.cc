@@ -24,6 +24,10 @@ class Merger {
  public:
   explicit Merger(std::vector<Diagnostic>& diags) : diags_(diags) {}
 
+  // What the extension overrode or replaced of its base, in the order
+  // merged: "field 'poor' (ext.yaml:4:3)" (Pack::changed).
+  std::vector<std::string> changes;
+
   void merge(Pack& out, Pack ext) {
     const int offset = static_cast<int>(out.domains.size());
     shift_domains(ext, offset);
@@ -60,6 +64,10 @@ class Merger {
   }
 
  private:
+  void changed(const char* what, const Text& name) {
+    changes.push_back(std::string(what) + " '" + name.value + "' (" + name.where.format() + ")");
+  }
+
   void error(const SourceLocation& at, const char* code, std::string msg) {
     diags_.push_back({Severity::kError, at, code, std::move(msg)});
   }
@@ -92,6 +100,7 @@ class Merger {
                     suggest(v.name.value, names));
           continue;
         }
+        changed(what.c_str(), v.name);
         *it = std::move(value);  // carries the extension's position
         continue;
       }
@@ -171,6 +180,7 @@ class Merger {
                     suggest(name.value, names));
           continue;
         }
+        changed(what, name);
         item.change = Change{};
         *it = std::move(item);
       } else {
@@ -211,6 +221,7 @@ class Merger {
           base.erase(it);
           continue;
         }
+        changed(what, id);
         item.change = Change{};
         *it = std::move(item);
         if (change.before.empty() && change.after.empty()) continue;
@@ -225,6 +236,9 @@ class Merger {
                   at(key(*it).where) + "; say 'replace: true' to change it");
         continue;
       }
+      // A new item slipped among the base's (before/after an id) can
+      // break the base's own items (a catch-all row hides the rest).
+      if (!change.before.empty() || !change.after.empty()) changed(what, id);
       item.change = Change{};
       place(base, std::move(item), change, what, where, key);
     }
@@ -276,6 +290,7 @@ class Merger {
                   suggest(p.name.value, names));
         continue;
       }
+      changed("parameter", p.name);
       if (p.type_where.line > 0 && p.type != it->type)
         error(p.type_where, "type-mismatch",
               "an override cannot change parameter '" + p.name.value + "' from " + type_name(it->type) +
@@ -324,6 +339,7 @@ class Merger {
         continue;
       }
       if (t.change.override_) {
+        changed("table", t.name);
         t.change = Change{};
         *it = std::move(t);
         continue;
@@ -367,6 +383,7 @@ class Merger {
       if (st.change.override_ && it != wf.stages.end()) {
         // A stage override changes only the keys it gives (a deadline, a
         // role), so a province need not repeat the rest.
+        changed("stage", st.id);
         for (auto [o, e] : {std::pair{&it->alias, &st.alias}, {&it->role, &st.role}, {&it->action, &st.action},
                             {&it->due_after, &st.due_after}, {&it->due_from, &st.due_from}, {&it->clause, &st.clause}})
           if (!e->empty()) *o = *e;
@@ -395,6 +412,7 @@ class Merger {
             std::string("the base pack has '") + what + "'; to replace it, say 'override: true'");
       return;
     }
+    if (base.present) changed(what, Text{what, ext.where});
     ext.change = Change{};
     base = std::move(ext);
   }
@@ -472,8 +490,11 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   auto base = resolve_pack(base_text, base_file, diags, lookup, depth + 1, chain);
   if (has_errors(diags)) return pack;
   auto merged = std::make_shared<Pack>(*base);  // the base stays untouched
-  Merger(diags).merge(*merged, std::move(*pack));
+  Merger merger(diags);
+  merger.merge(*merged, std::move(*pack));
   merged->merged = true;
+  merged->extends_at = base_ref.where;
+  merged->changed = std::move(merger.changes);
   std::string all;
   for (const auto& [f, t] : merged->sources) all += f + '\n' + t + '\n';
   merged->source_hash = fnv1a64(all);

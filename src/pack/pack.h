@@ -352,6 +352,8 @@ struct Pack {
   // Set by resolve_pack once an extension is merged onto its base (the
   // merge may still have reported errors: see build in rule_pack.cc).
   bool merged = false;
+  SourceLocation extends_at;          // its `extends:` (merged packs)
+  std::vector<std::string> changed;   // what it overrode of its base, with where
   MetaDef meta;
   std::vector<ClauseDef> clauses;
   std::vector<DomainDef> domains;

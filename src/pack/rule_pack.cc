@@ -40,6 +40,22 @@ std::string RulePack::id() const {
 
 namespace {
 
+// Errors found in a base pack (valid on its own) are the extension's doing:
+// a note at its `extends:` names what it changed.
+void note_base_errors(const detail::Pack& p, const std::string& file, std::vector<Diagnostic>& diags) {
+  size_t in_base = 0;
+  for (const auto& d : diags)
+    if (d.severity == Severity::kError && !d.where.file.empty() && d.where.file != file) ++in_base;
+  if (in_base == 0) return;
+  std::string changed;
+  for (const auto& c : p.changed) changed += (changed.empty() ? "" : ", ") + c;
+  const SourceLocation at = p.extends_at.file == file ? p.extends_at : SourceLocation{file, 1, 1};
+  diags.push_back({Severity::kNote, at, "base-error",
+                   std::to_string(in_base) + (in_base == 1 ? " error is" : " errors are") +
+                       " in the base pack, which is valid on its own: this pack's changes break it" +
+                       (changed.empty() ? std::string() : "; it changes " + changed)});
+}
+
 std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const std::string& file,
                                                  const detail::SourceLookup& lookup,
                                                  std::vector<Diagnostic>& diags) {
@@ -63,10 +79,12 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
       };
       diags.erase(std::remove_if(diags.begin() + static_cast<std::ptrdiff_t>(merge_end), diags.end(), reported),
                   diags.end());
+      note_base_errors(*pack, file, diags);
     }
     return nullptr;
   }
   auto checked = detail::check_pack(pack, diags);
+  if (pack->merged && has_errors(diags)) note_base_errors(*pack, file, diags);
   if (has_errors(diags)) return nullptr;
   return checked;
 }

@@ -211,6 +211,23 @@ tables:
                                            "unknown-value ext.yaml:9:39"}));
 }
 
+TEST(Extend, AnErrorInTheBaseNamesTheChangesThatCausedIt) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+fields:
+  days_absent: {type: string, override: true}
+)";
+  const auto ds = diagnostics({{"base.yaml", kBase}, {"ext.yaml", ext}});
+  ASSERT_GE(ds.size(), 2u);
+  EXPECT_EQ(ds.front().where.file, "base.yaml");
+  const kcbx::Diagnostic& note = ds.back();
+  EXPECT_EQ(note.severity, kcbx::Severity::kNote);
+  EXPECT_EQ(note.code, "base-error");
+  EXPECT_EQ(note.where.format(), "ext.yaml:1:28");
+  EXPECT_NE(note.message.find("this pack's changes break it; it changes field 'days_absent' (ext.yaml:3:3)"),
+            std::string::npos)
+      << note.message;
+}
+
 TEST(Extend, RowsAreInsertedWhereTheySay) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 tables:

@@ -355,6 +355,7 @@ TEST(Messages, EveryPackDiagnosticIsTranslated) {
       "meta: {name: x, extends: guizhou}\nledgers:\n  override: true\n  include: counted_out\n  levels: [village]\n"
       "  totals_by: eligible_aid\n",
       "meta: {name: x, extends: guizhou}\nledgers:\n  levels: [village]\n",
+      "meta: {name: x, extends: guizhou}\nfields:\n  poor: {override: true, type: int}\n",
   };
   int checked = 0;
   for (const auto& text : broken) {
