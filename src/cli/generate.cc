@@ -19,8 +19,11 @@ struct GenerateArgs {
   std::string out;
   std::string as_of = "2019-11-15";
   std::vector<std::string> prefectures;
+  std::string province;
+  std::string rules;
   bool to_stdout = false;
 };
+
 
 int run_generate(const GenerateArgs& a) {
   detail::GenerateOptions o;
@@ -28,6 +31,17 @@ int run_generate(const GenerateArgs& a) {
   o.seed = a.seed;
   o.as_of = parse_date(a.as_of, "--as-of");
   o.prefectures = a.prefectures;
+  if (!a.rules.empty()) {
+    const RulePack pack = load_pack(a.rules);
+    if (!detail::place_in(pack.jurisdiction(), o))
+      throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
+  }
+  if (!a.province.empty()) o.province = a.province;
+  try {
+    detail::check_generate_options(o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   if (a.to_stdout) {
     // Students only, for pipes: kcbx generate --stdout | kcbx classify --students -
     std::ios::sync_with_stdio(false);
@@ -63,7 +77,10 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Random seed (same seed, same files)");
   cmd->add_option("--out", a->out, "Output folder (students.csv, events.csv, officials.csv)");
   cmd->add_option("--as-of", a->as_of, "Date the data is realistic for (default 2019-11-15)");
+  cmd->add_option("--province", a->province, "2-digit province prefix (default 52, Guizhou; 53 Yunnan, 51 Sichuan...)");
   cmd->add_option("--prefecture", a->prefectures, "4-digit prefecture prefix (repeatable)");
+  cmd->add_option("--rules", a->rules,
+                  "Rule pack whose meta.jurisdiction chooses the province (the records keep Guizhou's fields)");
   cmd->add_flag("--stdout", a->to_stdout, "Write the students CSV to stdout instead");
   return [a]() { return run_generate(*a); };
 }

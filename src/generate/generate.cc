@@ -15,12 +15,13 @@
 namespace kcbx::detail {
 namespace {
 
-constexpr GuizhouCounty kCounties[] = {
-#include "guizhou_counties.inc"
+constexpr County kCounties[] = {
+#include "counties.inc"
 };
 
 // About 6 million children of compulsory-school age in Guizhou's 88
-// counties: one county per 68,000 requested students.
+// counties: one county per 68,000 requested students (the same density for
+// every province).
 constexpr int64_t kStudentsPerCounty = 68'000;
 // Keeps n * weight (weights < 2^12) within int64.
 constexpr int64_t kMaxStudents = 1'000'000'000'000;
@@ -378,7 +379,7 @@ class Generator {
     if (events_.on()) events_.put("student_id,date,type,person,note\n");
     if (officials_.on()) officials_.put("role,person,jurisdiction,phone\n");
 
-    const std::vector<GuizhouCounty> counties = choose_counties();
+    const std::vector<County> counties = choose_counties();
     Rng rng(mix(opt_.seed, 0xC0C0));
     std::vector<uint32_t> weights(counties.size());
     for (uint32_t& w : weights) w = static_cast<uint32_t>(rng.between(60, 140));
@@ -399,15 +400,16 @@ class Generator {
  private:
   static constexpr int kCohorts = 13;  // grade 1 born late .. grade 9 + 3
 
-  std::vector<GuizhouCounty> choose_counties() const {
-    std::vector<GuizhouCounty> candidates;
-    for (const GuizhouCounty& c : kCounties) {
-      const std::string prefix = std::to_string(c.code / 100);
-      if (opt_.prefectures.empty() ||
-          std::find(opt_.prefectures.begin(), opt_.prefectures.end(),
-                    prefix) != opt_.prefectures.end()) {
-        candidates.push_back(c);
-      }
+  std::vector<County> choose_counties() const {
+    std::vector<County> candidates;
+    for (const County& c : kCounties) {
+      const std::string code = std::to_string(c.code);
+      const bool chosen =
+          opt_.prefectures.empty()
+              ? code.starts_with(opt_.province)
+              : std::find(opt_.prefectures.begin(), opt_.prefectures.end(),
+                          code.substr(0, 4)) != opt_.prefectures.end();
+      if (chosen) candidates.push_back(c);
     }
     if (opt_.students == 0) return {};
     const int64_t wanted = std::clamp<int64_t>(
@@ -424,13 +426,13 @@ class Generator {
     }
     candidates.resize(static_cast<size_t>(wanted));
     std::sort(candidates.begin(), candidates.end(),
-              [](const GuizhouCounty& a, const GuizhouCounty& b) {
+              [](const County& a, const County& b) {
                 return a.code < b.code;
               });
     return candidates;
   }
 
-  void county(const GuizhouCounty& c, int64_t n) {
+  void county(const County& c, int64_t n) {
     county_ = &c;
     county_serial_ = 0;
     for (auto& counters : id_counters_) {
@@ -977,7 +979,7 @@ class Generator {
   int32_t cohort_days_[kCohorts];
   int32_t id_base_ = 0;
   std::vector<uint16_t> id_counters_[2];  // [female, male] by birth day
-  const GuizhouCounty* county_ = nullptr;
+  const County* county_ = nullptr;
   int64_t county_serial_ = 0;
   int64_t township_code_ = 0;
   bool rural_ = true;
@@ -990,17 +992,30 @@ void check_options(const GenerateOptions& options) {
     throw std::invalid_argument("students must be between 0 and 10^12, not " +
                                 std::to_string(options.students));
   }
+  // The prefixes of a province's prefectures, for the message.
+  auto prefectures_of = [](const std::string& province) {
+    std::string list;
+    for (const County& c : province_counties(province)) {
+      const std::string p = std::to_string(c.code / 100);
+      if (!list.ends_with(p)) list += (list.empty() ? "" : " ") + p;
+    }
+    return list;
+  };
+  if (province_counties(options.province).empty()) {
+    throw std::invalid_argument("unknown province '" + options.province +
+                                "': expected the 2-digit GB/T 2260 prefix "
+                                "of a province with counties (11 .. 65)");
+  }
   for (const std::string& p : options.prefectures) {
     const bool known = std::any_of(
         std::begin(kCounties), std::end(kCounties),
-        [&](const GuizhouCounty& c) {
-          return std::to_string(c.code / 100) == p;
-        });
+        [&](const County& c) { return std::to_string(c.code / 100) == p; });
     if (!known) {
       throw std::invalid_argument(
-          "unknown prefecture '" + p +
-          "': expected a 4-digit Guizhou prefix, one of 5201 5202 5203 5204 "
-          "5205 5206 5223 5226 5227");
+          "unknown prefecture '" + p + "': expected a 4-digit GB/T 2260 prefix" +
+          (p.size() >= 2 && !province_counties(p.substr(0, 2)).empty()
+               ? ", one of " + prefectures_of(p.substr(0, 2))
+               : std::string()));
     }
   }
   const YearMonthDay d = options.as_of.ymd();
@@ -1012,12 +1027,30 @@ void check_options(const GenerateOptions& options) {
 
 }  // namespace
 
+void check_generate_options(const GenerateOptions& options) { check_options(options); }
+
+bool place_in(std::string_view jurisdiction, GenerateOptions& options) {
+  if (jurisdiction.size() < 2) return false;
+  options.province = std::string(jurisdiction.substr(0, 2));
+  if (options.prefectures.empty() && jurisdiction.size() >= 4 && jurisdiction.substr(2, 2) != "00")
+    options.prefectures = {std::string(jurisdiction.substr(0, 4))};
+  return true;
+}
+
 GenerateStats generate(const GenerateOptions& options,
                        const GenerateSinks& sinks) {
   check_options(options);
   return Generator(options, sinks).run();
 }
 
-std::span<const GuizhouCounty> guizhou_counties() { return kCounties; }
+std::span<const County> province_counties(std::string_view province) {
+  // kCounties is in code order: a province's counties are one run.
+  const std::span<const County> all(kCounties);
+  if (province.size() != 2) return {};
+  auto of = [&](const County& c) { return std::to_string(c.code).substr(0, 2); };
+  auto first = std::find_if(all.begin(), all.end(), [&](const County& c) { return of(c) == province; });
+  auto last = std::find_if(first, all.end(), [&](const County& c) { return of(c) != province; });
+  return all.subspan(static_cast<size_t>(first - all.begin()), static_cast<size_t>(last - first));
+}
 
 }  // namespace kcbx::detail

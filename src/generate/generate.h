@@ -1,7 +1,8 @@
 // Deterministic synthetic-province data for `kcbx generate`: a students
-// file, the case events of absent children and the officials roster, shaped
-// like Guizhou's counties, townships, villages, schools and classes, for
-// demos, tests and benchmarks. No real person is described.
+// file, the case events of absent children and the officials roster, in a
+// province's real counties (Guizhou's unless told) with generated townships,
+// villages, schools and classes, for demos, tests and benchmarks. The
+// records have the Guizhou pack's fields. No real person is described.
 //
 //   kcbx::detail::GenerateOptions options;
 //   options.students = 100000;
@@ -30,8 +31,11 @@ struct GenerateOptions {
   // The evaluation date the data is realistic for: ages, absences and
   // events are placed relative to it (e.g. 2019-11-15).
   Date as_of;
+  // The 2-digit GB/T 2260 prefix of the province whose counties the data
+  // is drawn from ("52" Guizhou, "53" Yunnan, ...).
+  std::string province = "52";
   // 4-digit prefecture prefixes to draw counties from ("5201", "5227", ...);
-  // empty means all nine Guizhou prefectures.
+  // empty means every prefecture of `province`.
   std::vector<std::string> prefectures;
 };
 
@@ -70,18 +74,29 @@ struct GenerateStats {
 // does not grow with `students`. The roster names exactly one person per role
 // and jurisdiction that the student rows use, and events name those persons.
 // Throws std::invalid_argument for students < 0 or > 10^12 or an unknown
-// prefecture, std::runtime_error when a sink fails to write. Thread-safe
+// province or prefecture, std::runtime_error when a sink fails to write. Thread-safe
 // (no shared state).
 GenerateStats generate(const GenerateOptions& options,
                        const GenerateSinks& sinks);
 
-// The 88 county-level divisions of Guizhou (GB/T 2260, 2019-04), in code
-// order, embedded from data/gb2260-guizhou-201904.tsv.
-struct GuizhouCounty {
+// Draws the data from the division a pack is for, given its
+// meta.jurisdiction: "530000" Yunnan, "530100" Kunming (a prefecture given
+// already is kept). False when the code names no province.
+bool place_in(std::string_view jurisdiction, GenerateOptions& options);
+
+// The std::invalid_argument generate() would throw for these options, before
+// any file is opened (the command line turns it into a usage error).
+void check_generate_options(const GenerateOptions& options);
+
+// A county-level division of GB/T 2260 (2019-04), embedded from
+// data/gb2260-codes.tsv by tools/gen_counties.py.
+struct County {
   int32_t code;  // 6 digits, e.g. 520102
   std::string_view name;  // e.g. "南明区"
 };
-std::span<const GuizhouCounty> guizhou_counties();
+// The county-level divisions of a province ("52": Guizhou's 88), in code
+// order; empty for an unknown prefix.
+std::span<const County> province_counties(std::string_view province);
 
 }  // namespace kcbx::detail
 

@@ -130,14 +130,14 @@ std::vector<Row>* GenerateData::events_ = nullptr;
 std::vector<Row>* GenerateData::officials_ = nullptr;
 
 TEST(GuizhouCounties, EightyEightRealCounties) {
-  const auto counties = guizhou_counties();
+  const auto counties = province_counties("52");
   ASSERT_EQ(counties.size(), 88u);
   EXPECT_EQ(counties.front().code, 520102);
   EXPECT_EQ(counties.front().name, "南明区");
   EXPECT_EQ(counties.back().code, 522732);
   EXPECT_EQ(counties.back().name, "三都水族自治县");
   std::set<int> prefectures;
-  for (const GuizhouCounty& c : counties) {
+  for (const County& c : counties) {
     EXPECT_NE(c.code % 100, 0) << c.code;
     prefectures.insert(c.code / 100);
   }
@@ -158,7 +158,7 @@ TEST(GuizhouCounties, MatchesTheDataFileWhenRunFromTheSourceTree) {
     }
     expected.emplace_back(std::stoi(line.substr(0, tab)), line.substr(tab + 1));
   }
-  const auto counties = guizhou_counties();
+  const auto counties = province_counties("52");
   ASSERT_EQ(counties.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(counties[i].code, expected[i].first);
@@ -216,6 +216,50 @@ TEST(Generate, RejectsBadOptions) {
   EXPECT_THROW(generate(options, {}), std::invalid_argument);
   options.prefectures = {"52"};
   EXPECT_THROW(generate(options, {}), std::invalid_argument);
+}
+
+TEST(Generate, AnotherProvincesCounties) {
+  // Yunnan (53): its own counties, townships under them, and ID numbers with
+  // their address codes; an unknown province or prefecture is refused.
+  EXPECT_EQ(province_counties("53").size(), 129u);
+  EXPECT_EQ(province_counties("52").size(), 88u);
+  EXPECT_TRUE(province_counties("99").empty());
+  GenerateOptions options;
+  options.as_of = as_of();
+  options.students = 150'000;
+  options.province = "53";
+  std::ostringstream s;
+  const GenerateStats stats = generate(options, {&s, nullptr, nullptr});
+  EXPECT_EQ(stats.counties, 2);
+  const auto rows = parse_csv(s.str());
+  ASSERT_EQ(rows.size(), 150'001u);
+  std::set<std::string> counties;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    ASSERT_EQ(r[kDivision].substr(0, 2), "53") << r[kDivision];
+    counties.insert(r[kDivision].substr(0, 6));
+    if (!r[kIdNumber].empty()) {
+      ASSERT_EQ(check_id_number(r[kIdNumber]).error, IdNumberError::kNone) << r[kIdNumber];
+      ASSERT_EQ(r[kIdNumber].substr(0, 6), r[kDivision].substr(0, 6));
+    }
+  }
+  EXPECT_EQ(counties.size(), 2u);
+  for (const std::string& c : counties)
+    EXPECT_TRUE(std::any_of(province_counties("53").begin(), province_counties("53").end(),
+                            [&](const County& k) { return std::to_string(k.code) == c; }))
+        << c;
+  options.province = "99";
+  EXPECT_THROW(check_generate_options(options), std::invalid_argument);
+  options.province = "53";
+  options.prefectures = {"5301"};
+  EXPECT_NO_THROW(check_generate_options(options));
+  options.prefectures = {"5302"};
+  try {
+    check_generate_options(options);
+    ADD_FAILURE() << "5302 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("one of 5301 5303 5304"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Generate, CountiesScaleWithStudentsAndFollowPrefectures) {
@@ -295,7 +339,7 @@ TEST_F(GenerateData, IdNumbersAreValidAndAgreeWithTheRow) {
 
 TEST_F(GenerateData, CodesAreWellFormedAndReal) {
   std::set<std::string> counties;
-  for (const GuizhouCounty& c : guizhou_counties()) {
+  for (const County& c : province_counties("52")) {
     counties.insert(std::to_string(c.code));
   }
   std::set<std::string> student_ids;
@@ -314,9 +358,9 @@ TEST_F(GenerateData, CodesAreWellFormedAndReal) {
     EXPECT_NE(r[kAddress].find("村"), std::string::npos);
     EXPECT_TRUE(r[kAddress].ends_with("组"));
     const std::string county_name =
-        std::string(std::find_if(guizhou_counties().begin(),
-                                 guizhou_counties().end(),
-                                 [&](const GuizhouCounty& c) {
+        std::string(std::find_if(province_counties("52").begin(),
+                                 province_counties("52").end(),
+                                 [&](const County& c) {
                                    return std::to_string(c.code) ==
                                           r[kDivision].substr(0, 6);
                                  })->name);

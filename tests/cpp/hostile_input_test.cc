@@ -503,6 +503,27 @@ TEST(HostileData, UnknownEncodingIsAUsageError) {
   EXPECT_NE(cli.run.err.find("no-such-encoding"), std::string::npos) << cli.run.err;
 }
 
+TEST(HostileCli, GenerateForAPacksProvince) {
+  // A Kunming pack (530100): kcbx generate --rules draws Kunming's counties;
+  // an unknown province is a usage error.
+  const fs::path dir = temp_dir("kcbx_generate_rules");
+  write_file(dir / "km.yaml", "meta: {name: km, extends: guizhou, jurisdiction: \"530100\"}\n");
+  const CliRun r = run_kcbx(dir, "generate --students 500 --stdout --rules " + shell_quote((dir / "km.yaml").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  int rows = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    EXPECT_NE(line.find(",5301"), std::string::npos) << line;
+  }
+  EXPECT_EQ(rows, 500);
+  const CliRun bad = run_kcbx(dir, "generate --province 99 --stdout");
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("unknown province '99'"), std::string::npos) << bad.err;
+}
+
 TEST(HostileCli, AnUnknownCommandIsNamedWithTheNearestOne) {
   const fs::path dir = temp_dir("kcbx_unknown_command");
   const CliRun r = run_kcbx(dir, "clasify --as-of 2019-09-15");
