@@ -1333,12 +1333,15 @@ PYBIND11_MODULE(_kcbx, m) {
 
   m.def(
       "_generate",
-      [](int64_t students, uint64_t seed, const std::string& as_of, const std::vector<std::string>& prefectures) {
+      [](int64_t students, uint64_t seed, const std::string& as_of, const std::vector<std::string>& prefectures,
+         const std::string& province, const std::string& jurisdiction) {
         detail::GenerateOptions o;
         o.students = students;
         o.seed = seed;
         o.as_of = parse_as_of(as_of);
         o.prefectures = prefectures;
+        if (!jurisdiction.empty()) detail::place_in(jurisdiction, o);  // a pack's own province
+        if (!province.empty()) o.province = province;
         std::ostringstream s, ev, off;
         {
           py::gil_scoped_release nogil;
@@ -1346,5 +1349,5 @@ PYBIND11_MODULE(_kcbx, m) {
         }
         return py::make_tuple(py::bytes(s.str()), py::bytes(ev.str()), py::bytes(off.str()));
       },
-      "students"_a, "seed"_a, "as_of"_a, "prefectures"_a);
+      "students"_a, "seed"_a, "as_of"_a, "prefectures"_a, "province"_a = "", "jurisdiction"_a = "");
 }

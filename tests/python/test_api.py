@@ -288,6 +288,17 @@ def test_generate_and_read_csv(sample_dir) -> None:  # noqa: ANN001
     assert isinstance(kcbx.read_csv(sample_dir / "students.csv", kind="polars"), pl.DataFrame)
 
 
+def test_generate_another_province() -> None:
+    # Yunnan's counties, by its prefix or by a pack's jurisdiction (Kunming).
+    yunnan = kcbx.generate(300, province="53").students
+    assert all(c.startswith("53") for c in yunnan["division_code"].to_pylist())
+    pack = kcbx.RulePack.from_string('meta: {name: km, extends: guizhou, jurisdiction: "530100"}\n', "km.yaml")
+    kunming = kcbx.generate(300, rules=pack).students
+    assert all(c.startswith("5301") for c in kunming["division_code"].to_pylist())
+    with pytest.raises(ValueError, match="unknown province '99'"):
+        kcbx.generate(10, province="99")
+
+
 def test_to_typed_matches_text(engine: kcbx.Engine, students: pa.Table) -> None:
     typed = kcbx.to_typed(students)
     assert typed.schema.field("birth_date").type == pa.date32()

@@ -386,19 +386,25 @@ class Sample:
 
 
 def generate(students: int = 1000, *, seed: int = 1, as_of: Any = "2019-11-15",
-             prefectures: Sequence[str] = (), out: str | _os.PathLike[str] | None = None,
+             prefectures: Sequence[str] = (), province: str | None = None,
+             rules: RulePack | None = None, out: str | _os.PathLike[str] | None = None,
              kind: str = "pyarrow") -> Sample:
-    """A deterministic synthetic Guizhou province, as ``kcbx generate`` writes it.
+    """A deterministic synthetic province, as ``kcbx generate`` writes it.
 
-    Returns the students, events and officials as text tables of ``kind``
-    ('pyarrow', 'pandas' or 'polars'); with ``out`` also writes
-    students.csv, events.csv and officials.csv into that folder. The same
-    arguments always give the same data. No real person is described.
+    The counties are real (GB/T 2260): Guizhou's unless ``province`` (the
+    2-digit prefix, "53" for Yunnan) or ``rules`` (its meta.jurisdiction)
+    says another; ``prefectures`` narrows them ("5301"). The records have
+    the Guizhou pack's fields. Returns the students, events and officials as
+    text tables of ``kind`` ('pyarrow', 'pandas' or 'polars'); with ``out``
+    also writes students.csv, events.csv and officials.csv into that folder.
+    The same arguments always give the same data. No real person is
+    described. An unknown province or prefecture raises ValueError.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    texts = _kcbx._generate(int(students), int(seed), _as_of_text(as_of), list(prefectures))
+    texts = _kcbx._generate(int(students), int(seed), _as_of_text(as_of), list(prefectures),
+                            province or "", rules.jurisdiction if rules is not None else "")
     if out is not None:
         _os.makedirs(out, exist_ok=True)
         for name, data in zip(("students", "events", "officials"), texts):

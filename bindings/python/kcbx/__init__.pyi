@@ -207,6 +207,8 @@ def generate(
     seed: int = 1,
     as_of: _AsOf = "2019-11-15",
     prefectures: Sequence[str] = (),
+    province: str | None = None,
+    rules: RulePack | None = None,
     out: str | os.PathLike[str] | None = None,
     kind: str = "pyarrow",
 ) -> Sample: ...
