@@ -218,8 +218,10 @@ void CsvReader::parse_record(CsvRecord& record) {
     }
     if (pos_ == end_ && !fill()) {
       if (state == State::kQuoted) {
-        record.error = "quoted field opened on line " +
-                       std::to_string(quote_line) + " is never closed";
+        // Every line after it was read into this record: say which, so
+        // that no row disappears without a word.
+        record.error = "quoted field opened on line " + std::to_string(quote_line) +
+                       " is never closed: every line from it to the end of the file was read as this one record";
       }
       finish_field(false, record);
       return;

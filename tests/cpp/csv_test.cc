@@ -226,21 +226,23 @@ TEST(Csv, UnterminatedQuoteEndsInput) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], row(1, 0, {"h"}));
   EXPECT_EQ(got[1], row(2, 1, {"x", "abc\nmore,stuff\n\nend"},
-                        "quoted field opened on line 2 is never closed"));
+                        "quoted field opened on line 2 is never closed: every line from it to the end "
+                        "of the file was read as this one record"));
   EXPECT_EQ(rows("\""), std::vector<Row>{row(1, 0, {""},
                                              "quoted field opened on line 1 "
-                                             "is never closed")});
+                                             "is never closed: every line from it to the end "
+                                             "of the file was read as this one record")});
   // The open quote is reported even when it made a field too long first.
   CsvOptions small;
   small.max_field_bytes = 4;
   EXPECT_EQ(rows("a,\"bcdefgh,i,j", small),
             std::vector<Row>{row(1, 0, {"a", "bcde"},
                                  "quoted field opened on line 1 is never "
-                                 "closed")});
+                                 "closed: every line from it to the end of the file was read as this one record")});
   EXPECT_EQ(rows("a,\"b\"\"\n"),
             std::vector<Row>{row(1, 0, {"a", "b\"\n"},
                                  "quoted field opened on line 1 is never "
-                                 "closed")});
+                                 "closed: every line from it to the end of the file was read as this one record")});
 }
 
 TEST(Csv, NulByte) {
