@@ -366,15 +366,34 @@ class Merger {
       wf = std::move(ext);
       return;
     }
-    for (auto [o, e] : {std::pair{&wf.opens_when, &ext.opens_when}, {&wf.opened_on, &ext.opened_on},
-                        {&wf.closes_on, &ext.closes_on}})
-      if (!e->empty()) *o = *e;
-    // event_dates: an extension's entry replaces the base's for that field.
+    // Changing what the base says needs `override: true`, as everywhere:
+    // a key written by mistake never silently changes which children have
+    // a case.
+    auto may_change = [&](const char* key, const Text& base, const Text& mine) {
+      if (base.empty() || ext.change.override_) return true;
+      error(mine.where, "needs-override",
+            std::string("the base pack's workflow has '") + key + "'" + at(base.where) +
+                "; to change it, say 'override: true' in workflow");
+      return false;
+    };
+    for (auto [key, o, e] : {std::tuple{"opens_when", &wf.opens_when, &ext.opens_when},
+                             {"opened_on", &wf.opened_on, &ext.opened_on},
+                             {"closes_on", &wf.closes_on, &ext.closes_on}})
+      if (!e->empty() && may_change(key, *o, *e)) {
+        if (!o->empty()) changed("workflow key", Text{key, e->where});
+        *o = *e;
+      }
+    // event_dates: an extension's entry for a field the base fills
+    // replaces it (with override), a new field is added.
     for (auto& ed : ext.event_dates) {
       auto it = std::find_if(wf.event_dates.begin(), wf.event_dates.end(),
                              [&](const EventDateDef& b) { return b.field.value == ed.field.value; });
-      if (it != wf.event_dates.end()) *it = std::move(ed);
-      else wf.event_dates.push_back(std::move(ed));
+      if (it == wf.event_dates.end()) {
+        wf.event_dates.push_back(std::move(ed));
+      } else if (may_change("event_dates", it->field, ed.field)) {
+        changed("event date", ed.field);
+        *it = std::move(ed);
+      }
     }
     if (ext.event_domain >= 0 && wf.event_domain >= 0)
       merge_values(out, wf.event_domain, ext.event_domain, "the workflow", "event type");
@@ -444,6 +463,7 @@ void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
   for (const auto& x : p.indicators) check(x.change, x.name);
   for (const auto& x : p.lists) check(x.change, x.name);
   for (const auto& x : p.calendar) check(x.change, x.id);
+  if (p.workflow.present) check(p.workflow.change, Text{"workflow", p.workflow.where});
   for (const auto& d : p.domains)
     for (const auto& v : d.values) check(v.change, v.name);
 }

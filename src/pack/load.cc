@@ -477,6 +477,7 @@ class Loader {
     if (!r.ok()) return;
     wf.present = true;
     wf.where = w_.where(n);
+    wf.change = read_change(r);
     wf.opens_when = r.text("opens_when");
     wf.opened_on = r.text("opened_on");
     wf.closes_on = r.text("closes_on");

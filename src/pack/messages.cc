@@ -241,6 +241,8 @@ const Entry kEntries[] = {
     {"unknown-id", "(.+?) '(.*)' is not in (.*) of the base pack", "基础规则包的%3中没有%1 '$2'"},
     {"override-needs-date", "an override of parameter '(.*)' must say.*",
      "覆盖参数 '$1' 时必须写明生效日期（'from: YYYY-MM-DD' 加 'value:'），或给出完整历史（'values:'）"},
+    {"needs-override", "the base pack's workflow has '(.*)'(.*); to change it, say 'override: true' in workflow",
+     "基础包的工作流已有 '$1'$2；要修改它，请在 workflow 中写 'override: true'"},
     {"needs-override", "to change the hit policy of table '(.*)', override the whole table",
      "要修改决策表 '$1' 的命中策略，请覆盖整个决策表"},
     {"not-extending", "'(.*)' uses override/replace/remove/before/after, but this pack extends no base.*",

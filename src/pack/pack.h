@@ -246,6 +246,10 @@ struct WorkflowDef {
   std::vector<StageDef> stages;
   std::vector<EventDateDef> event_dates;
   SourceLocation where;
+  // In an extension, `override: true` lets it change the base's
+  // opens_when, opened_on, closes_on and event_dates entries (stages and
+  // events merge by id either way).
+  Change change;
 };
 
 // A named per-record condition counted per jurisdiction (a special ledger,

@@ -43,7 +43,7 @@ inline constexpr const char* kRole[] = {"alias",  "line",        "level",
 inline constexpr const char* kDuty[] = {"id", "text", "clause"};
 inline constexpr const char* kLine[] = {"alias", "chain", "override"};
 inline constexpr const char* kWorkflow[] = {"opens_when", "opened_on", "closes_on",
-                                            "events", "stages", "event_dates"};
+                                            "events", "stages", "event_dates", "override"};
 inline constexpr const char* kStage[] = {
     "id",        "alias",    "role",   "action",   "event",  "events", "count",
     "due_after", "due_from", "clause", "override", "before", "after",  "remove"};

@@ -228,6 +228,32 @@ fields:
       << note.message;
 }
 
+TEST(Extend, ChangingWhichChildrenHaveACaseNeedsOverride) {
+  const std::string plain = R"(meta: {name: ext, extends: guizhou}
+workflow:
+  opens_when: status = dropout
+)";
+  const auto ds = diagnostics({{"ext.yaml", plain}});
+  ASSERT_EQ(ds.size(), 1u) << ds[0].format();
+  EXPECT_EQ(ds[0].code, "needs-override");
+  EXPECT_EQ(ds[0].where.format(), "ext.yaml:3:15");
+  EXPECT_NE(ds[0].message.find("the base pack's workflow has 'opens_when' (<embedded:guizhou>:"), std::string::npos)
+      << ds[0].message;
+  const std::string with = R"(meta: {name: ext, extends: guizhou}
+workflow:
+  override: true
+  opens_when: status = dropout
+  events: {verified: 县级核实}
+)";
+  const kcbx::RulePack p = kcbx::parse_rules(with, "ext.yaml");
+  EXPECT_EQ(p.checked().pack->workflow.opens_when.value, "status = dropout");
+  // override outside an extension is a mistake, as on any item.
+  const auto lone = kcbx::check_rules("meta: {name: x}\nworkflow: {override: true, opens_when: 'true', events: [a], "
+                                      "stages: [{id: s, role: r, event: a}]}\n", "x.yaml");
+  ASSERT_FALSE(lone.empty());
+  EXPECT_EQ(lone[0].code, "not-extending");
+}
+
 TEST(Extend, RowsAreInsertedWhereTheySay) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 tables:

@@ -356,6 +356,7 @@ TEST(Messages, EveryPackDiagnosticIsTranslated) {
       "  totals_by: eligible_aid\n",
       "meta: {name: x, extends: guizhou}\nledgers:\n  levels: [village]\n",
       "meta: {name: x, extends: guizhou}\nfields:\n  poor: {override: true, type: int}\n",
+      "meta: {name: x, extends: guizhou}\nworkflow:\n  opens_when: status = dropout\n",
   };
   int checked = 0;
   for (const auto& text : broken) {
