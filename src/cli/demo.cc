@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 
 #include <fmt/core.h>
 
@@ -48,7 +49,16 @@ int run_demo(const DemoArgs& a) {
   g.as_of = parse_date(a.as_of, "--as-of");
   // Another province's pack: its own counties (the records keep Guizhou's
   // fields, which an extension of the Guizhou pack reads as they are).
-  if (!a.rules.empty()) detail::place_in(load_pack(a.rules).jurisdiction(), g);
+  if (!a.rules.empty()) {
+    const RulePack pack = load_pack(a.rules);
+    if (!detail::place_in(pack.jurisdiction(), g))
+      throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
+  }
+  try {
+    detail::check_generate_options(g);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   {
     detail::OutputFile students((input / "students.csv").string());
     detail::OutputFile events((input / "events.csv").string());

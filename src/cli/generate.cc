@@ -77,10 +77,12 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Random seed (same seed, same files)");
   cmd->add_option("--out", a->out, "Output folder (students.csv, events.csv, officials.csv)");
   cmd->add_option("--as-of", a->as_of, "Date the data is realistic for (default 2019-11-15)");
-  cmd->add_option("--province", a->province, "2-digit province prefix (default 52, Guizhou; 53 Yunnan, 51 Sichuan...)");
+  auto* province =
+      cmd->add_option("--province", a->province, "2-digit province prefix (default 52, Guizhou; 53 Yunnan, 51 Sichuan...)");
   cmd->add_option("--prefecture", a->prefectures, "4-digit prefecture prefix (repeatable)");
   cmd->add_option("--rules", a->rules,
-                  "Rule pack whose meta.jurisdiction chooses the province (the records keep Guizhou's fields)");
+                  "Rule pack whose meta.jurisdiction chooses the province (the records keep Guizhou's fields)")
+      ->excludes(province);
   cmd->add_flag("--stdout", a->to_stdout, "Write the students CSV to stdout instead");
   return [a]() { return run_generate(*a); };
 }

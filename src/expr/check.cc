@@ -1,6 +1,7 @@
 #include "expr/check.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kcbx::detail {
 
@@ -421,17 +422,23 @@ class Checker {
   // without a word.
   bool month_day_literals(const std::string& fn, const Expr& month, const Expr& day) {
     static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool m_lit = month.kind == ExprKind::kLiteral && !month.is_null_literal;
-    const bool d_lit = day.kind == ExprKind::kLiteral && !day.is_null_literal;
-    if (m_lit && (month.int_value < 1 || month.int_value > 12))
+    // A number as written: 8, or -1 (a minus before a literal).
+    auto written = [](const Expr& e) -> std::optional<int64_t> {
+      if (e.kind == ExprKind::kLiteral && !e.is_null_literal) return e.int_value;
+      if (e.kind == ExprKind::kUnary && e.text == "-" && e.args.size() == 1 &&
+          e.args[0]->kind == ExprKind::kLiteral && !e.args[0]->is_null_literal)
+        return -e.args[0]->int_value;
+      return std::nullopt;
+    };
+    const std::optional<int64_t> m = written(month), d = written(day);
+    if (m && (*m < 1 || *m > 12))
       return error(month, "wrong-arguments",
-                   fn + "() month must be 1..12, not " + std::to_string(month.int_value) +
-                       " (the arguments are date, month, day)");
-    const int64_t most = m_lit ? kDays[month.int_value - 1] : 31;
-    if (d_lit && (day.int_value < 1 || day.int_value > most))
+                   fn + "() month must be 1..12, not " + std::to_string(*m) + " (the arguments are date, month, day)");
+    const int64_t most = m ? kDays[*m - 1] : 31;
+    if (d && (*d < 1 || *d > most))
       return error(day, "wrong-arguments",
-                   fn + "() day must be 1.." + std::to_string(most) + (m_lit ? " for month " + std::to_string(month.int_value) : std::string()) +
-                       ", not " + std::to_string(day.int_value));
+                   fn + "() day must be 1.." + std::to_string(most) +
+                       (m ? " for month " + std::to_string(*m) : std::string()) + ", not " + std::to_string(*d));
     return true;
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -406,7 +407,7 @@ class Generator {
       const std::string code = std::to_string(c.code);
       const bool chosen =
           opt_.prefectures.empty()
-              ? code.starts_with(opt_.province)
+              ? code.starts_with(opt_.province.empty() ? "52" : opt_.province)
               : std::find(opt_.prefectures.begin(), opt_.prefectures.end(),
                           code.substr(0, 4)) != opt_.prefectures.end();
       if (chosen) candidates.push_back(c);
@@ -1001,7 +1002,7 @@ void check_options(const GenerateOptions& options) {
     }
     return list;
   };
-  if (province_counties(options.province).empty()) {
+  if (!options.province.empty() && province_counties(options.province).empty()) {
     throw std::invalid_argument("unknown province '" + options.province +
                                 "': expected the 2-digit GB/T 2260 prefix "
                                 "of a province with counties (11 .. 65)");
@@ -1017,6 +1018,10 @@ void check_options(const GenerateOptions& options) {
                ? ", one of " + prefectures_of(p.substr(0, 2))
                : std::string()));
     }
+    if (!options.province.empty() && !p.starts_with(options.province)) {
+      throw std::invalid_argument("prefecture '" + p + "' is not in province '" + options.province +
+                                  "': expected one of " + prefectures_of(options.province));
+    }
   }
   const YearMonthDay d = options.as_of.ymd();
   if (d.year < 1920 || d.year > 9970) {
@@ -1030,7 +1035,9 @@ void check_options(const GenerateOptions& options) {
 void check_generate_options(const GenerateOptions& options) { check_options(options); }
 
 bool place_in(std::string_view jurisdiction, GenerateOptions& options) {
-  if (jurisdiction.size() < 2) return false;
+  if (jurisdiction.size() < 2 || !std::isdigit(static_cast<unsigned char>(jurisdiction[0])) ||
+      !std::isdigit(static_cast<unsigned char>(jurisdiction[1])))
+    return false;
   options.province = std::string(jurisdiction.substr(0, 2));
   if (options.prefectures.empty() && jurisdiction.size() >= 4 && jurisdiction.substr(2, 2) != "00")
     options.prefectures = {std::string(jurisdiction.substr(0, 4))};

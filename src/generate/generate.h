@@ -32,10 +32,12 @@ struct GenerateOptions {
   // events are placed relative to it (e.g. 2019-11-15).
   Date as_of;
   // The 2-digit GB/T 2260 prefix of the province whose counties the data
-  // is drawn from ("52" Guizhou, "53" Yunnan, ...).
-  std::string province = "52";
-  // 4-digit prefecture prefixes to draw counties from ("5201", "5227", ...);
-  // empty means every prefecture of `province`.
+  // is drawn from ("52" Guizhou, "53" Yunnan, ...); empty: Guizhou, unless
+  // `prefectures` say where.
+  std::string province;
+  // 4-digit prefecture prefixes to draw counties from ("5201", "5227", ...),
+  // within `province` when it is given; empty means every prefecture of
+  // the province.
   std::vector<std::string> prefectures;
 };
 
@@ -80,8 +82,9 @@ GenerateStats generate(const GenerateOptions& options,
                        const GenerateSinks& sinks);
 
 // Draws the data from the division a pack is for, given its
-// meta.jurisdiction: "530000" Yunnan, "530100" Kunming (a prefecture given
-// already is kept). False when the code names no province.
+// meta.jurisdiction: "530000" Yunnan, "530100" Kunming (prefectures given
+// already are kept). False when the code does not start with two digits;
+// check_generate_options then tells an unknown province.
 bool place_in(std::string_view jurisdiction, GenerateOptions& options);
 
 // The std::invalid_argument generate() would throw for these options, before

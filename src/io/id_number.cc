@@ -385,15 +385,46 @@ std::string mask_id_number(std::string_view id) {
 
 std::string mask_embedded_id_numbers(std::string_view text) {
   std::string out(text);
-  if (text.size() < 18) return out;
+  if (text.size() < 15) return out;
+  auto digit = [&](size_t i) { return out[i] >= '0' && out[i] <= '9'; };
+  // A valid number that starts a run of digits keeps its address and last
+  // four characters readable ("G520102********1234").
   for (size_t i = 0; i + 18 <= out.size(); ++i) {
-    // Only digit runs that start here can begin an ID number.
-    if (out[i] < '0' || out[i] > '9' || (i > 0 && out[i - 1] >= '0' && out[i - 1] <= '9')) continue;
+    if (!digit(i) || (i > 0 && digit(i - 1))) continue;
     const std::string_view candidate(out.data() + i, 18);
     if (check_id_number(candidate).error != IdNumberError::kNone) continue;
-    const std::string masked = mask_id_number(candidate);
-    out.replace(i, 18, masked);
+    out.replace(i, 18, mask_id_number(candidate));
     i += 17;
+  }
+  // A longer run of digits with a valid number inside it ("2019" + the
+  // number), or a 15-digit first-generation number (a known address code
+  // and a date), is masked whole. Other long runs stay readable: generated
+  // and many real student numbers are 18 digits that are no ID number.
+  auto first_generation = [](std::string_view r) {
+    if (r.size() != 15 || !is_known_address_code(r.substr(0, 6))) return false;
+    const int month = (r[8] - '0') * 10 + (r[9] - '0'), day = (r[10] - '0') * 10 + (r[11] - '0');
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  };
+  auto holds_number = [](std::string_view r) {
+    for (size_t k = 0; k + 18 <= r.size(); ++k)
+      if (check_id_number(r.substr(k, 18)).error == IdNumberError::kNone) return true;
+    return false;
+  };
+  for (size_t i = 0; i < out.size();) {
+    if (!digit(i)) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < out.size() && digit(end)) ++end;
+    if (end - i >= 17 && end < out.size() && (out[end] == 'X' || out[end] == 'x')) ++end;
+    const std::string_view run = std::string_view(out).substr(i, end - i);
+    if ((run.size() > 18 && holds_number(run)) || first_generation(run)) {
+      const std::string masked = mask_id_number(run);
+      out.replace(i, end - i, masked);
+      end = i + masked.size();
+    }
+    i = end;
   }
   return out;
 }

@@ -65,13 +65,16 @@ bool is_known_address_code(std::string_view code6);
 // last 2 characters at most (never more than 40% of it).
 std::string mask_id_number(std::string_view id);
 
-// Masks every valid 18-character ID number found inside `text` (a student
-// number is often "G" + the ID number), leaving the rest as is.
+// Masks every ID number found inside `text` (a student number is often "G"
+// + the ID number), leaving the rest as is: a valid 18-character number
+// that starts a run of digits as mask_id_number does; a longer run of
+// digits with a valid number inside ("2019" + the number), or a 15-digit
+// first-generation number, whole.
 std::string mask_embedded_id_numbers(std::string_view text);
 
 // A record's key as a reject or an output shows it: every ID number in it
-// masked, then cut to at most `limit` bytes at a character boundary (cut
-// first, an ID number across the cut would escape the mask).
+// masked, then cut to at most `limit` bytes at a character boundary (masked
+// first: cut first, a number across the cut would escape the mask).
 std::string masked_key(std::string_view key, size_t limit = 64);
 
 }  // namespace kcbx::detail

@@ -233,7 +233,11 @@ class Merger {
       if (it != base.end()) {
         error(id.where, "already-defined",
               std::string(what) + " '" + id.value + "' already exists in " + where + " of the base pack" +
-                  at(key(*it).where) + "; say 'replace: true' to change it");
+                  at(key(*it).where) + "; say '" +
+                  // Rows and checks are replaced whole; a calendar entry or
+                  // a stage is overridden (a stage key by key).
+                  (std::string_view(what) == "row" || std::string_view(what) == "check" ? "replace" : "override") +
+                  ": true' to change it");
         continue;
       }
       // A new item slipped among the base's (before/after an id) can
@@ -363,16 +367,21 @@ class Merger {
     if (!ext.present) return;
     WorkflowDef& wf = out.workflow;
     if (!wf.present) {
+      if (ext.change.override_)
+        error(ext.where, "unknown-override", "the base pack has no workflow; to add one, drop 'override'");
+      ext.change = Change{};
       wf = std::move(ext);
       return;
     }
-    // Changing what the base says needs `override: true`, as everywhere:
-    // a key written by mistake never silently changes which children have
-    // a case.
-    auto may_change = [&](const char* key, const Text& base, const Text& mine) {
+    // Unlike ledgers and transfer, which `override: true` replaces whole,
+    // the workflow merges: stages by id, new event types and event_dates
+    // fields are added. `override: true` here only lets the extension
+    // change the base's keys, which it needs, as everywhere: a key written
+    // by mistake never silently changes which children have a case.
+    auto may_change = [&](const std::string& key, const Text& base, const Text& mine) {
       if (base.empty() || ext.change.override_) return true;
       error(mine.where, "needs-override",
-            std::string("the base pack's workflow has '") + key + "'" + at(base.where) +
+            "the base pack's workflow has '" + key + "'" + at(base.where) +
                 "; to change it, say 'override: true' in workflow");
       return false;
     };
@@ -390,7 +399,7 @@ class Merger {
                              [&](const EventDateDef& b) { return b.field.value == ed.field.value; });
       if (it == wf.event_dates.end()) {
         wf.event_dates.push_back(std::move(ed));
-      } else if (may_change("event_dates", it->field, ed.field)) {
+      } else if (may_change("event_dates: " + ed.field.value, it->field, ed.field)) {
         changed("event date", ed.field);
         *it = std::move(ed);
       }
@@ -514,6 +523,7 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   merger.merge(*merged, std::move(*pack));
   merged->merged = true;
   merged->extends_at = base_ref.where;
+  merged->base = base;
   merged->changed = std::move(merger.changes);
   std::string all;
   for (const auto& [f, t] : merged->sources) all += f + '\n' + t + '\n';

@@ -219,6 +219,8 @@ const Entry kEntries[] = {
     {"type-mismatch", "(.*)", "类型不匹配（$1）"},
 
     // extends: (extend.cc)
+    {"unknown-override", "the base pack has no workflow; to add one, drop 'override'",
+     "基础包没有工作流；如要新增，请去掉 'override'"},
     {"unknown-override", "(value|event type) '(.*)' is not in (.*) of the base pack; to add it, drop 'override'",
      "基础规则包的%3中没有%1 '$2'；如要新增，请去掉 'override'"},
     {"unknown-override", "(.+?) '(.*)' is not in the base pack; to add it, drop 'override'",
@@ -231,8 +233,8 @@ const Entry kEntries[] = {
      "参数 '$1' 已在基础规则包中存在$2；如要修改，请写 'override: true' 并用 'from:' 指明生效日期"},
     {"already-defined", "(.+?) '(.*)' already exists in the base pack(.*); to change it, say 'override: true'",
      "%1 '$2' 已在基础规则包中存在$3；如要修改，请写 'override: true'"},
-    {"already-defined", "(.+?) '(.*)' already exists in (.*) of the base pack(.*); say 'replace: true' to change it",
-     "%1 '$2' 已在基础规则包的%3中存在$4；如要修改，请写 'replace: true'"},
+    {"already-defined", "(.+?) '(.*)' already exists in (.*) of the base pack(.*); say '(replace|override): true' to change it",
+     "%1 '$2' 已在基础规则包的%3中存在$4；如要修改，请写 '$5: true'"},
     {"already-defined", "(.+?) already has (value|event type) '(.*)'(.*); to relabel it, say .*",
      "%1 已有%2 '$3'$4；如要修改其标签，请写 '$3: {alias: ..., override: true}'"},
     {"already-defined", "the base pack has '(.*)'; to replace it, say 'override: true'",

@@ -358,6 +358,9 @@ struct Pack {
   bool merged = false;
   SourceLocation extends_at;          // its `extends:` (merged packs)
   std::vector<std::string> changed;   // what it overrode of its base, with where
+  // The base it was merged onto (merged packs; read only when the merged
+  // pack has errors in the base's files: was the base valid alone?).
+  std::shared_ptr<const Pack> base;
   MetaDef meta;
   std::vector<ClauseDef> clauses;
   std::vector<DomainDef> domains;

@@ -40,13 +40,17 @@ std::string RulePack::id() const {
 
 namespace {
 
-// Errors found in a base pack (valid on its own) are the extension's doing:
-// a note at its `extends:` names what it changed.
+// Errors found in a base pack that is valid on its own are the extension's
+// doing: a note at its `extends:` names what it changed. (A base with errors
+// of its own gets no note: they are its own.)
 void note_base_errors(const detail::Pack& p, const std::string& file, std::vector<Diagnostic>& diags) {
   size_t in_base = 0;
   for (const auto& d : diags)
     if (d.severity == Severity::kError && !d.where.file.empty() && d.where.file != file) ++in_base;
-  if (in_base == 0) return;
+  if (in_base == 0 || !p.base) return;
+  std::vector<Diagnostic> alone;
+  (void)detail::check_pack(p.base, alone);
+  if (has_errors(alone)) return;
   std::string changed;
   for (const auto& c : p.changed) changed += (changed.empty() ? "" : ", ") + c;
   const SourceLocation at = p.extends_at.file == file ? p.extends_at : SourceLocation{file, 1, 1};

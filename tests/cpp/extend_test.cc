@@ -254,6 +254,26 @@ workflow:
   EXPECT_EQ(lone[0].code, "not-extending");
 }
 
+TEST(Extend, ABaseWithErrorsOfItsOwnGetsNoNote) {
+  // The note blames the extension only when the base is valid alone.
+  std::string broken = kBase;
+  broken.replace(broken.find("days_absent > limit * 4"), 23, "days_absnt > limit * 4");
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+fields:
+  note: {type: string}
+)";
+  const auto ds = diagnostics({{"base.yaml", broken}, {"ext.yaml", ext}});
+  ASSERT_FALSE(ds.empty());
+  for (const auto& d : ds) EXPECT_NE(d.code, "base-error") << d.format();
+  EXPECT_EQ(ds[0].where.file, "base.yaml");
+  // A workflow override where the base has none is an override of nothing.
+  const auto wf = diagnostics({{"base.yaml", kBase},
+                               {"ext.yaml", "meta: {name: ext, extends: base.yaml}\nworkflow: {override: true, "
+                                            "opens_when: 'true', events: [a], stages: [{id: s, role: r, event: a}]}\n"}});
+  ASSERT_FALSE(wf.empty());
+  EXPECT_EQ(wf[0].code, "unknown-override") << wf[0].format();
+}
+
 TEST(Extend, RowsAreInsertedWhereTheySay) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 tables:

@@ -348,6 +348,19 @@ TEST(Mask, OtherLengthsKeepAtMostTwoEachEnd) {
   EXPECT_EQ(mask_id_number("11010519491231002X1"), "11***************X1");
 }
 
+TEST(Mask, NumbersInsideText) {
+  // A valid number starting a run keeps its readable parts; digits before
+  // it, or a 15-digit first-generation number, mask the whole run; an
+  // 18-digit student number that is no ID number stays as it is.
+  EXPECT_EQ(mask_embedded_id_numbers("G11010519491231002X"), "G110105********002X");
+  EXPECT_EQ(mask_embedded_id_numbers("201911010519491231002X"), "20******************2X");
+  EXPECT_EQ(mask_embedded_id_numbers("911010519491231002X"), "91***************2X");
+  EXPECT_EQ(mask_embedded_id_numbers("a 110105491231002 b"), "a 11***********02 b");
+  EXPECT_EQ(mask_embedded_id_numbers("G533422000000000001"), "G533422000000000001");
+  EXPECT_EQ(mask_embedded_id_numbers("tel 13800138000, 2019-09-15"), "tel 13800138000, 2019-09-15");
+  EXPECT_EQ(masked_key(std::string(60, 'A') + "11010519491231002X").find("1949"), std::string::npos);
+}
+
 TEST(Mask, CountsCharactersNotBytes) {
   // Six Chinese characters are 18 bytes but not an 18-character number; the
   // output must stay valid UTF-8.

@@ -390,6 +390,10 @@ TEST(PackLoader, AMonthAndDayWrittenAsNumbersMustNameADay) {
   const std::string no_day = replace(kBase, "old: age > limit", "old: latest_month_day(as_of, 6, 31) < as_of");
   EXPECT_DIAG(only_error(no_day), "wrong-arguments", "latest_month_day() day must be 1..30 for month 6, not 31",
               pos_of(no_day, "31"));
+  const std::string negative = replace(kBase, "old: age > limit", "old: latest_month_day(as_of, -1, 5) < as_of");
+  EXPECT_DIAG(only_error(negative), "wrong-arguments",
+              "latest_month_day() month must be 1..12, not -1 (the arguments are date, month, day)",
+              pos_of(negative, "-1"));
   // 29 February is a day of some years.
   const std::vector<kcbx::Diagnostic> leap =
       kcbx::check_rules(replace(kBase, "old: age > limit", "old: latest_month_day(as_of, 2, 29) < as_of"), "p.yaml");

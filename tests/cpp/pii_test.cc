@@ -114,6 +114,9 @@ Province make_province() {
   // form): on every ledger and list, and refused by a pack check.
   bad([](auto& c) { c[0] = "G" + c[2]; c[9] = "left"; });
   bad([](auto& c) { c[0] = "G" + c[2]; c[3] = "2011-01-01"; });
+  // Digits before the number ("2019" + it): masked whole.
+  bad([](auto& c) { c[0] = "2019" + c[2]; c[9] = "left"; });
+  bad([](auto& c) { c[0] = "9" + c[2]; c[3] = "2011-01-01"; });
   bad([](auto& c) { c[21] = "\"" + c[21]; });
   bad([](auto&) {});
   bad([](auto&) {});
@@ -222,7 +225,7 @@ TEST(PersonalData, Classify) {
     EXPECT_EQ(s->read, s->accepted + s->rejected);
     // Every broken row but one: an ID number in the grade column is a valid
     // whole number (the Guizhou pack sets no range for grades).
-    EXPECT_EQ(s->rejected, 12) << r.err;
+    EXPECT_EQ(s->rejected, 13) << r.err;
     expect_no_ids("classify" + extra + " (files)", everything_in(out));
     expect_no_ids("classify" + extra + " (stdout, stderr)", r.out + r.err);
     expect_no_personal("classify" + extra + " rejects", read_file(out / "rejects.csv"));

@@ -223,7 +223,7 @@ TEST(RuleTests, DefaultsMeetAliasesAndRuleListsAreLists) {
       - student_id: B
         status: in_school
         age: 8
-        eligible_aid_rule: [two_free_all, nutrition_rural]
+        eligible_aid_rule: [nutrition_rural, two_free_all]
 )"));
   ASSERT_EQ(r.tests.size(), 1u) << all(r);
   EXPECT_TRUE(r.tests[0].passed()) << all(r);

@@ -297,6 +297,8 @@ def test_generate_another_province() -> None:
     assert all(c.startswith("5301") for c in kunming["division_code"].to_pylist())
     with pytest.raises(ValueError, match="unknown province '99'"):
         kcbx.generate(10, province="99")
+    with pytest.raises(ValueError, match="not both"):
+        kcbx.generate(10, province="53", rules=pack)
 
 
 def test_to_typed_matches_text(engine: kcbx.Engine, students: pa.Table) -> None:

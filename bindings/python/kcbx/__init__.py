@@ -403,6 +403,10 @@ def generate(students: int = 1000, *, seed: int = 1, as_of: Any = "2019-11-15",
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    if rules is not None and province is not None:
+        raise ValueError("give province or rules, not both")
+    if rules is not None and not rules.jurisdiction:
+        raise ValueError(f"the pack {rules.name!r} names no jurisdiction (meta.jurisdiction)")
     texts = _kcbx._generate(int(students), int(seed), _as_of_text(as_of), list(prefectures),
                             province or "", rules.jurisdiction if rules is not None else "")
     if out is not None:
