@@ -5,7 +5,9 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
+#include "generate/generate.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
 #include "kcbx/memory.h"
@@ -46,6 +48,19 @@ bool is_yaml_file(const std::string& path) {
   return ends_with(".yaml") || ends_with(".yml") || ends_with(".YAML") || ends_with(".YML");
 }
 }  // namespace
+
+void generate_for(const std::string& rules, detail::GenerateOptions& options) {
+  if (!rules.empty()) {
+    const RulePack pack = load_pack(rules);
+    if (!detail::place_in(pack.jurisdiction(), options))
+      throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
+  }
+  try {
+    detail::check_generate_options(options);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
 
 void print_diagnostics(const std::vector<Diagnostic>& diags) {
   std::map<std::string, std::vector<std::string>> files;

@@ -13,6 +13,10 @@
 #include "kcbx/diagnostic.h"
 #include "kcbx/rule_pack.h"
 
+namespace kcbx::detail {
+struct GenerateOptions;
+}
+
 namespace kcbx::cli {
 
 constexpr int kExitOk = 0;
@@ -28,6 +32,11 @@ struct UsageError : std::runtime_error {
 // is a path. Throws kcbx::Error.
 RulePack load_pack(const std::string& rules);
 Date parse_date(const std::string& text, const std::string& option);
+
+// Generated data for `generate` and `demo`: drawn from the jurisdiction of
+// the pack `rules` names (when given), then checked; a pack without one, an
+// unknown province or prefecture is a UsageError, before any file is made.
+void generate_for(const std::string& rules, detail::GenerateOptions& options);
 
 // A CLI11 check for --encoding: utf-8, gb18030, gbk or another encoding
 // iconv knows that keeps ASCII bytes ASCII (CSV splits on raw bytes). An

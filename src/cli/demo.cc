@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <stdexcept>
 
 #include <fmt/core.h>
 
@@ -39,26 +38,17 @@ std::string make_temp_dir() {
 
 int run_demo(const DemoArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
-  const std::filesystem::path dir = a.keep.empty() ? make_temp_dir() : a.keep;
-  const std::filesystem::path input = dir / "input", output = dir / "out";
-  std::filesystem::create_directories(input);
-
   detail::GenerateOptions g;
   g.students = a.students;
   g.seed = a.seed;
   g.as_of = parse_date(a.as_of, "--as-of");
   // Another province's pack: its own counties (the records keep Guizhou's
   // fields, which an extension of the Guizhou pack reads as they are).
-  if (!a.rules.empty()) {
-    const RulePack pack = load_pack(a.rules);
-    if (!detail::place_in(pack.jurisdiction(), g))
-      throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
-  }
-  try {
-    detail::check_generate_options(g);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  // Checked before any folder is made.
+  generate_for(a.rules, g);
+  const std::filesystem::path dir = a.keep.empty() ? make_temp_dir() : a.keep;
+  const std::filesystem::path input = dir / "input", output = dir / "out";
+  std::filesystem::create_directories(input);
   {
     detail::OutputFile students((input / "students.csv").string());
     detail::OutputFile events((input / "events.csv").string());

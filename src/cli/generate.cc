@@ -31,17 +31,8 @@ int run_generate(const GenerateArgs& a) {
   o.seed = a.seed;
   o.as_of = parse_date(a.as_of, "--as-of");
   o.prefectures = a.prefectures;
-  if (!a.rules.empty()) {
-    const RulePack pack = load_pack(a.rules);
-    if (!detail::place_in(pack.jurisdiction(), o))
-      throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
-  }
-  if (!a.province.empty()) o.province = a.province;
-  try {
-    detail::check_generate_options(o);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  o.province = a.province;  // --province and --rules exclude each other
+  generate_for(a.rules, o);
   if (a.to_stdout) {
     // Students only, for pipes: kcbx generate --stdout | kcbx classify --students -
     std::ios::sync_with_stdio(false);

@@ -892,12 +892,12 @@ class Job {
     std::memcpy(&v, c.at(i), sizeof v);
     return v;
   }
-  // Record i's key as the outputs show it: an ID number in it ("G" + the
-  // ID number is a common student number) masked unless --no-mask.
-  std::string shown_key(const BatchData& d, size_t i) const {
-    const std::string_view k = key_of(d, i);
-    return o_.mask_id_numbers ? detail::mask_embedded_id_numbers(k) : std::string(k);
+  // A key as the outputs show it: an ID number in it ("G" + the ID number
+  // is a common student number) masked unless --no-mask.
+  std::string shown(std::string_view key) const {
+    return o_.mask_id_numbers ? detail::mask_embedded_id_numbers(key) : std::string(key);
   }
+  std::string shown_key(const BatchData& d, size_t i) const { return shown(key_of(d, i)); }
 
   // Eligible values of `a` that record i does not receive, as bits of the
   // table's domain.
@@ -1247,7 +1247,7 @@ class Job {
         for (const CaseRow& c : cases.rows) by_id.emplace(key_of(kd, c.record), c.record);
         for (const Accountability& a : cases.accountability) {
           auto it = by_id.find(a.student_id);
-          Row row = {o_.mask_id_numbers ? detail::mask_embedded_id_numbers(a.student_id) : a.student_id,
+          Row row = {shown(a.student_id),
                      it == by_id.end() ? "" : finest_key(kd, it->second),
                      a.stage,
                      a.clause,

@@ -521,7 +521,6 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   auto merged = std::make_shared<Pack>(*base);  // the base stays untouched
   Merger merger(diags);
   merger.merge(*merged, std::move(*pack));
-  merged->merged = true;
   merged->extends_at = base_ref.where;
   merged->base = base;
   merged->changed = std::move(merger.changes);

@@ -353,13 +353,12 @@ struct Pack {
   // what pickling and copies reload from.
   std::vector<std::pair<std::string, std::string>> sources;
   uint64_t source_hash = 0;  // FNV-1a of the text
-  // Set by resolve_pack once an extension is merged onto its base (the
-  // merge may still have reported errors: see build in rule_pack.cc).
-  bool merged = false;
   SourceLocation extends_at;          // its `extends:` (merged packs)
   std::vector<std::string> changed;   // what it overrode of its base, with where
-  // The base it was merged onto (merged packs; read only when the merged
-  // pack has errors in the base's files: was the base valid alone?).
+  // The base an extension was merged onto, set by resolve_pack once merged
+  // (the merge may still have reported errors: see build in rule_pack.cc);
+  // null for a pack that extends nothing. Read only when the merged pack
+  // has errors: was the base valid alone?
   std::shared_ptr<const Pack> base;
   MetaDef meta;
   std::vector<ClauseDef> clauses;

@@ -71,7 +71,7 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
     // that one run lists every problem of the file. A place the merge
     // reported already is not reported again (a new table without rows is
     // one problem, not two).
-    if (pack && pack->merged) {
+    if (pack && pack->base) {
       const size_t merge_end = diags.size();
       (void)detail::check_pack(pack, diags);
       auto reported = [&](const Diagnostic& d) {
@@ -88,7 +88,7 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
     return nullptr;
   }
   auto checked = detail::check_pack(pack, diags);
-  if (pack->merged && has_errors(diags)) note_base_errors(*pack, file, diags);
+  if (pack->base && has_errors(diags)) note_base_errors(*pack, file, diags);
   if (has_errors(diags)) return nullptr;
   return checked;
 }
