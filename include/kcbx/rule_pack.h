@@ -34,7 +34,8 @@ class RulePack {
   // Every file the pack was made from, (file, text), base first: a pack
   // that `extends:` another carries its whole chain.
   const std::vector<std::pair<std::string, std::string>>& sources() const;
-  // 16 hex digits identifying the source texts (FNV-1a 64).
+  // 16 hex digits identifying the source texts, not the paths they were
+  // read by (FNV-1a 64).
   std::string content_hash() const;
   // "guizhou 1.0.0 #0123456789abcdef": what every result is traced to.
   std::string id() const;

@@ -125,9 +125,10 @@ std::vector<Diagnostic> sweep_parameters(const RulePack& rules);
 
 // One difference between two packs.
 struct PackChange {
-  // "meta", "field", "parameter", "derive", "check", "row", "table", "role",
-  // "line", "stage", "deadline", "level", "indicator", "list", "calendar",
-  // "clause", "workflow", "ledgers", "transfer".
+  // "meta", "field", "parameter", "derive", "output", "check", "row",
+  // "table", "role", "line", "workflow", "event date", "stage", "deadline",
+  // "level", "ledgers", "ledger column", "special ledger", "key group",
+  // "indicator", "list", "calendar", "clause", "transfer".
   std::string section;
   std::string change;  // "added", "removed", "changed", "moved"
   std::string name;    // "suspected_after", "status/migrant_unregistered"
@@ -144,9 +145,11 @@ struct PackDiff {
 };
 
 // What differs between `a` and `b`: parameters (every value with its
-// effective date), fields, derived values, checks, table rows (by id, with
-// their position), tables, roles, lines, workflow stages and their
-// deadlines, levels, indicators, lists, calendar entries and clauses.
+// effective date), fields, derived values, outputs, checks, table rows (by
+// id, with their position), tables, roles and duties, lines, the workflow
+// (events, event dates, stages and their deadlines), levels, ledgers (their
+// columns, special ledgers and key groups), indicators, lists, calendar
+// entries, clauses and transfer. Descriptions and notes are not compared.
 PackDiff diff_packs(const RulePack& a, const RulePack& b);
 
 // How the statuses of the same children differ between two packs.

@@ -3,7 +3,11 @@
 // which a generator would not make simpler.
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "expr/ast.h"
 #include "util/utf8.h"
@@ -15,6 +19,59 @@ namespace {
 // Limits that keep hostile packs cheap (docs/rule-packs.md "Limits").
 constexpr size_t kMaxExprBytes = 16 * 1024;
 constexpr int kMaxNesting = 100;
+// Counts past this would overflow a duration's months or days.
+constexpr long long kMaxDurationCount = 100000;
+
+// The units a duration literal takes (`7 days`), with their length in days
+// or months, in the order the diagnostics list them.
+struct DurationUnit {
+  const char* name;
+  int32_t days;
+  int32_t months;
+};
+constexpr DurationUnit kDurationUnits[] = {
+    {"day", 1, 0},   {"days", 1, 0},    {"week", 7, 0},  {"weeks", 7, 0},
+    {"month", 0, 1}, {"months", 0, 1}, {"year", 0, 12}, {"years", 0, 12}};
+
+const DurationUnit* find_duration_unit(std::string_view word) {
+  for (const auto& u : kDurationUnits)
+    if (word == u.name) return &u;
+  return nullptr;
+}
+
+// Words that may follow a value in an expression: a number followed by any
+// other word was meant as a duration.
+bool is_keyword(std::string_view word) {
+  static const char* kReserved[] = {"and", "or", "not", "in", "if", "then", "else"};
+  for (const char* r : kReserved)
+    if (word == r) return true;
+  return false;
+}
+
+// "day, days, ..., years" for messages.
+std::string duration_unit_list() {
+  std::string s;
+  const size_t n = std::size(kDurationUnits);
+  for (size_t i = 0; i < n; ++i)
+    s += std::string(i == 0 ? "" : i + 1 == n ? " or " : ", ") + kDurationUnits[i].name;
+  return s;
+}
+
+// The unit a Chinese author most likely meant (天, 周, 个月, 年), or the
+// nearest English one ('Days', 'dayz'); "" when none is close.
+std::string likely_unit(std::string_view word) {
+  static const std::pair<const char*, const char*> kChinese[] = {
+      {"天", "days"}, {"日", "days"}, {"周", "weeks"}, {"星期", "weeks"}, {"个星期", "weeks"},
+      {"月", "months"}, {"个月", "months"}, {"年", "years"}};
+  for (const auto& [zh, en] : kChinese)
+    if (word == zh) return en;
+  std::string lower(word);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (find_duration_unit(lower)) return lower;
+  std::vector<std::string> names;
+  for (const auto& u : kDurationUnits) names.emplace_back(u.name);
+  return nearest_name(word, names);
+}
 
 enum class Tok {
   kEnd,
@@ -193,6 +250,16 @@ class Parser {
     if (failed_) return;
     failed_ = true;
     diags_.push_back({Severity::kError, at(offset), code, std::move(message)});
+  }
+
+  // A number followed by a word that is no duration unit ('10 天',
+  // '10 Days', '10 school days'), reported at the word.
+  void unknown_unit(const std::string& number) {
+    std::string msg = "unknown duration unit '" + tok_.text + "' after " + number + "; the units are " +
+                      duration_unit_list() + " (such as '" + number + " days')";
+    const std::string near = likely_unit(tok_.text);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    fail(tok_.offset, "unknown-unit", std::move(msg));
   }
 
   void advance() {
@@ -384,30 +451,25 @@ class Parser {
         e->int_value = v;
         e->type.kind = TypeKind::kInt;
         advance();
-        if (tok_.kind == Tok::kIdent) {
+        if (tok_.kind == Tok::kIdent && !is_keyword(tok_.text)) {
           // 7 days, 1 month, 2 years, 3 weeks
-          const std::string& u = tok_.text;
-          Duration d;
-          bool unit = true;
-          if (v > 100000) {
-            unit = false;
-          } else if (u == "day" || u == "days") {
-            d.days = static_cast<int32_t>(v);
-          } else if (u == "week" || u == "weeks") {
-            d.days = static_cast<int32_t>(v * 7);
-          } else if (u == "month" || u == "months") {
-            d.months = static_cast<int32_t>(v);
-          } else if (u == "year" || u == "years") {
-            d.months = static_cast<int32_t>(v * 12);
-          } else {
-            unit = false;
+          const std::string u = tok_.text;
+          const DurationUnit* unit = find_duration_unit(u);
+          if (!unit) {
+            unknown_unit(e->text);
+            return nullptr;
           }
-          if (unit) {
-            e->type.kind = TypeKind::kDuration;
-            e->duration = d;
-            e->text += " " + u;
-            advance();
+          if (v > kMaxDurationCount) {
+            fail(off, "bad-literal",
+                 "duration '" + e->text + " " + u + "' is too large; the limit is " +
+                     std::to_string(kMaxDurationCount) + " " + u);
+            return nullptr;
           }
+          e->type.kind = TypeKind::kDuration;
+          e->duration.days = static_cast<int32_t>(v) * unit->days;
+          e->duration.months = static_cast<int32_t>(v) * unit->months;
+          e->text += " " + u;
+          advance();
         }
         return e;
       }
@@ -416,6 +478,17 @@ class Parser {
         e->number_value = std::strtod(tok_.text.c_str(), nullptr);
         e->type.kind = TypeKind::kNumber;
         advance();
+        if (tok_.kind == Tok::kIdent && !is_keyword(tok_.text)) {
+          // Durations count whole days and months: '1.5 months' has no
+          // exact length (how many days is half of February?).
+          if (find_duration_unit(tok_.text))
+            fail(off, "bad-literal",
+                 "a duration is a whole number of " + tok_.text + ", not '" + e->text + " " + tok_.text +
+                     "'; write it in a smaller unit (such as days)");
+          else
+            unknown_unit(e->text);
+          return nullptr;
+        }
         return e;
       }
       case Tok::kString: {
@@ -452,13 +525,10 @@ class Parser {
           advance();
           return e;
         }
-        static const char* kReserved[] = {"and", "or", "not", "in",
-                                          "if",  "then", "else"};
-        for (const char* r : kReserved)
-          if (name == r) {
-            fail(off, "syntax", "expected a value but found '" + name + "'");
-            return nullptr;
-          }
+        if (is_keyword(name)) {
+          fail(off, "syntax", "expected a value but found '" + name + "'");
+          return nullptr;
+        }
         advance();
         if (is_op("(")) {
           advance();

@@ -1,9 +1,11 @@
 // kcbx diff: what differs between two packs, item by item, and how the
 // statuses of one students file change between them. Parameter values are
 // compared as evaluated ("1 week" and "7 days" are the same), everything
-// else as written.
+// else as written. Descriptions, row notes and the meta title are for
+// readers and change no result, so they are not compared.
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -147,6 +149,8 @@ class Differ {
             field_change(bf, af, "expr", x.expr.value, y.expr.value);
             field_change(bf, af, "clause", x.clause.value, y.clause.value);
           });
+    named("output", a_.outputs, b_.outputs, [](const detail::Text& t) -> const detail::Text& { return t; },
+          [](const detail::Text&, const detail::Text&, std::string&, std::string&) {});
     ordered("check", "", a_.checks, b_.checks, [](const auto& c) -> const detail::Text& { return c.id; },
             [&](const detail::CheckDef& x, const detail::CheckDef& y, std::string& bf, std::string& af) {
               field_change(bf, af, "require", x.require.value, y.require.value);
@@ -159,9 +163,14 @@ class Differ {
             field_change(bf, af, "alias", x.alias.value, y.alias.value);
             field_change(bf, af, "line", x.line.value, y.line.value);
             field_change(bf, af, "level", x.level.value, y.level.value);
+            field_change(bf, af, "from_record", x.from_record ? "true" : "false", y.from_record ? "true" : "false");
+            // "1: text (clause)", ids and clauses included: a duty cited
+            // under another clause is a change.
             auto duties = [](const detail::RoleDef& r) {
               std::string s;
-              for (const auto& d : r.duties) s += (s.empty() ? "" : " | ") + d.text.value;
+              for (const auto& d : r.duties)
+                s += (s.empty() ? "" : " | ") + d.id.value + ": " + d.text.value +
+                     (d.clause.empty() ? "" : " (" + d.clause.value + ")");
               return s;
             };
             field_change(bf, af, "duties", duties(x), duties(y));
@@ -174,11 +183,15 @@ class Differ {
     workflow();
     named("level", a_.levels, b_.levels, [](const auto& l) -> const detail::Text& { return l.name; },
           [&](const detail::LevelDef& x, const detail::LevelDef& y, std::string& bf, std::string& af) {
+            field_change(bf, af, "alias", x.alias.value, y.alias.value);
             field_change(bf, af, "fields", join(x.fields), join(y.fields));
             field_change(bf, af, "prefix", std::to_string(x.prefix), std::to_string(y.prefix));
           });
+    ledgers();
     named("indicator", a_.indicators, b_.indicators, [](const auto& i) -> const detail::Text& { return i.name; },
           [&](const detail::IndicatorDef& x, const detail::IndicatorDef& y, std::string& bf, std::string& af) {
+            field_change(bf, af, "alias", x.alias.value, y.alias.value);
+            field_change(bf, af, "clause", x.clause.value, y.clause.value);
             field_change(bf, af, "numerator", x.numerator.value, y.numerator.value);
             field_change(bf, af, "denominator", x.denominator.value, y.denominator.value);
             field_change(bf, af, "count", x.count.value, y.count.value);
@@ -188,28 +201,28 @@ class Differ {
           });
     named("list", a_.lists, b_.lists, [](const auto& l) -> const detail::Text& { return l.name; },
           [&](const detail::ListDef& x, const detail::ListDef& y, std::string& bf, std::string& af) {
+            field_change(bf, af, "alias", x.alias.value, y.alias.value);
             field_change(bf, af, "kind", x.kind.value, y.kind.value);
             field_change(bf, af, "group_by", x.group_by.value, y.group_by.value);
             field_change(bf, af, "roles", join(x.roles), join(y.roles));
+            field_change(bf, af, "eligible", x.eligible.value, y.eligible.value);
+            field_change(bf, af, "receiving", x.receiving.value, y.receiving.value);
           });
     ordered("calendar", "", a_.calendar, b_.calendar, [](const auto& c) -> const detail::Text& { return c.id; },
             [&](const detail::CalendarDef& x, const detail::CalendarDef& y, std::string& bf, std::string& af) {
+              field_change(bf, af, "alias", x.alias.value, y.alias.value);
               field_change(bf, af, "days", join(x.days), join(y.days));
               field_change(bf, af, "data_as_of", x.data_as_of.value, y.data_as_of.value);
               field_change(bf, af, "reporter", x.reporter.value, y.reporter.value);
+              field_change(bf, af, "recipient", x.recipient.value, y.recipient.value);
+              field_change(bf, af, "clause", x.clause.value, y.clause.value);
             });
     named("clause", a_.clauses, b_.clauses, [](const auto& c) -> const detail::Text& { return c.id; },
           [&](const detail::ClauseDef& x, const detail::ClauseDef& y, std::string& bf, std::string& af) {
             field_change(bf, af, "zh", x.zh.value, y.zh.value);
             field_change(bf, af, "en", x.en.value, y.en.value);
           });
-    if (a_.transfer.present || b_.transfer.present) {
-      std::string bf, af;
-      field_change(bf, af, "notify_within", a_.transfer.notify_within.value, b_.transfer.notify_within.value);
-      field_change(bf, af, "inspect_within", a_.transfer.inspect_within.value, b_.transfer.inspect_within.value);
-      if (!bf.empty() || !af.empty())
-        out_.changes.push_back({"transfer", "changed", "transfer", bf, af, a_.transfer.where, b_.transfer.where});
-    }
+    transfer();
   }
 
  private:
@@ -357,6 +370,53 @@ class Differ {
     // Rows of added tables are listed with the table.
   }
 
+  // A section one pack has and the other lacks is added or removed whole
+  // (its parts are not listed one by one); true when both have it.
+  bool both_have(const char* section, bool in_a, bool in_b, const SourceLocation& wa, const SourceLocation& wb) {
+    if (in_a && !in_b) add(section, "removed", section, "", "", wa, {});
+    if (!in_a && in_b) add(section, "added", section, "", "", {}, wb);
+    return in_a && in_b;
+  }
+
+  void ledgers() {
+    const detail::LedgersDef& x = a_.ledgers;
+    const detail::LedgersDef& y = b_.ledgers;
+    if (!both_have("ledgers", x.present, y.present, x.where, y.where)) return;
+    std::string bf, af;
+    field_change(bf, af, "include", x.include.value, y.include.value);
+    field_change(bf, af, "levels", join(x.levels), join(y.levels));
+    field_change(bf, af, "totals_by", x.totals_by.value, y.totals_by.value);
+    if (!bf.empty()) add("ledgers", "changed", "ledgers", bf, af, x.where, y.where);
+    // Columns are in the order the ledger prints them: a renamed column is
+    // one removed and one added, a moved one is moved.
+    ordered("ledger column", "", x.columns, y.columns, [](const auto& c) -> const detail::Text& { return c.name; },
+            [&](const detail::LedgerColumnDef& c, const detail::LedgerColumnDef& d, std::string& b1, std::string& a1) {
+              field_change(b1, a1, "alias", c.alias.value, d.alias.value);
+              field_change(b1, a1, "case", c.from_case ? "true" : "false", d.from_case ? "true" : "false");
+            });
+    auto group = [&](const detail::GroupDef& g, const detail::GroupDef& h, std::string& b1, std::string& a1) {
+      field_change(b1, a1, "alias", g.alias.value, h.alias.value);
+      field_change(b1, a1, "when", g.when.value, h.when.value);
+    };
+    auto name = [](const auto& g) -> const detail::Text& { return g.name; };
+    named("special ledger", x.special, y.special, name, group);
+    named("key group", x.key_groups, y.key_groups, name, group);
+  }
+
+  void transfer() {
+    const detail::TransferDef& x = a_.transfer;
+    const detail::TransferDef& y = b_.transfer;
+    if (!both_have("transfer", x.present, y.present, x.where, y.where)) return;
+    std::string bf, af;
+    field_change(bf, af, "notify_within", x.notify_within.value, y.notify_within.value);
+    field_change(bf, af, "notify_clause", x.notify_clause.value, y.notify_clause.value);
+    field_change(bf, af, "inspect_within", x.inspect_within.value, y.inspect_within.value);
+    field_change(bf, af, "inspect_clause", x.inspect_clause.value, y.inspect_clause.value);
+    field_change(bf, af, "school_field", x.school_field.value, y.school_field.value);
+    field_change(bf, af, "name_field", x.name_field.value, y.name_field.value);
+    if (!bf.empty()) add("transfer", "changed", "transfer", bf, af, x.where, y.where);
+  }
+
   std::string deadline(const CheckedPack& cp, const detail::StageDef& s) {
     if (s.due_after.empty()) return "none";
     const int p = cp.param_index(s.due_after.value);
@@ -372,9 +432,16 @@ class Differ {
     field_change(bf, af, "closes_on", a_.workflow.closes_on.value, b_.workflow.closes_on.value);
     const int ea = a_.workflow.event_domain, eb = b_.workflow.event_domain;
     field_change(bf, af, "events", domain_text(a_, ea), domain_text(b_, eb));
+    field_change(bf, af, "event labels", labels_text(a_, ea, b_, eb), labels_text(b_, eb, a_, ea));
     if (!bf.empty()) add("workflow", "changed", "workflow", bf, af, a_.workflow.where, b_.workflow.where);
+    named("event date", a_.workflow.event_dates, b_.workflow.event_dates,
+          [](const auto& e) -> const detail::Text& { return e.field; },
+          [&](const detail::EventDateDef& x, const detail::EventDateDef& y, std::string& b1, std::string& a1) {
+            field_change(b1, a1, "events", join(x.events), join(y.events));
+          });
     ordered("stage", "", a_.workflow.stages, b_.workflow.stages, [](const auto& s) -> const detail::Text& { return s.id; },
             [&](const detail::StageDef& x, const detail::StageDef& y, std::string& b1, std::string& a1) {
+              field_change(b1, a1, "alias", x.alias.value, y.alias.value);
               field_change(b1, a1, "role", x.role.value, y.role.value);
               field_change(b1, a1, "events", join(x.events), join(y.events));
               field_change(b1, a1, "count", std::to_string(x.count), std::to_string(y.count));
@@ -487,19 +554,43 @@ StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::stri
 
 std::string format_diff(const PackDiff& diff, const StudentsDiff* students) {
   std::string out = "--- A: " + diff.pack_a + "\n+++ B: " + diff.pack_b + "\n";
+  // The sections in the order a pack is written; a section not listed is
+  // printed after them under its own name, so that no change goes unseen.
   static const std::pair<const char*, const char*> kSections[] = {
-      {"meta", "meta"},           {"field", "fields"},         {"parameter", "parameters"},
-      {"derive", "derived values"}, {"check", "record checks"}, {"table", "tables"},
-      {"row", "table rows"},      {"role", "roles"},           {"line", "lines"},
-      {"workflow", "workflow"},   {"stage", "stages"},         {"deadline", "deadlines"},
-      {"level", "levels"},        {"indicator", "indicators"}, {"list", "lists"},
-      {"calendar", "calendar"},   {"clause", "clauses"},       {"transfer", "transfer"}};
+      {"meta", "meta"},
+      {"field", "fields"},
+      {"parameter", "parameters"},
+      {"derive", "derived values"},
+      {"output", "outputs"},
+      {"check", "record checks"},
+      {"table", "tables"},
+      {"row", "table rows"},
+      {"role", "roles"},
+      {"line", "lines"},
+      {"workflow", "workflow"},
+      {"event date", "event dates"},
+      {"stage", "stages"},
+      {"deadline", "deadlines"},
+      {"level", "levels"},
+      {"ledgers", "ledgers"},
+      {"ledger column", "ledger columns"},
+      {"special ledger", "special ledgers"},
+      {"key group", "key groups"},
+      {"indicator", "indicators"},
+      {"list", "lists"},
+      {"calendar", "calendar"},
+      {"clause", "clauses"},
+      {"transfer", "transfer"}};
   if (diff.changes.empty()) out += "the packs make the same rules\n";
-  for (const auto& [section, title] : kSections) {
+  std::vector<std::pair<std::string, std::string>> sections(std::begin(kSections), std::end(kSections));
+  for (const auto& c : diff.changes)
+    if (std::none_of(sections.begin(), sections.end(), [&](const auto& s) { return s.first == c.section; }))
+      sections.emplace_back(c.section, c.section);
+  for (const auto& [section, title] : sections) {
     bool any = false;
     for (const auto& c : diff.changes) {
       if (c.section != section) continue;
-      if (!any) out += std::string(title) + ":\n";
+      if (!any) out += title + ":\n";
       any = true;
       const char mark = c.change == "added" ? '+' : c.change == "removed" ? '-' : c.change == "moved" ? '>' : '~';
       out += "  " + std::string(1, mark) + " " + c.name;

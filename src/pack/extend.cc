@@ -524,8 +524,12 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   merged->extends_at = base_ref.where;
   merged->base = base;
   merged->changed = std::move(merger.changes);
+  // The texts alone, base first, each after its length (so that no two
+  // splits of the same bytes collide): the file names are how the paths
+  // were typed ('a.yaml', './a.yaml', '/x/a.yaml'), and the hash identifies
+  // results by content, as a standalone pack's does.
   std::string all;
-  for (const auto& [f, t] : merged->sources) all += f + '\n' + t + '\n';
+  for (const auto& [f, t] : merged->sources) all += std::to_string(t.size()) + '\n' + t;
   merged->source_hash = fnv1a64(all);
   return merged;
 }

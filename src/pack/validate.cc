@@ -730,10 +730,22 @@ class Validator {
           error(d.where, "wrong-type", "a report day is 1..31 or 'last', not '" + d.value + "'");
       }
       const std::string& a = c.data_as_of.value;
-      if (!a.empty() && a != "same_day" && a != "previous_month_end" && a.rfind("day ", 0) != 0)
+      if (a.rfind("day ", 0) == 0) {
+        // N as digits only: the calendar reads it with atoi, which would
+        // take 'day fifteen' as 0 and 'day 15x' as 15 without a word.
+        const std::string n = a.substr(4);
+        const bool digits = !n.empty() && n.size() <= 2 &&
+                            std::all_of(n.begin(), n.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        const int v = digits ? std::stoi(n) : 0;
+        if (v < 1 || v > 31)
+          error(c.data_as_of.where, "wrong-type",
+                "data_as_of 'day N' takes a whole number N from 1 to 31 (a day past the month's end is its "
+                "last day), not '" + n + "'");
+      } else if (!a.empty() && a != "same_day" && a != "previous_month_end") {
         error(c.data_as_of.where, "unknown-value",
               "data_as_of is same_day, previous_month_end or 'day N'" +
                   suggest(a, schema::Keys(schema::kDataAsOf, 2)));
+      }
     }
   }
 

@@ -2,6 +2,7 @@
 // February of a leap and a common year, data dates of the 18th and the 3rd.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -126,6 +127,41 @@ TEST(Calendar, DaysPastTheMonthEndClampAndDayNLooksBack) {
                      "2019-04-30 thirtieth 2019-03-31",
                  }));
   EXPECT_EQ(due[0].reporter_alias, "校长");
+}
+
+// 'day N' is read as a day of the month: anything but a whole number 1..31
+// after "day" would be read as some other day without a word, so it is an
+// error at the value.
+TEST(Calendar, DataAsOfDayNTakesAWholeNumberFrom1To31) {
+  std::string text = default_rules().source();
+  const size_t at = text.find("\ncalendar:");
+  ASSERT_NE(at, std::string::npos);
+  text = text.substr(0, at + 1) + "calendar:\n  - {id: r, reporter: x, recipient: x, days: [18], data_as_of: ";
+  // "  - {id: r, ..." ends on the last line; the value starts after it.
+  const int line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+  const int column = static_cast<int>(text.size() - text.rfind('\n'));
+  for (const char* bad : {"day fifteen", "day 0", "day 15x", "day -3", "day 32", "day 1.5", "day +3", "day 015"}) {
+    const auto ds = check_rules(text + bad + "}\n", "calendar.yaml");
+    ASSERT_EQ(ds.size(), 1u) << bad;
+    EXPECT_EQ(ds[0].code, "wrong-type") << ds[0].format();
+    EXPECT_EQ(ds[0].where.line, line) << ds[0].format();
+    EXPECT_EQ(ds[0].where.column, column) << ds[0].format();
+    EXPECT_EQ(ds[0].message,
+              "data_as_of 'day N' takes a whole number N from 1 to 31 (a day past the month's end is its last day), "
+              "not '" + std::string(bad + 4) + "'");
+  }
+  for (const char* words : {"Day 15", "day15", "same day", "previous_month"}) {
+    const auto ds = check_rules(text + words + "}\n", "calendar.yaml");
+    ASSERT_EQ(ds.size(), 1u) << words;
+    EXPECT_EQ(ds[0].code, "unknown-value") << ds[0].format();
+    EXPECT_EQ(ds[0].where.column, column) << ds[0].format();
+  }
+  for (const char* good : {"day 1", "day 09", "day 31", "same_day", "previous_month_end"})
+    EXPECT_TRUE(check_rules(text + good + "}\n", "calendar.yaml").empty()) << good;
+  RulePack pack = parse_rules(text + "day 31}\n", "calendar.yaml");
+  const auto due = calendar_due(pack, D("2019-03-18"), D("2019-03-18"));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].data_as_of.format(), "2019-02-28");
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -122,6 +124,164 @@ tables:
       EXPECT_EQ(c.after, "position 1 of 12, before completed");
     }
   EXPECT_EQ(moved, 1) << kcbx::format_diff(d);
+}
+
+// `text` with the one occurrence of `from` replaced by `to`.
+std::string edit(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at == std::string::npos) return text;
+  EXPECT_EQ(text.find(from, at + 1), std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+// The 1-based line of `needle` in `text`.
+int line_of(const std::string& text, const std::string& needle) {
+  const size_t at = text.find(needle);
+  EXPECT_NE(at, std::string::npos) << needle;
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+}
+
+// Ledgers and calendar entries decide no status, yet they are what a
+// province reports: two packs that keep different ledgers or report to
+// different offices are not the same rules.
+TEST(Diff, LedgersAndCalendarEntries) {
+  const kcbx::RulePack a = kcbx::default_rules();
+  std::string t = a.source();
+  t = edit(t, "  include: counted_out\n", "  include: counted_out and in_scope\n");
+  t = edit(t, "  levels: [village, township, county, prefecture]\n", "  levels: [village, township, county]\n");
+  t = edit(t, "    - {name: name, alias: 姓名}\n", "    - {name: name, alias: 学生姓名}\n");
+  t = edit(t, "    - {name: address, alias: 家庭住址}\n", "    - {name: birth_date, alias: 家庭住址}\n");
+  t = edit(t, "    - {name: aid, alias: 辍学前享受资助情况}\n", "    - {name: stage, alias: 阶段, case: true}\n");
+  t = edit(t, "    poor: {alias: 建档立卡贫困户学生失学辍学专门台账,", "    poor: {alias: 贫困户学生辍学专门台账,");
+  t = edit(t, "    orphan: {alias: 孤儿, when: orphan and counted_out}\n", "");
+  t = edit(t, "when: left_behind and counted_out}\n",
+           "when: left_behind}\n    poor_left_behind: {alias: 贫困留守, when: poor and left_behind}\n");
+  t = edit(t, "recipient: 县级人民政府和教育行政部门,", "recipient: 县级人民政府,");
+  t = edit(t, "alias: 市州月中报,", "alias: 市州月中报告,");
+  const kcbx::RulePack b = kcbx::parse_rules(t, "b.yaml");
+  const kcbx::PackDiff d = kcbx::diff_packs(a, b);
+  const std::string text = listing(d);
+  EXPECT_EQ(text.find("the packs make the same rules"), std::string::npos) << text;
+
+  const auto* ledgers = find(d, "ledgers", "ledgers");
+  ASSERT_NE(ledgers, nullptr) << text;
+  EXPECT_EQ(ledgers->before, "include: counted_out; levels: [village, township, county, prefecture]");
+  EXPECT_EQ(ledgers->after, "include: counted_out and in_scope; levels: [village, township, county]");
+
+  const auto* aliased = find(d, "ledger column", "name");
+  ASSERT_NE(aliased, nullptr) << text;
+  EXPECT_EQ(aliased->change, "changed");
+  EXPECT_EQ(aliased->before, "alias: 姓名");
+  EXPECT_EQ(aliased->after, "alias: 学生姓名");
+  const auto* renamed_from = find(d, "ledger column", "address");
+  ASSERT_NE(renamed_from, nullptr) << text;
+  EXPECT_EQ(renamed_from->change, "removed");
+  const auto* renamed_to = find(d, "ledger column", "birth_date");
+  ASSERT_NE(renamed_to, nullptr) << text;
+  EXPECT_EQ(renamed_to->change, "added");
+  EXPECT_EQ(renamed_to->after, "position 10 of 12, after guardian");
+  EXPECT_EQ(renamed_to->where_b.line, line_of(t, "{name: birth_date, alias: 家庭住址}"));
+  const auto* dropped = find(d, "ledger column", "aid");
+  ASSERT_NE(dropped, nullptr) << text;
+  EXPECT_EQ(dropped->change, "removed");
+  const auto* added = find(d, "ledger column", "stage");
+  ASSERT_NE(added, nullptr) << text;
+  EXPECT_EQ(added->change, "added");
+
+  const auto* special = find(d, "special ledger", "poor");
+  ASSERT_NE(special, nullptr) << text;
+  EXPECT_EQ(special->before, "alias: 建档立卡贫困户学生失学辍学专门台账");
+  EXPECT_EQ(special->after, "alias: 贫困户学生辍学专门台账");
+  const auto* orphan = find(d, "key group", "orphan");
+  ASSERT_NE(orphan, nullptr) << text;
+  EXPECT_EQ(orphan->change, "removed");
+  const auto* left = find(d, "key group", "left_behind");
+  ASSERT_NE(left, nullptr) << text;
+  EXPECT_EQ(left->before, "when: left_behind and counted_out");
+  EXPECT_EQ(left->after, "when: left_behind");
+  const auto* poor_left = find(d, "key group", "poor_left_behind");
+  ASSERT_NE(poor_left, nullptr) << text;
+  EXPECT_EQ(poor_left->change, "added");
+  EXPECT_EQ(poor_left->where_b.line, line_of(t, "poor_left_behind:"));
+
+  const auto* recipient = find(d, "calendar", "township_half_month");
+  ASSERT_NE(recipient, nullptr) << text;
+  EXPECT_EQ(recipient->before, "recipient: 县级人民政府和教育行政部门");
+  EXPECT_EQ(recipient->after, "recipient: 县级人民政府");
+  const auto* alias = find(d, "calendar", "prefecture_mid_month");
+  ASSERT_NE(alias, nullptr) << text;
+  EXPECT_EQ(alias->before, "alias: 市州月中报");
+
+  EXPECT_NE(text.find("key groups:\n  - orphan\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  + poor_left_behind\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ledger columns:\n  ~ name: alias: 姓名  ->  alias: 学生姓名\n"), std::string::npos) << text;
+  EXPECT_EQ(d.changes.size(), 12u) << text;
+}
+
+// The probe's case: an extension whose only change is a key group (it
+// must restate the whole ledgers section to change a part of it).
+TEST(Diff, AnExtensionThatAddsAKeyGroup) {
+  const std::string g = kcbx::default_rules().source();
+  const size_t from = g.find("\nledgers:\n") + 1;
+  const size_t to = g.find("\n\n", from);
+  const std::string ext = "meta: {name: guizhou, version: 1.0.0, jurisdiction: \"520000\", extends: guizhou}\n" +
+                          edit(g.substr(from, to - from), "ledgers:\n", "ledgers:\n  override: true\n") +
+                          "\n    migrant: {alias: 随迁子女, when: no_hukou and left_behind}\n";
+  const kcbx::PackDiff d = kcbx::diff_packs(kcbx::default_rules(), kcbx::parse_rules(ext, "ext.yaml"));
+  const std::string text = listing(d);
+  ASSERT_EQ(d.changes.size(), 1u) << text;
+  EXPECT_EQ(d.changes[0].section, "key group");
+  EXPECT_EQ(d.changes[0].change, "added");
+  EXPECT_EQ(d.changes[0].name, "migrant");
+  EXPECT_EQ(d.changes[0].where_b.format(), "ext.yaml:" + std::to_string(line_of(ext, "migrant:")) + ":5");
+  EXPECT_NE(text.find("key groups:\n  + migrant\n      (B ext.yaml:"), std::string::npos) << text;
+}
+
+// The rest of what a pack says besides its rows and parameters: outputs,
+// duties, roles read from the record, event dates and event labels, stage,
+// level, indicator and list aliases, the transfer's clauses, and sections
+// one pack lacks.
+TEST(Diff, EverythingElseAPackSays) {
+  const kcbx::RulePack a = kcbx::default_rules();
+  std::string t = a.source();
+  t = edit(t, "outputs: [age, suspected_since, dropout_since]", "outputs: [age, suspected_since]");
+  t = edit(t, "      - {text: 参与学校开展的劝返复学工作, clause: R2}", "      - {text: 参与学校开展的劝返复学工作, clause: S2.1}");
+  t = edit(t, "    returned_on: returned\n", "    returned_on: [returned, home_visit]\n");
+  t = edit(t, "    home_visit: 家访\n", "    home_visit: 入户家访\n");
+  t = edit(t, "      alias: 学校上报\n", "      alias: 学校报告\n");
+  t = edit(t, "  county:    {alias: 县,", "  county:    {alias: 县(区),");
+  t = edit(t, "    alias: 九年义务教育巩固率\n", "    alias: 义务教育巩固率\n");
+  t = edit(t, "problems: {alias: 问题清单,", "problems: {alias: 问题台账,");
+  t = edit(t, "  notify_clause: S1.4\n", "  notify_clause: S1.5\n");
+  const kcbx::PackDiff d = kcbx::diff_packs(a, kcbx::parse_rules(t, "b.yaml"));
+  const std::string text = listing(d);
+  auto expect = [&](const char* section, const char* name, const std::string& after) {
+    const auto* c = find(d, section, name);
+    ASSERT_NE(c, nullptr) << section << " " << name << "\n" << text;
+    EXPECT_NE(c->after.find(after), std::string::npos) << c->after;
+  };
+  ASSERT_NE(find(d, "output", "dropout_since"), nullptr) << text;
+  EXPECT_EQ(find(d, "output", "dropout_since")->change, "removed");
+  expect("role", "teacher", "2: 参与学校开展的劝返复学工作 (S2.1)");
+  expect("event date", "returned_on", "events: [returned, home_visit]");
+  expect("workflow", "workflow", "event labels: home_visit: 入户家访");
+  expect("stage", "school_report", "alias: 学校报告");
+  expect("level", "county", "alias: 县(区)");
+  expect("indicator", "consolidation_rate", "alias: 义务教育巩固率");
+  expect("list", "problems", "alias: 问题台账");
+  expect("transfer", "transfer", "notify_clause: S1.5");
+  EXPECT_EQ(d.changes.size(), 9u) << text;
+
+  // A section one pack lacks is added or removed whole.
+  std::string none = a.source();
+  none = none.substr(0, none.find("\nledgers:\n") + 1) + none.substr(none.find("\n# Targets"));
+  const kcbx::PackDiff gone = kcbx::diff_packs(a, kcbx::parse_rules(none, "none.yaml"));
+  const auto* removed = find(gone, "ledgers", "ledgers");
+  ASSERT_NE(removed, nullptr) << listing(gone);
+  EXPECT_EQ(removed->change, "removed");
+  EXPECT_EQ(find(gone, "key group", "orphan"), nullptr) << listing(gone);
+  EXPECT_NE(listing(gone).find("ledgers:\n  - ledgers\n"), std::string::npos) << listing(gone);
 }
 
 class DiffStudents : public ::testing::Test {

@@ -398,6 +398,31 @@ tables:
   EXPECT_EQ(base_before.content_hash(), base_after.content_hash());
 }
 
+// The content hash (the pack's id, summary.csv) names what the rules say:
+// the same extension read through another spelling of its path is the same
+// pack, and a byte changed in its base is another.
+TEST(Extend, TheHashOfAnExtensionIsItsContentNotItsPath) {
+  TempDir dir;
+  dir.write("base.yaml", kBase);
+  const std::string ext = dir.write("ext.yaml", R"(meta: {name: ext, extends: base.yaml}
+parameters:
+  limit: {override: true, from: 2020-09-01, value: 5}
+)");
+  const fs::path folder = fs::path(ext).parent_path();
+  const std::string dotted = (folder / "." / "ext.yaml").string();
+  const std::string relative = fs::relative(ext).string();
+  ASSERT_NE(relative, ext);
+  const std::string hash = kcbx::load_rules(ext).content_hash();
+  EXPECT_EQ(kcbx::load_rules(dotted).content_hash(), hash);
+  EXPECT_EQ(kcbx::load_rules(relative).content_hash(), hash);
+  EXPECT_EQ(kcbx::load_rules(relative).id(), kcbx::load_rules(ext).id());
+
+  std::string changed = kBase;
+  changed.replace(changed.find("value: 7"), 8, "value: 8");
+  dir.write("base.yaml", changed);
+  EXPECT_NE(kcbx::load_rules(ext).content_hash(), hash);
+}
+
 TEST(Extend, StageOverrideChangesOnlyWhatItGives) {
   const std::string ext = R"(meta: {name: n, extends: guizhou}
 parameters:

@@ -8,9 +8,11 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "pack/messages.h"
 
 namespace {
 
@@ -347,6 +349,49 @@ TEST(PackLoader, DurationParameterNeedsAUnit) {
                                 "  limit: {type: int, value: 6}\n  wait: {type: duration, value: 7}");
   EXPECT_DIAG(only_error(y), "type-mismatch", "write e.g. '7 days' or '1 month'",
               pos_of(y, "7}"));
+}
+
+// A number followed by a word is a duration with a unit the language does
+// not have: the message names the units, points at the word and suggests
+// the likely one, in a parameter's value as in an expression.
+TEST(PackLoader, AnUnknownDurationUnitNamesTheUnits) {
+  const std::string units =
+      "; the units are day, days, week, weeks, month, months, year or years (such as '10 days')";
+  auto with_wait = [](const std::string& value) {
+    return replace(kBase, "  limit: {type: int, value: 6}",
+                   "  limit: {type: int, value: 6}\n  wait: {type: duration, unit: days, value: " + value + "}");
+  };
+  const std::pair<const char*, const char*> cases[] = {
+      {"天", "; did you mean 'days'?"}, {"Days", "; did you mean 'days'?"}, {"个月", "; did you mean 'months'?"}};
+  for (const auto& [word, hint] : cases) {
+    const std::string y = with_wait(std::string("10 ") + word);
+    const kcbx::Diagnostic d = only_error(y);
+    EXPECT_DIAG(d, "unknown-unit", "unknown duration unit '" + std::string(word) + "' after 10" + units + hint,
+                pos_of(y, std::string(word) + "}"));
+  }
+  std::string y = with_wait("10 school days");
+  EXPECT_DIAG(only_error(y), "unknown-unit", "unknown duration unit 'school' after 10" + units, pos_of(y, "school"));
+  EXPECT_EQ(only_error(y).message.find("did you mean"), std::string::npos);
+
+  // Inside parentheses the unit is what is wrong, not a missing ')'.
+  y = replace(kBase, "old: age > limit", "old: (10 school days) = age");
+  EXPECT_DIAG(only_error(y), "unknown-unit", "unknown duration unit 'school' after 10", pos_of(y, "school"));
+
+  y = with_wait("1.5 months");
+  EXPECT_DIAG(only_error(y), "bad-literal", "a duration is a whole number of months, not '1.5 months'",
+              pos_of(y, "1.5"));
+  y = with_wait("200000 days");
+  EXPECT_DIAG(only_error(y), "bad-literal", "duration '200000 days' is too large; the limit is 100000 days",
+              pos_of(y, "200000"));
+
+  // Keywords after a number are not units.
+  y = replace(kBase, "old: age > limit", "old: age > 6 and age < 16 or age in [1, 2]");
+  EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
+
+  const kcbx::Diagnostic zh = only_error(with_wait("10 天"));
+  EXPECT_EQ(kcbx::detail::localized_message(zh, "zh"),
+            "未知的时长单位 '天'（在 10 之后）；单位只能是 day、days、week、weeks、month、months、year 或 years"
+            "（例如 '10 days'）；是否应为 'days'？");
 }
 
 TEST(PackLoader, ParameterUsedWithNoValue) {
