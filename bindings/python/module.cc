@@ -15,6 +15,7 @@
 #include <array>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -23,6 +24,8 @@
 
 #include "arrow_c.h"
 #include "engine/plan.h"
+#include "io/csv.h"
+#include "io/encoding.h"
 #include "io/id_number.h"
 #include "generate/generate.h"
 #include "kcbx/cases.h"
@@ -547,11 +550,12 @@ NodePtr shared_key_column(const std::string& name, const detail::ColumnData& kc,
 // `all_tables` false: the first table only; `outputs` false: no outputs
 // columns. Both false is the fastest, status-only classification.
 // `owners`: the imported arrays behind `views` (Input::owners), when the
-// result may share their buffers.
+// result may share their buffers. `mask`: ID numbers inside keys are
+// masked (the command's outputs without --no-mask).
 Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
                             const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
                             BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true,
-                            const Owners* owners = nullptr, bool pandas_codes = false) {
+                            const Owners* owners = nullptr, bool pandas_codes = false, bool mask = true) {
   const detail::CheckedPack& cp = engine.rules().checked();
   const detail::Pack& pack = *cp.pack;
   std::vector<int> level_index;
@@ -622,18 +626,34 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   // and the jobs run on the engine's threads (the GIL is released).
   std::vector<Job<std::vector<NodePtr>>> jobs;
   // Each job's weight (a rough cost, see run_jobs): a level's labels (text
-  // per row) 4, a collect table's sets 3, a table's codes 2, the rest 1.
-  if (key_field >= 0) jobs.push_back({1, [&]() -> std::vector<NodePtr> {
+  // per row) 4, the keys when each is looked at for an ID number 4, a
+  // collect table's sets 3, a table's codes 2, the rest 1.
+  if (key_field >= 0) jobs.push_back({mask ? 4 : 1, [&]() -> std::vector<NodePtr> {
     const auto& kc = bd.columns[static_cast<size_t>(key_field)];
     if (kc.type.kind == detail::TypeKind::kString) {
-      if (every_input_row && owners)
+      auto key_at = [&](size_t k) { return *static_cast<const std::string_view*>(kc.at(rows[k])); };
+      // A key with an ID number in it ("G" + the number is a common student
+      // number) is shown masked. Most keys hold none: they are only checked,
+      // and the input's buffers are shared when no key needed a mask.
+      std::vector<std::string> masked;
+      if (mask)
+        for (size_t k = 0; k < rows.size(); ++k)
+          if (detail::has_embedded_id_number(key_at(k))) {
+            if (masked.empty()) masked.resize(rows.size());
+            masked[k] = detail::mask_embedded_id_numbers(key_at(k));
+          }
+      if (masked.empty() && every_input_row && owners)
         if (NodePtr shared = shared_key_column(key, kc, rows.size(), views, *owners)) return {shared};
       struct Ids {
         const detail::ColumnData& c;
         const ResultRows& rows;
+        const std::vector<std::string>& masked;
         size_t size() const { return rows.size(); }
-        std::string_view operator[](size_t k) const { return *static_cast<const std::string_view*>(c.at(rows[k])); }
-      } ids{kc, rows};
+        std::string_view operator[](size_t k) const {
+          if (!masked.empty() && !masked[k].empty()) return masked[k];
+          return *static_cast<const std::string_view*>(c.at(rows[k]));
+        }
+      } ids{kc, rows, masked};
       arrow::Bytes valid;
       if (!kc.valid.empty()) {
         valid.resize(rows.size());
@@ -878,6 +898,22 @@ struct CsvSource {
   std::string payload;
 };
 
+// A table handed to the engine as CSV text (CsvSource "text"): its rejects
+// carry the line of that text, which means nothing to the caller; they
+// are given the row's 0-based position in the table instead, as classify
+// gives them. Lines of records, from the same reader the engine used.
+void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
+  if (s.kind != "text" || rejects.empty()) return;
+  std::unordered_map<int64_t, int64_t> position;
+  std::istringstream in(s.payload);
+  detail::CsvReader reader(in);
+  detail::CsvRecord record;
+  while (reader.next(record))
+    if (record.index > 0) position[record.line] = record.index - 1;
+  for (Reject& r : rejects)
+    if (auto it = position.find(r.row); it != position.end()) r.row = it->second;
+}
+
 EventLog load_events(const RulePack& pack, const CsvSource& s, const std::string& encoding) {
   if (s.kind == "path") return read_events(pack, s.payload, encoding);
   std::istringstream in(s.payload);
@@ -890,12 +926,81 @@ Roster load_roster(const RulePack& pack, const CsvSource& s, const std::string& 
   return read_roster(pack, in, "<officials>", "utf-8");
 }
 
+// A CSV file's records as text columns, split by the command's own reader
+// (kcbx::detail::CsvReader: the same quotes, quoted line breaks, encodings
+// and limits), so that classifying them gives the command's statuses and
+// rejects. A record the reader cannot split, or with another number of
+// cells than the header, is not a row of the table: it is a reject with
+// its file line and the command's reason. pyarrow's reader, used before,
+// stopped the whole read at the first such record.
+struct TextCsv {
+  NodePtr table, rejects;
+};
+
+TextCsv read_text_csv(const std::string& path, const std::string& encoding) {
+  if (!detail::is_ascii_compatible_encoding(encoding))
+    throw std::invalid_argument("unknown or unsupported encoding '" + encoding + "' (use utf-8, gb18030 or gbk)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument(path + ": cannot open the file");
+  detail::CsvOptions co;
+  co.encoding = encoding;
+  detail::CsvReader reader(in, co);
+  detail::CsvRecord record;
+  if (!reader.next(record))
+    throw std::invalid_argument(path + ":1:1: the file is empty: it needs a header line naming the columns");
+  if (!record.error.empty()) {
+    std::string message = path + ":" + std::to_string(record.line) + ":1: the header line cannot be read: " + record.error;
+    if (record.error.starts_with("invalid UTF-8"))
+      message += "; if the file is GB18030 or GBK (Excel on Chinese Windows), read it with encoding='gb18030'";
+    throw std::invalid_argument(message);
+  }
+  const std::vector<std::string> names(record.fields.begin(), record.fields.end());
+  const size_t width = names.size();
+  // Each column's text and its Arrow offsets, appended record by record.
+  std::vector<std::string> text(width);
+  std::vector<std::vector<int64_t>> ends(width);
+  std::vector<int64_t> reject_line;
+  std::vector<std::string> reject_reason;
+  while (reader.next(record)) {
+    std::string reason = record.error;
+    if (reason.empty() && record.fields.size() != width)
+      reason = "the record has " + std::to_string(record.fields.size()) + " cells; the header has " +
+               std::to_string(width);
+    if (!reason.empty()) {
+      reject_line.push_back(record.line);
+      reject_reason.push_back(std::move(reason));
+      continue;
+    }
+    for (size_t c = 0; c < width; ++c) {
+      text[c].append(record.fields[c]);
+      ends[c].push_back(static_cast<int64_t>(text[c].size()));
+    }
+  }
+  struct Cells {
+    const std::string& text;
+    const std::vector<int64_t>& ends;
+    size_t size() const { return ends.size(); }
+    std::string_view operator[](size_t k) const {
+      const size_t begin = k == 0 ? 0 : static_cast<size_t>(ends[k - 1]);
+      return std::string_view(text).substr(begin, static_cast<size_t>(ends[k]) - begin);
+    }
+  };
+  const int64_t rows = width == 0 ? 0 : static_cast<int64_t>(ends[0].size());
+  std::vector<NodePtr> cols;
+  for (size_t c = 0; c < width; ++c) cols.push_back(arrow::strings(names[c], Cells{text[c], ends[c]}));
+  TextCsv out;
+  out.table = arrow::table(std::move(cols), rows);
+  std::vector<NodePtr> rej = {arrow::fixed("line", "l", reject_line), arrow::strings("reason", reject_reason)};
+  out.rejects = arrow::table(std::move(rej), static_cast<int64_t>(reject_line.size()));
+  return out;
+}
+
 struct CasesOut {
   NodePtr cases, accountability, rejects;
 };
 
 CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, const CsvSource& events_src,
-                   const CsvSource& officials_src, Date as_of, const std::string& encoding) {
+                   const CsvSource& officials_src, Date as_of, const std::string& encoding, bool mask) {
   const RulePack& pack = engine.rules();
   ColumnsBatch batch;
   BatchResult result;
@@ -908,6 +1013,10 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     graph = std::make_unique<ResponsibilityGraph>(pack, *roster, batch.batch);
   }
   CaseReport report = evaluate_cases(engine, batch.batch, result, events, graph.get(), as_of);
+  number_rows_by_position(events_src, events.rejects);
+  number_rows_by_position(events_src, report.event_rejects);
+  if (roster) number_rows_by_position(officials_src, roster->rejects);
+  auto shown = [&](const std::string& key) { return mask ? detail::mask_embedded_id_numbers(key) : key; };
 
   CasesOut out;
   {
@@ -917,7 +1026,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     std::vector<uint8_t> closed;
     std::vector<int64_t> overdue;
     for (const Case& k : report.cases) {
-      id.push_back(k.student_id);
+      id.push_back(shown(k.student_id));
       status.push_back(k.status);
       opened.push_back(k.opened);
       closed.push_back(k.closed);
@@ -951,7 +1060,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     std::vector<std::optional<Date>> due, done;
     std::vector<int64_t> late;
     for (const auto& x : report.accountability) {
-      id.push_back(x.student_id);
+      id.push_back(shown(x.student_id));
       stage.push_back(x.stage);
       clause.push_back(x.clause);
       due.push_back(x.due);
@@ -1073,7 +1182,8 @@ struct RunOut {
 };
 
 RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSource& events_src,
-                  const CsvSource& officials_src, Date as_of, const std::string& encoding, int calendar_days) {
+                  const CsvSource& officials_src, Date as_of, const std::string& encoding, int calendar_days,
+                  bool mask) {
   const RulePack& pack = engine.rules();
   EventLog events;
   const bool have_events = !events_src.kind.empty();
@@ -1083,6 +1193,7 @@ RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSour
   RunOptions o;
   o.as_of = as_of;
   o.calendar_days = calendar_days;
+  o.mask_id_numbers = mask;
   CollectSink sink;
   RunReport report;
   if (students.kind == "path") {
@@ -1093,6 +1204,22 @@ RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSour
     o.file = "<students>";
     std::istringstream in(students.payload);
     report = run(engine, in, have_events ? &events : nullptr, roster.get(), o, &sink);
+  }
+  // The rejects of a table (not a path) by position, as number_rows_by_position.
+  for (auto& t : sink.tables) {
+    if (t.spec.name != "rejects") continue;
+    for (const auto& [file, src] : {std::pair<std::string, const CsvSource*>{"students", &students},
+                                    {"events", &events_src}, {"officials", &officials_src}}) {
+      std::vector<Reject> rows;
+      std::vector<size_t> at;
+      for (size_t r = 0; r < t.rows.size(); ++r)
+        if (t.rows[r].size() > 1 && t.rows[r][0] == file) {
+          at.push_back(r);
+          rows.push_back({std::strtoll(t.rows[r][1].c_str(), nullptr, 10), "", "", ""});
+        }
+      number_rows_by_position(*src, rows);
+      for (size_t k = 0; k < at.size(); ++k) t.rows[at[k]][1] = std::to_string(rows[k].row);
+    }
   }
   RunOut out;
   for (const auto& t : sink.tables) {
@@ -1243,7 +1370,7 @@ PYBIND11_MODULE(_kcbx, m) {
       .def(
           "_classify",
           [](const Engine& e, py::object source, bool whole, const std::string& as_of,
-             const std::vector<std::string>& levels, bool all_tables, bool outputs, bool pandas_codes) {
+             const std::vector<std::string>& levels, bool all_tables, bool outputs, bool pandas_codes, bool mask) {
             const Date d = parse_as_of(as_of);
             std::unique_ptr<Input> in = import_input(source, whole);
             Classified c;
@@ -1251,7 +1378,7 @@ PYBIND11_MODULE(_kcbx, m) {
             {
               py::gil_scoped_release nogil;
               c = classify_columns(e, in->views, d, levels, nullptr, nullptr, all_tables, outputs, &in->owners,
-                                   pandas_codes);
+                                   pandas_codes, mask);
               rejects = rejects_table(c.rejects, e.rules().checked().key_column());
             }
             py::tuple out = py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
@@ -1259,7 +1386,7 @@ PYBIND11_MODULE(_kcbx, m) {
             return out;
           },
           "source"_a, "whole"_a, "as_of"_a, "levels"_a = std::vector<std::string>{}, "all_tables"_a = true,
-          "outputs"_a = true, "pandas_codes"_a = false)
+          "outputs"_a = true, "pandas_codes"_a = false, "mask"_a = true)
       .def(
           "_explain",
           [](const Engine& e, const std::vector<std::pair<std::string, std::string>>& cells,
@@ -1280,20 +1407,20 @@ PYBIND11_MODULE(_kcbx, m) {
           "_cases",
           [](const Engine& e, py::object source, bool whole, std::pair<std::string, std::string> events,
              std::pair<std::string, std::string> officials, const std::string& as_of,
-             const std::string& encoding) {
+             const std::string& encoding, bool mask) {
             const Date d = parse_as_of(as_of);
             std::unique_ptr<Input> in = import_input(source, whole);
             CasesOut out;
             {
               py::gil_scoped_release nogil;
               out = run_cases(e, in->views, {events.first, events.second}, {officials.first, officials.second}, d,
-                              encoding);
+                              encoding, mask);
             }
             py::tuple t = py::make_tuple(capsules(out.cases), capsules(out.accountability), capsules(out.rejects));
             in.reset();
             return t;
           },
-          "source"_a, "whole"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8")
+          "source"_a, "whole"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8", "mask"_a = true)
       .def(py::pickle(
           [](const Engine& e) {
             return py::make_tuple(kPickleVersion, e.rules().sources(), e.rules().file(),
@@ -1312,13 +1439,13 @@ PYBIND11_MODULE(_kcbx, m) {
       "_run",
       [](const Engine& e, std::pair<std::string, std::string> students, std::pair<std::string, std::string> events,
          std::pair<std::string, std::string> officials, const std::string& as_of, const std::string& encoding,
-         int calendar_days) {
+         int calendar_days, bool mask) {
         const Date d = parse_as_of(as_of);
         RunOut out;
         {
           py::gil_scoped_release nogil;
           out = run_report(e, {students.first, students.second}, {events.first, events.second},
-                           {officials.first, officials.second}, d, encoding, calendar_days);
+                           {officials.first, officials.second}, d, encoding, calendar_days, mask);
         }
         py::list tables;
         for (size_t i = 0; i < out.tables.size(); ++i)
@@ -1326,7 +1453,19 @@ PYBIND11_MODULE(_kcbx, m) {
         return py::make_tuple(tables, out.summary);
       },
       "engine"_a, "students"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8",
-      "calendar_days"_a = 15);
+      "calendar_days"_a = 15, "mask"_a = true);
+
+  m.def(
+      "_read_csv",
+      [](const std::string& path, const std::string& encoding) {
+        TextCsv out;
+        {
+          py::gil_scoped_release nogil;
+          out = read_text_csv(path, encoding);
+        }
+        return py::make_tuple(capsules(out.table), capsules(out.rejects));
+      },
+      "path"_a, "encoding"_a = "utf-8");
 
   m.def("_release_memory", [] { kcbx::release_memory(); });
   m.def("_kept_memory_bytes", [] { return kcbx::kept_memory_bytes(); });

@@ -193,6 +193,15 @@ std::string_view text_at(const ColumnChunk& c, int64_t i) {
   }
 }
 
+// Whether every value of `c` is null (by its validity bitmap).
+bool nulls_only(const ColumnChunk& c) {
+  if (c.type == ArrayType::kNull) return true;
+  if (!c.validity) return c.length == 0;
+  for (int64_t i = 0; i < c.length; ++i)
+    if (bit(c.validity, c.offset + i)) return false;
+  return true;
+}
+
 bool present_at(const ColumnChunk& c, int64_t i) {
   return c.type != ArrayType::kNull && (!c.validity || bit(c.validity, c.offset + i));
 }
@@ -1217,12 +1226,22 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
                            " has no column"});
   if (has_errors(diags)) throw Error(std::move(diags));
 
-  // Column types a field does not accept are caller mistakes, not data.
+  // Column types a field does not accept are caller mistakes, not data,
+  // except in a chunk of nulls only: it holds no value of any type (pandas
+  // reads a column left empty in a CSV file as float64 NaN, whatever the
+  // field). Such a chunk is read as Arrow's null type.
+  std::vector<ColumnView> retyped;
   for (size_t f = 0; f < fields.size(); ++f) {
     if (field_column[f] < 0) continue;
     const ColumnView& col = columns[static_cast<size_t>(field_column[f])];
     const TypeKind kind = cp.fields[f].type.kind;
-    for (const auto& ch : col.chunks) {
+    for (size_t k = 0; k < col.chunks.size(); ++k) {
+      const ColumnChunk& ch = col.chunks[k];
+      if (ch.type != ArrayType::kDictionary && !accepts(kind, family(ch.type)) && nulls_only(ch)) {
+        if (retyped.empty()) retyped.assign(columns.begin(), columns.end());
+        retyped[static_cast<size_t>(field_column[f])].chunks[k].type = ArrayType::kNull;
+        continue;
+      }
       const ColumnChunk* value_chunk = &ch;
       if (ch.type == ArrayType::kDictionary) {
         if (!ch.dictionary || ch.dictionary->type == ArrayType::kDictionary ||
@@ -1243,6 +1262,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
         throw ColumnTypeError(col.name, "column '" + col.name + "': string views without data");
     }
   }
+  if (!retyped.empty()) columns = retyped;
 
   auto data = std::make_shared<BatchData>();
   data->pack = rules.shared();

@@ -66,11 +66,15 @@ bool is_known_address_code(std::string_view code6);
 std::string mask_id_number(std::string_view id);
 
 // Masks every ID number found inside `text` (a student number is often "G"
-// + the ID number), leaving the rest as is: a valid 18-character number
-// that starts a run of digits as mask_id_number does; a longer run of
+// + the ID number), leaving the rest as is: a run of digits that is one
+// valid 18-character number as mask_id_number does; a longer run of
 // digits with a valid number inside ("2019" + the number), or a 15-digit
 // first-generation number, whole.
 std::string mask_embedded_id_numbers(std::string_view text);
+
+// Whether mask_embedded_id_numbers would change `text`, without building
+// the masked copy: a million keys are checked in a few milliseconds.
+bool has_embedded_id_number(std::string_view text);
 
 // A record's key as a reject or an output shows it: every ID number in it
 // masked, then cut to at most `limit` bytes at a character boundary (masked

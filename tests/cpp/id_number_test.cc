@@ -359,6 +359,21 @@ TEST(Mask, NumbersInsideText) {
   EXPECT_EQ(mask_embedded_id_numbers("G533422000000000001"), "G533422000000000001");
   EXPECT_EQ(mask_embedded_id_numbers("tel 13800138000, 2019-09-15"), "tel 13800138000, 2019-09-15");
   EXPECT_EQ(masked_key(std::string(60, 'A') + "11010519491231002X").find("1949"), std::string::npos);
+  // Digits after a valid number: the run is masked whole, not left readable.
+  EXPECT_EQ(mask_embedded_id_numbers("11010519491231002X77").find("1949"), std::string::npos);
+  EXPECT_EQ(mask_embedded_id_numbers("11010519491231002X and 11010519491231002x"),
+            "110105********002X and 110105********002x");
+}
+
+TEST(Mask, HoldsIdNumberAgreesWithTheMask) {
+  for (const char* text : {"G11010519491231002X", "201911010519491231002X", "911010519491231002X",
+                           "a 110105491231002 b", "G533422000000000001", "tel 13800138000, 2019-09-15",
+                           "11010519491231002x", "110105194912310021", "11010519491231002", "", "X"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(has_embedded_id_number(text), mask_embedded_id_numbers(text) != text);
+  }
+  EXPECT_TRUE(has_embedded_id_number("G11010519491231002X"));
+  EXPECT_FALSE(has_embedded_id_number("G533422000000000001"));
 }
 
 TEST(Mask, CountsCharactersNotBytes) {

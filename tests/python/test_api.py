@@ -460,3 +460,50 @@ def test_collect_table_labels_for_many_distinct_sets() -> None:
         assert rule == ";".join(f"r{i}" for i in hit)
         assert mark == ";".join(v for v in "abc" if any("abc"[i % 3] == v for i in hit))
         assert clause == ";".join(dict.fromkeys(f"C{i % 2}" for i in hit))
+
+
+def test_keys_holding_id_numbers_are_masked_in_every_table(engine: kcbx.Engine) -> None:
+    """A student number written as "G" + the ID number is masked in the
+    result, the cases and the run's cases as the command masks it; mask=False
+    (the command's --no-mask) shows it. A student number that is no ID
+    number stays readable."""
+    raw = "G520102201003151236"
+    df = pd.DataFrame({"student_id": [raw, "G520102000000000001"], "registry": ["left", "left"],
+                       "birth_date": ["2010-03-15", "2010-03-15"], "last_attended": ["2019-09-01"] * 2})
+    shown = ["G520102********1236", "G520102000000000001"]
+    assert engine.classify(df, AS_OF)["student_id"].tolist() == shown
+    assert engine.classify(df, AS_OF, mask=False)["student_id"].tolist() == [raw, "G520102000000000001"]
+    assert engine.cases(df, AS_OF).cases["student_id"].tolist() == shown
+    report = engine.run(df, AS_OF)
+    assert report.cases.cases["student_id"].tolist() == shown
+    assert engine.run(df, AS_OF, mask=False).cases.cases["student_id"].tolist()[0] == raw
+    for name, table in report.tables.items():
+        assert raw[1:] not in table.to_csv(), name
+
+
+def test_run_rejects_are_numbered_by_position_for_a_table(engine: kcbx.Engine) -> None:
+    """A table is handed to the engine as CSV text: its rejects give the
+    row's 0-based position, as classify's do, not a line of that text (a
+    name holding line breaks moved them)."""
+    df = pd.DataFrame({"student_id": ["a", "b", "c", "d"], "name": ["x", "two\nlines", "y", "z"],
+                       "registry": ["enrolled", "enrolled", "studying", "enrolled"],
+                       "birth_date": ["2010-01-01", "2010-01-01", "2010-01-01", "2010-02-30"]})
+    _, rejects = engine.classify(df, AS_OF, with_rejects=True)
+    assert rejects["row"].tolist() == [2, 3]
+    report = engine.run(df, AS_OF)
+    assert report.rejects["row"].tolist() == [2, 3]
+    assert report.cases.rejects["row"].tolist() == [2, 3]
+
+
+def test_a_column_left_empty_fits_any_field(engine: kcbx.Engine) -> None:
+    """pandas reads a column left empty in a CSV file as float64 NaN; it is
+    a column of nulls, whatever the field's type."""
+    df = pd.DataFrame({"student_id": ["a", "b"], "registry": ["enrolled", "enrolled"],
+                       "birth_date": ["2010-01-01", "2010-01-01"],
+                       "dropout_reason": [float("nan")] * 2, "last_attended": [float("nan")] * 2})
+    assert engine.classify(df, AS_OF)["status"].tolist() == ["in_school", "in_school"]
+    with pytest.raises(TypeError, match="dropout_reason"):
+        engine.classify(df.assign(dropout_reason=[1.5, float("nan")]), AS_OF)
+    t = pa.table({"student_id": ["a"], "registry": ["enrolled"], "birth_date": ["2010-01-01"],
+                  "dropout_reason": pa.array([None], pa.float64())})
+    assert engine.classify(t, AS_OF)["status"].to_pylist() == ["in_school"]

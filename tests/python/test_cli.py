@@ -84,3 +84,59 @@ def test_same_results_as_cli(cli: str, engine: kcbx.Engine, sample_dir: Path, tm
     mine = [first_on.sub(lambda m: f"first on row {int(m.group(1)) + 2}", r)
             for r in rejects["reason"].to_pylist()]
     assert mine == cli_rej["reason"].to_pylist()
+
+
+def test_read_csv_splits_records_as_the_command(cli: str, engine: kcbx.Engine, sample_dir: Path,
+                                                tmp_path: Path) -> None:
+    """Records the command rejects before any field is read (a short row,
+    a long one, bytes that are not UTF-8, a quote never closed) are
+    rejects of read_csv with the command's line and reason; the rest of the
+    file is read, and classify rejects what the command rejects besides.
+    pyarrow's reader stopped at the first such record."""
+    text = (sample_dir / "students.csv").read_bytes().splitlines(keepends=True)
+    header, first, second = text[0], text[1], text[2]
+    cells = first.rstrip(b"\r\n").split(b",")
+    quoted = second.rstrip(b"\r\n").split(b",")
+    quoted[1] = b'"two\nlines, one name"'  # a quoted line break keeps later lines right
+    body = [
+        b",".join(cells[:3]) + b"\n",                       # too few cells
+        first.rstrip(b"\r\n") + b",extra\n",                 # too many
+        b",".join([b"X-utf8", b"\xff\xfe"] + cells[2:]) + b"\n",  # not UTF-8
+        b",".join(quoted) + b"\n",
+        b",".join([b"X-dup"] + cells[1:]) + b"\n",
+        b",".join([b"X-dup"] + cells[1:]) + b"\n",          # a duplicate key: classify's reject
+        b",".join([b"X-open", b'"never closed'] + cells[2:]) + b"\n",
+    ]
+    path = tmp_path / "broken.csv"
+    path.write_bytes(header + b"".join(body))
+    rej_path = tmp_path / "rej.csv"
+    run = subprocess.run([cli, "classify", "--students", str(path), "--as-of", AS_OF,
+                          "--out", str(tmp_path / "out.csv"), "--rejects", str(rej_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    cli_rej = kcbx.read_csv(rej_path)
+
+    with pytest.warns(kcbx.RejectedRowsWarning, match="4 records"):
+        table = kcbx.read_csv(path)
+    table, unread = kcbx.read_csv(path, with_rejects=True)
+    assert table.num_rows == 3 and unread.column_names == ["line", "reason"]
+    result, rejects = engine.classify(table, AS_OF, with_rejects=True)
+    assert result.num_rows == 2 and rejects.num_rows == 1
+    lines = {int(r["row"]): r["reason"] for r in cli_rej.to_pylist()}
+    assert {int(r["line"]): r["reason"] for r in unread.to_pylist()} == \
+        {line: why for line, why in lines.items() if "X-dup" not in why and "first on row" not in why}
+    assert len(lines) == unread.num_rows + rejects.num_rows == 5
+    assert lines[2].startswith("the record has 3 cells")
+    assert "never closed" in lines[9]
+
+
+def test_read_csv_refuses_a_file_without_header(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="the file is empty"):
+        kcbx.read_csv(empty)
+    with pytest.raises(ValueError, match="unknown or unsupported encoding"):
+        kcbx.read_csv(empty, encoding="utf-16")
+    header_only = tmp_path / "header.csv"
+    header_only.write_bytes(b"student_id,registry")  # no final line break
+    assert kcbx.read_csv(header_only).num_rows == 0

@@ -102,7 +102,8 @@ class Engine(_kcbx.Engine):
         return f"<kcbx.Engine {self.pack.id} threads={self.threads}>"
 
     def classify(self, table: Any, as_of: Any, *, with_rejects: bool = False,
-                 levels: Sequence[str] = (), all_tables: bool = True, outputs: bool = True) -> Any:
+                 levels: Sequence[str] = (), all_tables: bool = True, outputs: bool = True,
+                 mask: bool = True) -> Any:
         """Classifies every record of ``table`` on ``as_of``.
 
         ``table``: a pandas or Polars DataFrame, a pyarrow Table or
@@ -122,6 +123,11 @@ class Engine(_kcbx.Engine):
         ``outputs=False`` leaves out the outputs; with both the engine runs
         its status-only program, which computes nothing else.
 
+        An ID number inside a key (a student number written as "G" + the
+        ID number) is masked in the result and the rejects, as the command
+        shows it; ``mask=False`` (the command's ``--no-mask``) leaves the
+        result's keys as they are (rejects stay masked).
+
         With ``with_rejects=True`` returns ``(result, rejects)``; rejects is
         a table of the same kind with row (0-based position in ``table``),
         the key (named after the pack's key field, ``student_id`` in the
@@ -138,7 +144,7 @@ class Engine(_kcbx.Engine):
         # pandas' categoricals have them (the batch is not seen elsewhere).
         for_pandas = kind == "pandas"
         res, rej = self._classify_arrow(table, kind, as_of, levels, all_tables=all_tables, outputs=outputs,
-                                        pandas_codes=for_pandas)
+                                        pandas_codes=for_pandas, mask=mask)
         out = _to_kind(res, kind, minus_one_under_nulls=for_pandas)
         if with_rejects:
             return out, _to_kind(rej, kind)
@@ -151,14 +157,15 @@ class Engine(_kcbx.Engine):
 
     def _classify_arrow(self, table: Any, kind: str, as_of: Any,
                         levels: Sequence[str] = (), *, all_tables: bool = True,
-                        outputs: bool = True, pandas_codes: bool = False) -> tuple[Any, Any]:
+                        outputs: bool = True, pandas_codes: bool = False,
+                        mask: bool = True) -> tuple[Any, Any]:
         """(result, rejects) as pyarrow RecordBatches; ``pandas_codes``:
         the result's dictionary codes are -1 under nulls (for _to_pandas
         only: other Arrow readers may look codes up under nulls)."""
         source, whole = _source(table, kind)
         result, rejects, _read, _notes = self._classify(source, whole, _as_of_text(as_of),
                                                         list(levels), bool(all_tables), bool(outputs),
-                                                        bool(pandas_codes))
+                                                        bool(pandas_codes), bool(mask))
         return _record_batch(result), _record_batch(rejects)
 
     def explain(self, record: Mapping[str, Any], as_of: Any, *, format: str = "dict") -> Any:
@@ -179,7 +186,7 @@ class Engine(_kcbx.Engine):
         return self._explain(cells, _as_of_text(as_of), format)
 
     def cases(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
-              encoding: str = "utf-8") -> Cases:
+              encoding: str = "utf-8", mask: bool = True) -> Cases:
         """The pack's workflow on ``as_of``: every case, its next action, who
         must act and by when, and the accountability for lapsed deadlines.
 
@@ -187,12 +194,14 @@ class Engine(_kcbx.Engine):
         (student_id, date, type, person, note) and ``officials`` (role,
         person, jurisdiction, phone) are CSV paths or tables; without
         officials no person is named. ``encoding`` applies to CSV paths.
-        Returns a :class:`Cases` of tables of the students' kind.
+        Returns a :class:`Cases` of tables of the students' kind. ID
+        numbers inside keys are masked unless ``mask=False`` (the command's
+        ``--no-mask``; rejects stay masked).
         """
         kind = _kind(students)
         source, whole = _source(students, kind)
         c, a, r = self._cases(source, whole, _csv_source(events), _csv_source(officials),
-                              _as_of_text(as_of), encoding)
+                              _as_of_text(as_of), encoding, bool(mask))
         out_kind = kind if kind in ("pandas", "polars", "pyarrow.RecordBatch") else "pyarrow"
         return Cases(*(_to_kind(_record_batch(x), out_kind) for x in (c, a, r)))
 
@@ -202,7 +211,9 @@ class Engine(_kcbx.Engine):
         status column is named after the pack's first table ("status" in
         the Guizhou pack)."""
         kind = _kind(table)
-        res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False)
+        # No key is shown: none needs its mask.
+        res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False,
+                                         mask=False)
         counts = _count(res, level, _status_column(self.pack))
         if kind in ("pandas", "polars"):
             return _to_kind(_one_batch(counts), kind)
@@ -210,7 +221,7 @@ class Engine(_kcbx.Engine):
 
     def run(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
             encoding: str = "utf-8", calendar_days: int = 15,
-            with_cases: bool = True) -> "Report":
+            with_cases: bool = True, mask: bool = True) -> "Report":
         """The main job, as ``kcbx run``: classify every record, open and
         advance the cases, and aggregate the pack's ledgers, lists,
         indicators and report calendar per jurisdiction at every level.
@@ -220,13 +231,14 @@ class Engine(_kcbx.Engine):
         reject exactly as in the command). ``encoding`` applies to paths.
         Returns a :class:`Report` whose tables are of the students' kind
         (pyarrow for paths); ``with_cases=False`` skips ``Report.cases``.
-        ID numbers are masked in every table.
+        ID numbers are masked in every table unless ``mask=False`` (the
+        command's ``--no-mask``; rejects stay masked).
         """
         kind = "pyarrow" if isinstance(students, (str, _os.PathLike)) else _kind(students)
         out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
         tables, summary = _kcbx._run(self, _csv_source(students), _csv_source(events),
                                      _csv_source(officials), _as_of_text(as_of), encoding,
-                                     int(calendar_days))
+                                     int(calendar_days), bool(mask))
         import json
 
         cases = None
@@ -234,7 +246,7 @@ class Engine(_kcbx.Engine):
             source = read_csv(students, encoding=encoding) \
                 if isinstance(students, (str, _os.PathLike)) else students
             cases = self.cases(source, as_of, events=events, officials=officials,
-                               encoding=encoding)
+                               encoding=encoding, mask=mask)
         return Report(
             tables={name: _to_kind(_record_batch(caps), out_kind) for name, _h, caps in tables},
             headers={name: dict(h) for name, h, _caps in tables},
@@ -314,30 +326,34 @@ def kept_memory_bytes() -> int:
     return int(_kcbx._kept_memory_bytes())
 
 
-def read_csv(path: str | _os.PathLike[str], *, encoding: str = "utf-8", kind: str = "pyarrow") -> Any:
+def read_csv(path: str | _os.PathLike[str], *, encoding: str = "utf-8", kind: str = "pyarrow",
+             with_rejects: bool = False) -> Any:
     """Reads a CSV file with every column as text, as ``kcbx classify`` sees it.
 
-    Classifying the result gives exactly the command's statuses and rejects
-    (row positions are 0-based here, file lines there). ``encoding`` may be
+    The file is split by the command's own reader (the same quoting,
+    line breaks inside quotes, encodings and limits), so classifying the
+    result gives exactly the command's statuses and rejects (row positions
+    are 0-based there, file lines in the command). ``encoding`` may be
     ``gb18030`` for files saved by Chinese Excel. ``kind``: 'pyarrow',
     'pandas' or 'polars'.
+
+    A record that cannot be split (an unclosed quote, bytes that are not
+    text in ``encoding``, a cell over 1 MiB) or whose cell count differs
+    from the header's is not in the table: with ``with_rejects=True`` the
+    call returns ``(table, rejects)``, rejects having the record's file
+    ``line`` (the header is line 1) and the command's ``reason``; without
+    it such records raise a :class:`RejectedRowsWarning`. Raises
+    ValueError for a file without a header or an unknown encoding.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    with open(path, encoding=encoding, newline="") as f:
-        header = f.readline().lstrip("\ufeff")
-    import csv
-
-    names = next(csv.reader([header]))
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
-    return table if kind == "pyarrow" else _to_kind(_one_batch(table), kind)
+    table_caps, rejects_caps = _kcbx._read_csv(_os.fspath(path), encoding)
+    table, rejects = _record_batch(table_caps), _record_batch(rejects_caps)
+    if rejects.num_rows and not with_rejects:
+        _warnings.warn(
+            f"{rejects.num_rows} records of {_os.fspath(path)} could not be read and are not in the table; "
+            "pass with_rejects=True to get them with their lines and reasons",
+            RejectedRowsWarning, stacklevel=2)
+    out = _to_kind(table, kind)
+    return (out, _to_kind(rejects, kind)) if with_rejects else out
 
 
 def to_typed(table: Any, pack: RulePack | None = None) -> Any:

@@ -127,6 +127,7 @@ class Engine:
         all_tables: bool = True,
         outputs: bool = True,
         pandas_codes: bool = False,
+        mask: bool = True,
     ) -> tuple[Any, Any]: ...
     @overload
     def classify(
@@ -138,6 +139,7 @@ class Engine:
         levels: Sequence[str] = (),
         all_tables: bool = True,
         outputs: bool = True,
+        mask: bool = True,
     ) -> Any: ...
     @overload
     def classify(
@@ -149,6 +151,7 @@ class Engine:
         levels: Sequence[str] = (),
         all_tables: bool = True,
         outputs: bool = True,
+        mask: bool = True,
     ) -> tuple[Any, Any]: ...
     @overload
     def explain(
@@ -164,6 +167,7 @@ class Engine:
         events: Any = None,
         officials: Any = None,
         encoding: str = "utf-8",
+        mask: bool = True,
     ) -> Cases: ...
     def status_counts(self, table: Any, as_of: _AsOf, level: str = "county") -> Any: ...
     def run(
@@ -176,6 +180,7 @@ class Engine:
         encoding: str = "utf-8",
         calendar_days: int = 15,
         with_cases: bool = True,
+        mask: bool = True,
     ) -> Report: ...
 
 @dataclass(frozen=True)
@@ -199,7 +204,9 @@ class Report:
 
 def release_memory() -> None: ...
 def kept_memory_bytes() -> int: ...
-def read_csv(path: str | os.PathLike[str], *, encoding: str = "utf-8", kind: str = "pyarrow") -> Any: ...
+def read_csv(
+    path: str | os.PathLike[str], *, encoding: str = "utf-8", kind: str = "pyarrow", with_rejects: bool = False
+) -> Any: ...
 def to_typed(table: Any, pack: RulePack | None = None) -> Any: ...
 def generate(
     students: int = 1000,
