@@ -374,6 +374,19 @@ TEST(Mask, HoldsIdNumberAgreesWithTheMask) {
   }
   EXPECT_TRUE(has_embedded_id_number("G11010519491231002X"));
   EXPECT_FALSE(has_embedded_id_number("G533422000000000001"));
+  // Texts of every length around the vector path's 32 bytes, with numbers
+  // at the start, the end, inside longer runs and cut short: the answer is
+  // the masking scan's.
+  std::mt19937 rng(7);
+  const std::string id = "11010519491231002X", first_gen = "110105491231002";
+  const std::string pieces[] = {id, first_gen, "2019", "G", " ", "x", "X", "0", "12345678", id.substr(0, 17),
+                                id.substr(1), "520102000000000001"};
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    while (text.size() < 10 + rng() % 40) text += pieces[rng() % std::size(pieces)];
+    SCOPED_TRACE(text);
+    ASSERT_EQ(has_embedded_id_number(text), mask_embedded_id_numbers(text) != text);
+  }
 }
 
 TEST(Mask, CountsCharactersNotBytes) {
