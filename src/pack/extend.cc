@@ -416,7 +416,10 @@ class Merger {
                             {&it->due_after, &st.due_after}, {&it->due_from, &st.due_from}, {&it->clause, &st.clause}})
           if (!e->empty()) *o = *e;
         if (!st.events.empty()) it->events = st.events;
-        if (st.count_given) it->count = st.count;
+        if (st.count_given) {
+          it->count = st.count;
+          it->count_where = st.count_where;
+        }
         if (!st.change.before.empty() || !st.change.after.empty()) {
           StageDef moved = std::move(*it);
           wf.stages.erase(it);

@@ -506,6 +506,7 @@ class Loader {
           if (auto e = sr.get("event")) st.events.push_back(w_.text(*e));
           if (auto e = sr.get("events")) st.events = text_list(*e, "events");
           st.count = to_int(sr.text("count"), 1);
+          st.count_where = st.count_given ? sr.text("count").where : st.where;
           st.due_after = sr.text("due_after");
           st.due_from = sr.text("due_from");
           st.clause = sr.text("clause");

@@ -227,6 +227,7 @@ struct StageDef {
   Text clause;
   SourceLocation where;
   bool count_given = false;
+  SourceLocation count_where;  // where `count` was written (an extension's own line)
   Change change;
 };
 

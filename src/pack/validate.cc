@@ -585,7 +585,7 @@ class Validator {
       if (!st.role.empty()) cs.role = find_named(pack_.roles, st.role, "role");
       for (const auto& e : st.events) cs.events.push_back(event_code(e));
       cs.count = st.count;
-      if (st.count < 1) error(st.where, "wrong-type", "'count' must be at least 1");
+      if (st.count < 1) error(st.count_where, "wrong-type", "'count' must be at least 1");
       if (!st.due_after.empty()) {
         cs.due_param = find_named(pack_.params, st.due_after, "parameter");
         if (cs.due_param >= 0 && pack_.params[static_cast<size_t>(cs.due_param)].type != TypeKind::kDuration)

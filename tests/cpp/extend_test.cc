@@ -439,6 +439,20 @@ workflow:
   EXPECT_EQ(st.due_after.value, "home_visit_within");
 }
 
+TEST(Extend, AWrongCountIsReportedWhereTheExtensionWroteIt) {
+  // Not at the base's stage, a line of the embedded pack the author cannot
+  // open (and then no base-error note: the base is not where it is).
+  const std::string ext = R"(meta: {name: n, extends: guizhou}
+workflow:
+  stages:
+    - {id: home_visits, override: true, count: 0}
+)";
+  const auto ds = diagnostics({{"n.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << ds[0].format();
+  EXPECT_EQ(ds[0].where.format(), "n.yaml:4:48");
+  EXPECT_EQ(ds[0].message, "'count' must be at least 1");
+}
+
 TEST(Extend, UnknownBaseSuggestsTheEmbeddedName) {
   const auto ds = kcbx::check_rules("meta: {name: x, extends: guizou}\n", "x.yaml");
   const auto* d = find_code(ds, "unknown-base");
