@@ -167,6 +167,24 @@ class Checker {
       return error(e, "unknown-name", msg);
     }
     if (s->kind == SymbolKind::kNone) return false;  // reported by lookup
+    // A field, parameter or derived value that is also a value of the enum
+    // expected here, and of another type: it can only mean the value
+    // (`status = yisi` beside a bool derived value `yisi` was "cannot
+    // compare enum with bool", which did not name the clash). Read as the
+    // value, with a warning, since a reader of the pack may not see it.
+    if (want && want->kind == K::kEnum && !(s->type == *want)) {
+      const DomainDef& d = pack_.domains[static_cast<size_t>(want->domain)];
+      if (find_enum_value(d, e.text) >= 0) {
+        const char* what = s->kind == SymbolKind::kField   ? "field"
+                           : s->kind == SymbolKind::kParam ? "parameter"
+                           : s->kind == SymbolKind::kTable ? "table"
+                                                           : "derived value";
+        diags_.push_back({Severity::kWarning, e.where, "ambiguous-name",
+                          "'" + e.text + "' is a " + what + " and a value of " + d.name +
+                              "; read as the value here (write it quoted, '" + e.text + "', to say so)"});
+        return resolve_enum(e, want->domain);
+      }
+    }
     e.symbol = s->kind;
     e.symbol_index = s->index;
     e.type = s->type;

@@ -137,6 +137,8 @@ const Entry kEntries[] = {
     {"unreachable-row",
      "row '(.*)' can never match: row '(.*)' before it matches every record \\(row '.*' is at (.*)\\)",
      "行 '$1' 永远不会命中：它前面的行 '$2'（位于 $3）匹配所有记录"},
+    {"ambiguous-name", "'(.*)' is a .* and a value of (.*); read as the value here .*",
+     "'$1' 既是一个字段、参数或派生值的名字，又是 $2 的取值；此处按取值理解（写成带引号的 '$1' 可明确表示）"},
     {"unknown-value", "'(.*)' is not a value of table '(.*)'", "'$1' 不是决策表 '$2' 的取值"},
     {"unknown-value", "'(.*)' is not a value of (.*)", "'$1' 不是 $2 的取值"},
     {"unknown-value", "unknown event type '(.*)'", "未知的事件类型 '$1'"},

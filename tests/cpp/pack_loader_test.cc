@@ -354,6 +354,23 @@ TEST(PackLoader, DurationParameterNeedsAUnit) {
 // A number followed by a word is a duration with a unit the language does
 // not have: the message names the units, points at the word and suggests
 // the likely one, in a parameter's value as in an expression.
+TEST(PackLoader, ANameThatIsAlsoTheEnumsValueIsReadAsTheValueWithAWarning) {
+  // kBase has a bool derived value `old` and a status value `old`: where
+  // the status is compared, `old` can only mean the value.
+  const std::string y = replace(kBase, "  old: age > limit", "  old: age > limit\n  aged: status = old or status in [young, old]");
+  const auto diags = kcbx::check_rules(y, "p.yaml");
+  ASSERT_EQ(diags.size(), 2u) << dump(diags);
+  for (const auto& d : diags) {
+    EXPECT_EQ(d.severity, kcbx::Severity::kWarning) << d.format();
+    EXPECT_EQ(d.code, "ambiguous-name");
+    EXPECT_NE(d.message.find("'old' is a derived value and a value of"), std::string::npos) << d.message;
+  }
+  EXPECT_EQ((Pos{diags[0].where.line, diags[0].where.column}), pos_of(y, "old or"));
+  // Quoted, it is the value without a word; elsewhere `old` is the derived value.
+  EXPECT_TRUE(kcbx::check_rules(replace(kBase, "  old: age > limit", "  old: age > limit\n  aged: status = 'old' and old"),
+                                "p.yaml").empty());
+}
+
 TEST(PackLoader, AnUnknownDurationUnitNamesTheUnits) {
   const std::string units =
       "; the units are day, days, week, weeks, month, months, year or years (such as '10 days')";
