@@ -23,6 +23,7 @@ namespace {
 struct CasesArgs {
   std::string students, events, officials, as_of, rules, out, accountability, rejects;
   std::string encoding = "utf-8";
+  std::string events_encoding, officials_encoding;  // "" = encoding
   bool all = false;
   bool no_mask = false;
 };
@@ -45,7 +46,8 @@ int run_cases(const CasesArgs& a) {
   ReadOptions ro;
   ro.encoding = a.encoding;
   StudentFile students = read_students(pack, a.students, ro);
-  EventLog events = a.events.empty() ? EventLog{} : read_events(pack, a.events, a.encoding);
+  EventLog events =
+      a.events.empty() ? EventLog{} : read_events(pack, a.events, or_default(a.events_encoding, a.encoding));
   // The dates the pack's workflow takes from the events (a return to
   // school) go into the records before they are classified.
   const Batch batch = with_event_dates(pack, students.batch, events, as_of);
@@ -53,7 +55,7 @@ int run_cases(const CasesArgs& a) {
   std::unique_ptr<Roster> roster;
   std::unique_ptr<ResponsibilityGraph> graph;
   if (!a.officials.empty()) {
-    roster = std::make_unique<Roster>(read_roster(pack, a.officials, a.encoding));
+    roster = std::make_unique<Roster>(read_roster(pack, a.officials, or_default(a.officials_encoding, a.encoding)));
     graph = std::make_unique<ResponsibilityGraph>(pack, *roster, batch);
   }
   CaseReport report = evaluate_cases(engine, batch, result, events, graph.get(), as_of);
@@ -146,6 +148,10 @@ Runner add_cases(CLI::App& app) {
   cmd->add_option("--accountability", a->accountability, "Write the accountability entries here");
   cmd->add_option("--rejects", a->rejects, "Write rejected rows of every input here");
   cmd->add_option("--encoding", a->encoding, "Input encoding (utf-8, gb18030, gbk)")->check(encoding_check());
+  cmd->add_option("--events-encoding", a->events_encoding, "The events file's encoding (default: --encoding)")
+      ->check(encoding_check());
+  cmd->add_option("--officials-encoding", a->officials_encoding, "The roster's encoding (default: --encoding)")
+      ->check(encoding_check());
   cmd->add_flag("--all", a->all, "Include closed cases");
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs (rejects stay masked)");
   return [a]() { return run_cases(*a); };

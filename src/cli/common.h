@@ -34,14 +34,21 @@ RulePack load_pack(const std::string& rules);
 Date parse_date(const std::string& text, const std::string& option);
 
 // Generated data for `generate` and `demo`: drawn from the jurisdiction of
-// the pack `rules` names (when given), then checked; a pack without one, an
-// unknown province or prefecture is a UsageError, before any file is made.
+// the pack `rules` names (when given), then checked; a pack without one, a
+// pack whose record key or required fields the generated (Guizhou-format)
+// files have no column for, an unknown province or prefecture is a
+// UsageError, before any file is made.
 void generate_for(const std::string& rules, detail::GenerateOptions& options);
 
 // A CLI11 check for --encoding: utf-8, gb18030, gbk or another encoding
 // iconv knows that keeps ASCII bytes ASCII (CSV splits on raw bytes). An
 // unknown name is a usage error (exit 2), found before any file is read.
 CLI::Validator encoding_check();
+// `option` when given, else `fallback` (a per-file --events-encoding
+// falling back to --encoding).
+inline const std::string& or_default(const std::string& option, const std::string& fallback) {
+  return option.empty() ? fallback : option;
+}
 
 // Prints diagnostics GCC-style with the source line and a caret when the
 // file can be read.

@@ -23,6 +23,9 @@ struct RunJob {
   std::string students, events, officials, as_of, out, rules;
   std::vector<std::string> formats = {"csv", "xlsx", "json"};
   std::string encoding = "utf-8";
+  // The events' and officials' encodings when they differ from the
+  // students' (a roster kept in UTF-8 beside a GB18030 export); "" = encoding.
+  std::string events_encoding, officials_encoding;
   bool no_mask = false;
 };
 // Runs the job, prints the summary table on `out` and returns the exit code.

@@ -163,10 +163,12 @@ int run_job(const RunJob& a, std::ostream& out, std::vector<std::string>* files)
   Engine engine(pack);
   // The roster is read beside the events: both are needed before the pass.
   std::future<std::unique_ptr<Roster>> roster_read = std::async(std::launch::async, [&] {
-    return a.officials.empty() ? nullptr : std::make_unique<Roster>(read_roster(pack, a.officials, a.encoding));
+    return a.officials.empty() ? nullptr
+                               : std::make_unique<Roster>(read_roster(pack, a.officials, or_default(a.officials_encoding, a.encoding)));
   });
   std::unique_ptr<EventLog> events;
-  if (!a.events.empty()) events = std::make_unique<EventLog>(read_events(pack, a.events, a.encoding));
+  if (!a.events.empty())
+    events = std::make_unique<EventLog>(read_events(pack, a.events, or_default(a.events_encoding, a.encoding)));
   std::unique_ptr<Roster> roster = roster_read.get();
 
   ReportWriter writer(a.out, w);
@@ -192,6 +194,10 @@ Runner add_run(CLI::App& app) {
   cmd->add_option("--rules", a->rules, "Rule pack file (default: embedded Guizhou pack)");
   cmd->add_option("--format", a->formats, "Output formats: csv,xlsx,json (default: all)")->delimiter(',');
   cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
+  cmd->add_option("--events-encoding", a->events_encoding, "The events file's encoding (default: --encoding)")
+      ->check(encoding_check());
+  cmd->add_option("--officials-encoding", a->officials_encoding, "The roster's encoding (default: --encoding)")
+      ->check(encoding_check());
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs");
   return [a]() { return run_job(*a, std::cout); };
 }

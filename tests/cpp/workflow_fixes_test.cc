@@ -324,6 +324,32 @@ TEST(WorkflowFixes, RunCountsAReturnedChildInSchoolInLedgersListsAndIndicators) 
   EXPECT_NE(cases.err.find("cases: 2 open (0 overdue), 2 closed"), std::string::npos) << cases.err;
 }
 
+TEST(WorkflowFixes, EachInputFileMayHaveItsOwnEncoding) {
+  // Students exported as GB18030 beside an events file kept in UTF-8: read
+  // with the students' encoding, the events' Chinese types are garbled
+  // and rejected; with --events-encoding they are read.
+  const auto dir = temp_dir("wf_enc");
+  write_file(dir / "s.csv",
+             "student_id,registry,birth_date,last_attended,division_code,school_id,class_id\n"
+             "E1,enrolled,2008-03-01,2019-09-01,520102100001,S1,1\n");
+  write_file(dir / "e.csv", "student_id,date,type\nE1,2019-09-20,家访\nE1,2019-09-25,家访\n");
+  const std::string args = "--students " + shell_quote((dir / "s.csv").string()) + " --events " +
+                           shell_quote((dir / "e.csv").string()) + " --as-of 2019-11-15 --encoding gb18030";
+  auto run = [&](const char* out, const std::string& extra) {
+    const auto r = run_kcbx(dir, "run --format csv --out " + shell_quote((dir / out).string()) + " " + args + extra);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return read_file(dir / out / "summary.csv");
+  };
+  EXPECT_NE(run("a", "").find("events,rejected,拒收,,2"), std::string::npos);
+  EXPECT_NE(run("b", " --events-encoding utf-8").find("events,rejected,拒收,,0"), std::string::npos);
+  const auto garbled = run_kcbx(dir, "cases " + args);
+  const auto read = run_kcbx(dir, "cases " + args + " --events-encoding utf-8");
+  ASSERT_EQ(garbled.code, 0) << garbled.err;
+  ASSERT_EQ(read.code, 0) << read.err;
+  EXPECT_NE(garbled.err.find("events: read 2 = applied 0 + rejected 2"), std::string::npos) << garbled.err;
+  EXPECT_NE(read.err.find("events: read 2 = applied 2 + rejected 0"), std::string::npos) << read.err;
+}
+
 TEST(WorkflowFixes, EventDatesKeyIsValidatedWithPositions) {
   std::string text = default_rules().source();
   const std::string from = "    returned_on: returned\n";
