@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <regex>
 #include <sstream>
 #include <unordered_map>
 
@@ -901,7 +902,8 @@ struct CsvSource {
 // A table handed to the engine as CSV text (CsvSource "text"): its rejects
 // carry the line of that text, which means nothing to the caller; they
 // are given the row's 0-based position in the table instead, as classify
-// gives them. Lines of records, from the same reader the engine used.
+// gives them, and so is a row a reason names ("first on row 7", "(row 7)",
+// "on row 7"). Lines of records, from the same reader the engine used.
 void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
   if (s.kind != "text" || rejects.empty()) return;
   std::unordered_map<int64_t, int64_t> position;
@@ -910,8 +912,24 @@ void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
   detail::CsvRecord record;
   while (reader.next(record))
     if (record.index > 0) position[record.line] = record.index - 1;
-  for (Reject& r : rejects)
-    if (auto it = position.find(r.row); it != position.end()) r.row = it->second;
+  auto at = [&](int64_t line) {
+    const auto it = position.find(line);
+    return it == position.end() ? line : it->second;
+  };
+  static const std::regex kRowInReason(R"(((?:on row|\(row) )(\d+))");
+  for (Reject& r : rejects) {
+    r.row = at(r.row);
+    if (r.reason.find("row ") == std::string::npos) continue;
+    std::string reason;
+    auto last = r.reason.cbegin();
+    for (std::sregex_iterator m(r.reason.begin(), r.reason.end(), kRowInReason), end; m != end; ++m) {
+      reason.append(last, (*m)[2].first);
+      reason += std::to_string(at(std::stoll((*m)[2].str())));
+      last = (*m)[2].second;
+    }
+    reason.append(last, r.reason.cend());
+    r.reason = std::move(reason);
+  }
 }
 
 EventLog load_events(const RulePack& pack, const CsvSource& s, const std::string& encoding) {
@@ -1210,15 +1228,19 @@ RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSour
     if (t.spec.name != "rejects") continue;
     for (const auto& [file, src] : {std::pair<std::string, const CsvSource*>{"students", &students},
                                     {"events", &events_src}, {"officials", &officials_src}}) {
+      // file, row, key, column, reason
       std::vector<Reject> rows;
       std::vector<size_t> at;
       for (size_t r = 0; r < t.rows.size(); ++r)
-        if (t.rows[r].size() > 1 && t.rows[r][0] == file) {
+        if (t.rows[r].size() == 5 && t.rows[r][0] == file) {
           at.push_back(r);
-          rows.push_back({std::strtoll(t.rows[r][1].c_str(), nullptr, 10), "", "", ""});
+          rows.push_back({std::strtoll(t.rows[r][1].c_str(), nullptr, 10), "", "", t.rows[r][4]});
         }
       number_rows_by_position(*src, rows);
-      for (size_t k = 0; k < at.size(); ++k) t.rows[at[k]][1] = std::to_string(rows[k].row);
+      for (size_t k = 0; k < at.size(); ++k) {
+        t.rows[at[k]][1] = std::to_string(rows[k].row);
+        t.rows[at[k]][4] = std::move(rows[k].reason);
+      }
     }
   }
   RunOut out;

@@ -493,6 +493,10 @@ def test_run_rejects_are_numbered_by_position_for_a_table(engine: kcbx.Engine) -
     report = engine.run(df, AS_OF)
     assert report.rejects["row"].tolist() == [2, 3]
     assert report.cases.rejects["row"].tolist() == [2, 3]
+    # A row a reason names is a position too.
+    dup = pd.concat([df.iloc[:2], df.iloc[[1]]], ignore_index=True)
+    reasons = engine.run(dup, AS_OF).rejects["reason"].tolist()
+    assert reasons == ["duplicate student_id (first on row 1)"], reasons
 
 
 def test_a_column_left_empty_fits_any_field(engine: kcbx.Engine) -> None:
