@@ -122,7 +122,7 @@ struct ColumnsBatch {
 //   number  integers, floats, text
 //   date    date32/64, timestamps, text (YYYY-MM-DD)
 //   string  text, integers (as decimal digits)
-//   enum, set  text (value names or Chinese aliases, sets as "a;b")
+//   enum, set  text (value names or Chinese aliases, sets as "a;b" or "a；b")
 // where text is kString/kLargeString/kStringView or a dictionary of them;
 // a dictionary of any accepted type is accepted and each entry converted
 // once. Text is trimmed of surrounding spaces and tabs; an empty text is

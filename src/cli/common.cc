@@ -1,17 +1,23 @@
 #include "cli/common.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <span>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <vector>
 
 #include "generate/generate.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
 #include "kcbx/memory.h"
 #include "kcbx/rule_pack.h"
+#include "pack/checked_pack.h"
 #include "util/utf8.h"
 
 namespace kcbx::cli {
@@ -47,6 +53,55 @@ bool is_yaml_file(const std::string& path) {
   };
   return ends_with(".yaml") || ends_with(".yml") || ends_with(".YAML") || ends_with(".YML");
 }
+
+bool same_ascii_letters(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// Refuses a pack that cannot read the generated files: the generator writes
+// the Guizhou pack's fields whatever the pack, so a standalone pack keyed
+// by another name got as far as the events file (after the whole students
+// file was written and read) before it failed there. The key must be a
+// column of both files: by name or alias exactly in the events file (as
+// read_events finds it), and a required field by name in any case or by
+// alias in the students file (as a header is matched).
+void check_generated_columns(const RulePack& pack) {
+  const std::span<const std::string_view> columns = detail::student_columns();
+  const std::string key = pack.checked().key_field();
+  std::string key_missing;
+  std::vector<std::string> required_missing;
+  for (const auto& f : pack.checked().pack->fields) {
+    const std::string& name = f.name.value;
+    const std::string& alias = f.alias.value;
+    const std::string shown = "'" + name + "'" + (alias.empty() ? "" : " (" + alias + ")");
+    if (name == key) {
+      if (name != columns.front() && alias != columns.front()) key_missing = shown;
+      continue;
+    }
+    if (!f.required) continue;
+    const bool filled = std::any_of(columns.begin(), columns.end(), [&](std::string_view c) {
+      return same_ascii_letters(c, name) || (!alias.empty() && c == alias);
+    });
+    if (!filled) required_missing.push_back(shown);
+  }
+  if (key_missing.empty() && required_missing.empty()) return;
+  std::string unfilled;
+  if (!key_missing.empty()) unfilled = "its record key " + key_missing;
+  if (!required_missing.empty()) {
+    if (!unfilled.empty()) unfilled += " or ";
+    unfilled += required_missing.size() == 1 ? "its required field " : "its required fields ";
+    for (size_t i = 0; i < required_missing.size(); ++i) unfilled += (i ? ", " : "") + required_missing[i];
+  }
+  std::string written;
+  for (const std::string_view c : columns) (written += written.empty() ? "" : ", ") += c;
+  throw UsageError("the generator writes Guizhou-format records (columns " + written +
+                   "), which the pack '" + pack.name() + "' cannot read: no column there fills " + unfilled +
+                   "; use a pack that extends guizhou");
+}
+
 }  // namespace
 
 void generate_for(const std::string& rules, detail::GenerateOptions& options) {
@@ -54,6 +109,7 @@ void generate_for(const std::string& rules, detail::GenerateOptions& options) {
     const RulePack pack = load_pack(rules);
     if (!detail::place_in(pack.jurisdiction(), options))
       throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
+    check_generated_columns(pack);
   }
   try {
     detail::check_generate_options(options);

@@ -1,6 +1,7 @@
 // kcbx graph --officials FILE [--students FILE]: the responsibility graph
 // (posts and supervision, SPEC R) as Graphviz DOT or GraphML. Roster rejects
-// and validation issues go to stderr as warnings, then a one-line summary.
+// and validation issues go to stderr as warnings (the first 20, then how
+// many more), then a one-line summary.
 // Phone numbers and students' personal data never appear on stderr.
 #include <cstdint>
 #include <fstream>
@@ -25,24 +26,48 @@ struct GraphArgs {
   std::string format = "dot";
   std::string out;
   std::string encoding = "utf-8";
+  bool all_warnings = false;
 };
 
 std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 
-void warn(const std::string& file, int64_t row, const std::string& code, const std::string& message) {
-  Diagnostic d;
-  d.severity = Severity::kWarning;
-  d.where.file = file;
-  d.where.line = static_cast<int>(row);
-  d.code = code;
-  d.message = message;
-  std::cerr << d.format() << "\n";
-}
+// The warnings on stderr: the first kShown, then how many more. A roster
+// or students file with a problem on every row gave one line a row (205 on
+// a probe roster), burying the summary; the summary counts them all, as
+// classify lists its first 20 rejects.
+class Warnings {
+ public:
+  // `all`: every warning (--all-warnings).
+  explicit Warnings(bool all) : shown_(all ? INT64_MAX : 20) {}
 
-void warn_rejects(const std::string& file, const std::vector<Reject>& rejects) {
-  for (const auto& r : rejects)
-    warn(file, r.row, "rejected-row", r.column.empty() ? r.reason : r.column + ": " + r.reason);
-}
+  void add(const std::string& file, int64_t row, const std::string& code, const std::string& message) {
+    if (++count_ > shown_) return;
+    Diagnostic d;
+    d.severity = Severity::kWarning;
+    d.where.file = file;
+    d.where.line = static_cast<int>(row);
+    d.code = code;
+    d.message = message;
+    std::cerr << d.format() << "\n";
+  }
+
+  void add_rejects(const std::string& file, const std::vector<Reject>& rejects) {
+    for (const auto& r : rejects)
+      add(file, r.row, "rejected-row", r.column.empty() ? r.reason : r.column + ": " + r.reason);
+  }
+
+  // The line after the last warning shown, when some were not.
+  void finish() const {
+    if (count_ > shown_)
+      std::cerr << fmt::format(
+          "kcbx graph: ... and {} more warnings (the first {} of {} are shown; --all-warnings shows them all)\n",
+          count_ - shown_, shown_, count_);
+  }
+
+ private:
+  int64_t shown_;
+  int64_t count_ = 0;
+};
 
 int run_graph(const GraphArgs& a) {
   if (a.format != "dot" && a.format != "graphml")
@@ -100,15 +125,17 @@ int run_graph(const GraphArgs& a) {
   if (out_file) out_file->commit();
   else out->flush();
 
-  warn_rejects(officials_name, roster.rejects);
-  warn_rejects(students_name, student_rejects);
+  Warnings warnings(a.all_warnings);
+  warnings.add_rejects(officials_name, roster.rejects);
+  warnings.add_rejects(students_name, student_rejects);
   for (const auto& issue : issues) {
     // Issues about a post point at its roster row; coverage gaps have no
     // row and are about the students file (the roster when there is none).
     const bool at_post = issue.row > 0;
-    warn(at_post || a.students.empty() ? officials_name : students_name, issue.row, issue.code,
-         issue.message);
+    warnings.add(at_post || a.students.empty() ? officials_name : students_name, issue.row, issue.code,
+                 issue.message);
   }
+  warnings.finish();
   std::string summary = fmt::format(
       "kcbx graph: {}: {} posts, {} edges, {} issues; officials read {} = accepted {} + rejected {}", pack.id(),
       graph.post_count(), graph.edge_count(), issues.size(), roster.read, roster.posts.size(),
@@ -133,6 +160,7 @@ Runner add_graph(CLI::App& app) {
   cmd->add_option("--format", a->format, "dot (default) or graphml");
   cmd->add_option("--out", a->out, "Output file (default: stdout)");
   cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
+  cmd->add_flag("--all-warnings", a->all_warnings, "Show every warning (default: the first 20 and a count)");
   return [a]() { return run_graph(*a); };
 }
 

@@ -371,13 +371,11 @@ class Generator {
 
   GenerateStats run() {
     if (students_.on()) {
-      students_.put(
-          "student_id,name,id_number,birth_date,gender,division_code,"
-          "school_id,grade,class_id,registry,last_attended,absence_excused,"
-          "poor,disabled,orphan,left_behind,special_hardship,serious_illness,"
-          "no_hukou,boarding,guardian,address,dropout_reason,aid\n");
+      std::string header;
+      for (const std::string_view c : student_columns()) (header += header.empty() ? "" : ",") += c;
+      students_.put(header + "\n");
     }
-    if (events_.on()) events_.put("student_id,date,type,person,note\n");
+    if (events_.on()) events_.put(std::string(student_columns().front()) + ",date,type,person,note\n");
     if (officials_.on()) officials_.put("role,person,jurisdiction,phone\n");
 
     const std::vector<County> counties = choose_counties();
@@ -1031,6 +1029,16 @@ void check_options(const GenerateOptions& options) {
 }
 
 }  // namespace
+
+std::span<const std::string_view> student_columns() {
+  // In the order Generator writes a student's cells.
+  static constexpr std::string_view kColumns[] = {
+      "student_id", "name",         "id_number",  "birth_date",       "gender",          "division_code",
+      "school_id",  "grade",        "class_id",   "registry",         "last_attended",   "absence_excused",
+      "poor",       "disabled",     "orphan",     "left_behind",      "special_hardship", "serious_illness",
+      "no_hukou",   "boarding",     "guardian",   "address",          "dropout_reason",  "aid"};
+  return kColumns;
+}
 
 void check_generate_options(const GenerateOptions& options) { check_options(options); }
 

@@ -81,6 +81,12 @@ struct GenerateStats {
 GenerateStats generate(const GenerateOptions& options,
                        const GenerateSinks& sinks);
 
+// The header of the students file generate() writes, in order: the Guizhou
+// pack's field names (see generate()). Its first column, the record key, is
+// also the first column of the events file. What `kcbx demo` checks a pack
+// against before it generates anything.
+std::span<const std::string_view> student_columns();
+
 // Draws the data from the division a pack is for, given its
 // meta.jurisdiction: "530000" Yunnan, "530100" Kunming (prefectures given
 // already are kept). False when the code does not start with two digits;

@@ -159,7 +159,13 @@ size_t month_index(int year, int month) { return static_cast<size_t>((year - kMi
 IdNumberCheck check_structure(std::string_view id) {
   IdNumberCheck result;
   if (id.size() != kIdLength) {
-    result.error = IdNumberError::kLength;
+    // Counted in characters: 18 full-width digits (１２３…, as a Chinese
+    // input method types them) are 54 bytes, and "not 18 characters long"
+    // would send the user looking for a missing digit.
+    size_t characters = 0;
+    for (size_t i = 0; i < id.size() && characters <= kIdLength; ++characters)
+      i += utf8_char_length(static_cast<unsigned char>(id[i]));
+    result.error = characters == kIdLength ? IdNumberError::kCharacters : IdNumberError::kLength;
     return result;
   }
   // Every record's ID number is checked, twice when rules read its birth
@@ -326,7 +332,7 @@ const char* describe(IdNumberError error) {
       return "id_number is not 18 characters long (GB 11643)";
     case IdNumberError::kCharacters:
       return "id_number must be 17 digits followed by a digit or X "
-             "(GB 11643)";
+             "(GB 11643): ASCII digits 0-9, not full-width ones such as '１'";
     case IdNumberError::kAddress:
       return "id_number address code (digits 1-6) is not a GB/T 2260 "
              "division code";

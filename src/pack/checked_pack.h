@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "expr/ast.h"
@@ -160,6 +161,37 @@ std::string quote_cell(std::string_view text);
 // failure ("'abc' is not a date (YYYY-MM-DD)"); never throws.
 std::optional<std::string> parse_cell(std::string_view text, const Type& type,
                                       const Pack& pack, ScalarValue& out);
+
+// Calls `each(value)` for each value of a set cell's text, in order: the
+// values are separated by ';' or by the full-width '；' that Chinese
+// spreadsheets and input methods type, trimmed of spaces, empty ones
+// skipped. Stops early when `each` returns false; returns whether it ran to
+// the end. Inline: a CSV reader calls it for every row's cell.
+template <typename Each>
+bool for_each_set_value(std::string_view text, Each&& each) {
+  constexpr std::string_view kFullWidth = "\xEF\xBC\x9B";  // U+FF1B '；'
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = start, width = 0;
+    for (; end < text.size(); ++end) {
+      if (text[end] == ';') {
+        width = 1;
+        break;
+      }
+      if (text[end] == kFullWidth[0] && text.substr(end, kFullWidth.size()) == kFullWidth) {
+        width = kFullWidth.size();
+        break;
+      }
+    }
+    std::string_view value = text.substr(start, end - start);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (!value.empty() && !each(value)) return false;
+    if (width == 0) break;
+    start = end + width;
+  }
+  return true;
+}
 
 // Formats a VM value for output ("2019-09-09", "enrolled", "a;b", "12").
 std::string format_value(const Type& type, const void* data, const Pack& pack);

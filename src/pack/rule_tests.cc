@@ -1027,7 +1027,13 @@ class Runner {
       case TypeKind::kEnum:
         return !v.list && resolve(v.text) == actual;
       case TypeKind::kSet: {
-        std::vector<std::string> want = v.list ? v.items : split(v.text, ';');
+        // Written as a record's cell is ("a;b" or "a；b").
+        std::vector<std::string> want;
+        if (v.list) want = v.items;
+        else for_each_set_value(v.text, [&](std::string_view w) {
+          want.emplace_back(w);
+          return true;
+        });
         for (auto& w : want) w = resolve(w);
         std::vector<std::string> got = split(actual, ';');
         std::sort(want.begin(), want.end());

@@ -57,6 +57,14 @@ bool holds_id_number(std::string_view text) {
   return false;
 }
 
+// The first values of an enum or set domain, for a reject reason: the
+// user sees what to type without opening the pack.
+std::string allowed_values(const DomainDef& d) {
+  std::string allowed;
+  for (size_t i = 0; i < d.values.size() && i < 12; ++i) allowed += (i ? ", " : "") + d.values[i].name.value;
+  return allowed;
+}
+
 }  // namespace
 
 std::string quote_cell(std::string_view text) {
@@ -131,32 +139,25 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
     case TypeKind::kEnum: {
       const DomainDef& d = pack.domains[static_cast<size_t>(type.domain)];
       const int code = find_enum_value(d, t);
-      if (code < 0) {
-        std::string allowed;
-        for (size_t i = 0; i < d.values.size() && i < 12; ++i)
-          allowed += (i ? ", " : "") + d.values[i].name.value;
-        return quote_cell(t) + " is not a value of " + d.name + " (" + allowed + ")";
-      }
+      if (code < 0) return quote_cell(t) + " is not a value of " + d.name + " (" + allowed_values(d) + ")";
       out.bits = code;
       return std::nullopt;
     }
     case TypeKind::kSet: {
       const DomainDef& d = pack.domains[static_cast<size_t>(type.domain)];
       uint64_t bits = 0;
-      size_t start = 0;
-      while (start <= t.size()) {
-        size_t end = t.find(';', start);
-        if (end == std::string_view::npos) end = t.size();
-        std::string_view item = t.substr(start, end - start);
-        while (!item.empty() && (item.front() == ' ')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ')) item.remove_suffix(1);
-        if (!item.empty()) {
-          const int code = find_enum_value(d, item);
-          if (code < 0) return quote_cell(item) + " is not a value of " + d.name;
-          bits |= uint64_t{1} << code;
-        }
-        start = end + 1;
-      }
+      std::string_view unknown;
+      const bool known = for_each_set_value(t, [&](std::string_view value) {
+        const int code = find_enum_value(d, value);
+        if (code < 0) unknown = value;
+        else bits |= uint64_t{1} << code;
+        return code >= 0;
+      });
+      // The separator is named: a cell such as "a,b" or "a b" reads as one
+      // unknown value, and the user cannot tell why from the value alone.
+      if (!known)
+        return quote_cell(unknown) + " is not a value of " + d.name + " (" + allowed_values(d) +
+               "; separate several values with ';')";
       out.bits = static_cast<int64_t>(bits);
       return std::nullopt;
     }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kcbx/columns.h"
 #include "kcbx/kcbx.h"
 #include "kcbx/rule_tests.h"
 #include "pack/checked_pack.h"
@@ -628,6 +630,57 @@ TEST(Authoring, AnEmptySetCellIsTheEmptySet) {
   const auto& cp = p.checked();
   EXPECT_FALSE(cp.fields[static_cast<size_t>(cp.field_index("aid"))].nullable);
   EXPECT_FALSE(cp.derive_nullable[static_cast<size_t>(cp.derive_index("aid_count"))]);
+}
+
+// A set cell's values may be separated by the full-width '；' that Chinese
+// spreadsheets type, in a CSV file and in a text column (Python) alike; an
+// unknown value's reason lists the values and names the separator, as an
+// enum's lists its values.
+TEST(Authoring, SetCellsTakeAFullWidthSeparatorAndRejectsNameTheValues) {
+  const kcbx::RulePack p = kcbx::parse_rules(std::string(kPack) + "outputs: [aid_count]\n", "t.yaml");
+  kcbx::Engine e(p);
+  auto aid_count = [&](const char* cell) {
+    kcbx::Record r;
+    r.set("student_id", "S1");
+    r.set("aid", cell);
+    for (const auto& [k, v] : e.explain(r, day("2020-01-01")).outputs)
+      if (k == "aid_count") return v;
+    return std::string("(none)");
+  };
+  EXPECT_EQ(aid_count("两免；nutrition"), "2");
+  EXPECT_EQ(aid_count("two_free ； 营养改善计划；"), "2");
+
+  const std::string want =
+      "'two_free/nutrition' is not a value of aid (two_free, nutrition; separate several values with ';')";
+  std::istringstream csv("student_id,aid\nS1,two_free；nutrition\nS2,two_free/nutrition\n");
+  kcbx::StudentReader reader(p, csv, {});
+  kcbx::Batch batch;
+  int64_t accepted = 0;
+  while (reader.next(batch)) accepted += static_cast<int64_t>(batch.size());
+  EXPECT_EQ(accepted, 1);
+  const std::vector<kcbx::Reject> rejects = reader.take_rejects();
+  ASSERT_EQ(rejects.size(), 1u);
+  EXPECT_EQ(rejects[0].reason, want);
+
+  // The same cells as text columns, read through the per-text memo.
+  const std::string ids = "S1S2", aids = "two_free；nutritiontwo_free/nutrition";
+  const int32_t id_offsets[] = {0, 2, 4};
+  const int32_t aid_offsets[] = {0, static_cast<int32_t>(std::string("two_free；nutrition").size()),
+                                 static_cast<int32_t>(aids.size())};
+  auto text = [](const std::string& data, const int32_t* offsets) {
+    kcbx::ColumnChunk c;
+    c.type = kcbx::ArrayType::kString;
+    c.length = 2;
+    c.values = data.data();
+    c.offsets = offsets;
+    return c;
+  };
+  const std::vector<kcbx::ColumnView> columns = {{"student_id", {text(ids, id_offsets)}},
+                                                 {"aid", {text(aids, aid_offsets)}}};
+  const kcbx::ColumnsBatch got = kcbx::batch_from_columns(p, columns);
+  EXPECT_EQ(got.batch.size(), 1u);
+  ASSERT_EQ(got.rejects.size(), 1u);
+  EXPECT_EQ(got.rejects[0].reason, want);
 }
 
 TEST(Authoring, DefaultEmptyStringIsReadLikeACell) {

@@ -524,6 +524,57 @@ TEST(HostileCli, GenerateForAPacksProvince) {
   EXPECT_NE(bad.err.find("unknown province '99'"), std::string::npos) << bad.err;
 }
 
+TEST(HostileCli, DemoAndGenerateRefuseAPackThatCannotReadTheGeneratedRecords) {
+  // A standalone pack keyed by 'sno': the generator writes Guizhou-format
+  // records, which it cannot read. Refused before anything is generated,
+  // naming the fields; demo failed at the events file before.
+  const fs::path dir = temp_dir("kcbx_demo_standalone");
+  write_file(dir / "sno.yaml",
+             "meta: {name: sno_pack, jurisdiction: \"520000\"}\n"
+             "fields:\n"
+             "  sno: {alias: 学号, type: string, required: true, unique: true}\n"
+             "  grade_level: {type: int, required: true}\n"
+             "  registry: {type: string, required: true}\n"
+             "  note: {type: string}\n");
+  const std::string pack = shell_quote((dir / "sno.yaml").string());
+  for (const std::string command :
+       {"demo --students 50 --keep " + shell_quote((dir / "demo").string()) + " --rules " + pack,
+        "generate --students 50 --stdout --rules " + pack}) {
+    const CliRun r = run_kcbx(dir, command);
+    EXPECT_EQ(r.code, 2) << command << "\n" << r.err;
+    EXPECT_NE(r.err.find("Guizhou-format"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("its record key 'sno' (学号) or its required field 'grade_level';"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("'registry'"), std::string::npos) << r.err;  // the generator writes it
+    EXPECT_EQ(r.err.find("'note'"), std::string::npos) << r.err;      // not required
+    EXPECT_TRUE(r.out.empty()) << r.out.substr(0, 200);
+  }
+  EXPECT_FALSE(fs::exists(dir / "demo"));
+}
+
+TEST(HostileCli, GraphShowsTheFirstTwentyWarningsAndCountsTheRest) {
+  const fs::path dir = temp_dir("kcbx_graph_warnings");
+  std::string roster = "role,person,jurisdiction,phone\n";
+  for (int i = 0; i < 205; ++i) roster += "no_such_role,P" + std::to_string(i) + ",520102,\n";
+  write_file(dir / "officials.csv", roster);
+  const CliRun r = run_kcbx(dir, "graph --officials " + shell_quote((dir / "officials.csv").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  size_t warnings = 0;
+  for (size_t at = r.err.find("warning:"); at != std::string::npos; at = r.err.find("warning:", at + 1)) ++warnings;
+  EXPECT_EQ(warnings, 20u) << r.err;
+  EXPECT_NE(r.err.find("... and 185 more warnings (the first 20 of 205 are shown; --all-warnings shows them all)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("officials read 205 = accepted 0 + rejected 205"), std::string::npos) << r.err;
+  EXPECT_LE(count_lines(r.err), 25u) << r.err;
+  const CliRun all = run_kcbx(dir, "graph --all-warnings --officials " + shell_quote((dir / "officials.csv").string()));
+  ASSERT_EQ(all.code, 0) << all.err;
+  warnings = 0;
+  for (size_t at = all.err.find("warning:"); at != std::string::npos; at = all.err.find("warning:", at + 1)) ++warnings;
+  EXPECT_EQ(warnings, 205u);
+  EXPECT_EQ(all.err.find("more warnings"), std::string::npos);
+}
+
 TEST(HostileCli, AnUnknownCommandIsNamedWithTheNearestOne) {
   const fs::path dir = temp_dir("kcbx_unknown_command");
   const CliRun r = run_kcbx(dir, "clasify --as-of 2019-09-15");

@@ -143,6 +143,33 @@ TEST(IdNumber, CharacterError) {
             IdNumberError::kCharacters);
 }
 
+// Full-width digits (１２３…, what a Chinese input method types) are 18
+// characters of 3 bytes each: the characters are wrong, not the length, and
+// the reason says so. The fast path and the portable checks agree.
+TEST(IdNumber, FullWidthDigitsAreACharacterErrorNotALengthError) {
+  const std::string ascii = "11010519491231002X";
+  auto full_width = [](std::string_view s, size_t from) {
+    std::string out(s.substr(0, from));
+    for (char c : s.substr(from)) {
+      if (c >= '0' && c <= '9') out += std::string("\xEF\xBC") + static_cast<char>(0x90 + (c - '0'));
+      else out += "\xEF\xBC\xB8";  // 'Ｘ'
+    }
+    return out;
+  };
+  for (const size_t from : {size_t{0}, size_t{6}, size_t{17}}) {
+    const std::string id = full_width(ascii, from);
+    EXPECT_EQ(check_id_number(id).error, IdNumberError::kCharacters) << from;
+    EXPECT_EQ(check_id_number_reference(id).error, IdNumberError::kCharacters) << from;
+    EXPECT_EQ(check_id_structure(id).error, IdNumberError::kCharacters) << from;
+    EXPECT_EQ(check_id_structure_reference(id).error, IdNumberError::kCharacters) << from;
+  }
+  // One character short or over, full-width or not, is still the length.
+  EXPECT_EQ(check_id_number(full_width(ascii.substr(0, 17), 0)).error, IdNumberError::kLength);
+  EXPECT_EQ(check_id_number(full_width(ascii + "1", 0)).error, IdNumberError::kLength);
+  EXPECT_EQ(check_id_number("\xE5\xAD\xA6" + ascii).error, IdNumberError::kLength);
+  EXPECT_NE(std::string(describe(IdNumberError::kCharacters)).find("full-width"), std::string::npos);
+}
+
 // Every byte value at every position of a valid number: a digit where a
 // digit belongs keeps it valid or changes the check, anything else is a
 // character error (the digits are tested several at a time).
