@@ -408,8 +408,9 @@ NodePtr moved_output(const std::string& name, detail::ColumnData& c, size_t rows
   return n;
 }
 
+// `text`: the values as this text instead, in a string column.
 NodePtr output_column(const std::string& name, const detail::ColumnData& c, const ResultRows& rows,
-                      const detail::Pack& pack, bool zero_nulls = true) {
+                      const detail::Pack& pack, bool zero_nulls = true, const std::vector<std::string>* text = nullptr) {
   using detail::TypeKind;
   arrow::Bytes valid;
   if (!c.valid.empty()) {
@@ -417,6 +418,7 @@ NodePtr output_column(const std::string& name, const detail::ColumnData& c, cons
     if (!rows.list) std::copy_n(c.valid.begin(), rows.size(), valid.begin());
     else for (size_t k = 0; k < rows.size(); ++k) valid[k] = c.valid[rows[k]];
   }
+  if (text) return arrow::strings(name, *text, valid);
   switch (c.type.kind) {
     case TypeKind::kInt: return arrow::fixed(name, "l", gather<int64_t>(c, rows), valid);
     case TypeKind::kNumber: return arrow::fixed(name, "g", gather<double>(c, rows), valid);
@@ -629,41 +631,69 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   // Each job's weight (a rough cost, see run_jobs): a level's labels (text
   // per row) 4, the keys when each is looked at for an ID number 4, a
   // collect table's sets 3, a table's codes 2, the rest 1.
-  if (key_field >= 0) jobs.push_back({mask ? 4 : 1, [&]() -> std::vector<NodePtr> {
-    const auto& kc = bd.columns[static_cast<size_t>(key_field)];
-    if (kc.type.kind == detail::TypeKind::kString) {
-      auto key_at = [&](size_t k) { return *static_cast<const std::string_view*>(kc.at(rows[k])); };
-      // A key with an ID number in it ("G" + the number is a common student
-      // number) is shown masked. Most keys hold none: they are only checked,
-      // and the input's buffers are shared when no key needed a mask.
-      std::vector<std::string> masked;
-      if (mask)
-        for (size_t k = 0; k < rows.size(); ++k)
-          if (detail::has_embedded_id_number(key_at(k))) {
-            if (masked.empty()) masked.resize(rows.size());
-            masked[k] = detail::mask_embedded_id_numbers(key_at(k));
-          }
-      if (masked.empty() && every_input_row && owners)
-        if (NodePtr shared = shared_key_column(key, kc, rows.size(), views, *owners)) return {shared};
-      struct Ids {
-        const detail::ColumnData& c;
-        const ResultRows& rows;
-        const std::vector<std::string>& masked;
-        size_t size() const { return rows.size(); }
-        std::string_view operator[](size_t k) const {
-          if (!masked.empty() && !masked[k].empty()) return masked[k];
-          return *static_cast<const std::string_view*>(c.at(rows[k]));
-        }
-      } ids{kc, rows, masked};
-      arrow::Bytes valid;
-      if (!kc.valid.empty()) {
-        valid.resize(rows.size());
-        for (size_t k = 0; k < rows.size(); ++k) valid[k] = kc.valid[rows[k]];
-      }
-      return {arrow::strings(key, ids, valid)};
+  //
+  // The key column comes first. A key with an ID number in it ("G" + the
+  // number is a common student number) is shown masked: the keys are
+  // looked at in slices, jobs beside the others (one job over a million
+  // keys was the last to finish). Most hold none, and the column is then
+  // the input's own buffers, or a copy made by a job of its own.
+  const detail::ColumnData* kc = key_field >= 0 ? &bd.columns[static_cast<size_t>(key_field)] : nullptr;
+  const bool text_key = kc && kc->type.kind == detail::TypeKind::kString;
+  auto key_text = [&](size_t k) { return *static_cast<const std::string_view*>(kc->at(rows[k])); };
+  constexpr size_t kKeySlices = 4;
+  std::vector<std::vector<std::pair<size_t, std::string>>> masked_keys(kKeySlices);
+  // The key column as text, the keys in `masked` (row, text) shown so.
+  auto key_strings = [&](const std::vector<std::pair<size_t, std::string>>* masked) {
+    struct Ids {
+      const std::function<std::string_view(size_t)>& text;
+      size_t n;
+      size_t size() const { return n; }
+      std::string_view operator[](size_t k) const { return text(k); }
+    };
+    std::unordered_map<size_t, std::string_view> shown;
+    if (masked)
+      for (const auto& [k, m] : *masked) shown.emplace(k, m);
+    const std::function<std::string_view(size_t)> text = [&](size_t k) {
+      if (!shown.empty())
+        if (auto it = shown.find(k); it != shown.end()) return it->second;
+      return key_text(k);
+    };
+    arrow::Bytes valid;
+    if (!kc->valid.empty()) {
+      valid.resize(rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) valid[k] = kc->valid[rows[k]];
     }
-    return {output_column(key, kc, rows, pack, zero_nulls)};
+    return arrow::strings(key, Ids{text, rows.size()}, valid);
+  };
+  const bool may_share = every_input_row && owners;
+  if (kc && !text_key) jobs.push_back({1, [&]() -> std::vector<NodePtr> {
+    // A whole-number key of 18 digits may be an ID number too: with one
+    // among the keys, the column is the keys' text, masked (as the command
+    // writes it).
+    if (mask && kc->type.kind == detail::TypeKind::kInt) {
+      std::vector<std::string> text(rows.size());
+      bool any = false;
+      for (size_t k = 0; k < rows.size(); ++k) {
+        if (!kc->present(rows[k])) continue;
+        text[k] = std::to_string(*static_cast<const int64_t*>(kc->at(rows[k])));
+        if (detail::has_embedded_id_number(text[k])) {
+          text[k] = detail::mask_embedded_id_numbers(text[k]);
+          any = true;
+        }
+      }
+      if (any) return {output_column(key, *kc, rows, pack, zero_nulls, &text)};
+    }
+    return {output_column(key, *kc, rows, pack, zero_nulls)};
   }});
+  if (text_key && !may_share) jobs.push_back({2, [&]() -> std::vector<NodePtr> { return {key_strings(nullptr)}; }});
+  if (text_key && mask)
+    for (size_t s = 0; s < kKeySlices; ++s)
+      jobs.push_back({4, [&, s]() -> std::vector<NodePtr> {
+        for (size_t k = rows.size() * s / kKeySlices, end = rows.size() * (s + 1) / kKeySlices; k < end; ++k)
+          if (detail::has_embedded_id_number(key_text(k)))
+            masked_keys[s].emplace_back(k, detail::mask_embedded_id_numbers(key_text(k)));
+        return {};
+      }});
   const size_t tables_out = what.all_tables ? pack.tables.size() : std::min<size_t>(1, pack.tables.size());
   auto table_weight = [&](size_t t) { return pack.tables[t].hit_policy == detail::HitPolicy::kCollect ? 3 : 2; };
   for (size_t t = 0; t < tables_out; ++t) jobs.push_back({table_weight(t), [&, t]() -> std::vector<NodePtr> {
@@ -817,6 +847,15 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   // Threads pay off on large tables only (a Dask partition may be small).
   for (auto& part : run_jobs(jobs, rows.size() < 16384 ? 1 : engine.options().threads))
     for (auto& c : part) cols.push_back(std::move(c));
+  if (text_key) {
+    std::vector<std::pair<size_t, std::string>> masked;
+    for (auto& slice : masked_keys) std::move(slice.begin(), slice.end(), std::back_inserter(masked));
+    NodePtr key_column;
+    if (masked.empty() && may_share) key_column = shared_key_column(key, *kc, rows.size(), views, *owners);
+    if (!masked.empty() || (may_share && !key_column)) key_column = key_strings(&masked);
+    if (key_column) cols.insert(cols.begin(), std::move(key_column));
+    else if (!masked.empty()) cols.front() = key_strings(&masked);  // the copy job's column, unmasked
+  }
   out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));
   if (keep_batch) *keep_batch = std::move(in);
   if (keep_result) *keep_result = std::move(result);
@@ -902,8 +941,10 @@ struct CsvSource {
 // A table handed to the engine as CSV text (CsvSource "text"): its rejects
 // carry the line of that text, which means nothing to the caller; they
 // are given the row's 0-based position in the table instead, as classify
-// gives them, and so is a row a reason names ("first on row 7", "(row 7)",
-// "on row 7"). Lines of records, from the same reader the engine used.
+// gives them, and so is a row a reason names: the duplicate key's "(first
+// on row 7)", the event's "repeats the event on row 7", the post's "is
+// already held (row 7)" (the phrases whole, so that a quoted cell holding
+// "row 7" is left alone). Lines of records, from the reader the engine used.
 void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
   if (s.kind != "text" || rejects.empty()) return;
   std::unordered_map<int64_t, int64_t> position;
@@ -916,10 +957,10 @@ void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
     const auto it = position.find(line);
     return it == position.end() ? line : it->second;
   };
-  static const std::regex kRowInReason(R"(((?:on row|\(row) )(\d+))");
+  static const std::regex kRowInReason(R"((\(first on row |repeats the event on row |is already held \(row )(\d+))");
   for (Reject& r : rejects) {
     r.row = at(r.row);
-    if (r.reason.find("row ") == std::string::npos) continue;
+    if (r.reason.find(" row ") == std::string::npos && r.reason.find("(row ") == std::string::npos) continue;
     std::string reason;
     auto last = r.reason.cbegin();
     for (std::sregex_iterator m(r.reason.begin(), r.reason.end(), kRowInReason), end; m != end; ++m) {
@@ -953,6 +994,7 @@ Roster load_roster(const RulePack& pack, const CsvSource& s, const std::string& 
 // stopped the whole read at the first such record.
 struct TextCsv {
   NodePtr table, rejects;
+  NodePtr lines;  // the file line of each row of `table`
 };
 
 TextCsv read_text_csv(const std::string& path, const std::string& encoding) {
@@ -977,7 +1019,7 @@ TextCsv read_text_csv(const std::string& path, const std::string& encoding) {
   // Each column's text and its Arrow offsets, appended record by record.
   std::vector<std::string> text(width);
   std::vector<std::vector<int64_t>> ends(width);
-  std::vector<int64_t> reject_line;
+  std::vector<int64_t> reject_line, row_line;
   std::vector<std::string> reject_reason;
   while (reader.next(record)) {
     std::string reason = record.error;
@@ -993,6 +1035,7 @@ TextCsv read_text_csv(const std::string& path, const std::string& encoding) {
       text[c].append(record.fields[c]);
       ends[c].push_back(static_cast<int64_t>(text[c].size()));
     }
+    row_line.push_back(record.line);
   }
   struct Cells {
     const std::string& text;
@@ -1010,6 +1053,8 @@ TextCsv read_text_csv(const std::string& path, const std::string& encoding) {
   out.table = arrow::table(std::move(cols), rows);
   std::vector<NodePtr> rej = {arrow::fixed("line", "l", reject_line), arrow::strings("reason", reject_reason)};
   out.rejects = arrow::table(std::move(rej), static_cast<int64_t>(reject_line.size()));
+  const auto lines = static_cast<int64_t>(row_line.size());
+  out.lines = arrow::table({arrow::fixed("line", "l", std::move(row_line))}, lines);
   return out;
 }
 
@@ -1485,7 +1530,7 @@ PYBIND11_MODULE(_kcbx, m) {
           py::gil_scoped_release nogil;
           out = read_text_csv(path, encoding);
         }
-        return py::make_tuple(capsules(out.table), capsules(out.rejects));
+        return py::make_tuple(capsules(out.table), capsules(out.rejects), capsules(out.lines));
       },
       "path"_a, "encoding"_a = "utf-8");
 

@@ -193,12 +193,17 @@ std::string_view text_at(const ColumnChunk& c, int64_t i) {
   }
 }
 
-// Whether every value of `c` is null (by its validity bitmap).
+// Whether every value of `c` is null: by its validity bitmap, or NaN in a
+// float column (pandas' null there, read as null below too).
 bool nulls_only(const ColumnChunk& c) {
   if (c.type == ArrayType::kNull) return true;
-  if (!c.validity) return c.length == 0;
-  for (int64_t i = 0; i < c.length; ++i)
-    if (bit(c.validity, c.offset + i)) return false;
+  for (int64_t i = 0; i < c.length; ++i) {
+    if (c.validity && !bit(c.validity, c.offset + i)) continue;
+    const int64_t at = c.offset + i;
+    if (c.type == ArrayType::kFloat64 && std::isnan(static_cast<const double*>(c.values)[at])) continue;
+    if (c.type == ArrayType::kFloat32 && std::isnan(static_cast<const float*>(c.values)[at])) continue;
+    return false;
+  }
   return true;
 }
 
@@ -1229,7 +1234,8 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   // Column types a field does not accept are caller mistakes, not data,
   // except in a chunk of nulls only: it holds no value of any type (pandas
   // reads a column left empty in a CSV file as float64 NaN, whatever the
-  // field). Such a chunk is read as Arrow's null type.
+  // field). Such a chunk is read as Arrow's null type. Looked at only when
+  // the type is refused: a chunk of the right type costs nothing here.
   std::vector<ColumnView> retyped;
   for (size_t f = 0; f < fields.size(); ++f) {
     if (field_column[f] < 0) continue;

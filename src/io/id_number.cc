@@ -410,17 +410,15 @@ bool first_generation(std::string_view run) {
 }
 
 // Whether a run of digits (with a trailing X after 17 or more) holds an ID
-// number: a valid 18-character number, alone (`*whole` false: masked as
-// mask_id_number does, keeping its address and last four characters,
-// "G520102********1234") or inside a longer run ("2019" + the number,
-// `*whole` true: masked whole), or a 15-digit first-generation number
-// (whole). Other runs are no ID number: generated and many real student
-// numbers are 18 digits that are none.
-bool run_holds_id_number(std::string_view run, bool* whole) {
-  *whole = true;
+// number, and so is masked whole by mask_id_number (an 18-character run
+// keeps its address and last four characters, "G520102********1234"): a
+// valid 18-character number, alone or inside a longer run ("2019" + the
+// number), or a 15-digit first-generation number. Other runs are no ID
+// number: generated and many real student numbers are 18 digits that are
+// none.
+bool run_holds_id_number(std::string_view run) {
   if (run.size() == 15) return first_generation(run);
   if (run.size() < 18) return false;
-  *whole = run.size() != 18;
   // The birth year's century first (kMinBirthYear..kMaxBirthYear): most
   // runs that are no ID number (generated student numbers) stop there.
   for (size_t k = 0; k + 18 <= run.size(); ++k) {
@@ -432,7 +430,7 @@ bool run_holds_id_number(std::string_view run, bool* whole) {
   return false;
 }
 
-// Calls `found(begin, end, whole)` for each run of digits in `text` that
+// Calls `found(begin, end)` for each run of digits in `text` that
 // holds an ID number (run_holds_id_number), left to right; returns early
 // when `found` returns true.
 template <typename Found>
@@ -449,9 +447,8 @@ void each_id_number(std::string_view text, Found&& found) {
     const char* q = p + 1;
     while (q < end && digit(*q)) ++q;
     if (q - p >= 17 && q < end && (*q == 'X' || *q == 'x')) ++q;
-    bool whole = false;
     const auto at = static_cast<size_t>(p - begin), size = static_cast<size_t>(q - p);
-    if (run_holds_id_number(std::string_view(p, size), &whole) && found(at, at + size, whole)) return;
+    if (run_holds_id_number(std::string_view(p, size)) && found(at, at + size)) return;
     p = q;
   }
 }
@@ -473,7 +470,6 @@ bool has_embedded_id_number(std::string_view text) {
     };
     const uint32_t mask =
         digits(text.data()) | (digits(text.data() + text.size() - 16) << (text.size() - 16));
-    bool whole = false;
     for (uint32_t rest = mask; rest != 0;) {
       const int start = std::countr_zero(rest);
       const int len = std::countr_one(mask >> start);
@@ -481,29 +477,24 @@ bool has_embedded_id_number(std::string_view text) {
       auto size = static_cast<size_t>(len);
       const size_t after = static_cast<size_t>(start) + size;
       if (size >= 17 && after < text.size() && (text[after] == 'X' || text[after] == 'x')) ++size;
-      if (run_holds_id_number(text.substr(static_cast<size_t>(start), size), &whole)) return true;
+      if (run_holds_id_number(text.substr(static_cast<size_t>(start), size))) return true;
     }
     return false;
   }
 #endif
   bool any = false;
-  each_id_number(text, [&](size_t, size_t, bool) { return any = true; });
+  each_id_number(text, [&](size_t, size_t) { return any = true; });
   return any;
 }
 
 std::string mask_embedded_id_numbers(std::string_view text) {
   std::string out;
   size_t copied = 0;
-  each_id_number(text, [&](size_t begin, size_t end, bool whole) {
+  each_id_number(text, [&](size_t begin, size_t end) {
     if (out.empty()) out.reserve(text.size());
     out.append(text.substr(copied, begin - copied));
     const std::string_view run = text.substr(begin, end - begin);
-    if (whole) {
-      out.append(mask_id_number(run));
-    } else {
-      out.append(mask_id_number(run.substr(0, 18)));
-      out.append(run.substr(18));
-    }
+    out.append(mask_id_number(run));
     copied = end;
     return false;
   });

@@ -511,3 +511,30 @@ def test_a_column_left_empty_fits_any_field(engine: kcbx.Engine) -> None:
     t = pa.table({"student_id": ["a"], "registry": ["enrolled"], "birth_date": ["2010-01-01"],
                   "dropout_reason": pa.array([None], pa.float64())})
     assert engine.classify(t, AS_OF)["status"].to_pylist() == ["in_school"]
+
+
+def test_run_of_a_file_numbers_the_cases_rejects_by_file_line(engine: kcbx.Engine, tmp_path) -> None:  # noqa: ANN001
+    """Report.cases of a CSV path: rejects by file line, as the run's own,
+    and a record the reader cannot split is among them."""
+    path = tmp_path / "s.csv"
+    path.write_text("student_id,name,registry,birth_date\n"
+                    "a,\"two\nlines\",enrolled,2010-01-01\n"
+                    "b,x,studying,2010-01-01\n"
+                    "c,y\n"
+                    "d,z,enrolled,2010-01-01\n", encoding="utf-8")
+    report = engine.run(path, AS_OF)
+    run_rows = sorted(r["row"] for r in report.rejects.to_pylist())
+    cases_rows = sorted(r["row"] for r in report.cases.rejects.to_pylist() if r["file"] == "students")
+    assert run_rows == cases_rows == [4, 5]
+
+
+def test_a_whole_number_key_holding_an_id_number_is_masked() -> None:
+    """A pack whose key is a whole number: an 18-digit ID number there is
+    shown masked (the key column is then text), as the command shows it."""
+    engine = kcbx.Engine(kcbx.RulePack.from_string(
+        MINI_PACK.replace("xuehao: {alias: 学籍号, type: string,", "xuehao: {alias: 学籍号, type: int,"), "int.yaml"))
+    t = pa.table({"xuehao": pa.array([520102201003151236, 7], pa.int64()), "xueji": ["zaiji", "tuixue"]})
+    assert engine.classify(t, AS_OF)["xuehao"].to_pylist() == ["520102********1236", "7"]
+    assert engine.classify(t, AS_OF, mask=False)["xuehao"].to_pylist() == [520102201003151236, 7]
+    plain = pa.table({"xuehao": pa.array([1, 7], pa.int64()), "xueji": ["zaiji", "tuixue"]})
+    assert engine.classify(plain, AS_OF)["xuehao"].to_pylist() == [1, 7]

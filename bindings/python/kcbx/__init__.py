@@ -243,16 +243,44 @@ class Engine(_kcbx.Engine):
 
         cases = None
         if with_cases:
-            source = read_csv(students, encoding=encoding) \
-                if isinstance(students, (str, _os.PathLike)) else students
-            cases = self.cases(source, as_of, events=events, officials=officials,
-                               encoding=encoding, mask=mask)
+            if isinstance(students, (str, _os.PathLike)):
+                cases = self._cases_of_file(_os.fspath(students), as_of, events, officials, encoding, mask)
+            else:
+                cases = self.cases(students, as_of, events=events, officials=officials,
+                                   encoding=encoding, mask=mask)
         return Report(
             tables={name: _to_kind(_record_batch(caps), out_kind) for name, _h, caps in tables},
             headers={name: dict(h) for name, h, _caps in tables},
             summary=json.loads(summary),
             cases=cases,
         )
+
+
+    def _cases_of_file(self, path: str, as_of: Any, events: Any, officials: Any, encoding: str,
+                       mask: bool) -> Cases:
+        """cases() of a students CSV file, its rejects numbered by file line
+        as the command's (and the run's) are: the records the reader cannot
+        split are rejects too, and the rest are numbered by the line each
+        came from."""
+        import pyarrow as pa
+
+        table_caps, unread_caps, lines_caps = _kcbx._read_csv(path, encoding)
+        table, unread = _record_batch(table_caps), _record_batch(unread_caps)
+        lines = _record_batch(lines_caps).column(0).to_numpy()
+        c = self.cases(pa.Table.from_batches([table]), as_of, events=events, officials=officials,
+                       encoding=encoding, mask=mask)
+        rej = c.rejects
+        rows = rej["row"].to_numpy().copy()
+        students = (rej["file"].to_numpy(zero_copy_only=False) == "students")
+        rows[students] = lines[rows[students]]
+        rej = rej.set_column(rej.schema.get_field_index("row"), "row", pa.array(rows, pa.int64()))
+        if unread.num_rows:
+            extra = pa.table({
+                "file": ["students"] * unread.num_rows, "row": unread["line"],
+                rej.column_names[2]: [""] * unread.num_rows,
+                "column": [""] * unread.num_rows, "reason": unread["reason"]})
+            rej = pa.concat_tables([rej, extra.cast(rej.schema)])
+        return Cases(c.cases, c.accountability, rej)
 
 
 @dataclass(frozen=True)
@@ -345,7 +373,7 @@ def read_csv(path: str | _os.PathLike[str], *, encoding: str = "utf-8", kind: st
     it such records raise a :class:`RejectedRowsWarning`. Raises
     ValueError for a file without a header or an unknown encoding.
     """
-    table_caps, rejects_caps = _kcbx._read_csv(_os.fspath(path), encoding)
+    table_caps, rejects_caps, _lines = _kcbx._read_csv(_os.fspath(path), encoding)
     table, rejects = _record_batch(table_caps), _record_batch(rejects_caps)
     if rejects.num_rows and not with_rejects:
         _warnings.warn(

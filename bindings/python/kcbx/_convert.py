@@ -86,26 +86,12 @@ def _categorical_column(series: Any) -> Any:
     return pa.DictionaryArray.from_arrays(indices, categories, safe=False)  # pandas' codes are in range
 
 
-def _numeric(arr: Any) -> Any:
-    """A numpy column as kcbx reads it; all NaN as Arrow nulls: pandas reads
-    a column left empty in a CSV file as float64 NaN, whatever the field,
-    and a column of nulls fits every field (the first value is looked at
-    first, so a column of numbers costs no pass)."""
-    import numpy as np
-
-    if arr.dtype.kind == "f" and len(arr) and np.isnan(arr[0]) and np.isnan(arr).all():
-        import pyarrow as pa
-
-        return pa.nulls(len(arr))
-    return np.ascontiguousarray(arr)
-
-
 def _pandas_column(name: str, series: Any) -> Any:
     import numpy as np
 
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biufM":
-        return _numeric(series.to_numpy())
+        return np.ascontiguousarray(series.to_numpy())
     import pyarrow as pa
 
     if getattr(dtype, "name", None) == "category":
@@ -126,7 +112,7 @@ def _array_column(name: str, values: Any) -> Any:
         return values
     arr = np.asarray(values)
     if arr.dtype.kind in "biufM":
-        return _numeric(arr)
+        return np.ascontiguousarray(arr)
     import pyarrow as pa
 
     try:
