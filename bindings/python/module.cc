@@ -936,6 +936,7 @@ NodePtr date_column(const std::string& name, const std::vector<std::optional<Dat
 struct CsvSource {
   std::string kind;  // "", "path" or "text"
   std::string payload;
+  std::string encoding = "utf-8";  // a path's (text is UTF-8)
 };
 
 // A table handed to the engine as CSV text (CsvSource "text"): its rejects
@@ -945,6 +946,15 @@ struct CsvSource {
 // on row 7)", the event's "repeats the event on row 7", the post's "is
 // already held (row 7)" (the phrases whole, so that a quoted cell holding
 // "row 7" is left alone). Lines of records, from the reader the engine used.
+// (kind, payload, encoding) from Python's _csv_source.
+using Source = std::tuple<std::string, std::string, std::string>;
+CsvSource csv_source(const Source& s) {
+  const auto& [kind, payload, encoding] = s;
+  if (kind == "path" && !detail::is_ascii_compatible_encoding(encoding))
+    throw std::invalid_argument("unknown or unsupported encoding '" + encoding + "' (use utf-8, gb18030 or gbk)");
+  return {kind, payload, encoding};
+}
+
 void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
   if (s.kind != "text" || rejects.empty()) return;
   std::unordered_map<int64_t, int64_t> position;
@@ -973,14 +983,14 @@ void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
   }
 }
 
-EventLog load_events(const RulePack& pack, const CsvSource& s, const std::string& encoding) {
-  if (s.kind == "path") return read_events(pack, s.payload, encoding);
+EventLog load_events(const RulePack& pack, const CsvSource& s) {
+  if (s.kind == "path") return read_events(pack, s.payload, s.encoding);
   std::istringstream in(s.payload);
   return read_events(pack, in, "<events>", "utf-8");
 }
 
-Roster load_roster(const RulePack& pack, const CsvSource& s, const std::string& encoding) {
-  if (s.kind == "path") return read_roster(pack, s.payload, encoding);
+Roster load_roster(const RulePack& pack, const CsvSource& s) {
+  if (s.kind == "path") return read_roster(pack, s.payload, s.encoding);
   std::istringstream in(s.payload);
   return read_roster(pack, in, "<officials>", "utf-8");
 }
@@ -1063,16 +1073,16 @@ struct CasesOut {
 };
 
 CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, const CsvSource& events_src,
-                   const CsvSource& officials_src, Date as_of, const std::string& encoding, bool mask) {
+                   const CsvSource& officials_src, Date as_of, bool mask) {
   const RulePack& pack = engine.rules();
   ColumnsBatch batch;
   BatchResult result;
   Classified c = classify_columns(engine, views, as_of, {}, &batch, &result);
-  EventLog events = events_src.kind.empty() ? EventLog{} : load_events(pack, events_src, encoding);
+  EventLog events = events_src.kind.empty() ? EventLog{} : load_events(pack, events_src);
   std::unique_ptr<Roster> roster;
   std::unique_ptr<ResponsibilityGraph> graph;
   if (!officials_src.kind.empty()) {
-    roster = std::make_unique<Roster>(load_roster(pack, officials_src, encoding));
+    roster = std::make_unique<Roster>(load_roster(pack, officials_src));
     graph = std::make_unique<ResponsibilityGraph>(pack, *roster, batch.batch);
   }
   CaseReport report = evaluate_cases(engine, batch.batch, result, events, graph.get(), as_of);
@@ -1245,14 +1255,13 @@ struct RunOut {
 };
 
 RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSource& events_src,
-                  const CsvSource& officials_src, Date as_of, const std::string& encoding, int calendar_days,
-                  bool mask) {
+                  const CsvSource& officials_src, Date as_of, int calendar_days, bool mask) {
   const RulePack& pack = engine.rules();
   EventLog events;
   const bool have_events = !events_src.kind.empty();
-  if (have_events) events = load_events(pack, events_src, encoding);
+  if (have_events) events = load_events(pack, events_src);
   std::unique_ptr<Roster> roster;
-  if (!officials_src.kind.empty()) roster = std::make_unique<Roster>(load_roster(pack, officials_src, encoding));
+  if (!officials_src.kind.empty()) roster = std::make_unique<Roster>(load_roster(pack, officials_src));
   RunOptions o;
   o.as_of = as_of;
   o.calendar_days = calendar_days;
@@ -1261,7 +1270,7 @@ RunOut run_report(const Engine& engine, const CsvSource& students, const CsvSour
   RunReport report;
   if (students.kind == "path") {
     o.file = students.payload;
-    o.encoding = encoding;
+    o.encoding = students.encoding;
     report = run(engine, students.payload, have_events ? &events : nullptr, roster.get(), o, &sink);
   } else {
     o.file = "<students>";
@@ -1472,22 +1481,20 @@ PYBIND11_MODULE(_kcbx, m) {
           "cells"_a, "as_of"_a, "format"_a = "dict")
       .def(
           "_cases",
-          [](const Engine& e, py::object source, bool whole, std::pair<std::string, std::string> events,
-             std::pair<std::string, std::string> officials, const std::string& as_of,
-             const std::string& encoding, bool mask) {
+          [](const Engine& e, py::object source, bool whole, const Source& events, const Source& officials,
+             const std::string& as_of, bool mask) {
             const Date d = parse_as_of(as_of);
             std::unique_ptr<Input> in = import_input(source, whole);
             CasesOut out;
             {
               py::gil_scoped_release nogil;
-              out = run_cases(e, in->views, {events.first, events.second}, {officials.first, officials.second}, d,
-                              encoding, mask);
+              out = run_cases(e, in->views, csv_source(events), csv_source(officials), d, mask);
             }
             py::tuple t = py::make_tuple(capsules(out.cases), capsules(out.accountability), capsules(out.rejects));
             in.reset();
             return t;
           },
-          "source"_a, "whole"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8", "mask"_a = true)
+          "source"_a, "whole"_a, "events"_a, "officials"_a, "as_of"_a, "mask"_a = true)
       .def(py::pickle(
           [](const Engine& e) {
             return py::make_tuple(kPickleVersion, e.rules().sources(), e.rules().file(),
@@ -1504,23 +1511,22 @@ PYBIND11_MODULE(_kcbx, m) {
 
   m.def(
       "_run",
-      [](const Engine& e, std::pair<std::string, std::string> students, std::pair<std::string, std::string> events,
-         std::pair<std::string, std::string> officials, const std::string& as_of, const std::string& encoding,
-         int calendar_days, bool mask) {
+      [](const Engine& e, const Source& students, const Source& events, const Source& officials,
+         const std::string& as_of, int calendar_days, bool mask) {
         const Date d = parse_as_of(as_of);
         RunOut out;
         {
           py::gil_scoped_release nogil;
-          out = run_report(e, {students.first, students.second}, {events.first, events.second},
-                           {officials.first, officials.second}, d, encoding, calendar_days, mask);
+          out = run_report(e, csv_source(students), csv_source(events), csv_source(officials), d, calendar_days,
+                           mask);
         }
         py::list tables;
         for (size_t i = 0; i < out.tables.size(); ++i)
           tables.append(py::make_tuple(out.names[i], out.headers[i], capsules(out.tables[i])));
         return py::make_tuple(tables, out.summary);
       },
-      "engine"_a, "students"_a, "events"_a, "officials"_a, "as_of"_a, "encoding"_a = "utf-8",
-      "calendar_days"_a = 15, "mask"_a = true);
+      "engine"_a, "students"_a, "events"_a, "officials"_a, "as_of"_a, "calendar_days"_a = 15,
+      "mask"_a = true);
 
   m.def(
       "_read_csv",

@@ -538,3 +538,25 @@ def test_a_whole_number_key_holding_an_id_number_is_masked() -> None:
     assert engine.classify(t, AS_OF, mask=False)["xuehao"].to_pylist() == [520102201003151236, 7]
     plain = pa.table({"xuehao": pa.array([1, 7], pa.int64()), "xueji": ["zaiji", "tuixue"]})
     assert engine.classify(plain, AS_OF)["xuehao"].to_pylist() == [1, 7]
+
+
+def test_per_file_encodings(engine: kcbx.Engine, sample_dir, tmp_path) -> None:  # noqa: ANN001
+    """A GB18030 export from Excel beside a UTF-8 events log and roster, as
+    the command's --events-encoding and --officials-encoding: the run is
+    the one of the UTF-8 files."""
+    students = tmp_path / "students-gb.csv"
+    students.write_bytes((sample_dir / "students.csv").read_text(encoding="utf-8").encode("gb18030"))
+    officials = (sample_dir / "officials.csv").read_text(encoding="utf-8")
+    assert any(ord(ch) > 127 for ch in officials)  # names the encoding changes
+    events, roster = sample_dir / "events.csv", sample_dir / "officials.csv"
+    want = engine.run(sample_dir / "students.csv", AS_OF, events=events, officials=roster)
+    got = engine.run(students, AS_OF, events=events, officials=roster, encoding="gb18030",
+                     events_encoding="utf-8", officials_encoding="utf-8")
+    for name in ("responsibility", "accountability", "rejects"):
+        assert got.tables[name].equals(want.tables[name]), name
+    assert got.cases.cases.equals(want.cases.cases)
+    # One encoding for all reads the UTF-8 roster as GB18030: its names change.
+    wrong = engine.run(students, AS_OF, events=events, officials=roster, encoding="gb18030")
+    assert not wrong.tables["responsibility"].equals(want.tables["responsibility"])
+    with pytest.raises(ValueError, match="unknown or unsupported encoding"):
+        engine.run(students, AS_OF, events=events, officials=roster, officials_encoding="no-such-encoding")

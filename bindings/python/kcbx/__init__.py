@@ -186,22 +186,26 @@ class Engine(_kcbx.Engine):
         return self._explain(cells, _as_of_text(as_of), format)
 
     def cases(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
-              encoding: str = "utf-8", mask: bool = True) -> Cases:
+              encoding: str = "utf-8", events_encoding: str | None = None,
+              officials_encoding: str | None = None, mask: bool = True) -> Cases:
         """The pack's workflow on ``as_of``: every case, its next action, who
         must act and by when, and the accountability for lapsed deadlines.
 
         ``students`` is a table as for :meth:`classify`. ``events``
         (student_id, date, type, person, note) and ``officials`` (role,
         person, jurisdiction, phone) are CSV paths or tables; without
-        officials no person is named. ``encoding`` applies to CSV paths.
+        officials no person is named. ``encoding`` applies to CSV paths;
+        ``events_encoding`` and ``officials_encoding`` (default: ``encoding``)
+        to those files alone, as the command's ``--events-encoding``.
         Returns a :class:`Cases` of tables of the students' kind. ID
         numbers inside keys are masked unless ``mask=False`` (the command's
         ``--no-mask``; rejects stay masked).
         """
         kind = _kind(students)
         source, whole = _source(students, kind)
-        c, a, r = self._cases(source, whole, _csv_source(events), _csv_source(officials),
-                              _as_of_text(as_of), encoding, bool(mask))
+        c, a, r = self._cases(source, whole, _csv_source(events, events_encoding or encoding),
+                              _csv_source(officials, officials_encoding or encoding), _as_of_text(as_of),
+                              bool(mask))
         out_kind = kind if kind in ("pandas", "polars", "pyarrow.RecordBatch") else "pyarrow"
         return Cases(*(_to_kind(_record_batch(x), out_kind) for x in (c, a, r)))
 
@@ -220,7 +224,8 @@ class Engine(_kcbx.Engine):
         return counts
 
     def run(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
-            encoding: str = "utf-8", calendar_days: int = 15,
+            encoding: str = "utf-8", events_encoding: str | None = None,
+            officials_encoding: str | None = None, calendar_days: int = 15,
             with_cases: bool = True, mask: bool = True) -> "Report":
         """The main job, as ``kcbx run``: classify every record, open and
         advance the cases, and aggregate the pack's ledgers, lists,
@@ -228,7 +233,9 @@ class Engine(_kcbx.Engine):
 
         ``students``, ``events`` and ``officials`` are CSV paths or tables
         (tables are handed to the engine as CSV text, so a bad cell is a
-        reject exactly as in the command). ``encoding`` applies to paths.
+        reject exactly as in the command). ``encoding`` applies to paths;
+        ``events_encoding`` and ``officials_encoding`` (default: ``encoding``)
+        to those files alone, as the command's ``--events-encoding``.
         Returns a :class:`Report` whose tables are of the students' kind
         (pyarrow for paths); ``with_cases=False`` skips ``Report.cases``.
         ID numbers are masked in every table unless ``mask=False`` (the
@@ -236,18 +243,21 @@ class Engine(_kcbx.Engine):
         """
         kind = "pyarrow" if isinstance(students, (str, _os.PathLike)) else _kind(students)
         out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
-        tables, summary = _kcbx._run(self, _csv_source(students), _csv_source(events),
-                                     _csv_source(officials), _as_of_text(as_of), encoding,
+        ev_enc, of_enc = events_encoding or encoding, officials_encoding or encoding
+        tables, summary = _kcbx._run(self, _csv_source(students, encoding), _csv_source(events, ev_enc),
+                                     _csv_source(officials, of_enc), _as_of_text(as_of),
                                      int(calendar_days), bool(mask))
         import json
 
         cases = None
         if with_cases:
             if isinstance(students, (str, _os.PathLike)):
-                cases = self._cases_of_file(_os.fspath(students), as_of, events, officials, encoding, mask)
+                cases = self._cases_of_file(_os.fspath(students), as_of, events, officials, encoding,
+                                            ev_enc, of_enc, mask)
             else:
                 cases = self.cases(students, as_of, events=events, officials=officials,
-                                   encoding=encoding, mask=mask)
+                                   encoding=encoding, events_encoding=ev_enc,
+                                   officials_encoding=of_enc, mask=mask)
         return Report(
             tables={name: _to_kind(_record_batch(caps), out_kind) for name, _h, caps in tables},
             headers={name: dict(h) for name, h, _caps in tables},
@@ -257,7 +267,7 @@ class Engine(_kcbx.Engine):
 
 
     def _cases_of_file(self, path: str, as_of: Any, events: Any, officials: Any, encoding: str,
-                       mask: bool) -> Cases:
+                       events_encoding: str, officials_encoding: str, mask: bool) -> Cases:
         """cases() of a students CSV file, its rejects numbered by file line
         as the command's (and the run's) are: the records the reader cannot
         split are rejects too, and the rest are numbered by the line each
@@ -268,7 +278,8 @@ class Engine(_kcbx.Engine):
         table, unread = _record_batch(table_caps), _record_batch(unread_caps)
         lines = _record_batch(lines_caps).column(0).to_numpy()
         c = self.cases(pa.Table.from_batches([table]), as_of, events=events, officials=officials,
-                       encoding=encoding, mask=mask)
+                       events_encoding=events_encoding, officials_encoding=officials_encoding,
+                       mask=mask)
         rej = c.rejects
         rows = rej["row"].to_numpy().copy()
         students = (rej["file"].to_numpy(zero_copy_only=False) == "students")

@@ -167,6 +167,8 @@ class Engine:
         events: Any = None,
         officials: Any = None,
         encoding: str = "utf-8",
+        events_encoding: str | None = None,
+        officials_encoding: str | None = None,
         mask: bool = True,
     ) -> Cases: ...
     def status_counts(self, table: Any, as_of: _AsOf, level: str = "county") -> Any: ...
@@ -178,6 +180,8 @@ class Engine:
         events: Any = None,
         officials: Any = None,
         encoding: str = "utf-8",
+        events_encoding: str | None = None,
+        officials_encoding: str | None = None,
         calendar_days: int = 15,
         with_cases: bool = True,
         mask: bool = True,

@@ -279,12 +279,13 @@ def _count(result: Any, level: str, status: str) -> Any:
     return g.sort_by([(level, "ascending"), (status, "ascending")])
 
 
-def _csv_source(obj: Any) -> tuple[str, str]:
-    """('', '') for None, ('path', p) for a path, ('text', csv) for a table."""
+def _csv_source(obj: Any, encoding: str = "utf-8") -> tuple[str, str, str]:
+    """('', '', _) for None, ('path', p, encoding) for a path, ('text', csv,
+    'utf-8') for a table (kcbx writes the text)."""
     if obj is None:
-        return ("", "")
+        return ("", "", encoding)
     if isinstance(obj, (str, _os.PathLike)):
-        return ("path", _os.fspath(obj))
+        return ("path", _os.fspath(obj), encoding)
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -303,7 +304,7 @@ def _csv_source(obj: Any) -> tuple[str, str]:
         t = pa.table(obj)
     buf = _io.BytesIO()
     pacsv.write_csv(t, buf, pacsv.WriteOptions(quoting_style="needed"))
-    return ("text", buf.getvalue().decode("utf-8"))
+    return ("text", buf.getvalue().decode("utf-8"), "utf-8")
 
 
 # ---- engines per process (Dask and Spark workers) ----------------------
