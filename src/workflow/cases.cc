@@ -97,6 +97,17 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         if (t == type) out.push_back(s);
     return out;
   };
+  // An event type's place among one day's events: types of no stage
+  // first (they are rejected whatever their place), then by the first
+  // stage listing them, the closing event last.
+  std::unordered_map<int, int> rank_of_type;
+  for (size_t s = n_stages; s-- > 0;)
+    for (int t : wf.stages[s].events) rank_of_type[t] = static_cast<int>(s);
+  auto day_rank = [&](int type) {
+    if (type == wf.closes_on) return static_cast<int>(n_stages);
+    const auto it = rank_of_type.find(type);
+    return it == rank_of_type.end() ? -1 : it->second;
+  };
   auto reject = [&](const Event& e, std::string why) {
     report.event_rejects.push_back({e.row, detail::masked_key(e.student_id), "", std::move(why)});
   };
@@ -188,8 +199,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       }
       const bool stage_open = !p.completed && !c.closed;
       if (p.due) {
-        if (p.completed && *p.completed > *p.due) p.days_late = p.completed->days() - p.due->days();
-        if (stage_open && as_of > *p.due) p.days_late = as_of.days() - p.due->days();
+        // Late: done after its due date, or not done by then. A duty left
+        // undone when the child came back lapsed all the same (SPEC R2,
+        // M3.4): it is counted to the day the case closed, not forgotten.
+        const std::optional<Date> end = p.completed ? p.completed : c.closed ? c.closed_on : as_of;
+        if (*end > *p.due) p.days_late = end->days() - p.due->days();
       }
       if (p.days_late > 0) {
         Accountability a;
@@ -240,8 +254,14 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       for (const Event* e : events) reject(*e, "the student's record was rejected");
       continue;
     }
-    std::stable_sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
-      return a->date < b->date || (a->date == b->date && a->row < b->row);
+    // Date order; on one day, in the workflow's order (a visit before the
+    // report it leads to, the return last), then file order: a log is
+    // dated, and which line of a day comes first must not decide whether
+    // a duty was done in time.
+    std::stable_sort(events.begin(), events.end(), [&](const Event* a, const Event* b) {
+      if (a->date != b->date) return a->date < b->date;
+      const int ra = day_rank(a->type), rb = day_rank(b->type);
+      return ra != rb ? ra < rb : a->row < b->row;
     });
     const std::string status = result.table_count() > 0 ? std::string(result.value(0, i)) : "";
     std::vector<const Event*> usable;
@@ -268,7 +288,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         continue;
       }
       const Date first = usable[start]->date;
-      const bool within = opened_on && *opened_on <= first && (!last_closed || *opened_on > *last_closed);
+      // opened_on within this run of events (by its closing date): the
+      // case opened then, and events before it are rejected as they would
+      // be in the current case.
+      const bool within =
+          opened_on && *opened_on <= usable[k]->date && (!last_closed || *opened_on > *last_closed);
       walk(i, status, std::span<const Event* const>(usable.data() + start, k + 1 - start),
            within ? *opened_on : first);
       last_closed = usable[k]->date;

@@ -401,9 +401,18 @@ TEST_F(ProvinceRun, EveryList) {
   EXPECT_EQ(closures[0].at("jurisdiction"), kD);
 
   // Accountability list: G03's 3-day report lapsed; the principal and the
-  // supervisors above on the education line.
+  // supervisors above on the education line. G14's report was never made
+  // either: due 10-15, it had lapsed 5 days when G14 came back on 10-20,
+  // and the return does not wipe that out (SPEC R2, M3.4).
   const Table acc = read_csv(out() / "accountability.csv");
-  ASSERT_EQ(acc.size(), 1u);
+  ASSERT_EQ(acc.size(), 2u);
+  ASSERT_EQ(acc[1].at("student_id"), "G14");
+  EXPECT_EQ(acc[1].at("stage"), "school_report");
+  EXPECT_EQ(acc[1].at("due"), "2019-10-15");
+  EXPECT_EQ(acc[1].at("done_on"), "");
+  EXPECT_EQ(acc[1].at("days_late"), "5");
+  EXPECT_EQ(acc[1].at("role"), "principal");
+  EXPECT_EQ(acc[1].at("person"), "");  // S003 has no principal in the roster
   EXPECT_EQ(acc[0].at("student_id"), "G03");
   EXPECT_EQ(acc[0].at("stage"), "school_report");
   EXPECT_EQ(acc[0].at("clause"), "S2.2");

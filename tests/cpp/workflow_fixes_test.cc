@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -119,6 +120,88 @@ TEST(WorkflowFixes, EventsOfAChildWithoutACaseAreRejectedNotMadeACase) {
   EXPECT_EQ(r.reason(5), "after the case was closed on 2019-09-14");
   EXPECT_EQ(r.report.events_applied, 2);
   for (const auto& c : r.report.cases) EXPECT_TRUE(c.closed) << c.student_id;
+}
+
+TEST(WorkflowFixes, EventsOfOneDayFollowTheWorkflowNotTheFileOrder) {
+  // B's second visit and the school's report on the same day (S2.2: the
+  // report is due within 3 days of the second visit): on time whichever
+  // line comes first. C's visit and return on one day: the visit counts.
+  const std::string head = "student_id,date,type,person,note\n";
+  const std::string b =
+      "B,2019-09-10,home_visit,T,\n"
+      "B,2019-09-12,school_report,P,\n"
+      "B,2019-09-12,home_visit,T,\n";
+  const std::string c =
+      "C,2019-09-10,home_visit,T,\n"
+      "C,2019-09-12,returned,T,\n"
+      "C,2019-09-12,home_visit,T,\n";
+  const std::vector<std::vector<std::string>> rows = {{"B", "enrolled", "2007-05-05", "2019-09-01"},
+                                                      {"C", "enrolled", "2007-05-05", "2019-09-01"}};
+  for (const std::string& events : {head + b + c, head + c + b}) {
+    CaseRun r(default_rules(), rows, events, day("2019-11-15"));
+    EXPECT_TRUE(r.report.event_rejects.empty()) << r.report.event_rejects.front().reason;
+    const auto bc = r.cases_of("B");
+    ASSERT_EQ(bc.size(), 1u);
+    ASSERT_GE(bc[0]->stages.size(), 2u);
+    EXPECT_EQ(opt(bc[0]->stages[1].completed), "2019-09-12");
+    EXPECT_EQ(bc[0]->stages[1].days_late, 0);
+    EXPECT_EQ(bc[0]->stage, "township_persuasion");
+    const auto cc = r.cases_of("C");
+    ASSERT_EQ(cc.size(), 1u);
+    EXPECT_TRUE(cc[0]->closed);
+    EXPECT_EQ(cc[0]->stages[0].done, 2);
+    for (const auto& a : r.report.accountability) EXPECT_NE(a.stage, "school_report") << a.student_id;
+  }
+}
+
+TEST(WorkflowFixes, ADutyLeftUndoneWhenTheChildReturnedStaysAccountable) {
+  // Visits on 09-10 and 09-11: the report was due 09-14. X3 returned on
+  // 10-01 without one (17 days late when the case closed); X2's report came
+  // on 09-20 (6 days late). Both lapses stay on the list after the return.
+  CaseRun r(default_rules(),
+            {{"X2", "enrolled", "2007-05-05", "2019-09-01"}, {"X3", "enrolled", "2007-05-05", "2019-09-01"}},
+            "student_id,date,type,person,note\n"
+            "X2,2019-09-10,home_visit,T,\nX2,2019-09-11,home_visit,T,\nX2,2019-09-20,school_report,P,\n"
+            "X2,2019-10-01,returned,T,\n"
+            "X3,2019-09-10,home_visit,T,\nX3,2019-09-11,home_visit,T,\nX3,2019-10-01,returned,T,\n",
+            day("2019-11-15"));
+  std::map<std::string, const Accountability*> by_student;
+  for (const auto& a : r.report.accountability) by_student[a.student_id + "/" + a.stage] = &a;
+  ASSERT_TRUE(by_student.count("X2/school_report"));
+  EXPECT_EQ(by_student["X2/school_report"]->days_late, 6);
+  ASSERT_TRUE(by_student.count("X3/school_report"));
+  const Accountability& x3 = *by_student["X3/school_report"];
+  EXPECT_EQ(x3.due.format(), "2019-09-14");
+  EXPECT_FALSE(x3.done_on);
+  EXPECT_EQ(x3.days_late, 17);
+  EXPECT_EQ(x3.lapsed.role, "principal");
+  // Nothing after the report was due: X2's persuasion stage (due 09-20 +
+  // its period) had not lapsed by the return.
+  EXPECT_EQ(r.report.accountability.size(), 2u);
+  // The case itself is closed and overdue no more.
+  for (const Case* c : r.cases_of("X3")) {
+    EXPECT_TRUE(c->closed);
+    EXPECT_EQ(c->days_overdue, 0);
+  }
+}
+
+TEST(WorkflowFixes, AnEarlierCaseOpensOnItsOpenedOnWithinItsEvents) {
+  // U last attended 09-01: suspected (the case opens) on 09-09. A visit on
+  // 09-05 is before the case opened, whether or not a return closes it.
+  for (const bool returned : {false, true}) {
+    std::string events =
+        "student_id,date,type,person,note\n"
+        "U,2019-09-05,home_visit,T,\n"  // row 2
+        "U,2019-09-10,home_visit,T,\n"
+        "U,2019-09-11,school_report,P,\n";
+    if (returned) events += "U,2019-09-20,returned,T,\n";
+    CaseRun r(default_rules(), {{"U", "enrolled", "2007-05-05", "2019-09-01"}}, events, day("2019-11-15"));
+    EXPECT_EQ(r.reason(2), "dated 2019-09-05, before the case opened on 2019-09-09") << returned;
+    const auto u = r.cases_of("U");
+    ASSERT_EQ(u.size(), 1u);
+    EXPECT_EQ(opt(u[0]->opened), "2019-09-09");
+    EXPECT_EQ(u[0]->closed, returned);
+  }
 }
 
 TEST(WorkflowFixes, CaseNeverOpensAfterTheEvaluationDate) {
