@@ -10,6 +10,7 @@
 #include "engine/plan.h"
 #include "engine/seen_values.h"
 #include "io/encoding.h"
+#include "io/division_code.h"
 #include "io/id_number.h"
 #include "kcbx/batch.h"
 #include "util/utf8.h"
@@ -263,6 +264,12 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
         return named(reject);
       }
     }
+    if (info.division_code)
+      if (const char* why = detail::division_code_error(text)) {
+        reject.column = fields[f].name.value;
+        reject.reason = fields[f].name.value + " is " + why;
+        return named(reject);
+      }
   }
   auto unique_hash = [&](size_t f) -> uint64_t {
     if (m.row[f].kind != TypeKind::kString) return static_cast<uint64_t>(m.row[f].bits);

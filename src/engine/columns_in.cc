@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "engine/plan.h"
+#include "io/division_code.h"
 #include "io/id_number.h"
 #include "util/huge_pages.h"
 #include "util/parallel.h"
@@ -392,6 +393,8 @@ class Writer {
       if (check.error != detail::IdNumberError::kNone) return error(g, detail::describe(check.error));
       birth(g, check.birth_date.days());
     }
+    if (info_.division_code)
+      if (const char* why = detail::division_code_error(s)) return error(g, def_.name.value + " is " + why);
     view(g, s);
   }
 
@@ -429,7 +432,8 @@ class Writer {
       }
     };
     if (info_.type.kind == TypeKind::kString && stable) {
-      if (info_.id_number) each_text([&](int64_t g, std::string_view t) { string_value(g, t); });
+      if (info_.id_number || info_.division_code)
+        each_text([&](int64_t g, std::string_view t) { string_value(g, t); });
       else each_text([&](int64_t g, std::string_view t) { view(g, t); });
     } else if (small_domain()) {
       // Rows in a school's order repeat the text of the row before them
@@ -1174,7 +1178,7 @@ int conversion_cost(const detail::FieldDef& def, const detail::FieldInfo& info, 
   switch (info.type.kind) {
     case TypeKind::kSet: cost += 5; break;
     case TypeKind::kBool: cost += kept ? 1 : 0; break;
-    case TypeKind::kString: cost += kept || def.required ? 3 : 0; break;
+    case TypeKind::kString: cost += kept || def.required || info.division_code ? 3 : 0; break;
     default: cost += 3; break;
   }
   return cost;
@@ -1297,9 +1301,9 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       w.fill_null();
     } else {
       // A text chunk of a string field that is not stored cannot fail
-      // unless the field is required or an ID number: nothing to convert.
+      // unless the field is required or has a format: nothing to convert.
       const bool unchecked_text = !keep[f] && cp.fields[f].type.kind == TypeKind::kString &&
-                                  !fields[f].required && !cp.fields[f].id_number;
+                                  !fields[f].required && !cp.fields[f].id_number && !cp.fields[f].division_code;
       int64_t base = 0;
       for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks) {
         if (unchecked_text && family(ch.type) == Family::kText && ch.type != ArrayType::kDictionary) {

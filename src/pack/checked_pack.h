@@ -38,7 +38,8 @@ struct Item {
 struct FieldInfo {
   Type type;
   bool nullable = false;
-  bool id_number = false;  // format: id_number
+  bool id_number = false;      // format: id_number
+  bool division_code = false;  // format: division_code
   std::optional<ScalarValue> default_value;
 };
 

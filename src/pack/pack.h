@@ -91,7 +91,8 @@ struct FieldDef {
   bool required = false;
   bool unique = false;
   std::optional<Text> default_value;
-  // For kString: "id_number" validates as a GB 11643 resident ID number.
+  // For kString: "id_number" validates as a GB 11643 resident ID number,
+  // "division_code" as a 12-digit statistical division code.
   Text format;
   SourceLocation where;
   Change change;

@@ -69,7 +69,7 @@ inline constexpr const char* kTransfer[] = {"notify_within", "notify_clause",
 inline constexpr const char* kTypes[] = {"bool",     "int",    "number", "date",
                                          "duration", "string", "enum",   "set"};
 inline constexpr const char* kHitPolicies[] = {"first", "unique", "collect"};
-inline constexpr const char* kFieldFormats[] = {"id_number"};
+inline constexpr const char* kFieldFormats[] = {"id_number", "division_code"};
 inline constexpr const char* kDueFrom[] = {"stage_start", "case_opened"};
 inline constexpr const char* kListKinds[] = {"problem", "responsibility", "closure",
                                              "accountability", "aid_gaps"};

@@ -174,13 +174,14 @@ class Validator {
       if (f.type == TypeKind::kDuration)
         error(f.type_where, "unknown-type", "a field cannot be a duration; use int days");
       if (!f.format.empty()) {
-        if (f.format.value != "id_number")
+        if (f.format.value != "id_number" && f.format.value != "division_code")
           error(f.format.where, "unknown-format",
-                "unknown format '" + f.format.value + "'; the only format is id_number" +
+                "unknown format '" + f.format.value + "'; the formats are id_number and division_code" +
                     suggest(f.format.value, schema::kFieldFormats));
         else if (f.type != TypeKind::kString)
-          error(f.format.where, "wrong-type", "format id_number needs type string");
+          error(f.format.where, "wrong-type", "format " + f.format.value + " needs type string");
         info.id_number = f.format.value == "id_number";
+        info.division_code = f.format.value == "division_code";
       }
       if (f.default_value && (info.type.domain >= 0 || (f.type != TypeKind::kEnum && f.type != TypeKind::kSet))) {
         ScalarValue v;

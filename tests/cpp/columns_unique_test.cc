@@ -265,4 +265,64 @@ TEST(ColumnsUnique, ADefaultedKeyWithoutAColumnRepeatsOnEveryRow) {
   }
 }
 
+// format: division_code (the Guizhou pack's division_code): a code the
+// levels cannot place is a reject with its reason, read from CSV or from
+// columns alike; a township or village code is not checked against a list.
+TEST(ColumnsUnique, DivisionCodesAreCheckedAsTheCsvReader) {
+  constexpr size_t kDivision = 5;
+  Table t = generated(30000);
+  ASSERT_EQ(t[0][kDivision], "division_code");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"5201", "not a 12-digit"},
+      {"52010200100", "not a 12-digit"},
+      {"5201020010011", "not a 12-digit"},
+      {"abcdefghijkl", "not a 12-digit"},
+      {"52010200100１", "not a 12-digit"},  // a full-width digit
+      {"520199001001", "county code (digits 1-6) is not a GB/T 2260 division code"},
+      {"520102999999", ""},  // any township and village digits
+      {"530102001001", ""},  // a real county of another province
+      {"", ""},              // not given: not required
+  };
+  for (size_t k = 0; k < cases.size(); ++k) t[100 + k * 50][kDivision] = cases[k].first;
+  expect_same_rejects(t, 2);
+  const std::vector<kcbx::Reject> rejects = csv_rejects(t);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const int64_t line = static_cast<int64_t>(100 + k * 50) + 1;  // the header is line 1
+    const auto it = std::find_if(rejects.begin(), rejects.end(), [&](const auto& r) { return r.row == line; });
+    if (cases[k].second.empty()) {
+      EXPECT_EQ(it, rejects.end()) << cases[k].first << ": " << it->reason;
+      continue;
+    }
+    ASSERT_NE(it, rejects.end()) << cases[k].first;
+    EXPECT_EQ(it->column, "division_code");
+    EXPECT_NE(it->reason.find("division_code is "), std::string::npos) << it->reason;
+    EXPECT_NE(it->reason.find(cases[k].second), std::string::npos) << it->reason;
+  }
+  // A pack without the format takes every one of them.
+  std::string text = kcbx::default_rules().source();
+  const std::string with = "type: string, format: division_code,";
+  const size_t at = text.find(with);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, with.size(), "type: string,");
+  std::istringstream in(csv_of(t));
+  kcbx::StudentReader reader(kcbx::parse_rules(text, "no-format.yaml"), in);
+  for (kcbx::Batch b; reader.next(b);) {
+  }
+  for (const auto& r : reader.take_rejects()) EXPECT_NE(r.column, "division_code") << r.reason;
+}
+
+TEST(ColumnsUnique, DivisionCodeFormatNeedsAString) {
+  std::string text = kcbx::default_rules().source();
+  const std::string from = "  grade:            {alias: 年级, type: int}";
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "  grade:            {alias: 年级, type: int, format: division_code}");
+  try {
+    kcbx::parse_rules(text, "p.yaml");
+    FAIL() << "loaded";
+  } catch (const kcbx::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("format division_code needs type string"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace

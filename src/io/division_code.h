@@ -1,0 +1,22 @@
+// Statistical division codes (统计用区划代码): the 12 digits that place a
+// child's residence in the hierarchy — a 6-digit GB/T 2260 county code,
+// then 3 digits of township and 3 of village — and that the ledgers, the
+// levels and the responsibility graph read by prefix. Checked when a field
+// has `format: division_code`.
+#ifndef KCBX_IO_DIVISION_CODE_H_
+#define KCBX_IO_DIVISION_CODE_H_
+
+#include <string_view>
+
+namespace kcbx::detail {
+
+// Why `code` is no statistical division code, or null when it is one: 12
+// ASCII digits whose first six are a county-level code of some GB/T 2260
+// revision (1980-2019, as an ID number's address code). The township and
+// village digits are not listed in any standard kcbx holds, so they are
+// only required to be digits. Never throws.
+const char* division_code_error(std::string_view code);
+
+}  // namespace kcbx::detail
+
+#endif  // KCBX_IO_DIVISION_CODE_H_
