@@ -127,6 +127,9 @@ struct IndicatorResult {
   std::optional<double> threshold;  // from the pack, on judged_on
   std::string comparison;           // "at_least", "at_most" or ""
   std::optional<bool> met;          // nullopt: nothing to judge
+  // The indicator's own date (`as_of` in the pack) when it is after the
+  // run's: not judged yet (met is null); the counts are the run's date's.
+  std::optional<Date> due_on;
 };
 
 // An indicator over all jurisdictions of a level.

@@ -126,7 +126,8 @@ void print_run_summary(const RunReport& r, std::ostream& out) {
       out << fmt::format("  {:<36} {:>10} {:>12} {:<7} {:<10}",
                          fmt::format("{} {}", t.clause, t.alias.empty() ? t.indicator : t.alias), value_text(o),
                          o.threshold ? cmp + fmt::format("{}", *o.threshold) : "-",
-                         o.met ? (*o.met ? "met" : "MISSED") : "-", o.judged_on.format());
+                         o.met ? (*o.met ? "met" : "MISSED") : o.due_on ? "pending" : "-",
+                         o.due_on ? "due " + o.due_on->format() : o.judged_on.format());
       for (const auto& l : t.levels) out << fmt::format(" {:>14}", fmt::format("{}/{}", l.met, l.missed));
       out << "\n";
     }

@@ -485,7 +485,8 @@ Json indicator(const IndicatorResult& x) {
           {"value", opt(x.value)},
           {"comparison", x.comparison},
           {"threshold", opt(x.threshold)},
-          {"met", x.met ? Json(*x.met) : Json(nullptr)}};
+          {"met", x.met ? Json(*x.met) : Json(nullptr)},
+          {"due_on", x.due_on ? Json(x.due_on->format()) : Json(nullptr)}};
 }
 
 }  // namespace

@@ -83,6 +83,8 @@ struct Config {
   size_t n_flags = 0;
   std::vector<Date> alt_dates;
   std::vector<int> indicator_alt;  // per indicator: -1 main date, else alt_dates index
+  // Per indicator: its own date when that is after the run's (not due yet).
+  std::vector<std::optional<Date>> indicator_due;
   std::vector<AidList> aid;
   uint64_t keep_mask = 0;          // include flag and special flags
   // Counter layout per jurisdiction.
@@ -111,14 +113,22 @@ Config configure(const CheckedPack& cp, Date as_of) {
   c.n_flags = cp.flags.size();
   for (const auto& ind : cp.indicators) {
     int alt = -1;
+    std::optional<Date> due;
     if (ind.as_of.set()) {
-      if (auto d = cp.date_on(ind.as_of, as_of); d && *d != as_of) {
+      // A target judged on a later date (T1 on 2019-09-15, run on 08-01) is
+      // not due yet: counting records classified on that date would judge
+      // the future from today's data. It is counted on the run's date and
+      // shown as pending.
+      if (auto d = cp.date_on(ind.as_of, as_of); d && *d > as_of) {
+        due = d;
+      } else if (d && *d != as_of) {
         auto it = std::find(c.alt_dates.begin(), c.alt_dates.end(), *d);
         alt = static_cast<int>(it - c.alt_dates.begin());
         if (it == c.alt_dates.end()) c.alt_dates.push_back(*d);
       }
     }
     c.indicator_alt.push_back(alt);
+    c.indicator_due.push_back(due);
   }
   for (size_t l = 0; l < c.p.lists.size(); ++l) {
     const auto& def = c.p.lists[l];
@@ -626,7 +636,8 @@ class Job {
           col("value", "值", ColumnType::kNumber),
           col("comparison", "比较", ColumnType::kText, {{"at_least", "不低于"}, {"at_most", "不高于"}}),
           col("threshold", "目标值", ColumnType::kNumber),
-          col("result", "结果", ColumnType::kText, {{"met", "达标"}, {"missed", "未达标"}})}});
+          col("result", "结果", ColumnType::kText, {{"met", "达标"}, {"missed", "未达标"}, {"pending", "未到期"}}),
+          col("due_on", "到期日期", ColumnType::kDate)}});
 
     // Ledger columns, shared by every level and the special ledgers.
     ledger_cols_.clear();
@@ -644,6 +655,10 @@ class Job {
           if (info.type.kind == TypeKind::kBool) out.labels = bool_labels();
         } else if ((lc.table = cp_.table_index(c.name.value)) >= 0) {
           out.labels = domain_labels(p_, table_domain(cp_, lc.table));
+        } else if ((lc.rule_of = cp_.table_rule_column(c.name.value, &lc.clause)) >= 0) {
+          // The rule or clause that decided the table's value: which of the
+          // statuses' grounds put the child on the ledger (DESIGN: outputs
+          // carry the rule id and clause behind each decision).
         } else {
           for (size_t o = 0; o < p_.outputs.size(); ++o)
             if (p_.outputs[o].value == c.name.value) lc.output = static_cast<int>(o);
@@ -1115,6 +1130,9 @@ class Job {
       if (lc.from_case) row.push_back(case_value(lc.name, c));
       else if (lc.field >= 0) row.push_back(detail::field_text(kd, lc.field, i, o_.mask_id_numbers));
       else if (lc.table >= 0) row.emplace_back(kr.value(static_cast<size_t>(lc.table), i));
+      else if (lc.rule_of >= 0)
+        row.emplace_back(lc.clause ? kr.clause(static_cast<size_t>(lc.rule_of), i)
+                                   : kr.rule(static_cast<size_t>(lc.rule_of), i));
       else if (lc.output >= 0) row.push_back(kr.output(static_cast<size_t>(lc.output), i));
       else row.emplace_back();
     }
@@ -1368,6 +1386,7 @@ class Job {
     x.jurisdiction = key;
     const int alt = cfg_.indicator_alt[k];
     x.judged_on = alt < 0 ? o_.as_of : cfg_.alt_dates[static_cast<size_t>(alt)];
+    x.due_on = cfg_.indicator_due[k];
     const bool missing = alt >= 0 && alt_failed_.size() > static_cast<size_t>(alt) && alt_failed_[static_cast<size_t>(alt)];
     const size_t base = alt < 0 ? cfg_.c_flags : cfg_.c_alt + static_cast<size_t>(alt) * cfg_.n_flags;
     auto flag = [&](int f) -> int64_t { return f < 0 ? 0 : r[base + static_cast<size_t>(f)]; };
@@ -1390,7 +1409,7 @@ class Job {
       x.threshold = most;
       x.comparison = "at_most";
     }
-    if (x.value && (least || most)) {
+    if (x.value && (least || most) && !x.due_on) {
       bool ok = true;
       // Rates compare as numerator >= threshold * denominator, with room for
       // the rounding of thresholds such as 0.95.
@@ -1404,6 +1423,11 @@ class Job {
   }
 
   void write_indicators() {
+    for (size_t k = 0; k < p_.indicators.size(); ++k)
+      if (const auto& due = cfg_.indicator_due[k])
+        report_.notes.push_back("indicator '" + p_.indicators[k].name.value + "' is judged on " + due->format() +
+                                ", after the evaluation date: counted as of " + o_.as_of.format() +
+                                ", result pending");
     for (size_t k = 0; k < p_.indicators.size(); ++k) {
       TargetSummary ts;
       ts.indicator = p_.indicators[k].name.value;
@@ -1421,7 +1445,8 @@ class Job {
                    x.value ? (x.is_rate ? rate_text(*x.value) : number_text(*x.value)) : "",
                    x.comparison,
                    x.threshold ? number_text(*x.threshold) : "",
-                   x.met ? (*x.met ? "met" : "missed") : ""};
+                   x.met ? (*x.met ? "met" : "missed") : x.due_on ? "pending" : "",
+                   x.due_on ? x.due_on->format() : ""};
         out_.row(t_indicators_, row);
         report_.indicators.push_back(std::move(x));
       };
@@ -1506,6 +1531,8 @@ class Job {
     std::string name;
     bool from_case = false;
     int field = -1, table = -1, output = -1;
+    int rule_of = -1;     // a table whose rule (or clause) this column shows
+    bool clause = false;  // with rule_of: the clause, not the rule
   };
   struct GroupCount {
     std::string name;   // list

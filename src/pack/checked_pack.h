@@ -134,6 +134,11 @@ struct CheckedPack {
   int role_index(std::string_view name) const;
   int derive_index(std::string_view name) const;
   int table_index(std::string_view name) const;
+  // A table's rule or clause column as the results name it: "rule" and
+  // "clause" for the first table, "<table>_rule" and "<table>_clause" for
+  // every table (the first too). The table's index, *clause telling which;
+  // -1 for any other name.
+  int table_rule_column(std::string_view name, bool* clause) const;
   int param_index(std::string_view name) const;
   // The clause text for an id, or "".
   std::string clause_text(std::string_view id) const;

@@ -670,8 +670,9 @@ class Validator {
                     suggest(c.name.value, schema::kLedgerCaseColumns));
         continue;
       }
-      if (!scope_.lookup(c.name.value, c.name.where)) {
-        std::string msg = "ledger column '" + c.name.value + "' is no field, derived value or table";
+      bool clause = false;
+      if (out_->table_rule_column(c.name.value, &clause) < 0 && !scope_.lookup(c.name.value, c.name.where)) {
+        std::string msg = "ledger column '" + c.name.value + "' is no field, derived value, table or table's rule or clause";
         const std::string near = nearest_name(c.name.value, scope_.names());
         if (!near.empty()) msg += "; did you mean '" + near + "'?";
         error(c.name.where, "unknown-name", msg);
@@ -881,6 +882,19 @@ int CheckedPack::derive_index(std::string_view name) const {
 int CheckedPack::table_index(std::string_view name) const {
   for (size_t i = 0; i < pack->tables.size(); ++i)
     if (pack->tables[i].name.value == name) return static_cast<int>(i);
+  return -1;
+}
+int CheckedPack::table_rule_column(std::string_view name, bool* clause) const {
+  for (size_t i = 0; i < pack->tables.size(); ++i) {
+    const std::string prefix = pack->tables[i].name.value + "_";
+    for (const bool c : {false, true}) {
+      const char* part = c ? "clause" : "rule";
+      if (name == prefix + part || (i == 0 && name == part)) {
+        *clause = c;
+        return static_cast<int>(i);
+      }
+    }
+  }
   return -1;
 }
 int CheckedPack::param_index(std::string_view name) const {

@@ -343,6 +343,12 @@ TEST_F(ProvinceRun, LedgerRowsCarryTheM21Fields) {
   EXPECT_EQ(g03.at("address"), "地址G03");
   EXPECT_EQ(g03.at("persuasion_status"), "学校上报 0/1");  // home visits done, report missing
   EXPECT_EQ(g03.at("aid"), "two_free");                    // aid before leaving
+  // The row and clause behind the status (DESIGN: outputs carry them).
+  EXPECT_EQ(g03.at("rule"), "absent_over_month");
+  EXPECT_EQ(g03.at("clause"), "D4");
+  std::map<std::string, std::string> clause_of;
+  for (const auto& r : village) clause_of[r.at("student_id")] = r.at("rule") + "/" + r.at("clause");
+  for (const auto& [id, rc] : clause_of) EXPECT_NE(rc, "/") << id;
   EXPECT_EQ(village[0].at("poor"), "1");
   EXPECT_EQ(read_csv(out() / "ledger_township.csv").size(), 5u);
   const Table county = read_csv(out() / "ledger_county.csv");
@@ -738,6 +744,74 @@ TEST(RunReport, CommandLineRunAndCalendar) {
   EXPECT_NE(cal_text.find("2020-02-03,prefecture_month_end"), std::string::npos);
   EXPECT_NE(cal_text.find(",2020-01-31,M2.4"), std::string::npos);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kcbx
+
+namespace kcbx {
+namespace {
+
+// A ledger column may show the rule or clause behind any table's value,
+// named as `kcbx classify` names its columns; a misspelt one is an error
+// at its line.
+TEST(LedgerColumns, TablesRulesAndClausesByTheirResultNames) {
+  std::string text = default_rules().source();
+  const std::string from = "    - {name: clause, alias: 认定条款}\n";
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  std::string ok = text;
+  ok.replace(at, from.size(), from + "    - {name: status_clause}\n    - {name: eligible_aid_rule}\n    - {name: eligible_aid_clause}\n");
+  EXPECT_NO_THROW(parse_rules(ok, "ok.yaml"));
+  std::string bad = text;
+  bad.replace(at, from.size(), from + "    - {name: eligible_aid_claus}\n");
+  try {
+    parse_rules(bad, "bad.yaml");
+    FAIL() << "loaded";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("ledger column 'eligible_aid_claus' is no field, derived value, table or table's rule or clause"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("bad.yaml:"), std::string::npos) << what;
+  }
+}
+
+// T1 is judged on 2019-09-15. A run before that date cannot judge it: its
+// counts are the run's date's, its result pending (neither met nor
+// missed), and the run says so.
+TEST(Indicators, ATargetWithALaterDateIsPendingNotJudged) {
+  Engine engine(default_rules());
+  std::istringstream st(
+      "student_id,registry,birth_date,last_attended,poor,division_code\n"
+      "P1,enrolled,2008-03-01,2019-06-01,1,520102001001\n"   // a poor dropout on 08-01
+      "P2,enrolled,2008-03-01,2019-07-25,1,520102001001\n"); // suspected on 08-01
+  RunOptions o;
+  o.as_of = *Date::parse("2019-08-01");
+  const RunReport r = run(engine, st, nullptr, nullptr, o);
+  const IndicatorResult* t1 = nullptr;
+  for (const auto& x : r.indicators)
+    if (x.indicator == "poor_dropouts" && x.level.empty()) t1 = &x;
+  ASSERT_NE(t1, nullptr);
+  ASSERT_TRUE(t1->due_on);
+  EXPECT_EQ(t1->due_on->format(), "2019-09-15");
+  EXPECT_EQ(t1->judged_on.format(), "2019-08-01");
+  EXPECT_EQ(t1->numerator, 1);  // P1, as of 08-01
+  EXPECT_FALSE(t1->met.has_value());
+  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+    return n.find("'poor_dropouts' is judged on 2019-09-15, after the evaluation date") != std::string::npos;
+  }));
+  // On and after its date, it is judged.
+  std::istringstream again("student_id,registry,birth_date,last_attended,poor,division_code\n"
+                           "P1,enrolled,2008-03-01,2019-06-01,1,520102001001\n");
+  o.as_of = *Date::parse("2019-09-15");
+  const RunReport on = run(engine, again, nullptr, nullptr, o);
+  for (const auto& x : on.indicators)
+    if (x.indicator == "poor_dropouts" && x.level.empty()) {
+      EXPECT_FALSE(x.due_on);
+      ASSERT_TRUE(x.met.has_value());
+      EXPECT_FALSE(*x.met);
+    }
 }
 
 }  // namespace
