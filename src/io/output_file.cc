@@ -44,9 +44,28 @@ void OutputFile::commit() {
   committed_ = true;
 }
 
+namespace {
+
+// "-12" or "-0.5": a negative number, which Excel reads as one. Any other
+// cell starting with '-' ("-3+4", "-A1") Excel evaluates as a formula.
+bool negative_number(std::string_view v) {
+  size_t i = 1, digits = 0, points = 0;
+  for (; i < v.size(); ++i) {
+    if (v[i] >= '0' && v[i] <= '9') ++digits;
+    else if (v[i] == '.' && points == 0) ++points;
+    else return false;
+  }
+  return digits > 0;
+}
+
+}  // namespace
+
 std::string csv_field(std::string_view v) {
-  const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '@' ||
-                                      (v[0] == '-' && v.size() > 1 && !(v[1] >= '0' && v[1] <= '9')));
+  // A cell Excel would take as a formula (CSV injection) is written as
+  // text, with a leading apostrophe: '=', '+', '@', a tab or carriage
+  // return first, or '-' first unless the cell is a negative number.
+  const bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '@' || v[0] == '\t' ||
+                                      v[0] == '\r' || (v[0] == '-' && v.size() > 1 && !negative_number(v)));
   if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
   std::string out = "\"";
   if (formula) out += '\'';

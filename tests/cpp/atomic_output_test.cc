@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "io/output_file.h"
 #include "reliability_support.h"
 
 namespace {
@@ -171,6 +172,23 @@ TEST(AtomicOutput, ReadOnlyFolder) {
     EXPECT_TRUE(files_in(dir / "ro").empty()) << join(files_in(dir / "ro"));
   }
   fs::permissions(dir / "ro", fs::perms::owner_all, fs::perm_options::add);
+}
+
+// CSV cells a spreadsheet would run as formulas are written as text; plain
+// values, negative numbers included, as they are.
+TEST(CsvField, FormulasAreWrittenAsText) {
+  using kcbx::detail::csv_field;
+  EXPECT_EQ(csv_field("=1+2"), "\"'=1+2\"");
+  EXPECT_EQ(csv_field("+1"), "\"'+1\"");
+  EXPECT_EQ(csv_field("@SUM(A1)"), "\"'@SUM(A1)\"");
+  EXPECT_EQ(csv_field("-3+4"), "\"'-3+4\"");
+  EXPECT_EQ(csv_field("-A1"), "\"'-A1\"");
+  EXPECT_EQ(csv_field("\t=1"), "\"'\t=1\"");
+  EXPECT_EQ(csv_field("-12"), "-12");
+  EXPECT_EQ(csv_field("-0.5"), "-0.5");
+  EXPECT_EQ(csv_field("-"), "-");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("2019-10-10"), "2019-10-10");
 }
 
 }  // namespace
