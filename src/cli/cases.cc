@@ -116,8 +116,12 @@ int run_cases(const CasesArgs& a) {
                    << detail::csv_field(r.column) << ',' << detail::csv_field(r.reason) << '\n';
     };
     write("students", student_rejects);
-    write("events", events.rejects);
-    write("events", report.event_rejects);
+    // The reader's and the workflow's, in row order.
+    std::vector<Reject> event_rejects = events.rejects;
+    event_rejects.insert(event_rejects.end(), report.event_rejects.begin(), report.event_rejects.end());
+    std::stable_sort(event_rejects.begin(), event_rejects.end(),
+                     [](const Reject& a, const Reject& b) { return a.row < b.row; });
+    write("events", event_rejects);
     if (roster) write("officials", roster->rejects);
     f.commit();
   }

@@ -579,8 +579,13 @@ class Job {
     try {
       Chunk c;
       while (queue.pop(c)) {
-        for (const Reject& r : c.rejects) reject("students", r);
+        // A chunk's rejects in row order: the reader's (a bad cell) and the
+        // pack checks' (found when the chunk is classified) interleave.
+        chunk_rejects_ = std::move(c.rejects);
         if (c.batch.size() > 0) process(c.batch);
+        std::stable_sort(chunk_rejects_.begin(), chunk_rejects_.end(),
+                         [](const Reject& a, const Reject& b) { return a.row < b.row; });
+        for (const Reject& r : chunk_rejects_) reject("students", r);
         if (progress_) progress_({c.read, c.bytes, o_.total_bytes, false});
         if (c.end) break;
       }
@@ -846,7 +851,7 @@ class Job {
       const bool evented = has_events(id);
       if (result.rejected(i)) {
         ++check_rejected_;
-        reject("students", {d.row_numbers[i], detail::masked_key(id), "", std::string(result.reject_reason(i))});
+        chunk_rejects_.push_back({d.row_numbers[i], detail::masked_key(id), "", std::string(result.reject_reason(i))});
         if (evented) store_.add(d, i);
         continue;
       }
@@ -1022,8 +1027,13 @@ class Job {
                  e.clause};
       out_.row(t_calendar_, row);
     }
-    for (const Reject& r : events.rejects) reject("events", r);
-    for (const Reject& r : cases.event_rejects) reject("events", r);
+    // The events' rejects in row order: the reader's and the workflow's.
+    std::vector<const Reject*> event_rejects;
+    for (const Reject& r : events.rejects) event_rejects.push_back(&r);
+    for (const Reject& r : cases.event_rejects) event_rejects.push_back(&r);
+    std::stable_sort(event_rejects.begin(), event_rejects.end(),
+                     [](const Reject* a, const Reject* b) { return a->row < b->row; });
+    for (const Reject* r : event_rejects) reject("events", *r);
     if (roster_)
       for (const Reject& r : roster_->rejects) reject("officials", r);
     write_summary();
@@ -1527,6 +1537,7 @@ class Job {
     for (const auto& n : report_.notes) put("note", "", n, "", "");
   }
 
+  std::vector<Reject> chunk_rejects_;  // the students' of the chunk in hand
   struct LedgerCol {
     std::string name;
     bool from_case = false;

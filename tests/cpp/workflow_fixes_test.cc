@@ -242,6 +242,42 @@ TEST(WorkflowFixes, CasesCommandShowsNoOpenCaseForAChildInSchool) {
   EXPECT_EQ(std::count(resp.begin(), resp.end(), '\n'), 1) << resp;  // the header only
 }
 
+// Rejects are listed in row order: a pack check's (found when the chunk is
+// classified) among the reader's, the workflow's among the events reader's.
+TEST(WorkflowFixes, RejectsAreInRowOrder) {
+  const auto dir = temp_dir("wf");
+  write_file(dir / "s.csv",
+             "student_id,registry,birth_date,last_attended\n"
+             "A,enrolled,2030-01-01,\n"             // line 2: born after as_of (a pack check)
+             "B,enroled,2010-01-01,\n"              // line 3: a bad cell (the reader)
+             "C,enrolled,2008-03-01,2019-09-01\n");
+  write_file(dir / "e.csv",
+             "student_id,date,type,person,note\n"
+             "C,2019-08-01,home_visit,T,\n"         // line 2: before the case opened (the workflow)
+             "C,2019-09-10,bad_type,T,\n");         // line 3: unknown type (the reader)
+  const std::string files = "--students " + shell_quote((dir / "s.csv").string()) + " --events " +
+                            shell_quote((dir / "e.csv").string()) + " --as-of 2019-11-15";
+  auto run = run_kcbx(dir, "run " + files + " --out " + shell_quote((dir / "out").string()) + " --format csv");
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string rejects = read_file(dir / "out" / "rejects.csv");
+  const std::vector<std::string> order = {"students,2,", "students,3,", "events,2,", "events,3,"};
+  size_t at = 0;
+  for (const auto& o : order) {
+    const size_t found = rejects.find(o, at);
+    ASSERT_NE(found, std::string::npos) << o << " in order in " << rejects;
+    at = found;
+  }
+  run = run_kcbx(dir, "cases " + files + " --rejects " + shell_quote((dir / "r.csv").string()));
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string cases_rejects = read_file(dir / "r.csv");
+  at = 0;
+  for (const auto& o : order) {
+    const size_t found = cases_rejects.find(o, at);
+    ASSERT_NE(found, std::string::npos) << o << " in order in " << cases_rejects;
+    at = found;
+  }
+}
+
 // ---- 2. Back at school: in_school again --------------------------------------
 
 const char* kReturnEvents =
