@@ -27,6 +27,7 @@ struct RunJob {
   // students' (a roster kept in UTF-8 beside a GB18030 export); "" = encoding.
   std::string events_encoding, officials_encoding;
   bool no_mask = false;
+  int calendar_days = 15;  // the calendar lists reports due within this many days
 };
 // Runs the job, prints the summary table on `out` and returns the exit code.
 // `files` receives the paths written.

@@ -151,6 +151,7 @@ int run_job(const RunJob& a, std::ostream& out, std::vector<std::string>* files)
   o.as_of = parse_date(a.as_of, "--as-of");
   o.encoding = a.encoding;
   o.mask_id_numbers = !a.no_mask;
+  o.calendar_days = a.calendar_days;
   WriterOptions w;
   w.csv = w.xlsx = w.json = false;
   for (const auto& f : a.formats) {
@@ -200,6 +201,9 @@ Runner add_run(CLI::App& app) {
   cmd->add_option("--officials-encoding", a->officials_encoding, "The roster's encoding (default: --encoding)")
       ->check(encoding_check());
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in outputs");
+  cmd->add_option("--calendar-days", a->calendar_days,
+                  "The calendar lists reports due from --as-of to this many days after it (default 15)")
+      ->check(CLI::Range(0, 3660));
   return [a]() { return run_job(*a, std::cout); };
 }
 

@@ -731,6 +731,19 @@ class Validator {
         if (d.value.empty() || *end != '\0' || v < 1 || v > 31)
           error(d.where, "wrong-type", "a report day is 1..31 or 'last', not '" + d.value + "'");
       }
+      // A reporter is a role or free text ("市(州)人民政府"); a name a
+      // letter or two from a role is most likely that role misspelt, which
+      // would show the typo instead of the role's title.
+      if (!c.reporter.empty() && std::none_of(pack_.roles.begin(), pack_.roles.end(),
+                                                [&](const auto& r) { return r.name.value == c.reporter.value; })) {
+        std::vector<std::string> roles;
+        for (const auto& r : pack_.roles) roles.push_back(r.name.value);
+        const std::string near = nearest_name(c.reporter.value, roles);
+        if (!near.empty())
+          diags_.push_back({Severity::kWarning, c.reporter.where, "unknown-name",
+                            "reporter '" + c.reporter.value + "' is no role and is shown as written; did you mean '" +
+                                near + "'?"});
+      }
       const std::string& a = c.data_as_of.value;
       if (a.rfind("day ", 0) == 0) {
         // N as digits only: the calendar reads it with atoi, which would

@@ -735,3 +735,25 @@ TEST(Authoring, AnUnreachableRowSaysWhereTheRowBeforeItIs) {
 }
 
 }  // namespace
+
+namespace {
+
+// A calendar reporter is a role or free text; one a letter or two from a
+// role is most likely that role misspelt: a warning at its position, with
+// the role. Free text (an office's name) is taken without a word.
+TEST(Authoring, AReporterNearARoleNameIsAWarning) {
+  const std::string pack =
+      "meta: {name: rep, version: 0.1.0, extends: guizhou}\n"
+      "calendar:\n"
+      "  - {id: x, alias: 测试, reporter: county_haed, recipient: 省, days: [10], data_as_of: same_day, clause: M1}\n"
+      "  - {id: y, alias: 测试二, reporter: 市(州)人民政府, recipient: 省, days: [11], data_as_of: same_day, clause: M1}\n";
+  const auto diags = kcbx::check_rules(pack, "rep.yaml");
+  ASSERT_EQ(diags.size(), 1u) << all(diags);
+  EXPECT_EQ(diags[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(diags[0].format(),
+            "rep.yaml:3:34: warning: reporter 'county_haed' is no role and is shown as written; did you mean "
+            "'county_head'? [unknown-name]");
+  EXPECT_EQ(zh(diags[0]), "报送人 'county_haed' 不是角色，将按原文显示；是否应为 'county_head'？");
+}
+
+}  // namespace

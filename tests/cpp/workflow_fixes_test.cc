@@ -278,6 +278,30 @@ TEST(WorkflowFixes, RejectsAreInRowOrder) {
   }
 }
 
+// kcbx run's calendar lists the reports due in the next 15 days, or in
+// --calendar-days N.
+TEST(WorkflowFixes, RunCalendarDaysSetsTheWindow) {
+  const auto dir = temp_dir("wf");
+  write_file(dir / "s.csv", "student_id,registry,birth_date,last_attended\nC,enrolled,2008-03-01,\n");
+  const std::string files = "--students " + shell_quote((dir / "s.csv").string()) + " --as-of 2019-11-16 --format csv";
+  auto lines = [&](const std::string& extra) {
+    const auto out = dir / ("out" + std::to_string(extra.size()));
+    const auto r = run_kcbx(dir, "run " + files + extra + " --out " + shell_quote(out.string()));
+    EXPECT_EQ(r.code, 0) << r.err;
+    const std::string cal = read_file(out / "calendar.csv");
+    return std::count(cal.begin(), cal.end(), '\n') - 1;
+  };
+  // From 11-16: 15 days hold the half-month reports of 11-30; 40 days also
+  // December's; none on 11-16 itself.
+  const auto fifteen = lines("");
+  const auto none = lines(" --calendar-days 0");
+  const auto forty = lines(" --calendar-days 40");
+  EXPECT_EQ(none, 0);
+  EXPECT_GT(fifteen, 0);
+  EXPECT_GT(forty, fifteen);
+  EXPECT_NE(run_kcbx(dir, "run " + files + " --calendar-days -1 --out " + shell_quote((dir / "o").string())).code, 0);
+}
+
 // ---- 2. Back at school: in_school again --------------------------------------
 
 const char* kReturnEvents =
