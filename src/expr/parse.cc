@@ -90,6 +90,26 @@ struct Token {
   size_t offset = 0;
 };
 
+// Punctuation a Chinese keyboard types where the language wants ASCII:
+// "registry in [休学，缓学]", "age ≥ 6". Names may hold any non-ASCII
+// letter, so without this list '，' would silently join two values into
+// one name. Each with what to write instead. Brackets, '、' and '－' are
+// left out: a Chinese header or label may hold them ("户籍地（县）").
+struct WidePunct {
+  std::string_view utf8, ascii;
+};
+constexpr WidePunct kWidePunct[] = {
+    {"，", ","}, {"＝", "="},   {"≠", "!="},  {"≥", ">="}, {"≤", "<="}, {"＞", ">"}, {"＜", "<"},
+    {"＋", "+"}, {"“", "\""}, {"”", "\""}, {"‘", "'"},  {"’", "'"},  {"：", ":"}, {"；", ";"},
+    {"！", "!"},
+};
+const WidePunct* wide_punct_at(std::string_view s, size_t pos) {
+  if (static_cast<unsigned char>(s[pos]) < 0x80) return nullptr;
+  for (const auto& w : kWidePunct)
+    if (s.substr(pos, w.utf8.size()) == w.utf8) return &w;
+  return nullptr;
+}
+
 bool is_ident_start(unsigned char c) {
   return std::isalpha(c) || c == '_' || c >= 0x80;
 }
@@ -109,9 +129,16 @@ class Lexer {
     if (pos_ >= s_.size()) return t;
     const unsigned char c = static_cast<unsigned char>(s_[pos_]);
     if (std::isdigit(c)) return number(t);
+    if (const WidePunct* w = wide_punct_at(s_, pos_)) {
+      t.kind = Tok::kError;
+      t.text = "'" + std::string(w->utf8) + "' is not part of the language; write '" + std::string(w->ascii) +
+               "' (ASCII)";
+      pos_ = s_.size();
+      return t;
+    }
     if (is_ident_start(c)) {
       size_t end = pos_;
-      while (end < s_.size() && is_ident_char(static_cast<unsigned char>(s_[end])))
+      while (end < s_.size() && is_ident_char(static_cast<unsigned char>(s_[end])) && !wide_punct_at(s_, end))
         ++end;
       t.kind = Tok::kIdent;
       t.text = std::string(s_.substr(pos_, end - pos_));

@@ -126,9 +126,14 @@ class Validator {
                                    : std::string("reserved by kcbx")));
       for (unsigned char c : name.value)
         if (!(std::isalnum(c) || c == '_')) {
+          // Only a field has an alias; the others keep Chinese in their
+          // description (and a table's values in their labels).
+          const std::string hint = std::string(what) == "field" ? "put Chinese in 'alias'"
+                                   : std::string(what) == "table"
+                                       ? "a table has no alias: put Chinese in its 'description' and its values' labels"
+                                       : std::string("a ") + what + " has no alias: put Chinese in its 'description'";
           error(name.where, "bad-name",
-                std::string(what) + " name '" + name.value +
-                    "' must use only letters, digits and '_' (put Chinese in 'alias')");
+                std::string(what) + " name '" + name.value + "' must use only letters, digits and '_' (" + hint + ")");
           break;
         }
     };

@@ -553,6 +553,29 @@ TEST(PackLoader, ChineseNameMustGoInAlias) {
   EXPECT_DIAG(only_error(y), "bad-name", "put Chinese in 'alias'", pos_of(y, "年龄"));
 }
 
+TEST(PackLoader, ATableNameInChineseIsToldWhereChineseGoes) {
+  const std::string y = replace(kBase, "tables:\n  status:", "tables:\n  状态:");
+  const auto diags = kcbx::check_rules(y, "p.yaml");
+  ASSERT_FALSE(diags.empty());
+  EXPECT_EQ(diags[0].code, "bad-name");
+  EXPECT_NE(diags[0].message.find("a table has no alias: put Chinese in its 'description' and its values' labels"),
+            std::string::npos)
+      << diags[0].message;
+}
+
+// Punctuation typed on a Chinese keyboard: an error at the character naming
+// the ASCII one, not a name made of two values or "unexpected '≥'". A
+// Chinese bracket inside a name (a header such as 户籍地（县）) stays part of it.
+TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
+  std::string y = replace(kBase, "  old: age > limit", "  old: age > limit\n  x: \"registry in [none，left]\"");
+  EXPECT_DIAG(only_error(y), "syntax", "'，' is not part of the language; write ',' (ASCII)", pos_of(y, "，"));
+  y = replace(kBase, "  old: age > limit", "  old: age ≥ limit");
+  EXPECT_DIAG(only_error(y), "syntax", "'≥' is not part of the language; write '>=' (ASCII)", pos_of(y, "≥"));
+  y = replace(kBase, "  age: {type: int}", "  age: {type: int, alias: 年龄（周岁）}");
+  y = replace(y, "  old: age > limit", "  old: 年龄（周岁） > limit");
+  EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
+}
+
 TEST(PackLoader, OutputThatIsAParameter) {
   const std::string y = std::string(kBase) + "outputs: [limit]\n";
   EXPECT_DIAG(only_error(y), "wrong-type", "output 'limit' must be a per-record value",
