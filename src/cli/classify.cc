@@ -54,7 +54,9 @@ std::string one_line(const Explanation& e) {
     if (!first) s += ", ";
     first = false;
     s += v.name + "=" + (v.value.empty() ? std::string("null") : v.value);
-    if (v.kind == "parameter" && !v.source.empty()) s += " (" + v.source + ")";
+    // A parameter with several values over time says which one applied.
+    if (v.kind == "parameter" && (!v.source.empty() || !v.effective_from.empty()))
+      s += " (" + (v.effective_from.empty() ? std::string() : "from " + v.effective_from + ", ") + v.source + ")";
   }
   return s;
 }

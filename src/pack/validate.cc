@@ -565,8 +565,13 @@ class Validator {
     auto event_code = [&](const Text& t) {
       const int c = find_enum_value(events, t.value);
       if (c < 0) {
+        // Written by name or by its Chinese label: a typo in either is
+        // suggested the value it is near.
         std::vector<std::string> names;
-        for (const auto& v : events.values) names.push_back(v.name.value);
+        for (const auto& v : events.values) {
+          names.push_back(v.name.value);
+          if (!v.alias.empty()) names.push_back(v.alias.value);
+        }
         std::string msg = "unknown event type '" + t.value + "'";
         const std::string near = nearest_name(t.value, names);
         if (!near.empty()) msg += "; did you mean '" + near + "'?";

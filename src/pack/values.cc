@@ -59,10 +59,27 @@ bool holds_id_number(std::string_view text) {
 
 // The first values of an enum or set domain, for a reject reason: the
 // user sees what to type without opening the pack.
+// The values a cell may hold, each with its Chinese label when it has one
+// ("enrolled 在籍"): a user who typed a label sees the labels.
 std::string allowed_values(const DomainDef& d) {
   std::string allowed;
-  for (size_t i = 0; i < d.values.size() && i < 12; ++i) allowed += (i ? ", " : "") + d.values[i].name.value;
+  for (size_t i = 0; i < d.values.size() && i < 12; ++i) {
+    allowed += (i ? ", " : "") + d.values[i].name.value;
+    if (!d.values[i].alias.empty()) allowed += " " + d.values[i].alias.value;
+  }
+  if (d.values.size() > 12) allowed += ", ...";
   return allowed;
+}
+
+// "; did you mean 'enrolled'?" for a cell a typo away from a value or label.
+std::string value_suggestion(const DomainDef& d, std::string_view cell) {
+  std::vector<std::string> names;
+  for (const auto& v : d.values) {
+    names.push_back(v.name.value);
+    if (!v.alias.empty()) names.push_back(v.alias.value);
+  }
+  const std::string near = nearest_name(cell, names);
+  return near.empty() ? std::string() : "; did you mean '" + near + "'?";
 }
 
 }  // namespace
@@ -139,7 +156,9 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
     case TypeKind::kEnum: {
       const DomainDef& d = pack.domains[static_cast<size_t>(type.domain)];
       const int code = find_enum_value(d, t);
-      if (code < 0) return quote_cell(t) + " is not a value of " + d.name + " (" + allowed_values(d) + ")";
+      if (code < 0)
+        return quote_cell(t) + " is not a value of " + d.name + " (" + allowed_values(d) + ")" +
+               value_suggestion(d, t);
       out.bits = code;
       return std::nullopt;
     }
@@ -157,7 +176,7 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       // unknown value, and the user cannot tell why from the value alone.
       if (!known)
         return quote_cell(unknown) + " is not a value of " + d.name + " (" + allowed_values(d) +
-               "; separate several values with ';')";
+               "; separate several values with ';')" + value_suggestion(d, unknown);
       out.bits = static_cast<int64_t>(bits);
       return std::nullopt;
     }

@@ -651,7 +651,8 @@ TEST(Authoring, SetCellsTakeAFullWidthSeparatorAndRejectsNameTheValues) {
   EXPECT_EQ(aid_count("two_free ； 营养改善计划；"), "2");
 
   const std::string want =
-      "'two_free/nutrition' is not a value of aid (two_free, nutrition; separate several values with ';')";
+      "'two_free/nutrition' is not a value of aid (two_free 两免, nutrition 营养改善计划; separate several values "
+      "with ';')";
   std::istringstream csv("student_id,aid\nS1,two_free；nutrition\nS2,two_free/nutrition\n");
   kcbx::StudentReader reader(p, csv, {});
   kcbx::Batch batch;
@@ -754,6 +755,29 @@ TEST(Authoring, AReporterNearARoleNameIsAWarning) {
             "rep.yaml:3:34: warning: reporter 'county_haed' is no role and is shown as written; did you mean "
             "'county_head'? [unknown-name]");
   EXPECT_EQ(zh(diags[0]), "报送人 'county_haed' 不是角色，将按原文显示；是否应为 'county_head'？");
+}
+
+}  // namespace
+
+namespace {
+
+// An enum cell that is no value: the reject lists the values with their
+// Chinese labels and suggests the one a typo is near, name or label.
+TEST(Authoring, AnEnumRejectListsLabelsAndSuggestsTheNearOne) {
+  std::istringstream csv(
+      "student_id,registry,birth_date\n"
+      "S1,enroled,2010-01-01\n"
+      "S2,在读,2010-01-01\n"
+      "S3,graduated,2010-01-01\n");
+  kcbx::StudentReader reader(kcbx::default_rules(), csv, {});
+  for (kcbx::Batch b; reader.next(b);) {
+  }
+  const auto rejects = reader.take_rejects();
+  ASSERT_EQ(rejects.size(), 3u);
+  EXPECT_NE(rejects[0].reason.find("enrolled 在籍"), std::string::npos) << rejects[0].reason;
+  EXPECT_NE(rejects[0].reason.find("; did you mean 'enrolled'?"), std::string::npos) << rejects[0].reason;
+  EXPECT_NE(rejects[1].reason.find("; did you mean '在籍'?"), std::string::npos) << rejects[1].reason;
+  EXPECT_EQ(rejects[2].reason.find("did you mean"), std::string::npos) << rejects[2].reason;
 }
 
 }  // namespace

@@ -793,6 +793,20 @@ TEST_F(ClassifyCli, ExplainFormatImpliesExplain) {
   EXPECT_EQ(run("classify --students " + path("s.csv") + " --as-of 2019-11-15 --explain-format xml").code, 2);
 }
 
+// The text explanation says from when a parameter's value applies, as the
+// JSON's effective_from does.
+TEST_F(ClassifyCli, TextExplanationNamesTheDateAParameterValueAppliesFrom) {
+  write("s.csv", "student_id,registry,birth_date,last_attended\nA,enrolled,2010-01-01,2020-10-01\n");
+  write("later.yaml", "meta: {name: later, version: 1.0.0, extends: guizhou}\n"
+                      "parameters:\n"
+                      "  suspected_after: {values: [{from: 2019-01-01, value: 7 days}, {from: 2020-09-01, value: 10 days}],"
+                      " override: true}\n");
+  const CliRun r = run("classify --students " + path("s.csv") + " --as-of 2020-10-20 --explain --rules " +
+                       path("later.yaml"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("suspected_after=10 days (from 2020-09-01, "), std::string::npos) << r.out;
+}
+
 TEST_F(ClassifyCli, AParameterWithoutAValueOnTheDateWritesNothing) {
   const CliRun r = classify_small("student_id,registry\nA,b\n", "later",
                                   "parameters:\n"
