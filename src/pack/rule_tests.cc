@@ -79,6 +79,16 @@ struct Input {
   std::vector<std::pair<SourceLocation, std::vector<std::pair<Text, Text>>>> rows;
 };
 
+// Where an event the engine rejected was written: an inline event by its
+// line in the test file (row N of the CSV text made from them is the
+// (N-1)th of them), an events file by its row.
+std::string event_at(const Input& events, int64_t row) {
+  const int64_t k = row - 2;
+  if (events.path.empty() && k >= 0 && static_cast<size_t>(k) < events.rows.size())
+    return "event at line " + std::to_string(events.rows[static_cast<size_t>(k)].first.line);
+  return "event on row " + std::to_string(row);
+}
+
 struct TestDef {
   SourceLocation where;
   std::string name;
@@ -791,7 +801,7 @@ class Runner {
       std::istringstream in(*text);
       events = read_events(pack_of(engine), in, ro.file);
       for (const auto& r : events.rejects)
-        failures.push_back({r.student_id, "event on row " + std::to_string(r.row), "", r.reason, "event-rejected"});
+        failures.push_back({r.student_id, event_at(t.events, r.row), "", r.reason, "event-rejected"});
       // The dates the workflow takes from events (a return to school) are
       // part of the records, as in kcbx cases and kcbx run.
       if (cp.workflow.present) {
@@ -813,7 +823,7 @@ class Runner {
     if (cp.workflow.present) {
       cases = evaluate_cases(engine, batch, classified, events, graph.get(), as_of);
       for (const auto& r : cases.event_rejects)
-        failures.push_back({r.student_id, "event on row " + std::to_string(r.row), "", r.reason, "event-rejected"});
+        failures.push_back({r.student_id, event_at(t.events, r.row), "", r.reason, "event-rejected"});
     }
 
     // Coverage.
