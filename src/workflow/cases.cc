@@ -238,6 +238,17 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       }
       c.stages.push_back(std::move(p));
     }
+    // Every stage done and the child not back: the case stays open with
+    // the last stage's role (SPEC M3.1: every problem has an owner and a
+    // measure), its action continuing, and no deadline left to lapse.
+    if (!c.closed && n_stages > 0 && current >= n_stages) {
+      const size_t last = n_stages - 1;
+      c.stage = wdef.stages[last].id.value;
+      c.stage_alias = wdef.stages[last].alias.value;
+      c.clause = wdef.stages[last].clause.value;
+      c.next_action = wdef.stages[last].action.value + " (every stage done; until the child returns)";
+      c.responsible = responsible(i, wf.stages[last].role);
+    }
     report.cases.push_back(std::move(c));
   };
 

@@ -242,6 +242,27 @@ TEST(WorkflowFixes, CasesCommandShowsNoOpenCaseForAChildInSchool) {
   EXPECT_EQ(std::count(resp.begin(), resp.end(), '\n'), 1) << resp;  // the header only
 }
 
+// Every stage done and the child still away: the case stays open, owned
+// by the last stage's role with its action (SPEC M3.1), nothing overdue.
+TEST(WorkflowFixes, ACaseWithEveryStageDoneKeepsItsOwner) {
+  CaseRun r(default_rules(), {{"Z", "enrolled", "2007-05-05", "2019-09-01"}},
+            "student_id,date,type,person,note\n"
+            "Z,2019-09-10,home_visit,T,\nZ,2019-09-11,home_visit,T,\nZ,2019-09-12,school_report,P,\n"
+            "Z,2019-09-20,township_persuasion,H,\nZ,2019-09-25,township_persuasion,H,\n"
+            "Z,2019-10-01,notice_issued,H,\nZ,2019-10-10,administrative_measure,C,\n",
+            day("2019-11-15"));
+  EXPECT_TRUE(r.report.event_rejects.empty()) << r.report.event_rejects.front().reason;
+  const auto z = r.cases_of("Z");
+  ASSERT_EQ(z.size(), 1u);
+  EXPECT_FALSE(z[0]->closed);
+  EXPECT_EQ(z[0]->stage, "further_measures");
+  EXPECT_EQ(z[0]->responsible.role, "county_head");
+  EXPECT_NE(z[0]->next_action.find("every stage done; until the child returns"), std::string::npos)
+      << z[0]->next_action;
+  EXPECT_FALSE(z[0]->due);
+  EXPECT_EQ(z[0]->days_overdue, 0);
+}
+
 // Rejects are listed in row order: a pack check's (found when the chunk is
 // classified) among the reader's, the workflow's among the events reader's.
 TEST(WorkflowFixes, RejectsAreInRowOrder) {
