@@ -412,6 +412,10 @@ class Merger {
         // A stage override changes only the keys it gives (a deadline, a
         // role), so a province need not repeat the rest.
         changed("stage", st.id);
+        // The stage is now the override's: diff and --print-effective point
+        // at the lines that changed it (each key keeps its own position).
+        it->where = st.where;
+        it->id.where = st.id.where;
         for (auto [o, e] : {std::pair{&it->alias, &st.alias}, {&it->role, &st.role}, {&it->action, &st.action},
                             {&it->due_after, &st.due_after}, {&it->due_from, &st.due_from}, {&it->clause, &st.clause}})
           if (!e->empty()) *o = *e;

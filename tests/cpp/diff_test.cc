@@ -126,6 +126,20 @@ tables:
   EXPECT_EQ(moved, 1) << kcbx::format_diff(d);
 }
 
+// A stage overridden key by key is the extension's now: diff points at the
+// extension's line.
+TEST(Diff, AStageOverrideIsPlacedAtTheExtensionsLine) {
+  const std::string ext = "meta: {name: x, extends: guizhou}\n"
+                          "workflow:\n"
+                          "  stages:\n"
+                          "    - {id: school_report, override: true, role: teacher}\n";
+  const kcbx::PackDiff d = kcbx::diff_packs(kcbx::default_rules(), kcbx::parse_rules(ext, "x.yaml"));
+  const auto* changed = find(d, "stage", "school_report");
+  ASSERT_NE(changed, nullptr) << kcbx::format_diff(d);
+  EXPECT_EQ(changed->after, "role: teacher");
+  EXPECT_EQ(changed->where_b.format(), "x.yaml:4:12");
+}
+
 // `text` with the one occurrence of `from` replaced by `to`.
 std::string edit(std::string text, const std::string& from, const std::string& to) {
   const size_t at = text.find(from);
