@@ -939,13 +939,6 @@ struct CsvSource {
   std::string encoding = "utf-8";  // a path's (text is UTF-8)
 };
 
-// A table handed to the engine as CSV text (CsvSource "text"): its rejects
-// carry the line of that text, which means nothing to the caller; they
-// are given the row's 0-based position in the table instead, as classify
-// gives them, and so is a row a reason names: the duplicate key's "(first
-// on row 7)", the event's "repeats the event on row 7", the post's "is
-// already held (row 7)" (the phrases whole, so that a quoted cell holding
-// "row 7" is left alone). Lines of records, from the reader the engine used.
 // (kind, payload, encoding) from Python's _csv_source.
 using Source = std::tuple<std::string, std::string, std::string>;
 CsvSource csv_source(const Source& s) {
@@ -955,6 +948,13 @@ CsvSource csv_source(const Source& s) {
   return {kind, payload, encoding};
 }
 
+// A table handed to the engine as CSV text (CsvSource "text"): its rejects
+// carry the line of that text, which means nothing to the caller; they
+// are given the row's 0-based position in the table instead, as classify
+// gives them, and so is a row a reason names: the duplicate key's "(first
+// on row 7)", the event's "repeats the event on row 7", the post's "is
+// already held (row 7)" (the phrases whole, so that a quoted cell holding
+// "row 7" is left alone). Lines of records, from the reader the engine used.
 void number_rows_by_position(const CsvSource& s, std::vector<Reject>& rejects) {
   if (s.kind != "text" || rejects.empty()) return;
   std::unordered_map<int64_t, int64_t> position;
@@ -1161,8 +1161,12 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
       }
     };
     add("students", c.rejects);
-    add("events", events.rejects);
-    add("events", report.event_rejects);
+    // The reader's and the workflow's, in row order (as kcbx cases).
+    std::vector<Reject> event_rejects = events.rejects;
+    event_rejects.insert(event_rejects.end(), report.event_rejects.begin(), report.event_rejects.end());
+    std::stable_sort(event_rejects.begin(), event_rejects.end(),
+                     [](const Reject& a, const Reject& b) { return a.row < b.row; });
+    add("events", event_rejects);
     if (roster) add("officials", roster->rejects);
     NodePtr t = rejects_table(all, engine.rules().checked().key_column());
     t->children.insert(t->children.begin(), arrow::strings("file", file));

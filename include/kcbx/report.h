@@ -141,6 +141,7 @@ struct TargetSummary {
   struct Level {
     std::string level;
     int64_t met = 0, missed = 0, no_data = 0;
+    int64_t pending = 0;  // judged on a later date (IndicatorResult::due_on)
   };
   std::vector<Level> levels;
 };

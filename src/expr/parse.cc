@@ -99,9 +99,9 @@ struct WidePunct {
   std::string_view utf8, ascii;
 };
 constexpr WidePunct kWidePunct[] = {
-    {"，", ","}, {"＝", "="},   {"≠", "!="},  {"≥", ">="}, {"≤", "<="}, {"＞", ">"}, {"＜", "<"},
-    {"＋", "+"}, {"“", "\""}, {"”", "\""}, {"‘", "'"},  {"’", "'"},  {"：", ":"}, {"；", ";"},
-    {"！", "!"},
+    {"，", ","},   {"＝", "="},   {"≠", "!="}, {"≥", ">="}, {"≤", "<="}, {"＞", ">"},   {"＜", "<"},
+    {"＋", "+"},   {"“", "\""}, {"”", "\""}, {"‘", "'"},  {"’", "'"},  {"！＝", "!="}, {"！", "not"},
+    {"\u3000", " "},  // the full-width space
 };
 const WidePunct* wide_punct_at(std::string_view s, size_t pos) {
   if (static_cast<unsigned char>(s[pos]) < 0x80) return nullptr;

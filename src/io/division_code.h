@@ -11,10 +11,11 @@
 namespace kcbx::detail {
 
 // Why `code` is no statistical division code, or null when it is one: 12
-// ASCII digits whose first six are a county-level code of some GB/T 2260
-// revision (1980-2019, as an ID number's address code). The township and
-// village digits are not listed in any standard kcbx holds, so they are
-// only required to be digits. Never throws.
+// ASCII digits whose first six are a county- or prefecture-level code of
+// some GB/T 2260 revision (1980-2019, the list an ID number's address code
+// is checked against; a county created later is not in it). The township
+// and village digits are not listed in any standard kcbx holds, so they
+// are only required to be digits. Never throws.
 const char* division_code_error(std::string_view code);
 
 }  // namespace kcbx::detail

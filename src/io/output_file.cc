@@ -46,16 +46,23 @@ void OutputFile::commit() {
 
 namespace {
 
-// "-12" or "-0.5": a negative number, which Excel reads as one. Any other
-// cell starting with '-' ("-3+4", "-A1") Excel evaluates as a formula.
+// "-12", "-0.5" or "-1.5e+06" (as %g writes it): a negative number,
+// which Excel reads as one. Any other cell starting with '-' ("-3+4",
+// "-A1") Excel evaluates as a formula.
 bool negative_number(std::string_view v) {
-  size_t i = 1, digits = 0, points = 0;
-  for (; i < v.size(); ++i) {
-    if (v[i] >= '0' && v[i] <= '9') ++digits;
-    else if (v[i] == '.' && points == 0) ++points;
-    else return false;
+  auto digit = [&](size_t i) { return i < v.size() && v[i] >= '0' && v[i] <= '9'; };
+  size_t i = 1, digits = 0;
+  for (; digit(i); ++i) ++digits;
+  if (i < v.size() && v[i] == '.')
+    for (++i; digit(i); ++i) ++digits;
+  if (digits == 0) return false;
+  if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+    ++i;
+    if (i < v.size() && (v[i] == '+' || v[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
   }
-  return digits > 0;
+  return i == v.size();
 }
 
 }  // namespace

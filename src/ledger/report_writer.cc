@@ -519,7 +519,8 @@ std::string report_json(const RunReport& r) {
   for (const auto& t : r.targets) {
     Json levels = Json::array();
     for (const auto& l : t.levels)
-      levels.push_back({{"level", l.level}, {"met", l.met}, {"missed", l.missed}, {"no_data", l.no_data}});
+      levels.push_back(
+          {{"level", l.level}, {"met", l.met}, {"missed", l.missed}, {"no_data", l.no_data}, {"pending", l.pending}});
     targets.push_back({{"indicator", t.indicator},
                        {"alias", t.alias},
                        {"clause", t.clause},

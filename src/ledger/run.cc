@@ -1465,7 +1465,8 @@ class Job {
         sl.level = p_.levels[static_cast<size_t>(cfg_.levels[l])].name.value;
         for (size_t j : counts_[l].order()) {
           IndicatorResult x = judge(k, sl.level, counts_[l].key(j), counts_[l].row(j));
-          if (!x.met) ++sl.no_data;
+          if (x.due_on) ++sl.pending;
+          else if (!x.met) ++sl.no_data;
           else if (*x.met) ++sl.met;
           else ++sl.missed;
           emit(std::move(x));
@@ -1526,11 +1527,13 @@ class Job {
       const auto& o = t.overall;
       put("target", t.indicator, t.alias, "all",
           o.value ? (o.is_rate ? rate_text(*o.value) : number_text(*o.value)) : "");
-      put("target_result", t.indicator, t.alias, "all", o.met ? (*o.met ? "met" : "missed") : "");
+      put("target_result", t.indicator, t.alias, "all",
+          o.met ? (*o.met ? "met" : "missed") : o.due_on ? "pending" : "");
       for (const auto& l : t.levels) {
         put("target_met", t.indicator, t.alias, l.level, num(l.met));
         put("target_missed", t.indicator, t.alias, l.level, num(l.missed));
         put("target_no_data", t.indicator, t.alias, l.level, num(l.no_data));
+        if (l.pending) put("target_pending", t.indicator, t.alias, l.level, num(l.pending));
       }
     }
     put("calendar", "due", "近期报送", "", num(static_cast<int64_t>(report_.calendar.size())));

@@ -683,7 +683,12 @@ class Validator {
       bool clause = false;
       if (out_->table_rule_column(c.name.value, &clause) < 0 && !scope_.lookup(c.name.value, c.name.where)) {
         std::string msg = "ledger column '" + c.name.value + "' is no field, derived value, table or table's rule or clause";
-        const std::string near = nearest_name(c.name.value, scope_.names());
+        std::vector<std::string> names = scope_.names();
+        for (size_t t = 0; t < pack_.tables.size(); ++t)
+          for (const char* part : {"_rule", "_clause"}) names.push_back(pack_.tables[t].name.value + part);
+        names.push_back("rule");
+        names.push_back("clause");
+        const std::string near = nearest_name(c.name.value, names);
         if (!near.empty()) msg += "; did you mean '" + near + "'?";
         error(c.name.where, "unknown-name", msg);
       }

@@ -97,17 +97,6 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         if (t == type) out.push_back(s);
     return out;
   };
-  // An event type's place among one day's events: types of no stage
-  // first (they are rejected whatever their place), then by the first
-  // stage listing them, the closing event last.
-  std::unordered_map<int, int> rank_of_type;
-  for (size_t s = n_stages; s-- > 0;)
-    for (int t : wf.stages[s].events) rank_of_type[t] = static_cast<int>(s);
-  auto day_rank = [&](int type) {
-    if (type == wf.closes_on) return static_cast<int>(n_stages);
-    const auto it = rank_of_type.find(type);
-    return it == rank_of_type.end() ? -1 : it->second;
-  };
   auto reject = [&](const Event& e, std::string why) {
     report.event_rejects.push_back({e.row, detail::masked_key(e.student_id), "", std::move(why)});
   };
@@ -132,21 +121,28 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     size_t current = 0;
     struct Seen { Date date; int type; std::string_view person; int64_t row; };
     std::vector<Seen> applied;
-    for (const Event* e : events) {
+    // Whether event e belongs to a stage after the current one, which is
+    // not complete: it would be rejected as early.
+    auto ahead = [&](const Event& e) {
+      const std::vector<size_t> stages = stages_of(e.type);
+      auto at_or_after = std::find_if(stages.begin(), stages.end(), [&](size_t s) { return s >= current; });
+      return at_or_after != stages.end() && *at_or_after > current;
+    };
+    auto apply = [&](const Event* e) {
       if (c.opened && e->date < *c.opened) {
         reject(*e, "dated " + e->date.format() + ", before the case opened on " + c.opened->format());
-        continue;
+        return;
       }
       if (c.closed) {
         reject(*e, "after the case was closed on " + c.closed_on->format());
-        continue;
+        return;
       }
       auto dup = std::find_if(applied.begin(), applied.end(), [&](const Seen& s) {
         return s.date == e->date && s.type == e->type && s.person == e->person;
       });
       if (dup != applied.end()) {
         reject(*e, "repeats the event on row " + std::to_string(dup->row));
-        continue;
+        return;
       }
       if (e->type == wf.closes_on) {
         c.closed = true;
@@ -155,7 +151,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         const std::vector<size_t> stages = stages_of(e->type);
         if (stages.empty()) {
           reject(*e, "event type '" + e->type_name + "' belongs to no workflow stage");
-          continue;
+          return;
         }
         auto at_or_after = std::find_if(stages.begin(), stages.end(), [&](size_t s) { return s >= current; });
         if (at_or_after == stages.end()) {
@@ -166,7 +162,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
           reject(*e, "'" + e->type_name + "' before stage '" + need.id.value + "' is complete (" +
                          std::to_string(done[current]) + " of " + std::to_string(wf.stages[current].count) +
                          " " + (need.events.empty() ? std::string() : need.events.front().value) + ")");
-          continue;
+          return;
         } else {
           if (++done[current] >= wf.stages[current].count) {
             completed[current] = e->date;
@@ -176,6 +172,34 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       }
       applied.push_back({e->date, e->type, e->person, e->row});
       ++report.events_applied;
+    };
+    // Day by day (events come in date order, a day's closing events last).
+    // A log is dated, not ordered within a day: which line of a day comes
+    // first must not decide whether a duty was done in time. So an event
+    // of a later stage waits while the day's other events complete the
+    // stages before it (the second visit, then the report, on one day),
+    // and is rejected as early only when they do not.
+    for (size_t k = 0; k < events.size();) {
+      size_t end = k;
+      while (end < events.size() && events[end]->date == events[k]->date) ++end;
+      std::vector<const Event*> waiting, closing;
+      for (size_t j = k; j < end; ++j) (events[j]->type == wf.closes_on ? closing : waiting).push_back(events[j]);
+      for (bool progress = true; progress && !waiting.empty();) {
+        progress = false;
+        std::vector<const Event*> later;
+        for (const Event* e : waiting) {
+          if (!c.closed && ahead(*e)) {
+            later.push_back(e);
+          } else {
+            apply(e);
+            progress = true;
+          }
+        }
+        waiting.swap(later);
+      }
+      for (const Event* e : waiting) apply(e);  // still early: rejected as such
+      for (const Event* e : closing) apply(e);
+      k = end;
     }
 
     // The case's start: the pack's opened_on, else its first event, else
@@ -265,14 +289,13 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       for (const Event* e : events) reject(*e, "the student's record was rejected");
       continue;
     }
-    // Date order; on one day, in the workflow's order (a visit before the
-    // report it leads to, the return last), then file order: a log is
-    // dated, and which line of a day comes first must not decide whether
-    // a duty was done in time.
+    // Date order, a day's closing events last (the return ends the day's
+    // work: a visit on the day of the return counts), then file order;
+    // walk() settles the order of a day's other events.
     std::stable_sort(events.begin(), events.end(), [&](const Event* a, const Event* b) {
       if (a->date != b->date) return a->date < b->date;
-      const int ra = day_rank(a->type), rb = day_rank(b->type);
-      return ra != rb ? ra < rb : a->row < b->row;
+      const bool ca = a->type == wf.closes_on, cb = b->type == wf.closes_on;
+      return ca != cb ? cb : a->row < b->row;
     });
     const std::string status = result.table_count() > 0 ? std::string(result.value(0, i)) : "";
     std::vector<const Event*> usable;
@@ -318,6 +341,9 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
                                : "no open case: the student's status is " + status);
     }
   }
+  // In row order, as every reject list (events are walked per child).
+  std::stable_sort(report.event_rejects.begin(), report.event_rejects.end(),
+                   [](const Reject& a, const Reject& b) { return a.row < b.row; });
   return report;
 }
 

@@ -186,6 +186,11 @@ TEST(CsvField, FormulasAreWrittenAsText) {
   EXPECT_EQ(csv_field("\t=1"), "\"'\t=1\"");
   EXPECT_EQ(csv_field("-12"), "-12");
   EXPECT_EQ(csv_field("-0.5"), "-0.5");
+  EXPECT_EQ(csv_field("-.5"), "-.5");
+  EXPECT_EQ(csv_field("-1e5"), "-1e5");
+  EXPECT_EQ(csv_field("-1.5e+06"), "-1.5e+06");
+  EXPECT_EQ(csv_field("-1e+"), "\"'-1e+\"");
+  EXPECT_EQ(csv_field("-1-1"), "\"'-1-1\"");
   EXPECT_EQ(csv_field("-"), "-");
   EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_field("2019-10-10"), "2019-10-10");

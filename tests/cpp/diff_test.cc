@@ -194,7 +194,7 @@ TEST(Diff, LedgersAndCalendarEntries) {
   const auto* renamed_to = find(d, "ledger column", "birth_date");
   ASSERT_NE(renamed_to, nullptr) << text;
   EXPECT_EQ(renamed_to->change, "added");
-  EXPECT_EQ(renamed_to->after, "position 10 of 14, after guardian");
+  EXPECT_EQ(renamed_to->after, "position 10 of 12, after guardian");
   EXPECT_EQ(renamed_to->where_b.line, line_of(t, "{name: birth_date, alias: 家庭住址}"));
   const auto* dropped = find(d, "ledger column", "aid");
   ASSERT_NE(dropped, nullptr) << text;

@@ -154,6 +154,30 @@ TEST(WorkflowFixes, EventsOfOneDayFollowTheWorkflowNotTheFileOrder) {
   }
 }
 
+// An event type two stages count (a visit, then a follow-up visit after
+// the report): on one day, the visit listed before the report still counts
+// for the follow-up once the report is in.
+TEST(WorkflowFixes, ADayOfEventsSettlesATypeTwoStagesCount) {
+  const RulePack pack = parse_rules(
+      "meta: {name: f, version: 0.1.0, extends: guizhou}\n"
+      "workflow:\n"
+      "  stages:\n"
+      "    - {id: followup, after: school_report, role: teacher, action: follow-up visit, event: home_visit}\n",
+      "f.yaml");
+  CaseRun r(pack, {{"F", "enrolled", "2007-05-05", "2019-09-01"}},
+            "student_id,date,type,person,note\n"
+            "F,2019-09-10,home_visit,T,\nF,2019-09-11,home_visit,T,\n"
+            "F,2019-09-12,home_visit,T,\nF,2019-09-12,school_report,P,\n",
+            day("2019-11-15"));
+  EXPECT_TRUE(r.report.event_rejects.empty()) << r.report.event_rejects.front().reason;
+  const auto f = r.cases_of("F");
+  ASSERT_EQ(f.size(), 1u);
+  ASSERT_GE(f[0]->stages.size(), 3u);
+  EXPECT_EQ(f[0]->stages[2].stage, "followup");
+  EXPECT_EQ(opt(f[0]->stages[2].completed), "2019-09-12");
+  EXPECT_EQ(f[0]->stage, "township_persuasion");
+}
+
 TEST(WorkflowFixes, ADutyLeftUndoneWhenTheChildReturnedStaysAccountable) {
   // Visits on 09-10 and 09-11: the report was due 09-14. X3 returned on
   // 10-01 without one (17 days late when the case closed); X2's report came
