@@ -83,6 +83,9 @@ struct BatchBuilder::Impl {
   std::vector<size_t> unique_fields;       // fields with `unique: true`
   std::vector<uint64_t> row_hash;          // their cells' hashes, this record
   std::vector<uint8_t> kept;               // per field: stored in the batch
+  // Per field: the check of a `format: division_code` field, which
+  // remembers the county of the rows before.
+  std::vector<detail::DivisionCodeCheck> division_checks;
 
   void start() {
     data = std::make_shared<BatchData>();
@@ -264,12 +267,14 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
         return named(reject);
       }
     }
-    if (info.division_code)
-      if (const char* why = detail::division_code_error(text)) {
+    if (info.division_code) {
+      if (m.division_checks.size() <= f) m.division_checks.resize(fields.size());
+      if (const char* why = m.division_checks[f].error(text)) {
         reject.column = fields[f].name.value;
         reject.reason = fields[f].name.value + " is " + why;
         return named(reject);
       }
+    }
   }
   auto unique_hash = [&](size_t f) -> uint64_t {
     if (m.row[f].kind != TypeKind::kString) return static_cast<uint64_t>(m.row[f].bits);

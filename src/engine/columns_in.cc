@@ -1165,7 +1165,7 @@ std::vector<Duplicate> find_duplicates(const ColumnData& col, size_t rows, const
 // A rough relative cost of converting a field, only to order the work
 // (ns a row on a million Guizhou rows, both threads busy, this machine):
 // an ID number's check about 11, the key's hash and duplicate check 8
-// more, a set parsed from text 5, dates, numbers and kept texts 2 to 4,
+// more, a division code's check 8, a set parsed from text 5, dates, numbers and kept texts 2 to 4,
 // yes/no 1, a text only checked for presence or not checked at all next
 // to nothing. Dictionary-encoded columns are cheaper than this says; the
 // order stays about right.
@@ -1174,11 +1174,12 @@ int conversion_cost(const detail::FieldDef& def, const detail::FieldInfo& info, 
   if (!present) return 0;
   int cost = 0;
   if (info.id_number) cost += 11;
+  if (info.division_code) cost += 8;  // about the key's check on Guizhou's rows
   if (def.unique && early_unique) cost += 8;
   switch (info.type.kind) {
     case TypeKind::kSet: cost += 5; break;
     case TypeKind::kBool: cost += kept ? 1 : 0; break;
-    case TypeKind::kString: cost += kept || def.required || info.division_code ? 3 : 0; break;
+    case TypeKind::kString: cost += kept || def.required ? 3 : 0; break;
     default: cost += 3; break;
   }
   return cost;

@@ -1,23 +1,46 @@
 #include "io/division_code.h"
 
-#include <algorithm>
+#include <cstring>
 
 #include "io/id_number.h"
 
 namespace kcbx::detail {
 
-const char* division_code_error(std::string_view code) {
+namespace {
+
+constexpr const char* kNotTwelveDigits =
+    "not a 12-digit statistical division code (6-digit GB/T 2260 county code, 3 digits of township, 3 of village)";
+
+// Whether the n bytes of `w` (n <= 8, the rest zero) are all ASCII digits:
+// each byte's high nibble is 3, and adding 6 keeps it 3 ('9' + 6 = 0x3F,
+// ':' + 6 = 0x40). A byte below 0x40 plus 6 never carries into the next.
+bool all_digits(uint64_t w, int n) {
+  const uint64_t mask = n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+  const uint64_t high = 0xF0F0F0F0F0F0F0F0u & mask, threes = 0x3030303030303030u & mask;
+  return (w & high) == threes && ((w + (0x0606060606060606u & mask)) & high) == threes;
+}
+
+}  // namespace
+
+const char* DivisionCodeCheck::error(std::string_view code) {
   // A short or long code would put the child at no village (or cut a
   // digit off silently), and its jurisdictions would not add up level by
   // level: such a record is a reject, not a ledger row under "".
-  if (code.size() != 12 || !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return "not a 12-digit statistical division code (6-digit GB/T 2260 county code, 3 digits of township, 3 of "
-           "village)";
+  if (code.size() != 12) return kNotTwelveDigits;
+  uint64_t head = 0;
+  uint32_t tail = 0;  // the last 4 bytes: the low half of the word, whatever the byte order
+  std::memcpy(&head, code.data(), 8);
+  std::memcpy(&tail, code.data() + 8, 4);
+  if (!all_digits(head, 8) || !all_digits(tail, 4)) return kNotTwelveDigits;
+  int32_t county = 0;
+  for (size_t i = 0; i < 6; ++i) county = county * 10 + (code[i] - '0');
+  if (county == last_county_) return nullptr;
   // A province's own code (xx0000) is no place a township hangs from; a
   // prefecture's is (cities without counties, such as 东莞 441900, number
   // their towns under it).
-  if (code.substr(2, 4) == "0000" || !is_known_address_code(code.substr(0, 6)))
+  if (county % 10000 == 0 || !is_known_address_code(county))
     return "county code (digits 1-6) is not a county- or prefecture-level GB/T 2260 code (revisions 1980-2019)";
+  last_county_ = county;
   return nullptr;
 }
 

@@ -6,17 +6,31 @@
 #ifndef KCBX_IO_DIVISION_CODE_H_
 #define KCBX_IO_DIVISION_CODE_H_
 
+#include <cstdint>
 #include <string_view>
 
 namespace kcbx::detail {
 
-// Why `code` is no statistical division code, or null when it is one: 12
+// Why a cell is no statistical division code, or null when it is one: 12
 // ASCII digits whose first six are a county- or prefecture-level code of
 // some GB/T 2260 revision (1980-2019, the list an ID number's address code
 // is checked against; a county created later is not in it). The township
 // and village digits are not listed in any standard kcbx holds, so they
 // are only required to be digits. Never throws.
-const char* division_code_error(std::string_view code);
+//
+// One checker per column: it remembers the last county code it found
+// known, because rows of one county come together in every export and the
+// list lookup (a bitmap of 10^6 codes, a cache miss) was most of the check.
+class DivisionCodeCheck {
+ public:
+  const char* error(std::string_view code);
+
+ private:
+  int32_t last_county_ = -1;
+};
+
+// A one-off check (no memory of earlier rows).
+inline const char* division_code_error(std::string_view code) { return DivisionCodeCheck().error(code); }
 
 }  // namespace kcbx::detail
 

@@ -362,6 +362,8 @@ bool is_known_address_code(std::string_view code6) {
   return known_address(digits_value(code6));
 }
 
+bool is_known_address_code(int32_t code) { return known_address(code); }
+
 std::string mask_id_number(std::string_view id) {
   // Count characters, not bytes: a malformed value may hold Chinese text, and
   // cutting a UTF-8 sequence in half would corrupt the output file.

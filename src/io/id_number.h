@@ -59,6 +59,8 @@ char id_check_character(std::string_view first17);
 // True when `code6` (6 ASCII digits) appears in any published GB/T 2260
 // revision 1980-2019 (an old ID number keeps its retired address code).
 bool is_known_address_code(std::string_view code6);
+// The same for the code as a number (520102).
+bool is_known_address_code(int32_t code);
 
 // "520102********1234": keeps the first 6 and last 4 characters of an
 // 18-character number; any other length keeps nothing but its first 2 and
