@@ -28,6 +28,7 @@
 #include "io/csv.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
+#include "io/rejects_order.h"
 #include "generate/generate.h"
 #include "kcbx/cases.h"
 #include "kcbx/columns.h"
@@ -610,8 +611,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     r.reason = std::string(result.reject_reason(i));
     out.rejects.push_back(std::move(r));
   }
-  std::stable_sort(out.rejects.begin(), out.rejects.end(),
-                   [](const Reject& a, const Reject& b) { return a.row < b.row; });
+  detail::sort_by_row(out.rejects);
   std::vector<size_t> accepted;
   if (rejected > 0) {
     accepted.reserve(bd.rows - rejected);
@@ -1161,12 +1161,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
       }
     };
     add("students", c.rejects);
-    // The reader's and the workflow's, in row order (as kcbx cases).
-    std::vector<Reject> event_rejects = events.rejects;
-    event_rejects.insert(event_rejects.end(), report.event_rejects.begin(), report.event_rejects.end());
-    std::stable_sort(event_rejects.begin(), event_rejects.end(),
-                     [](const Reject& a, const Reject& b) { return a.row < b.row; });
-    add("events", event_rejects);
+    add("events", detail::merged_by_row(events.rejects, report.event_rejects));  // as kcbx cases
     if (roster) add("officials", roster->rejects);
     NodePtr t = rejects_table(all, engine.rules().checked().key_column());
     t->children.insert(t->children.begin(), arrow::strings("file", file));

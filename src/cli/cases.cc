@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "io/id_number.h"
 #include "io/output_file.h"
+#include "io/rejects_order.h"
 #include "kcbx/cases.h"
 #include "kcbx/csv.h"
 #include "pack/checked_pack.h"
@@ -60,10 +61,7 @@ int run_cases(const CasesArgs& a) {
   }
   CaseReport report = evaluate_cases(engine, batch, result, events, graph.get(), as_of);
   // Records a pack check refused are rejected, as classify and run do.
-  std::vector<Reject> student_rejects = students.rejects;
-  student_rejects.insert(student_rejects.end(), report.student_rejects.begin(), report.student_rejects.end());
-  std::stable_sort(student_rejects.begin(), student_rejects.end(),
-                   [](const Reject& x, const Reject& y) { return x.row < y.row; });
+  const std::vector<Reject> student_rejects = detail::merged_by_row(students.rejects, report.student_rejects);
   const int64_t check_rejected = static_cast<int64_t>(report.student_rejects.size());
   // The key column is headed with the pack's name for it, as in kcbx run.
   const int key_field = detail::key_field_index(pack.checked());
@@ -116,12 +114,7 @@ int run_cases(const CasesArgs& a) {
                    << detail::csv_field(r.column) << ',' << detail::csv_field(r.reason) << '\n';
     };
     write("students", student_rejects);
-    // The reader's and the workflow's, in row order.
-    std::vector<Reject> event_rejects = events.rejects;
-    event_rejects.insert(event_rejects.end(), report.event_rejects.begin(), report.event_rejects.end());
-    std::stable_sort(event_rejects.begin(), event_rejects.end(),
-                     [](const Reject& a, const Reject& b) { return a.row < b.row; });
-    write("events", event_rejects);
+    write("events", detail::merged_by_row(events.rejects, report.event_rejects));  // the reader's and the workflow's
     if (roster) write("officials", roster->rejects);
     f.commit();
   }

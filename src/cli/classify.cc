@@ -14,6 +14,7 @@
 #include "io/encoding.h"
 #include "io/id_number.h"
 #include "io/output_file.h"
+#include "io/rejects_order.h"
 #include "pack/checked_pack.h"
 #include "kcbx/csv.h"
 #include "kcbx/engine.h"
@@ -182,8 +183,7 @@ int run_classify(const ClassifyArgs& args) {
     std::vector<Reject> chunk = reader.take_rejects();
     for (const Reject& r : chunk) not_utf8 += r.reason.starts_with("invalid UTF-8");
     chunk.insert(chunk.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
-    std::stable_sort(chunk.begin(), chunk.end(),
-                     [](const Reject& x, const Reject& y) { return x.row < y.row; });
+    detail::sort_by_row(chunk);
     write_rejects(chunk);
   }
   {

@@ -26,6 +26,7 @@
 
 #include "engine/plan.h"
 #include "io/id_number.h"
+#include "io/rejects_order.h"
 #include "kcbx/memory.h"
 #include "kcbx/report.h"
 #include "ledger/ledger.h"
@@ -583,8 +584,7 @@ class Job {
         // pack checks' (found when the chunk is classified) interleave.
         chunk_rejects_ = std::move(c.rejects);
         if (c.batch.size() > 0) process(c.batch);
-        std::stable_sort(chunk_rejects_.begin(), chunk_rejects_.end(),
-                         [](const Reject& a, const Reject& b) { return a.row < b.row; });
+        detail::sort_by_row(chunk_rejects_);
         for (const Reject& r : chunk_rejects_) reject("students", r);
         if (progress_) progress_({c.read, c.bytes, o_.total_bytes, false});
         if (c.end) break;
@@ -1027,13 +1027,8 @@ class Job {
                  e.clause};
       out_.row(t_calendar_, row);
     }
-    // The events' rejects in row order: the reader's and the workflow's.
-    std::vector<const Reject*> event_rejects;
-    for (const Reject& r : events.rejects) event_rejects.push_back(&r);
-    for (const Reject& r : cases.event_rejects) event_rejects.push_back(&r);
-    std::stable_sort(event_rejects.begin(), event_rejects.end(),
-                     [](const Reject* a, const Reject* b) { return a->row < b->row; });
-    for (const Reject* r : event_rejects) reject("events", *r);
+    // The events' rejects: the reader's and the workflow's.
+    for (const Reject& r : detail::merged_by_row(events.rejects, cases.event_rejects)) reject("events", r);
     if (roster_)
       for (const Reject& r : roster_->rejects) reject("officials", r);
     write_summary();

@@ -10,6 +10,7 @@
 #include "expr/ast.h"
 #include "kcbx/cases.h"
 #include "io/id_number.h"
+#include "io/rejects_order.h"
 #include "pack/checked_pack.h"
 #include "workflow/event_dates.h"
 
@@ -341,9 +342,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
                                : "no open case: the student's status is " + status);
     }
   }
-  // In row order, as every reject list (events are walked per child).
-  std::stable_sort(report.event_rejects.begin(), report.event_rejects.end(),
-                   [](const Reject& a, const Reject& b) { return a.row < b.row; });
+  detail::sort_by_row(report.event_rejects);  // events are walked per child
   return report;
 }
 
