@@ -28,6 +28,7 @@
 #include <unordered_map>
 
 #include "io/output_file.h"
+#include "kcbx/date.h"
 #include "kcbx/report.h"
 
 namespace kcbx {
@@ -195,6 +196,7 @@ struct ReportWriter::Impl {
   // ---- The workbook, built on its own thread.
   lxw_workbook* workbook = nullptr;
   lxw_format* bold = nullptr;
+  lxw_format* date_format = nullptr;
   std::string partial;  // the workbook's own file
   std::set<std::string> sheet_names;
   struct Job {
@@ -223,6 +225,10 @@ struct ReportWriter::Impl {
     if (!workbook) throw write_error(path(options.workbook), "cannot start the workbook");
     bold = workbook_add_format(workbook);
     format_set_bold(bold);
+    // Dates are Excel dates (numbers shown as 2019-10-10), so that an
+    // official can sort, filter and subtract them; as text they could not.
+    date_format = workbook_add_format(workbook);
+    format_set_num_format(date_format, "yyyy-mm-dd");
     thread = std::thread([this] { work(); });
   }
 
@@ -295,7 +301,9 @@ struct ReportWriter::Impl {
       const Column& col = t.spec.columns[c];
       const std::string& h = col.header.empty() ? col.name : col.header;
       worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), h.c_str(), bold);
-      const double width = std::max<double>(10, std::min<double>(40, static_cast<double>(h.size()) * 1.2 + 2));
+      // A date needs 12 (Excel shows ##### in a column too narrow for it).
+      const double least = col.type == ColumnType::kDate ? 12 : 10;
+      const double width = std::max<double>(least, std::min<double>(40, static_cast<double>(h.size()) * 1.2 + 2));
       worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width, nullptr);
     }
     worksheet_freeze_panes(ws, 1, 0);
@@ -316,6 +324,15 @@ struct ReportWriter::Impl {
         double d;
         if (parse_number(v, d)) {
           worksheet_write_number(ws, t.row, cc, d, nullptr);
+          continue;
+        }
+      }
+      if (col.type == ColumnType::kDate) {
+        // Excel's calendar starts in 1900; an earlier date stays text.
+        if (const auto date = Date::parse(v); date && date->ymd().year >= 1900) {
+          const YearMonthDay ymd = date->ymd();
+          lxw_datetime dt{ymd.year, ymd.month, ymd.day, 0, 0, 0.0};
+          worksheet_write_datetime(ws, t.row, cc, &dt, date_format);
           continue;
         }
       }

@@ -501,7 +501,10 @@ for name in ["村台账", "乡镇汇总", "目标指标", "问题清单", "销�
     print(name, len(rows) - 1, "|".join("" if v is None else str(v) for v in rows[0]))
 ws = wb["村台账"]
 rows = list(ws.iter_rows(values_only=True))
-print("G03", "|".join("" if v is None else str(v) for v in rows[2]))
+def cell(v):  # dates must be Excel dates, shown as 2019-10-10
+    if v is None: return ""
+    return v.strftime("%Y-%m-%d") + "(date)" if hasattr(v, "strftime") else str(v)
+print("G03", "|".join(cell(v) for v in rows[2]))
 )PY",
                                       out() / "report.xlsx");
   std::istringstream lines(out_text);
@@ -523,7 +526,7 @@ print("G03", "|".join("" if v is None else str(v) for v in rows[2]))
   EXPECT_EQ(by_sheet["报送日历"].rfind("报送日历 5 ", 0), 0u);
   // Values: labels for enums and statuses, numbers as numbers, masked IDs.
   const std::string g03 = by_sheet["G03"];
-  EXPECT_NE(g03.find("|甲三|" + detail::mask_id_number(kId03) + "|S001|5|辍学|2019-10-10|疾病|否|"),
+  EXPECT_NE(g03.find("|甲三|" + detail::mask_id_number(kId03) + "|S001|5|辍学|2019-10-10(date)|疾病|否|"),
             std::string::npos)
       << g03;
   EXPECT_NE(g03.find("两免"), std::string::npos) << g03;
