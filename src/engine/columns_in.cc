@@ -394,7 +394,7 @@ class Writer {
       birth(g, check.birth_date.days());
     }
     if (info_.division_code)
-      if (const char* why = detail::division_code_error(s)) return error(g, def_.name.value + " is " + why);
+      if (const char* why = division_check_.error(s)) return error(g, def_.name.value + " is " + why);
     view(g, s);
   }
 
@@ -715,6 +715,7 @@ class Writer {
   ScalarValue scratch_;
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
   uint64_t* key_hashes_ = nullptr;  // see hash_into
+  detail::DivisionCodeCheck division_check_;  // remembers the last known county
   std::vector<FieldError> errors_;
 };
 

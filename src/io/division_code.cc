@@ -1,5 +1,6 @@
 #include "io/division_code.h"
 
+#include <bit>
 #include <cstring>
 
 #include "io/id_number.h"
@@ -32,15 +33,21 @@ const char* DivisionCodeCheck::error(std::string_view code) {
   std::memcpy(&head, code.data(), 8);
   std::memcpy(&tail, code.data() + 8, 4);
   if (!all_digits(head, 8) || !all_digits(tail, 4)) return kNotTwelveDigits;
+  // The county's six digits as they lie in the word: compared with the
+  // last known county's before any arithmetic (a chain of six multiply-adds
+  // was half of the check of a row whose county repeats).
+  constexpr uint64_t kCountyBytes =
+      std::endian::native == std::endian::little ? 0x0000FFFFFFFFFFFFu : 0xFFFFFFFFFFFF0000u;
+  const uint64_t county_bytes = head & kCountyBytes;
+  if (county_bytes == last_county_bytes_) return nullptr;
   int32_t county = 0;
   for (size_t i = 0; i < 6; ++i) county = county * 10 + (code[i] - '0');
-  if (county == last_county_) return nullptr;
   // A province's own code (xx0000) is no place a township hangs from; a
   // prefecture's is (cities without counties, such as 东莞 441900, number
   // their towns under it).
   if (county % 10000 == 0 || !is_known_address_code(county))
     return "county code (digits 1-6) is not a county- or prefecture-level GB/T 2260 code (revisions 1980-2019)";
-  last_county_ = county;
+  last_county_bytes_ = county_bytes;
   return nullptr;
 }
 

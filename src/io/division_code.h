@@ -26,7 +26,7 @@ class DivisionCodeCheck {
   const char* error(std::string_view code);
 
  private:
-  int32_t last_county_ = -1;
+  uint64_t last_county_bytes_ = 0;  // its six digits as read from the text (never 0: digits are 0x30-0x39)
 };
 
 // A one-off check (no memory of earlier rows).
