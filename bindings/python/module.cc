@@ -850,11 +850,15 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   if (text_key) {
     std::vector<std::pair<size_t, std::string>> masked;
     for (auto& slice : masked_keys) std::move(slice.begin(), slice.end(), std::back_inserter(masked));
-    NodePtr key_column;
-    if (masked.empty() && may_share) key_column = shared_key_column(key, *kc, rows.size(), views, *owners);
-    if (!masked.empty() || (may_share && !key_column)) key_column = key_strings(&masked);
-    if (key_column) cols.insert(cols.begin(), std::move(key_column));
-    else if (!masked.empty()) cols.front() = key_strings(&masked);  // the copy job's column, unmasked
+    if (may_share) {
+      // No column for the key yet: the input's own buffers, or the text.
+      NodePtr key_column;
+      if (masked.empty()) key_column = shared_key_column(key, *kc, rows.size(), views, *owners);
+      if (!key_column) key_column = key_strings(&masked);
+      cols.insert(cols.begin(), std::move(key_column));
+    } else if (!masked.empty()) {
+      cols.front() = key_strings(&masked);  // in place of the copy job's column, unmasked
+    }
   }
   out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));
   if (keep_batch) *keep_batch = std::move(in);

@@ -479,6 +479,16 @@ def test_keys_holding_id_numbers_are_masked_in_every_table(engine: kcbx.Engine) 
     assert engine.run(df, AS_OF, mask=False).cases.cases["student_id"].tolist()[0] == raw
     for name, table in report.tables.items():
         assert raw[1:] not in table.to_csv(), name
+    # With a row rejected (the result's rows are then a subset of the
+    # input's), still one key column, masked: from pandas and from Arrow.
+    bad = pd.concat([df, pd.DataFrame({"student_id": ["X"], "registry": ["enroled"]})], ignore_index=True)
+    for table in (bad, pa.Table.from_pandas(bad, preserve_index=False)):
+        out, rejects = engine.classify(table, AS_OF, all_tables=False, outputs=False, with_rejects=True)
+        assert len(rejects) == 1
+        names = list(out.columns) if isinstance(out, pd.DataFrame) else out.column_names
+        assert names.count("student_id") == 1, names
+        keys = out["student_id"].tolist() if isinstance(out, pd.DataFrame) else out["student_id"].to_pylist()
+        assert keys == shown, keys
 
 
 def test_run_rejects_are_numbered_by_position_for_a_table(engine: kcbx.Engine) -> None:
