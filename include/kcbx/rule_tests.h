@@ -157,13 +157,16 @@ struct StatusShift {
   std::string value_a, rule_a;  // "(rejected)" for a refused record
   std::string value_b, rule_b;
   int64_t count = 0;
-  std::vector<std::string> examples;  // up to 5 student ids
+  std::vector<std::string> examples;  // up to 5 student ids (ID numbers in them masked unless asked)
 };
 
 struct StudentsDiff {
   std::string table;  // the first table (status)
   Date as_of;
   int64_t records = 0;  // records read
+  // Of those, refused by each pack: by the reader (a bad cell, a duplicate
+  // key) or by a pack check. read = accepted + rejected for each.
+  int64_t rejected_a = 0, rejected_b = 0;
   int64_t changed = 0;  // records whose value or rule differs
   std::vector<StatusShift> shifts;  // most frequent first
 };
@@ -171,11 +174,12 @@ struct StudentsDiff {
 // Classifies the students CSV at `path` with both packs on `as_of` and
 // groups the records whose first table's value or row changes by (value,
 // row in A) -> (value, row in B). Records are paired by their key field
-// (student_id), else by row. Throws kcbx::Error when the file cannot be
+// (student_id), else by row. An ID number in a key shown as an example is
+// masked unless `mask` is false. Throws kcbx::Error when the file cannot be
 // read with either pack or a parameter has no value on `as_of`.
 StudentsDiff diff_students(const RulePack& a, const RulePack& b,
                            const std::string& path, Date as_of,
-                           const std::string& encoding = "utf-8");
+                           const std::string& encoding = "utf-8", bool mask = true);
 
 // Readable text of a diff, section by section; with `students`, the table
 // of status changes.

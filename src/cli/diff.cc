@@ -15,6 +15,7 @@ namespace {
 struct DiffArgs {
   std::string a, b, students, as_of;
   std::string encoding = "utf-8";
+  bool no_mask = false;
 };
 
 int run_diff(const DiffArgs& args) {
@@ -27,7 +28,8 @@ int run_diff(const DiffArgs& args) {
     std::cout << format_diff(d);
     return kExitOk;
   }
-  const StudentsDiff s = diff_students(a, b, args.students, parse_date(args.as_of, "--as-of"), args.encoding);
+  const StudentsDiff s = diff_students(a, b, args.students, parse_date(args.as_of, "--as-of"), args.encoding,
+                                       !args.no_mask);
   std::cout << format_diff(d, &s);
   return kExitOk;
 }
@@ -42,6 +44,7 @@ Runner add_diff(CLI::App& app) {
   cmd->add_option("--students", a->students, "Students CSV to classify with both packs");
   cmd->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (with --students)");
   cmd->add_option("--encoding", a->encoding, "Students file encoding (utf-8, gb18030, gbk)")->check(encoding_check());
+  cmd->add_flag("--no-mask", a->no_mask, "Show ID numbers in the example student ids in full");
   return [a]() { return run_diff(*a); };
 }
 

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "expr/ast.h"
+#include "io/id_number.h"
 #include "kcbx/csv.h"
 #include "kcbx/engine.h"
 #include "kcbx/rule_tests.h"
@@ -482,7 +483,7 @@ struct Outcome {
 
 std::map<std::string, Outcome> outcomes(const RulePack& pack, const std::string& path, Date as_of,
                                         const std::string& encoding, std::vector<std::string>& order,
-                                        int64_t& read) {
+                                        int64_t& read, int64_t& rejected) {
   ReadOptions ro;
   ro.file = path;
   ro.encoding = encoding;
@@ -495,7 +496,10 @@ std::map<std::string, Outcome> outcomes(const RulePack& pack, const std::string&
   for (size_t i = 0; i < f.batch.size(); ++i) {
     const std::string id = id_of(f.batch.row_number(i), key.empty() ? "" : f.batch.cell(i, key));
     Outcome o;
-    if (r.rejected(i)) o = {"(rejected)", ""};
+    if (r.rejected(i)) {
+      o = {"(rejected)", ""};
+      ++rejected;
+    }
     else if (r.table_count() > 0) o = {r.value(0, i), r.rule(0, i)};
     if (out.emplace(id, o).second) order.push_back(id);
   }
@@ -504,6 +508,7 @@ std::map<std::string, Outcome> outcomes(const RulePack& pack, const std::string&
     if (out.emplace(id, Outcome{"(rejected)", ""}).second) order.push_back(id);
   }
   read = f.counts.read;
+  rejected += f.counts.rejected;
   return out;
 }
 
@@ -523,14 +528,14 @@ PackDiff diff_packs(const RulePack& a, const RulePack& b) {
 }
 
 StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::string& path, Date as_of,
-                           const std::string& encoding) {
+                           const std::string& encoding, bool mask) {
   StudentsDiff out;
   out.as_of = as_of;
   if (!a.checked().pack->tables.empty()) out.table = a.checked().pack->tables.front().name.value;
   std::vector<std::string> order_a, order_b;
   int64_t read_b = 0;
-  const auto oa = outcomes(a, path, as_of, encoding, order_a, out.records);
-  const auto ob = outcomes(b, path, as_of, encoding, order_b, read_b);
+  const auto oa = outcomes(a, path, as_of, encoding, order_a, out.records, out.rejected_a);
+  const auto ob = outcomes(b, path, as_of, encoding, order_b, read_b, out.rejected_b);
   std::map<std::tuple<std::string, std::string, std::string, std::string>, StatusShift> shifts;
   for (const auto& id : order_a) {
     const Outcome& x = oa.at(id);
@@ -544,7 +549,7 @@ StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::stri
     s.value_b = y.value;
     s.rule_b = y.rule;
     ++s.count;
-    if (s.examples.size() < 5) s.examples.push_back(id);
+    if (s.examples.size() < 5) s.examples.push_back(mask ? detail::masked_key(id) : id);
   }
   for (auto& [k, s] : shifts) out.shifts.push_back(std::move(s));
   std::stable_sort(out.shifts.begin(), out.shifts.end(),
@@ -608,6 +613,13 @@ std::string format_diff(const PackDiff& diff, const StudentsDiff* students) {
     out += "\n" + (students->table.empty() ? std::string("status") : students->table) + " on " +
            students->as_of.format() + ": " + std::to_string(students->changed) + " of " +
            std::to_string(students->records) + " children change\n";
+    // Nothing dropped unseen: what each pack refused (the rows stand in
+    // the table below as "(rejected)" where the packs differ on them).
+    auto reconcile = [&](const char* which, int64_t rejected) {
+      return std::string("  ") + which + ": read " + std::to_string(students->records) + " = accepted " +
+             std::to_string(students->records - rejected) + " + rejected " + std::to_string(rejected) + "\n";
+    };
+    out += reconcile("A", students->rejected_a) + reconcile("B", students->rejected_b);
     if (!students->shifts.empty()) {
       size_t wa = 8, wb = 8;
       for (const auto& s : students->shifts) {

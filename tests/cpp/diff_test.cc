@@ -347,6 +347,33 @@ TEST_F(DiffStudents, ThreeDaysInsteadOfSeven) {
   EXPECT_EQ(p->after, "7 days, from 2000-01-01: 3 days");
 }
 
+// DESIGN: ID numbers are masked in every output, and no bad row is
+// dropped unseen. A key holding an ID number ("G" + the number) is shown
+// masked among the examples, and each pack's rejects are counted.
+TEST_F(DiffStudents, ExamplesAreMaskedAndRejectsCounted) {
+  const std::string raw = "G520102201003151236";
+  std::ofstream(dir_ / "pii.csv") << "student_id,registry,birth_date,last_attended\n"
+                                  << raw << ",enrolled,2010-03-15,2019-10-05\n"
+                                  << "S7,bogus,2010-03-01,2019-10-05\n";
+  const kcbx::RulePack a = kcbx::default_rules();
+  const kcbx::RulePack b = kcbx::load_rules((dir_ / "three.yaml").string());
+  const std::string path = (dir_ / "pii.csv").string();
+  const kcbx::Date as_of = *kcbx::Date::parse("2019-10-10");
+  const kcbx::StudentsDiff s = kcbx::diff_students(a, b, path, as_of);
+  EXPECT_EQ(s.records, 2);
+  EXPECT_EQ(s.rejected_a, 1);
+  EXPECT_EQ(s.rejected_b, 1);
+  ASSERT_EQ(s.shifts.size(), 1u);
+  EXPECT_EQ(s.shifts[0].examples, (std::vector<std::string>{"G520102********1236"}));
+  const std::string text = kcbx::format_diff(kcbx::diff_packs(a, b), &s);
+  EXPECT_EQ(text.find(raw.substr(1)), std::string::npos) << text;
+  EXPECT_NE(text.find("A: read 2 = accepted 1 + rejected 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("B: read 2 = accepted 1 + rejected 1\n"), std::string::npos) << text;
+  // Asked for (the command's --no-mask), the key in full.
+  EXPECT_EQ(kcbx::diff_students(a, b, path, as_of, "utf-8", false).shifts[0].examples,
+            (std::vector<std::string>{raw}));
+}
+
 TEST_F(DiffStudents, Command) {
   const std::string cli = KCBX_CLI;
   if (cli.empty()) GTEST_SKIP() << "the kcbx command is not built";
