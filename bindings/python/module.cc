@@ -12,6 +12,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <deque>
 #include <exception>
@@ -1200,7 +1201,25 @@ NodePtr run_table(const CollectSink::Table& t) {
     const Column& col = t.spec.columns[c];
     std::vector<uint8_t> valid(n, 1);
     auto cell = [&](size_t r) -> const std::string& { return t.rows[r][c]; };
-    switch (col.type) {
+    // A number column that also holds text (the summary's values: counts,
+    // and the date and pack of the run) is text, as its CSV is; read as
+    // numbers, "2019-11-15" became 2019 and a pack's name 0.
+    auto whole = [](const std::string& x, auto parse) {
+      char* end = nullptr;
+      errno = 0;
+      parse(x.c_str(), &end);
+      return errno == 0 && end == x.c_str() + x.size();
+    };
+    ColumnType type = col.type;
+    for (size_t r = 0; r < n && (type == ColumnType::kInteger || type == ColumnType::kNumber); ++r) {
+      const std::string& x = cell(r);
+      if (x.empty()) continue;
+      const bool ok = type == ColumnType::kInteger
+                          ? whole(x, [](const char* p, char** e) { return std::strtoll(p, e, 10); })
+                          : whole(x, [](const char* p, char** e) { return std::strtod(p, e); });
+      if (!ok) type = ColumnType::kText;
+    }
+    switch (type) {
       case kcbx::ColumnType::kInteger: {
         std::vector<int64_t> v(n, 0);
         for (size_t r = 0; r < n; ++r) {

@@ -243,6 +243,14 @@ def test_run_report(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> Non
     assert report.indicators.schema.field("judged_on").type == pa.date32()
     assert report.headers["indicators"]["indicator"] == "指标"
     assert report.summary["format"].startswith("kcbx.run/")
+    # The summary table holds what summary.csv holds: the run's date and
+    # pack as text beside the counts (its value column is text then).
+    rows = {(r["section"], r["item"]): r["value"] for r in report.tables["summary"].to_pylist()}
+    assert rows[("run", "as_of")] == AS_OF
+    assert rows[("run", "pack")] == engine.pack.id
+    assert rows[("students", "read")] == str(report.summary["students"]["read"])
+    # A number column of numbers only stays numbers.
+    assert pa.types.is_integer(report.indicators.schema.field("numerator").type)
     assert report.cases is not None and report.cases.cases.num_rows > 0
     totals = report.totals["county"].to_pandas().set_index("jurisdiction")
     # Without events the run counts the statuses classify gives; with them,
