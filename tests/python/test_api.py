@@ -578,3 +578,24 @@ def test_per_file_encodings(engine: kcbx.Engine, sample_dir, tmp_path) -> None: 
     assert not wrong.tables["responsibility"].equals(want.tables["responsibility"])
     with pytest.raises(ValueError, match="unknown or unsupported encoding"):
         engine.run(students, AS_OF, events=events, officials=roster, officials_encoding="no-such-encoding")
+
+
+def test_datetimes_are_read_as_the_day_they_name_in_every_method(engine: kcbx.Engine) -> None:
+    """pandas datetimes (pd.read_csv(parse_dates=...)) are dates to run as
+    to classify; a timezone-aware one is the day in its own time zone, in
+    classify, cases, run and explain alike (00:30 in Shanghai on 5 October
+    is 4 October in UTC)."""
+    for last in (pd.Timestamp("2019-10-05"), pd.Timestamp("2019-10-05 00:30", tz="Asia/Shanghai")):
+        df = pd.DataFrame({"student_id": ["A"], "registry": ["enrolled"], "birth_date": ["2010-03-01"],
+                           "last_attended": pd.Series([last]), "division_code": ["520102001001"]})
+        for table in (df, pa.Table.from_pandas(df, preserve_index=False)):
+            out = engine.classify(table, "2019-10-13")
+            since = out["suspected_since"][0]
+            since = since.as_py() if hasattr(since, "as_py") else since
+            assert str(since)[:10] == "2019-10-13", (last, type(table), since)
+        assert str(engine.cases(df, "2019-10-13").cases["opened"][0])[:10] == "2019-10-13"
+        report = engine.run(df, "2019-10-13")
+        assert report.summary["students"]["rejected"] == 0, report.rejects
+        assert report.summary["students"]["accepted"] == 1
+        record = {k: v[0] for k, v in df.to_dict("list").items()}
+        assert engine.explain(record, "2019-10-13")["outputs"]["suspected_since"] == "2019-10-13"

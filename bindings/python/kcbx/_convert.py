@@ -86,10 +86,37 @@ def _categorical_column(series: Any) -> Any:
     return pa.DictionaryArray.from_arrays(indices, categories, safe=False)  # pandas' codes are in range
 
 
+def _wall_time(column: Any) -> Any:
+    """A timezone-aware timestamp column as its local wall-clock time: a
+    date written 2019-10-05 00:30 in Asia/Shanghai is 5 October where the
+    child is, though 4 October in UTC (which the engine would read)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.local_timestamp(column)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # no time zone database here
+        series = column.to_pandas()
+        return pa.array(series.dt.tz_localize(None), from_pandas=True)
+
+
+def _wall_times(table: Any) -> Any:
+    """A pyarrow Table with its timezone-aware timestamps as wall times."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            table = table.set_column(i, field.name, _wall_time(table.column(i)))
+    return table
+
+
 def _pandas_column(name: str, series: Any) -> Any:
     import numpy as np
 
     dtype = series.dtype
+    if getattr(dtype, "tz", None) is not None:  # datetime64[ns, tz]: its dates where they were written
+        series = series.dt.tz_localize(None)
+        dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biufM":
         return np.ascontiguousarray(series.to_numpy())
     import pyarrow as pa
@@ -127,8 +154,16 @@ def _source(table: Any, kind: str) -> tuple[Any, bool]:
         return [(str(c), _pandas_column(str(c), table[c])) for c in table.columns], False
     if kind == "mapping":
         return [(str(k), _array_column(str(k), v)) for k, v in table.items()], False
-    if kind == "polars" and not hasattr(table, "__arrow_c_stream__"):
-        return table.to_arrow(), True
+    if kind == "polars" and (not hasattr(table, "__arrow_c_stream__") or any(
+            getattr(dtype, "time_zone", None) for dtype in table.schema.values())):
+        return _wall_times(table.to_arrow()), True
+    if kind == "pyarrow":
+        return _wall_times(table), True
+    if kind == "pyarrow.RecordBatch" and any(
+            getattr(f.type, "tz", None) is not None for f in table.schema):
+        import pyarrow as pa
+
+        return _wall_times(pa.Table.from_batches([table])), True
     return table, True
 
 
@@ -302,6 +337,12 @@ def _csv_source(obj: Any, encoding: str = "utf-8") -> tuple[str, str, str]:
         t = pa.Table.from_batches([obj])
     else:
         t = pa.table(obj)
+    # Timestamps as the dates kcbx reads (pyarrow writes them with their
+    # time, "2019-10-05 00:00:00", which is no date), at their wall time.
+    t = _wall_times(t)
+    for i, field in enumerate(t.schema):
+        if pa.types.is_timestamp(field.type) or pa.types.is_date64(field.type):
+            t = t.set_column(i, field.name, t.column(i).cast(pa.date32()))
     buf = _io.BytesIO()
     pacsv.write_csv(t, buf, pacsv.WriteOptions(quoting_style="needed"))
     return ("text", buf.getvalue().decode("utf-8"), "utf-8")
