@@ -52,7 +52,8 @@ struct TestFailure {
   // indicator), "event-rejected", "roster-rejected".
   std::string kind = "mismatch";
 
-  // "expected status=dropout, got suspected_dropout" (lang "zh": Chinese).
+  // "expected status=dropout, got suspected_dropout" (lang "zh": Chinese),
+  // every ID number in it masked (the fields hold the values as they are).
   std::string text(std::string_view lang = "en") const;
 };
 

@@ -22,6 +22,7 @@
 #include "engine/plan.h"
 #include "expr/codegen.h"
 #include "expr/check.h"
+#include "io/id_number.h"
 #include "kcbx/cases.h"
 #include "kcbx/csv.h"
 #include "kcbx/engine.h"
@@ -1256,33 +1257,44 @@ void collect_files(const std::string& path, std::vector<std::string>& out) {
 
 // ---- Public API -----------------------------------------------------------------
 
-std::string TestFailure::text(std::string_view lang) const {
+namespace {
+
+std::string failure_text(const TestFailure& f, std::string_view lang) {
   const bool zh = lang == "zh";
-  const std::string subject = record.empty() ? "" : record + ": ";
-  if (kind == "mismatch")
-    return subject + (zh ? "期望 " + key + "=" + expected + "，实际为 " + actual
-                         : "expected " + key + "=" + expected + ", got " + actual);
-  if (kind == "rejected")
-    return subject + (zh ? "记录被拒收：" + actual : "the record was rejected: " + actual);
-  if (kind == "accepted")
-    return subject + (zh ? "期望记录被拒收（含 '" + expected + "'），但记录被接受"
-                         : "expected the record to be rejected with '" + expected + "', but it was accepted");
-  if (kind == "error") {
-    if (expected.empty()) return zh ? "规则包或输入无法使用：" + actual : "the pack or input cannot be used: " + actual;
-    return zh ? "期望错误含 '" + expected + "'，实际为：" + actual
-              : "expected an error with '" + expected + "', got: " + actual;
+  const std::string subject = f.record.empty() ? "" : f.record + ": ";
+  if (f.kind == "mismatch")
+    return subject + (zh ? "期望 " + f.key + "=" + f.expected + "，实际为 " + f.actual
+                         : "expected " + f.key + "=" + f.expected + ", got " + f.actual);
+  if (f.kind == "rejected")
+    return subject + (zh ? "记录被拒收：" + f.actual : "the record was rejected: " + f.actual);
+  if (f.kind == "accepted")
+    return subject + (zh ? "期望记录被拒收（含 '" + f.expected + "'），但记录被接受"
+                         : "expected the record to be rejected with '" + f.expected + "', but it was accepted");
+  if (f.kind == "error") {
+    if (f.expected.empty()) return zh ? "规则包或输入无法使用：" + f.actual : "the pack or input cannot be used: " + f.actual;
+    return zh ? "期望错误含 '" + f.expected + "'，实际为：" + f.actual
+              : "expected an error with '" + f.expected + "', got: " + f.actual;
   }
-  if (kind == "no-error")
-    return zh ? "期望错误含 '" + expected + "'，但规则包和输入均可使用"
-              : "expected an error with '" + expected + "', but the pack and input were accepted";
-  if (kind == "missing")
-    return subject + (zh ? "找不到 " + key + (expected.empty() ? "" : " " + expected) + (actual.empty() ? "" : "（实际为 " + actual + "）")
-                         : "no " + key + (expected.empty() ? "" : " " + expected) + " found" +
-                               (actual.empty() ? "" : " (got " + actual + ")"));
-  if (kind == "event-rejected" || kind == "roster-rejected")
-    return subject + (zh ? key + " 被拒收：" + actual : key + " was rejected: " + actual);
-  return subject + key + ": " + actual;
+  if (f.kind == "no-error")
+    return zh ? "期望错误含 '" + f.expected + "'，但规则包和输入均可使用"
+              : "expected an error with '" + f.expected + "', but the pack and input were accepted";
+  if (f.kind == "missing")
+    return subject + (zh ? "找不到 " + f.key + (f.expected.empty() ? "" : " " + f.expected) + (f.actual.empty() ? "" : "（实际为 " + f.actual + "）")
+                         : "no " + f.key + (f.expected.empty() ? "" : " " + f.expected) + " found" +
+                               (f.actual.empty() ? "" : " (got " + f.actual + ")"));
+  if (f.kind == "event-rejected" || f.kind == "roster-rejected")
+    return subject + (zh ? f.key + " 被拒收：" + f.actual : f.key + " was rejected: " + f.actual);
+  return subject + f.key + ": " + f.actual;
 }
+
+}  // namespace
+
+std::string TestFailure::text(std::string_view lang) const {
+  // A test's record, the values it got and expected may hold a child's ID
+  // number (a test copied from real data): shown masked, as every output.
+  return detail::mask_embedded_id_numbers(failure_text(*this, lang));
+}
+
 
 size_t RuleTestReport::passed() const {
   return static_cast<size_t>(std::count_if(tests.begin(), tests.end(), [](const TestResult& t) { return t.passed(); }));
@@ -1302,7 +1314,7 @@ std::string RuleTestReport::format(bool coverage, std::string_view lang) const {
         for (const auto& [en, cn] : {std::pair<std::string, std::string>{": rows tried: ", "：尝试的行："},
                                      {": values: ", "：读取的值："}})
           if (const size_t at = c.find(en); at != std::string::npos) c.replace(at, en.size(), cn);
-      out += "    " + c + "\n";
+      out += "    " + detail::mask_embedded_id_numbers(c) + "\n";
     }
   }
   size_t errors = 0;

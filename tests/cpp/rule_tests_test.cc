@@ -100,6 +100,24 @@ TEST(RuleTests, AFailingTestNamesItsLineExpectedAndActual) {
   EXPECT_NE(out.find("1 failed"), std::string::npos);
 }
 
+// A test copied from real data holds real ID numbers: a failure shows
+// them masked, in the record's key, the value got and the context, as
+// every other output (DESIGN: masked unless --no-mask).
+TEST(RuleTests, AFailureShowsIdNumbersMasked) {
+  const std::string id = "520102201003151236";
+  const auto r = run(test_file("  - name: leak\n"
+                               "    records:\n"
+                               "      - {student_id: G" + id + ", id_number: '" + id + "', name: '" + id +
+                               "', registry: enrolled, birth_date: 2010-03-15}\n"
+                               "    expect: {status: dropout, id_number: x, name: y}\n"));
+  ASSERT_EQ(r.tests.size(), 1u);
+  ASSERT_FALSE(r.tests[0].passed());
+  const std::string out = r.format();
+  EXPECT_EQ(out.find(id), std::string::npos) << out;
+  EXPECT_NE(out.find("G520102********1236: expected status=dropout"), std::string::npos) << out;
+  EXPECT_NE(out.find("got 520102********1236"), std::string::npos) << out;
+}
+
 TEST(RuleTests, ATestWithoutExpectationIsAnError) {
   const auto r = run(test_file(R"(  - name: forgot
     records:
