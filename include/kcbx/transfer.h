@@ -29,7 +29,8 @@ enum class TransferOutcome {
   kRegistered,            // at the planned junior school, in time
   kLate,                  // at the planned school, after the deadline
   kRegisteredElsewhere,   // at another junior school: re-routed, not lost
-  kLost,                  // not registered anywhere
+  kLost,                  // not registered anywhere, the deadline passed
+  kPending,               // not registered yet, on or before the deadline
 };
 
 const char* to_string(TransferOutcome outcome);
@@ -52,8 +53,13 @@ struct TransferRow {
 
 struct TransferReport {
   std::vector<TransferRow> rows;       // one per grade-6 pupil, in file order
-  std::vector<Reject> rejects;         // both files' unusable rows
+  // Both files' unusable rows: the grade-6 file's `grade6_rejected` first,
+  // then the grade-7 file's. A pupil twice in one file (student number,
+  // else ID number) is rejected on the later row. Each file reconciles
+  // read = rows used + rejected.
+  std::vector<Reject> rejects;
   int64_t grade6_read = 0, grade7_read = 0;
+  int64_t grade6_rejected = 0, grade7_rejected = 0;
   std::string notify_clause, inspection_clause;
 };
 
@@ -62,7 +68,8 @@ struct TransferReport {
 // Grade-7 file: student_id, id_number, school_id (registered at), and
 // optionally registered_on (报到日期). Pupils are matched by student_id,
 // falling back to the ID number. A registration dated after as_of has not
-// happened yet on as_of: the pupil counts as lost. Deadlines come from the pack parameters
+// happened yet on as_of: the pupil counts as lost (pending while as_of is
+// on or before the registration deadline). Deadlines come from the pack parameters
 // named by `transfer_notify_within` and `transfer_inspection_within`
 // (durations); absent parameters mean no due date. Throws kcbx::Error when a
 // file cannot be used.

@@ -42,29 +42,52 @@ int run_transfer(const TransferArgs& a) {
        << ",name,sending_school,planned_school,registered_school,registered_on,outcome,"
           "matched_by,notify_due,notify_overdue_days,notify_clause,inspection_due,inspection_clause\n";
   std::map<std::string, int64_t> counts;
+  // Every text cell: an ID number typed into a name or school column is
+  // masked there too, as in the run's ledgers.
+  auto text = [&](const std::string& v) {
+    return detail::csv_field(a.no_mask ? v : detail::mask_embedded_id_numbers(v));
+  };
   for (const auto& row : r.rows) {
     ++counts[to_string(row.outcome)];
     if (!a.all && row.outcome == TransferOutcome::kRegistered) continue;
-    *out << detail::csv_field(a.no_mask ? row.student_id : detail::mask_embedded_id_numbers(row.student_id)) << ',' << detail::csv_field(row.name) << ','
-         << detail::csv_field(row.sending_school) << ',' << detail::csv_field(row.planned_school) << ','
-         << detail::csv_field(row.registered_school) << ','
+    *out << text(row.student_id) << ',' << text(row.name) << ',' << text(row.sending_school) << ','
+         << text(row.planned_school) << ',' << text(row.registered_school) << ','
          << (row.registered_on ? row.registered_on->format() : "") << ',' << to_string(row.outcome) << ','
          << row.matched_by << ',' << (row.notify_due ? row.notify_due->format() : "") << ','
          << row.notify_overdue_days << ',' << r.notify_clause << ','
          << (row.inspection_due ? row.inspection_due->format() : "") << ',' << r.inspection_clause << '\n';
   }
   if (file) file->commit();
+  // Which file a reject is from: the grade-6 file's come first.
+  auto file_of = [&](size_t k) { return static_cast<int64_t>(k) < r.grade6_rejected ? "grade6" : "grade7"; };
   if (!a.rejects.empty()) {
     detail::OutputFile f(a.rejects);
-    f.stream() << "row," << detail::csv_field(pack.checked().key_column()) << ",column,reason\n";
-    for (const auto& x : r.rejects)
-      f.stream() << x.row << ',' << detail::csv_field(x.student_id) << ',' << detail::csv_field(x.column)
-                 << ',' << detail::csv_field(x.reason) << '\n';
+    f.stream() << "file,row," << detail::csv_field(pack.checked().key_column()) << ",column,reason\n";
+    for (size_t k = 0; k < r.rejects.size(); ++k) {
+      const Reject& x = r.rejects[k];
+      f.stream() << file_of(k) << ',' << x.row << ',' << detail::csv_field(x.student_id) << ','
+                 << detail::csv_field(x.column) << ',' << detail::csv_field(detail::mask_embedded_id_numbers(x.reason))
+                 << '\n';
+    }
     f.commit();
   }
-  std::cerr << fmt::format("kcbx transfer: grade 6 read {}, grade 7 read {}, rejected {}\n", r.grade6_read,
-                           r.grade7_read, r.rejects.size());
+  std::cerr << fmt::format("kcbx transfer: grade 6 read {} = accepted {} + rejected {}; grade 7 read {} = "
+                           "accepted {} + rejected {}\n",
+                           r.grade6_read, r.grade6_read - r.grade6_rejected, r.grade6_rejected, r.grade7_read,
+                           r.grade7_read - r.grade7_rejected, r.grade7_rejected);
   for (const auto& [k, v] : counts) std::cerr << fmt::format("  {:<22} {}\n", k, v);
+  if (!r.rejects.empty() && a.rejects.empty()) {
+    // As kcbx classify: the first rejects with their reasons, not a count alone.
+    constexpr size_t kListed = 20;
+    std::cerr << "  rejected rows (file, row, " << pack.checked().key_column() << ", column: reason):\n";
+    for (size_t k = 0; k < r.rejects.size() && k < kListed; ++k) {
+      const Reject& x = r.rejects[k];
+      std::cerr << "    " << file_of(k) << ", " << x.row << ", " << x.student_id << ", "
+                << (x.column.empty() ? "-" : x.column) << ": " << detail::mask_embedded_id_numbers(x.reason) << "\n";
+    }
+    if (r.rejects.size() > kListed) std::cerr << "    ... and " << r.rejects.size() - kListed << " more\n";
+    std::cerr << "  (write every rejected row with --rejects FILE)\n";
+  }
   return kExitOk;
 }
 

@@ -2,6 +2,7 @@
 // grade-7 registrations.
 #include "kcbx/transfer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <unordered_map>
@@ -19,6 +20,7 @@ const char* to_string(TransferOutcome o) {
     case TransferOutcome::kLate: return "late";
     case TransferOutcome::kRegisteredElsewhere: return "registered_elsewhere";
     case TransferOutcome::kLost: return "lost";
+    case TransferOutcome::kPending: return "pending";
   }
   return "";
 }
@@ -60,14 +62,30 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
       names.push_back(cp.pack->fields[static_cast<size_t>(f)].alias.value);
     return names;
   };
+  // The column of a field, by its names; two columns naming one field
+  // (student_id and 学籍号) make the file unusable, as in the reader of
+  // students: which of them holds the value is not for kcbx to guess.
+  std::vector<Diagnostic> header_errors;
   auto column = [&](const std::vector<std::string>& names) {
+    int found = -1;
     for (size_t c = 0; c < rec.fields.size(); ++c) {
       std::string_view h = trim(rec.fields[c]);
       if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
-      for (const auto& n : names)
-        if (h == n) return static_cast<int>(c);
+      if (std::find(names.begin(), names.end(), h) == names.end()) continue;
+      if (found < 0) {
+        found = static_cast<int>(c);
+      } else {
+        Diagnostic d;
+        d.severity = Severity::kError;
+        d.where = {path, 1, static_cast<int>(c) + 1};
+        d.code = "duplicate-column";
+        d.message = "columns " + std::to_string(found + 1) + " and " + std::to_string(c + 1) + " are both '" +
+                    names.back() + "'";
+        header_errors.push_back(std::move(d));
+        break;
+      }
     }
-    return -1;
+    return found;
   };
   // Another province's pack names its key and ID-number fields its own way.
   const std::string key = cp.key_column();
@@ -96,7 +114,29 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   if (grade6 && c_planned < 0)
     missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
                        "the grade-6 roster needs a receiving_school (接收学校) column"});
+  missing.insert(missing.end(), header_errors.begin(), header_errors.end());
   if (!missing.empty()) throw Error(std::move(missing));
+
+  // A pupil twice in one file (by student number, else ID number): the
+  // later row is a reject naming the first, never a second outcome (a
+  // grade-6 pupil listed twice) or a silent choice (a grade-7 pupil
+  // registered at two schools).
+  std::unordered_map<std::string, int64_t> first_id, first_idn;
+  auto repeated = [&](const Row& row, Reject& r) {
+    if (!row.student_id.empty())
+      if (auto [it, fresh] = first_id.emplace(row.student_id, row.line); !fresh) {
+        r.column = key;
+        r.reason = "duplicate " + key + " (first on row " + std::to_string(it->second) + ")";
+        return true;
+      }
+    if (!row.id_number.empty())
+      if (auto [it, fresh] = first_idn.emplace(row.id_number, row.line); !fresh) {
+        r.column = id_field;
+        r.reason = "duplicate " + id_field + " (first on row " + std::to_string(it->second) + ")";
+        return true;
+      }
+    return false;
+  };
 
   std::vector<Row> rows;
   while (csv.next(rec)) {
@@ -136,6 +176,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
         r.reason = detail::quote_cell(cell(c_reg)) + " is not a date (YYYY-MM-DD)";
       }
     }
+    if (r.reason.empty()) repeated(row, r);
     if (!r.reason.empty()) {
       rejects.push_back(std::move(r));
       continue;
@@ -167,8 +208,10 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
   report.notify_clause = t.notify_clause.value;
   report.inspection_clause = t.inspect_clause.value;
   std::vector<Row> g6 = read_rows(cp, grade6_path, o.encoding, true, report.rejects, report.grade6_read);
+  report.grade6_rejected = static_cast<int64_t>(report.rejects.size());
   std::vector<Reject> g7_rejects;
   std::vector<Row> g7 = read_rows(cp, grade7_path, o.encoding, false, g7_rejects, report.grade7_read);
+  report.grade7_rejected = static_cast<int64_t>(g7_rejects.size());
   report.rejects.insert(report.rejects.end(), g7_rejects.begin(), g7_rejects.end());
 
   std::unordered_map<std::string, size_t> by_id, by_idn;
@@ -204,10 +247,15 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
       if (hit->school != p.planned) out.outcome = TransferOutcome::kRegisteredElsewhere;
       else if (hit->registered_on && *hit->registered_on > o.registration_deadline) out.outcome = TransferOutcome::kLate;
       else out.outcome = TransferOutcome::kRegistered;
+    } else if (o.as_of <= o.registration_deadline) {
+      // Not registered yet, and the registration period still runs: not
+      // "not registered in time" (S1.4) before its deadline has passed.
+      out.outcome = TransferOutcome::kPending;
     }
     // A pupil not registered by the deadline (lost or late) must be
     // notified to the sending school (S1.4).
-    if (out.outcome == TransferOutcome::kLost || out.outcome == TransferOutcome::kLate) {
+    if (out.outcome == TransferOutcome::kLost || out.outcome == TransferOutcome::kLate ||
+        out.outcome == TransferOutcome::kPending) {
       out.notify_due = notify_due;
       if (notify_due && out.outcome == TransferOutcome::kLost && o.as_of > *notify_due)
         out.notify_overdue_days = o.as_of.days() - notify_due->days();

@@ -701,5 +701,79 @@ TEST(WorkflowFixes, TransferRegistrationAfterAsOfIsNotDone) {
   EXPECT_NE(run.out.find("\nB1,x,P01,J01,,,lost,,2019-09-04,1,S1.4,2019-09-16,S1.5\n"), std::string::npos) << run.out;
 }
 
+// S1.4 judges a pupil "not registered in time" after the registration
+// deadline: on or before it, an unregistered pupil is pending, not lost.
+TEST(WorkflowFixes, TransferBeforeTheDeadlineIsPendingNotLost) {
+  const auto dir = temp_dir("wf");
+  write_file(dir / "g6.csv", "student_id,name,school_id,receiving_school\nB1,x,P01,J01\nB2,y,P01,J01\n");
+  write_file(dir / "g7.csv", "student_id,name,school_id,registered_on\nB1,x,J01,2019-08-30\n");
+  TransferOptions o;
+  o.registration_deadline = day("2019-09-01");
+  for (const char* as_of : {"2019-08-31", "2019-09-01"}) {
+    o.as_of = day(as_of);
+    const TransferReport r =
+        reconcile_transfer(default_rules(), (dir / "g6.csv").string(), (dir / "g7.csv").string(), o);
+    EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered) << as_of;
+    EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kPending) << as_of;
+    EXPECT_EQ(opt(r.rows[1].notify_due), "2019-09-04");
+    EXPECT_EQ(r.rows[1].notify_overdue_days, 0);
+  }
+  o.as_of = day("2019-09-02");  // the day after: not registered in time
+  EXPECT_EQ(reconcile_transfer(default_rules(), (dir / "g6.csv").string(), (dir / "g7.csv").string(), o)
+                .rows[1].outcome,
+            TransferOutcome::kLost);
+}
+
+// A pupil twice in one file is a reject naming the first row (never two
+// outcomes, never a silent pick of one registration); two columns for one
+// field make the file unusable; an ID number in a name or school column
+// is masked in the output; the rejects name their file.
+TEST(WorkflowFixes, TransferDuplicatesAreRejectedAndOutputsMasked) {
+  const auto dir = temp_dir("wf");
+  const std::string id = "520102201003151236";
+  write_file(dir / "g6.csv", "student_id,name,school_id,receiving_school\n"
+                             "B1," + id + ",P01,J01\n"   // 2: a name that is an ID number
+                             "B2,y,P01,J01\n"            // 3
+                             "B2,y,P01,J01\n");          // 4: listed twice
+  write_file(dir / "g7.csv", "student_id,name,school_id,registered_on\n"
+                             "B1,x,J01,2019-08-30\n"
+                             "B2,y,J01,2019-08-30\n"     // 3
+                             "B2,y,J02,2019-08-31\n");   // 4: registered twice
+  TransferOptions o;
+  o.registration_deadline = day("2019-09-01");
+  o.as_of = day("2019-09-10");
+  const TransferReport r =
+      reconcile_transfer(default_rules(), (dir / "g6.csv").string(), (dir / "g7.csv").string(), o);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[1].registered_school, "J01");
+  ASSERT_EQ(r.rejects.size(), 2u);
+  EXPECT_EQ(r.grade6_rejected, 1);
+  EXPECT_EQ(r.grade7_rejected, 1);
+  EXPECT_EQ(r.rejects[0].row, 4);
+  EXPECT_EQ(r.rejects[0].reason, "duplicate student_id (first on row 3)");
+  EXPECT_EQ(r.rejects[1].reason, "duplicate student_id (first on row 3)");
+
+  const auto run = run_kcbx(dir, "transfer --grade6 " + shell_quote((dir / "g6.csv").string()) + " --grade7 " +
+                                     shell_quote((dir / "g7.csv").string()) +
+                                     " --registration-deadline 2019-09-01 --as-of 2019-09-10 --all --rejects " +
+                                     shell_quote((dir / "rj.csv").string()));
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out.find(id), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("B1,520102********1236,P01"), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("grade 6 read 3 = accepted 2 + rejected 1; grade 7 read 3 = accepted 2 + rejected 1"),
+            std::string::npos)
+      << run.err;
+  const std::string rejects = read_file(dir / "rj.csv");
+  EXPECT_NE(rejects.find("file,row,student_id,column,reason\ngrade6,4,B2,"), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("\ngrade7,4,B2,"), std::string::npos) << rejects;
+
+  write_file(dir / "g6d.csv", "student_id,学籍号,school_id,receiving_school\nB1,B9,P01,J01\n");
+  const auto dup = run_kcbx(dir, "transfer --grade6 " + shell_quote((dir / "g6d.csv").string()) + " --grade7 " +
+                                     shell_quote((dir / "g7.csv").string()) +
+                                     " --registration-deadline 2019-09-01 --as-of 2019-09-10");
+  EXPECT_EQ(dup.code, 1) << dup.err;
+  EXPECT_NE(dup.err.find("g6d.csv:1:2: error: columns 1 and 2 are both"), std::string::npos) << dup.err;
+}
+
 }  // namespace
 }  // namespace kcbx
