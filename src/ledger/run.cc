@@ -1233,7 +1233,7 @@ class Job {
                      texts_.at(c->stage),
                      texts_.at(c->next_action),
                      texts_.at(c->role),
-                     texts_.at(c->person),
+                     shown(texts_.at(c->person)),
                      texts_.at(c->phone),
                      date_text(c->due),
                      std::to_string(c->days_overdue),
@@ -1250,7 +1250,7 @@ class Job {
           for (const auto& r : def.roles) {
             std::string person;
             if (graph) person = graph->responsible(kept, c.record, r.value).person;
-            row.push_back(person);
+            row.push_back(shown(person));
           }
           out_.row(t, row);
           ++list_rows_[l];
@@ -1278,9 +1278,11 @@ class Job {
                      date_text(a.done_on),
                      std::to_string(a.days_late),
                      a.lapsed.role,
-                     a.lapsed.person,
-                     a.lapsed.jurisdiction,
-                     chain_text(a.supervisors)};
+                     // A roster cell holding an ID number (a school code
+                     // or a name typed as one) is masked as a record's.
+                     shown(a.lapsed.person),
+                     shown(a.lapsed.jurisdiction),
+                     shown(chain_text(a.supervisors))};
           out_.row(t, row);
           ++list_rows_[l];
         }

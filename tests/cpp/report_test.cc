@@ -604,6 +604,41 @@ TEST(RunReport, CaseSlicesChangeNothing) {
   }
 }
 
+// A school code that is an ID number (a roster typed from the wrong
+// column): the lists that name posts and persons show it masked, as the
+// ledgers show a record's cells (DESIGN: masked in every output).
+TEST(RunReport, PostsAndPersonsHoldingIdNumbersAreMasked) {
+  const std::string school = id_number("52010219800101100");
+  auto swap_school = [&](std::string text) {
+    for (size_t at; (at = text.find("S001")) != std::string::npos;) text.replace(at, 4, school);
+    return text;
+  };
+  std::string roster = swap_school(roster_csv());
+  roster.replace(roster.find("校长甲"), std::string("校长甲").size(), school);  // a person typed as one too
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_report_posts_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  Engine engine(default_rules());
+  std::istringstream ev(events_csv()), ro(roster), st(swap_school(students_csv()));
+  EventLog events = read_events(engine.rules(), ev);
+  Roster officials = read_roster(engine.rules(), ro);
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  ReportWriter writer(dir.string(), {.csv = true, .xlsx = false, .json = true});
+  const RunReport r = run(engine, st, &events, &officials, o, &writer);
+  writer.commit(r);
+  EXPECT_GT(r.accountability, 0);
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    ++files;
+    const std::string text = slurp(e.path());
+    EXPECT_EQ(text.find(school), std::string::npos) << e.path().filename();
+  }
+  EXPECT_GT(files, 10u);
+  EXPECT_NE(slurp(dir / "accountability.csv").find(detail::mask_id_number(school)), std::string::npos)
+      << slurp(dir / "accountability.csv");
+  fs::remove_all(dir);
+}
+
 TEST(RunReport, ReadEqualsAcceptedPlusRejectedWithBadRows) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_rejects_" + std::to_string(::getpid()));
   fs::remove_all(dir);
