@@ -486,14 +486,20 @@ void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
 
 }  // namespace
 
+bool only_recoverable_errors(std::span<const Diagnostic> diags) {
+  return std::none_of(diags.begin(), diags.end(),
+                      [](const Diagnostic& d) { return d.severity == Severity::kError && d.code != "bad-date"; });
+}
+
 std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& file,
                                    std::vector<Diagnostic>& diags, const SourceLookup& lookup,
                                    int depth, std::vector<std::string>* chain) {
   std::vector<std::string> local_chain;
   if (!chain) chain = &local_chain;
   chain->push_back(file);
+  const size_t loaded_from = diags.size();
   auto pack = load_pack(text, file, diags);
-  if (has_errors(diags)) return pack;
+  if (!only_recoverable_errors(std::span<const Diagnostic>(diags).subspan(loaded_from))) return pack;
   const Text base_ref = pack->meta.extends;
   if (base_ref.empty()) {
     reject_verbs(*pack, diags);
@@ -523,8 +529,10 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
                      }()});
     return pack;
   }
+  const size_t base_from = diags.size();
   auto base = resolve_pack(base_text, base_file, diags, lookup, depth + 1, chain);
-  if (has_errors(diags)) return pack;
+  if (has_errors(std::vector<Diagnostic>(diags.begin() + static_cast<std::ptrdiff_t>(base_from), diags.end())))
+    return pack;
   auto merged = std::make_shared<Pack>(*base);  // the base stays untouched
   Merger merger(diags);
   merger.merge(*merged, std::move(*pack));

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ bool read_pack_file(const std::string& path, std::string& text, size_t limit);
 // Embedded packs by name, then files on disk.
 bool default_lookup(const std::string& ref, const std::string& from_file, std::string& file,
                     std::string& text);
+
+// Whether every error in `diags` leaves the pack whole enough to check:
+// a value the loader could not read and read as absent (a `from:` that is
+// no date applies from always). Checking then goes on, so that one run of
+// kcbx validate lists every problem of the file, not the first alone.
+bool only_recoverable_errors(std::span<const Diagnostic> diags);
 
 // Loads `text` and, when it extends a base, loads the chain (at most 16
 // deep, cycles reported) and merges it. Every problem becomes a diagnostic

@@ -71,7 +71,7 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
     // that one run lists every problem of the file. A place the merge
     // reported already is not reported again (a new table without rows is
     // one problem, not two).
-    if (pack && pack->base) {
+    if (pack && (pack->base || detail::only_recoverable_errors(diags))) {
       const size_t merge_end = diags.size();
       (void)detail::check_pack(pack, diags);
       auto reported = [&](const Diagnostic& d) {

@@ -781,3 +781,35 @@ TEST(Authoring, AnEnumRejectListsLabelsAndSuggestsTheNearOne) {
 }
 
 }  // namespace
+
+namespace kcbx {
+namespace {
+
+// kcbx validate lists every problem of a file: a `from:` that is no date
+// no longer hides the errors after it, in an extension and in a pack of
+// its own (the value is checked as if it had no date).
+TEST(Authoring, ABadFromDateHidesNoOtherError) {
+  const std::string ext =
+      "meta: {name: z, extends: guizhou}\n"
+      "parameters:\n"
+      "  suspected_after: {override: true, from: 2019-02-30, value: 5 days}\n"
+      "  dropout_after: {override: true, from: 2019-09-01, value: 1.5 months}\n"
+      "derive:\n"
+      "  q: absent_day > 1\n";
+  std::vector<std::string> codes;
+  for (const auto& d : check_rules(ext, "z.yaml")) codes.push_back(d.where.format() + " " + d.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"z.yaml:3:43 bad-date", "z.yaml:4:60 bad-literal",
+                                             "z.yaml:6:6 unknown-name"}));
+  std::string own = default_rules().source();
+  const size_t at = own.find("    value: 7 days\n  dropout_after:");
+  ASSERT_NE(at, std::string::npos);
+  own.insert(at, "    from: 2019-02-30\n");
+  own.insert(own.find("  dropout_after:", at), "  zz: {value: 1.5 months, type: duration}\n");
+  codes.clear();
+  for (const auto& d : check_rules(own, "own.yaml")) codes.push_back(d.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"bad-date", "bad-literal"}));
+  EXPECT_THROW(parse_rules(own, "own.yaml"), Error);
+}
+
+}  // namespace
+}  // namespace kcbx
