@@ -17,8 +17,11 @@ Date data_date(const std::string& rule, Date due) {
   if (rule == "previous_month_end") return Date::from_days(Date::from_ymd(d.year, d.month, 1).days() - 1);
   if (rule.rfind("day ", 0) == 0) {
     const int n = std::atoi(rule.c_str() + 4);
-    // The latest day n on or before the due date (clamped to month ends).
-    if (n <= d.day) return Date::from_ymd(d.year, d.month, std::min(n, days_in_month(d.year, d.month)));
+    // The latest day n on or before the due date, day n of a month being
+    // its last day when the month is shorter: `day 31` due on 30 April is
+    // 30 April (the month's end it names), not 31 March.
+    const int this_month = std::min(n, days_in_month(d.year, d.month));
+    if (this_month <= d.day) return Date::from_ymd(d.year, d.month, this_month);
     int y = d.year, m = d.month - 1;
     if (m == 0) {
       m = 12;

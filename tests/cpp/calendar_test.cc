@@ -118,13 +118,13 @@ TEST(Calendar, DaysPastTheMonthEndClampAndDayNLooksBack) {
   EXPECT_EQ(got, (std::vector<std::string>{
                      "2019-02-05 fifth 2019-01-20",
                      "2019-02-28 thirty_first 2019-02-28",  // 31 and last: once
-                     "2019-02-28 thirtieth 2019-01-31",     // day 31 on or before Feb 28: Jan 31
+                     "2019-02-28 thirtieth 2019-02-28",     // day 31 of February is its last day, the due day
                      "2019-03-05 fifth 2019-02-20",
                      "2019-03-30 thirtieth 2019-02-28",     // Feb has no 31st: clamped
                      "2019-03-31 thirty_first 2019-03-31",
                      "2019-04-05 fifth 2019-03-20",
                      "2019-04-30 thirty_first 2019-04-30",
-                     "2019-04-30 thirtieth 2019-03-31",
+                     "2019-04-30 thirtieth 2019-04-30",     // as in every month: day 31 of April is 30 April
                  }));
   EXPECT_EQ(due[0].reporter_alias, "校长");
 }
