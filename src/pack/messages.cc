@@ -119,6 +119,10 @@ const Entry kEntries[] = {
      "未知的案件列 '$1'；可用 persuasion_status、stage、next_action、due、days_overdue、opened 或 responsible"},
     {"unknown-name", "ledger column '(.*)' is no field, derived value, table or table's rule or clause",
      "台账列 '$1' 不是字段、派生值、决策表或决策表的规则、条款列"},
+    {"unknown-name",
+     "ledger column '(.*)' is no field, derived value, table or table's rule or clause; it is a value of the "
+     "child's case: write \\{name: (.*), case: true\\}",
+     "台账列 '$1' 不是字段、派生值、决策表或决策表的规则、条款列；它是儿童案件的值：请写成 {name: $2, case: true}"},
     {"unknown-name", "reporter '(.*)' is no role and is shown as written",
      "报送人 '$1' 不是角色，将按原文显示"},
     {"unknown-name", "output '(.*)' is no field, derived value or table", "输出 '$1' 不是字段、派生值或决策表"},

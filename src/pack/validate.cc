@@ -683,6 +683,12 @@ class Validator {
       bool clause = false;
       if (out_->table_rule_column(c.name.value, &clause) < 0 && !scope_.lookup(c.name.value, c.name.where)) {
         std::string msg = "ledger column '" + c.name.value + "' is no field, derived value, table or table's rule or clause";
+        if (schema::contains(schema::kLedgerCaseColumns, c.name.value)) {
+          // A value of the child's case, written without its marker.
+          error(c.name.where, "unknown-name",
+                msg + "; it is a value of the child's case: write {name: " + c.name.value + ", case: true}");
+          continue;
+        }
         std::vector<std::string> names = scope_.names();
         for (size_t t = 0; t < pack_.tables.size(); ++t)
           for (const char* part : {"_rule", "_clause"}) names.push_back(pack_.tables[t].name.value + part);

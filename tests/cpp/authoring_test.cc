@@ -813,3 +813,30 @@ TEST(Authoring, ABadFromDateHidesNoOtherError) {
 
 }  // namespace
 }  // namespace kcbx
+
+namespace kcbx {
+namespace {
+
+// A case value written as a ledger column without `case: true` is told
+// so, not pointed at a field a letter away ('stage' -> 'age').
+TEST(Authoring, ACaseColumnWithoutItsMarkerIsToldSo) {
+  const std::string ext =
+      "meta: {name: z, extends: guizhou}\n"
+      "ledgers:\n"
+      "  override: true\n"
+      "  include: counted_out\n"
+      "  levels: [village, township, county, prefecture]\n"
+      "  columns:\n"
+      "    - {name: name, alias: 姓名}\n"
+      "    - {name: stage, alias: 阶段}\n";
+  const auto ds = check_rules(ext, "z.yaml");
+  ASSERT_EQ(ds.size(), 1u) << ds.front().format();
+  EXPECT_EQ(ds[0].where.format(), "z.yaml:8:14");
+  EXPECT_NE(ds[0].message.find("write {name: stage, case: true}"), std::string::npos) << ds[0].message;
+  EXPECT_EQ(ds[0].message.find("did you mean"), std::string::npos) << ds[0].message;
+  EXPECT_NE(detail::localized_message(ds[0], "zh").find("请写成 {name: stage, case: true}"), std::string::npos)
+      << detail::localized_message(ds[0], "zh");
+}
+
+}  // namespace
+}  // namespace kcbx
