@@ -493,6 +493,9 @@ struct CaseRow {
   int64_t days_overdue = 0;
   uint32_t stage = 0, clause = 0, next_action = 0, role = 0, person = 0, phone = 0;
   uint32_t persuasion = 0, responsible = 0;  // the ledgers' texts of them
+  // The responsible post's jurisdiction is known (the record has a class,
+  // a school...) but no one holds the post.
+  bool unstaffed = false;
 };
 
 struct CaseSummary {
@@ -986,6 +989,7 @@ class Job {
     static const EventLog kNoEvents;
     const EventLog& events = events_ ? *events_ : kNoEvents;
     CaseSummary cases = evaluate_case_rows(kept, events, graph.get());
+    if (graph) note_unstaffed(cases);
     report_.events_read = events.read;
     report_.events_applied = cases.events_applied;
     report_.events_rejected = static_cast<int64_t>(events.rejects.size() + cases.event_rejects.size());
@@ -1057,6 +1061,28 @@ class Job {
            std::to_string(s.needed);
   }
 
+  // Open cases whose responsible post the roster does not fill (a role the
+  // pack added, a village without a director): their lists show the role
+  // and no person, which a reader would otherwise take for a gap in kcbx.
+  void note_unstaffed(const CaseSummary& cases) {
+    std::map<std::string, int64_t> by_role;
+    for (const CaseRow& c : cases.rows) {
+      if (c.closed || !c.unstaffed) continue;
+      const std::string& role = texts_.at(c.role);
+      const int r = cp_.role_index(role);
+      if (r < 0 || p_.roles[static_cast<size_t>(r)].from_record) continue;  // a parent is read off the record
+      ++by_role[role];
+    }
+    for (const auto& [role, n] : by_role) {
+      const auto& def = p_.roles[static_cast<size_t>(cp_.role_index(role))];
+      report_.notes.push_back(std::to_string(n) + (n == 1 ? " open case has" : " open cases have") + " no " +
+                              (def.alias.empty() ? role : def.alias.value + " (" + role + ")") +
+                              " in the officials roster for " + (n == 1 ? "its jurisdiction" : "their jurisdictions") +
+                              ": the lists name the role, not a person (kcbx graph --officials F --students F "
+                              "lists the jurisdictions)");
+    }
+  }
+
   static std::string responsible_text(const Responsible& r) {
     std::string s = r.role_alias.empty() ? r.role : r.role_alias;
     if (!r.person.empty()) s += " " + r.person;
@@ -1077,6 +1103,7 @@ class Job {
     r.role = texts_.id(c.responsible.role);
     r.person = texts_.id(c.responsible.person);
     r.phone = texts_.id(c.responsible.phone);
+    r.unstaffed = c.responsible.person.empty() && !c.responsible.jurisdiction.empty();
     r.persuasion = texts_.id(persuasion_text(c));
     r.responsible = texts_.id(responsible_text(c.responsible));
     return r;

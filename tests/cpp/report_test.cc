@@ -639,6 +639,31 @@ TEST(RunReport, PostsAndPersonsHoldingIdNumbersAreMasked) {
   fs::remove_all(dir);
 }
 
+// A roster without the post a stage names (here no teacher): the run says
+// how many open cases name the role and no person, and where to look.
+TEST(RunReport, OpenCasesWithoutAPersonAreNoted) {
+  std::string roster = roster_csv();
+  roster.erase(roster.find("teacher,"));  // the last line
+  Engine engine(default_rules());
+  std::istringstream ro(roster), st(students_csv());
+  Roster officials = read_roster(engine.rules(), ro);
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  RecordingSink sink;
+  const RunReport r = run(engine, st, nullptr, &officials, o, &sink);
+  std::string notes;
+  for (const auto& n : r.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("open cases have no 师长 (teacher) in the officials roster for their jurisdictions"),
+            std::string::npos)
+      << notes;
+  // Every class of a child with an open case staffed: no note.
+  std::istringstream full(roster_csv() + "teacher,老师乙,S002/1,7\nteacher,老师丙,S003/1,8\n"), st2(students_csv());
+  Roster staffed = read_roster(engine.rules(), full);
+  RecordingSink sink2;
+  const RunReport all = run(engine, st2, nullptr, &staffed, o, &sink2);
+  for (const auto& n : all.notes) EXPECT_EQ(n.find("in the officials roster"), std::string::npos) << n;
+}
+
 TEST(RunReport, ReadEqualsAcceptedPlusRejectedWithBadRows) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_rejects_" + std::to_string(::getpid()));
   fs::remove_all(dir);
