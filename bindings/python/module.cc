@@ -1358,7 +1358,7 @@ PYBIND11_MODULE(_kcbx, m) {
       .def_property_readonly("file", [](const Diagnostic& d) { return d.where.file; }, "File name.")
       .def_property_readonly("line", [](const Diagnostic& d) { return d.where.line; }, "1-based line, 0 unknown.")
       .def_property_readonly("column", [](const Diagnostic& d) { return d.where.column; },
-                             "1-based column (bytes), 0 unknown.")
+                             "1-based column in characters (a Chinese character counts one), 0 unknown.")
       .def_property_readonly("code", [](const Diagnostic& d) { return d.code; }, "Stable slug, e.g. 'unknown-name'.")
       .def_property_readonly("message", [](const Diagnostic& d) { return d.message; }, "What is wrong.")
       .def_property_readonly("severity", [](const Diagnostic& d) { return std::string(severity_name(d.severity)); },

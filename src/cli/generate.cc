@@ -66,7 +66,7 @@ Runner add_generate(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Write a synthetic province: students, events, officials");
   cmd->add_option("--students", a->students, "Number of students")->check(CLI::Range(int64_t{0}, int64_t{1000000000000}));
   cmd->add_option("--seed", a->seed, "Random seed (same seed, same files)");
-  cmd->add_option("--out", a->out, "Output folder (students.csv, events.csv, officials.csv)");
+  auto* out = cmd->add_option("--out", a->out, "Output folder (students.csv, events.csv, officials.csv)");
   cmd->add_option("--as-of", a->as_of, "Date the data is realistic for (default 2019-11-15)");
   auto* province =
       cmd->add_option("--province", a->province, "2-digit province prefix (default 52, Guizhou; 53 Yunnan, 51 Sichuan...)");
@@ -74,7 +74,8 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--rules", a->rules,
                   "Rule pack whose meta.jurisdiction chooses the province (the records keep Guizhou's fields)")
       ->excludes(province);
-  cmd->add_flag("--stdout", a->to_stdout, "Write the students CSV to stdout instead");
+  // Both given, one would be ignored without a word.
+  cmd->add_flag("--stdout", a->to_stdout, "Write the students CSV to stdout instead")->excludes(out);
   return [a]() { return run_generate(*a); };
 }
 

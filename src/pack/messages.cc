@@ -285,6 +285,7 @@ const Entry kEntries[] = {
 
     // Rule tests (rule_tests.cc)
     {"empty-file", "the test file is empty", "测试文件为空"},
+    {"no-tests", "the file lists no tests.*", "文件中没有任何测试；请在 'tests' 下至少写一个"},
     {"no-tests", ".*", "此文件夹中没有 *.tests.yaml 文件"},
     {"no-expectation", "test '(.*)' expects nothing.*",
      "测试 '$1' 没有任何期望，会永远通过；请添加 'expect:'、'indicators:' 或 'expect_error:'"},

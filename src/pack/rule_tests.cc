@@ -139,6 +139,9 @@ class TestFileReader {
       return;
     }
     if (!w_.expect_sequence(*tests, "tests")) return;
+    // `tests: []` would pass with nothing tested: a file meant to guard a
+    // pack in CI must test something.
+    if (tests->size() == 0) w_.error(*tests, "no-tests", "the file lists no tests; add at least one under 'tests'");
     std::set<std::string> names;
     for (const auto& item : *tests) {
       TestDef t;

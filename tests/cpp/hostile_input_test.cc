@@ -522,6 +522,10 @@ TEST(HostileCli, GenerateForAPacksProvince) {
   const CliRun bad = run_kcbx(dir, "generate --province 99 --stdout");
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_NE(bad.err.find("unknown province '99'"), std::string::npos) << bad.err;
+  // --stdout and --out together: one would be ignored; a usage error.
+  const CliRun both = run_kcbx(dir, "generate --students 5 --stdout --out " + shell_quote((dir / "gx").string()));
+  EXPECT_EQ(both.code, 2) << both.err;
+  EXPECT_FALSE(fs::exists(dir / "gx"));
 }
 
 TEST(HostileCli, DemoAndGenerateRefuseAPackThatCannotReadTheGeneratedRecords) {

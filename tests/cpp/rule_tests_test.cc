@@ -118,6 +118,14 @@ TEST(RuleTests, AFailureShowsIdNumbersMasked) {
   EXPECT_NE(out.find("got 520102********1236"), std::string::npos) << out;
 }
 
+TEST(RuleTests, AFileWithoutTestsIsAnError) {
+  const auto r = run("pack: guizhou\nas_of: 2019-10-10\ntests: []\n");
+  EXPECT_FALSE(r.ok());
+  const kcbx::Diagnostic* d = find_code(r, "no-tests");
+  ASSERT_NE(d, nullptr) << all(r);
+  EXPECT_EQ(d->where.format(), "t.tests.yaml:3:8");
+}
+
 TEST(RuleTests, ATestWithoutExpectationIsAnError) {
   const auto r = run(test_file(R"(  - name: forgot
     records:
