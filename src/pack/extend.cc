@@ -230,6 +230,14 @@ class Merger {
         place(base, std::move(moved), change, what, where, key);
         continue;
       }
+      if (it != base.end() && key(*it).where.file == id.where.file) {
+        // Twice in this very file: the same mistake as in a pack of its
+        // own, and told the same way (the base has nothing to do with it).
+        const std::string_view noun = std::string_view(what) == "calendar entry" ? "calendar" : what;
+        error(id.where, "duplicate-row-id",
+              "duplicate " + std::string(noun) + " id '" + id.value + "'" + at(key(*it).where));
+        continue;
+      }
       if (it != base.end()) {
         error(id.where, "already-defined",
               std::string(what) + " '" + id.value + "' already exists in " + where + " of the base pack" +

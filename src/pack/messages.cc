@@ -144,6 +144,7 @@ const Entry kEntries[] = {
     {"not-constant", "a duration must not depend on a record", "时长不能依赖记录"},
     {"empty-table", "table '(.*)' has no rows", "决策表 '$1' 没有行"},
     {"duplicate-row-id", "duplicate row id '(.*)' in table '(.*)'", "决策表 '$2' 中的行 id '$1' 重复"},
+    {"duplicate-row-id", "duplicate (.+?) id '(.*)' \\((.*)\\)", "%1 id '$2' 重复（首次在 $3）"},
     {"duplicate-row-id", "duplicate (.+?) id '(.*)'", "%1 id '$2' 重复"},
     {"unreachable-row",
      "row '(.*)' can never match: row '(.*)' before it matches every record \\(row '.*' is at (.*)\\)",

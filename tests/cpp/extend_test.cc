@@ -143,6 +143,23 @@ tables:
   EXPECT_NE(ds[1].message.find("replace: true"), std::string::npos);
 }
 
+// The same id twice in the extension itself is a duplicate there, told as
+// in a pack of its own, not blamed on the base.
+TEST(Extend, AnIdTwiceInTheExtensionIsADuplicateNotTheBases) {
+  const std::string ext = R"(meta: {name: ext, extends: base.yaml}
+tables:
+  status:
+    rows:
+      - {id: late, when: days_absent > 100, then: out, before: far}
+      - {id: late, when: days_absent > 200, then: out, before: far}
+)";
+  const auto ds = diagnostics({{"base.yaml", kBase}, {"ext.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << ds[1].format();
+  EXPECT_EQ(ds[0].code, "duplicate-row-id");
+  EXPECT_EQ(ds[0].where.format(), "ext.yaml:6:14");
+  EXPECT_EQ(ds[0].message, "duplicate row id 'late' (ext.yaml:5:14)");
+}
+
 TEST(Extend, OverridingWhatIsNotInTheBase) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:
