@@ -2,7 +2,9 @@
 // is next above r on some line. Lines must make a DAG together, or an
 // escalation could go round for ever.
 #include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/depth_first_search.hpp>
+#include <boost/graph/breadth_first_search.hpp>
+
+#include <algorithm>
 
 #include "pack/checked_pack.h"
 
@@ -10,46 +12,56 @@ namespace kcbx::detail {
 
 namespace {
 
-using RoleGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
-                                        boost::no_property, boost::property<boost::edge_index_t, int>>;
+using RoleGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
 
-struct BackEdgeFinder : boost::default_dfs_visitor {
-  explicit BackEdgeFinder(std::vector<int>& found) : found_(found) {}
-  template <class Edge, class Graph>
-  void back_edge(Edge e, const Graph& g) {
-    found_.push_back(boost::get(boost::edge_index, g, e));
+// Marks the roles reachable from the search's start.
+struct Reach : boost::default_bfs_visitor {
+  explicit Reach(std::vector<char>& seen) : seen_(seen) {}
+  template <class Vertex, class Graph>
+  void discover_vertex(Vertex v, const Graph&) {
+    seen_[v] = 1;
   }
-  std::vector<int>& found_;
+  std::vector<char>& seen_;
 };
 
 }  // namespace
 
 void check_role_graph(const Pack& pack, const std::vector<std::vector<int>>& line_roles,
                       std::vector<Diagnostic>& diags) {
+  // Every step up a line, as (line, position of the role above).
+  std::vector<std::pair<size_t, size_t>> steps;
+  for (size_t l = 0; l < line_roles.size(); ++l)
+    for (size_t i = 0; i + 1 < line_roles[l].size(); ++i)
+      if (line_roles[l][i] >= 0 && line_roles[l][i + 1] >= 0) steps.emplace_back(l, i + 1);
+  // The steps an extension writes come last, so that a cycle its new line
+  // closes with the base's lines is reported at its own line, where the
+  // author can change it (the base is valid on its own).
+  const std::string& own = pack.extends_at.file;
+  std::stable_partition(steps.begin(), steps.end(), [&](const std::pair<size_t, size_t>& st) {
+    return own.empty() || pack.lines[st.first].chain[st.second].where.file != own;
+  });
+  // Added one at a time: the step whose upper role already reaches its
+  // lower one is the step that closes a cycle; it is reported, not added.
   RoleGraph g(pack.roles.size());
-  // Edge index -> the chain entry (line, position) that made it.
-  std::vector<std::pair<size_t, size_t>> origin;
-  for (size_t l = 0; l < line_roles.size(); ++l) {
-    const auto& chain = line_roles[l];
-    for (size_t i = 0; i + 1 < chain.size(); ++i) {
-      if (chain[i] < 0 || chain[i + 1] < 0) continue;
-      boost::add_edge(static_cast<size_t>(chain[i]), static_cast<size_t>(chain[i + 1]),
-                      static_cast<int>(origin.size()), g);
-      origin.emplace_back(l, i + 1);
+  std::vector<char> seen(pack.roles.size());
+  for (const auto& [l, i] : steps) {
+    const auto below = static_cast<size_t>(line_roles[l][i - 1]);
+    const auto above = static_cast<size_t>(line_roles[l][i]);
+    std::fill(seen.begin(), seen.end(), 0);
+    std::vector<boost::default_color_type> colors(boost::num_vertices(g));
+    boost::breadth_first_search(
+        g, above,
+        boost::visitor(Reach(seen)).color_map(
+            boost::make_iterator_property_map(colors.begin(), boost::get(boost::vertex_index, g))));
+    if (!seen[below]) {
+      boost::add_edge(below, above, g);
+      continue;
     }
-  }
-  std::vector<int> back;
-  std::vector<boost::default_color_type> colors(boost::num_vertices(g));
-  boost::depth_first_search(g, BackEdgeFinder(back),
-                            boost::make_iterator_property_map(colors.begin(),
-                                                              boost::get(boost::vertex_index, g)));
-  for (int e : back) {
-    const auto [l, i] = origin[static_cast<size_t>(e)];
     const LineDef& line = pack.lines[l];
     const Text& at = line.chain[i];
     diags.push_back({Severity::kError, at.where, "escalation-cycle",
-                     "line '" + line.name.value + "' puts '" + at.value + "' above '" +
-                         line.chain[i - 1].value + "', which closes a supervision cycle with another line"});
+                     "line '" + line.name.value + "' puts '" + at.value + "' above '" + line.chain[i - 1].value +
+                         "', which closes a supervision cycle with another line"});
   }
 }
 

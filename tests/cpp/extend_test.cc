@@ -13,6 +13,7 @@
 
 #include "kcbx/kcbx.h"
 #include "pack/checked_pack.h"
+#include "pack/messages.h"
 
 namespace {
 
@@ -158,6 +159,23 @@ tables:
   EXPECT_EQ(ds[0].code, "duplicate-row-id");
   EXPECT_EQ(ds[0].where.format(), "ext.yaml:6:14");
   EXPECT_EQ(ds[0].message, "duplicate row id 'late' (ext.yaml:5:14)");
+}
+
+// A line an extension adds that closes a supervision cycle with the base's
+// lines is reported at the extension's own line (the base is valid on its
+// own), and in Chinese too.
+TEST(Extend, ASupervisionCycleIsReportedAtTheExtensionsLine) {
+  const std::string ext = "meta: {name: cyc, extends: guizhou}\n"
+                          "lines:\n"
+                          "  loop: {alias: 环, chain: [county_head, teacher]}\n";
+  const auto ds = kcbx::check_rules(ext, "cyc.yaml");
+  ASSERT_FALSE(ds.empty());
+  EXPECT_EQ(ds[0].code, "escalation-cycle");
+  EXPECT_EQ(ds[0].where.format(), "cyc.yaml:3:41");
+  EXPECT_EQ(ds[0].message,
+            "line 'loop' puts 'teacher' above 'county_head', which closes a supervision cycle with another line");
+  EXPECT_EQ(kcbx::detail::localized_message(ds[0], "zh"),
+            "责任线 'loop' 把 'teacher' 置于 'county_head' 之上，与其他责任线构成了循环的上下级关系");
 }
 
 TEST(Extend, OverridingWhatIsNotInTheBase) {
