@@ -1,6 +1,8 @@
 #include "cli/common.h"
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -17,6 +19,7 @@
 #include "io/id_number.h"
 #include "kcbx/memory.h"
 #include "kcbx/rule_pack.h"
+#include "expr/ast.h"
 #include "pack/checked_pack.h"
 #include "util/utf8.h"
 
@@ -104,12 +107,73 @@ void check_generated_columns(const RulePack& pack) {
 
 }  // namespace
 
+// The roster and events the pack's roles and workflow ask for, on the
+// records the generator writes: a role sits at the kind of post its level
+// reads off them (a division-code prefix of 6, 9 or 12 digits, the school,
+// the school and class); a role at another level has no post there.
+detail::GeneratePlan plan_for(const RulePack& pack, Date as_of) {
+  using Post = detail::GeneratePlan::Post;
+  const detail::CheckedPack& cp = pack.checked();
+  const detail::Pack& p = *cp.pack;
+  // The generated column a pack field reads (its name or alias), or "".
+  auto column_of = [&](const std::string& field) -> std::string_view {
+    const int f = cp.field_index(field);
+    if (f < 0) return {};
+    const auto& def = p.fields[static_cast<size_t>(f)];
+    for (const std::string_view c : detail::student_columns())
+      if (same_ascii_letters(c, def.name.value) || (!def.alias.empty() && c == def.alias.value)) return c;
+    return {};
+  };
+  auto post_of = [&](const detail::LevelDef& level) -> std::optional<Post> {
+    std::vector<std::string_view> cols;
+    for (const auto& f : level.fields) cols.push_back(column_of(f.value));
+    if (cols.size() == 1 && cols[0] == "division_code") {
+      if (level.prefix == 6) return Post::kCounty;
+      if (level.prefix == 9) return Post::kTownship;
+      if (level.prefix == 12 || level.prefix == 0) return Post::kVillage;
+    }
+    if (cols.size() == 1 && cols[0] == "school_id" && level.prefix == 0) return Post::kSchool;
+    if (cols.size() == 2 && cols[0] == "school_id" && cols[1] == "class_id") return Post::kClass;
+    return std::nullopt;
+  };
+  detail::GeneratePlan plan;
+  std::vector<int> plan_role(p.roles.size(), -1);
+  for (size_t r = 0; r < p.roles.size(); ++r) {
+    const int level = cp.role_level[r];
+    if (p.roles[r].from_record || level < 0) continue;
+    if (const auto post = post_of(p.levels[static_cast<size_t>(level)])) {
+      plan_role[r] = static_cast<int>(plan.roles.size());
+      plan.roles.push_back({p.roles[r].name.value, *post});
+    }
+  }
+  const detail::CheckedWorkflow& wf = cp.workflow;
+  for (size_t s = 0; s < wf.stages.size(); ++s) {
+    const detail::CheckedStage& st = wf.stages[s];
+    const auto& def = p.workflow.stages[s];
+    if (def.events.empty()) continue;
+    detail::GeneratePlan::Step step;
+    step.event = def.events.front().value;
+    step.role = st.role >= 0 ? plan_role[static_cast<size_t>(st.role)] : -1;
+    step.count = st.count;
+    if (st.due_param >= 0)
+      if (const auto* period = cp.param_on(st.due_param, as_of)) {
+        detail::Duration d;
+        std::memcpy(&d, &period->value.bits, sizeof d);
+        step.due_days = d.months * 30 + d.days;  // a plan's pace, not a deadline kcbx judges
+      }
+    plan.steps.push_back(std::move(step));
+  }
+  plan.closing = p.workflow.closes_on.value;
+  return plan;
+}
+
 void generate_for(const std::string& rules, detail::GenerateOptions& options) {
   if (!rules.empty()) {
     const RulePack pack = load_pack(rules);
     if (!detail::place_in(pack.jurisdiction(), options))
       throw UsageError("the pack '" + pack.name() + "' names no jurisdiction (meta.jurisdiction)");
     check_generated_columns(pack);
+    options.plan = plan_for(pack, options.as_of);
   }
   try {
     detail::check_generate_options(options);

@@ -72,7 +72,8 @@ Runner add_generate(CLI::App& app) {
       cmd->add_option("--province", a->province, "2-digit province prefix (default 52, Guizhou; 53 Yunnan, 51 Sichuan...)");
   cmd->add_option("--prefecture", a->prefectures, "4-digit prefecture prefix (repeatable)");
   cmd->add_option("--rules", a->rules,
-                  "Rule pack whose meta.jurisdiction chooses the province (the records keep Guizhou's fields)")
+                  "Rule pack whose meta.jurisdiction chooses the province and whose workflow and roles the events "
+                  "and roster follow (the records keep Guizhou's fields)")
       ->excludes(province);
   // Both given, one would be ignored without a word.
   cmd->add_flag("--stdout", a->to_stdout, "Write the students CSV to stdout instead")->excludes(out);

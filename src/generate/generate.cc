@@ -298,13 +298,19 @@ constexpr std::string_view kRegistryNames[] = {
 enum class TownKind : uint8_t { kStreet, kTown, kXiang };
 constexpr std::string_view kTownSuffix[] = {"街道", "镇", "乡"};
 
+// Guizhou's roster, in this order (the indices below); a pack's plan
+// brings its own.
 enum Role : uint8_t {
   kCountyHead, kBureauDirector, kTownshipHead, kVillageDirector, kPrincipal,
   kTeacher
 };
-constexpr std::string_view kRoleNames[] = {
-    "county_head", "bureau_director", "township_head",
-    "village_director", "principal", "teacher"};
+using Post = GeneratePlan::Post;
+const std::vector<GeneratePlan::Role>& guizhou_roles() {
+  static const std::vector<GeneratePlan::Role> roles = {
+      {"county_head", Post::kCounty},     {"bureau_director", Post::kCounty}, {"township_head", Post::kTownship},
+      {"village_director", Post::kVillage}, {"principal", Post::kSchool},     {"teacher", Post::kClass}};
+  return roles;
+}
 
 constexpr std::string_view kReasons[] = {"厌学", "外出务工", "家庭贫困",
                                          "疾病", "早婚", "其他"};
@@ -351,7 +357,8 @@ class Generator {
       : opt_(options),
         students_(sinks.students),
         events_(sinks.events),
-        officials_(sinks.officials) {
+        officials_(sinks.officials),
+        roles_(options.plan ? options.plan->roles : guizhou_roles()) {
     today_ = options.as_of.ymd();
     const YearMonthDay& today = today_;
     // The school year starts on 1 September.
@@ -438,8 +445,7 @@ class Generator {
       std::fill(counters.begin(), counters.end(), uint16_t{0});
     }
     ++stats_.counties;
-    official(kCountyHead, static_cast<uint64_t>(c.code));
-    official(kBureauDirector, static_cast<uint64_t>(c.code));
+    posts(Post::kCounty, static_cast<uint64_t>(c.code));
 
     Rng rng(mix(opt_.seed, static_cast<uint64_t>(c.code)));
     const int nt = rng.between(12, 22);
@@ -475,7 +481,7 @@ class Generator {
   void township(const TownshipPlan& plan, int64_t n) {
     Rng rng(mix(mix(opt_.seed, static_cast<uint64_t>(plan.code)), 0x7A));
     ++stats_.townships;
-    official(kTownshipHead, static_cast<uint64_t>(plan.code));
+    posts(Post::kTownship, static_cast<uint64_t>(plan.code));
     rural_ = plan.kind != TownKind::kStreet;
     township_code_ = plan.code;
 
@@ -545,21 +551,19 @@ class Generator {
     for (int v = 0; v < nv; ++v) {
       if (!village_used[static_cast<size_t>(v)]) continue;
       ++stats_.villages;
-      official(kVillageDirector,
-               static_cast<uint64_t>(plan.code * 1000 + 201 + v));
+      posts(Post::kVillage, static_cast<uint64_t>(plan.code * 1000 + 201 + v));
     }
     for (int s = 0; s < ns; ++s) {
       if (!school_used[static_cast<size_t>(s)]) continue;
       const int64_t school_id = plan.code * 100 + s + 1;
       ++stats_.schools;
-      official(kPrincipal, static_cast<uint64_t>(school_id));
+      posts(Post::kSchool, static_cast<uint64_t>(school_id));
       for (int g = 1; g <= 9; ++g) {
         const std::vector<char>& used = class_used[static_cast<size_t>(s)][g];
         for (size_t k = 0; k < used.size(); ++k) {
           if (!used[k]) continue;
           ++stats_.classes;
-          official(kTeacher, static_cast<uint64_t>(school_id), g,
-                   static_cast<int64_t>(k) + 1);
+          posts(Post::kClass, static_cast<uint64_t>(school_id), g, static_cast<int64_t>(k) + 1);
         }
       }
     }
@@ -792,7 +796,10 @@ class Generator {
       }
       o.put('\n');
     }
-    if (in_school) case_events(rng, s, serial, school_id, cls);
+    if (in_school) {
+      if (opt_.plan) planned_case_events(rng, s, serial, school_id, cls, village);
+      else case_events(rng, s, serial, school_id, cls);
+    }
     return {village, in_school};
   }
 
@@ -914,6 +921,70 @@ class Generator {
     }
   }
 
+  // The events of a pack's plan, for the same children case_events()
+  // writes them for: each stage's events in order by its role's person,
+  // mostly within the stage's deadline (about one stage in five late), and
+  // now and then the closing event (the child is back) between stages.
+  // Events stop at as_of; a plan step without a role names no person.
+  void planned_case_events(Rng& rng, const Student& s, int64_t serial, int64_t school_id, int64_t cls,
+                           int village) {
+    if (!s.has_last || s.excused) return;
+    const bool left = s.registry == Registry::kLeft;
+    if (!left && s.registry != Registry::kEnrolled) return;
+    if (opt_.as_of.days() - s.last_attended.days() <= 7) return;
+    if (!rng.chance(850'000)) return;  // some cases never get started
+    const GeneratePlan& plan = *opt_.plan;
+    auto key_of = [&](Post post) -> uint64_t {
+      switch (post) {
+        case Post::kCounty: return static_cast<uint64_t>(county_->code);
+        case Post::kTownship: return static_cast<uint64_t>(township_code_);
+        case Post::kVillage: return static_cast<uint64_t>(township_code_ * 1000 + 201 + village);
+        case Post::kSchool: return static_cast<uint64_t>(school_id);
+        case Post::kClass: break;
+      }
+      return class_key(static_cast<uint64_t>(school_id), s.grade, cls);
+    };
+    int32_t t = s.last_attended.days() + 8 + rng.between(0, 5);
+    auto emit = [&](std::string_view type, int role) {
+      if (t > opt_.as_of.days()) return false;
+      ++stats_.events;
+      if (events_.on()) {
+        Sink& o = events_;
+        o.begin_row();
+        o.put('G');
+        o.put_digits(static_cast<uint64_t>(county_->code), 6);
+        o.put_digits(static_cast<uint64_t>(serial), 12);
+        o.put(',');
+        o.put_date(Date::from_days(t));
+        o.put(',');
+        o.put_field(type);
+        o.put(',');
+        if (role >= 0) o.put_field(person(role, key_of(roles_[static_cast<size_t>(role)].post)).view());
+        o.put(",\n");
+      }
+      return true;
+    };
+    for (size_t k = 0; k < plan.steps.size(); ++k) {
+      const GeneratePlan::Step& step = plan.steps[k];
+      if (k > 0) {
+        if (!left && !plan.closing.empty() && rng.chance(200'000)) {
+          t += rng.between(1, 5);
+          emit(plan.closing, plan.steps.front().role);
+          return;
+        }
+        // The stage's deadline runs from the one before: met, or (one
+        // stage in five) missed by a day or two.
+        t += step.due_days > 0 ? (rng.chance(800'000) ? rng.between(1, step.due_days)
+                                                      : step.due_days + rng.between(1, 2))
+                               : rng.between(2, 10);
+      }
+      for (int n = 0; n < step.count; ++n) {
+        if (n > 0) t += rng.between(1, 3);
+        if (!emit(step.event, step.role)) return;
+      }
+    }
+  }
+
   static uint64_t class_key(uint64_t school_id, int grade, int64_t cls) {
     return mix(school_id, static_cast<uint64_t>(grade) * 100000 +
                               static_cast<uint64_t>(cls));
@@ -921,37 +992,44 @@ class Generator {
 
   // The roster is a pure function of (seed, role, jurisdiction), so events
   // can name the same persons without keeping the roster in memory.
-  Name person(Role role, uint64_t key) const {
-    Rng rng(mix(mix(opt_.seed ^ 0x0FF1C1A1ULL, role), key));
-    return names_.make(rng, rng.chance(role == kTeacher ? 450'000 : 750'000));
+  // Role `role` (an index into roles_) at the post keyed `key`.
+  Name person(int role, uint64_t key) const {
+    Rng rng(mix(mix(opt_.seed ^ 0x0FF1C1A1ULL, static_cast<uint64_t>(role)), key));
+    return names_.make(rng, rng.chance(roles_[static_cast<size_t>(role)].post == Post::kClass ? 450'000 : 750'000));
   }
 
-  void official(Role role, uint64_t key, int grade = 0, int64_t cls = 0) {
-    const uint64_t k = role == kTeacher ? class_key(key, grade, cls) : key;
+  // One roster row for every role at a post of this kind.
+  void posts(Post post, uint64_t key, int grade = 0, int64_t cls = 0) {
+    for (size_t r = 0; r < roles_.size(); ++r)
+      if (roles_[r].post == post) official(static_cast<int>(r), key, grade, cls);
+  }
+
+  void official(int role, uint64_t key, int grade = 0, int64_t cls = 0) {
+    const Post post = roles_[static_cast<size_t>(role)].post;
+    const uint64_t k = post == Post::kClass ? class_key(key, grade, cls) : key;
     ++stats_.officials;
     if (!officials_.on()) return;
     Sink& o = officials_;
     o.begin_row();
-    o.put(kRoleNames[role]);
+    o.put(std::string_view(roles_[static_cast<size_t>(role)].name));
     o.put(',');
     o.put_field(person(role, k).view());
     o.put(',');
-    switch (role) {
-      case kCountyHead:
-      case kBureauDirector:
+    switch (post) {
+      case Post::kCounty:
         o.put_digits(key, 6);
         break;
-      case kTownshipHead:
+      case Post::kTownship:
         o.put_digits(key, 9);
         break;
-      case kVillageDirector:
+      case Post::kVillage:
         o.put_digits(key, 12);
         break;
-      case kPrincipal:
+      case Post::kSchool:
         o.put('S');
         o.put_digits(key, 11);
         break;
-      case kTeacher:
+      case Post::kClass:
         o.put('S');
         o.put_digits(key, 11);
         o.put('/');
@@ -972,6 +1050,7 @@ class Generator {
   const GenerateOptions& opt_;
   YearMonthDay today_;
   Sink students_, events_, officials_;
+  const std::vector<GeneratePlan::Role>& roles_;
   GenerateStats stats_;
   NameMaker names_;
   Date cohort_start_[kCohorts];

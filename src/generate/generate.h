@@ -13,6 +13,7 @@
 #define KCBX_GENERATE_GENERATE_H_
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -22,6 +23,27 @@
 #include "kcbx/date.h"
 
 namespace kcbx::detail {
+
+// The roster and case events a pack's workflow asks for (kcbx generate
+// --rules, kcbx demo --rules): its roles, each at a kind of post the
+// generated records have, and its stages in order. Without one, the
+// generator writes Guizhou's roles and events.
+struct GeneratePlan {
+  enum class Post { kCounty, kTownship, kVillage, kSchool, kClass };
+  struct Role {
+    std::string name;
+    Post post = Post::kCounty;
+  };
+  struct Step {
+    std::string event;    // the event type written
+    int role = -1;        // index into roles; -1: a role no post holds (no person)
+    int count = 1;        // events that complete the stage
+    int due_days = 0;     // the stage's deadline in days; 0: none
+  };
+  std::vector<Role> roles;  // one person per role and jurisdiction
+  std::vector<Step> steps;  // a case's stages in order
+  std::string closing;      // the event that ends a case (the child is back)
+};
 
 struct GenerateOptions {
   // Number of student rows. 0 writes the header lines only.
@@ -39,6 +61,8 @@ struct GenerateOptions {
   // within `province` when it is given; empty means every prefecture of
   // the province.
   std::vector<std::string> prefectures;
+  // The roster's roles and the events' stages; none: Guizhou's.
+  std::optional<GeneratePlan> plan;
 };
 
 // Where each file goes; a null stream is not written (the data behind it is

@@ -777,3 +777,51 @@ TEST(WorkflowFixes, TransferDuplicatesAreRejectedAndOutputsMasked) {
 
 }  // namespace
 }  // namespace kcbx
+
+namespace kcbx {
+namespace {
+
+// A pack whose workflow and roles are named its own way (home_visit ->
+// jiafang, principal -> xiaozhang, a class_head beside the teacher):
+// `generate --rules` writes its events and its roster, so its own run
+// applies every event and fills every post (Guizhou's events were
+// rejected and the new roles left empty).
+TEST(WorkflowFixes, GenerateWritesThePacksEventsAndRoster) {
+  const auto dir = temp_dir("gen");
+  std::string pack = default_rules().source();
+  auto replace_word = [&](const std::string& from, const std::string& to) {
+    for (size_t at = 0; (at = pack.find(from, at)) != std::string::npos; at += to.size()) pack.replace(at, from.size(), to);
+  };
+  replace_word("home_visit:", "jiafang:");
+  replace_word("event: home_visit", "event: jiafang");
+  replace_word("principal", "xiaozhang");
+  pack.insert(pack.find("\nlines:"), "\n  class_head:\n    alias: 班主任\n    line: education\n    level: class\n"
+                                      "    duties:\n      - {text: 家访, clause: R2}\n");
+  replace_word("role: teacher\n      action: home visit", "role: class_head\n      action: home visit");
+  write_file(dir / "own.yaml", pack);
+  auto at = [&](const std::string& name) { return shell_quote((dir / name).string()); };
+  const auto gen = run_kcbx(dir, "generate --students 20000 --rules " + at("own.yaml") + " --out " + at("data"));
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  const std::string events = read_file(dir / "data" / "events.csv");
+  EXPECT_NE(events.find(",jiafang,"), std::string::npos);
+  EXPECT_EQ(events.find(",home_visit,"), std::string::npos);
+  const std::string roster = read_file(dir / "data" / "officials.csv");
+  EXPECT_NE(roster.find("\nclass_head,"), std::string::npos);
+  EXPECT_NE(roster.find("\nxiaozhang,"), std::string::npos);
+  const auto cases = run_kcbx(dir, "cases --students " + at("data/students.csv") + " --events " +
+                                       at("data/events.csv") + " --officials " + at("data/officials.csv") +
+                                       " --as-of 2019-11-15 --rules " + at("own.yaml"));
+  ASSERT_EQ(cases.code, 0) << cases.err;
+  const size_t applied = cases.err.find(" = applied ");
+  ASSERT_NE(applied, std::string::npos) << cases.err;
+  const std::string counts = cases.err.substr(applied, cases.err.find('\n', applied) - applied);
+  const int64_t rejected = std::stoll(counts.substr(counts.find("rejected ") + 9));
+  const int64_t done = std::stoll(counts.substr(11));
+  EXPECT_GT(done, 200) << cases.err;
+  EXPECT_LT(rejected * 50, done) << cases.err;  // a few for children out of scope, as with Guizhou's
+  EXPECT_NE(cases.err.find("posts"), std::string::npos);
+  EXPECT_NE(cases.err.find("+ rejected 0\n", cases.err.find("officials")), std::string::npos) << cases.err;
+}
+
+}  // namespace
+}  // namespace kcbx
