@@ -228,10 +228,29 @@ TEST(WorkflowFixes, AnEarlierCaseOpensOnItsOpenedOnWithinItsEvents) {
   }
 }
 
+// A child off the registry is a dropout at once (D2): the case opens the
+// day after the last day attended, so the visits and the report made since
+// count (they were rejected as before a case opened a week later).
+TEST(WorkflowFixes, ACaseOfAChildWhoLeftOpensTheDayAfterTheLastDayAttended) {
+  CaseRun r(default_rules(), {{"L1", "left", "2010-03-01", "2019-09-01"}},
+            "student_id,date,type,person,note\n"
+            "L1,2019-09-03,home_visit,T,\n"
+            "L1,2019-09-05,home_visit,T,\n"
+            "L1,2019-09-07,school_report,P,\n",
+            day("2019-09-20"));
+  EXPECT_EQ(r.result.value(0, 0), "dropout");
+  ASSERT_EQ(r.report.cases.size(), 1u);
+  const Case& c = r.report.cases[0];
+  EXPECT_EQ(opt(c.opened), "2019-09-02");
+  EXPECT_EQ(c.stage, "township_persuasion");
+  EXPECT_EQ(r.report.events_applied, 3);
+  EXPECT_TRUE(r.report.event_rejects.empty());
+}
+
 TEST(WorkflowFixes, CaseNeverOpensAfterTheEvaluationDate) {
   // A pack whose opened_on lies in the future for an open record.
   std::string text = default_rules().source();
-  const std::string from = "  opened_on: suspected_since\n";
+  const std::string from = "  opened_on: if registry = left then dropout_since else suspected_since\n";
   const size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos);
   text.replace(at, from.size(), "  opened_on: as_of + 5 days\n");
