@@ -379,7 +379,8 @@ TEST_F(ProvinceRun, EveryList) {
   EXPECT_EQ(g03.at("due"), "2019-10-28");  // 3 days after the second visit
   EXPECT_EQ(g03.at("days_overdue"), "18");
 
-  // Responsibility list: the four roles, from the roster.
+  // Responsibility list (M3.2): the four roles, and the county head and
+  // bureau director above them, from the roster.
   const Table resp = read_csv(out() / "responsibility.csv");
   ASSERT_EQ(resp.size(), 6u);
   const auto it = std::find_if(resp.begin(), resp.end(), [](const auto& r) { return r.at("student_id") == "G03"; });
@@ -388,6 +389,8 @@ TEST_F(ProvinceRun, EveryList) {
   EXPECT_EQ(it->at("village_director"), "村主任A");
   EXPECT_EQ(it->at("principal"), "校长甲");
   EXPECT_EQ(it->at("teacher"), "老师甲");
+  EXPECT_EQ(it->at("county_head"), "县长甲");
+  EXPECT_EQ(it->at("bureau_director"), "局长甲");
   const auto d = std::find_if(resp.begin(), resp.end(), [](const auto& r) { return r.at("student_id") == "G15"; });
   ASSERT_NE(d, resp.end());
   EXPECT_EQ(d->at("township_head"), "");  // no post in the roster
