@@ -33,7 +33,7 @@ struct EngineOptions {
   // Worker threads for classify(); 0 = one per core.
   int threads = 0;
   // Rows per evaluation batch: small enough for the working set to stay in
-  // L1/L2 cache.
+  // L1/L2 cache. 0 means the default, 1024.
   size_t batch_rows = 1024;
 };
 
@@ -93,7 +93,7 @@ struct Explanation {
   std::vector<TracedValue> values;  // what the matched rows and outputs read
   std::vector<std::pair<std::string, std::string>> outputs;
 
-  // A readable multi-line trace (no ID number unless `mask` is false).
+  // A readable multi-line trace. ID numbers in it are always masked.
   std::string format() const;
   // Versioned JSON ({"format": "kcbx.explanation/1", ...}).
   std::string to_json() const;
@@ -133,6 +133,11 @@ class Engine {
   // Evaluates record `i` of `batch` with a full trace (for --explain over a
   // file: no re-parsing). Throws std::out_of_range for a bad index.
   Explanation explain(const Batch& batch, size_t i, Date as_of) const;
+
+  // What bit k of BatchResult::flags() means: "ledger" (on the ledgers),
+  // each special ledger's and key group's name, and each indicator's
+  // "<name>.numerator", "<name>.denominator" or "<name>" (a count).
+  const std::vector<std::string>& flag_names() const;
 
   // The fields classify(…, what) reads: a Batch needs to keep these only
   // (BatchBuilder::keep_only, ReadOptions::keep, ColumnOptions::keep).

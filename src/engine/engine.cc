@@ -271,6 +271,8 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
   return BatchResult(std::move(r));
 }
 
+const std::vector<std::string>& Engine::flag_names() const { return plan_->pack->flag_names; }
+
 Explanation Engine::explain(const Record& record, Date as_of) const {
   Explanation ex;
   ex.pack_id = rules_.id();
@@ -312,7 +314,13 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
   if (reject >= 0) {
     ex.accepted = false;
     const auto& check = src.checks[static_cast<size_t>(reject)];
-    ex.rejects.push_back({batch.row_number(index), "", "", check.message.value});
+    // Named by its key as classify names it (masked: rejects always are).
+    std::string key;
+    if (const int f = pack.field_index(pack.key_field()); f >= 0) {
+      const detail::ColumnData& c = batch.data().columns[static_cast<size_t>(f)];
+      if (c.kept && c.present(index)) key = detail::masked_key(batch.cell(index, pack.key_field()));
+    }
+    ex.rejects.push_back({batch.row_number(index), std::move(key), "", check.message.value});
     return ex;
   }
 

@@ -15,6 +15,18 @@ namespace kcbx {
 
 namespace {
 
+// The stream's position, -1 when it cannot tell (a pipe). tellg() fails
+// once end of file is reached, so there the flag is lifted for the query
+// and set again: the whole file's size, not -1, after the last record.
+int64_t stream_position(std::istream& in) {
+  if (!in.eof()) return static_cast<int64_t>(in.tellg());
+  const std::ios::iostate state = in.rdstate();
+  in.clear();
+  const auto at = static_cast<int64_t>(in.tellg());
+  in.setstate(state);
+  return at;
+}
+
 // Records split by the CSV thread, copied out of the reader's buffers: the
 // bytes of every field back to back, each field's end offset, and per
 // record its line, error and first field.
@@ -83,7 +95,7 @@ struct Splitter {
           }
           block.add(record);
         }
-        bytes = static_cast<int64_t>(in->tellg());
+        bytes = stream_position(*in);
         std::unique_lock lock(mu);
         changed.wait(lock, [&] { return stop || queue.size() < kBlocksAhead; });
         if (stop) return;
@@ -240,7 +252,7 @@ bool StudentReader::next(Batch& batch) {
     }
     ++m.counts.accepted;
   }
-  if (!split) m.bytes = static_cast<int64_t>(m.in->tellg());
+  if (!split) m.bytes = stream_position(*m.in);
   if (m.builder.size() == 0) return false;  // only at the end of input
   batch = m.builder.finish();
   return true;

@@ -8,6 +8,7 @@
 // the two must agree.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <span>
@@ -206,6 +207,25 @@ TEST(GuizhouPack, OutputColumnsNameRuleAndClause) {
             (std::vector<std::string>{"status", "rule", "clause"}));
   EXPECT_EQ((std::vector<std::string>(cols.end() - 3, cols.end())),
             (std::vector<std::string>{"age", "suspected_since", "dropout_since"}));
+}
+
+// BatchResult::flags() bits are named by Engine::flag_names(): a dropout
+// is on the ledger and in the consolidation rate's denominator only.
+TEST(GuizhouPack, FlagBitsHaveNames) {
+  const auto& names = engine().flag_names();
+  auto bit = [&](const std::string& n) {
+    const auto it = std::find(names.begin(), names.end(), n);
+    EXPECT_NE(it, names.end()) << n;
+    return static_cast<int>(it - names.begin());
+  };
+  kcbx::BatchBuilder b(engine().rules());
+  b.set_columns({"student_id", "registry", "birth_date"});
+  EXPECT_FALSE(b.add_row({"L", "left", "2010-03-01"}, 2));
+  const kcbx::BatchResult r = engine().classify(b.finish(), *kcbx::Date::parse("2019-10-10"));
+  const uint64_t flags = r.flags(0);
+  EXPECT_TRUE(flags >> bit("ledger") & 1);
+  EXPECT_TRUE(flags >> bit("consolidation_rate.denominator") & 1);
+  EXPECT_FALSE(flags >> bit("consolidation_rate.numerator") & 1);
 }
 
 // ---- D3: suspected dropout ---------------------------------------------------

@@ -193,6 +193,28 @@ ReadResult read_text(const std::string& text, const std::string& encoding = "utf
 
 // ---- StudentReader -----------------------------------------------------------------
 
+// bytes_read() says how far a file has been read, for progress: at the
+// end, the file's size (tellg() fails once end of file is reached and
+// gave -1, which the header reserves for a pipe), on one and two threads.
+TEST(StudentReader, BytesReadIsTheSizeAtTheEnd) {
+  std::string text = "student_id,registry,birth_date\n";
+  for (int i = 0; i < 3000; ++i) text += "S" + std::to_string(i) + ",enrolled,2010-01-01\n";
+  for (int threads : {1, 2}) {
+    std::istringstream in(text);
+    kcbx::ReadOptions o;
+    o.threads = threads;
+    o.batch_rows = 1000;
+    kcbx::StudentReader reader(guizhou(), in, o);
+    kcbx::Batch b;
+    int64_t last = 0;
+    while (reader.next(b)) {
+      EXPECT_GE(reader.bytes_read(), last) << threads;
+      last = reader.bytes_read();
+    }
+    EXPECT_EQ(reader.bytes_read(), static_cast<int64_t>(text.size())) << threads;
+  }
+}
+
 TEST(StudentReader, BomAndCrlf) {
   const ReadResult r = read_text(
       "\xEF\xBB\xBFstudent_id,registry,birth_date,last_attended\r\n"

@@ -200,6 +200,31 @@ def test_explain(engine: kcbx.Engine) -> None:
         engine.explain(record, "2019-10-10", format="xml")
 
 
+def test_status_counts_and_read_csv_kinds(engine: kcbx.Engine, students: pa.Table, tmp_path) -> None:  # noqa: ANN001
+    """status_counts answers in the input's kind, a RecordBatch too;
+    read_csv refuses a kind it does not make."""
+    batch = students.combine_chunks().to_batches()[0]
+    assert isinstance(engine.status_counts(batch, AS_OF), pa.RecordBatch)
+    assert isinstance(engine.status_counts(students, AS_OF), pa.Table)
+    path = tmp_path / "s.csv"
+    path.write_text("student_id,registry,birth_date\na,enrolled,2010-01-01\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="kind must be"):
+        kcbx.read_csv(path, kind="numpy")
+
+
+def test_explain_a_row_of_a_datetime_frame(engine: kcbx.Engine) -> None:
+    """A row of a DataFrame explains as classify reads it: NaT is no date
+    (a null), and a record a pack check refuses is named by its key."""
+    df = pd.DataFrame({"student_id": ["G3"], "registry": ["enrolled"],
+                       "birth_date": pd.to_datetime(["2010-03-01"]), "last_attended": pd.to_datetime([None])})
+    e = engine.explain(df.iloc[0].to_dict(), "2019-10-10")
+    assert e["accepted"], e["rejects"]
+    assert e["decisions"][0]["value"] == engine.classify(df, "2019-10-10")["status"][0] == "in_school"
+    refused = engine.explain({"student_id": "G3", "registry": "enrolled"}, "2019-10-10")
+    assert not refused["accepted"]
+    assert refused["rejects"][0]["student_id"] == "G3"
+
+
 def test_explain_masks_id_numbers_and_rejects(engine: kcbx.Engine) -> None:
     ok = engine.explain({"student_id": "G1", "registry": "enrolled", "id_number": "520102201003151236"},
                         "2019-10-10")

@@ -56,6 +56,22 @@ def test_rejects_and_counts(client, frame: pd.DataFrame, engine: kcbx.Engine) ->
     assert counts.astype(str).values.tolist() == expected.astype(str).values.tolist()
 
 
+def test_counts_keep_children_without_a_school(client, frame: pd.DataFrame,  # noqa: ANN001
+                                               engine: kcbx.Engine) -> None:
+    """A child with no school (out of school, the children the policy is
+    about) is counted under a null school, as Engine.status_counts counts
+    it, not dropped by the grouping; totals at a level the ledgers do not
+    keep is a ValueError naming those they keep."""
+    df = frame.copy()
+    df.loc[[1, 7], "school_id"] = None
+    counts = kcbx.dask.status_counts(dd.from_pandas(df, npartitions=3), engine.pack, AS_OF, "school").compute()
+    expected = engine.status_counts(df, AS_OF, "school")
+    assert counts["count"].sum() == expected["count"].sum() == len(df) - 1  # one reject
+    assert counts["school"].isna().sum() == expected["school"].isna().sum() > 0
+    with pytest.raises(ValueError, match="no totals at level 'school'"):
+        kcbx.dask.totals(dd.from_pandas(df, npartitions=2), engine.pack, AS_OF, "school")
+
+
 def test_run_totals_combined(client, frame: pd.DataFrame, engine: kcbx.Engine) -> None:  # noqa: ANN001
     ddf = dd.from_pandas(frame, npartitions=3)
     got = kcbx.dask.totals(ddf, engine.pack, AS_OF, "county").compute()

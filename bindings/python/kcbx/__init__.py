@@ -90,6 +90,8 @@ class Engine(_kcbx.Engine):
     ``Engine(pack=None, threads=0, batch_rows=1024)``: ``pack`` is a
     :class:`RulePack`, a path to a pack file, an embedded pack's name, or
     None for the embedded Guizhou pack. ``threads=0`` uses every core.
+    ``batch_rows``: records evaluated at a time (0: the default, 1024);
+    ValueError when negative.
 
     Immutable and thread-safe: share one engine between threads (calls
     release the GIL) and processes (it pickles as its pack's source text
@@ -98,6 +100,8 @@ class Engine(_kcbx.Engine):
 
     def __init__(self, pack: RulePack | str | _os.PathLike[str] | None = None,
                  threads: int = 0, batch_rows: int = 1024) -> None:
+        if batch_rows < 0:
+            raise ValueError("batch_rows must be >= 0 (0: the default, 1024)")
         super().__init__(_pack(pack), threads, batch_rows)
 
     def __repr__(self) -> str:
@@ -221,7 +225,7 @@ class Engine(_kcbx.Engine):
         res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False,
                                          mask=False)
         counts = _count(res, level, _status_column(self.pack))
-        if kind in ("pandas", "polars"):
+        if kind in ("pandas", "polars", "pyarrow.RecordBatch"):
             return _to_kind(_one_batch(counts), kind)
         return counts
 
@@ -354,7 +358,8 @@ def release_memory() -> None:
     kcbx keeps its large buffers (256 KiB and up) when a call frees them, so
     that the next call reuses their pages instead of faulting in fresh ones
     (a third of a million-row ``classify``). They go back by themselves
-    after 5 seconds unused (at the next kcbx call) and never exceed
+    after 5 seconds unused, at the next kcbx call that allocates or frees a
+    large buffer (a small call such as ``explain`` does not), and never exceed
     ``KCBX_BUFFER_CACHE_MB`` megabytes (environment, default 256; 0 keeps
     nothing). Call this before a long pause to shrink the process now.
     Buffers still in use (a result you hold) are not affected.
@@ -386,6 +391,8 @@ def read_csv(path: str | _os.PathLike[str], *, encoding: str = "utf-8", kind: st
     it such records raise a :class:`RejectedRowsWarning`. Raises
     ValueError for a file without a header or an unknown encoding.
     """
+    if kind not in ("pyarrow", "pandas", "polars"):
+        raise ValueError(f"kind must be 'pyarrow', 'pandas' or 'polars', not {kind!r}")
     table_caps, rejects_caps, _lines = _kcbx._read_csv(_os.fspath(path), encoding)
     table, rejects = _record_batch(table_caps), _record_batch(rejects_caps)
     if rejects.num_rows and not with_rejects:

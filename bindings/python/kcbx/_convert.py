@@ -270,6 +270,10 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    # pandas' missing values first: NaT is a datetime subclass, so the
+    # datetime branch below would read it as a day.
+    if type(value).__name__ in ("NaTType", "NAType"):
+        return ""
     if type(value).__name__ in ("bool", "bool_"):
         return "true" if value else "false"
     if isinstance(value, _dt.datetime):
@@ -284,8 +288,6 @@ def _cell(value: Any) -> str:
         return ";".join(_cell(v) for v in value)
     if type(value).__name__ == "datetime64":
         return "" if str(value) == "NaT" else str(value.astype("datetime64[D]"))
-    if type(value).__name__ in ("NaTType", "NAType"):
-        return ""
     return str(value)
 
 

@@ -106,7 +106,10 @@ def status_counts(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any
     meta = pd.DataFrame({level: pd.Series(dtype="str"), status: pd.Series(dtype="str"),
                          "count": pd.Series(dtype="int64")})
     parts = ddf.map_partitions(_counts_partition, p, day, level, meta=meta, enforce_metadata=False)
-    return parts.groupby([level, status]).agg({"count": "sum"}).reset_index()
+    # dropna=False: a record without a key at this level (no school, no
+    # class: the children out of school the policy is about) is counted
+    # under a null jurisdiction, as Engine.status_counts counts it.
+    return parts.groupby([level, status], dropna=False).agg({"count": "sum"}).reset_index()
 
 
 def _totals_partition(df: Any, pack: Any, as_of: str, level: str) -> Any:
@@ -123,7 +126,10 @@ def totals(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     p = _convert._pack(pack)
     day = _convert._as_of_text(as_of)
     engine = _convert._engine_for(p)
-    meta = engine.run(ddf._meta, day, with_cases=False).totals[level]
+    kept = engine.run(ddf._meta, day, with_cases=False).totals
+    if level not in kept:
+        raise ValueError(f"no totals at level {level!r}: the pack's ledgers keep {', '.join(kept)}")
+    meta = kept[level]
     parts = ddf.map_partitions(_totals_partition, p, day, level, meta=meta, enforce_metadata=False)
     counts = [c for c in meta.columns if c != "jurisdiction"]
-    return parts.groupby("jurisdiction").agg({c: "sum" for c in counts}).reset_index()
+    return parts.groupby("jurisdiction", dropna=False).agg({c: "sum" for c in counts}).reset_index()
