@@ -377,9 +377,19 @@ void bind_constants(const CompiledProgram& cp, const CheckedPack& pack,
     const ParamPeriod* period = pack.param_on(param, as_of);
     if (!period) {
       const ParamDef& def = pack.pack->params[static_cast<size_t>(param)];
-      missing.push_back({Severity::kError, def.where, "no-value-on-date",
-                         "parameter '" + def.name.value + "' has no value in force on " +
-                             as_of.format()});
+      // Pointed at the earliest value, the one an author would move back:
+      // where the history was written (an extension's override, not the
+      // base's line).
+      const ParamValueDef* first = nullptr;
+      for (const auto& v : def.values)
+        if (v.from && (!first || *v.from < *first->from)) first = &v;
+      Diagnostic d{Severity::kError, def.where, "no-value-on-date",
+                   "parameter '" + def.name.value + "' has no value in force on " + as_of.format()};
+      if (first && first->where.line > 0) {
+        d.where = first->where;
+        d.message += "; its earliest value applies from " + first->from->format();
+      }
+      missing.push_back(std::move(d));
       continue;
     }
     if (period->value.kind == TypeKind::kString)

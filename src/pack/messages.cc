@@ -135,6 +135,8 @@ const Entry kEntries[] = {
     {"bad-default", "default of '(.*)': (.*)", "'$1' 的默认值无效：$2"},
     {"no-value", "parameter '(.*)' has no value \\(line (\\d+)\\); set one before using it",
      "参数 '$1' 没有取值（第 $2 行）；使用前请先设定"},
+    {"no-value-on-date", "parameter '(.*)' has no value in force on (.*); its earliest value applies from (.*)",
+     "参数 '$1' 在 $2 没有生效的取值；其最早的取值自 $3 起生效"},
     {"no-value-on-date", "parameter '(.*)' has no value in force on (.*)", "参数 '$1' 在 $2 没有生效的取值"},
     {"duplicate-date", "parameter '(.*)' has two values from the same date", "参数 '$1' 有两个从同一天起生效的取值"},
     {"dependency-cycle", "'(.*)' depends on itself", "'$1' 依赖于自身（循环依赖）"},

@@ -519,8 +519,14 @@ outputs: [v]
   } catch (const kcbx::Error& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
     EXPECT_EQ(e.diagnostics()[0].code, "no-value-on-date");
-    EXPECT_NE(e.diagnostics()[0].message.find("'later' has no value in force on 2020-08-31"),
+    EXPECT_NE(e.diagnostics()[0].message.find("'later' has no value in force on 2020-08-31; its earliest value "
+                                              "applies from 2020-09-01"),
               std::string::npos);
+    // At the value an author would move back, not at the parameter's name.
+    const std::string& src = engine.rules().source();
+    const size_t at = src.find("- {from: 2020-09-01, value: 7}");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_EQ(e.diagnostics()[0].where.line, 1 + static_cast<int>(std::count(src.begin(), src.begin() + at, '\n')));
   }
 }
 
