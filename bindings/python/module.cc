@@ -1134,7 +1134,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     out.cases = arrow::table(std::move(cols), static_cast<int64_t>(report.cases.size()));
   }
   {
-    std::vector<std::string> id, stage, clause, role, role_alias, person, supervisors;
+    std::vector<std::string> id, stage, clause, role, role_alias, person, post, supervisors;
     std::vector<std::optional<Date>> due, done;
     std::vector<int64_t> late;
     for (const auto& x : report.accountability) {
@@ -1146,14 +1146,16 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
       late.push_back(x.days_late);
       role.push_back(x.lapsed.role);
       role_alias.push_back(x.lapsed.role_alias);
-      person.push_back(x.lapsed.person);
-      supervisors.push_back(chain_text(x.supervisors));
+      // As kcbx cases --accountability: a roster cell holding an ID number masked.
+      person.push_back(shown(x.lapsed.person));
+      post.push_back(shown(x.lapsed.jurisdiction));
+      supervisors.push_back(shown(chain_text(x.supervisors)));
     }
     std::vector<NodePtr> cols = {
         arrow::strings(pack.checked().key_column(), id), arrow::strings("stage", stage), arrow::strings("clause", clause),
         date_column("due", due), date_column("done_on", done), arrow::fixed("days_late", "l", late),
         arrow::strings("role", role), arrow::strings("role_alias", role_alias),
-        arrow::strings("person", person), arrow::strings("supervisors", supervisors)};
+        arrow::strings("person", person), arrow::strings("post", post), arrow::strings("supervisors", supervisors)};
     out.accountability = arrow::table(std::move(cols), static_cast<int64_t>(report.accountability.size()));
   }
   {

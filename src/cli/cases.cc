@@ -97,12 +97,17 @@ int run_cases(const CasesArgs& a) {
   if (out_file) out_file->commit();
   if (!a.accountability.empty()) {
     detail::OutputFile f(a.accountability);
-    f.stream() << detail::csv_field(key) << ",stage,clause,due,done_on,days_late,role,person,supervisors\n";
+    // The columns of the cases file's roles (role, role_alias) and of the
+    // run's accountability list (person, post, supervisors); a roster cell
+    // holding an ID number is masked as a record's is.
+    f.stream() << detail::csv_field(key)
+               << ",stage,clause,due,done_on,days_late,role,role_alias,person,post,supervisors\n";
     for (const auto& x : report.accountability)
       f.stream() << detail::csv_field(shown(x.student_id)) << ',' << x.stage << ',' << x.clause << ','
                  << x.due.format() << ',' << opt_date(x.done_on) << ',' << x.days_late << ','
-                 << detail::csv_field(x.lapsed.role_alias.empty() ? x.lapsed.role : x.lapsed.role_alias) << ','
-                 << detail::csv_field(x.lapsed.person) << ',' << detail::csv_field(chain_text(x.supervisors)) << '\n';
+                 << detail::csv_field(x.lapsed.role) << ',' << detail::csv_field(x.lapsed.role_alias) << ','
+                 << detail::csv_field(shown(x.lapsed.person)) << ',' << detail::csv_field(shown(x.lapsed.jurisdiction))
+                 << ',' << detail::csv_field(shown(chain_text(x.supervisors))) << '\n';
     f.commit();
   }
   if (!a.rejects.empty()) {

@@ -682,7 +682,28 @@ TEST(WorkflowFixes, CasesCommandHeadsTheKeyColumnWithThePacksName) {
   EXPECT_EQ(run.out,
             "pupil_no,status,opened,stage,clause,next_action,role,role_alias,person,phone,due,days_overdue,escalation\n"
             "P1,dropout,2019-09-09,home_visits,S2.1,home visit with village cadres (家访) (1 of 2 done),teacher,师长,,,,0,\n");
-  EXPECT_EQ(read_file(dir / "acc.csv"), "pupil_no,stage,clause,due,done_on,days_late,role,person,supervisors\n");
+  EXPECT_EQ(read_file(dir / "acc.csv"), "pupil_no,stage,clause,due,done_on,days_late,role,role_alias,person,post,supervisors\n");
+}
+
+// cases --accountability has the run's person, post and supervisors, and a
+// school code that is an ID number is masked there as in the run.
+TEST(WorkflowFixes, CasesAccountabilityHasThePostMasked) {
+  const auto dir = temp_dir("wf");
+  const std::string school = "520102198001011008";  // an ID number typed as a school code
+  write_file(dir / "s.csv", "student_id,registry,birth_date,last_attended,school_id,class_id\n"
+                            "A1,enrolled,2008-03-01,2019-09-01," + school + ",1\n");
+  write_file(dir / "e.csv", "student_id,date,type,person,note\n"
+                            "A1,2019-09-12,home_visit,T,\nA1,2019-09-13,home_visit,T,\n");
+  write_file(dir / "o.csv", "role,person,jurisdiction,phone\nprincipal,校长,"  + school + ",1\n");
+  const auto run = run_kcbx(dir, "cases --students " + shell_quote((dir / "s.csv").string()) + " --events " +
+                                     shell_quote((dir / "e.csv").string()) + " --officials " +
+                                     shell_quote((dir / "o.csv").string()) + " --as-of 2019-11-15 --accountability " +
+                                     shell_quote((dir / "acc.csv").string()));
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string acc = read_file(dir / "acc.csv");
+  EXPECT_EQ(acc.find(school), std::string::npos) << acc;
+  EXPECT_NE(acc.find(",school_report,S2.2,2019-09-16,,60,principal,校长,校长,520102********1008,"), std::string::npos)
+      << acc;
 }
 
 // ---- 5. Transfer: a registration after as_of is not made yet ------------------

@@ -277,6 +277,8 @@ def test_run_report(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> Non
     # A number column of numbers only stays numbers.
     assert pa.types.is_integer(report.indicators.schema.field("numerator").type)
     assert report.cases is not None and report.cases.cases.num_rows > 0
+    # The accountability columns of kcbx cases --accountability.
+    assert report.cases.accountability.column_names[-4:] == ["role_alias", "person", "post", "supervisors"]
     totals = report.totals["county"].to_pandas().set_index("jurisdiction")
     # Without events the run counts the statuses classify gives; with them,
     # a child whose case a return closed is in school again (M3.3).

@@ -74,7 +74,8 @@ class Cases:
     opened, closed, closed_on, stage, stage_alias, clause, next_action,
     role, role_alias, person, phone, due, days_overdue, escalation.
     ``accountability``: one row per lapsed duty: the key, stage, clause,
-    due, done_on, days_late, role, role_alias, person, supervisors.
+    due, done_on, days_late, role, role_alias, person, post (the lapsed
+    post's jurisdiction), supervisors.
     ``rejects``: file ('students', 'events', 'officials'), row, the key,
     column, reason.
     """
