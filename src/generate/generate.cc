@@ -844,25 +844,7 @@ class Generator {
     // Returns false when the event would fall after as_of (and stops).
     auto emit = [&](std::string_view type, Role role, uint64_t key,
                     std::string_view note) {
-      if (t > opt_.as_of.days()) return false;
-      ++stats_.events;
-      if (events_.on()) {
-        Sink& o = events_;
-        o.begin_row();
-        o.put('G');
-        o.put_digits(static_cast<uint64_t>(county_->code), 6);
-        o.put_digits(static_cast<uint64_t>(serial), 12);
-        o.put(',');
-        o.put_date(Date::from_days(t));
-        o.put(',');
-        o.put(type);
-        o.put(',');
-        o.put_field(person(role, key).view());
-        o.put(',');
-        o.put_field(note);
-        o.put('\n');
-      }
-      return true;
+      return event_row(serial, t, type, [&](Sink& o) { o.put_field(person(role, key).view()); }, note);
     };
     // Returned after a step with probability ppm (never for a pupil who
     // is off the registry); true when the case ended.
@@ -921,6 +903,31 @@ class Generator {
     }
   }
 
+  // One events row for student `serial` of the current county on `day`,
+  // `person(sink)` writing the person's cell; false (nothing written)
+  // when the day is after as_of.
+  template <typename Person>
+  bool event_row(int64_t serial, int32_t day, std::string_view type, Person&& person, std::string_view note) {
+    if (day > opt_.as_of.days()) return false;
+    ++stats_.events;
+    if (!events_.on()) return true;
+    Sink& o = events_;
+    o.begin_row();
+    o.put('G');
+    o.put_digits(static_cast<uint64_t>(county_->code), 6);
+    o.put_digits(static_cast<uint64_t>(serial), 12);
+    o.put(',');
+    o.put_date(Date::from_days(day));
+    o.put(',');
+    o.put_field(type);
+    o.put(',');
+    person(o);
+    o.put(',');
+    o.put_field(note);
+    o.put('\n');
+    return true;
+  }
+
   // The events of a pack's plan, for the same children case_events()
   // writes them for: each stage's events in order by its role's person,
   // mostly within the stage's deadline (about one stage in five late), and
@@ -946,23 +953,9 @@ class Generator {
     };
     int32_t t = s.last_attended.days() + 8 + rng.between(0, 5);
     auto emit = [&](std::string_view type, int role) {
-      if (t > opt_.as_of.days()) return false;
-      ++stats_.events;
-      if (events_.on()) {
-        Sink& o = events_;
-        o.begin_row();
-        o.put('G');
-        o.put_digits(static_cast<uint64_t>(county_->code), 6);
-        o.put_digits(static_cast<uint64_t>(serial), 12);
-        o.put(',');
-        o.put_date(Date::from_days(t));
-        o.put(',');
-        o.put_field(type);
-        o.put(',');
+      return event_row(serial, t, type, [&](Sink& o) {
         if (role >= 0) o.put_field(person(role, key_of(roles_[static_cast<size_t>(role)].post)).view());
-        o.put(",\n");
-      }
-      return true;
+      }, "");
     };
     for (size_t k = 0; k < plan.steps.size(); ++k) {
       const GeneratePlan::Step& step = plan.steps[k];
