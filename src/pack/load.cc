@@ -252,16 +252,21 @@ class Loader {
             ParamValueDef v;
             v.where = w_.where(item);
             v.from_text = vr.text("from");
+            bool dated = true;
             if (!v.from_text.empty()) {
               v.from = Date::parse(v.from_text.value);
-              if (!v.from)
+              if (!v.from) {
                 w_.error_at(v.from_text.where, "bad-date",
                             "'" + v.from_text.value +
                                 "' is not a date; write YYYY-MM-DD");
+                dated = false;
+              }
             }
             v.value = vr.text("value");
             if (!vr.has("value")) vr.missing("value", "the value in force");
-            p.values.push_back(std::move(v));
+            // A value whose date is unreadable is left out of the history
+            // (read as "always", it clashed with the value that is).
+            if (dated) p.values.push_back(std::move(v));
           }
         }
       }

@@ -68,10 +68,11 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
     // An extension that loaded, and whose base did, but that changes the
     // base wrongly (an override of nothing, a row id not in the base): the
     // merge skipped those items, and the merged pack is checked as well, so
-    // that one run lists every problem of the file. A place the merge
+    // that one run lists every problem of the file. So is a pack of its own
+    // whose only errors left it whole (a `from:` that is no date). A place
     // reported already is not reported again (a new table without rows is
     // one problem, not two).
-    if (pack && (pack->base || detail::only_recoverable_errors(diags))) {
+    if (pack && (pack->base || (pack->meta.extends.empty() && detail::only_recoverable_errors(diags)))) {
       const size_t merge_end = diags.size();
       (void)detail::check_pack(pack, diags);
       auto reported = [&](const Diagnostic& d) {

@@ -809,6 +809,19 @@ TEST(Authoring, ABadFromDateHidesNoOtherError) {
   for (const auto& d : check_rules(own, "own.yaml")) codes.push_back(d.code);
   EXPECT_EQ(codes, (std::vector<std::string>{"bad-date", "bad-literal"}));
   EXPECT_THROW(parse_rules(own, "own.yaml"), Error);
+  // In a history the undated value is left out: no second error for two
+  // values "from always".
+  codes.clear();
+  for (const auto& d : check_rules("meta: {name: h, extends: guizhou}\n"
+                                   "parameters:\n"
+                                   "  suspected_after:\n"
+                                   "    override: true\n"
+                                   "    values:\n"
+                                   "      - {value: 7 days}\n"
+                                   "      - {from: 2021-9-1, value: 5 days}\n",
+                                   "h.yaml"))
+    codes.push_back(d.where.format() + " " + d.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"h.yaml:7:16 bad-date"}));
 }
 
 }  // namespace
@@ -830,7 +843,9 @@ TEST(Authoring, ACaseColumnWithoutItsMarkerIsToldSo) {
       "    - {name: name, alias: 姓名}\n"
       "    - {name: stage, alias: 阶段}\n";
   const auto ds = check_rules(ext, "z.yaml");
-  ASSERT_EQ(ds.size(), 1u) << ds.front().format();
+  std::string all_ds;
+  for (const auto& d : ds) all_ds += d.format() + "\n";
+  ASSERT_EQ(ds.size(), 1u) << all_ds;
   EXPECT_EQ(ds[0].where.format(), "z.yaml:8:14");
   EXPECT_NE(ds[0].message.find("write {name: stage, case: true}"), std::string::npos) << ds[0].message;
   EXPECT_EQ(ds[0].message.find("did you mean"), std::string::npos) << ds[0].message;

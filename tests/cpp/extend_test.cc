@@ -144,6 +144,21 @@ tables:
   EXPECT_NE(ds[1].message.find("replace: true"), std::string::npos);
 }
 
+// A base whose only error is a `from:` that is no date: its own error is
+// reported, and the extension is not checked alone (every name the base
+// defines would be unknown there).
+TEST(Extend, ABadDateInTheBaseIsItsOwnError) {
+  std::string base = kBase;
+  base.replace(base.find("    value: 7"), 12, "    from: 2019-02-30\n    value: 7");
+  const std::string ext = "meta: {name: ext, extends: base.yaml}\nderive:\n  far_away: days_absent > limit\n";
+  const auto ds = diagnostics({{"base.yaml", base}, {"ext.yaml", ext}});
+  std::string listed;
+  for (const auto& d : ds) listed += d.format() + "\n";
+  ASSERT_EQ(ds.size(), 1u) << listed;
+  EXPECT_EQ(ds[0].code, "bad-date");
+  EXPECT_EQ(ds[0].where.file, "base.yaml");
+}
+
 // The same id twice in the extension itself is a duplicate there, told as
 // in a pack of its own, not blamed on the base.
 TEST(Extend, AnIdTwiceInTheExtensionIsADuplicateNotTheBases) {
@@ -155,7 +170,9 @@ tables:
       - {id: late, when: days_absent > 200, then: out, before: far}
 )";
   const auto ds = diagnostics({{"base.yaml", kBase}, {"ext.yaml", ext}});
-  ASSERT_EQ(ds.size(), 1u) << ds[1].format();
+  std::string listed;
+  for (const auto& d : ds) listed += d.format() + "\n";
+  ASSERT_EQ(ds.size(), 1u) << listed;
   EXPECT_EQ(ds[0].code, "duplicate-row-id");
   EXPECT_EQ(ds[0].where.format(), "ext.yaml:6:14");
   EXPECT_EQ(ds[0].message, "duplicate row id 'late' (ext.yaml:5:14)");
