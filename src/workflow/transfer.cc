@@ -11,6 +11,7 @@
 #include "io/csv.h"
 #include "io/id_number.h"
 #include "pack/checked_pack.h"
+#include "util/utf8.h"
 
 namespace kcbx {
 
@@ -66,10 +67,17 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   // (student_id and 学籍号) make the file unusable, as in the reader of
   // students: which of them holds the value is not for kcbx to guess.
   std::vector<Diagnostic> header_errors;
-  auto column = [&](const std::vector<std::string>& names) {
+  // `field` names it in messages. A diagnostic points at the header cell's
+  // first character, counted from the cells as the students reader does.
+  auto column = [&](const std::vector<std::string>& names, const std::string& field) {
     int found = -1;
+    int cell_column = 1;
     for (size_t c = 0; c < rec.fields.size(); ++c) {
+      const int at = cell_column;
       std::string_view h = trim(rec.fields[c]);
+      std::string_view raw = rec.fields[c];
+      if (c == 0 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
+      cell_column += detail::utf8_length(raw) + 1;
       if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
       if (std::find(names.begin(), names.end(), h) == names.end()) continue;
       if (found < 0) {
@@ -77,10 +85,10 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
       } else {
         Diagnostic d;
         d.severity = Severity::kError;
-        d.where = {path, 1, static_cast<int>(c) + 1};
+        d.where = {path, 1, at};
         d.code = "duplicate-column";
-        d.message = "columns " + std::to_string(found + 1) + " and " + std::to_string(c + 1) + " are both '" +
-                    names.back() + "'";
+        d.message = "columns " + std::to_string(found + 1) + " and " + std::to_string(c + 1) + " are both field '" +
+                    field + "'";
         header_errors.push_back(std::move(d));
         break;
       }
@@ -95,15 +103,15 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
       id_field = cp.pack->fields[f].name.value;
       break;
     }
-  const int c_id = column(names_of(key.c_str(), {}));
-  const int c_idn = column(names_of(id_field.c_str(), {}));
+  const int c_id = column(names_of(key.c_str(), {}), key);
+  const int c_idn = column(names_of(id_field.c_str(), {}), id_field);
   const detail::TransferDef& td = cp.pack->transfer;
   const std::string school_field = td.school_field.empty() ? "school_id" : td.school_field.value;
   const std::string name_field = td.name_field.empty() ? "name" : td.name_field.value;
-  const int c_name = column(names_of(name_field.c_str(), {}));
-  const int c_school = column(names_of(school_field.c_str(), {}));
-  const int c_planned = column({"receiving_school", "接收学校"});
-  const int c_reg = column({"registered_on", "报到日期"});
+  const int c_name = column(names_of(name_field.c_str(), {}), name_field);
+  const int c_school = column(names_of(school_field.c_str(), {}), school_field);
+  const int c_planned = column({"receiving_school", "接收学校"}, "receiving_school");
+  const int c_reg = column({"registered_on", "报到日期"}, "registered_on");
   const size_t width = rec.fields.size();
   std::vector<Diagnostic> missing;
   if (c_id < 0 && c_idn < 0)
@@ -122,19 +130,19 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   // grade-6 pupil listed twice) or a silent choice (a grade-7 pupil
   // registered at two schools).
   std::unordered_map<std::string, int64_t> first_id, first_idn;
+  // Both keys are looked up before either is kept: a rejected row keeps
+  // neither (a later row is never told it repeats a row that was refused).
   auto repeated = [&](const Row& row, Reject& r) {
-    if (!row.student_id.empty())
-      if (auto [it, fresh] = first_id.emplace(row.student_id, row.line); !fresh) {
-        r.column = key;
-        r.reason = "duplicate " + key + " (first on row " + std::to_string(it->second) + ")";
-        return true;
-      }
-    if (!row.id_number.empty())
-      if (auto [it, fresh] = first_idn.emplace(row.id_number, row.line); !fresh) {
-        r.column = id_field;
-        r.reason = "duplicate " + id_field + " (first on row " + std::to_string(it->second) + ")";
-        return true;
-      }
+    const auto id = row.student_id.empty() ? first_id.end() : first_id.find(row.student_id);
+    const auto idn = row.id_number.empty() ? first_idn.end() : first_idn.find(row.id_number);
+    if (id != first_id.end() || idn != first_idn.end()) {
+      const bool by_id = id != first_id.end();
+      r.column = by_id ? key : id_field;
+      r.reason = "duplicate " + r.column + " (first on row " + std::to_string(by_id ? id->second : idn->second) + ")";
+      return true;
+    }
+    if (!row.student_id.empty()) first_id.emplace(row.student_id, row.line);
+    if (!row.id_number.empty()) first_idn.emplace(row.id_number, row.line);
     return false;
   };
 
@@ -253,7 +261,8 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
       out.outcome = TransferOutcome::kPending;
     }
     // A pupil not registered by the deadline (lost or late) must be
-    // notified to the sending school (S1.4).
+    // notified to the sending school (S1.4); a pending pupil is shown the
+    // date that notice will be due if the pupil does not come.
     if (out.outcome == TransferOutcome::kLost || out.outcome == TransferOutcome::kLate ||
         out.outcome == TransferOutcome::kPending) {
       out.notify_due = notify_due;

@@ -807,12 +807,22 @@ TEST(WorkflowFixes, TransferDuplicatesAreRejectedAndOutputsMasked) {
   EXPECT_NE(rejects.find("file,row,student_id,column,reason\ngrade6,4,B2,"), std::string::npos) << rejects;
   EXPECT_NE(rejects.find("\ngrade7,4,B2,"), std::string::npos) << rejects;
 
+  // A row refused as a repeat keeps none of its keys: the pupil after it
+  // with the refused row's ID number is no repeat.
+  const std::string id2 = "520102201003151236";
+  write_file(dir / "g6r.csv", "student_id,id_number,name,school_id,receiving_school\n"
+                              "B1,,x,P01,J01\nB1," + id2 + ",x,P01,J01\nC1," + id2 + ",y,P01,J01\n");
+  const TransferReport rr =
+      reconcile_transfer(default_rules(), (dir / "g6r.csv").string(), (dir / "g7.csv").string(), o);
+  ASSERT_EQ(rr.rejects.size(), 2u);  // B1 twice here; B2 twice in the grade-7 file
+  EXPECT_EQ(rr.rejects[0].row, 3);
+  EXPECT_EQ(rr.rows.size(), 2u);      // B1 and C1
   write_file(dir / "g6d.csv", "student_id,学籍号,school_id,receiving_school\nB1,B9,P01,J01\n");
   const auto dup = run_kcbx(dir, "transfer --grade6 " + shell_quote((dir / "g6d.csv").string()) + " --grade7 " +
                                      shell_quote((dir / "g7.csv").string()) +
                                      " --registration-deadline 2019-09-01 --as-of 2019-09-10");
   EXPECT_EQ(dup.code, 1) << dup.err;
-  EXPECT_NE(dup.err.find("g6d.csv:1:2: error: columns 1 and 2 are both"), std::string::npos) << dup.err;
+  EXPECT_NE(dup.err.find("g6d.csv:1:12: error: columns 1 and 2 are both field 'student_id'"), std::string::npos) << dup.err;
 }
 
 }  // namespace
