@@ -615,7 +615,8 @@ def test_datetimes_are_read_as_the_day_they_name_in_every_method(engine: kcbx.En
     for last in (pd.Timestamp("2019-10-05"), pd.Timestamp("2019-10-05 00:30", tz="Asia/Shanghai")):
         df = pd.DataFrame({"student_id": ["A"], "registry": ["enrolled"], "birth_date": ["2010-03-01"],
                            "last_attended": pd.Series([last]), "division_code": ["520102001001"]})
-        for table in (df, pa.Table.from_pandas(df, preserve_index=False)):
+        mapping = {c: df[c] for c in df.columns}
+        for table in (df, pa.Table.from_pandas(df, preserve_index=False), mapping):
             out = engine.classify(table, "2019-10-13")
             since = out["suspected_since"][0]
             since = since.as_py() if hasattr(since, "as_py") else since

@@ -15,8 +15,9 @@ interface (DuckDB, nanoarrow, ... — those get a ``pyarrow.Table`` back)::
 Columns are matched to the pack's fields by name or Chinese alias (学籍号,
 学籍状态, ...). Typed columns (bool, integers, floats, dates, datetimes,
 categoricals) are read straight from their buffers (a timezone-aware
-datetime is the day in its own time zone, 2019-10-05 00:30+08:00 is 5
-October, in every method); text columns are parsed
+datetime from pandas, Polars, pyarrow or a mapping is the day in its own
+time zone, 2019-10-05 00:30+08:00 is 5 October, in every method; other
+Arrow sources give the day in UTC); text columns are parsed
 exactly as the ``kcbx classify`` command parses CSV cells. A row that cannot
 be used is never dropped silently: it is a reject with its row position
 (0-based) and reason.

@@ -135,6 +135,10 @@ def _pandas_column(name: str, series: Any) -> Any:
 def _array_column(name: str, values: Any) -> Any:
     import numpy as np
 
+    if getattr(getattr(values, "dtype", None), "tz", None) is not None:  # a timezone-aware pandas Series
+        return _pandas_column(name, values)
+    if getattr(getattr(values, "type", None), "tz", None) is not None:  # a timezone-aware pyarrow array
+        return _wall_time(values)
     if hasattr(values, "__arrow_c_array__") or hasattr(values, "__arrow_c_stream__"):
         return values
     arr = np.asarray(values)
