@@ -155,6 +155,7 @@ detail::GeneratePlan plan_for(const RulePack& pack, Date as_of) {
     step.event = def.events.front().value;
     step.role = st.role >= 0 ? plan_role[static_cast<size_t>(st.role)] : -1;
     step.count = st.count;
+    step.from_case_opened = st.from_case_opened;
     if (st.due_param >= 0)
       if (const auto* period = cp.param_on(st.due_param, as_of)) {
         detail::Duration d;

@@ -952,6 +952,7 @@ class Generator {
       return class_key(static_cast<uint64_t>(school_id), s.grade, cls);
     };
     int32_t t = s.last_attended.days() + 8 + rng.between(0, 5);
+    const int32_t case_start = t;
     auto emit = [&](std::string_view type, int role) {
       return event_row(serial, t, type, [&](Sink& o) {
         if (role >= 0) o.put_field(person(role, key_of(roles_[static_cast<size_t>(role)].post)).view());
@@ -965,11 +966,13 @@ class Generator {
           emit(plan.closing, plan.steps.front().role);
           return;
         }
-        // The stage's deadline runs from the one before: met, or (one
-        // stage in five) missed by a day or two.
-        t += step.due_days > 0 ? (rng.chance(800'000) ? rng.between(1, step.due_days)
-                                                      : step.due_days + rng.between(1, 2))
-                               : rng.between(2, 10);
+        // The stage's deadline runs from the one before (or from the case's
+        // start): met, or (one stage in five) missed by a day or two.
+        const int32_t from = step.from_case_opened ? case_start : t;
+        const int32_t due = from + step.due_days;
+        if (step.due_days <= 0) t += rng.between(2, 10);
+        else if (rng.chance(800'000) && due > t) t = t + rng.between(1, due - t);
+        else t = std::max(t + 1, due + rng.between(1, 2));
       }
       for (int n = 0; n < step.count; ++n) {
         if (n > 0) t += rng.between(1, 3);

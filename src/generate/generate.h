@@ -39,6 +39,7 @@ struct GeneratePlan {
     int role = -1;        // index into roles; -1: a role no post holds (no person)
     int count = 1;        // events that complete the stage
     int due_days = 0;     // the stage's deadline in days; 0: none
+    bool from_case_opened = false;  // the deadline counts from the case's start, not the stage's
   };
   std::vector<Role> roles;  // one person per role and jurisdiction
   std::vector<Step> steps;  // a case's stages in order
