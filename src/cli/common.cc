@@ -1,7 +1,6 @@
 #include "cli/common.h"
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <cctype>
 #include <cstdlib>
@@ -19,7 +18,6 @@
 #include "io/id_number.h"
 #include "kcbx/memory.h"
 #include "kcbx/rule_pack.h"
-#include "expr/ast.h"
 #include "pack/checked_pack.h"
 #include "util/utf8.h"
 
@@ -105,8 +103,6 @@ void check_generated_columns(const RulePack& pack) {
                    "; use a pack that extends guizhou");
 }
 
-}  // namespace
-
 // The roster and events the pack's roles and workflow ask for, on the
 // records the generator writes: a role sits at the kind of post its level
 // reads off them (a division-code prefix of 6, 9 or 12 digits, the school,
@@ -156,17 +152,15 @@ detail::GeneratePlan plan_for(const RulePack& pack, Date as_of) {
     step.role = st.role >= 0 ? plan_role[static_cast<size_t>(st.role)] : -1;
     step.count = st.count;
     step.from_case_opened = st.from_case_opened;
-    if (st.due_param >= 0)
-      if (const auto* period = cp.param_on(st.due_param, as_of)) {
-        detail::Duration d;
-        std::memcpy(&d, &period->value.bits, sizeof d);
-        step.due_days = d.months * 30 + d.days;  // a plan's pace, not a deadline kcbx judges
-      }
+    if (const auto d = cp.duration_on(st.due_param, as_of))
+      step.due_days = d->months * 30 + d->days;  // a plan's pace, not a deadline kcbx judges
     plan.steps.push_back(std::move(step));
   }
   plan.closing = p.workflow.closes_on.value;
   return plan;
 }
+
+}  // namespace
 
 void generate_for(const std::string& rules, detail::GenerateOptions& options) {
   if (!rules.empty()) {

@@ -123,6 +123,8 @@ struct CheckedPack {
   // when unset or the parameter has no value then.
   std::optional<double> number_on(const ParamOrValue& p, Date on) const;
   std::optional<Date> date_on(const ParamOrValue& p, Date on) const;
+  // Duration parameter `p`'s value in force on `on`, or nullopt.
+  std::optional<Duration> duration_on(int p, Date on) const;
 
   int field_index(std::string_view name) const;
   // The field that names a record (student_id): the first unique field, or

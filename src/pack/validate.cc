@@ -898,6 +898,16 @@ std::optional<double> CheckedPack::number_on(const ParamOrValue& p, Date on) con
   return d;
 }
 
+std::optional<Duration> CheckedPack::duration_on(int p, Date on) const {
+  const ParamPeriod* period = p >= 0 ? param_on(p, on) : nullptr;
+  if (!period) return std::nullopt;
+  Duration d;
+  // A duration's two int32 live in the value's 8 bytes (Duration is plain
+  // data; the cast tells g++, which calls it non-trivial for its defaults).
+  std::memcpy(static_cast<void*>(&d), &period->value.bits, sizeof d);
+  return d;
+}
+
 std::optional<Date> CheckedPack::date_on(const ParamOrValue& p, Date on) const {
   if (p.param >= 0) {
     const ParamPeriod* period = param_on(p.param, on);

@@ -2,7 +2,6 @@
 // derives due dates, overdue days and accountability from the stage
 // deadlines in force on the evaluation date.
 #include <algorithm>
-#include <cstring>
 #include <span>
 #include <unordered_map>
 
@@ -215,13 +214,8 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       p.needed = st.count;
       p.started = s == 0 ? start0 : *completed[s - 1];
       p.completed = completed[s];
-      if (st.due_param >= 0) {
-        if (const auto* period = cp.param_on(st.due_param, as_of)) {
-          detail::Duration dur;
-          std::memcpy(&dur, &period->value.bits, sizeof dur);
-          p.due = plus(st.from_case_opened ? start0 : *p.started, dur);
-        }
-      }
+      if (const auto dur = cp.duration_on(st.due_param, as_of))
+        p.due = plus(st.from_case_opened ? start0 : *p.started, *dur);
       const bool stage_open = !p.completed && !c.closed;
       if (p.due) {
         // Late: done after its due date, or not done by then. A duty left

@@ -3,7 +3,6 @@
 #include "kcbx/transfer.h"
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <unordered_map>
 
@@ -198,12 +197,10 @@ std::optional<Date> due(const detail::CheckedPack& cp, const detail::Text& param
   if (param.empty()) return std::nullopt;
   const int p = cp.param_index(param.value);
   if (p < 0) return std::nullopt;
-  const detail::ParamPeriod* period = cp.param_on(p, as_of);
-  if (!period) return std::nullopt;
-  detail::Duration d;
-  std::memcpy(&d, &period->value.bits, sizeof d);
-  Date out = d.months ? add_months(from, d.months) : from;
-  return Date::from_days(out.days() + d.days);
+  const std::optional<detail::Duration> d = cp.duration_on(p, as_of);
+  if (!d) return std::nullopt;
+  Date out = d->months ? add_months(from, d->months) : from;
+  return Date::from_days(out.days() + d->days);
 }
 
 }  // namespace
