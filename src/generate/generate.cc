@@ -738,9 +738,7 @@ class Generator {
     if (students_.on()) {
       Sink& o = students_;
       o.begin_row();
-      o.put('G');
-      o.put_digits(static_cast<uint64_t>(county_->code), 6);
-      o.put_digits(static_cast<uint64_t>(serial), 12);
+      put_student_id(o, serial);
       o.put(',');
       o.put_field(name.view());
       o.put(',');
@@ -903,6 +901,14 @@ class Generator {
     }
   }
 
+  // The student number of student `serial` of the current county: "G",
+  // the county code, 12 digits (the students file's key, the events').
+  void put_student_id(Sink& o, int64_t serial) const {
+    o.put('G');
+    o.put_digits(static_cast<uint64_t>(county_->code), 6);
+    o.put_digits(static_cast<uint64_t>(serial), 12);
+  }
+
   // One events row for student `serial` of the current county on `day`,
   // `person(sink)` writing the person's cell; false (nothing written)
   // when the day is after as_of.
@@ -913,9 +919,7 @@ class Generator {
     if (!events_.on()) return true;
     Sink& o = events_;
     o.begin_row();
-    o.put('G');
-    o.put_digits(static_cast<uint64_t>(county_->code), 6);
-    o.put_digits(static_cast<uint64_t>(serial), 12);
+    put_student_id(o, serial);
     o.put(',');
     o.put_date(Date::from_days(day));
     o.put(',');
