@@ -285,16 +285,49 @@ class Writer {
     rows_ = n;
     n_ = keep ? n : std::min(n, kWindow);
     wrap_ = keep ? ~size_t{0} : kWindow - 1;
-    detail::assign_large(out_.bytes, n_ * static_cast<size_t>(out_.width), static_cast<unsigned char>(0));
+    // A kept column is written row by row, nulls too (null() zeroes
+    // theirs), so it is not zeroed first; rows a field rejects are
+    // dropped with their record. The window of a column only checked is.
+    out_.bytes.clear();
+    if (keep) detail::resize_uninitialized(out_.bytes, n_ * static_cast<size_t>(out_.width));
+    else out_.bytes.assign(n_ * static_cast<size_t>(out_.width), 0);
     out_.valid.clear();
     if (info_.default_value && info_.default_value->kind == TypeKind::kString)
       default_text_ = arena_.keep(info_.default_value->text);
     out_.birth_days.clear();
     if (info_.id_number && keep) {
-      detail::assign_large(out_.birth_days, n_, ColumnData::kNoBirthDate);
-      const detail::IdNumberCheck d = detail::check_id_structure(default_text_);
-      if (d.error == detail::IdNumberError::kNone) default_birth_ = d.birth_date.days();
+      detail::resize_uninitialized(out_.birth_days, n_);  // written with the bytes
+      default_birth();
     }
+  }
+
+  // Several threads convert one large field, each a part of its rows
+  // (see batch_from_columns): size_for_parts sizes the kept column once,
+  // then a writer made with Part writes rows of it. Its validity exists
+  // from the start (all present: null() marks its rows), as no part may
+  // size it while another writes; finish_parts drops it when no row was
+  // null.
+  struct Part {};
+  Writer(Part, const detail::FieldDef& def, const detail::FieldInfo& info, const detail::Pack& pack,
+         ColumnData& out, size_t n, SharedArena& arena)
+      : def_(def), info_(info), pack_(pack), out_(out), arena_(arena) {
+    rows_ = n_ = n;
+    wrap_ = ~size_t{0};
+    if (info_.default_value && info_.default_value->kind == TypeKind::kString)
+      default_text_ = arena_.keep(info_.default_value->text);
+    if (info_.id_number) default_birth();
+  }
+  static void size_for_parts(const detail::FieldInfo& info, ColumnData& out, size_t n) {
+    out.type = info.type;
+    out.width = detail::width_of(info.type.kind);
+    out.bytes.clear();
+    detail::resize_uninitialized(out.bytes, n * static_cast<size_t>(out.width));
+    detail::assign_large(out.valid, n, uint8_t{1});
+    out.birth_days.clear();
+    if (info.id_number) detail::resize_uninitialized(out.birth_days, n);
+  }
+  static void finish_parts(ColumnData& out) {
+    if (std::find(out.valid.begin(), out.valid.end(), uint8_t{0}) == out.valid.end()) out.valid = {};
   }
 
   std::vector<FieldError>& errors() { return errors_; }
@@ -316,7 +349,18 @@ class Writer {
       return null_by_rule(g);
     if (out_.valid.empty()) [[unlikely]]
       start_validity();
-    out_.valid[static_cast<size_t>(g) & wrap_] = 0;
+    const size_t at = static_cast<size_t>(g) & wrap_;
+    out_.valid[at] = 0;
+    // Zeros under a null: the rules compute on every row before masking
+    // (a string view under a null must point nowhere, not at garbage).
+    unsigned char* dst = out_.bytes.data() + at * static_cast<size_t>(out_.width);
+    switch (out_.width) {
+      case 1: *dst = 0; break;
+      case 4: std::memset(dst, 0, 4); break;
+      case 8: std::memset(dst, 0, 8); break;
+      default: std::memset(dst, 0, sizeof(std::string_view)); break;
+    }
+    if (!out_.birth_days.empty()) out_.birth_days[at] = ColumnData::kNoBirthDate;
   }
 
   // null() of a required or defaulted field.
@@ -348,6 +392,8 @@ class Writer {
     }
     if (!info_.default_value) {
       out_.valid.assign(n_, 0);
+      std::fill(out_.bytes.begin(), out_.bytes.end(), 0);
+      std::fill(out_.birth_days.begin(), out_.birth_days.end(), ColumnData::kNoBirthDate);
       return;
     }
     null(0);
@@ -699,6 +745,12 @@ class Writer {
   bool small_domain() const {
     const TypeKind k = info_.type.kind;
     return (k == TypeKind::kEnum || k == TypeKind::kSet || k == TypeKind::kBool) && !info_.id_number;
+  }
+  // The birth date of the field's default (an ID number), for rows
+  // that take it.
+  void default_birth() {
+    const detail::IdNumberCheck d = detail::check_id_structure(default_text_);
+    if (d.error == detail::IdNumberError::kNone) default_birth_ = d.birth_date.days();
   }
   const detail::FieldDef& def_;
   const detail::FieldInfo& info_;
@@ -1293,32 +1345,40 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   // one unique field (the usual key), whose check reads them.
   std::vector<detail::RawVector<uint64_t>> key_hashes(fields.size());
   const bool hash_keys = std::count_if(fields.begin(), fields.end(), [](const auto& d) { return d.unique; }) == 1;
+  // A text chunk of a string field that is not stored cannot fail unless
+  // the field is required or has a format: nothing to convert.
+  auto unchecked_text = [&](size_t f, const ColumnChunk& ch) {
+    return !keep[f] && cp.fields[f].type.kind == TypeKind::kString && !fields[f].required &&
+           !cp.fields[f].id_number && !cp.fields[f].division_code && family(ch.type) == Family::kText &&
+           ch.type != ArrayType::kDictionary;
+  };
+  // Rows [begin, end) of field f's column through `w`: each chunk's piece
+  // of them, as a slice (Arrow's offset) of the chunk.
+  auto convert_rows = [&](size_t f, size_t begin, size_t end, Writer& w) {
+    int64_t base = 0;
+    for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks) {
+      const int64_t lo = std::max(base, static_cast<int64_t>(begin));
+      const int64_t hi = std::min(base + ch.length, static_cast<int64_t>(end));
+      if (lo < hi && !unchecked_text(f, ch)) {
+        ColumnChunk piece = ch;
+        piece.offset += lo - base;
+        piece.length = hi - lo;
+        if (ch.type == ArrayType::kDictionary)
+          convert_dictionary(piece, lo, w, fields[f], cp.fields[f], pack, arena, options.borrow_strings);
+        else
+          convert_plain(piece, lo, w, arena, options.borrow_strings);
+      }
+      base += ch.length;
+    }
+  };
   auto convert_field = [&](size_t f) {
     Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena, keep[f] != 0);
     if (hash_keys && fields[f].unique && cp.fields[f].type.kind == TypeKind::kString) {
       detail::resize_uninitialized(key_hashes[f], rows);
       w.hash_into(key_hashes[f].data());
     }
-    if (field_column[f] < 0) {
-      w.fill_null();
-    } else {
-      // A text chunk of a string field that is not stored cannot fail
-      // unless the field is required or has a format: nothing to convert.
-      const bool unchecked_text = !keep[f] && cp.fields[f].type.kind == TypeKind::kString &&
-                                  !fields[f].required && !cp.fields[f].id_number && !cp.fields[f].division_code;
-      int64_t base = 0;
-      for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks) {
-        if (unchecked_text && family(ch.type) == Family::kText && ch.type != ArrayType::kDictionary) {
-          base += ch.length;
-          continue;
-        }
-        if (ch.type == ArrayType::kDictionary)
-          convert_dictionary(ch, base, w, fields[f], cp.fields[f], pack, arena, options.borrow_strings);
-        else
-          convert_plain(ch, base, w, arena, options.borrow_strings);
-        base += ch.length;
-      }
-    }
+    if (field_column[f] < 0) w.fill_null();
+    else convert_rows(f, 0, rows, w);
     errors[f] = std::move(w.errors());
     if (!keep[f]) w.drop();
   };
@@ -1334,21 +1394,57 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   size_t threads = options.threads > 0 ? static_cast<size_t>(options.threads)
                                        : std::max(1u, std::thread::hardware_concurrency());
   if (n < 16384) threads = 1;
-  threads = std::min(threads, fields.size());
   const bool early_unique = threads > 1 && unique_fields.size() == 1;
   std::vector<Duplicate> early;
-  // The fields are taken slowest first, so that the threads finish
+
+  // The work: each field whole, or a slow field in parts of its rows.
+  // The parts are taken slowest first, so that the threads finish
   // together whatever the pack's field order: a slow field taken last
-  // leaves the other thread idle (the ID number is a third of the work
-  // on Guizhou's 24 columns).
-  std::vector<size_t> order(fields.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return conversion_cost(fields[a], cp.fields[a], keep[a] != 0, field_column[a] >= 0, early_unique) >
-           conversion_cost(fields[b], cp.fields[b], keep[b] != 0, field_column[b] >= 0, early_unique);
-  });
+  // leaves the other thread idle. Whole fields alone left a third of a
+  // thread idle on Guizhou's 24 columns (the ID numbers' check is a
+  // third of the work); a field is cut into parts when it is worth
+  // several of the other fields. Unique fields stay whole (their
+  // duplicate check follows their conversion), and so do dictionaries
+  // (each part would convert the dictionary again).
+  struct Task {
+    size_t field, begin, end, part;
+    int cost;  // the field's conversion_cost, shared by its parts
+  };
+  std::vector<Task> tasks;
+  std::vector<std::vector<std::vector<FieldError>>> part_errors(fields.size());
+  constexpr int kSplitCost = 5;  // a set parsed from text, or anything slower
+  for (size_t f = 0; f < fields.size(); ++f) {
+    const int cost = conversion_cost(fields[f], cp.fields[f], keep[f] != 0, field_column[f] >= 0, early_unique);
+    bool split = threads > 1 && field_column[f] >= 0 && !fields[f].unique && cost >= kSplitCost;
+    if (split)
+      for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks)
+        if (ch.type == ArrayType::kDictionary) split = false;
+    const size_t parts = split ? 2 * threads : 1;
+    if (parts > 1) {
+      part_errors[f].resize(parts);
+      if (keep[f]) Writer::size_for_parts(cp.fields[f], data->columns[f], rows);
+    }
+    for (size_t k = 0; k < parts; ++k)
+      tasks.push_back({f, rows * k / parts, rows * (k + 1) / parts, parts > 1 ? k : SIZE_MAX,
+                       cost * 64 / static_cast<int>(parts)});
+  }
+  std::stable_sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) { return a.cost > b.cost; });
   auto task = [&](size_t k) {
-    const size_t f = order[k];
+    const Task& t = tasks[k];
+    const size_t f = t.field;
+    if (t.part != SIZE_MAX) {
+      if (keep[f]) {
+        Writer w(Writer::Part{}, fields[f], cp.fields[f], pack, data->columns[f], rows, arena);
+        convert_rows(f, t.begin, t.end, w);
+        part_errors[f][t.part] = std::move(w.errors());
+      } else {
+        ColumnData scratch;  // the window of a column only checked
+        Writer w(fields[f], cp.fields[f], pack, scratch, rows, arena, false);
+        convert_rows(f, t.begin, t.end, w);
+        part_errors[f][t.part] = std::move(w.errors());
+      }
+      return;
+    }
     convert_field(f);
     if (early_unique && f == unique_fields[0]) {
       std::vector<uint8_t> own(rows, 0);
@@ -1356,7 +1452,19 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       early = find_duplicates(data->columns[f], rows, own, key_hashes[f]);
     }
   };
-  detail::parallel_for(fields.size(), threads, task);
+  detail::parallel_for(tasks.size(), threads, task);
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (part_errors[f].empty()) continue;
+    for (auto& part : part_errors[f]) std::move(part.begin(), part.end(), std::back_inserter(errors[f]));
+    ColumnData& col = data->columns[f];
+    if (keep[f]) {
+      Writer::finish_parts(col);
+    } else {
+      col.type = cp.fields[f].type;
+      col.width = detail::width_of(col.type.kind);
+      col.kept = false;
+    }
+  }
 
   // The first failing field in field order decides a row's reject.
   std::vector<uint8_t> rejected(rows, 0);

@@ -4,6 +4,12 @@
 // runs beside the conversion of the other fields and is fixed up when a row
 // in a duplicate pair is rejected by another field; every such case must
 // give the CSV reader's rejects, reasons and rows exactly.
+//
+// On two threads the slow fields (ID numbers, division codes, sets) are
+// also converted in parts of their rows, each part on whichever thread is
+// free: ColumnsInParts checks that the values, nulls, rejects and the
+// classification are those of one thread, with parts and chunks cut
+// anywhere.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,12 +20,14 @@
 #include "generated_students.h"
 #include "kcbx/columns.h"
 #include "kcbx/kcbx.h"
+#include "engine/plan.h"
+#include "pack/checked_pack.h"
 
 namespace {
 
 const kcbx::Date kAsOf = *kcbx::Date::parse("2019-11-15");
 constexpr size_t kCells = 24;
-constexpr size_t kStudentId = 0, kGrade = 7, kRegistry = 9;
+constexpr size_t kStudentId = 0, kIdNumber = 2, kDivisionCode = 5, kGrade = 7, kRegistry = 9, kAid = 23;
 
 using Table = std::vector<std::vector<std::string>>;  // header, then rows
 
@@ -324,6 +332,141 @@ TEST(ColumnsUnique, DivisionCodeFormatNeedsAString) {
     FAIL() << "loaded";
   } catch (const kcbx::Error& e) {
     EXPECT_NE(std::string(e.what()).find("format division_code needs type string"), std::string::npos) << e.what();
+  }
+}
+
+// ---- fields converted in parts ----------------------------------------------
+
+// The columns of `c` cut into chunks at `cuts` (rows), as slices (Arrow
+// offsets) of the one chunk each holds.
+std::vector<kcbx::ColumnView> chunked(const TextColumns& c, const std::vector<int64_t>& cuts) {
+  std::vector<kcbx::ColumnView> views;
+  for (const kcbx::ColumnView& v : c.views) {
+    const kcbx::ColumnChunk& whole = v.chunks[0];
+    kcbx::ColumnView cut{v.name, {}};
+    int64_t from = 0;
+    std::vector<int64_t> ends = cuts;
+    ends.push_back(whole.length);
+    for (int64_t end : ends) {
+      kcbx::ColumnChunk piece = whole;
+      piece.offset = from;
+      piece.length = end - from;
+      cut.chunks.push_back(piece);
+      from = end;
+    }
+    views.push_back(std::move(cut));
+  }
+  return views;
+}
+
+void expect_same_batches(const kcbx::ColumnsBatch& one, const kcbx::ColumnsBatch& two) {
+  ASSERT_EQ(two.read, one.read);
+  ASSERT_EQ(two.rejects.size(), one.rejects.size());
+  for (size_t i = 0; i < one.rejects.size(); ++i) {
+    EXPECT_EQ(two.rejects[i].row, one.rejects[i].row) << i;
+    EXPECT_EQ(two.rejects[i].column, one.rejects[i].column) << "row " << one.rejects[i].row;
+    EXPECT_EQ(two.rejects[i].reason, one.rejects[i].reason) << "row " << one.rejects[i].row;
+  }
+  ASSERT_EQ(two.batch.size(), one.batch.size());
+  const kcbx::RulePack rules = kcbx::default_rules();
+  const auto& fields = rules.checked().pack->fields;
+  size_t differences = 0;
+  for (size_t i = 0; i < one.batch.size() && differences < 10; ++i) {
+    ASSERT_EQ(two.batch.row_number(i), one.batch.row_number(i));
+    for (const auto& f : fields) {
+      const std::string a = one.batch.cell(i, f.name.value), b = two.batch.cell(i, f.name.value);
+      if (a != b) ++differences;
+      EXPECT_EQ(b, a) << f.name.value << " of row " << one.batch.row_number(i);
+    }
+  }
+  // The rules read the same values: every table, output and case.
+  kcbx::EngineOptions eo;
+  eo.threads = 1;
+  const kcbx::Engine engine(rules, eo);
+  const kcbx::BatchResult r1 = engine.classify(one.batch, kAsOf), r2 = engine.classify(two.batch, kAsOf);
+  for (size_t i = 0; i < r1.size() && differences < 10; ++i) {
+    for (size_t t = 0; t < r1.table_count(); ++t) {
+      if (r1.code(t, i) != r2.code(t, i) || r1.value_set(t, i) != r2.value_set(t, i)) ++differences;
+      EXPECT_EQ(r2.value(t, i), r1.value(t, i)) << r1.table_name(t) << " of record " << i;
+      EXPECT_EQ(r2.rule(t, i), r1.rule(t, i)) << r1.table_name(t) << " of record " << i;
+    }
+    for (size_t o = 0; o < r1.output_count(); ++o) EXPECT_EQ(r2.output(o, i), r1.output(o, i)) << r1.output_name(o);
+    EXPECT_EQ(r2.flags(i), r1.flags(i));
+    EXPECT_EQ(r2.case_opened_on(i), r1.case_opened_on(i));
+  }
+  EXPECT_EQ(differences, 0u);
+}
+
+TEST(ColumnsInParts, ValuesNullsAndRejectsAreOneThreads) {
+  Table t = generated(40000);
+  const size_t rows = t.size() - 1;
+  ASSERT_GT(rows, 30000u);
+  // Bad and missing values on either side of every part boundary (4
+  // parts on two threads), at the chunk cuts, and at the two ends.
+  std::vector<size_t> around;
+  for (size_t k = 1; k < 4; ++k) around.push_back(rows * k / 4);
+  around.push_back(7001);
+  around.push_back(25003);
+  for (size_t b : around)
+    for (size_t r : {b - 1, b, b + 1, b + 2}) {
+      switch (r % 4) {
+        case 0: t[r][kIdNumber].back() = t[r][kIdNumber].back() == '1' ? '2' : '1'; break;  // check digit
+        case 1: t[r][kIdNumber] = ""; break;  // no ID number: a null
+        case 2: t[r][kDivisionCode] = "5201"; break;
+        default: t[r][kAid] = "nonsense"; break;
+      }
+    }
+  t[1][kIdNumber] = "";
+  t[rows][kAid] = "nonsense";
+  t[rows - 1][kDivisionCode] = "";
+  const TextColumns cols = text_columns(t);
+  for (const std::vector<int64_t>& cuts :
+       {std::vector<int64_t>{}, std::vector<int64_t>{7001, 25003}, std::vector<int64_t>{1, 39000}}) {
+    const std::vector<kcbx::ColumnView> views = chunked(cols, cuts);
+    kcbx::ColumnOptions o;
+    o.first_row = 2;
+    o.borrow_strings = true;
+    o.threads = 1;
+    const kcbx::ColumnsBatch one = kcbx::batch_from_columns(kcbx::default_rules(), views, o);
+    o.threads = 2;
+    const kcbx::ColumnsBatch two = kcbx::batch_from_columns(kcbx::default_rules(), views, o);
+    EXPECT_GT(one.rejects.size(), 10u);
+    expect_same_batches(one, two);
+  }
+  expect_same_rejects(t, 2);
+}
+
+// A slow field whose every value is present has no validity in parts
+// either (the rules read it as present), and one whose every value is
+// missing is null throughout, with only the columns the caller keeps.
+TEST(ColumnsInParts, ColumnsWithoutNullsAndKeptColumnsOnly) {
+  Table t = generated(30000);
+  const size_t rows = t.size() - 1;
+  for (size_t r = 1; r <= rows; ++r) {
+    if (t[r][kIdNumber].empty()) t[r][kIdNumber] = t[1][kIdNumber].empty() ? t[2][kIdNumber] : t[1][kIdNumber];
+    t[r][kAid] = "";
+  }
+  const TextColumns cols = text_columns(t);
+  kcbx::ColumnOptions o;
+  o.threads = 1;
+  o.keep = {"student_id", "id_number", "aid", "registry"};
+  const kcbx::ColumnsBatch one = kcbx::batch_from_columns(kcbx::default_rules(), cols.views, o);
+  o.threads = 2;
+  const kcbx::ColumnsBatch two = kcbx::batch_from_columns(kcbx::default_rules(), cols.views, o);
+  ASSERT_EQ(one.batch.size(), two.batch.size());
+  const kcbx::RulePack rules = kcbx::default_rules();
+  const auto& fields = rules.checked().pack->fields;
+  const auto& c1 = one.batch.data().columns;
+  const auto& c2 = two.batch.data().columns;
+  for (size_t f = 0; f < fields.size(); ++f) {
+    EXPECT_EQ(c2[f].kept, c1[f].kept) << fields[f].name.value;
+    EXPECT_EQ(c2[f].valid.empty(), c1[f].valid.empty()) << fields[f].name.value;
+  }
+  const int id = rules.checked().field_index("id_number");
+  EXPECT_TRUE(c2[static_cast<size_t>(id)].valid.empty());
+  for (size_t i = 0; i < one.batch.size(); i += 997) {
+    EXPECT_EQ(two.batch.cell(i, "id_number"), one.batch.cell(i, "id_number"));
+    EXPECT_EQ(two.batch.cell(i, "aid"), "");
   }
 }
 
