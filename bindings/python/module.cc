@@ -582,6 +582,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   ColumnOptions options;
   options.borrow_strings = true;
   options.threads = engine.options().threads;
+  options.find_key_id_numbers = mask;
   if (!keep_batch) {
     // Store what the rules, the key and the levels read; the other columns
     // are checked (rejects stay the same) but not kept.
@@ -634,15 +635,27 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   // collect table's sets 3, a table's codes 2, the rest 1.
   //
   // The key column comes first. A key with an ID number in it ("G" + the
-  // number is a common student number) is shown masked: the keys are
-  // looked at in slices, jobs beside the others (one job over a million
-  // keys was the last to finish). Most hold none, and the column is then
-  // the input's own buffers, or a copy made by a job of its own.
+  // number is a common student number) is shown masked: the conversion
+  // found them (ColumnOptions::find_key_id_numbers). Most hold none, and
+  // the column is then the input's own buffers, or a copy made by a job
+  // of its own.
   const detail::ColumnData* kc = key_field >= 0 ? &bd.columns[static_cast<size_t>(key_field)] : nullptr;
   const bool text_key = kc && kc->type.kind == detail::TypeKind::kString;
   auto key_text = [&](size_t k) { return *static_cast<const std::string_view*>(kc->at(rows[k])); };
-  constexpr size_t kKeySlices = 4;
-  std::vector<std::vector<std::pair<size_t, std::string>>> masked_keys(kKeySlices);
+  // Result rows whose key is shown masked, and how.
+  std::vector<std::pair<size_t, std::string>> masked_keys;
+  if (text_key && mask) {
+    if (!in.key_id_numbers_found) throw std::logic_error("the keys were not searched for ID numbers");
+    for (const size_t b : in.key_id_numbers) {
+      if (rd.reject[b] >= 0) continue;  // not in the result
+      // The result row of batch record b: b itself, or its place among
+      // the records the rules accepted.
+      const size_t k = rows.list ? static_cast<size_t>(std::lower_bound(accepted.begin(), accepted.end(), b) -
+                                                       accepted.begin())
+                                 : b;
+      masked_keys.emplace_back(k, detail::mask_embedded_id_numbers(key_text(k)));
+    }
+  }
   // The key column as text, the keys in `masked` (row, text) shown so.
   auto key_strings = [&](const std::vector<std::pair<size_t, std::string>>* masked) {
     struct Ids {
@@ -687,14 +700,6 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     return {output_column(key, *kc, rows, pack, zero_nulls)};
   }});
   if (text_key && !may_share) jobs.push_back({2, [&]() -> std::vector<NodePtr> { return {key_strings(nullptr)}; }});
-  if (text_key && mask)
-    for (size_t s = 0; s < kKeySlices; ++s)
-      jobs.push_back({4, [&, s]() -> std::vector<NodePtr> {
-        for (size_t k = rows.size() * s / kKeySlices, end = rows.size() * (s + 1) / kKeySlices; k < end; ++k)
-          if (detail::has_embedded_id_number(key_text(k)))
-            masked_keys[s].emplace_back(k, detail::mask_embedded_id_numbers(key_text(k)));
-        return {};
-      }});
   const size_t tables_out = what.all_tables ? pack.tables.size() : std::min<size_t>(1, pack.tables.size());
   auto table_weight = [&](size_t t) { return pack.tables[t].hit_policy == detail::HitPolicy::kCollect ? 3 : 2; };
   for (size_t t = 0; t < tables_out; ++t) jobs.push_back({table_weight(t), [&, t]() -> std::vector<NodePtr> {
@@ -849,16 +854,14 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   for (auto& part : run_jobs(jobs, rows.size() < 16384 ? 1 : engine.options().threads))
     for (auto& c : part) cols.push_back(std::move(c));
   if (text_key) {
-    std::vector<std::pair<size_t, std::string>> masked;
-    for (auto& slice : masked_keys) std::move(slice.begin(), slice.end(), std::back_inserter(masked));
     if (may_share) {
       // No column for the key yet: the input's own buffers, or the text.
       NodePtr key_column;
-      if (masked.empty()) key_column = shared_key_column(key, *kc, rows.size(), views, *owners);
-      if (!key_column) key_column = key_strings(&masked);
+      if (masked_keys.empty()) key_column = shared_key_column(key, *kc, rows.size(), views, *owners);
+      if (!key_column) key_column = key_strings(&masked_keys);
       cols.insert(cols.begin(), std::move(key_column));
-    } else if (!masked.empty()) {
-      cols.front() = key_strings(&masked);  // in place of the copy job's column, unmasked
+    } else if (!masked_keys.empty()) {
+      cols.front() = key_strings(&masked_keys);  // in place of the copy job's column, unmasked
     }
   }
   out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));

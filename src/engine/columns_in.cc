@@ -399,6 +399,8 @@ class Writer {
     null(0);
     const size_t w = static_cast<size_t>(out_.width);
     for (size_t g = 1; g < n_; ++g) std::memcpy(out_.bytes.data() + g * w, out_.bytes.data(), w);
+    if (id_rows_ && !id_rows_->empty())  // the default holds one: every row's does
+      for (size_t g = 1; g < n_; ++g) id_rows_->push_back(g);
     if (key_hashes_) std::fill(key_hashes_ + 1, key_hashes_ + n_, key_hashes_[0]);
     std::fill(out_.birth_days.begin(), out_.birth_days.end(), default_birth_);
   }
@@ -420,7 +422,12 @@ class Writer {
     std::memcpy(out_.bytes.data() + (static_cast<size_t>(g) & wrap_) * sizeof(std::string_view), &s,
                 sizeof s);
     if (key_hashes_) key_hashes_[g] = key_hash(s);
+    if (id_rows_ && detail::has_embedded_id_number(s)) id_rows_->push_back(static_cast<size_t>(g));
   }
+  // Every row whose string holds an ID number goes into `rows` too, in
+  // row order (the key, when the caller masks keys: see
+  // ColumnOptions::find_key_id_numbers).
+  void id_numbers_into(std::vector<size_t>* rows) { id_rows_ = rows; }
   // Every string written from here on has its key_hash in hashes[row]
   // too (a kept unique field): the duplicate check then reads no string
   // again. Hashed here, the text is in the cache; read back a million
@@ -767,6 +774,7 @@ class Writer {
   ScalarValue scratch_;
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
   uint64_t* key_hashes_ = nullptr;  // see hash_into
+  std::vector<size_t>* id_rows_ = nullptr;  // see id_numbers_into
   detail::DivisionCodeCheck division_check_;  // remembers the last known county
   std::vector<FieldError> errors_;
 };
@@ -1371,12 +1379,20 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       base += ch.length;
     }
   };
+  // The key field, when its keys are searched for ID numbers.
+  const int key_of_pack = cp.field_index(cp.key_field());
+  const int id_key = options.find_key_id_numbers && key_of_pack >= 0 &&
+                             cp.fields[static_cast<size_t>(key_of_pack)].type.kind == TypeKind::kString
+                         ? key_of_pack
+                         : -1;
+  std::vector<size_t> key_id_rows;  // input rows, ascending
   auto convert_field = [&](size_t f) {
     Writer w(fields[f], cp.fields[f], pack, data->columns[f], rows, arena, keep[f] != 0);
     if (hash_keys && fields[f].unique && cp.fields[f].type.kind == TypeKind::kString) {
       detail::resize_uninitialized(key_hashes[f], rows);
       w.hash_into(key_hashes[f].data());
     }
+    if (static_cast<int>(f) == id_key) w.id_numbers_into(&key_id_rows);
     if (field_column[f] < 0) w.fill_null();
     else convert_rows(f, 0, rows, w);
     errors[f] = std::move(w.errors());
@@ -1415,7 +1431,8 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   constexpr int kSplitCost = 5;  // a set parsed from text, or anything slower
   for (size_t f = 0; f < fields.size(); ++f) {
     const int cost = conversion_cost(fields[f], cp.fields[f], keep[f] != 0, field_column[f] >= 0, early_unique);
-    bool split = threads > 1 && field_column[f] >= 0 && !fields[f].unique && cost >= kSplitCost;
+    bool split = threads > 1 && field_column[f] >= 0 && !fields[f].unique && static_cast<int>(f) != id_key &&
+                 cost >= kSplitCost;
     if (split)
       for (const ColumnChunk& ch : columns[static_cast<size_t>(field_column[f])].chunks)
         if (ch.type == ArrayType::kDictionary) split = false;
@@ -1563,6 +1580,16 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   }
   data->rows = data->row_numbers.size();
   result.read = n;
+  if (id_key >= 0) {
+    // Input rows to records of the batch: the rejected rows before each
+    // are not in it.
+    result.key_id_numbers_found = true;
+    size_t before = 0, g = 0;
+    for (const size_t row : key_id_rows) {
+      for (; g < row; ++g) before += rejected[g];
+      if (!rejected[row]) result.key_id_numbers.push_back(row - before);
+    }
+  }
   result.batch = Batch(std::move(data));
   return result;
 }

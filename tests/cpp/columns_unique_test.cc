@@ -21,6 +21,7 @@
 #include "kcbx/columns.h"
 #include "kcbx/kcbx.h"
 #include "engine/plan.h"
+#include "io/id_number.h"
 #include "pack/checked_pack.h"
 
 namespace {
@@ -467,6 +468,40 @@ TEST(ColumnsInParts, ColumnsWithoutNullsAndKeptColumnsOnly) {
   for (size_t i = 0; i < one.batch.size(); i += 997) {
     EXPECT_EQ(two.batch.cell(i, "id_number"), one.batch.cell(i, "id_number"));
     EXPECT_EQ(two.batch.cell(i, "aid"), "");
+  }
+}
+
+// ---- keys holding ID numbers ---------------------------------------------------
+
+// find_key_id_numbers: the records of the batch whose key holds an ID
+// number, found while the keys are converted, are those a search of the
+// batch's keys finds, after rows rejected anywhere and on either thread
+// count.
+TEST(ColumnsKeyIdNumbers, TheRecordsWhoseKeyHoldsOne) {
+  Table t = generated(30000);
+  const size_t rows = t.size() - 1;
+  std::vector<size_t> holders;
+  for (size_t r : {size_t{1}, size_t{2}, size_t{4999}, size_t{15000}, size_t{15001}, size_t{22222}, rows})
+    if (t[r][kIdNumber].size() == 18) {
+      t[r][kStudentId] = (r % 2 ? "G" : "2019-") + t[r][kIdNumber];
+      holders.push_back(r);
+    }
+  ASSERT_GE(holders.size(), 5u);
+  for (size_t r : {size_t{3}, size_t{4998}, size_t{15001}, size_t{20000}}) t[r][kRegistry] = "vanished";
+  const TextColumns cols = text_columns(t);
+  for (int threads : {1, 2}) {
+    kcbx::ColumnOptions o;
+    o.threads = threads;
+    o.find_key_id_numbers = true;
+    const kcbx::ColumnsBatch got = kcbx::batch_from_columns(kcbx::default_rules(), cols.views, o);
+    ASSERT_TRUE(got.key_id_numbers_found);
+    std::vector<size_t> want;
+    for (size_t i = 0; i < got.batch.size(); ++i)
+      if (kcbx::detail::has_embedded_id_number(got.batch.cell(i, "student_id"))) want.push_back(i);
+    EXPECT_EQ(got.key_id_numbers, want) << threads << " threads";
+    EXPECT_EQ(want.size(), holders.size() - 1);  // row 15001 is rejected
+    o.find_key_id_numbers = false;
+    EXPECT_FALSE(kcbx::batch_from_columns(kcbx::default_rules(), cols.views, o).key_id_numbers_found);
   }
 }
 

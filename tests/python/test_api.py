@@ -526,6 +526,41 @@ def test_keys_holding_id_numbers_are_masked_in_every_table(engine: kcbx.Engine) 
         assert keys == shown, keys
 
 
+def test_keys_holding_id_numbers_are_masked_in_a_large_table(engine: kcbx.Engine) -> None:
+    """A table large enough to be converted on two threads: the keys that
+    hold an ID number are masked wherever they are, after rows the
+    conversion rejects (a registry no value of the pack) and after rows the
+    pack's checks reject (a birth date that is not the ID number's), from
+    pandas and from Arrow."""
+    df = kcbx.to_typed(kcbx.generate(20000, seed=3, as_of=AS_OF).students).to_pandas()
+    df["registry"] = df["registry"].astype(str)
+    rows = len(df)
+    with_id = df["id_number"].notna() & (df["id_number"].str.len() == 18)
+    places = [i for i in (5, 4999, 5000, 10001, 15000, 19998, rows - 1) if with_id[i]]
+    assert len(places) >= 5
+    for i in places:
+        df.loc[i, "student_id"] = "G" + df.loc[i, "id_number"]
+    for i in (3, 4000, 12000):  # rejected when converted
+        df.loc[i, "registry"] = "vanished"
+    checked = [i for i in (4500, 9000, 17000) if with_id[i]]
+    for i in checked:  # rejected by the check birth_matches_id
+        df.loc[i, "birth_date"] = df.loc[i, "birth_date"] - pd.Timedelta(days=1)
+    df.loc[checked[0], "student_id"] = "G" + df.loc[checked[0], "id_number"]
+    for table in (df, pa.Table.from_pandas(df, preserve_index=False)):
+        out, rejects = engine.classify(table, AS_OF, with_rejects=True)
+        assert len(out) + len(rejects) == rows
+        assert len(rejects) == 3 + len(checked)
+        keys = out["student_id"].tolist() if isinstance(out, pd.DataFrame) else out["student_id"].to_pylist()
+        masked = [k for k in keys if "********" in k]
+        assert len(masked) == len(places), masked
+        for i in places:
+            assert "G" + df.loc[i, "id_number"] not in keys
+        assert all(k.startswith("G52") for k in masked)
+        for i in range(0, rows, 997):  # the others are as they were
+            if i not in places and i not in (3, 4000, 12000) and i not in checked:
+                assert df.loc[i, "student_id"] in keys
+
+
 def test_run_rejects_are_numbered_by_position_for_a_table(engine: kcbx.Engine) -> None:
     """A table is handed to the engine as CSV text: its rejects give the
     row's 0-based position, as classify's do, not a line of that text (a
