@@ -258,10 +258,12 @@ kcbx::ClassifyOptions every_table() {
 }
 
 // Options as the module converts: strings borrowed, only what the rules
-// and the key read kept (the rest checked).
+// and the key read kept (the rest checked), keys searched for ID numbers
+// (the result shows them masked).
 kcbx::ColumnOptions module_options(const kcbx::Engine& engine, int threads) {
   kcbx::ColumnOptions options;
   options.borrow_strings = true;
+  options.find_key_id_numbers = true;
   options.threads = threads;
   options.keep = engine.fields_read(every_table());
   options.keep.push_back(engine.rules().checked().key_field());
