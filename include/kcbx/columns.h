@@ -98,8 +98,8 @@ struct ColumnOptions {
   // Find the records whose key (the pack's key field, when it is text)
   // holds an ID number, as ColumnsBatch::key_id_numbers, for a caller that
   // shows keys and must mask them (a student number is often "G" + the ID
-  // number). Looked for while each key is converted and in the cache:
-  // a second pass over a million keys cost a fifth of a Python call.
+  // number). Looked for while each key is converted and in the cache: a
+  // second pass over a million keys took 18 ms of the threads' time.
   bool find_key_id_numbers = false;
 };
 
@@ -122,7 +122,9 @@ struct ColumnsBatch {
   int64_t read = 0;                // read == batch.size() + rejects.size()
   // With ColumnOptions::find_key_id_numbers: whether the search ran (the
   // key is a text field), and the records of `batch` (indices, ascending)
-  // whose key holds an ID number (see mask_embedded_id_numbers).
+  // whose key holds an ID number: 18 digits (or 17 and X) that pass every
+  // check of one, inside a longer text or alone, or a 15-digit
+  // first-generation number.
   bool key_id_numbers_found = false;
   std::vector<size_t> key_id_numbers;
 };

@@ -1424,7 +1424,7 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   // (each part would convert the dictionary again).
   struct Task {
     size_t field, begin, end, part;
-    int cost;  // the field's conversion_cost, shared by its parts
+    int cost;  // the field's conversion_cost (x64) shared among its parts
   };
   std::vector<Task> tasks;
   std::vector<std::vector<std::vector<FieldError>>> part_errors(fields.size());
