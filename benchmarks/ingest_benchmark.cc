@@ -257,29 +257,38 @@ kcbx::ClassifyOptions every_table() {
   return what;
 }
 
-// Options as the module converts: strings borrowed, only what the rules
-// and the key read kept (the rest checked), keys searched for ID numbers
-// (the result shows them masked).
-kcbx::ColumnOptions module_options(const kcbx::Engine& engine, int threads) {
+// An engine on `threads` threads and the options the module converts
+// with: strings borrowed, only what the rules and the key read kept (the
+// rest checked), keys searched for ID numbers (the result shows them
+// masked).
+struct ModuleCall {
+  kcbx::Engine engine;
   kcbx::ColumnOptions options;
-  options.borrow_strings = true;
-  options.find_key_id_numbers = true;
-  options.threads = threads;
-  options.keep = engine.fields_read(every_table());
-  options.keep.push_back(engine.rules().checked().key_field());
-  return options;
-}
+
+  explicit ModuleCall(int threads) : engine(kcbx::default_rules(), engine_options(threads)) {
+    options.borrow_strings = true;
+    options.find_key_id_numbers = true;
+    options.threads = threads;
+    options.keep = engine.fields_read(every_table());
+    options.keep.push_back(engine.rules().checked().key_field());
+  }
+  static kcbx::EngineOptions engine_options(int threads) {
+    kcbx::EngineOptions eo;
+    eo.threads = threads;
+    return eo;
+  }
+  kcbx::ColumnsBatch convert(const TypedTable& t) const {
+    return kcbx::batch_from_columns(engine.rules(), t.views, options);
+  }
+};
 
 // Arg: threads.
 void BM_Ingest_Columns(benchmark::State& state) {
   const TypedTable& t = typed_students();
-  kcbx::EngineOptions eo;
-  eo.threads = static_cast<int>(state.range(0));
-  const kcbx::Engine engine(kcbx::default_rules(), eo);
-  const kcbx::ColumnOptions options = module_options(engine, eo.threads);
+  const ModuleCall call(static_cast<int>(state.range(0)));
   int64_t read = 0;
   for (auto _ : state) {
-    kcbx::ColumnsBatch b = kcbx::batch_from_columns(engine.rules(), t.views, options);
+    kcbx::ColumnsBatch b = call.convert(t);
     read = b.read;
     benchmark::DoNotOptimize(b.batch.size());
   }
@@ -293,22 +302,14 @@ BENCHMARK(BM_Ingest_Columns)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Use
 // evaluates a batch converted beforehand.
 void BM_Columns_Classify(benchmark::State& state) {
   const TypedTable& t = typed_students();
-  kcbx::EngineOptions eo;
-  eo.threads = static_cast<int>(state.range(0));
-  const kcbx::Engine engine(kcbx::default_rules(), eo);
-  const kcbx::ColumnOptions options = module_options(engine, eo.threads);
+  const ModuleCall call(static_cast<int>(state.range(0)));
   const bool convert = state.range(1) != 0;
   kcbx::ColumnsBatch ready;
-  if (!convert) ready = kcbx::batch_from_columns(engine.rules(), t.views, options);
+  if (!convert) ready = call.convert(t);
   for (auto _ : state) {
-    if (convert) {
-      kcbx::ColumnsBatch b = kcbx::batch_from_columns(engine.rules(), t.views, options);
-      kcbx::BatchResult r = engine.classify(b.batch, kColumnsAsOf, every_table());
-      benchmark::DoNotOptimize(r.codes(0));
-    } else {
-      kcbx::BatchResult r = engine.classify(ready.batch, kColumnsAsOf, every_table());
-      benchmark::DoNotOptimize(r.codes(0));
-    }
+    const kcbx::ColumnsBatch b = convert ? call.convert(t) : kcbx::ColumnsBatch{};
+    kcbx::BatchResult r = call.engine.classify(convert ? b.batch : ready.batch, kColumnsAsOf, every_table());
+    benchmark::DoNotOptimize(r.codes(0));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * t.rows));
 }

@@ -292,8 +292,7 @@ class Writer {
     if (keep) detail::resize_uninitialized(out_.bytes, n_ * static_cast<size_t>(out_.width));
     else out_.bytes.assign(n_ * static_cast<size_t>(out_.width), 0);
     out_.valid.clear();
-    if (info_.default_value && info_.default_value->kind == TypeKind::kString)
-      default_text_ = arena_.keep(info_.default_value->text);
+    keep_default_text();
     out_.birth_days.clear();
     if (info_.id_number && keep) {
       detail::resize_uninitialized(out_.birth_days, n_);  // written with the bytes
@@ -313,8 +312,7 @@ class Writer {
       : def_(def), info_(info), pack_(pack), out_(out), arena_(arena) {
     rows_ = n_ = n;
     wrap_ = ~size_t{0};
-    if (info_.default_value && info_.default_value->kind == TypeKind::kString)
-      default_text_ = arena_.keep(info_.default_value->text);
+    keep_default_text();
     if (info_.id_number) default_birth();
   }
   static void size_for_parts(const detail::FieldInfo& info, ColumnData& out, size_t n) {
@@ -752,6 +750,11 @@ class Writer {
   bool small_domain() const {
     const TypeKind k = info_.type.kind;
     return (k == TypeKind::kEnum || k == TypeKind::kSet || k == TypeKind::kBool) && !info_.id_number;
+  }
+  // The field's default text, kept for the rows that take it.
+  void keep_default_text() {
+    if (info_.default_value && info_.default_value->kind == TypeKind::kString)
+      default_text_ = arena_.keep(info_.default_value->text);
   }
   // The birth date of the field's default (an ID number), for rows
   // that take it.
