@@ -92,6 +92,7 @@ class CsvReader {
   void start();
   bool fill();
   void skip_lf();
+  bool split_simple_line(CsvRecord& record);
   void parse_record(CsvRecord& record);
   void append(const char* p, size_t n, CsvRecord& record);
   void finish_field(bool more, CsvRecord& record);
