@@ -188,9 +188,7 @@ std::string BatchBuilder::record_key(std::span<const std::string_view> cells) co
   if (m.key_field < 0) return {};
   const int c = m.field_column[static_cast<size_t>(m.key_field)];
   if (c < 0 || static_cast<size_t>(c) >= cells.size()) return {};
-  const std::string_view key = trim(cells[static_cast<size_t>(c)]);
-  if (key.size() > 4096 || !detail::is_valid_utf8(key)) return {};
-  return detail::masked_key(key);
+  return detail::reject_key(trim(cells[static_cast<size_t>(c)]));
 }
 
 std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> cells,

@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/columns_stream.h"
 #include "engine/plan.h"
 #include "io/division_code.h"
 #include "io/id_number.h"
@@ -330,6 +331,8 @@ class Writer {
 
   std::vector<FieldError>& errors() { return errors_; }
   TypeKind kind() const { return info_.type.kind; }
+  // Whether the column is stored (else only checked, over a window).
+  bool kept() const { return wrap_ == ~size_t{0}; }
   // A whole-number or number field that is not kept, and not required:
   // no value of an integer column can fail (but a uint64 past INT64_MAX
   // in a whole-number field), so there is nothing to read. A grade column
@@ -376,9 +379,10 @@ class Writer {
   // Drops what a field that is not kept wrote.
   void drop() {
     out_.kept = false;
-    out_.bytes = {};
-    out_.valid = {};
-    out_.birth_days = {};
+    // Freed (= {} would keep the capacity: a window of rows a column).
+    decltype(out_.bytes)().swap(out_.bytes);
+    decltype(out_.valid)().swap(out_.valid);
+    decltype(out_.birth_days)().swap(out_.birth_days);
   }
 
   // Every row null (a field without a column), as null() row by row.
@@ -1023,7 +1027,8 @@ void convert_dictionary(const ColumnChunk& c, int64_t base, Writer& w, const det
   }
 }
 
-// The text of a row's key cell for a reject (trimmed, at most 64 bytes).
+// The text of a row's key cell for a reject (trimmed; reject_key masks
+// and cuts it, as the CSV reader's rejects).
 std::string key_text(const ColumnView& col, int64_t g) {
   int64_t base = 0;
   for (const ColumnChunk& c : col.chunks) {
@@ -1041,7 +1046,7 @@ std::string key_text(const ColumnView& col, int64_t g) {
       if (j < 0 || j >= chunk->length || !present_at(*chunk, j)) return "";
     }
     switch (family(chunk->type)) {
-      case Family::kText: return std::string(trim(text_at(*chunk, j)).substr(0, 64));
+      case Family::kText: return std::string(trim(text_at(*chunk, j)));
       case Family::kSigned: return std::to_string(chunk_index(*chunk, j));
       case Family::kUnsigned:
         return std::to_string(static_cast<uint64_t>(chunk_index(*chunk, j)));
@@ -1251,8 +1256,12 @@ int conversion_cost(const detail::FieldDef& def, const detail::FieldInfo& info, 
 
 }  // namespace
 
-ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnView> columns,
-                                const ColumnOptions& options) {
+namespace {
+
+// batch_from_columns, and with `stream` one call of several on one input
+// (engine/columns_stream.h).
+ColumnsBatch convert_columns(const RulePack& rules, std::span<const ColumnView> columns,
+                             const ColumnOptions& options, detail::ColumnsStream* stream) {
   const auto& cp = rules.checked();
   const detail::Pack& pack = *cp.pack;
   const auto& fields = pack.fields;
@@ -1292,6 +1301,9 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
                            " values; the first column has " + std::to_string(n)});
   }
   if (n < 0) n = 0;
+  if (stream && !stream->row_numbers.empty() && stream->row_numbers.size() != static_cast<size_t>(n))
+    throw std::invalid_argument("batch_from_columns: " + std::to_string(stream->row_numbers.size()) +
+                                " row numbers for " + std::to_string(n) + " rows");
   for (size_t f = 0; f < fields.size(); ++f)
     if (fields[f].required && field_column[f] < 0)
       diags.push_back({Severity::kError, {options.source, 1, 0}, "missing-column",
@@ -1374,10 +1386,13 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
         ColumnChunk piece = ch;
         piece.offset += lo - base;
         piece.length = hi - lo;
+        // A column only checked keeps no string past the call: its texts
+        // are read where they are.
+        const bool borrow = options.borrow_strings || !w.kept();
         if (ch.type == ArrayType::kDictionary)
-          convert_dictionary(piece, lo, w, fields[f], cp.fields[f], pack, arena, options.borrow_strings);
+          convert_dictionary(piece, lo, w, fields[f], cp.fields[f], pack, arena, borrow);
         else
-          convert_plain(piece, lo, w, arena, options.borrow_strings);
+          convert_plain(piece, lo, w, arena, borrow);
       }
       base += ch.length;
     }
@@ -1490,11 +1505,15 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   std::vector<uint8_t> rejected(rows, 0);
   std::vector<Reject>& rejects = result.rejects;
   const int key_field = unique_fields.empty() ? -1 : static_cast<int>(unique_fields[0]);
+  auto row_of = [&](size_t g) -> int64_t {
+    return stream && !stream->row_numbers.empty() ? stream->row_numbers[g]
+                                                  : options.first_row + static_cast<int64_t>(g);
+  };
   auto make_reject = [&](int64_t g, size_t f, std::string reason) {
     Reject r;
-    r.row = options.first_row + g;
+    r.row = row_of(static_cast<size_t>(g));
     if (key_field >= 0 && field_column[static_cast<size_t>(key_field)] >= 0)
-      r.student_id = detail::masked_key(key_text(columns[static_cast<size_t>(field_column[static_cast<size_t>(key_field)])], g));
+      r.student_id = detail::reject_key(key_text(columns[static_cast<size_t>(field_column[static_cast<size_t>(key_field)])], g));
     r.column = fields[f].name.value;
     r.reason = std::move(reason);
     return r;
@@ -1509,15 +1528,46 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
 
   // Unique values, row by row in input order, as add_row remembers them:
   // every unique field is checked, and the values of an accepted record
-  // only are remembered.
-  auto duplicate = [&](size_t g, size_t f, size_t first) {
+  // only are remembered. `first_row`: the row number of the first record
+  // with the value.
+  auto duplicate = [&](size_t g, size_t f, int64_t first_row) {
     rejected[g] = 1;
     rejects.push_back(make_reject(static_cast<int64_t>(g), f,
                                   "duplicate " + fields[f].name.value + " (first on row " +
-                                      std::to_string(options.first_row + static_cast<int64_t>(first)) + ")"));
+                                      std::to_string(first_row) + ")"));
+  };
+  // In a stream, the values earlier calls accepted (see ColumnsStream).
+  std::vector<detail::SeenValues*> earlier(fields.size(), nullptr);
+  if (stream) {
+    stream->seen.resize(fields.size());
+    for (size_t f : unique_fields) {
+      if (!stream->seen[f]) stream->seen[f] = std::make_unique<detail::SeenValues>(stream->unique_memory);
+      earlier[f] = stream->seen[f].get();
+    }
+  }
+  auto hash_of = [&](size_t f, size_t g) {
+    return key_hashes[f].size() == rows ? key_hashes[f][g] : value_hash(data->columns[f], g);
   };
   if (unique_fields.size() == 1) {
     const size_t f = unique_fields[0];
+    const ColumnData& col = data->columns[f];
+    // A value an earlier call accepted: a duplicate of that call's row,
+    // whatever this call holds (no row of it with the value can have been
+    // accepted). Looked up before this call's own check, which then skips
+    // the row as add_row would have. Each lookup misses the cache: the
+    // set is fetched some rows ahead.
+    if (detail::SeenValues* seen = earlier[f]) {
+      constexpr size_t kAhead = 8;
+      for (size_t g = 0; g < std::min(rows, kAhead); ++g)
+        if (!rejected[g] && col.present(g)) seen->prefetch(hash_of(f, g));
+      for (size_t g = 0; g < rows; ++g) {
+        if (g + kAhead < rows && !rejected[g + kAhead] && col.present(g + kAhead))
+          seen->prefetch(hash_of(f, g + kAhead));
+        if (rejected[g] || !col.present(g)) continue;
+        const int64_t first = seen->find(hash_of(f, g));
+        if (first >= 0) duplicate(g, f, first);
+      }
+    }
     // The early check remembered the rows that other fields reject. That
     // changes nothing unless such a row is in a duplicate pair (as the
     // repeat or as the first); then the check runs again without them.
@@ -1526,7 +1576,10 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       if (rejected[d.row] || rejected[d.first]) exact = false;
     const std::vector<Duplicate> dups =
         exact ? std::move(early) : find_duplicates(data->columns[f], rows, rejected, key_hashes[f]);
-    for (const Duplicate& d : dups) duplicate(d.row, f, d.first);
+    for (const Duplicate& d : dups) duplicate(d.row, f, row_of(d.first));
+    if (detail::SeenValues* seen = earlier[f])
+      for (size_t g = 0; g < rows; ++g)
+        if (!rejected[g] && col.present(g)) seen->insert(hash_of(f, g), row_of(g));
   } else if (!unique_fields.empty()) {
     std::vector<UniqueRows> seen;
     for (size_t f : unique_fields) {
@@ -1541,15 +1594,22 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
         const size_t f = unique_fields[k];
         if (!data->columns[f].present(g)) continue;
         hashes[k] = seen[k].hash(g);
-        const int64_t first = seen[k].find(hashes[k], g);
-        if (first != UniqueRows::kNone) {
-          duplicate(g, f, static_cast<size_t>(first));
+        int64_t first = seen[k].find(hashes[k], g);
+        bool found = first != UniqueRows::kNone;
+        if (found) first = row_of(static_cast<size_t>(first));
+        else if (earlier[f] && (first = earlier[f]->find(hashes[k])) >= 0) found = true;
+        if (found) {
+          duplicate(g, f, first);
           dup = true;
         }
       }
       if (dup) continue;
-      for (size_t k = 0; k < unique_fields.size(); ++k)
-        if (data->columns[unique_fields[k]].present(g)) seen[k].find_or_insert(hashes[k], g);
+      for (size_t k = 0; k < unique_fields.size(); ++k) {
+        const size_t f = unique_fields[k];
+        if (!data->columns[f].present(g)) continue;
+        seen[k].find_or_insert(hashes[k], g);
+        if (earlier[f]) earlier[f]->insert(hashes[k], row_of(g));
+      }
     }
   }
   std::sort(rejects.begin(), rejects.end(),
@@ -1559,10 +1619,13 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   data->row_numbers.reserve(rows - rejects.size());
   if (rejects.empty()) {
     detail::resize_uninitialized(data->row_numbers, rows);
-    std::iota(data->row_numbers.begin(), data->row_numbers.end(), options.first_row);
+    if (stream && !stream->row_numbers.empty())
+      std::copy(stream->row_numbers.begin(), stream->row_numbers.end(), data->row_numbers.begin());
+    else
+      std::iota(data->row_numbers.begin(), data->row_numbers.end(), options.first_row);
   } else {
     for (size_t g = 0; g < rows; ++g)
-      if (!rejected[g]) data->row_numbers.push_back(options.first_row + static_cast<int64_t>(g));
+      if (!rejected[g]) data->row_numbers.push_back(row_of(g));
     for (ColumnData& col : data->columns) {
       if (!col.kept) continue;
       const size_t w = static_cast<size_t>(col.width);
@@ -1580,7 +1643,32 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
       if (!col.valid.empty()) col.valid.resize(out);
       if (!col.birth_days.empty()) col.birth_days.resize(out);
     }
+    // The columns were sized, and the strings kept, for every row. When
+    // the rejected rows are more than a sixteenth (or the batch is to be
+    // compact), it is made to hold only its own.
+    if (rejects.size() * 16 > rows || (stream && stream->compact)) {
+      detail::shrink_to_fit(*data);
+      auto strings = std::make_shared<detail::StringArena>();
+      for (ColumnData& col : data->columns) {
+        if (!col.kept || options.borrow_strings || col.type.kind != TypeKind::kString) continue;
+        // A default text is one string for many rows: kept once again.
+        std::string_view last_old, last_new;
+        for (size_t i = 0; i < data->row_numbers.size(); ++i) {
+          unsigned char* p = col.bytes.data() + i * sizeof(std::string_view);
+          std::string_view v;
+          std::memcpy(&v, p, sizeof v);
+          if (v.data() != last_old.data() || v.size() != last_old.size()) {
+            last_old = v;
+            last_new = strings->keep(v);
+          }
+          std::memcpy(p, &last_new, sizeof last_new);
+        }
+      }
+      if (!options.borrow_strings) data->strings = std::move(strings);
+    }
   }
+  if (stream && stream->compact)
+    for (ColumnData& col : data->columns) decltype(col.birth_days)().swap(col.birth_days);
   data->rows = data->row_numbers.size();
   result.read = n;
   if (id_key >= 0) {
@@ -1595,6 +1683,18 @@ ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnVie
   }
   result.batch = Batch(std::move(data));
   return result;
+}
+
+}  // namespace
+
+ColumnsBatch batch_from_columns(const RulePack& rules, std::span<const ColumnView> columns,
+                                const ColumnOptions& options) {
+  return convert_columns(rules, columns, options, nullptr);
+}
+
+ColumnsBatch detail::batch_from_columns(const RulePack& rules, std::span<const ColumnView> columns,
+                                        const ColumnOptions& options, ColumnsStream& stream) {
+  return convert_columns(rules, columns, options, &stream);
 }
 
 }  // namespace kcbx

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "expr/codegen.h"
 
@@ -421,6 +422,61 @@ std::string_view StringArena::keep(std::string_view s) {
   std::memcpy(dst, s.data(), s.size());
   used_ += s.size();
   return {dst, s.size()};
+}
+
+void StringArena::adopt(StringArena&& other) {
+  total_ += other.total_;
+  std::move(other.big_.begin(), other.big_.end(), std::back_inserter(big_));
+  // keep() goes on filling this arena's last block, so other's go before
+  // it; with none of its own, other's last becomes the one filled.
+  if (blocks_.empty()) used_ = other.used_;
+  blocks_.insert(blocks_.empty() ? blocks_.end() : blocks_.end() - 1,
+                 std::make_move_iterator(other.blocks_.begin()), std::make_move_iterator(other.blocks_.end()));
+  other.blocks_.clear();
+  other.big_.clear();
+  other.used_ = other.total_ = 0;
+}
+
+void append_rows(BatchData& into, Batch&& piece) {
+  const BatchData& p = piece.data();
+  if (p.rows == 0) return;
+  if (into.columns.empty()) {  // the first piece: its fields' layout
+    into.pack = p.pack;
+    into.columns.resize(p.columns.size());
+    for (size_t f = 0; f < p.columns.size(); ++f) {
+      into.columns[f].type = p.columns[f].type;
+      into.columns[f].width = p.columns[f].width;
+      into.columns[f].kept = p.columns[f].kept;
+    }
+  }
+  const size_t before = into.rows;
+  for (size_t f = 0; f < p.columns.size(); ++f) {
+    ColumnData& a = into.columns[f];
+    const ColumnData& b = p.columns[f];
+    if (!a.kept) continue;
+    a.bytes.insert(a.bytes.end(), b.bytes.begin(), b.bytes.end());
+    if (!a.valid.empty() || !b.valid.empty()) {
+      if (a.valid.empty()) a.valid.assign(before, 1);
+      if (b.valid.empty()) a.valid.insert(a.valid.end(), p.rows, 1);
+      else a.valid.insert(a.valid.end(), b.valid.begin(), b.valid.end());
+    }
+    if ((before == 0 || !a.birth_days.empty()) && !b.birth_days.empty())
+      a.birth_days.insert(a.birth_days.end(), b.birth_days.begin(), b.birth_days.end());
+    else
+      RawVector<int32_t>().swap(a.birth_days);  // the rules parse the numbers
+  }
+  into.row_numbers.insert(into.row_numbers.end(), p.row_numbers.begin(), p.row_numbers.end());
+  into.rows += p.rows;
+  into.strings->adopt(std::move(*p.strings));
+}
+
+void shrink_to_fit(BatchData& data) {
+  data.row_numbers.shrink_to_fit();
+  for (ColumnData& col : data.columns) {
+    col.bytes.shrink_to_fit();
+    col.valid.shrink_to_fit();
+    col.birth_days.shrink_to_fit();
+  }
 }
 
 }  // namespace kcbx::detail

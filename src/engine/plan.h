@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "expr/program.h"
+#include "kcbx/batch.h"
 #include "kcbx/date.h"
 #include "pack/checked_pack.h"
 #include "util/buffer_cache.h"
@@ -45,6 +46,9 @@ class StringArena {
  public:
   std::string_view keep(std::string_view s);
   size_t bytes() const { return total_; }
+  // Takes over the strings `other` keeps: views into them stay valid, and
+  // live as long as this arena. `other` is left empty.
+  void adopt(StringArena&& other);
 
  private:
   // Small strings, packed into blocks that double in size from 64 KiB to
@@ -61,6 +65,14 @@ struct BatchData {
   RawVector<int64_t> row_numbers;  // a million rows: 8 MB, kept between calls
   std::shared_ptr<StringArena> strings = std::make_shared<StringArena>();
 };
+
+// Appends the records of `piece` (a batch of the same pack, with the same
+// fields kept) to `into`, taking over its strings: one input validated in
+// several calls, kept as one batch. An ID-number column's birth dates are
+// kept only when both have them.
+void append_rows(BatchData& into, Batch&& piece);
+// Frees the columns' unused capacity.
+void shrink_to_fit(BatchData& data);
 
 struct TableSlots {
   int out = -1;   // value codes (i32) or, for collect, a set (u64)

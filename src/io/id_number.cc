@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "io/encoding.h"
 #include "kcbx/date.h"
 
 #if defined(__SSE2__)
@@ -513,6 +514,11 @@ std::string masked_key(std::string_view key, size_t limit) {
     masked.resize(end);
   }
   return masked;
+}
+
+std::string reject_key(std::string_view key) {
+  if (key.size() > 4096 || !is_valid_utf8(key)) return {};
+  return masked_key(key);
 }
 
 }  // namespace kcbx::detail

@@ -83,6 +83,12 @@ bool has_embedded_id_number(std::string_view text);
 // first: cut first, a number across the cut would escape the mask).
 std::string masked_key(std::string_view key, size_t limit = 64);
 
+// A record's key (trimmed) as its reject names it: masked_key(key), or ""
+// when the key cannot be shown (longer than 4,096 bytes, or not UTF-8).
+// Every reader names rejects through it, so that the CSV reader and the
+// column input name a record alike.
+std::string reject_key(std::string_view key);
+
 }  // namespace kcbx::detail
 
 #endif  // KCBX_IO_ID_NUMBER_H_
