@@ -2,8 +2,10 @@
 //
 // A Batch holds records as typed columns, one per field of a rule pack
 // (dates as day numbers, enums as value indices, sets as bitmasks). Build one
-// from text rows with BatchBuilder (the CSV reader in kcbx/csv.h does), then
-// give it to Engine::classify, which returns a BatchResult.
+// from text rows with BatchBuilder, from a CSV file with StudentReader
+// (kcbx/csv.h) or from typed columns with batch_from_columns
+// (kcbx/columns.h), which all validate a record alike; then give it to
+// Engine::classify, which returns a BatchResult.
 //
 //   kcbx::BatchBuilder b(pack);
 //   b.set_columns({"student_id", "registry", "birth_date"});

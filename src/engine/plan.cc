@@ -437,16 +437,21 @@ void StringArena::adopt(StringArena&& other) {
   other.used_ = other.total_ = 0;
 }
 
-void append_rows(BatchData& into, Batch&& piece) {
+void append_rows(BatchData& into, Batch&& piece, size_t expected_rows) {
   const BatchData& p = piece.data();
   if (p.rows == 0) return;
   if (into.columns.empty()) {  // the first piece: its fields' layout
     into.pack = p.pack;
     into.columns.resize(p.columns.size());
+    into.row_numbers.reserve(expected_rows);
     for (size_t f = 0; f < p.columns.size(); ++f) {
-      into.columns[f].type = p.columns[f].type;
-      into.columns[f].width = p.columns[f].width;
-      into.columns[f].kept = p.columns[f].kept;
+      ColumnData& col = into.columns[f];
+      col.type = p.columns[f].type;
+      col.width = p.columns[f].width;
+      col.kept = p.columns[f].kept;
+      if (!col.kept) continue;
+      col.bytes.reserve(expected_rows * static_cast<size_t>(col.width));
+      if (!p.columns[f].birth_days.empty()) col.birth_days.reserve(expected_rows);
     }
   }
   const size_t before = into.rows;

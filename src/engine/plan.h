@@ -69,8 +69,9 @@ struct BatchData {
 // Appends the records of `piece` (a batch of the same pack, with the same
 // fields kept) to `into`, taking over its strings: one input validated in
 // several calls, kept as one batch. An ID-number column's birth dates are
-// kept only when both have them.
-void append_rows(BatchData& into, Batch&& piece);
+// kept only when both have them. `expected_rows`: room reserved on the
+// first piece (0: none, the columns grow as they go).
+void append_rows(BatchData& into, Batch&& piece, size_t expected_rows = 0);
 // Frees the columns' unused capacity.
 void shrink_to_fit(BatchData& data);
 

@@ -111,9 +111,15 @@ struct ColumnBlock {
 };
 
 // Records validated in one call of batch_from_columns: few enough that
-// the text of a call stays a few megabytes. A batch larger than this
-// (read_students reads a whole file into one) joins the calls' results.
+// the text of a call stays a few megabytes, and that the second thread's
+// first call starts soon (it waits for a call's records: with 65,536, for
+// a third of a 200,000-record file). A batch larger than this joins the
+// calls' results.
 constexpr size_t kCallRecords = 16384;
+// A batch of more records than this is a file loaded whole (read_students
+// asks for every record in one), kept compact (ColumnsStream::compact); a
+// stream's batches (65,536 records by default) are not.
+constexpr size_t kLoadedWhole = size_t{1} << 20;
 // Up to this many records or bytes per block (a record is at most 16 MiB
 // raw, CsvReader's limit, 64 MiB as UTF-8: a column's offsets fit in 32
 // bits), and blocks in flight: the CSV thread splits the next call's
@@ -184,7 +190,7 @@ struct StudentReader::Impl {
   ReadOptions options;
   std::unique_ptr<detail::CsvReader> csv;  // one-thread reading
   std::istream* in = nullptr;
-  const RulePack* rules = nullptr;
+  RulePack rules;  // a copy: callers pass temporaries (default_rules())
   // The header's checks and notes, and the rejects of odd records: the
   // same words as a record-by-record reader's.
   BatchBuilder builder;
@@ -205,7 +211,7 @@ struct StudentReader::Impl {
   std::shared_ptr<Splitter> split;
   std::thread splitter;
 
-  Impl(const RulePack& r, ReadOptions o) : options(std::move(o)), rules(&r), builder(r) {}
+  Impl(const RulePack& r, ReadOptions o) : options(std::move(o)), rules(r), builder(r) {}
 
   ~Impl() {
     if (!splitter.joinable()) return;
@@ -307,7 +313,7 @@ struct StudentReader::Impl {
     co.threads = 1;
     co.keep = options.keep;
     stream.row_numbers = lines;
-    ColumnsBatch out = detail::batch_from_columns(*rules, columns, co, stream);
+    ColumnsBatch out = detail::batch_from_columns(rules, columns, co, stream);
     stream.row_numbers = {};
     counts.read += out.read + static_cast<int64_t>(odd.size());
     counts.accepted += static_cast<int64_t>(out.batch.size());
@@ -363,7 +369,7 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
   m.stream.unique_memory = m.options.unique_memory;
   // A file loaded whole is held at 64 bytes a student or less (issue 7);
   // a stream's batches are gone after they are classified.
-  m.stream.compact = m.options.batch_rows > kCallRecords;
+  m.stream.compact = m.options.batch_rows > kLoadedWhole;
   const int threads = m.options.threads > 0 ? m.options.threads
                                             : std::thread::hardware_concurrency() >= 2 ? 2 : 1;
   m.in = &in;
@@ -393,10 +399,12 @@ bool StudentReader::next(Batch& batch) {
       return true;
     }
     if (!joined) joined = std::make_shared<detail::BatchData>();
-    detail::append_rows(*joined, std::move(part));
+    // A stream's batch has room for batch_rows records from the start; a
+    // file loaded whole grows, and is cut to its size at the end.
+    detail::append_rows(*joined, std::move(part), m.stream.compact ? 0 : m.options.batch_rows);
   }
   if (!joined) return false;  // only at the end of input
-  detail::shrink_to_fit(*joined);  // appending grew the columns by half again
+  if (m.stream.compact) detail::shrink_to_fit(*joined);
   batch = Batch(std::move(joined));
   return true;
 }

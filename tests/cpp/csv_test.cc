@@ -245,6 +245,33 @@ TEST(Csv, UnterminatedQuoteEndsInput) {
                                  "closed: every line from it to the end of the file was read as this one record")});
 }
 
+// A line with nothing for the parser to do is split where it lies in the
+// chunk (split_simple_line); any other line, and any line across a chunk's
+// end, goes through the parser. parse() reads each input again with
+// chunks of 1 to 64 bytes, where no line fits and the parser reads all:
+// random lines of the bytes that make the difference, near the limits,
+// must come out the same either way.
+TEST(Csv, LinesSplitInPlaceReadAsTheParserReadsThem) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces = {"a", "bc", ",", ",", "\n", "\"", "\r", std::string(1, '\0'),
+                                           "\xc3\xa9", "\xe4\xb8\xad", "\xff", "\xe4\xb8", " "};
+  CsvOptions limits;
+  limits.max_field_bytes = 6;
+  limits.max_fields = 4;
+  limits.max_record_bytes = 12;
+  for (int i = 0; i < 400; ++i) {
+    std::string input;
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) {
+      // Mostly plain text and commas, so that most lines are simple.
+      const size_t pick = rng() % 4 == 0 ? rng() % pieces.size() : rng() % 5;
+      input += pieces[pick];
+    }
+    parse(input, i % 2 ? limits : CsvOptions{});
+    parse(input, {.encoding = "gb18030"});
+  }
+}
+
 TEST(Csv, NulByte) {
   EXPECT_EQ(
       rows("h\na,b\0c\nd,e\n\"q\0\",f\n"s),

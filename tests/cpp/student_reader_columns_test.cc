@@ -19,6 +19,18 @@
 
 namespace {
 
+// Cell `k` of a generated line (no quotes in it), and the line with its
+// ID number (cell 2) replaced.
+std::string cell(const std::string& line, size_t k) {
+  size_t begin = 0;
+  for (size_t i = 0; i < k; ++i) begin = line.find(',', begin) + 1;
+  return line.substr(begin, line.find(',', begin) - begin);
+}
+std::string with_id_number(const std::string& line, const std::string& id) {
+  const size_t begin = line.find(',', line.find(',') + 1) + 1;
+  return line.substr(0, begin) + id + line.substr(line.find(',', begin));
+}
+
 // A generated file with every kind of trouble spread over it, and keys
 // repeated near (the same call) and far (thousands of records back).
 std::string troubled_students(int64_t n) {
@@ -26,14 +38,19 @@ std::string troubled_students(int64_t n) {
   std::string line, csv;
   std::getline(in, line);
   csv = line + "\n";
-  std::vector<std::string> keys;
+  std::vector<std::string> keys, id_numbers;
   for (int64_t row = 1; std::getline(in, line); ++row) {
     const size_t comma = line.find(',');
     keys.push_back(line.substr(0, comma));
+    id_numbers.push_back(cell(line, 2));
     if (row % 211 == 0 && row > 20000)  // a key from more than a call back
       line = keys[static_cast<size_t>(row - 17000 - row % 97)] + line.substr(comma);
     else if (row % 193 == 0 && row > 10)  // a key from a few records back
       line = keys[static_cast<size_t>(row - 5)] + line.substr(comma);
+    // An ID number from far back or a few records back (unique in the
+    // second pack below).
+    if (row % 223 == 0 && row > 20000) line = with_id_number(line, id_numbers[static_cast<size_t>(row - 17001)]);
+    else if (row % 227 == 0 && row > 10) line = with_id_number(line, id_numbers[static_cast<size_t>(row - 4)]);
     if (const size_t at = line.find(",20"); row % 101 == 0 && at != std::string::npos)
       line.replace(at, 3, ",19x");                                      // a bad date
     if (row % 389 == 0) line += ",extra";                               // a cell too many
@@ -168,6 +185,32 @@ TEST(StudentReaderColumns, ReadsAsRecordByRecordWhateverTheBatchesAndThreads) {
                   std::to_string(threads) + " threads, batches of " + std::to_string(batch_rows));
   // The duplicate check moved to its temporary file.
   expect_same(want, with_reader(pack, csv, 2, 5000, 16 << 10), "a small duplicate table");
+}
+
+// A pack with two unique fields: a record is a duplicate by its first
+// repeated field in field order, and only accepted records' values count.
+TEST(StudentReaderColumns, TwoUniqueFieldsAcrossCalls) {
+  std::string yaml = kcbx::default_rules().source();
+  const std::string from = "type: string, format: id_number}";
+  const size_t at = yaml.find(from);
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, from.size(), "type: string, format: id_number, unique: true}");
+  const kcbx::RulePack pack = kcbx::parse_rules(yaml, "two-unique.yaml");
+  const std::string csv = troubled_students(45000);
+  const Read want = record_by_record(pack, csv);
+  int far = 0, near = 0;
+  for (const kcbx::Reject& r : want.rejects)
+    if (r.reason.rfind("duplicate id_number (first on row ", 0) == 0) {
+      const int64_t first = std::stoll(r.reason.substr(34));
+      (r.row - first > 16384 ? far : near) += 1;
+    }
+  EXPECT_GT(far, 50);
+  EXPECT_GT(near, 100);
+  for (int threads : {1, 2})
+    for (size_t batch_rows : {size_t{7}, size_t{65536}, SIZE_MAX})
+      expect_same(want, with_reader(pack, csv, threads, batch_rows),
+                  "two unique fields, " + std::to_string(threads) + " threads, batches of " +
+                      std::to_string(batch_rows));
 }
 
 // A file loaded whole is joined from several calls: its values, strings
