@@ -284,11 +284,13 @@ struct StudentReader::Impl {
         rows += n;
         taken = end;
       }
-      // A block taken to its end is moved, with its text, to the call;
-      // else it stays for the next call.
+      // A block taken to its end is moved, with its text, to the call
+      // (or dropped when the call takes none of its records: a file of odd
+      // records only must not pile up in one call); else it stays for the
+      // next call.
       if (taken == block.rows() && odd_taken == block.odd.size()) {
         const bool last = block.last;
-        blocks.push_back(std::move(block));
+        if (n > 0) blocks.push_back(std::move(block));
         block = ColumnBlock();
         block.last = last;
         taken = odd_taken = 0;
@@ -301,11 +303,12 @@ struct StudentReader::Impl {
       columns[c].name = header[c];
       for (const Piece& p : pieces) {
         const ColumnBlock& b = p.block == SIZE_MAX ? block : blocks[p.block];
-        columns[c].chunks.push_back({.type = ArrayType::kString,
-                                     .length = static_cast<int64_t>(p.length),
-                                     .offset = static_cast<int64_t>(p.begin),
-                                     .values = b.columns[c].bytes.data(),
-                                     .offsets = b.columns[c].offsets.data()});
+        ColumnChunk& chunk = columns[c].chunks.emplace_back();
+        chunk.type = ArrayType::kString;
+        chunk.length = static_cast<int64_t>(p.length);
+        chunk.offset = static_cast<int64_t>(p.begin);
+        chunk.values = b.columns[c].bytes.data();
+        chunk.offsets = b.columns[c].offsets.data();
       }
     }
     ColumnOptions co;

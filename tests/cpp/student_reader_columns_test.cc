@@ -241,3 +241,21 @@ TEST(StudentReaderColumns, AFileLoadedWholeJoinsItsCalls) {
 }
 
 }  // namespace
+
+// Records that are all odd (too few cells) for several blocks, then one
+// good one: each is rejected in its place, and the good one is read.
+TEST(StudentReaderColumns, BlocksOfOddRecordsOnly) {
+  const kcbx::RulePack pack = kcbx::default_rules();
+  const std::string good = kcbx::testing::generated_students_csv(3, 9);
+  const size_t header_end = good.find('\n') + 1;
+  std::string csv = good.substr(0, header_end);
+  for (int i = 0; i < 20000; ++i) csv += "G" + std::to_string(i) + ",short\n";
+  csv += good.substr(header_end);
+  const Read want = record_by_record(pack, csv);
+  ASSERT_EQ(want.counts.accepted, 3);
+  ASSERT_EQ(want.counts.rejected, 20000);
+  for (int threads : {1, 2})
+    for (size_t batch_rows : {size_t{1}, size_t{65536}})
+      expect_same(want, with_reader(pack, csv, threads, batch_rows),
+                  "odd records, " + std::to_string(threads) + " threads, batches of " + std::to_string(batch_rows));
+}
