@@ -310,11 +310,8 @@ TEST(ColumnsUnique, DivisionCodesAreCheckedAsTheCsvReader) {
     EXPECT_NE(it->reason.find(cases[k].second), std::string::npos) << it->reason;
   }
   // A pack without the format takes every one of them.
-  std::string text = kcbx::default_rules().source();
-  const std::string with = "type: string, format: division_code,";
-  const size_t at = text.find(with);
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, with.size(), "type: string,");
+  const std::string text = kcbx::testing::default_pack_with("type: string, format: division_code,", "type: string,");
+  ASSERT_FALSE(text.empty());
   std::istringstream in(csv_of(t));
   kcbx::StudentReader reader(kcbx::parse_rules(text, "no-format.yaml"), in);
   for (kcbx::Batch b; reader.next(b);) {
@@ -323,11 +320,9 @@ TEST(ColumnsUnique, DivisionCodesAreCheckedAsTheCsvReader) {
 }
 
 TEST(ColumnsUnique, DivisionCodeFormatNeedsAString) {
-  std::string text = kcbx::default_rules().source();
-  const std::string from = "  grade:            {alias: 年级, type: int}";
-  const size_t at = text.find(from);
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, from.size(), "  grade:            {alias: 年级, type: int, format: division_code}");
+  const std::string text = kcbx::testing::default_pack_with(
+      "  grade:            {alias: 年级, type: int}", "  grade:            {alias: 年级, type: int, format: division_code}");
+  ASSERT_FALSE(text.empty());
   try {
     kcbx::parse_rules(text, "p.yaml");
     FAIL() << "loaded";

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "generate/generate.h"
 #include "kcbx/kcbx.h"
@@ -32,6 +33,15 @@ inline Batch batch_of(const RulePack& rules, const std::string& csv) {
   Batch batch;
   reader.next(batch);
   return batch;
+}
+
+// The embedded Guizhou pack's YAML with the one occurrence of `from`
+// replaced by `to` (a test's variant of it), or "" when `from` is not in it.
+inline std::string default_pack_with(std::string_view from, std::string_view to) {
+  std::string text = default_rules().source();
+  const size_t at = text.find(from);
+  if (at == std::string::npos) return {};
+  return text.replace(at, from.size(), to);
 }
 
 }  // namespace kcbx::testing

@@ -190,11 +190,9 @@ TEST(StudentReaderColumns, ReadsAsRecordByRecordWhateverTheBatchesAndThreads) {
 // A pack with two unique fields: a record is a duplicate by its first
 // repeated field in field order, and only accepted records' values count.
 TEST(StudentReaderColumns, TwoUniqueFieldsAcrossCalls) {
-  std::string yaml = kcbx::default_rules().source();
-  const std::string from = "type: string, format: id_number}";
-  const size_t at = yaml.find(from);
-  ASSERT_NE(at, std::string::npos);
-  yaml.replace(at, from.size(), "type: string, format: id_number, unique: true}");
+  const std::string yaml = kcbx::testing::default_pack_with("type: string, format: id_number}",
+                                                            "type: string, format: id_number, unique: true}");
+  ASSERT_FALSE(yaml.empty());
   const kcbx::RulePack pack = kcbx::parse_rules(yaml, "two-unique.yaml");
   const std::string csv = troubled_students(45000);
   const Read want = record_by_record(pack, csv);
