@@ -1273,6 +1273,9 @@ ColumnsBatch convert_columns(const RulePack& rules, std::span<const ColumnView> 
   int64_t n = -1;
   for (size_t c = 0; c < columns.size(); ++c) {
     std::string_view h = trim(columns[c].name);
+    // A byte order mark left in the first name (a file read with the wrong
+    // encoding, or saved with two), as set_columns takes it.
+    if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
     int match = -1;
     for (size_t f = 0; f < fields.size() && match < 0; ++f)
       if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))

@@ -369,18 +369,6 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
   m.header.assign(m.record.fields.begin(), m.record.fields.end());
   auto diags = m.builder.set_columns(std::span<const std::string>(m.header), m.options.file);
   if (has_errors(diags)) throw Error(std::move(diags));
-  // set_columns also takes a byte order mark left at the start of the
-  // first name (a file saved with two); batch_from_columns matches names
-  // as given, so it is given the name set_columns matched.
-  if (!m.header.empty()) {
-    std::string& first = m.header[0];
-    const size_t begin = first.find_first_not_of(" \t");
-    const size_t end = first.find_last_not_of(" \t");
-    // Spaces after the mark: set_columns matches no field, nor will this.
-    if (begin != std::string::npos && first.compare(begin, 3, "\xEF\xBB\xBF") == 0 && end >= begin + 3 &&
-        first[begin + 3] != ' ' && first[begin + 3] != '\t')
-      first = first.substr(begin + 3, end - begin - 2);
-  }
   m.stream.unique_memory = m.options.unique_memory;
   // A file loaded whole is held at 64 bytes a student or less (issue 7);
   // a stream's batches are gone after they are classified.
