@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "engine/column_names.h"
 #include "engine/plan.h"
 #include "engine/seen_values.h"
 #include "io/encoding.h"
@@ -28,14 +29,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
@@ -135,44 +128,25 @@ std::vector<Diagnostic> BatchBuilder::set_columns(std::span<const std::string> h
                                                   const std::string& file) {
   std::vector<Diagnostic> diags;
   const auto& fields = impl_->pack->pack->fields;
-  impl_->column_field.assign(header.size(), -1);
-  impl_->field_column.assign(fields.size(), -1);
-  impl_->notes.clear();
   // Diagnostics point at the header cell: its first character's column,
   // counted from the cells (exact unless an earlier cell was quoted).
-  int cell_column = 1;
+  std::vector<int> cell_column(header.size() + 1, 1);
+  std::vector<std::string_view> names(header.begin(), header.end());
   for (size_t c = 0; c < header.size(); ++c) {
-    const int column = cell_column;
     std::string_view raw = header[c];
     if (c == 0 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
-    cell_column += detail::utf8_length(raw) + 1;
-    std::string_view h = trim(header[c]);
-    if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
-    int match = -1;
-    for (size_t f = 0; f < fields.size() && match < 0; ++f)
-      if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
-        match = static_cast<int>(f);
-    if (match < 0) {
-      impl_->notes.push_back("column " + std::to_string(c + 1) + " " + detail::quote_cell(h) +
-                             " is not a field of the pack; ignored");
-      continue;
-    }
-    int& owner = impl_->field_column[static_cast<size_t>(match)];
-    if (owner >= 0) {
-      diags.push_back({Severity::kError, {file, 1, column}, "duplicate-column",
-                       "columns " + std::to_string(owner + 1) + " and " + std::to_string(c + 1) +
-                           " are both field '" + fields[static_cast<size_t>(match)].name.value + "'"});
-      continue;
-    }
-    owner = static_cast<int>(c);
-    impl_->column_field[c] = match;
+    cell_column[c + 1] = cell_column[c] + detail::utf8_length(raw) + 1;
   }
-  for (size_t f = 0; f < fields.size(); ++f)
-    if (fields[f].required && impl_->field_column[f] < 0)
-      diags.push_back({Severity::kError, {file, 1, 1}, "missing-column",
-                       "required field '" + fields[f].name.value + "'" +
-                           (fields[f].alias.empty() ? "" : " (" + fields[f].alias.value + ")") +
-                           " has no column"});
+  detail::ColumnMatch match = detail::match_columns(*impl_->pack->pack, names);
+  for (const auto& d : match.duplicates)
+    diags.push_back({Severity::kError, {file, 1, cell_column[d.second]}, "duplicate-column",
+                     "columns " + std::to_string(d.first + 1) + " and " + std::to_string(d.second + 1) +
+                         " are both field '" + fields[d.field].name.value + "'"});
+  for (size_t f : match.missing)
+    diags.push_back({Severity::kError, {file, 1, 1}, "missing-column", detail::missing_column_message(fields[f])});
+  impl_->column_field = std::move(match.column_field);
+  impl_->field_column = std::move(match.field_column);
+  impl_->notes = std::move(match.notes);
   return diags;
 }
 

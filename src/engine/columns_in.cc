@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/column_names.h"
 #include "engine/columns_stream.h"
 #include "engine/plan.h"
 #include "io/division_code.h"
@@ -52,14 +53,6 @@ inline std::string_view trim_fast(std::string_view s) {
   const char a = s.front(), b = s.back();
   if (a != ' ' && a != '\t' && b != ' ' && b != '\t') return s;
   return trim(s);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 // A double as reject reasons quote it ("%.15g": 0.5, 1e+20).
@@ -1268,32 +1261,17 @@ ColumnsBatch convert_columns(const RulePack& rules, std::span<const ColumnView> 
   ColumnsBatch result;
 
   // Map columns to fields by name or alias, as BatchBuilder::set_columns.
-  std::vector<int> field_column(fields.size(), -1);
   std::vector<Diagnostic> diags;
+  std::vector<std::string_view> names;
+  for (const ColumnView& c : columns) names.push_back(c.name);
+  detail::ColumnMatch match = detail::match_columns(pack, names);
+  const std::vector<int>& field_column = match.field_column;
+  result.notes = std::move(match.notes);
+  for (const auto& d : match.duplicates)
+    diags.push_back({Severity::kError, {options.source, 1, 0}, "duplicate-column",
+                     "columns '" + columns[d.first].name + "' and '" + columns[d.second].name +
+                         "' are both field '" + fields[d.field].name.value + "'"});
   int64_t n = -1;
-  for (size_t c = 0; c < columns.size(); ++c) {
-    std::string_view h = trim(columns[c].name);
-    // A byte order mark left in the first name (a file read with the wrong
-    // encoding, or saved with two), as set_columns takes it.
-    if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
-    int match = -1;
-    for (size_t f = 0; f < fields.size() && match < 0; ++f)
-      if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
-        match = static_cast<int>(f);
-    if (match < 0) {
-      result.notes.push_back("column " + std::to_string(c + 1) + " " + detail::quote_cell(h) +
-                             " is not a field of the pack; ignored");
-      continue;
-    }
-    int& owner = field_column[static_cast<size_t>(match)];
-    if (owner >= 0) {
-      diags.push_back({Severity::kError, {options.source, 1, 0}, "duplicate-column",
-                       "columns '" + columns[static_cast<size_t>(owner)].name + "' and '" + columns[c].name +
-                           "' are both field '" + fields[static_cast<size_t>(match)].name.value + "'"});
-      continue;
-    }
-    owner = static_cast<int>(c);
-  }
   for (size_t c = 0; c < columns.size(); ++c) {
     int64_t len = 0;
     for (const auto& ch : columns[c].chunks) len += ch.length;
@@ -1307,12 +1285,8 @@ ColumnsBatch convert_columns(const RulePack& rules, std::span<const ColumnView> 
   if (stream && !stream->row_numbers.empty() && stream->row_numbers.size() != static_cast<size_t>(n))
     throw std::invalid_argument("batch_from_columns: " + std::to_string(stream->row_numbers.size()) +
                                 " row numbers for " + std::to_string(n) + " rows");
-  for (size_t f = 0; f < fields.size(); ++f)
-    if (fields[f].required && field_column[f] < 0)
-      diags.push_back({Severity::kError, {options.source, 1, 0}, "missing-column",
-                       "required field '" + fields[f].name.value + "'" +
-                           (fields[f].alias.empty() ? "" : " (" + fields[f].alias.value + ")") +
-                           " has no column"});
+  for (size_t f : match.missing)
+    diags.push_back({Severity::kError, {options.source, 1, 0}, "missing-column", detail::missing_column_message(fields[f])});
   if (has_errors(diags)) throw Error(std::move(diags));
 
   // Column types a field does not accept are caller mistakes, not data,

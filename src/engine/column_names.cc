@@ -1,0 +1,67 @@
+#include "engine/column_names.h"
+
+#include <cctype>
+
+#include "pack/checked_pack.h"
+
+namespace kcbx::detail {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string_view column_name(std::string_view name, bool first) {
+  std::string_view h = trim(name);
+  if (first && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+  return h;
+}
+
+ColumnMatch match_columns(const Pack& pack, std::span<const std::string_view> names) {
+  const auto& fields = pack.fields;
+  ColumnMatch m;
+  m.field_column.assign(fields.size(), -1);
+  m.column_field.assign(names.size(), -1);
+  for (size_t c = 0; c < names.size(); ++c) {
+    const std::string_view h = column_name(names[c], c == 0);
+    int match = -1;
+    for (size_t f = 0; f < fields.size() && match < 0; ++f)
+      if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
+        match = static_cast<int>(f);
+    if (match < 0) {
+      m.notes.push_back("column " + std::to_string(c + 1) + " " + quote_cell(h) +
+                        " is not a field of the pack; ignored");
+      continue;
+    }
+    int& owner = m.field_column[static_cast<size_t>(match)];
+    if (owner >= 0) {
+      m.duplicates.push_back({static_cast<size_t>(owner), c, static_cast<size_t>(match)});
+      continue;
+    }
+    owner = static_cast<int>(c);
+    m.column_field[c] = match;
+  }
+  for (size_t f = 0; f < fields.size(); ++f)
+    if (fields[f].required && m.field_column[f] < 0) m.missing.push_back(f);
+  return m;
+}
+
+std::string missing_column_message(const FieldDef& field) {
+  return "required field '" + field.name.value + "'" + (field.alias.empty() ? "" : " (" + field.alias.value + ")") +
+         " has no column";
+}
+
+}  // namespace kcbx::detail
