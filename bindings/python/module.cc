@@ -552,47 +552,73 @@ NodePtr shared_key_column(const std::string& name, const detail::ColumnData& kc,
   return nullptr;
 }
 
-// `all_tables` false: the first table only; `outputs` false: no outputs
-// columns. Both false is the fastest, status-only classification.
-// `owners`: the imported arrays behind `views` (Input::owners), when the
-// result may share their buffers. `mask`: ID numbers inside keys are
-// masked (the command's outputs without --no-mask).
-Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
-                            const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
-                            BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true,
-                            const Owners* owners = nullptr, bool pandas_codes = false, bool mask = true) {
-  const detail::CheckedPack& cp = engine.rules().checked();
-  const detail::Pack& pack = *cp.pack;
+// The indices of the pack's levels named `levels` (jurisdiction keys such
+// as "county"); std::invalid_argument naming the known ones otherwise.
+std::vector<int> level_indices(const detail::CheckedPack& cp, const std::vector<std::string>& levels) {
   std::vector<int> level_index;
   for (const auto& l : levels) {
     const int i = cp.level_index(l);
     if (i < 0) {
       std::string known;
-      for (const auto& d : pack.levels) known += (known.empty() ? "" : ", ") + d.name.value;
+      for (const auto& d : cp.pack->levels) known += (known.empty() ? "" : ", ") + d.name.value;
       throw std::invalid_argument("no level '" + l + "' in the pack (" + known + ")");
     }
     level_index.push_back(i);
   }
-  // Statuses and outputs only, unless cases are evaluated from this result.
+  return level_index;
+}
+
+// What a result holds: statuses and outputs only, unless cases are
+// evaluated from it (then every table, its flags and outputs).
+ClassifyOptions result_options(bool all_tables, bool outputs, bool cases) {
   ClassifyOptions what;
   what.flags = false;
-  what.cases = keep_result != nullptr;
-  what.all_tables = all_tables || keep_result != nullptr;
-  what.outputs = outputs || keep_result != nullptr;
+  what.cases = cases;
+  what.all_tables = all_tables || cases;
+  what.outputs = outputs || cases;
+  return what;
+}
+
+// How the module converts a table: strings borrowed from the input, keys
+// searched for ID numbers when `mask`. `keep`: the fields stored (the
+// others are checked, so the rejects stay the same, but not kept); empty
+// keeps every field.
+ColumnOptions conversion_options(const Engine& engine, bool mask, std::vector<std::string> keep) {
   ColumnOptions options;
   options.borrow_strings = true;
   options.threads = engine.options().threads;
   options.find_key_id_numbers = mask;
-  if (!keep_batch) {
-    // Store what the rules, the key and the levels read; the other columns
-    // are checked (rejects stay the same) but not kept.
-    options.keep = engine.fields_read(what);
-    options.keep.push_back(cp.key_field());
-    for (int l : level_index)
-      for (int f : cp.level_fields[static_cast<size_t>(l)])
-        options.keep.push_back(pack.fields[static_cast<size_t>(f)].name.value);
-  }
-  ColumnsBatch in = batch_from_columns(engine.rules(), views, options);
+  options.keep = std::move(keep);
+  return options;
+}
+
+// The fields a result of `what` with the levels `level_index` reads: what
+// the rules read, the key, and the levels' fields.
+std::vector<std::string> fields_for(const Engine& engine, const ClassifyOptions& what,
+                                    const std::vector<int>& level_index) {
+  const detail::CheckedPack& cp = engine.rules().checked();
+  std::vector<std::string> keep = engine.fields_read(what);
+  keep.push_back(cp.key_field());
+  for (int l : level_index)
+    for (int f : cp.level_fields[static_cast<size_t>(l)])
+      keep.push_back(cp.pack->fields[static_cast<size_t>(f)].name.value);
+  return keep;
+}
+
+// The result table of a converted batch `in` (its rejects among the
+// result's). `views`: the columns `in` was converted from, which its
+// strings borrow. `all_tables` false: the first table only; `outputs`
+// false: no outputs columns. Both false is the fastest, status-only
+// classification. `owners`: the imported arrays behind `views`
+// (Input::owners), when the result may share their buffers. `mask`: ID
+// numbers inside keys are masked (the command's outputs without
+// --no-mask); `in` was converted with its keys searched for them.
+// `keep_result`: receives the engine's result (for cases).
+Classified classify_batch(const Engine& engine, const ColumnsBatch& in, const std::vector<ColumnView>& views,
+                          Date as_of, const std::vector<int>& level_index, const ClassifyOptions& what,
+                          const Owners* owners, bool pandas_codes, bool mask, BatchResult* keep_result = nullptr) {
+  const detail::CheckedPack& cp = engine.rules().checked();
+  const detail::Pack& pack = *cp.pack;
   BatchResult result = engine.classify(in.batch, as_of, what);
   const detail::BatchData& bd = in.batch.data();
   const detail::ResultData& rd = result.data();
@@ -600,7 +626,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
   Classified out;
   out.read = in.read;
   out.notes = in.notes;
-  out.rejects = std::move(in.rejects);
+  out.rejects = in.rejects;
   const std::string key = cp.key_field();
   const int key_field = cp.field_index(key);
   size_t rejected = 0;
@@ -847,7 +873,7 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     }
     // Jurisdictions are the ones in this input: int32 codes.
     return {arrow::dictionary_of(
-        levels[l], rows.size(), labels.labels, SIZE_MAX, [&](size_t k) { return codes[k]; }, zero_nulls)};
+        pack.levels[static_cast<size_t>(level_index[l])].name.value, rows.size(), labels.labels, SIZE_MAX, [&](size_t k) { return codes[k]; }, zero_nulls)};
   }});
   std::vector<NodePtr> cols;
   // Threads pay off on large tables only (a Dask partition may be small).
@@ -865,9 +891,48 @@ Classified classify_columns(const Engine& engine, const std::vector<ColumnView>&
     }
   }
   out.table = arrow::table(std::move(cols), static_cast<int64_t>(rows.size()));
-  if (keep_batch) *keep_batch = std::move(in);
   if (keep_result) *keep_result = std::move(result);
   return out;
+}
+
+// classify_batch of `views` converted: with `keep_batch` (for cases) every
+// field is kept and the batch given back, else only what the result reads.
+Classified classify_columns(const Engine& engine, const std::vector<ColumnView>& views, Date as_of,
+                            const std::vector<std::string>& levels, ColumnsBatch* keep_batch = nullptr,
+                            BatchResult* keep_result = nullptr, bool all_tables = true, bool outputs = true,
+                            const Owners* owners = nullptr, bool pandas_codes = false, bool mask = true) {
+  const std::vector<int> level_index = level_indices(engine.rules().checked(), levels);
+  const ClassifyOptions what = result_options(all_tables, outputs, keep_result != nullptr);
+  const ColumnOptions options =
+      conversion_options(engine, mask, keep_batch ? std::vector<std::string>{} : fields_for(engine, what, level_index));
+  ColumnsBatch in = batch_from_columns(engine.rules(), views, options);
+  Classified c = classify_batch(engine, in, views, as_of, level_index, what, owners, pandas_codes, mask, keep_result);
+  if (keep_batch) *keep_batch = std::move(in);
+  return c;
+}
+
+// A table converted and checked once (Engine.prepare), for classifying
+// again on other days without converting again. Its batch borrows the
+// input's strings, so the input is held as long as the batch: `in` is
+// declared first and destroyed last (with the GIL held, as a Python
+// object's members are).
+struct Prepared {
+  std::unique_ptr<Input> in;
+  ColumnsBatch batch;
+  std::string pack_hash, pack_id;  // the pack it was converted for
+};
+
+// Every field any result of `engine` may read (every table, the outputs,
+// every level), so that one prepared table serves every classify call.
+std::vector<std::string> fields_for_any_result(const Engine& engine) {
+  const detail::CheckedPack& cp = engine.rules().checked();
+  std::vector<int> every_level(cp.pack->levels.size());
+  std::iota(every_level.begin(), every_level.end(), 0);
+  std::vector<std::string> keep = fields_for(engine, result_options(true, true, false), every_level);
+  // The status-only program reads a subset of every table's; its fields are
+  // added all the same, so that no pack can make them differ.
+  for (std::string& f : engine.fields_read(result_options(false, false, false))) keep.push_back(std::move(f));
+  return keep;
 }
 
 // (schema capsule, array capsule) for pyarrow.record_batch & co.
@@ -1455,6 +1520,11 @@ PYBIND11_MODULE(_kcbx, m) {
           [](const RulePack& p) { return py::make_tuple(kPickleVersion, p.sources(), p.file(), py::dict()); },
           [](py::tuple t) { return unpickle_pack(t, "RulePack"); }));
 
+  py::class_<Prepared>(m, "Prepared", "A table converted and checked for one pack (Engine.prepare).")
+      .def_property_readonly("read", [](const Prepared& p) { return p.batch.read; })
+      .def_property_readonly("rows", [](const Prepared& p) { return p.batch.batch.size(); })
+      .def_property_readonly("notes", [](const Prepared& p) { return p.batch.notes; });
+
   py::class_<Engine>(m, "Engine", "A compiled rule pack. Immutable and thread-safe; pickles by source.")
       .def(py::init([](const RulePack& pack, int threads, size_t batch_rows) {
              if (threads < 0) throw py::value_error("threads must be >= 0 (0: one per core)");
@@ -1489,6 +1559,44 @@ PYBIND11_MODULE(_kcbx, m) {
             return out;
           },
           "source"_a, "whole"_a, "as_of"_a, "levels"_a = std::vector<std::string>{}, "all_tables"_a = true,
+          "outputs"_a = true, "pandas_codes"_a = false, "mask"_a = true)
+      .def(
+          "_prepare",
+          [](const Engine& e, py::object source, bool whole) {
+            auto p = std::make_unique<Prepared>();
+            p->in = import_input(source, whole);
+            p->pack_hash = e.rules().content_hash();
+            p->pack_id = e.rules().id();
+            NodePtr rejects;
+            {
+              py::gil_scoped_release nogil;
+              p->batch = batch_from_columns(e.rules(), p->in->views,
+                                            conversion_options(e, true, fields_for_any_result(e)));
+              rejects = rejects_table(p->batch.rejects, e.rules().checked().key_column());
+            }
+            return py::make_tuple(std::move(p), capsules(rejects));
+          },
+          "source"_a, "whole"_a)
+      .def(
+          "_classify_prepared",
+          [](const Engine& e, const Prepared& p, const std::string& as_of, const std::vector<std::string>& levels,
+             bool all_tables, bool outputs, bool pandas_codes, bool mask) {
+            if (p.pack_hash != e.rules().content_hash())
+              throw py::value_error("the table was prepared for another rule pack (" + p.pack_id + "; this engine's is " +
+                                    e.rules().id() + "): prepare it with this engine");
+            const Date d = parse_as_of(as_of);
+            const std::vector<int> level_index = level_indices(e.rules().checked(), levels);
+            Classified c;
+            NodePtr rejects;
+            {
+              py::gil_scoped_release nogil;
+              c = classify_batch(e, p.batch, p.in->views, d, level_index, result_options(all_tables, outputs, false),
+                                 &p.in->owners, pandas_codes, mask);
+              rejects = rejects_table(c.rejects, e.rules().checked().key_column());
+            }
+            return py::make_tuple(capsules(c.table), capsules(rejects), c.read, c.notes);
+          },
+          "prepared"_a, "as_of"_a, "levels"_a = std::vector<std::string>{}, "all_tables"_a = true,
           "outputs"_a = true, "pandas_codes"_a = false, "mask"_a = true)
       .def(
           "_explain",

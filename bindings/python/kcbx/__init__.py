@@ -42,6 +42,7 @@ __all__ = [
     "Cases",
     "Diagnostic",
     "Engine",
+    "PreparedTable",
     "RejectedRowsWarning",
     "Report",
     "RulePack",
@@ -67,6 +68,13 @@ class RejectedRowsWarning(UserWarning):
 # ---- the engine ----------------------------------------------------------
 
 
+def _table_kind(table: Any) -> str:
+    """_kind, and a PreparedTable's kind: the table's it was made from."""
+    if isinstance(table, PreparedTable):
+        return table._kind
+    return _kind(table)
+
+
 @dataclass(frozen=True)
 class Cases:
     """The result of :meth:`Engine.cases`, each a table of the input's kind.
@@ -84,6 +92,56 @@ class Cases:
     cases: Any
     accountability: Any
     rejects: Any
+
+
+class PreparedTable:
+    """A table converted and checked once by :meth:`Engine.prepare`.
+
+    :meth:`Engine.classify` and :meth:`Engine.status_counts` take it in
+    place of the table and skip the conversion and the checks, which are
+    most of a call on a fresh table: classifying one table on many days
+    (every what-if of a report date) costs the rules alone after the first.
+    The results and rejects are those of the table itself, and of the kind
+    it was (pandas, Polars, pyarrow).
+
+    ``read``: the table's rows; ``accepted``: those that passed the checks;
+    ``rejects``: the others (row, the key, column, reason), as
+    ``classify(..., with_rejects=True)`` lists them before the rules run.
+
+    It holds the table's buffers: changing the table afterwards (pandas
+    lets one write into a column in place) does not reach it; prepare the
+    table again. It belongs to the engine's rule pack (another pack's
+    engine refuses it with a ValueError), and does not pickle.
+    """
+
+    __slots__ = ("_prepared", "_kind", "_rejects")
+
+    def __init__(self, prepared: Any, kind: str, rejects: Any) -> None:
+        self._prepared = prepared
+        self._kind = kind
+        self._rejects = rejects
+
+    @property
+    def read(self) -> int:
+        return int(self._prepared.read)
+
+    @property
+    def accepted(self) -> int:
+        return int(self._prepared.rows)
+
+    @property
+    def rejects(self) -> Any:
+        return _to_kind(self._rejects, self._kind)
+
+    def __len__(self) -> int:
+        return self.read
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a PreparedTable does not pickle: it holds the table's buffers; "
+                        "pickle the table and prepare it again")
+
+    def __repr__(self) -> str:
+        return f"<kcbx.PreparedTable {self._kind}, {self.read} rows, {self.accepted} accepted>"
 
 
 class Engine(_kcbx.Engine):
@@ -116,7 +174,9 @@ class Engine(_kcbx.Engine):
 
         ``table``: a pandas or Polars DataFrame, a pyarrow Table or
         RecordBatch, a mapping of column name to numpy array, or any object
-        with ``__arrow_c_stream__``/``__arrow_c_array__``.
+        with ``__arrow_c_stream__``/``__arrow_c_array__``; or a
+        :class:`PreparedTable` from :meth:`prepare`, converted and checked
+        once for classifying on many days.
 
         Returns a table of the same kind (pyarrow Table for a mapping or a
         generic Arrow object) with one row per accepted record, in input
@@ -147,7 +207,7 @@ class Engine(_kcbx.Engine):
         type cannot hold its field (naming the column), ValueError for a
         bad ``as_of``. The GIL is released while the engine runs.
         """
-        kind = _kind(table)
+        kind = _table_kind(table)
         # A result bound for pandas keeps its codes -1 under nulls, as
         # pandas' categoricals have them (the batch is not seen elsewhere).
         for_pandas = kind == "pandas"
@@ -170,11 +230,27 @@ class Engine(_kcbx.Engine):
         """(result, rejects) as pyarrow RecordBatches; ``pandas_codes``:
         the result's dictionary codes are -1 under nulls (for _to_pandas
         only: other Arrow readers may look codes up under nulls)."""
+        if isinstance(table, PreparedTable):
+            result, rejects, _read, _notes = self._classify_prepared(
+                table._prepared, _as_of_text(as_of), list(levels), bool(all_tables), bool(outputs),
+                bool(pandas_codes), bool(mask))
+            return _record_batch(result), _record_batch(rejects)
         source, whole = _source(table, kind)
         result, rejects, _read, _notes = self._classify(source, whole, _as_of_text(as_of),
                                                         list(levels), bool(all_tables), bool(outputs),
                                                         bool(pandas_codes), bool(mask))
         return _record_batch(result), _record_batch(rejects)
+
+    def prepare(self, table: Any) -> PreparedTable:
+        """Converts and checks ``table`` once, for :meth:`classify` and
+        :meth:`status_counts` to take in its place (see
+        :class:`PreparedTable`). ``table``: as for :meth:`classify`.
+        Raises as :meth:`classify` does for a missing or mistyped column.
+        """
+        kind = _kind(table)
+        source, whole = _source(table, kind)
+        prepared, rejects = self._prepare(source, whole)
+        return PreparedTable(prepared, kind, _record_batch(rejects))
 
     def explain(self, record: Mapping[str, Any], as_of: Any, *, format: str = "dict") -> Any:
         """Evaluates one record with a full trace.
@@ -221,8 +297,8 @@ class Engine(_kcbx.Engine):
         """Records per jurisdiction of ``level`` and status, as a table of
         the input's kind with columns <level>, status, count (sorted). The
         status column is named after the pack's first table ("status" in
-        the Guizhou pack)."""
-        kind = _kind(table)
+        the Guizhou pack). ``table`` may be a :class:`PreparedTable`."""
+        kind = _table_kind(table)
         # No key is shown: none needs its mask.
         res, _rej = self._classify_arrow(table, kind, as_of, [level], all_tables=False, outputs=False,
                                          mask=False)

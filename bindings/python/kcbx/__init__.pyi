@@ -11,6 +11,7 @@ __all__ = [
     "Cases",
     "Diagnostic",
     "Engine",
+    "PreparedTable",
     "RejectedRowsWarning",
     "Report",
     "RulePack",
@@ -101,6 +102,18 @@ class Sample:
     events: Any
     officials: Any
 
+class PreparedTable:
+    """A table converted and checked once (Engine.prepare), for classify and status_counts."""
+
+    def __init__(self, prepared: Any, kind: str, rejects: Any) -> None: ...  # made by Engine.prepare
+    @property
+    def read(self) -> int: ...
+    @property
+    def accepted(self) -> int: ...
+    @property
+    def rejects(self) -> Any: ...
+    def __len__(self) -> int: ...
+
 class Engine:
     """A rule pack compiled for evaluation; immutable, thread-safe, picklable."""
 
@@ -117,6 +130,7 @@ class Engine:
     @property
     def batch_rows(self) -> int: ...
     def output_columns(self, all_tables: bool = True) -> list[str]: ...
+    def prepare(self, table: Any) -> PreparedTable: ...
     def _classify_arrow(
         self,
         table: Any,
