@@ -49,3 +49,14 @@ def test_gil_released_during_classify(students: pa.Table) -> None:
         done.set()
         t.join()
     assert moved > 0  # the Python thread ran while C++ worked
+
+
+def test_one_prepared_table_on_many_threads(engine: kcbx.Engine, students: pa.Table) -> None:
+    """A prepared table is read, never written, by classify: threads share it."""
+    prepared = engine.prepare(kcbx.to_typed(students))
+    days = ["2019-09-10", AS_OF, "2020-03-01", "2020-06-30"] * 3
+    want = {d: engine.classify(kcbx.to_typed(students), d, with_rejects=True) for d in set(days)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda d: engine.classify(prepared, d, with_rejects=True), days))
+    for d, (res, rej) in zip(days, got):
+        assert res.equals(want[d][0]) and rej.equals(want[d][1]), d
