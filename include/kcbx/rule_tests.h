@@ -49,7 +49,9 @@ struct TestFailure {
   // "mismatch", or what went wrong otherwise: "rejected" (the record was
   // refused), "accepted" (expect_error, but it was not), "error" (the pack
   // or input was refused), "no-error", "missing" (no such record/case or
-  // indicator), "event-rejected", "roster-rejected".
+  // indicator), "event-rejected", "roster-rejected", "test-error" (the test
+  // cannot show what it says: a bad as_of, a column no field reads, an
+  // expected value the pack does not have; also reported as a diagnostic).
   std::string kind = "mismatch";
 
   // "expected status=dropout, got suspected_dropout" (lang "zh": Chinese),

@@ -234,7 +234,7 @@ class Loader {
                      "' has both 'value' and 'values'; keep one");
       } else if (single) {
         ParamValueDef v;
-        v.value = w_.text(*single);
+        v.value = r.filled("value", "write the value, or leave 'value' out for a parameter the source leaves open");
         v.where = v.value.where;
         if (!p.from.empty()) {
           v.from_text = p.from;
@@ -262,7 +262,7 @@ class Loader {
                 dated = false;
               }
             }
-            v.value = vr.text("value");
+            v.value = vr.filled("value", "write the value in force from that date");
             if (!vr.has("value")) vr.missing("value", "the value in force");
             // A value whose date is unreadable is left out of the history
             // (read as "always", it clashed with the value that is).
@@ -283,13 +283,15 @@ class Loader {
       DeriveDef d;
       d.name = key;
       d.where = key.where;
-      if (value.IsScalar()) {
+      if (value.IsNull() || value.IsScalar()) {
         d.expr = w_.text(value);
+        if (Walker::is_empty(value))
+          w_.error_at(key.where, "empty-value", "derived value '" + key.value + "' is empty: write its expression");
       } else {
         MapReader r(w_, value, "derived value '" + key.value + "'", schema::kDerive);
         if (!r.ok()) continue;
         d.change = read_change(r);
-        d.expr = r.text("expr");
+        d.expr = r.filled("expr", "write the expression");
         if (!r.has("expr")) r.missing("expr", "the expression");
         d.clause = r.text("clause");
         d.description = r.text("description");
@@ -307,7 +309,7 @@ class Loader {
       c.change = read_change(r);
       c.where = w_.where(item);
       c.id = r.text("id");
-      c.require = r.text("require");
+      c.require = r.filled("require", "write the condition every record must meet");
       c.message = r.text("message");
       c.clause = r.text("clause");
       if (!r.has("id")) r.missing("id", "a short name");
@@ -358,8 +360,8 @@ class Loader {
             row.change = read_change(rr);
             row.where = w_.where(item);
             row.id = rr.text("id");
-            row.when = rr.text("when");
-            row.then = rr.text("then");
+            row.when = rr.filled("when", "write the condition, or leave 'when' out for a row that matches every record");
+            row.then = rr.filled("then", "write one of the table's values");
             row.clause = rr.text("clause");
             row.note = rr.text("note");
             if (!rr.has("id")) rr.missing("id", "a row id");
@@ -483,9 +485,9 @@ class Loader {
     wf.present = true;
     wf.where = w_.where(n);
     wf.change = read_change(r);
-    wf.opens_when = r.text("opens_when");
-    wf.opened_on = r.text("opened_on");
-    wf.closes_on = r.text("closes_on");
+    wf.opens_when = r.filled("opens_when", "write which records have a case");
+    wf.opened_on = r.filled("opened_on", "write the date a case opens, or leave the key out");
+    wf.closes_on = r.filled("closes_on", "write the date a case closes, or leave the key out");
     if (!r.has("opens_when") && !extending_) r.missing("opens_when", "which records have a case");
     if (auto e = r.get("events")) wf.event_domain = load_domain(*e, "events", pack);
     else if (!extending_) r.missing("events", "the event types");
@@ -534,13 +536,15 @@ class Loader {
       GroupDef g;
       g.name = key;
       g.where = key.where;
-      if (value.IsScalar()) {
+      if (value.IsNull() || value.IsScalar()) {
         g.when = w_.text(value);
+        if (Walker::is_empty(value))
+          w_.error_at(key.where, "empty-value", what + " '" + key.value + "' is empty: write its condition");
       } else {
         MapReader r(w_, value, what + " '" + key.value + "'", schema::kGroup);
         if (!r.ok()) continue;
         g.alias = r.text("alias");
-        g.when = r.text("when");
+        g.when = r.filled("when", "write the condition");
         if (!r.has("when")) r.missing("when", "the condition");
       }
       out.push_back(std::move(g));
@@ -555,7 +559,7 @@ class Loader {
     l.change = read_change(r);
     l.present = true;
     l.where = w_.where(n);
-    l.include = r.text("include");
+    l.include = r.filled("include", "write which children are on the ledgers");
     if (!r.has("include")) {
       // An extension changing one part of the base's ledgers (a key group)
       // replaces the whole section: say so, not only what is missing.
@@ -600,9 +604,9 @@ class Loader {
       d.where = key.where;
       d.alias = r.text("alias");
       d.clause = r.text("clause");
-      d.numerator = r.text("numerator");
-      d.denominator = r.text("denominator");
-      d.count = r.text("count");
+      d.numerator = r.filled("numerator", "write what the rate counts");
+      d.denominator = r.filled("denominator", "write what the rate is out of");
+      d.count = r.filled("count", "write what the indicator counts");
       d.at_least = r.text("at_least");
       d.at_most = r.text("at_most");
       d.as_of = r.text("as_of");

@@ -614,6 +614,9 @@ class Runner {
           const std::string near = nearest_name(key.value, known_columns);
           if (!near.empty()) msg += "; did you mean '" + near + "'?";
           error(key.where, "unknown-column", msg);
+          // The cell is read by no field: the test tests something else
+          // than it says, and must not pass.
+          failures.push_back({"", what, "", std::move(msg), "test-error"});
         }
       }
       header.push_back(column_of(key.value));
@@ -706,10 +709,13 @@ class Runner {
       return;
     }
     if (!as_of) {
-      if (as_of_text.empty())
-        error(t.where, "missing-key", "test '" + t.name + "' needs 'as_of' (here or at the top of the file)");
-      else
-        error(as_of_text.where, "bad-date", "'" + as_of_text.value + "' is not a date; write YYYY-MM-DD");
+      // Not run, and not passed: a test that cannot run shows nothing.
+      std::string why = as_of_text.empty()
+                            ? "test '" + t.name + "' needs 'as_of' (here or at the top of the file)"
+                            : "'" + as_of_text.value + "' is not a date; write YYYY-MM-DD";
+      if (as_of_text.empty()) error(t.where, "missing-key", why);
+      else error(as_of_text.where, "bad-date", why);
+      failures.push_back({"", "as_of", "", std::move(why), "test-error"});
       report_.tests.push_back(std::move(result));
       return;
     }
@@ -1016,6 +1022,35 @@ class Runner {
       error(k.where, "unknown-name", msg);
       return;
     }
+    // An expected enum or set value the pack does not have: the test could
+    // never pass, and a misspelt value is better named than compared.
+    if (!v.null && type.domain >= 0 && (type.kind == TypeKind::kEnum || type.kind == TypeKind::kSet)) {
+      const DomainDef& d = p.domains[static_cast<size_t>(type.domain)];
+      std::vector<std::string> words = v.items;
+      if (!v.list) {
+        if (type.kind == TypeKind::kEnum) words.push_back(v.text);
+        else for_each_set_value(v.text, [&](std::string_view w) {
+          words.emplace_back(w);
+          return true;
+        });
+      }
+      for (const std::string& w : words) {
+        if (find_enum_value(d, w) >= 0) continue;
+        std::vector<std::string> known;
+        for (const auto& dv : d.values) known.push_back(dv.name.value);
+        std::string msg = "'" + w + "' is not a value of " + name;
+        std::string near = nearest_name(w, known);
+        // A value cut short ("suspected" for suspected_dropout) is too far
+        // from the whole name for nearest_name: the one value it begins.
+        if (near.empty() && !w.empty() &&
+            std::count_if(known.begin(), known.end(), [&](const std::string& k) { return k.starts_with(w); }) == 1)
+          near = *std::find_if(known.begin(), known.end(), [&](const std::string& k) { return k.starts_with(w); });
+        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        error(v.where, "unknown-value", msg);
+        failures.push_back({who, name, v.shown(), std::move(msg), "test-error"});
+        return;
+      }
+    }
     if (!same(cp, type, v, actual)) failures.push_back({who, name, v.shown(), actual.empty() ? "null" : actual, "mismatch"});
   }
 
@@ -1278,6 +1313,8 @@ std::string failure_text(const TestFailure& f, std::string_view lang) {
     return zh ? "期望错误含 '" + f.expected + "'，实际为：" + f.actual
               : "expected an error with '" + f.expected + "', got: " + f.actual;
   }
+  if (f.kind == "test-error")
+    return subject + (zh ? "测试本身有错误：" + f.actual : "the test itself is wrong: " + f.actual);
   if (f.kind == "no-error")
     return zh ? "期望错误含 '" + f.expected + "'，但规则包和输入均可使用"
               : "expected an error with '" + f.expected + "', but the pack and input were accepted";

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <regex>
 #include <set>
 
 #include "expr/check.h"
@@ -207,6 +208,19 @@ class Validator {
   // Evaluates a parameter value (a constant expression without names).
   std::optional<ScalarValue> eval_constant(const Text& text, TypeKind want,
                                            const std::string& param) {
+    // A date written another way (2019-9-15, 2019/09/15, 2019.9.15,
+    // 2019年9月15日, 20190915) would be read as arithmetic and reported as
+    // an int or a number, or as an unknown unit: said for what it is.
+    static const std::regex kOtherDate(
+        R"(\s*(\d{4}\s*(-|/|\.|年)\s*\d{1,2}\s*(-|/|\.|月)\s*\d{1,2}\s*(日)?|\d{8})\s*)");
+    // (YYYY-MM-DD itself is read as a date literal, which says when it is
+    // no real date.)
+    static const std::regex kDateShape(R"(\s*\d{4}-\d{2}-\d{2}\s*)");
+    if (want == TypeKind::kDate && std::regex_match(text.value, kOtherDate) &&
+        !std::regex_match(text.value, kDateShape)) {
+      error(text.where, "bad-date", "'" + text.value + "' is not a date; write YYYY-MM-DD");
+      return std::nullopt;
+    }
     auto e = parse_expr(text, diags_);
     if (!e) return std::nullopt;
     Scope empty;

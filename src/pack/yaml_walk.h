@@ -153,6 +153,13 @@ class Walker {
                       std::move(message)});
   }
 
+  // Nothing written: a key with no value (`when:`), `~`, null, or a
+  // string of spaces only.
+  static bool is_empty(const YAML::Node& n) {
+    if (n.IsNull()) return true;
+    return n.IsScalar() && n.Scalar().find_first_not_of(" \t\r\n") == std::string::npos;
+  }
+
   // The scalar at `n`; an error (and empty Text) for maps and sequences.
   Text text(const YAML::Node& n) {
     Text t;
@@ -362,6 +369,19 @@ class MapReader {
     const auto* e = find(key);
     if (!e) return Text{{}, w_.where(node_), false};
     return w_.text(e->second);
+  }
+  // text(key) for a key that cannot be left empty (an expression, a row's
+  // value): written with nothing after it (`then:`), as `~` or null, or as
+  // "", it is an error at the key, with `instead` saying what to write.
+  // Read as no text, an empty `when` matched every record, an empty `then`
+  // gave a blank status and an empty `count` counted nothing.
+  Text filled(const char* key, const std::string& instead) const {
+    const auto* e = find(key);
+    if (!e) return Text{{}, w_.where(node_), false};
+    Text t = w_.text(e->second);
+    if (Walker::is_empty(e->second))
+      w_.error_at(e->first.where, "empty-value", "'" + std::string(key) + "' is empty: " + instead);
+    return t;
   }
   bool boolean(const char* key, bool fallback) const {
     const auto* e = find(key);

@@ -788,6 +788,61 @@ namespace {
 // kcbx validate lists every problem of a file: a `from:` that is no date
 // no longer hides the errors after it, in an extension and in a pack of
 // its own (the value is checked as if it had no date).
+// A key written with nothing after it is an error at the key, not a value
+// that quietly changes results: an empty `when` matched every record, an
+// empty `then` gave a blank status, an empty `count` counted nothing.
+TEST(Authoring, AnEmptyValueIsAnErrorAtItsKey) {
+  const std::string ext =
+      "meta: {name: z, extends: guizhou}\n"
+      "derive:\n"
+      "  bare:\n"
+      "  quoted: \"\"\n"
+      "  block:\n"
+      "    expr:\n"
+      "    clause: D5\n"
+      "tables:\n"
+      "  status:\n"
+      "    rows:\n"
+      "      - {id: r1, when: , then: not_counted, clause: D5}\n"
+      "      - {id: r2, when: null, then: not_counted, clause: D5}\n"
+      "      - {id: r3, when: age > 30, then: ~, clause: D5}\n"
+      "indicators:\n"
+      "  t9: {count: , clause: T1}\n";
+  std::vector<std::string> got;
+  for (const auto& d : kcbx::check_rules(ext, "z.yaml")) got.push_back(d.where.format() + " " + d.code + " " + d.message);
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "z.yaml:3:3 empty-value derived value 'bare' is empty: write its expression",
+                     "z.yaml:4:3 empty-value derived value 'quoted' is empty: write its expression",
+                     "z.yaml:6:5 empty-value 'expr' is empty: write the expression",
+                     "z.yaml:11:18 empty-value 'when' is empty: write the condition, or leave 'when' out for a row "
+                     "that matches every record",
+                     "z.yaml:12:18 empty-value 'when' is empty: write the condition, or leave 'when' out for a row "
+                     "that matches every record",
+                     "z.yaml:13:34 empty-value 'then' is empty: write one of the table's values",
+                     "z.yaml:15:8 empty-value 'count' is empty: write what the indicator counts",
+                 }));
+  // Quoted, null is an expression (reported for what it is), not nothing.
+  for (const auto& d : kcbx::check_rules("meta: {name: z, extends: guizhou}\ntables:\n  status:\n    rows:\n"
+                                         "      - {id: r1, when: \"null\", then: not_counted, clause: D5}\n",
+                                         "z.yaml"))
+    EXPECT_NE(d.code, "empty-value") << d.format();
+}
+
+// A date parameter written another way than YYYY-MM-DD is named a date,
+// not read as arithmetic ("is date but this value is int").
+TEST(Authoring, ADateWrittenAnotherWayIsNamedADate) {
+  for (const char* v : {"2019-9-15", "2019/09/15", "2019.9.15", "2019年9月15日", "20190915"}) {
+    const std::string ext = std::string("meta: {name: z}\nparameters:\n  day0: {type: date, value: ") + v + "}\n";
+    EXPECT_EQ(all(kcbx::check_rules(ext, "z.yaml")),
+              std::string("z.yaml:3:29: error: '") + v + "' is not a date; write YYYY-MM-DD [bad-date]\n")
+        << v;
+  }
+  // Other mistakes keep their own words.
+  EXPECT_NE(all(kcbx::check_rules("meta: {name: z}\nparameters:\n  day0: {type: date, value: 2019-13-15}\n", "z.yaml"))
+                .find("is not a real date"),
+            std::string::npos);
+}
+
 TEST(Authoring, ABadFromDateHidesNoOtherError) {
   const std::string ext =
       "meta: {name: z, extends: guizhou}\n"

@@ -159,6 +159,43 @@ TEST(RuleTests, UnknownNamesGetSuggestions) {
   EXPECT_FALSE(r.ok());
 }
 
+// A test that cannot show what it says is an error and a failure, never
+// a pass: a bad as_of (it ran on the file's date instead), a cell no field
+// reads (the record was read without it), an expected value the pack does
+// not have.
+TEST(RuleTests, ATestThatCannotShowWhatItSaysFails) {
+  const auto r = run(test_file(R"(  - name: bad date
+    as_of: 2019-10-1
+    records: [{student_id: A, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-10-08}]
+    expect: {status: in_school}
+  - name: misspelt column
+    records: [{student_id: B, registry: enrolled, birth_date: 2010-03-01, last_attened: 2019-09-01}]
+    expect: {status: in_school}
+  - name: no such value
+    records: [{student_id: C, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    expect: {status: suspected}
+  - name: no such aid
+    records: [{student_id: D, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-10-08}]
+    expect: {eligible_aid: [two_free, nutrtion]}
+)"));
+  EXPECT_EQ(r.tests.size(), 4u);
+  EXPECT_EQ(r.passed(), 0u) << all(r);
+  EXPECT_FALSE(r.ok());
+  for (const auto& t : r.tests) {
+    ASSERT_FALSE(t.failures.empty()) << t.name;
+    EXPECT_EQ(t.failures.front().kind, "test-error") << t.name << "\n" << all(r);
+  }
+  ASSERT_NE(find_code(r, "bad-date"), nullptr);
+  ASSERT_NE(find_code(r, "unknown-column"), nullptr);
+  const auto* value = find_code(r, "unknown-value");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(value->message, "'suspected' is not a value of status; did you mean 'suspected_dropout'?") << all(r);
+  EXPECT_NE(all(r).find("FAIL no such aid: D: the test itself is wrong: 'nutrtion' is not a value of eligible_aid; "
+                        "did you mean 'nutrition'?"),
+            std::string::npos)
+      << all(r);
+}
+
 TEST(RuleTests, RecordsRefusedWithAMessage) {
   const auto r = run(test_file(R"(  - name: refused
     records:
@@ -383,6 +420,8 @@ TEST(Messages, EveryPackDiagnosticIsTranslated) {
       "meta: {name: x, extends: guizhou}\nledgers:\n  levels: [village]\n",
       "meta: {name: x, extends: guizhou}\nfields:\n  poor: {override: true, type: int}\n",
       "meta: {name: x, extends: guizhou}\nworkflow:\n  opens_when: status = dropout\n",
+      "meta: {name: x}\nfields:\n  a: {type: int}\nparameters:\n  day0: {type: date, value: 2019-9-1}\n"
+      "derive:\n  e:\n  f: {expr: }\ntables:\n  t:\n    values: [p]\n    rows:\n      - {id: r, when: , then: }\n",
   };
   int checked = 0;
   for (const auto& text : broken) {
