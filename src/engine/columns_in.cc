@@ -37,7 +37,7 @@ using detail::TypeKind;
 
 namespace {
 
-constexpr std::string_view kNotYesNo = " is not a yes/no value (use 1/0, true/false or 是/否)";
+constexpr std::string_view kNotYesNo = " is not a yes/no value (use 1/0, true/false, yes/no or 是/否)";
 
 bool bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 

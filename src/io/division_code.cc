@@ -46,7 +46,7 @@ const char* DivisionCodeCheck::error(std::string_view code) {
   // prefecture's is (cities without counties, such as 东莞 441900, number
   // their towns under it).
   if (county % 10000 == 0 || !is_known_address_code(county))
-    return "county code (digits 1-6) is not a county- or prefecture-level GB/T 2260 code (revisions 1980-2019)";
+    return "a code whose county part (digits 1-6) is no county- or prefecture-level GB/T 2260 code (revisions 1980-2019)";
   last_county_bytes_ = county_bytes;
   return nullptr;
 }

@@ -440,6 +440,13 @@ class Merger {
         }
         continue;
       }
+      if (it == wf.stages.end() && !st.change.override_ && !st.change.remove) {
+        // A new stage: what load() asks of a pack's own stages.
+        if (st.role.empty())
+          error(st.where, "missing-key", "stage needs 'role' (the role that acts)");
+        if (st.events.empty())
+          error(st.where, "missing-key", "stage needs 'event' (the event type that completes it)");
+      }
       std::vector<StageDef> one;
       one.push_back(std::move(st));
       if (one.front().change.override_) one.front().change.replace = true;

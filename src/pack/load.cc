@@ -518,7 +518,11 @@ class Loader {
           st.due_from = sr.text("due_from");
           st.clause = sr.text("clause");
           if (!sr.has("id")) sr.missing("id", "a stage id");
-          const bool partial = st.change.override_ || st.change.remove;
+          // In an extension a stage may be the base's, given again without
+          // 'override: true': the merge says so (already-defined) rather
+          // than asking for keys an override would not need, and asks a
+          // new stage for them itself.
+          const bool partial = st.change.override_ || st.change.remove || extending_;
           if (!partial && !sr.has("role")) sr.missing("role", "the role that acts");
           if (!partial && st.events.empty()) sr.missing("event", "the event type that completes it");
           wf.stages.push_back(std::move(st));

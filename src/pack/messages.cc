@@ -143,6 +143,7 @@ const Entry kEntries[] = {
      "参数 '$1' 在 $2 没有生效的取值；其最早的取值自 $3 起生效"},
     {"no-value-on-date", "parameter '(.*)' has no value in force on (.*)", "参数 '$1' 在 $2 没有生效的取值"},
     {"duplicate-date", "parameter '(.*)' has two values from the same date", "参数 '$1' 有两个从同一天起生效的取值"},
+    {"dependency-cycle", "'(.*?)' depends on itself: (.*)", "'$1' 依赖于自身（循环依赖）：$2"},
     {"dependency-cycle", "'(.*)' depends on itself", "'$1' 依赖于自身（循环依赖）"},
     {"not-constant", "a derived duration must not depend on a record", "派生的时长不能依赖记录"},
     {"not-constant", "a duration must be a literal or a parameter", "时长必须是字面量或参数"},

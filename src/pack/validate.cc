@@ -355,9 +355,22 @@ class Validator {
     return near.empty() ? std::string() : "; did you mean '" + near + "'?";
   }
 
+  // `name` is reached again while it is being checked: the message gives
+  // the path around the cycle ("a -> b -> a"), for an author who edited one
+  // link of it and is told about another.
   void cycle(const SourceLocation& at, const std::string& name) {
-    error(at, "dependency-cycle", "'" + name + "' depends on itself");
+    std::string path;
+    const auto first = std::find(active_.begin(), active_.end(), name);
+    for (auto it = first; it != active_.end(); ++it) path += *it + " -> ";
+    error(at, "dependency-cycle", "'" + name + "' depends on itself" + (path.empty() ? "" : ": " + path + name));
   }
+  // The derived values and tables being checked, outermost first.
+  std::vector<std::string> active_;
+  struct Active {
+    std::vector<std::string>& stack;
+    Active(std::vector<std::string>& s, const std::string& name) : stack(s) { stack.push_back(name); }
+    ~Active() { stack.pop_back(); }
+  };
 
   bool check_derive(int d) {
     auto& st = derive_state_[static_cast<size_t>(d)];
@@ -369,6 +382,7 @@ class Validator {
       return false;
     }
     st = kActive;
+    const Active active(active_, def.name.value);
     auto e = parse_expr(def.expr, diags_);
     bool ok = e && check_expr(*e, scope_, diags_);
     if (ok && e->type.kind == TypeKind::kDuration && !e->constant) {
@@ -398,6 +412,7 @@ class Validator {
       return false;
     }
     st = kActive;
+    const Active active(active_, def.name.value);
     const size_t before = diags_.size();
     const int dom = domain_of(def.values_from, def.domain, def.where);
     std::set<std::string> ids;

@@ -118,7 +118,7 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
         out.bits = 0;
         return std::nullopt;
       }
-      return quote_cell(t) + " is not a yes/no value (use 1/0, true/false or 是/否)";
+      return quote_cell(t) + " is not a yes/no value (use 1/0, true/false, yes/no or 是/否)";
     case TypeKind::kInt: {
       // std::from_chars: the whole int64 range, -9223372036854775808
       // included, and out-of-range told apart from not-a-number.

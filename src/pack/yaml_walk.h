@@ -97,9 +97,20 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const size_t lead = line.find_first_not_of(" \t");
     const bool blank = lead == std::string_view::npos;
+    // A sequence's dashes count as indentation when a map follows them
+    // ("  -\tid: x" indents the map with a tab; yaml-cpp says only "illegal
+    // map value" there). Before a plain item ("-\tfoo") a tab is allowed.
+    size_t indent_end = blank ? line.size() : lead;
+    while (indent_end + 1 < line.size() && line[indent_end] == '-' &&
+           (line[indent_end + 1] == ' ' || line[indent_end + 1] == '\t')) {
+      indent_end = line.find_first_not_of(" \t", indent_end + 1);
+      if (indent_end == std::string_view::npos) indent_end = line.size();
+    }
+    const std::string_view item = line.substr(indent_end);
+    const bool map_item = item.find(": ") != std::string_view::npos || item.ends_with(":");
+    const size_t tab = line.substr(0, map_item ? indent_end : (blank ? line.size() : lead)).find('\t');
     const std::string_view indentation = line.substr(0, blank ? line.size() : lead);
-    const size_t tab = indentation.find('\t');
-    const long spaces = static_cast<long>(std::min(indentation.size(), tab));
+    const long spaces = static_cast<long>(std::min(indentation.size(), indentation.find('\t')));
     if (block >= 0) {
       // The block scalar's content: a tab after its indentation is text
       // (but yaml-cpp refuses a tab on a line of only whitespace).
@@ -272,10 +283,12 @@ class Walker {
       if (p >= source_.size() || source_[p] != value[i]) return {};
       if (last == std::string_view::npos || p != last + 1)
         out.push_back({i, line, column});
+      // '' is one quote: the character after it is an anchor of its own
+      // (the source is one longer than the value there).
+      last = p;
       if (first == '\'' && value[i] == '\'' && p + 1 < source_.size() &&
           source_[p + 1] == '\'')
-        step();  // '' is one quote
-      last = p;
+        step();
       step();
     }
     return out;

@@ -220,6 +220,19 @@ fields:
             "t.yaml:4:39: error: unknown key 'valeus' in field 'registry'; did you mean 'values'? [unknown-key]");
 }
 
+// In a single-quoted YAML string '' is one quote: a name after two of them
+// is found where it is written, as after a double-quoted string's escapes.
+TEST(Authoring, ColumnsAfterDoubledQuotesInASingleQuotedString) {
+  for (const std::string line : {"  q: 'dropout_reason = ''a'' and agee > 1'",
+                                 "  q: \"dropout_reason = \\\"a\\\" and agee > 1\"",
+                                 "  q: 'dropout_reason = ''借读'' and agee > 1'"}) {
+    const auto ds = kcbx::check_rules("meta: {name: z, extends: guizhou}\nderive:\n" + line + "\n", "z.yaml");
+    ASSERT_EQ(ds.size(), 1u) << all(ds);
+    EXPECT_EQ(ds[0].where.line, 3) << line;
+    EXPECT_EQ(ds[0].where.column, kcbx::detail::utf8_length(line.substr(0, line.find("agee"))) + 1) << line;
+  }
+}
+
 TEST(Authoring, TheCaretIsPaddedByDisplayWidth) {
   using kcbx::detail::caret_padding;
   const std::string line = "  m2: registry = 在籍 and agee > 6";
@@ -574,6 +587,9 @@ TEST(Authoring, ATabInIndentationIsReportedBeforeParsing) {
             "t.yaml:2:1: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
   EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\n \t\nfields: {}\n", "t.yaml")),
             "t.yaml:2:2: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
+  // After a sequence's dash, before a map (yaml-cpp: "illegal map value").
+  EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\nchecks:\n  -\tid: c\n    require: true\n", "t.yaml")),
+            "t.yaml:3:4: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
   const std::string fine = "meta:\n  name: t\n  description: |\n    one\n    \ttwo\n\n    three\nfields:\n"
                            "  student_id: {type: string, required: true, unique: true}\n";
   EXPECT_TRUE(kcbx::check_rules(fine, "t.yaml").empty()) << all(kcbx::check_rules(fine, "t.yaml"));

@@ -287,8 +287,8 @@ TEST(ColumnsUnique, DivisionCodesAreCheckedAsTheCsvReader) {
       {"5201020010011", "not a 12-digit"},
       {"abcdefghijkl", "not a 12-digit"},
       {"52010200100１", "not a 12-digit"},  // a full-width digit
-      {"520199001001", "county code (digits 1-6) is not a county- or prefecture-level GB/T 2260 code"},
-      {"520000001001", "county code (digits 1-6) is not a county- or prefecture-level GB/T 2260 code"},
+      {"520199001001", "a code whose county part (digits 1-6) is no county- or prefecture-level GB/T 2260 code"},
+      {"520000001001", "a code whose county part (digits 1-6) is no county- or prefecture-level GB/T 2260 code"},
       {"441900003001", ""},  // 东莞: towns under the prefecture's code
       {"520102999999", ""},  // any township and village digits
       {"530102001001", ""},  // a real county of another province

@@ -491,6 +491,21 @@ workflow:
   EXPECT_EQ(st.due_after.value, "home_visit_within");
 }
 
+// A base stage given again without 'override: true' is told so, not asked
+// for the role and event an override would not need; a new stage is.
+TEST(Extend, ABaseStageWithoutOverrideIsToldSo) {
+  const std::string ext = R"(meta: {name: n, extends: guizhou}
+workflow:
+  stages:
+    - {id: school_report, due_after: report_within}
+    - {id: brand_new, due_after: report_within}
+)";
+  std::vector<std::string> got;
+  for (const auto& d : diagnostics({{"n.yaml", ext}})) got.push_back(d.where.format() + " " + d.code);
+  EXPECT_EQ(got, (std::vector<std::string>{"n.yaml:4:12 already-defined", "n.yaml:5:7 missing-key",
+                                           "n.yaml:5:7 missing-key"}));
+}
+
 TEST(Extend, AWrongCountIsReportedWhereTheExtensionWroteIt) {
   // Not at the base's stage, a line of the embedded pack the author cannot
   // open (and then no base-error note: the base is not where it is).

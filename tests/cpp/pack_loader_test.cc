@@ -314,13 +314,13 @@ TEST(PackLoader, UnknownEnumValueOnTheLeftOfAComparison) {
 TEST(PackLoader, DependencyCycleIsReportedOnce) {
   const std::string y =
       replace(kBase, "  old: age > limit\n", "  old: x > limit\n  x: y + 1\n  y: x - 1\n");
-  EXPECT_DIAG(only_error(y), "dependency-cycle", "'x' depends on itself",
+  EXPECT_DIAG(only_error(y), "dependency-cycle", "'x' depends on itself: x -> y -> x",
               pos_of(y, "y + 1"));
 }
 
 TEST(PackLoader, SelfReferenceIsACycle) {
   const std::string y = replace(kBase, "old: age > limit", "old: old and age > limit");
-  EXPECT_DIAG(only_error(y), "dependency-cycle", "'old' depends on itself",
+  EXPECT_DIAG(only_error(y), "dependency-cycle", "'old' depends on itself: old -> old",
               pos_of(y, "old and"));
 }
 

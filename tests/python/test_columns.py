@@ -142,7 +142,7 @@ def test_bad_values_are_rejects_with_reasons(engine: kcbx.Engine) -> None:
          "reason": "duplicate student_id (first on row 0)"},
         {"row": 5, "student_id": "bad-enum", "column": "registry", "reason": got[4]["reason"]},
         {"row": 6, "student_id": "bad-bool", "column": "poor",
-         "reason": "'maybe' is not a yes/no value (use 1/0, true/false or 是/否)"},
+         "reason": "'maybe' is not a yes/no value (use 1/0, true/false, yes/no or 是/否)"},
         {"row": 7, "student_id": "bad-int", "column": "grade", "reason": "'4.5' is not a whole number"},
         {"row": 8, "student_id": "born-later", "column": "",
          "reason": "the birth date is after the evaluation date"},
@@ -163,7 +163,7 @@ def test_typed_values_validated(engine: kcbx.Engine) -> None:
     assert result["student_id"].to_pylist() == ["a", "b"]
     assert rejects.to_pylist() == [
         {"row": 2, "student_id": "c", "column": "poor",
-         "reason": "'2' is not a yes/no value (use 1/0, true/false or 是/否)"},
+         "reason": "'2' is not a yes/no value (use 1/0, true/false, yes/no or 是/否)"},
         {"row": 3, "student_id": "d", "column": "grade", "reason": "'7.5' is not a whole number"},
     ]
     # An ID number typed into a yes/no column as a number is masked in its
@@ -174,7 +174,7 @@ def test_typed_values_validated(engine: kcbx.Engine) -> None:
     _, rejects = classify(engine, t)
     assert rejects["student_id"].to_pylist() == ["G520102********1236"]
     assert rejects["reason"].to_pylist() == [
-        "'520102********1236' is not a yes/no value (use 1/0, true/false or 是/否)"]
+        "'520102********1236' is not a yes/no value (use 1/0, true/false, yes/no or 是/否)"]
 
 
 def test_rejected_rows_warn_unless_requested(engine: kcbx.Engine) -> None:
