@@ -61,6 +61,10 @@ struct TransferReport {
   int64_t grade6_read = 0, grade7_read = 0;
   int64_t grade6_rejected = 0, grade7_rejected = 0;
   std::string notify_clause, inspection_clause;
+  // Columns of either file that nothing reads ("grade-7 file: column 4
+  // 'date' is not read; ignored"), and a grade-7 file without
+  // registered_on, whose registrations all count as on time.
+  std::vector<std::string> notes;
 };
 
 // Grade-6 file columns: student_id, id_number, name, school_id (sending),

@@ -76,6 +76,7 @@ int run_transfer(const TransferArgs& a) {
                            r.grade6_read, r.grade6_read - r.grade6_rejected, r.grade6_rejected, r.grade7_read,
                            r.grade7_read - r.grade7_rejected, r.grade7_rejected);
   for (const auto& [k, v] : counts) std::cerr << fmt::format("  {:<22} {}\n", k, v);
+  for (const auto& note : r.notes) std::cerr << "  note: " << note << "\n";
   if (!r.rejects.empty() && a.rejects.empty()) {
     // As kcbx classify: the first rejects with their reasons, not a count alone.
     constexpr size_t kListed = 20;

@@ -43,9 +43,12 @@ struct Row {
 // the shared fields (the key, the ID-number field, and the school and name
 // fields its transfer section names: school_id and name unless it says),
 // fixed names for the transfer-only ones.
+// `notes`: the header's columns read by nothing, and a grade-7 file without
+// registration dates, which a misnamed date column would otherwise leave
+// unsaid (every registration then counts as on time).
 std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
                            const std::string& encoding, bool grade6,
-                           std::vector<Reject>& rejects, int64_t& read) {
+                           std::vector<Reject>& rejects, int64_t& read, std::vector<std::string>& notes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
   detail::CsvOptions co;
@@ -123,6 +126,17 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
                        "the grade-6 roster needs a receiving_school (接收学校) column"});
   missing.insert(missing.end(), header_errors.begin(), header_errors.end());
   if (!missing.empty()) throw Error(std::move(missing));
+  const std::string file = grade6 ? "grade-6 file" : "grade-7 file";
+  for (size_t c = 0; c < width; ++c) {
+    const int k = static_cast<int>(c);
+    if (k == c_id || k == c_idn || k == c_name || k == c_school || (grade6 && k == c_planned) || k == c_reg) continue;
+    std::string_view h = trim(rec.fields[c]);
+    if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+    notes.push_back(file + ": column " + std::to_string(c + 1) + " " + detail::quote_cell(h) +
+                    " is not read; ignored");
+  }
+  if (!grade6 && c_reg < 0)
+    notes.push_back(file + " has no registered_on (报到日期) column: every registration counts as on time");
 
   // A pupil twice in one file (by student number, else ID number): the
   // later row is a reject naming the first, never a second outcome (a
@@ -212,10 +226,10 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
   TransferReport report;
   report.notify_clause = t.notify_clause.value;
   report.inspection_clause = t.inspect_clause.value;
-  std::vector<Row> g6 = read_rows(cp, grade6_path, o.encoding, true, report.rejects, report.grade6_read);
+  std::vector<Row> g6 = read_rows(cp, grade6_path, o.encoding, true, report.rejects, report.grade6_read, report.notes);
   report.grade6_rejected = static_cast<int64_t>(report.rejects.size());
   std::vector<Reject> g7_rejects;
-  std::vector<Row> g7 = read_rows(cp, grade7_path, o.encoding, false, g7_rejects, report.grade7_read);
+  std::vector<Row> g7 = read_rows(cp, grade7_path, o.encoding, false, g7_rejects, report.grade7_read, report.notes);
   report.grade7_rejected = static_cast<int64_t>(g7_rejects.size());
   report.rejects.insert(report.rejects.end(), g7_rejects.begin(), g7_rejects.end());
 

@@ -229,6 +229,28 @@ TEST(Transfer, LostLateAndReroutedPupils) {
   ASSERT_EQ(r.rejects.size(), 1u);
   EXPECT_EQ(r.rejects[0].row, 7);
   EXPECT_EQ(r.grade6_read, 6);
+  EXPECT_TRUE(r.notes.empty());
+}
+
+// A grade-7 date column under another name is not read: said, since every
+// registration then counts as on time (P2's late one too).
+TEST(Transfer, ColumnsNothingReadsAreNoted) {
+  const std::string g6 = write_temp("g6n.csv",
+                                    "student_id,name,school_id,receiving_school,remark\n"
+                                    "P2,乙,S1,J1,x\n");
+  const std::string g7 = write_temp("g7n.csv",
+                                    "student_id,school_id,date\n"
+                                    "P2,J1,2019-09-05\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  TransferReport r = reconcile_transfer(default_rules(), g6, g7, o);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.notes, (std::vector<std::string>{
+                         "grade-6 file: column 5 'remark' is not read; ignored",
+                         "grade-7 file: column 3 'date' is not read; ignored",
+                         "grade-7 file has no registered_on (报到日期) column: every registration counts as on time"}));
 }
 
 TEST(Transfer, ColumnsFollowThePacksKeyAndIdNumberFields) {
