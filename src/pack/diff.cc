@@ -534,8 +534,21 @@ StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::stri
   if (!a.checked().pack->tables.empty()) out.table = a.checked().pack->tables.front().name.value;
   std::vector<std::string> order_a, order_b;
   int64_t read_b = 0;
-  const auto oa = outcomes(a, path, as_of, encoding, order_a, out.records, out.rejected_a);
-  const auto ob = outcomes(b, path, as_of, encoding, order_b, read_b, out.rejected_b);
+  // A file one pack cannot read (a required field the other pack has not,
+  // a key column named another way) is refused naming that pack: the
+  // reader's own words do not say which of the two asked.
+  auto read_with = [&](const RulePack& pack, const char* which, std::vector<std::string>& order, int64_t& read,
+                       int64_t& rejected) {
+    try {
+      return outcomes(pack, path, as_of, encoding, order, read, rejected);
+    } catch (const Error& e) {
+      std::vector<Diagnostic> ds = e.diagnostics();
+      for (Diagnostic& d : ds) d.message = std::string("pack ") + which + " (" + pack.id() + "): " + d.message;
+      throw Error(std::move(ds));
+    }
+  };
+  const auto oa = read_with(a, "A", order_a, out.records, out.rejected_a);
+  const auto ob = read_with(b, "B", order_b, read_b, out.rejected_b);
   std::map<std::tuple<std::string, std::string, std::string, std::string>, StatusShift> shifts;
   for (const auto& id : order_a) {
     const Outcome& x = oa.at(id);

@@ -374,6 +374,23 @@ TEST_F(DiffStudents, ExamplesAreMaskedAndRejectsCounted) {
             (std::vector<std::string>{raw}));
 }
 
+// A file one of the packs cannot read is refused naming that pack.
+TEST_F(DiffStudents, AFileOnePackCannotReadNamesThePack) {
+  std::ofstream(dir_ / "extra.yaml") << "meta: {name: extra, extends: guizhou}\n"
+                                        "fields:\n"
+                                        "  household: {type: string, required: true, alias: 户号}\n";
+  const kcbx::RulePack a = kcbx::default_rules();
+  const kcbx::RulePack b = kcbx::load_rules((dir_ / "extra.yaml").string());
+  try {
+    (void)kcbx::diff_students(a, b, (dir_ / "students.csv").string(), *kcbx::Date::parse("2019-10-10"));
+    FAIL() << "pack B needs a column the file lacks";
+  } catch (const kcbx::Error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].message,
+              "pack B (" + b.id() + "): required field 'household' (户号) has no column");
+  }
+}
+
 TEST_F(DiffStudents, Command) {
   const std::string cli = KCBX_CLI;
   if (cli.empty()) GTEST_SKIP() << "the kcbx command is not built";
