@@ -100,7 +100,10 @@ void check_generated_columns(const RulePack& pack) {
   for (const std::string_view c : columns) (written += written.empty() ? "" : ", ") += c;
   throw UsageError("the generator writes Guizhou-format records (columns " + written +
                    "), which the pack '" + pack.name() + "' cannot read: no column there fills " + unfilled +
-                   "; use a pack that extends guizhou");
+                   (!pack.checked().pack->base
+                        ? "; use a pack that extends guizhou"
+                        : "; generate with the base pack and add the column yourself, or give the field a "
+                          "default"));
 }
 
 // The roster and events the pack's roles and workflow ask for, on the

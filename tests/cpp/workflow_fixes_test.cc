@@ -873,5 +873,20 @@ TEST(WorkflowFixes, GenerateWritesThePacksEventsAndRoster) {
   EXPECT_NE(cases.err.find("+ rejected 0\n", cases.err.find("officials")), std::string::npos) << cases.err;
 }
 
+// An extension adding a required field the generator cannot fill is told
+// so, not told to "use a pack that extends guizhou" (it does).
+TEST(WorkflowFixes, GenerateForAnExtensionWithARequiredFieldSaysWhatToDo) {
+  const auto dir = temp_dir("genreq");
+  write_file(dir / "extra.yaml", "meta: {name: extra, extends: guizhou}\nfields:\n"
+                                 "  household: {type: string, required: true, alias: 户号}\n");
+  const auto gen = run_kcbx(dir, "generate --students 10 --rules " + shell_quote((dir / "extra.yaml").string()) +
+                                     " --out " + shell_quote((dir / "data").string()));
+  EXPECT_EQ(gen.code, 2) << gen.err;
+  EXPECT_NE(gen.err.find("its required field 'household' (户号); generate with the base pack and add the column "
+                         "yourself, or give the field a default"),
+            std::string::npos)
+      << gen.err;
+}
+
 }  // namespace
 }  // namespace kcbx
