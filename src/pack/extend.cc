@@ -41,6 +41,10 @@ class Merger {
         error(f.name.where, "missing-key",
               "field '" + f.name.value + "' needs 'type'" +
                   (f.change.override_ ? std::string(" (an override gives the whole definition)") : ""));
+    // Such a field is left out of the merge: taken as a string, it made the
+    // base's own expressions on it fail, errors in a file the author did
+    // not write.
+    std::erase_if(ext.fields, [](const FieldDef& f) { return f.type_where.line == 0; });
     named(out.fields, ext.fields, "field", [](const FieldDef& f) -> const Text& { return f.name; });
     merge_params(out.params, ext.params);
     named(out.derives, ext.derives, "derived value", [](const DeriveDef& d) -> const Text& { return d.name; });

@@ -491,6 +491,16 @@ workflow:
   EXPECT_EQ(st.due_after.value, "home_visit_within");
 }
 
+// A field override without a type is one error, at the field: not also
+// errors in the base pack's expressions that read the field as a string.
+TEST(Extend, AFieldOverrideWithoutTypeIsOneError) {
+  const std::string ext = "meta: {name: n, extends: guizhou}\nfields:\n  poor: {alias: 贫困户, override: true}\n";
+  const auto ds = diagnostics({{"n.yaml", ext}});
+  ASSERT_EQ(ds.size(), 1u) << ds.back().format();
+  EXPECT_EQ(ds[0].format(),
+            "n.yaml:3:3: error: field 'poor' needs 'type' (an override gives the whole definition) [missing-key]");
+}
+
 // A base stage given again without 'override: true' is told so, not asked
 // for the role and event an override would not need; a new stage is.
 TEST(Extend, ABaseStageWithoutOverrideIsToldSo) {
