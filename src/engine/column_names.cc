@@ -1,20 +1,11 @@
 #include "engine/column_names.h"
 
-#include <cctype>
-
 #include "pack/checked_pack.h"
+#include "util/ascii.h"
 
 namespace kcbx::detail {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -39,7 +30,7 @@ ColumnMatch match_columns(const Pack& pack, std::span<const std::string_view> na
     const std::string_view h = column_name(names[c], c == 0);
     int match = -1;
     for (size_t f = 0; f < fields.size() && match < 0; ++f)
-      if (iequals(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
+      if (iequals_ascii(h, fields[f].name.value) || (!fields[f].alias.empty() && h == fields[f].alias.value))
         match = static_cast<int>(f);
     if (match < 0) {
       m.notes.push_back("column " + std::to_string(c + 1) + " " + quote_cell(h) +

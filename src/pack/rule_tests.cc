@@ -31,6 +31,7 @@
 #include "pack/checked_pack.h"
 #include "pack/schema.h"
 #include "pack/yaml_walk.h"
+#include "util/ascii.h"
 
 namespace kcbx {
 
@@ -331,14 +332,6 @@ std::string relative_to(const std::string& file, const std::string& ref) {
   return p.lexically_normal().string();
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::optional<double> number(std::string_view s) {
   if (s.empty()) return std::nullopt;
   std::string t(s);
@@ -349,8 +342,8 @@ std::optional<double> number(std::string_view s) {
 }
 
 std::string bool_word(std::string_view s) {
-  if (s == "1" || iequal(s, "true") || iequal(s, "yes") || s == "是") return "true";
-  if (s == "0" || iequal(s, "false") || iequal(s, "no") || s == "否") return "false";
+  if (s == "1" || iequals_ascii(s, "true") || iequals_ascii(s, "yes") || s == "是") return "true";
+  if (s == "0" || iequals_ascii(s, "false") || iequals_ascii(s, "no") || s == "否") return "false";
   return std::string(s);
 }
 
@@ -608,7 +601,7 @@ class Runner {
       if (std::find(header.begin(), header.end(), column_of(key.value)) != header.end()) return;
       if (!known_columns.empty()) {
         bool known = false;
-        for (const auto& c : known_columns) known = known || iequal(c, key.value) || c == key.value;
+        for (const auto& c : known_columns) known = known || iequals_ascii(c, key.value) || c == key.value;
         if (!known) {
           std::string msg = std::string("'") + key.value + "' is not a column of " + what;
           const std::string near = nearest_name(key.value, known_columns);
@@ -752,7 +745,7 @@ class Runner {
     // matches a header cell; other keys as they are.
     auto field_column = [&p](const std::string& k) {
       for (const auto& f : p.fields)
-        if (iequal(f.name.value, k) || (!f.alias.empty() && f.alias.value == k)) return f.name.value;
+        if (iequals_ascii(f.name.value, k) || (!f.alias.empty() && f.alias.value == k)) return f.name.value;
       return k;
     };
     auto defaults = file.defaults;

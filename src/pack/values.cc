@@ -12,19 +12,11 @@
 #include "expr/check.h"
 #include "io/id_number.h"
 #include "pack/checked_pack.h"
+#include "util/ascii.h"
 
 namespace kcbx::detail {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 // True when `text` holds an ID number: 15 or more digits in a row, as
 // resident ID numbers (18 characters, or 15 for the first generation) have,
@@ -110,11 +102,11 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
   out.text.clear();
   switch (type.kind) {
     case TypeKind::kBool:
-      if (t == "1" || iequals(t, "true") || t == "是" || iequals(t, "yes") || iequals(t, "y")) {
+      if (t == "1" || iequals_ascii(t, "true") || t == "是" || iequals_ascii(t, "yes") || iequals_ascii(t, "y")) {
         out.bits = 1;
         return std::nullopt;
       }
-      if (t == "0" || iequals(t, "false") || t == "否" || iequals(t, "no") || iequals(t, "n")) {
+      if (t == "0" || iequals_ascii(t, "false") || t == "否" || iequals_ascii(t, "no") || iequals_ascii(t, "n")) {
         out.bits = 0;
         return std::nullopt;
       }
