@@ -77,6 +77,12 @@ struct TableSpec {
   std::string name;   // file stem, e.g. "ledger_village"
   std::string title;  // workbook sheet name, e.g. "村台账"
   std::vector<Column> columns;
+  // Not empty: the workbook ends the table with a row of this label in its
+  // first column and, under each integer column, the column's sum (an Excel
+  // SUM formula over the rows above, so that it follows an official's
+  // edits). CSV and JSON stay one row per jurisdiction or record: a sum
+  // row there would be counted twice by whoever adds the column up.
+  std::string total_label = {};
 };
 
 // Receives the tables of a run row by row. Each table is opened once before

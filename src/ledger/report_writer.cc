@@ -189,6 +189,7 @@ struct ReportWriter::Impl {
     std::vector<lxw_worksheet*> sheets;
     std::string sheet;  // its name, for continuation sheets
     lxw_row_t row = 0;  // next row of the current sheet
+    std::vector<double> sums;  // of each integer column, for the total row
   };
   std::vector<std::unique_ptr<Table>> tables;
   bool committed = false;
@@ -279,6 +280,14 @@ struct ReportWriter::Impl {
 
   void close_workbook() {
     if (!workbook) return;
+    if (!xlsx_error && !committed) {
+      try {
+        for (auto& t : tables)
+          if (t && !t->spec.total_label.empty() && !t->sheets.empty()) total_row(*t);
+      } catch (...) {
+        xlsx_error = std::current_exception();
+      }
+    }
     if (xlsx_error || committed) {
       lxw_workbook_free(workbook);
       workbook = nullptr;
@@ -324,6 +333,10 @@ struct ReportWriter::Impl {
         double d;
         if (parse_number(v, d)) {
           worksheet_write_number(ws, t.row, cc, d, nullptr);
+          if (col.type == ColumnType::kInteger) {
+            if (t.sums.size() <= c) t.sums.resize(t.spec.columns.size());
+            t.sums[c] += d;
+          }
           continue;
         }
       }
@@ -347,6 +360,30 @@ struct ReportWriter::Impl {
         s.resize(cut);
       }
       worksheet_write_string(ws, t.row, cc, s.c_str(), nullptr);
+    }
+    ++t.row;
+  }
+
+  // The table's last row: its label, and the sum of each integer column. On
+  // one sheet a formula (with the sum as its cached value, which readers
+  // that do not calculate show); a table continued over several sheets
+  // gets the number.
+  void total_row(Table& t) {
+    if (t.row >= kSheetRows) add_sheet(t);
+    lxw_worksheet* ws = t.sheets.back();
+    worksheet_write_string(ws, t.row, 0, t.spec.total_label.c_str(), bold);
+    for (size_t c = 1; c < t.spec.columns.size(); ++c) {
+      if (t.spec.columns[c].type != ColumnType::kInteger) continue;
+      const auto cc = static_cast<lxw_col_t>(c);
+      const double sum = c < t.sums.size() ? t.sums[c] : 0;
+      if (t.sheets.size() == 1 && t.row > 1) {
+        char range[LXW_MAX_CELL_RANGE_LENGTH];
+        lxw_rowcol_to_range(range, 1, cc, t.row - 1, cc);
+        const std::string formula = std::string("=SUM(") + range + ")";
+        worksheet_write_formula_num(ws, t.row, cc, formula.c_str(), bold, sum);
+      } else {
+        worksheet_write_number(ws, t.row, cc, sum, bold);
+      }
     }
     ++t.row;
   }

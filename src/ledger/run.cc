@@ -697,7 +697,7 @@ class Job {
       ledger.columns.push_back(key_col_);
       for (const auto& c : ledger_spec_) ledger.columns.push_back(c);
       t_ledger_.push_back(out_.open(std::move(ledger)));
-      TableSpec totals{"totals_" + name, level_alias(p_, level) + "汇总", totals_columns(level)};
+      TableSpec totals{"totals_" + name, level_alias(p_, level) + "汇总", totals_columns(level), "合计"};
       t_totals_.push_back(out_.open(std::move(totals)));
     }
     for (size_t s = 0; s < p_.ledgers.special.size(); ++s) {

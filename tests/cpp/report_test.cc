@@ -508,6 +508,12 @@ def cell(v):  # dates must be Excel dates, shown as 2019-10-10
     if v is None: return ""
     return v.strftime("%Y-%m-%d") + "(date)" if hasattr(v, "strftime") else str(v)
 print("G03", "|".join(cell(v) for v in rows[2]))
+# The totals sheet's last row: a SUM formula under each count, and its
+# cached value (what a reader that does not calculate shows).
+ws = wb["乡镇汇总"]
+print("TOTAL", "|".join("" if v is None else str(v) for v in list(ws.iter_rows(values_only=True))[-1]))
+cached = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)["乡镇汇总"]
+print("CACHED", "|".join("" if v is None else str(v) for v in list(cached.iter_rows(values_only=True))[-1]))
 )PY",
                                       out() / "report.xlsx");
   std::istringstream lines(out_text);
@@ -523,7 +529,17 @@ print("G03", "|".join(cell(v) for v in rows[2]))
   EXPECT_NE(by_sheet["村台账"].find("姓名|身份证号|就读学校|就读年级|状态|辍学时间|辍学原因"), std::string::npos)
       << by_sheet["村台账"];
   EXPECT_NE(by_sheet["村台账"].find("劝返工作情况|辍学前享受资助情况"), std::string::npos);
-  EXPECT_EQ(by_sheet["乡镇汇总"].rfind("乡镇汇总 3 ", 0), 0u) << by_sheet["乡镇汇总"];
+  EXPECT_EQ(by_sheet["乡镇汇总"].rfind("乡镇汇总 4 ", 0), 0u) << by_sheet["乡镇汇总"];  // 3 townships and 合计
+  // 合计: records, on_ledger, then the statuses; the sums of the CSV's rows.
+  EXPECT_EQ(by_sheet["TOTAL"].rfind("TOTAL 合计|=SUM(B2:B4)|=SUM(C2:C4)|", 0), 0u) << by_sheet["TOTAL"];
+  const Table totals = read_csv(out() / "totals_township.csv");
+  std::string sums = "CACHED 合计";
+  for (const char* column : {"records", "on_ledger", "in_school"}) {
+    int64_t sum = 0;
+    for (const auto& r : totals) sum += std::stoll(r.at(column));
+    sums += "|" + std::to_string(sum);
+  }
+  EXPECT_EQ(by_sheet["CACHED"].rfind(sums + "|", 0), 0u) << by_sheet["CACHED"] << " vs " << sums;
   EXPECT_EQ(by_sheet["问题清单"].rfind("问题清单 6 辍学原因|学籍号", 0), 0u) << by_sheet["问题清单"];
   EXPECT_EQ(by_sheet["销号清单"].rfind("销号清单 1 ", 0), 0u);
   EXPECT_EQ(by_sheet["报送日历"].rfind("报送日历 5 ", 0), 0u);
