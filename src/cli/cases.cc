@@ -63,6 +63,7 @@ int run_cases(const CasesArgs& a) {
   // Records a pack check refused are rejected, as classify and run do.
   const std::vector<Reject> student_rejects = detail::merged_by_row(students.rejects, report.student_rejects);
   const int64_t check_rejected = static_cast<int64_t>(report.student_rejects.size());
+  const std::vector<Reject> event_rejects = detail::merged_by_row(events.rejects, report.event_rejects);  // the reader's and the workflow's
   // The key column is headed with the pack's name for it, as in kcbx run.
   const int key_field = detail::key_field_index(pack.checked());
   const std::string key =
@@ -91,8 +92,8 @@ int run_cases(const CasesArgs& a) {
          << opt_date(c.opened) << ',' << detail::csv_field(c.closed ? "closed" : c.stage) << ','
          << detail::csv_field(c.clause) << ',' << detail::csv_field(c.next_action) << ','
          << detail::csv_field(c.responsible.role) << ',' << detail::csv_field(c.responsible.role_alias) << ','
-         << detail::csv_field(c.responsible.person) << ',' << detail::csv_field(c.responsible.phone) << ','
-         << opt_date(c.due) << ',' << c.days_overdue << ',' << detail::csv_field(escalation) << '\n';
+         << detail::csv_field(shown(c.responsible.person)) << ',' << detail::csv_field(shown(c.responsible.phone))
+         << ',' << opt_date(c.due) << ',' << c.days_overdue << ',' << detail::csv_field(shown(escalation)) << '\n';
   }
   if (out_file) out_file->commit();
   if (!a.accountability.empty()) {
@@ -119,7 +120,7 @@ int run_cases(const CasesArgs& a) {
                    << detail::csv_field(r.column) << ',' << detail::csv_field(r.reason) << '\n';
     };
     write("students", student_rejects);
-    write("events", detail::merged_by_row(events.rejects, report.event_rejects));  // the reader's and the workflow's
+    write("events", event_rejects);
     if (roster) write("officials", roster->rejects);
     f.commit();
   }
@@ -133,6 +134,14 @@ int run_cases(const CasesArgs& a) {
   if (roster)
     std::cerr << fmt::format("  officials: read {} = posts {} + rejected {}\n", roster->read,
                              roster->posts.size(), roster->rejects.size());
+  if (a.rejects.empty()) {
+    std::vector<FileReject> listed;
+    for (const Reject& r : student_rejects) listed.push_back({"students", &r});
+    for (const Reject& r : event_rejects) listed.push_back({"events", &r});
+    if (roster)
+      for (const Reject& r : roster->rejects) listed.push_back({"officials", &r});
+    list_rejects(key, listed);
+  }
   return kExitOk;
 }
 

@@ -23,6 +23,20 @@
 
 namespace kcbx::cli {
 
+void list_rejects(const std::string& key_column, const std::vector<FileReject>& rejects) {
+  if (rejects.empty()) return;
+  constexpr size_t kListed = 20;
+  std::cerr << "  rejected rows (file, row, " << key_column << ", column: reason):\n";
+  for (size_t k = 0; k < rejects.size() && k < kListed; ++k) {
+    const Reject& x = *rejects[k].reject;
+    std::cerr << "    " << rejects[k].file << ", " << x.row << ", " << detail::mask_embedded_id_numbers(x.student_id)
+              << ", " << (x.column.empty() ? "-" : x.column) << ": " << detail::mask_embedded_id_numbers(x.reason)
+              << "\n";
+  }
+  if (rejects.size() > kListed) std::cerr << "    ... and " << rejects.size() - kListed << " more\n";
+  std::cerr << "  (write every rejected row with --rejects FILE)\n";
+}
+
 RulePack load_pack(const std::string& rules) {
   if (rules.empty()) return default_rules();
   for (const auto& name : embedded_rule_names())

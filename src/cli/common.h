@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kcbx/batch.h"
 #include "kcbx/date.h"
 #include "kcbx/diagnostic.h"
 #include "kcbx/rule_pack.h"
@@ -53,6 +54,16 @@ inline const std::string& or_default(const std::string& option, const std::strin
 // Prints diagnostics GCC-style with the source line and a caret when the
 // file can be read.
 void print_diagnostics(const std::vector<Diagnostic>& diags);
+
+// A rejected row and the input it is from ("students", "events", ...).
+struct FileReject {
+  const char* file;
+  const Reject* reject;
+};
+// For a command run without --rejects FILE: the first 20 rejected rows with
+// their reasons on stderr (a bad row is never dropped without a word), then
+// how many more. The reasons' ID numbers are masked (keys are, when read).
+void list_rejects(const std::string& key_column, const std::vector<FileReject>& rejects);
 
 // For the commands that stream chunks (run, classify): keep at most 64 MiB
 // of freed buffers for reuse (kcbx/memory.h) unless KCBX_BUFFER_CACHE_MB

@@ -1,7 +1,10 @@
 // kcbx: the command line. One file per subcommand; this one wires them and
 // maps failures to the exit-code contract of DESIGN.md.
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +13,23 @@
 #include "cli/common.h"
 #include "cli/report_commands.h"
 #include "pack/pack.h"
+
+namespace {
+
+// `code`, or kExitUnusable when what the command wrote to standard output
+// did not all get there (`> /dev/full`, a full disk): a run whose results
+// were lost has not completed, and exit 0 would say it had.
+int stdout_written(int code) {
+  errno = 0;
+  std::cout.flush();
+  const bool lost = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+  if (!lost || code != 0) return code;
+  std::cerr << "kcbx: error: cannot write to standard output" << (errno ? std::string(": ") + std::strerror(errno) : "")
+            << "\n";
+  return kcbx::cli::kExitUnusable;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) a write fails with EFBIG instead of
@@ -56,7 +76,7 @@ int main(int argc, char** argv) {
   }
   try {
     for (auto& [sub, run] : commands)
-      if (sub->parsed()) return run();
+      if (sub->parsed()) return stdout_written(run());
   } catch (const kcbx::cli::UsageError& e) {
     std::cerr << "kcbx: error: " << e.what() << "\n";
     return kcbx::cli::kExitUsage;

@@ -77,17 +77,10 @@ int run_transfer(const TransferArgs& a) {
                            r.grade7_read - r.grade7_rejected, r.grade7_rejected);
   for (const auto& [k, v] : counts) std::cerr << fmt::format("  {:<22} {}\n", k, v);
   for (const auto& note : r.notes) std::cerr << "  note: " << note << "\n";
-  if (!r.rejects.empty() && a.rejects.empty()) {
-    // As kcbx classify: the first rejects with their reasons, not a count alone.
-    constexpr size_t kListed = 20;
-    std::cerr << "  rejected rows (file, row, " << pack.checked().key_column() << ", column: reason):\n";
-    for (size_t k = 0; k < r.rejects.size() && k < kListed; ++k) {
-      const Reject& x = r.rejects[k];
-      std::cerr << "    " << file_of(k) << ", " << x.row << ", " << x.student_id << ", "
-                << (x.column.empty() ? "-" : x.column) << ": " << detail::mask_embedded_id_numbers(x.reason) << "\n";
-    }
-    if (r.rejects.size() > kListed) std::cerr << "    ... and " << r.rejects.size() - kListed << " more\n";
-    std::cerr << "  (write every rejected row with --rejects FILE)\n";
+  if (a.rejects.empty()) {
+    std::vector<FileReject> listed;
+    for (size_t k = 0; k < r.rejects.size(); ++k) listed.push_back({file_of(k), &r.rejects[k]});
+    list_rejects(pack.checked().key_column(), listed);
   }
   return kExitOk;
 }

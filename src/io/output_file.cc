@@ -4,21 +4,56 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "kcbx/diagnostic.h"
 
 namespace kcbx::detail {
 
-OutputFile::OutputFile(std::string path)
-    : path_(std::move(path)), tmp_(path_ + ".tmp-" + std::to_string(::getpid())) {
-  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+namespace {
+
+// Whether `path` names something other than a regular file to write into:
+// a FIFO, a device or a socket (following links), or a descriptor by its
+// /dev or /proc name (/dev/stdout, /proc/self/fd/1), whatever it is open
+// on: a shell's `> file` has opened that file already, and a rename would
+// leave its descriptor on the old one.
+bool written_through(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) return true;
+  const std::string abs = fs::absolute(path, ec).lexically_normal().string();
+  return !ec && (abs.rfind("/dev/", 0) == 0 || abs.rfind("/proc/", 0) == 0);
+}
+
+// The file a symbolic link names (its folder's links resolved too), or
+// `path` itself when it is no link or cannot be resolved.
+std::string link_target(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_symlink(fs::symlink_status(path, ec))) return path;
+  const fs::path real = fs::weakly_canonical(path, ec);
+  return ec || real.empty() ? path : real.string();
+}
+
+}  // namespace
+
+OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
+  if (written_through(path_)) {
+    target_ = path_;
+    out_.open(path_, std::ios::binary | std::ios::app);
+  } else {
+    target_ = link_target(path_);
+    tmp_ = target_ + ".tmp-" + std::to_string(::getpid());
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  }
   if (!out_)
     throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
                   std::string("cannot create the output file: ") + std::strerror(errno)}});
 }
 
 OutputFile::~OutputFile() {
-  if (!committed_) {
+  if (!committed_ && !tmp_.empty()) {
     out_.close();
     std::remove(tmp_.c_str());
   }
@@ -29,12 +64,17 @@ void OutputFile::commit() {
   const bool ok = static_cast<bool>(out_);
   out_.close();
   if (!ok || out_.fail()) {
-    std::remove(tmp_.c_str());
+    if (!tmp_.empty()) std::remove(tmp_.c_str());
     committed_ = true;
     throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
-                  "writing the output failed (disk full or file too large?); nothing was written"}});
+                  tmp_.empty() ? "writing the output failed (disk full, a closed pipe or a full device?)"
+                               : "writing the output failed (disk full or file too large?); nothing was written"}});
   }
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+  if (tmp_.empty()) {
+    committed_ = true;
+    return;
+  }
+  if (std::rename(tmp_.c_str(), target_.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     std::remove(tmp_.c_str());
     committed_ = true;

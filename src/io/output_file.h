@@ -11,7 +11,12 @@ namespace kcbx::detail {
 
 class OutputFile {
  public:
-  // Opens "<path>.tmp-<pid>"; throws kcbx::Error when it cannot.
+  // Opens "<path>.tmp-<pid>"; throws kcbx::Error when it cannot. A path
+  // that is a symbolic link: the temporary file is made beside the file it
+  // names, and renamed onto that file (the link stays). A path that is no
+  // regular file (a FIFO, a device, /dev/stdout, /proc/self/fd/N) is
+  // written through, appending: renamed onto, it would be replaced, and a
+  // reader of the FIFO or the shell's redirection would get nothing.
   explicit OutputFile(std::string path);
   // Removes the temporary file unless committed.
   ~OutputFile();
@@ -25,8 +30,9 @@ class OutputFile {
   const std::string& path() const { return path_; }
 
  private:
-  std::string path_;
-  std::string tmp_;
+  std::string path_;    // as given, for messages
+  std::string target_;  // what commit() renames onto (path_, or the file its link names)
+  std::string tmp_;     // empty: written through (see the constructor)
   std::ofstream out_;
   bool committed_ = false;
 };

@@ -1261,7 +1261,7 @@ class Job {
                      texts_.at(c->next_action),
                      texts_.at(c->role),
                      shown(texts_.at(c->person)),
-                     texts_.at(c->phone),
+                     shown(texts_.at(c->phone)),  // a roster's cells are masked as a record's
                      date_text(c->due),
                      std::to_string(c->days_overdue),
                      texts_.at(c->clause)};

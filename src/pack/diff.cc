@@ -5,8 +5,11 @@
 // readers and change no result, so they are not compared.
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iostream>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <tuple>
 
 #include "expr/ast.h"
@@ -481,13 +484,18 @@ struct Outcome {
   std::string value, rule;
 };
 
-std::map<std::string, Outcome> outcomes(const RulePack& pack, const std::string& path, Date as_of,
+std::map<std::string, Outcome> outcomes(const RulePack& pack, std::istream& in, const std::string& path, Date as_of,
                                         const std::string& encoding, std::vector<std::string>& order,
                                         int64_t& read, int64_t& rejected) {
   ReadOptions ro;
   ro.file = path;
   ro.encoding = encoding;
-  StudentFile f = read_students(pack, path, ro);
+  ro.batch_rows = SIZE_MAX;
+  StudentReader reader(pack, in, ro);
+  StudentFile f;
+  reader.next(f.batch);
+  f.rejects = reader.take_rejects();
+  f.counts = reader.counts();
   Engine engine(pack);
   const BatchResult r = engine.classify(f.batch, as_of);
   const std::string key = key_field_of(pack.checked());
@@ -537,10 +545,19 @@ StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::stri
   // A file one pack cannot read (a required field the other pack has not,
   // a key column named another way) is refused naming that pack: the
   // reader's own words do not say which of the two asked.
+  // Standard input is read once and given to both packs.
+  std::string stdin_text;
+  if (path == "-") stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   auto read_with = [&](const RulePack& pack, const char* which, std::vector<std::string>& order, int64_t& read,
                        int64_t& rejected) {
     try {
-      return outcomes(pack, path, as_of, encoding, order, read, rejected);
+      if (path == "-") {
+        std::istringstream in(stdin_text);
+        return outcomes(pack, in, path, as_of, encoding, order, read, rejected);
+      }
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
+      return outcomes(pack, in, path, as_of, encoding, order, read, rejected);
     } catch (const Error& e) {
       std::vector<Diagnostic> ds = e.diagnostics();
       for (Diagnostic& d : ds) d.message = std::string("pack ") + which + " (" + pack.id() + "): " + d.message;

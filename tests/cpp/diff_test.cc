@@ -405,6 +405,11 @@ TEST_F(DiffStudents, Command) {
   std::ifstream in(out);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("3 of 6 children change"), std::string::npos) << text;
+  // From standard input: read once, for both packs.
+  EXPECT_EQ(code(cli + " diff guizhou " + three + " --students - --as-of 2019-10-10 < " + students + " > " + out), 0);
+  std::ifstream piped(out);
+  const std::string from_stdin((std::istreambuf_iterator<char>(piped)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(from_stdin, text);
   EXPECT_EQ(code(cli + " diff guizhou " + three + " --students " + students + " 2>/dev/null"), 2);
   EXPECT_EQ(code(cli + " diff guizhou " + (dir_ / "nope.yaml").string() + " 2>/dev/null"), 1);
 }

@@ -133,6 +133,19 @@ Province make_province() {
   events += sample[0] + ",2019-10-01," + id + ",,\n";       // in the type column
   write_file(p.dir / "events.csv", events);
   std::string roster = read_file(p.dir / "officials.csv");
+  // Every post's phone cell an ID number (typed from the wrong column): the
+  // lists and cases that show the responsible person's phone mask it.
+  const std::string phone_id = id_number("52010219800101100");
+  p.ids.insert(phone_id);
+  std::string with_phones;
+  for (size_t at = 0, line = 0; at < roster.size(); ++line) {
+    const size_t end = roster.find('\n', at);
+    const std::string row = roster.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    with_phones += line == 0 || row.empty() ? row : row.substr(0, row.rfind(',') + 1) + phone_id;
+    with_phones += '\n';
+    at = end == std::string::npos ? roster.size() : end + 1;
+  }
+  roster = with_phones;
   roster += id + ",某人,522629,\n";                          // in the role column
   roster += "teacher,某人," + id + ",\n";                    // in the jurisdiction column
   roster += "principal,某人," + id + ",\n";
