@@ -104,6 +104,9 @@ struct TestDef {
   std::vector<RecordExpect> expects;
   std::vector<IndicatorExpect> indicators;
   std::optional<Text> expect_error;
+  // Errors found reading this test (an unknown key in an expectation): the
+  // test is wrong, and never counts as passed.
+  size_t read_errors = 0;
 };
 
 struct TestFile {
@@ -120,7 +123,7 @@ struct TestFile {
 class TestFileReader {
  public:
   TestFileReader(const std::string& file, std::string_view source, std::vector<Diagnostic>& diags)
-      : w_(file, diags, source), source_(source) {}
+      : w_(file, diags, source), source_(source), diags_(diags) {}
 
   void read(const YAML::Node& root, TestFile& out) {
     if (!root.IsDefined() || root.IsNull()) {
@@ -146,6 +149,7 @@ class TestFileReader {
     std::set<std::string> names;
     for (const auto& item : *tests) {
       TestDef t;
+      const size_t diags_before = diags_.size();
       t.where = w_.where(item);
       MapReader r(w_, item, "test", schema::kTest);
       if (!r.ok()) continue;
@@ -181,6 +185,9 @@ class TestFileReader {
                     "test '" + t.name +
                         "' expects nothing, so it would always pass; add 'expect:', 'indicators:' or "
                         "'expect_error:'");
+      t.read_errors = static_cast<size_t>(std::count_if(diags_.begin() + static_cast<std::ptrdiff_t>(diags_before),
+                                                        diags_.end(),
+                                                        [](const Diagnostic& d) { return d.severity == Severity::kError; }));
       out.tests.push_back(std::move(t));
     }
   }
@@ -303,6 +310,7 @@ class TestFileReader {
 
   Walker w_;
   std::string_view source_;
+  std::vector<Diagnostic>& diags_;
 };
 
 // ---- Running it ---------------------------------------------------------------
@@ -664,6 +672,8 @@ class Runner {
       entry = &pack_named(t.pack.value, file.path, t.pack.where);
     }
     auto& failures = result.failures;
+    if (t.read_errors > 0)
+      failures.push_back({"", "test", "", "see the errors above", "test-error"});
     auto refused = [&](const std::vector<Diagnostic>& diags) {
       // The pack or the input was refused as a whole.
       if (t.expect_error) {
@@ -1013,6 +1023,7 @@ class Runner {
       const std::string near = nearest_name(name, names);
       if (!near.empty()) msg += "; did you mean '" + near + "'?";
       error(k.where, "unknown-name", msg);
+      failures.push_back({who, name, v.shown(), std::move(msg), "test-error"});
       return;
     }
     // An expected enum or set value the pack does not have: the test could

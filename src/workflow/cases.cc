@@ -203,9 +203,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     }
 
     // The case's start: the pack's opened_on, else its first event, else
-    // the day it was found (as_of).
+    // the day it was found (as_of), which is then its opening date too: a
+    // list showing no opening date beside a due date counted from one
+    // would not say where the deadline comes from.
     const Date start0 = c.opened ? *c.opened : !applied.empty() ? applied.front().date : as_of;
-    if (!c.opened && !applied.empty()) c.opened = applied.front().date;
+    c.opened = start0;
     for (size_t s = 0; s < n_stages && s <= current; ++s) {
       const CheckedStage& st = wf.stages[s];
       StageProgress p;

@@ -177,8 +177,14 @@ TEST(RuleTests, ATestThatCannotShowWhatItSaysFails) {
   - name: no such aid
     records: [{student_id: D, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-10-08}]
     expect: {eligible_aid: [two_free, nutrtion]}
+  - name: no such name
+    records: [{student_id: E, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    expect: {dropout_date: 2019-10-10}
+  - name: no such case key
+    records: [{student_id: F, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    expect: {case: {due_date: 2019-10-10}}
 )"));
-  EXPECT_EQ(r.tests.size(), 4u);
+  EXPECT_EQ(r.tests.size(), 6u);
   EXPECT_EQ(r.passed(), 0u) << all(r);
   EXPECT_FALSE(r.ok());
   for (const auto& t : r.tests) {
