@@ -216,8 +216,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       p.needed = st.count;
       p.started = s == 0 ? start0 : *completed[s - 1];
       p.completed = completed[s];
-      if (const auto dur = cp.duration_on(st.due_param, as_of))
-        p.due = plus(st.from_case_opened ? start0 : *p.started, *dur);
+      // The deadline in force on the day the duty arose: a value that
+      // comes into force later does not reach back to duties already
+      // running (a parameter's `from` is its first day in force).
+      const Date clock = st.from_case_opened ? start0 : *p.started;
+      if (const auto dur = cp.duration_on(st.due_param, clock)) p.due = plus(clock, *dur);
       const bool stage_open = !p.completed && !c.closed;
       if (p.due) {
         // Late: done after its due date, or not done by then. A duty left

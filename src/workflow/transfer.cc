@@ -207,11 +207,11 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   return rows;
 }
 
-std::optional<Date> due(const detail::CheckedPack& cp, const detail::Text& param, Date from, Date as_of) {
+std::optional<Date> due(const detail::CheckedPack& cp, const detail::Text& param, Date from) {
   if (param.empty()) return std::nullopt;
   const int p = cp.param_index(param.value);
   if (p < 0) return std::nullopt;
-  const std::optional<detail::Duration> d = cp.duration_on(p, as_of);
+  const std::optional<detail::Duration> d = cp.duration_on(p, from);  // the value in force when the duty arose
   if (!d) return std::nullopt;
   Date out = d->months ? add_months(from, d->months) : from;
   return Date::from_days(out.days() + d->days);
@@ -238,9 +238,9 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
     if (!g7[i].student_id.empty()) by_id.emplace(g7[i].student_id, i);
     if (!g7[i].id_number.empty()) by_idn.emplace(g7[i].id_number, i);
   }
-  const std::optional<Date> notify_due = due(cp, t.notify_within, o.registration_deadline, o.as_of);
+  const std::optional<Date> notify_due = due(cp, t.notify_within, o.registration_deadline);
   const std::optional<Date> inspection_due =
-      due(cp, t.inspect_within, o.term_start.value_or(o.registration_deadline), o.as_of);
+      due(cp, t.inspect_within, o.term_start.value_or(o.registration_deadline));
   for (const Row& p : g6) {
     TransferRow out;
     out.student_id = p.student_id;

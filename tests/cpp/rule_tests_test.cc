@@ -258,6 +258,43 @@ TEST(RuleTests, PacksRefusedWithAMessage) {
       << got;
 }
 
+// A deadline is the one in force when the duty arose: the report due 3
+// days after the second visit (S2.2) stays due 08-23 for visits made in
+// August when 5 days comes into force on 09-01, and a report made 08-24 is
+// late whenever the case is looked at; a duty that arises after the change
+// gets the new deadline.
+TEST(RuleTests, ADeadlineIsTheOneInForceWhenTheDutyArose) {
+  const std::string pack = R"(    pack_yaml: |
+      meta: {name: later_deadline, extends: guizhou}
+      parameters:
+        report_within: {override: true, from: 2021-09-01, value: 5 days}
+    defaults: {registry: enrolled, birth_date: 2012-03-01}
+)";
+  const auto r = run(test_file("  - name: before the change\n    as_of: 2021-08-31\n" + pack + R"(    records: [{student_id: D1, last_attended: 2021-08-01}]
+    events:
+      - {student_id: D1, date: 2021-08-15, type: home_visit}
+      - {student_id: D1, date: 2021-08-20, type: home_visit}
+    expect: {case: {stage: school_report, due: 2021-08-23, days_overdue: 8}}
+  - name: after the change, the duty arose before it
+    as_of: 2021-09-10
+)" + pack + R"(    records: [{student_id: D1, last_attended: 2021-08-01}]
+    events:
+      - {student_id: D1, date: 2021-08-15, type: home_visit}
+      - {student_id: D1, date: 2021-08-20, type: home_visit}
+      - {student_id: D1, date: 2021-08-24, type: school_report}
+    expect: {case: {stage: township_persuasion, lapsed: [school_report]}}
+  - name: a duty that arose after the change
+    as_of: 2021-09-20
+)" + pack + R"(    records: [{student_id: D2, last_attended: 2021-08-20}]
+    events:
+      - {student_id: D2, date: 2021-09-02, type: home_visit}
+      - {student_id: D2, date: 2021-09-08, type: home_visit}
+    expect: {case: {stage: school_report, due: 2021-09-13, days_overdue: 7}}
+)"));
+  ASSERT_EQ(r.tests.size(), 3u) << all(r);
+  for (const auto& t : r.tests) EXPECT_TRUE(t.passed()) << t.name << "\n" << all(r);
+}
+
 TEST(RuleTests, CasesIndicatorsAndDerivedValues) {
   const auto r = run(test_file(R"(  - name: all kinds
     as_of: 2019-09-20
