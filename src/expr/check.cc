@@ -1,6 +1,7 @@
 #include "expr/check.h"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 
 namespace kcbx::detail {
@@ -434,29 +435,69 @@ class Checker {
     return true;
   }
 
-  // A month and day written as numbers must name a day of some year: the
-  // evaluation clamps them (month 13 is December, 31 June is 30 June), so
-  // swapped arguments, (as_of, 31, 8), would put every age a year off
-  // without a word.
+  // A month and day written as numbers, or taken from int parameters,
+  // must name a day of some year: the evaluation clamps them (month 13 is
+  // December, 31 June is 30 June), so swapped arguments, (as_of, 31, 8),
+  // would put every age a year off without a word. Parameters are checked
+  // on each day one of their values comes into force, as any of them may
+  // be in force on an evaluation date.
   bool month_day_literals(const std::string& fn, const Expr& month, const Expr& day) {
     static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    // A number as written: 8, or -1 (a minus before a literal).
-    auto written = [](const Expr& e) -> std::optional<int64_t> {
-      if (e.kind == ExprKind::kLiteral && !e.is_null_literal) return e.int_value;
+    struct Given {
+      std::vector<std::pair<std::optional<Date>, int64_t>> values;  // (in force from, value), in date order
+      std::string param;  // the parameter's name, or "" for a number as written
+      // The value in force on `on` (nullopt: since always).
+      std::optional<int64_t> at(const std::optional<Date>& on) const {
+        std::optional<int64_t> v;
+        for (const auto& [from, x] : values)
+          if (!from || (on && *from <= *on)) v = x;
+        return v;
+      }
+      std::string named(int64_t v) const {
+        return param.empty() ? std::to_string(v) : std::to_string(v) + " (parameter '" + param + "')";
+      }
+    };
+    auto given = [&](const Expr& e) -> std::optional<Given> {
+      // A number as written: 8, or -1 (a minus before a literal).
+      if (e.kind == ExprKind::kLiteral && !e.is_null_literal) return Given{{{std::nullopt, e.int_value}}, ""};
       if (e.kind == ExprKind::kUnary && e.text == "-" && e.args.size() == 1 &&
           e.args[0]->kind == ExprKind::kLiteral && !e.args[0]->is_null_literal)
-        return -e.args[0]->int_value;
-      return std::nullopt;
+        return Given{{{std::nullopt, -e.args[0]->int_value}}, ""};
+      if (e.kind != ExprKind::kName || e.symbol != SymbolKind::kParam || e.symbol_index < 0) return std::nullopt;
+      const ParamDef& p = pack_.params[static_cast<size_t>(e.symbol_index)];
+      Given g{{}, p.name.value};
+      for (const ParamValueDef& v : p.values) {
+        std::string_view t = v.value.value;
+        while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+        while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+        int64_t x = 0;
+        const char* first = t.data() + (t.starts_with('+') ? 1 : 0);
+        const auto [end, ec] = std::from_chars(first, t.data() + t.size(), x);
+        if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;  // an expression: not known here
+        g.values.emplace_back(v.from, x);
+      }
+      return g;
     };
-    const std::optional<int64_t> m = written(month), d = written(day);
-    if (m && (*m < 1 || *m > 12))
-      return error(month, "wrong-arguments",
-                   fn + "() month must be 1..12, not " + std::to_string(*m) + " (the arguments are date, month, day)");
-    const int64_t most = m ? kDays[*m - 1] : 31;
-    if (d && (*d < 1 || *d > most))
-      return error(day, "wrong-arguments",
-                   fn + "() day must be 1.." + std::to_string(most) +
-                       (m ? " for month " + std::to_string(*m) : std::string()) + ", not " + std::to_string(*d));
+    const std::optional<Given> m = given(month), d = given(day);
+    // Every day a value comes into force (nullopt: since always).
+    std::vector<std::optional<Date>> days{std::nullopt};
+    for (const auto* g : {&m, &d})
+      if (*g)
+        for (const auto& [from, x] : (*g)->values)
+          if (from) days.push_back(from);
+    for (const std::optional<Date>& on : days) {
+      const std::optional<int64_t> mv = m ? m->at(on) : std::nullopt;
+      if (mv && (*mv < 1 || *mv > 12))
+        return error(month, "wrong-arguments",
+                     fn + "() month must be 1..12, not " + m->named(*mv) + " (the arguments are date, month, day)");
+      const int64_t most = mv ? kDays[*mv - 1] : 31;
+      const std::optional<int64_t> dv = d ? d->at(on) : std::nullopt;
+      if (dv && (*dv < 1 || *dv > most))
+        return error(day, "wrong-arguments",
+                     fn + "() day must be 1.." + std::to_string(most) +
+                         (mv ? " for month " + std::to_string(*mv) : std::string()) + ", not " + d->named(*dv) +
+                         (on ? " (from " + on->format() + " on)" : std::string()));
+    }
     return true;
   }
 

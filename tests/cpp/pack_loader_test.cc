@@ -462,6 +462,32 @@ TEST(PackLoader, AMonthAndDayWrittenAsNumbersMustNameADay) {
   EXPECT_TRUE(leap.empty()) << dump(leap);
 }
 
+// The same from int parameters (how a province writes its [param]), every
+// dated value of them: one in force later may be the wrong one.
+TEST(PackLoader, AMonthAndDayFromParametersMustNameADay) {
+  auto with = [](const std::string& month, const std::string& day) {
+    return replace(replace(kBase, "  limit: {type: int, value: 6}",
+                           "  limit: {type: int, value: 6}\n  ref_month: " + month + "\n  ref_day: " + day),
+                   "old: age > limit", "old: latest_month_day(as_of, ref_month, ref_day) < as_of");
+  };
+  const std::string swapped = with("{type: int, value: 31}", "{type: int, value: 8}");
+  EXPECT_DIAG(only_error(swapped), "wrong-arguments",
+              "latest_month_day() month must be 1..12, not 31 (parameter 'ref_month') (the arguments are date, month, "
+              "day)",
+              pos_of(swapped, "ref_month, ref_day)"));
+  const std::string later = with("{type: int, values: [{value: 8}, {from: 2022-01-01, value: 4}]}",
+                                 "{type: int, value: 31}");
+  EXPECT_DIAG(only_error(later), "wrong-arguments",
+              "latest_month_day() day must be 1..30 for month 4, not 31 (parameter 'ref_day') (from 2022-01-01 on)",
+              pos_of(later, "ref_day)"));
+  // Changed on the same day, they name a day on every day.
+  const std::string both = with("{type: int, values: [{value: 8}, {from: 2022-01-01, value: 4}]}",
+                                "{type: int, values: [{value: 31}, {from: 2022-01-01, value: 30}]}");
+  EXPECT_TRUE(kcbx::check_rules(both, "p.yaml").empty()) << dump(kcbx::check_rules(both, "p.yaml"));
+  const std::vector<kcbx::Diagnostic> fine = kcbx::check_rules(with("{type: int, value: 8}", "{type: int, value: 31}"), "p.yaml");
+  EXPECT_TRUE(fine.empty()) << dump(fine);
+}
+
 TEST(PackLoader, TheJurisdictionIsADivisionCode) {
   for (const std::string bad : {"53000X", "5300000000000000", "5"}) {
     const std::string y = replace(kBase, "meta: {name: t}", "meta: {name: t, jurisdiction: \"" + bad + "\"}");
