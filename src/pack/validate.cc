@@ -741,7 +741,37 @@ class Validator {
       ci.at_least = param_or_value(d.at_least, TypeKind::kNumber);
       ci.at_most = param_or_value(d.at_most, TypeKind::kNumber);
       ci.as_of = param_or_value(d.as_of, TypeKind::kDate);
+      if (!d.numerator.empty() || !d.denominator.empty()) {
+        rate_threshold(d, d.at_least, ci.at_least);
+        rate_threshold(d, d.at_most, ci.at_most);
+      }
       out_->indicators.push_back(std::move(ci));
+    }
+  }
+
+  // A rate is a share, 0 to 1: a threshold written as a percentage (95
+  // for 95%) would be missed, or met, by every jurisdiction without a word.
+  void rate_threshold(const IndicatorDef& d, const Text& written, const ParamOrValue& t) {
+    auto number = [](const ScalarValue& v) {
+      if (v.kind == TypeKind::kInt) return static_cast<double>(v.bits);
+      double x;
+      std::memcpy(&x, &v.bits, sizeof x);
+      return x;
+    };
+    auto check = [&](double v, const SourceLocation& at, const std::string& what) {
+      if (v >= 0 && v <= 1) return true;
+      char shown[32];
+      std::snprintf(shown, sizeof shown, "%g", v);
+      error(at, "out-of-range",
+            what + " is " + shown + ", but indicator '" + d.name.value +
+                "' is a rate, a share from 0 to 1: write 0.95 for 95%");
+      return false;
+    };
+    if (t.value) {
+      check(number(*t.value), written.where, "the threshold");
+    } else if (t.param >= 0 && static_cast<size_t>(t.param) < out_->params.size()) {
+      for (const ParamPeriod& p : out_->params[static_cast<size_t>(t.param)])
+        if (!check(number(p.value), p.where, "parameter '" + written.value + "'")) break;
     }
   }
 

@@ -195,6 +195,33 @@ TEST(Extend, ASupervisionCycleIsReportedAtTheExtensionsLine) {
             "责任线 'loop' 把 'teacher' 置于 'county_head' 之上，与其他责任线构成了循环的上下级关系");
 }
 
+// A rate's threshold written as a percentage would be missed by every
+// jurisdiction: refused at the value, the parameter's or the literal.
+TEST(Extend, ARateThresholdIsAShare) {
+  const std::string param = "meta: {name: pct, extends: guizhou}\n"
+                            "parameters:\n"
+                            "  consolidation_target: {override: true, values: [{value: 95}]}\n";
+  auto ds = kcbx::check_rules(param, "pct.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "out-of-range");
+  EXPECT_EQ(ds[0].where.format(), "pct.yaml:3:51");  // the value written there
+  EXPECT_EQ(ds[0].message,
+            "parameter 'consolidation_target' is 95, but indicator 'consolidation_rate' is a rate, a share from 0 to "
+            "1: write 0.95 for 95%");
+  const std::string literal = "meta: {name: pct, extends: guizhou}\n"
+                              "indicators:\n"
+                              "  disabled_enrolment_rate:\n"
+                              "    override: true\n"
+                              "    numerator: disabled and in_scope and status = in_school\n"
+                              "    denominator: disabled and in_scope\n"
+                              "    at_least: 97\n";
+  ds = kcbx::check_rules(literal, "pct.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].where.format(), "pct.yaml:7:15");
+  EXPECT_NE(ds[0].message.find("the threshold is 97"), std::string::npos) << ds[0].message;
+  EXPECT_TRUE(kcbx::check_rules("meta: {name: ok, extends: guizhou}\n", "ok.yaml").empty());
+}
+
 TEST(Extend, OverridingWhatIsNotInTheBase) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:
