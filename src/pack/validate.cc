@@ -527,6 +527,25 @@ class Validator {
     return -1;
   }
 
+  // The duration parameter a deadline key names. A duration written in
+  // its place ("5 days") is told how to write it: the deadline is a
+  // parameter so that it has a clause and may change on a date.
+  int duration_param(const Text& name, const char* key) {
+    if (!name.value.empty() && std::isdigit(static_cast<unsigned char>(name.value[0]))) {
+      error(name.where, "wrong-type",
+            "'" + std::string(key) + "' names a duration parameter, not a duration: define one under "
+            "'parameters' (say, my_deadline: {type: duration, value: " + name.value +
+                ", clause: ...}) and write its name here");
+      return -1;
+    }
+    const int i = find_named(pack_.params, name, "parameter");
+    if (i >= 0 && pack_.params[static_cast<size_t>(i)].type != TypeKind::kDuration)
+      error(name.where, "wrong-type",
+            "'" + std::string(key) + "' must name a duration parameter; '" + name.value + "' is " +
+                type_name(pack_.params[static_cast<size_t>(i)].type));
+    return i;
+  }
+
   void check_levels() {
     for (const auto& l : pack_.levels) {
       std::vector<int> fields;
@@ -626,11 +645,7 @@ class Validator {
       for (const auto& e : st.events) cs.events.push_back(event_code(e));
       cs.count = st.count;
       if (st.count < 1) error(st.count_where, "wrong-type", "'count' must be at least 1");
-      if (!st.due_after.empty()) {
-        cs.due_param = find_named(pack_.params, st.due_after, "parameter");
-        if (cs.due_param >= 0 && pack_.params[static_cast<size_t>(cs.due_param)].type != TypeKind::kDuration)
-          error(st.due_after.where, "wrong-type", "'due_after' must name a duration parameter");
-      }
+      if (!st.due_after.empty()) cs.due_param = duration_param(st.due_after, "due_after");
       if (!st.due_from.empty() && st.due_from.value != "stage_start" && st.due_from.value != "case_opened")
         error(st.due_from.where, "unknown-value",
               "'due_from' is stage_start or case_opened" + suggest(st.due_from.value, schema::kDueFrom));
@@ -698,7 +713,19 @@ class Validator {
       error(l.totals_by.where, "wrong-type",
             "'totals_by' needs a table with one value per record; '" + l.totals_by.value +
                 "' is a collect table (a set per record)");
+    std::string key;  // the record key: every ledger's second column already
+    for (const auto& f : pack_.fields)
+      if (f.unique) {
+        key = f.name.value;
+        break;
+      }
     for (const auto& c : l.columns) {
+      if (!c.from_case && !key.empty() && c.name.value == key) {
+        error(c.name.where, "duplicate-name",
+              "'" + key + "' is the record key, which every ledger shows after the jurisdiction; listed here it "
+              "would be a second column of the same name: remove it");
+        continue;
+      }
       if (c.from_case) {
         bool known = false;
         known = schema::contains(schema::kLedgerCaseColumns, c.name.value);
@@ -847,12 +874,8 @@ class Validator {
   void check_transfer() {
     const TransferDef& t = pack_.transfer;
     if (!t.present) return;
-    for (const Text* p : {&t.notify_within, &t.inspect_within}) {
-      if (p->empty()) continue;
-      const int i = find_named(pack_.params, *p, "parameter");
-      if (i >= 0 && pack_.params[static_cast<size_t>(i)].type != TypeKind::kDuration)
-        error(p->where, "wrong-type", "'" + p->value + "' must be a duration parameter");
-    }
+    if (!t.notify_within.empty()) duration_param(t.notify_within, "notify_within");
+    if (!t.inspect_within.empty()) duration_param(t.inspect_within, "inspect_within");
     for (const Text* f : {&t.school_field, &t.name_field}) {
       if (f->empty()) continue;
       const int i = find_named(pack_.fields, *f, "field");

@@ -222,6 +222,30 @@ TEST(Extend, ARateThresholdIsAShare) {
   EXPECT_TRUE(kcbx::check_rules("meta: {name: ok, extends: guizhou}\n", "ok.yaml").empty());
 }
 
+// A deadline written as a duration, and the key listed as a ledger column:
+// each told what to write instead.
+TEST(Extend, ADeadlineNamesAParameterAndTheKeyIsNoLedgerColumn) {
+  const std::string due = "meta: {name: d, extends: guizhou}\n"
+                          "workflow:\n"
+                          "  stages:\n"
+                          "    - {id: school_report, override: true, due_after: 5 days}\n";
+  auto ds = kcbx::check_rules(due, "d.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].where.format(), "d.yaml:4:54");
+  EXPECT_EQ(ds[0].message,
+            "'due_after' names a duration parameter, not a duration: define one under 'parameters' (say, "
+            "my_deadline: {type: duration, value: 5 days, clause: ...}) and write its name here");
+  std::string ledgers = kcbx::default_rules().source();
+  ledgers = "meta: {name: k, extends: guizhou}\n" +
+            ledgers.substr(ledgers.find("\nledgers:\n") + 1, ledgers.find("\n# Targets") - ledgers.find("\nledgers:\n"));
+  ledgers.insert(ledgers.find("  columns:\n") + 11, "    - {name: student_id, alias: 学籍号}\n");
+  ledgers.insert(ledgers.find("ledgers:\n") + 9, "  override: true\n");
+  ds = kcbx::check_rules(ledgers, "k.yaml");
+  ASSERT_EQ(ds.size(), 1u) << ds[0].format();
+  EXPECT_EQ(ds[0].code, "duplicate-name");
+  EXPECT_NE(ds[0].message.find("'student_id' is the record key"), std::string::npos) << ds[0].message;
+}
+
 TEST(Extend, OverridingWhatIsNotInTheBase) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:
