@@ -115,6 +115,7 @@ class Checker {
       if (!near.empty()) msg += "; did you mean '" + near + "'?";
       return error(e, "unknown-value", msg);
     }
+    if (scope_.named_values) scope_.named_values->insert({domain, code});
     e.kind = ExprKind::kLiteral;
     e.type = {K::kEnum, domain};
     e.int_value = code;

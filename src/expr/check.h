@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,10 @@ struct Scope {
   // explanations and traces name the field as the pack does. A name or an
   // enum value the context expects wins over an alias. May be null.
   const std::vector<std::pair<std::string, std::string>>* aliases = nullptr;
+  // Receives (domain, code) of every enum value an expression names, when
+  // not null: a value no expression names falls through every condition
+  // (validate warns of it).
+  std::set<std::pair<int, int>>* named_values = nullptr;
 };
 
 // Checks `e` in place. `want` is the type the context needs (kind only,

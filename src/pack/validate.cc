@@ -1,6 +1,7 @@
 // Pack validation: one small function per schema rule, all of them run, all
 // diagnostics collected (cel-cpp validator style).
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -63,6 +64,7 @@ class Validator {
     check_clauses();
     // Needs compiled conditions, so only once everything else is valid.
     if (!has_errors(diags_)) check_unique_overlaps(*out_, diags_);
+    if (!has_errors(diags_)) warn_unnamed_values();
     return out_;
   }
 
@@ -77,6 +79,29 @@ class Validator {
           d.where.column == at.column && d.where.file == at.file)
         return;
     diags_.push_back({Severity::kError, at, code, std::move(msg)});
+  }
+
+  // A value of an enum field that no expression names, where other values
+  // of it are named: a record with it matches only conditions that do not
+  // look at the field, so it falls to whatever row comes last (a province's
+  // new registry state 借读 made its pupils suspected dropouts). Fields
+  // no expression distinguishes (a gender) are not meant to steer rules.
+  void warn_unnamed_values() {
+    std::set<int> seen;
+    for (const auto& f : pack_.fields) {
+      if (f.type != TypeKind::kEnum || f.domain < 0 || !seen.insert(f.domain).second) continue;
+      const DomainDef& d = pack_.domains[static_cast<size_t>(f.domain)];
+      const auto first = named_values_.lower_bound({f.domain, INT_MIN});
+      if (first == named_values_.end() || first->first != f.domain) continue;
+      for (size_t c = 0; c < d.values.size(); ++c) {
+        if (named_values_.count({f.domain, static_cast<int>(c)})) continue;
+        const EnumValueDef& v = d.values[c];
+        diags_.push_back({Severity::kWarning, v.name.where.line > 0 ? v.name.where : f.name.where, "unnamed-value",
+                          "no condition or derived value names '" + v.name.value + "', a value of " +
+                              f.name.value + ": a record with it matches only what does not look at " +
+                              f.name.value + " (say where it belongs, e.g. beside the values it is like)"});
+      }
+    }
   }
 
   void check_sizes() {
@@ -297,6 +322,7 @@ class Validator {
   void make_scope() {
     scope_.pack = &pack_;
     scope_.aliases = &aliases_;
+    scope_.named_values = &named_values_;
     scope_.names = [this] {
       std::vector<std::string> n{"as_of"};
       for (const auto& f : pack_.fields) n.push_back(f.name.value);
@@ -917,6 +943,7 @@ class Validator {
   std::vector<Diagnostic>& diags_;
   std::shared_ptr<CheckedPack> out_;
   Scope scope_;
+  std::set<std::pair<int, int>> named_values_;  // (domain, code) an expression names
   std::vector<std::pair<std::string, std::string>> aliases_;  // field alias -> name
   std::vector<State> derive_state_;
   std::vector<State> table_state_;

@@ -246,6 +246,29 @@ TEST(Extend, ADeadlineNamesAParameterAndTheKeyIsNoLedgerColumn) {
   EXPECT_NE(ds[0].message.find("'student_id' is the record key"), std::string::npos) << ds[0].message;
 }
 
+// A registry state an extension adds and no condition names (the guide's
+// own 借读 example) would fall to the last status row, suspected dropout:
+// a warning at the value, gone once a condition names it. Guizhou names
+// every registry state, and its other fields steer no rule.
+TEST(Extend, AValueNoConditionNamesIsWarnedOf) {
+  const std::string added = "meta: {name: j, extends: guizhou}\n"
+                            "fields:\n"
+                            "  registry: {values: {jiedu: 借读}}\n";
+  auto ds = kcbx::check_rules(added, "j.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(ds[0].code, "unnamed-value");
+  EXPECT_EQ(ds[0].where.format(), "j.yaml:3:23");
+  EXPECT_EQ(ds[0].message.rfind("no condition or derived value names 'jiedu', a value of registry", 0), 0u)
+      << ds[0].message;
+  const std::string placed = added + "derive:\n"
+                                     "  attending: {override: true, expr: "
+                                     "\"registry in [enrolled, home_teaching, jiedu] and not absent_too_long\"}\n";
+  ds = kcbx::check_rules(placed, "j.yaml");
+  EXPECT_TRUE(ds.empty()) << ds[0].format();
+  EXPECT_TRUE(kcbx::check_rules(kcbx::default_rules().source(), "guizhou.yaml").empty());
+}
+
 TEST(Extend, OverridingWhatIsNotInTheBase) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:
