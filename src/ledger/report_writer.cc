@@ -388,6 +388,34 @@ struct ReportWriter::Impl {
     ++t.row;
   }
 
+  // The files of an earlier run into this folder that this run did not
+  // write again (another --format, a pack with other levels or lists) are
+  // removed: an official opening the folder would take an old report.xlsx
+  // beside new CSV files for this run's. Only names the earlier run listed
+  // in kOutputList are touched, never other files in the folder; then this
+  // run's names are listed. Best effort: the outputs are already in place.
+  static constexpr const char* kOutputList = ".kcbx-outputs";
+  void replace_earlier_outputs(const std::vector<std::string>& written) {
+    namespace fs = std::filesystem;
+    std::set<std::string> now;
+    for (const auto& w : written) now.insert(fs::path(w).filename().string());
+    std::ifstream earlier(path(kOutputList));
+    for (std::string name; std::getline(earlier, name);) {
+      if (name.empty() || now.count(name) || name.find('/') != std::string::npos || name[0] == '.') continue;
+      std::error_code ec;
+      const fs::path old = fs::path(dir) / name;
+      if (fs::is_regular_file(fs::symlink_status(old, ec))) fs::remove(old, ec);
+    }
+    earlier.close();
+    try {
+      detail::OutputFile list(path(kOutputList));
+      for (const auto& n : now) list.stream() << n << "\n";
+      list.commit();
+    } catch (const Error&) {
+      // A folder that takes the outputs but not the list: nothing to tidy next time.
+    }
+  }
+
   // Drops everything not yet committed.
   void discard() {
     committed = true;  // tells the workbook thread to drop the workbook
@@ -514,6 +542,7 @@ std::vector<std::string> ReportWriter::commit(const RunReport& report) {
     throw;
   }
   m.committed = true;
+  m.replace_earlier_outputs(written);
   return written;
 }
 

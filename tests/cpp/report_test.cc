@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -554,8 +555,9 @@ print("CACHED", "|".join("" if v is None else str(v) for v in list(cached.iter_r
 TEST_F(ProvinceRun, NoUnmaskedIdNumberInAnyOutput) {
   size_t files = 0;
   for (const auto& entry : fs::directory_iterator(out())) {
-    ++files;
     const std::string name = entry.path().filename().string();
+    if (name == ".kcbx-outputs") continue;  // the list of the run's files (names only)
+    ++files;
     EXPECT_EQ(name.find(".tmp-"), std::string::npos) << "left over: " << name;
     EXPECT_EQ(name.find(".partial-"), std::string::npos) << "left over: " << name;
     if (entry.path().extension() == ".xlsx") continue;
@@ -573,6 +575,37 @@ TEST_F(ProvinceRun, NoUnmaskedIdNumberInAnyOutput) {
       out() / "report.xlsx");
   EXPECT_EQ(found.substr(0, found.find(' ')), "0") << found;
   EXPECT_NE(found.substr(found.find(' ') + 1, 1), "0") << "the masked number should be there: " << found;
+}
+
+// A second run into the same folder with other formats removes what the
+// first wrote and it did not (an old report.xlsx beside new CSV files would
+// be taken for this run's), and nothing else in the folder.
+TEST(RunReport, ASecondRunRemovesTheFirstRunsOtherFiles) {
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_report_rerun_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  { std::ofstream(dir / "notes.txt") << "the official's own file\n"; }
+  Engine engine(default_rules());
+  auto run_into = [&](WriterOptions formats) {
+    std::istringstream ev(events_csv()), ro(roster_csv()), st(students_csv());
+    EventLog events = read_events(engine.rules(), ev);
+    Roster roster = read_roster(engine.rules(), ro);
+    RunOptions o;
+    o.as_of = *Date::parse("2019-11-15");
+    ReportWriter writer(dir.string(), formats);
+    return writer.commit(run(engine, st, &events, &roster, o, &writer));
+  };
+  const auto all = run_into({.csv = true, .xlsx = true, .json = true});
+  EXPECT_TRUE(fs::exists(dir / "report.xlsx"));
+  EXPECT_TRUE(fs::exists(dir / "summary.json"));
+  const auto csv = run_into({.csv = true, .xlsx = false, .json = false});
+  EXPECT_LT(csv.size(), all.size());
+  std::set<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir)) left.insert(e.path().filename().string());
+  std::set<std::string> want = {"notes.txt", ".kcbx-outputs"};
+  for (const auto& f : csv) want.insert(fs::path(f).filename().string());
+  EXPECT_EQ(left, want);
+  fs::remove_all(dir);
 }
 
 // Every table a run writes, row by row.
