@@ -167,7 +167,7 @@ detail::GeneratePlan plan_for(const RulePack& pack, Date as_of) {
     detail::GeneratePlan::Step step;
     step.event = def.events.front().value;
     step.role = st.role >= 0 ? plan_role[static_cast<size_t>(st.role)] : -1;
-    step.count = st.count;
+    step.count = cp.stage_count(st, as_of);
     step.from_case_opened = st.from_case_opened;
     if (const auto d = cp.duration_on(st.due_param, as_of))
       step.due_days = d->months * 30 + d->days;  // a plan's pace, not a deadline kcbx judges

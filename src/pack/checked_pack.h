@@ -47,6 +47,7 @@ struct CheckedStage {
   int role = -1;
   std::vector<int> events;  // event codes that count
   int count = 1;
+  int count_param = -1;     // int parameter holding the count (in force when the stage starts), or -1
   int due_param = -1;       // duration parameter, -1: no deadline
   bool from_case_opened = false;
 };
@@ -125,6 +126,10 @@ struct CheckedPack {
   std::optional<Date> date_on(const ParamOrValue& p, Date on) const;
   // Duration parameter `p`'s value in force on `on`, or nullopt.
   std::optional<Duration> duration_on(int p, Date on) const;
+  // How many events complete `stage` when it started on `start`: its count,
+  // or its count parameter's value in force on that day (before the first
+  // value, the first value).
+  int stage_count(const CheckedStage& stage, Date start) const;
 
   int field_index(std::string_view name) const;
   // The field that names a record (student_id): the first unique field, or

@@ -448,7 +448,8 @@ class Differ {
               field_change(b1, a1, "alias", x.alias.value, y.alias.value);
               field_change(b1, a1, "role", x.role.value, y.role.value);
               field_change(b1, a1, "events", join(x.events), join(y.events));
-              field_change(b1, a1, "count", std::to_string(x.count), std::to_string(y.count));
+              field_change(b1, a1, "count", x.count_param.empty() ? std::to_string(x.count) : x.count_param.value,
+                           y.count_param.empty() ? std::to_string(y.count) : y.count_param.value);
               field_change(b1, a1, "action", x.action.value, y.action.value);
               field_change(b1, a1, "clause", x.clause.value, y.clause.value);
             });

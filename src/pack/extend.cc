@@ -434,6 +434,7 @@ class Merger {
         if (!st.events.empty()) it->events = st.events;
         if (st.count_given) {
           it->count = st.count;
+          it->count_param = st.count_param;
           it->count_where = st.count_where;
         }
         if (!st.change.before.empty() || !st.change.after.empty()) {

@@ -512,7 +512,12 @@ class Loader {
           st.action = sr.text("action");
           if (auto e = sr.get("event")) st.events.push_back(w_.text(*e));
           if (auto e = sr.get("events")) st.events = text_list(*e, "events");
-          st.count = to_int(sr.text("count"), 1);
+          // A whole number, or the int parameter that holds it.
+          if (const Text c = sr.text("count"); !c.empty() && (std::isalpha(static_cast<unsigned char>(c.value[0])) ||
+                                                               c.value[0] == '_'))
+            st.count_param = c;
+          else
+            st.count = to_int(c, 1);
           st.count_where = st.count_given ? sr.text("count").where : st.where;
           st.due_after = sr.text("due_after");
           st.due_from = sr.text("due_from");

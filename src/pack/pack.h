@@ -223,6 +223,7 @@ struct StageDef {
   Text action;          // what must happen, for the next-action column
   std::vector<Text> events;  // event types that count towards completion
   int count = 1;        // how many such events complete the stage
+  Text count_param;     // or an int parameter holding that number (SPEC S2.2 "visits", S3.5 "attempts")
   Text due_after;       // duration parameter; unset parameter = no deadline
   Text due_from;        // "stage_start" (default) or "case_opened"
   Text clause;

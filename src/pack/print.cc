@@ -191,7 +191,8 @@ std::string print_effective(const Pack& p) {
     for (const auto& s : w.stages) {
       Flow f;
       f.text("id", s.id).text("alias", s.alias).text("role", s.role).text("action", s.action).list("events", s.events);
-      if (s.count != 1) f.raw("count", std::to_string(s.count));
+      if (!s.count_param.empty()) f.text("count", s.count_param);
+      else if (s.count != 1) f.raw("count", std::to_string(s.count));
       f.text("due_after", s.due_after).text("due_from", s.due_from).text("clause", s.clause);
       o << "    - " << f.str() << origin(s.where) << "\n";
     }

@@ -670,7 +670,25 @@ class Validator {
       if (!st.role.empty()) cs.role = find_named(pack_.roles, st.role, "role");
       for (const auto& e : st.events) cs.events.push_back(event_code(e));
       cs.count = st.count;
-      if (st.count < 1) error(st.count_where, "wrong-type", "'count' must be at least 1");
+      if (!st.count_param.empty()) {
+        cs.count_param = find_named(pack_.params, st.count_param, "parameter");
+        if (cs.count_param >= 0) {
+          const ParamDef& p = pack_.params[static_cast<size_t>(cs.count_param)];
+          if (p.type != TypeKind::kInt)
+            error(st.count_param.where, "wrong-type",
+                  "'count' takes a whole number or an int parameter; '" + p.name.value + "' is " + type_name(p.type));
+          else if (static_cast<size_t>(cs.count_param) < out_->params.size())
+            for (const ParamPeriod& v : out_->params[static_cast<size_t>(cs.count_param)])
+              if (v.value.bits < 1) {
+                error(v.where, "wrong-type",
+                      "parameter '" + p.name.value + "' is the count of stage '" + st.id.value + "': at least 1, not " +
+                          std::to_string(v.value.bits));
+                break;
+              }
+        }
+      } else if (st.count < 1) {
+        error(st.count_where, "wrong-type", "'count' must be at least 1");
+      }
       if (!st.due_after.empty()) cs.due_param = duration_param(st.due_after, "due_after");
       if (!st.due_from.empty() && st.due_from.value != "stage_start" && st.due_from.value != "case_opened")
         error(st.due_from.where, "unknown-value",
@@ -1015,6 +1033,15 @@ std::optional<Duration> CheckedPack::duration_on(int p, Date on) const {
   // data; the cast tells g++, which calls it non-trivial for its defaults).
   std::memcpy(static_cast<void*>(&d), &period->value.bits, sizeof d);
   return d;
+}
+
+int CheckedPack::stage_count(const CheckedStage& stage, Date start) const {
+  if (stage.count_param < 0 || static_cast<size_t>(stage.count_param) >= params.size() ||
+      params[static_cast<size_t>(stage.count_param)].empty())
+    return stage.count;
+  const ParamPeriod* period = param_on(stage.count_param, start);
+  if (!period) period = &params[static_cast<size_t>(stage.count_param)].front();
+  return static_cast<int>(std::max<int64_t>(1, period->value.bits));
 }
 
 std::optional<Date> CheckedPack::date_on(const ParamOrValue& p, Date on) const {

@@ -128,6 +128,16 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       auto at_or_after = std::find_if(stages.begin(), stages.end(), [&](size_t s) { return s >= current; });
       return at_or_after != stages.end() && *at_or_after > current;
     };
+    // How many events complete stage s: its count, or its count
+    // parameter's value in force on the day it started (the case's opening,
+    // else its first event, for the first stage).
+    auto needed = [&](size_t s, Date first_event) {
+      const Date start = s > 0 && completed[s - 1] ? *completed[s - 1]
+                         : c.opened                ? *c.opened
+                         : !applied.empty()        ? applied.front().date
+                                                   : first_event;
+      return cp.stage_count(wf.stages[s], start);
+    };
     auto apply = [&](const Event* e) {
       if (c.opened && e->date < *c.opened) {
         reject(*e, "dated " + e->date.format() + ", before the case opened on " + c.opened->format());
@@ -160,11 +170,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         } else if (*at_or_after > current) {
           const auto& need = wdef.stages[current];
           reject(*e, "'" + e->type_name + "' before stage '" + need.id.value + "' is complete (" +
-                         std::to_string(done[current]) + " of " + std::to_string(wf.stages[current].count) +
+                         std::to_string(done[current]) + " of " + std::to_string(needed(current, e->date)) +
                          " " + (need.events.empty() ? std::string() : need.events.front().value) + ")");
           return;
         } else {
-          if (++done[current] >= wf.stages[current].count) {
+          if (++done[current] >= needed(current, e->date)) {
             completed[current] = e->date;
             ++current;
           }
@@ -212,9 +222,9 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       const CheckedStage& st = wf.stages[s];
       StageProgress p;
       p.stage = wdef.stages[s].id.value;
-      p.done = std::min(done[s], st.count);
-      p.needed = st.count;
       p.started = s == 0 ? start0 : *completed[s - 1];
+      p.needed = cp.stage_count(st, *p.started);
+      p.done = std::min(done[s], p.needed);
       p.completed = completed[s];
       // The deadline in force on the day the duty arose: a value that
       // comes into force later does not reach back to duties already
@@ -254,8 +264,8 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         c.stage_alias = wdef.stages[s].alias.value;
         c.clause = wdef.stages[s].clause.value;
         c.next_action = wdef.stages[s].action.value;
-        if (st.count > 1)
-          c.next_action += " (" + std::to_string(p.done) + " of " + std::to_string(st.count) + " done)";
+        if (p.needed > 1)
+          c.next_action += " (" + std::to_string(p.done) + " of " + std::to_string(p.needed) + " done)";
         c.responsible = responsible(i, st.role);
         c.due = p.due;
         c.days_overdue = p.days_late;

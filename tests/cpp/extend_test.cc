@@ -269,6 +269,24 @@ TEST(Extend, AValueNoConditionNamesIsWarnedOf) {
   EXPECT_TRUE(kcbx::check_rules(kcbx::default_rules().source(), "guizhou.yaml").empty());
 }
 
+TEST(Extend, AStagesCountNamesAnIntParameter) {
+  auto count = [](const std::string& c) {
+    return kcbx::check_rules("meta: {name: c, extends: guizhou}\n"
+                             "workflow:\n"
+                             "  stages:\n"
+                             "    - {id: home_visits, override: true, count: " + c + "}\n",
+                             "c.yaml");
+  };
+  auto ds = count("visits");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "unknown-name");
+  EXPECT_EQ(ds[0].where.format(), "c.yaml:4:48");
+  ds = count("home_visit_within");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].message, "'count' takes a whole number or an int parameter; 'home_visit_within' is duration");
+  EXPECT_TRUE(count("3").empty());
+}
+
 TEST(Extend, OverridingWhatIsNotInTheBase) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:

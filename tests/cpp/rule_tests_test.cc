@@ -295,6 +295,39 @@ TEST(RuleTests, ADeadlineIsTheOneInForceWhenTheDutyArose) {
   for (const auto& t : r.tests) EXPECT_TRUE(t.passed()) << t.name << "\n" << all(r);
 }
 
+// The number of home visits before the school reports (S2.2, [param]) from
+// a parameter, its value in force on the day the stage started: 3 visits
+// from 2021-09-01, so a case whose visits began in August keeps needing 2.
+TEST(RuleTests, AStagesCountFromAParameter) {
+  const std::string pack = R"(    pack_yaml: |
+      meta: {name: three_visits, extends: guizhou}
+      parameters:
+        visits_before_report:
+          type: int
+          clause: S2.2
+          values: [{value: 2}, {from: 2021-09-01, value: 3}]
+      workflow:
+        stages:
+          - {id: home_visits, override: true, count: visits_before_report}
+    defaults: {registry: enrolled, birth_date: 2012-03-01}
+)";
+  const auto r = run(test_file("  - name: opened in August, two visits\n    as_of: 2021-09-20\n" + pack + R"(    records: [{student_id: A, last_attended: 2021-08-01}]
+    events:
+      - {student_id: A, date: 2021-08-15, type: home_visit}
+      - {student_id: A, date: 2021-09-05, type: home_visit}
+    expect: {case: {stage: school_report}}
+  - name: opened in September, three visits
+    as_of: 2021-10-20
+)" + pack + R"(    records: [{student_id: B, last_attended: 2021-09-01}]
+    events:
+      - {student_id: B, date: 2021-09-15, type: home_visit}
+      - {student_id: B, date: 2021-09-20, type: home_visit}
+    expect: {case: {stage: home_visits, next_action: 'home visit with village cadres (家访) (2 of 3 done)'}}
+)"));
+  ASSERT_EQ(r.tests.size(), 2u) << all(r);
+  for (const auto& t : r.tests) EXPECT_TRUE(t.passed()) << t.name << "\n" << all(r);
+}
+
 TEST(RuleTests, CasesIndicatorsAndDerivedValues) {
   const auto r = run(test_file(R"(  - name: all kinds
     as_of: 2019-09-20
