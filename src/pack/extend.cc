@@ -397,13 +397,19 @@ class Merger {
                 "; to change it, say 'override: true' in workflow");
       return false;
     };
+    // The workflow's own keys and event types, when the extension gives
+    // any, are placed at its workflow (diff and --print-effective point
+    // there, not at the base's section).
+    bool own_keys = ext.event_domain >= 0 || !ext.event_dates.empty();
     for (auto [key, o, e] : {std::tuple{"opens_when", &wf.opens_when, &ext.opens_when},
                              {"opened_on", &wf.opened_on, &ext.opened_on},
                              {"closes_on", &wf.closes_on, &ext.closes_on}})
       if (!e->empty() && may_change(key, *o, *e)) {
         if (!o->empty()) changed("workflow key", Text{key, e->where});
         *o = *e;
+        own_keys = true;
       }
+    if (own_keys) wf.where = ext.where;
     // event_dates: an extension's entry for a field the base fills
     // replaces it (with override), a new field is added.
     for (auto& ed : ext.event_dates) {

@@ -138,6 +138,14 @@ TEST(Diff, AStageOverrideIsPlacedAtTheExtensionsLine) {
   ASSERT_NE(changed, nullptr) << kcbx::format_diff(d);
   EXPECT_EQ(changed->after, "role: teacher");
   EXPECT_EQ(changed->where_b.format(), "x.yaml:4:12");
+  // An event type the extension adds: at the extension's workflow too.
+  const std::string events = "meta: {name: x, extends: guizhou}\n"
+                             "workflow:\n"
+                             "  events: {phone_call: 电话联系}\n";
+  const kcbx::PackDiff e = kcbx::diff_packs(kcbx::default_rules(), kcbx::parse_rules(events, "x.yaml"));
+  const auto* added = find(e, "workflow", "workflow");
+  ASSERT_NE(added, nullptr) << kcbx::format_diff(e);
+  EXPECT_EQ(added->where_b.file, "x.yaml") << kcbx::format_diff(e);
 }
 
 // `text` with the one occurrence of `from` replaced by `to`.
