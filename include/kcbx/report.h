@@ -227,6 +227,11 @@ struct WriterOptions {
   bool json = true;   // <table>.json (an array of objects); the table named
                       // "summary" is summary.json (report_json) instead
   std::string workbook = "report.xlsx";
+  // commit() lists the files it wrote in `.kcbx-outputs` in the folder, and
+  // removes the files of an earlier list there that it did not write again
+  // (an old report.xlsx after a run without the workbook), never any other
+  // file. For a folder that holds one run's outputs, as `kcbx run --out`.
+  bool replace_earlier = false;
 };
 
 // Writes the tables of a run into a folder. Every file is written beside its

@@ -173,6 +173,7 @@ int run_job(const RunJob& a, std::ostream& out, std::vector<std::string>* files)
     events = std::make_unique<EventLog>(read_events(pack, a.events, or_default(a.events_encoding, a.encoding)));
   std::unique_ptr<Roster> roster = roster_read.get();
 
+  w.replace_earlier = true;  // the folder is this run's: an earlier run's other files go
   ReportWriter writer(a.out, w);
   ProgressBar bar;
   RunReport report = run(engine, a.students, events.get(), roster.get(), o, &writer,

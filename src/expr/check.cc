@@ -477,6 +477,11 @@ class Checker {
         if (ec != std::errc() || end != t.data() + t.size()) return std::nullopt;  // an expression: not known here
         g.values.emplace_back(v.from, x);
       }
+      // In date order (a pack may list its newest value first); at()
+      // takes the last value in force.
+      std::stable_sort(g.values.begin(), g.values.end(), [](const auto& a, const auto& b) {
+        return !a.first ? b.first.has_value() : b.first && *a.first < *b.first;
+      });
       return g;
     };
     const std::optional<Given> m = given(month), d = given(day);
@@ -490,7 +495,8 @@ class Checker {
       const std::optional<int64_t> mv = m ? m->at(on) : std::nullopt;
       if (mv && (*mv < 1 || *mv > 12))
         return error(month, "wrong-arguments",
-                     fn + "() month must be 1..12, not " + m->named(*mv) + " (the arguments are date, month, day)");
+                     fn + "() month must be 1..12, not " + m->named(*mv) + " (the arguments are date, month, day)" +
+                         (on && !m->param.empty() ? " (from " + on->format() + " on)" : std::string()));
       const int64_t most = mv ? kDays[*mv - 1] : 31;
       const std::optional<int64_t> dv = d ? d->at(on) : std::nullopt;
       if (dv && (*dv < 1 || *dv > most))

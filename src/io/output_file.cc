@@ -1,10 +1,13 @@
 #include "io/output_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 
 #include "kcbx/diagnostic.h"
 
@@ -12,63 +15,92 @@ namespace kcbx::detail {
 
 namespace {
 
-// Whether `path` names something other than a regular file to write into:
-// a FIFO, a device or a socket (following links), or a descriptor by its
-// /dev or /proc name (/dev/stdout, /proc/self/fd/1), whatever it is open
-// on: a shell's `> file` has opened that file already, and a rename would
-// leave its descriptor on the old one.
-bool written_through(const std::filesystem::path& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (!ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) return true;
-  const std::string abs = fs::absolute(path, ec).lexically_normal().string();
-  return !ec && (abs.rfind("/dev/", 0) == 0 || abs.rfind("/proc/", 0) == 0);
+namespace fs = std::filesystem;
+
+Error write_error(const std::string& path, std::string message) {
+  return Error({{Severity::kError, {path, 0, 0}, "cannot-write", std::move(message)}});
 }
 
-// The file a symbolic link names (its folder's links resolved too), or
-// `path` itself when it is no link or cannot be resolved.
-std::string link_target(const std::string& path) {
-  namespace fs = std::filesystem;
+// The standard stream a path names (/dev/stdout, /dev/fd/1,
+// /proc/self/fd/1; likewise 2), or nullptr. Written through the process's
+// own stream: a second open of a file the shell redirected it to would
+// write at its own position, over what the stream writes.
+std::ostream* standard_stream(const std::string& path) {
+  if (path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") return &std::cout;
+  if (path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2") return &std::cerr;
+  return nullptr;
+}
+
+// Whether `path` is written into as it is: a FIFO, a device or a socket
+// (following links), which a rename would replace (a reader of the FIFO
+// would get nothing; as root, /dev/full itself was replaced), or another
+// descriptor by its /dev/fd or /proc/self/fd name.
+bool written_through(const std::string& path) {
   std::error_code ec;
-  if (!fs::is_symlink(fs::symlink_status(path, ec))) return path;
-  const fs::path real = fs::weakly_canonical(path, ec);
-  return ec || real.empty() ? path : real.string();
+  const fs::file_status st = fs::status(path, ec);
+  if (!ec && (fs::is_fifo(st) || fs::is_character_file(st) || fs::is_block_file(st) || fs::is_socket(st)))
+    return true;
+  return path.rfind("/dev/fd/", 0) == 0 || path.rfind("/proc/self/fd/", 0) == 0;
+}
+
+// The file a chain of symbolic links ends at (it may not exist yet), so
+// that the rename replaces that file and the links stay; `path` when it is
+// no link.
+std::string link_target(const std::string& path) {
+  fs::path p = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(p, ec))) return p.string();
+    const fs::path to = fs::read_symlink(p, ec);
+    if (ec) return p.string();
+    p = to.is_absolute() ? to : p.parent_path() / to;
+  }
+  throw write_error(path, "cannot create the output file: too many levels of symbolic links (a loop?)");
 }
 
 }  // namespace
 
 OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
-  if (written_through(path_)) {
+  if (std::ostream* standard = standard_stream(path_)) {
     target_ = path_;
-    out_.open(path_, std::ios::binary | std::ios::app);
+    out_ = standard;
+    return;
+  }
+  if (written_through(path_)) {
+    // A FIFO no process reads would block the open for ever: said instead.
+    std::error_code ec;
+    if (fs::is_fifo(fs::status(path_, ec))) {
+      const int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd < 0 && errno == ENXIO) throw write_error(path_, "cannot write into the FIFO: no process reads it");
+      if (fd >= 0) ::close(fd);
+    }
+    target_ = path_;
+    file_.open(path_, std::ios::binary | std::ios::app);
   } else {
     target_ = link_target(path_);
     tmp_ = target_ + ".tmp-" + std::to_string(::getpid());
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    file_.open(tmp_, std::ios::binary | std::ios::trunc);
   }
-  if (!out_)
-    throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
-                  std::string("cannot create the output file: ") + std::strerror(errno)}});
+  if (!file_) throw write_error(path_, std::string("cannot create the output file: ") + std::strerror(errno));
 }
 
 OutputFile::~OutputFile() {
   if (!committed_ && !tmp_.empty()) {
-    out_.close();
+    file_.close();
     std::remove(tmp_.c_str());
   }
 }
 
 void OutputFile::commit() {
-  out_.flush();
-  const bool ok = static_cast<bool>(out_);
-  out_.close();
-  if (!ok || out_.fail()) {
+  out_->flush();
+  const bool ok = static_cast<bool>(*out_);
+  if (out_ == &file_) file_.close();
+  if (!ok || (out_ == &file_ && file_.fail())) {
     if (!tmp_.empty()) std::remove(tmp_.c_str());
     committed_ = true;
-    throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
-                  tmp_.empty() ? "writing the output failed (disk full, a closed pipe or a full device?)"
-                               : "writing the output failed (disk full or file too large?); nothing was written"}});
+    throw write_error(path_, tmp_.empty()
+                                 ? "writing the output failed (disk full, a closed pipe or a full device?)"
+                                 : "writing the output failed (disk full or file too large?); nothing was written");
   }
   if (tmp_.empty()) {
     committed_ = true;
@@ -78,8 +110,7 @@ void OutputFile::commit() {
     const std::string why = std::strerror(errno);
     std::remove(tmp_.c_str());
     committed_ = true;
-    throw Error({{Severity::kError, {path_, 0, 0}, "cannot-write",
-                  "cannot move the output into place: " + why}});
+    throw write_error(path_, "cannot move the output into place: " + why);
   }
   committed_ = true;
 }

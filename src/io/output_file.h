@@ -12,18 +12,19 @@ namespace kcbx::detail {
 class OutputFile {
  public:
   // Opens "<path>.tmp-<pid>"; throws kcbx::Error when it cannot. A path
-  // that is a symbolic link: the temporary file is made beside the file it
-  // names, and renamed onto that file (the link stays). A path that is no
-  // regular file (a FIFO, a device, /dev/stdout, /proc/self/fd/N) is
-  // written through, appending: renamed onto, it would be replaced, and a
-  // reader of the FIFO or the shell's redirection would get nothing.
+  // that is a symbolic link: the temporary file is made beside the file the
+  // links end at, and renamed onto that file (the links stay). A path that
+  // is no regular file (a FIFO, a device, /dev/fd/N) is written through,
+  // appending: renamed onto, it would be replaced, and a reader of the FIFO
+  // would get nothing; /dev/stdout and /dev/stderr are written through the
+  // process's own std::cout and std::cerr.
   explicit OutputFile(std::string path);
   // Removes the temporary file unless committed.
   ~OutputFile();
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
-  std::ostream& stream() { return out_; }
+  std::ostream& stream() { return *out_; }
   // Flushes, checks every write succeeded and renames into place. Throws
   // kcbx::Error (and removes the temporary file) when anything failed.
   void commit();
@@ -33,7 +34,8 @@ class OutputFile {
   std::string path_;    // as given, for messages
   std::string target_;  // what commit() renames onto (path_, or the file its link names)
   std::string tmp_;     // empty: written through (see the constructor)
-  std::ofstream out_;
+  std::ofstream file_;
+  std::ostream* out_ = &file_;  // file_, or std::cout or std::cerr
   bool committed_ = false;
 };
 

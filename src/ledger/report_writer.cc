@@ -542,7 +542,7 @@ std::vector<std::string> ReportWriter::commit(const RunReport& report) {
     throw;
   }
   m.committed = true;
-  m.replace_earlier_outputs(written);
+  if (m.options.replace_earlier) m.replace_earlier_outputs(written);
   return written;
 }
 

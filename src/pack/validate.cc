@@ -81,11 +81,14 @@ class Validator {
     diags_.push_back({Severity::kError, at, code, std::move(msg)});
   }
 
-  // A value of an enum field that no expression names, where other values
-  // of it are named: a record with it matches only conditions that do not
-  // look at the field, so it falls to whatever row comes last (a province's
-  // new registry state 借读 made its pupils suspected dropouts). Fields
-  // no expression distinguishes (a gender) are not meant to steer rules.
+  // A value an extension adds to a base enum field, which no expression
+  // names while the base's rules name others: a record with it matches
+  // only conditions that do not look at the field, so it falls to whatever
+  // row comes last (a province's new registry state 借读 made its pupils
+  // suspected dropouts, as the base's rules list the states they mean).
+  // A pack's own values are left alone: an author who writes a field and
+  // its rules together may mean "every other value" (hukou = migrant,
+  // else local), and fields no expression distinguishes steer no rule.
   void warn_unnamed_values() {
     std::set<int> seen;
     for (const auto& f : pack_.fields) {
@@ -96,6 +99,7 @@ class Validator {
       for (size_t c = 0; c < d.values.size(); ++c) {
         if (named_values_.count({f.domain, static_cast<int>(c)})) continue;
         const EnumValueDef& v = d.values[c];
+        if (v.name.where.file == f.name.where.file) continue;  // the field's own pack's
         diags_.push_back({Severity::kWarning, v.name.where.line > 0 ? v.name.where : f.name.where, "unnamed-value",
                           "no condition or derived value names '" + v.name.value + "', a value of " +
                               f.name.value + ": a record with it matches only what does not look at " +
@@ -677,14 +681,22 @@ class Validator {
           if (p.type != TypeKind::kInt)
             error(st.count_param.where, "wrong-type",
                   "'count' takes a whole number or an int parameter; '" + p.name.value + "' is " + type_name(p.type));
-          else if (static_cast<size_t>(cs.count_param) < out_->params.size())
-            for (const ParamPeriod& v : out_->params[static_cast<size_t>(cs.count_param)])
-              if (v.value.bits < 1) {
-                error(v.where, "wrong-type",
-                      "parameter '" + p.name.value + "' is the count of stage '" + st.id.value + "': at least 1, not " +
-                          std::to_string(v.value.bits));
+          else if (static_cast<size_t>(cs.count_param) < out_->params.size()) {
+            // A stage always needs its count: a value since always, each
+            // value a whole number of events as `count` takes one.
+            const std::vector<ParamPeriod>& values = out_->params[static_cast<size_t>(cs.count_param)];
+            if (values.empty() || values.front().from)
+              error(st.count_param.where, "no-value",
+                    "parameter '" + p.name.value + "' is the count of stage '" + st.id.value +
+                        "' and needs a value in force since always (a first value without 'from')");
+            for (const ParamPeriod& v : values)
+              if (v.value.bits < 1 || v.value.bits > 1000000) {
+                error(v.where, "out-of-range",
+                      "parameter '" + p.name.value + "' is the count of stage '" + st.id.value +
+                          "': 1 to 1000000 events, not " + std::to_string(v.value.bits));
                 break;
               }
+          }
         }
       } else if (st.count < 1) {
         error(st.count_where, "wrong-type", "'count' must be at least 1");
@@ -1039,9 +1051,10 @@ int CheckedPack::stage_count(const CheckedStage& stage, Date start) const {
   if (stage.count_param < 0 || static_cast<size_t>(stage.count_param) >= params.size() ||
       params[static_cast<size_t>(stage.count_param)].empty())
     return stage.count;
+  // validate() saw a value since always, of 1 to 1000000.
   const ParamPeriod* period = param_on(stage.count_param, start);
   if (!period) period = &params[static_cast<size_t>(stage.count_param)].front();
-  return static_cast<int>(std::max<int64_t>(1, period->value.bits));
+  return static_cast<int>(std::clamp<int64_t>(period->value.bits, 1, 1000000));
 }
 
 std::optional<Date> CheckedPack::date_on(const ParamOrValue& p, Date on) const {

@@ -178,17 +178,53 @@ TEST(AtomicOutput, FifoAndStdoutAreWrittenThrough) {
   const std::string classify =
       "\"$KCBX\" classify --students " + shell_quote((dir / "in/students.csv").string()) + " --as-of 2019-11-15";
   const std::string in_dir = "cd " + shell_quote(dir.string()) + " && ";
-  // A FIFO with a reader: the reader gets the header and 50 rows. (Should
-  // kcbx fail, the FIFO is opened once more so that the reader ends.)
-  const CliRun fifo = run_shell(dir, in_dir + "mkfifo f.csv && { wc -l < f.csv > count.txt & } ; " + classify +
-                                         " --out f.csv; rc=$?; [ $rc -eq 0 ] || : > f.csv; wait; exit $rc");
+  // A FIFO with a reader: the reader gets the header and 50 rows. (The
+  // reader gives up after 20 s, so that a kcbx that never writes into the
+  // FIFO fails the test rather than hanging it.)
+  const CliRun fifo = run_shell(dir, in_dir + "mkfifo f.csv && { timeout 20 sh -c 'wc -l < f.csv' > count.txt & } ; " +
+                                         classify + " --out f.csv; rc=$?; wait; exit $rc");
   ASSERT_EQ(fifo.code, 0) << fifo.err;
-  EXPECT_EQ(std::stoi(read_file(dir / "count.txt")), 51);
+  EXPECT_EQ(std::stoi("0" + read_file(dir / "count.txt")), 51);
   EXPECT_EQ(fs::status(dir / "f.csv").type(), fs::file_type::fifo);
-  // /dev/stdout redirected to a file by the shell: that file gets them.
+  // A FIFO no process reads: said, not waited on for ever.
+  const CliRun unread = run_shell(dir, in_dir + "mkfifo unread.csv && timeout 20 " + classify + " --out unread.csv");
+  EXPECT_EQ(unread.code, 1) << unread.err;
+  EXPECT_NE(unread.err.find("no process reads it"), std::string::npos) << unread.err;
+  // /dev/stdout and /dev/stderr redirected to a file by the shell: that
+  // file gets them, with what the command writes there itself (the cases
+  // and the accountability list; the summary and the statuses).
   const CliRun out = run_shell(dir, in_dir + classify + " --out /dev/stdout > redirected.csv");
   ASSERT_EQ(out.code, 0) << out.err;
   EXPECT_EQ(count_lines(read_file(dir / "redirected.csv")), 51u);
+  const CliRun err = run_shell(dir, in_dir + classify + " --out /dev/stderr 2> both.txt");
+  ASSERT_EQ(err.code, 0);
+  const std::string both = read_file(dir / "both.txt");
+  EXPECT_NE(both.find("student_id,status,"), std::string::npos) << both;
+  EXPECT_NE(both.find("read 50 = accepted 50 + rejected 0"), std::string::npos) << both;
+  EXPECT_GE(count_lines(both.substr(both.find("student_id,status,"))), 51u) << both;
+}
+
+// A regular file is replaced whole, whatever names it (/proc/self/cwd,
+// /dev/shm): a second run does not append to the first. A link that names
+// no file yet gets its file; a loop of links is refused.
+TEST(AtomicOutput, RegularFilesAreReplacedAndDanglingLinksFilled) {
+  const fs::path dir = temp_dir("kcbx_atomic");
+  generate(dir, 50);
+  const std::string in_dir = "cd " + shell_quote(dir.string()) + " && ";
+  const std::string classify =
+      "\"$KCBX\" classify --students " + shell_quote((dir / "in/students.csv").string()) + " --as-of 2019-11-15";
+  for (int run = 0; run < 2; ++run) ASSERT_EQ(run_shell(dir, in_dir + classify + " --out /proc/self/cwd/twice.csv").code, 0);
+  EXPECT_EQ(count_lines(read_file(dir / "twice.csv")), 51u);
+  fs::create_symlink("made.csv", dir / "dangling.csv");
+  ASSERT_EQ(run_shell(dir, in_dir + classify + " --out dangling.csv").code, 0);
+  EXPECT_TRUE(fs::is_symlink(dir / "dangling.csv"));
+  EXPECT_EQ(count_lines(read_file(dir / "made.csv")), 51u);
+  fs::create_symlink("loop_b.csv", dir / "loop_a.csv");
+  fs::create_symlink("loop_a.csv", dir / "loop_b.csv");
+  const CliRun loop = run_shell(dir, in_dir + classify + " --out loop_a.csv");
+  EXPECT_EQ(loop.code, 1) << loop.err;
+  EXPECT_NE(loop.err.find("too many levels of symbolic links"), std::string::npos) << loop.err;
+  EXPECT_TRUE(fs::is_symlink(dir / "loop_a.csv"));
 }
 
 // Results lost on the way to standard output are a failed run (DESIGN:

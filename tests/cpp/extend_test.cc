@@ -267,6 +267,11 @@ TEST(Extend, AValueNoConditionNamesIsWarnedOf) {
   ds = kcbx::check_rules(placed, "j.yaml");
   EXPECT_TRUE(ds.empty()) << ds[0].format();
   EXPECT_TRUE(kcbx::check_rules(kcbx::default_rules().source(), "guizhou.yaml").empty());
+  // A pack's own values are its author's: registry = left, else the rest.
+  std::ifstream seed(KCBX_SOURCE_DIR "/tests/fuzz/seeds/pack/minimal.yaml");
+  const std::string own((std::istreambuf_iterator<char>(seed)), std::istreambuf_iterator<char>());
+  ASSERT_NE(own.find("registry = left"), std::string::npos);
+  EXPECT_TRUE(kcbx::check_rules(own, "minimal.yaml").empty());
 }
 
 TEST(Extend, AStagesCountNamesAnIntParameter) {
@@ -285,6 +290,21 @@ TEST(Extend, AStagesCountNamesAnIntParameter) {
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_EQ(ds[0].message, "'count' takes a whole number or an int parameter; 'home_visit_within' is duration");
   EXPECT_TRUE(count("3").empty());
+  // A count parameter needs a value since always, of 1 to 1000000 events.
+  const auto dated = kcbx::check_rules("meta: {name: c, extends: guizhou}\n"
+                                       "parameters:\n"
+                                       "  visits: {type: int, values: [{from: 2021-01-01, value: 3}]}\n"
+                                       "  zero: {type: int, value: 0}\n"
+                                       "workflow:\n"
+                                       "  stages:\n"
+                                       "    - {id: home_visits, override: true, count: visits}\n"
+                                       "    - {id: school_report, override: true, count: zero}\n",
+                                       "c.yaml");
+  ASSERT_EQ(dated.size(), 2u);
+  EXPECT_EQ(dated[0].code, "no-value");
+  EXPECT_EQ(dated[0].where.format(), "c.yaml:7:48");
+  EXPECT_EQ(dated[1].code, "out-of-range");
+  EXPECT_EQ(dated[1].message, "parameter 'zero' is the count of stage 'school_report': 1 to 1000000 events, not 0");
 }
 
 TEST(Extend, OverridingWhatIsNotInTheBase) {

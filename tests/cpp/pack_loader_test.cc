@@ -480,6 +480,12 @@ TEST(PackLoader, AMonthAndDayFromParametersMustNameADay) {
   EXPECT_DIAG(only_error(later), "wrong-arguments",
               "latest_month_day() day must be 1..30 for month 4, not 31 (parameter 'ref_day') (from 2022-01-01 on)",
               pos_of(later, "ref_day)"));
+  // Listed newest first, read in date order: 31 April from 2022.
+  const std::string newest_first = with("{type: int, values: [{from: 2022-01-01, value: 4}, {value: 8}]}",
+                                        "{type: int, value: 31}");
+  EXPECT_DIAG(only_error(newest_first), "wrong-arguments",
+              "latest_month_day() day must be 1..30 for month 4, not 31 (parameter 'ref_day') (from 2022-01-01 on)",
+              pos_of(newest_first, "ref_day)"));
   // Changed on the same day, they name a day on every day.
   const std::string both = with("{type: int, values: [{value: 8}, {from: 2022-01-01, value: 4}]}",
                                 "{type: int, values: [{value: 31}, {from: 2022-01-01, value: 30}]}");

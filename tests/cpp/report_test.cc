@@ -587,6 +587,7 @@ TEST(RunReport, ASecondRunRemovesTheFirstRunsOtherFiles) {
   { std::ofstream(dir / "notes.txt") << "the official's own file\n"; }
   Engine engine(default_rules());
   auto run_into = [&](WriterOptions formats) {
+    formats.replace_earlier = true;
     std::istringstream ev(events_csv()), ro(roster_csv()), st(students_csv());
     EventLog events = read_events(engine.rules(), ev);
     Roster roster = read_roster(engine.rules(), ro);
