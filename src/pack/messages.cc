@@ -129,6 +129,8 @@ const Entry kEntries[] = {
      "$1() 的日期在 $3 月必须是 1..$2，而参数 '$5' 为 $4"},
     {"wrong-arguments", "(.*)\\(\\) day must be 1..(\\d+), not (-?\\d+) \\(parameter '(.*)'\\)",
      "$1() 的日期必须是 1..$2，而参数 '$4' 为 $3"},
+    {"negative-duration", "parameter '(.*)' is (.*), a negative duration: .*",
+     "参数 '$1' 为 $2，是负的时长：加上它的每个日期都会往前移"},
     {"no-value", "parameter '(.*)' is the count of stage '(.*)' and needs a value in force since always .*",
      "参数 '$1' 是阶段 '$2' 的次数，必须有一直有效的取值（第一个取值不写 'from'）"},
     {"out-of-range", "parameter '(.*)' is the count of stage '(.*)': 1 to 1000000 events, not (-?\\d+)",

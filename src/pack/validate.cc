@@ -309,6 +309,16 @@ class Validator {
         if (v.value.empty()) continue;
         auto value = eval_constant(v.value, p.type, p.name.value);
         if (!value) continue;
+        if (p.type == TypeKind::kDuration) {
+          // A week, a month, a deadline: a duration the policy sets runs
+          // forward. "-3 days" moves every date that adds it backwards.
+          Duration d;
+          std::memcpy(static_cast<void*>(&d), &value->bits, sizeof d);
+          if (d.months < 0 || d.days < 0)
+            diags_.push_back({Severity::kWarning, v.value.where, "negative-duration",
+                              "parameter '" + p.name.value + "' is " + v.value.value +
+                                  ", a negative duration: every date that adds it moves backwards"});
+        }
         periods.push_back({v.from, *value, v.where});
       }
       std::stable_sort(periods.begin(), periods.end(), [](const ParamPeriod& a, const ParamPeriod& b) {

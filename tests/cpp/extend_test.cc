@@ -307,6 +307,18 @@ TEST(Extend, AStagesCountNamesAnIntParameter) {
   EXPECT_EQ(dated[1].message, "parameter 'zero' is the count of stage 'school_report': 1 to 1000000 events, not 0");
 }
 
+TEST(Extend, ANegativeDurationIsWarnedOf) {
+  const auto ds = kcbx::check_rules("meta: {name: n, extends: guizhou}\n"
+                                    "parameters:\n"
+                                    "  dropout_after: {override: true, values: [{value: -3 days}]}\n",
+                                    "n.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(ds[0].code, "negative-duration");
+  EXPECT_EQ(ds[0].where.format(), "n.yaml:3:52");
+  EXPECT_EQ(kcbx::detail::localized_message(ds[0], "zh"), "参数 'dropout_after' 为 -3 days，是负的时长：加上它的每个日期都会往前移");
+}
+
 TEST(Extend, OverridingWhatIsNotInTheBase) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:
