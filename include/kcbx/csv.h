@@ -85,6 +85,8 @@ struct StudentFile {
 };
 StudentFile read_students(const RulePack& rules, const std::string& path,
                           const ReadOptions& options = {});
+// The same from a stream (options.file names it in rejects and messages).
+StudentFile read_students(const RulePack& rules, std::istream& in, const ReadOptions& options = {});
 
 }  // namespace kcbx
 

@@ -427,16 +427,16 @@ StudentFile read_students(const RulePack& rules, const std::string& path,
                           const ReadOptions& options) {
   ReadOptions o = options;
   if (o.file == "<input>") o.file = path;
+  if (path == "-") return read_students(rules, std::cin, o);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
+  return read_students(rules, file, o);
+}
+
+StudentFile read_students(const RulePack& rules, std::istream& in, const ReadOptions& options) {
+  ReadOptions o = options;
   o.batch_rows = SIZE_MAX;
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (path != "-") {
-    file.open(path, std::ios::binary);
-    if (!file)
-      throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
-    in = &file;
-  }
-  StudentReader reader(rules, *in, o);
+  StudentReader reader(rules, in, o);
   StudentFile out;
   reader.next(out.batch);
   out.rejects = reader.take_rejects();

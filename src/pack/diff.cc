@@ -5,7 +5,6 @@
 // readers and change no result, so they are not compared.
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -485,18 +484,9 @@ struct Outcome {
   std::string value, rule;
 };
 
-std::map<std::string, Outcome> outcomes(const RulePack& pack, std::istream& in, const std::string& path, Date as_of,
-                                        const std::string& encoding, std::vector<std::string>& order,
-                                        int64_t& read, int64_t& rejected) {
-  ReadOptions ro;
-  ro.file = path;
-  ro.encoding = encoding;
-  ro.batch_rows = SIZE_MAX;
-  StudentReader reader(pack, in, ro);
-  StudentFile f;
-  reader.next(f.batch);
-  f.rejects = reader.take_rejects();
-  f.counts = reader.counts();
+// The status of each record of `f` (read with `pack`), by key.
+std::map<std::string, Outcome> outcomes(const RulePack& pack, const StudentFile& f, Date as_of,
+                                        std::vector<std::string>& order, int64_t& read, int64_t& rejected) {
   Engine engine(pack);
   const BatchResult r = engine.classify(f.batch, as_of);
   const std::string key = key_field_of(pack.checked());
@@ -543,22 +533,21 @@ StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::stri
   if (!a.checked().pack->tables.empty()) out.table = a.checked().pack->tables.front().name.value;
   std::vector<std::string> order_a, order_b;
   int64_t read_b = 0;
-  // A file one pack cannot read (a required field the other pack has not,
-  // a key column named another way) is refused naming that pack: the
-  // reader's own words do not say which of the two asked.
   // Standard input is read once and given to both packs.
   std::string stdin_text;
   if (path == "-") stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  // A file one pack cannot read (a required field the other pack has not,
+  // a key column named another way) is refused naming that pack: the
+  // reader's own words do not say which of the two asked.
   auto read_with = [&](const RulePack& pack, const char* which, std::vector<std::string>& order, int64_t& read,
                        int64_t& rejected) {
     try {
-      if (path == "-") {
-        std::istringstream in(stdin_text);
-        return outcomes(pack, in, path, as_of, encoding, order, read, rejected);
-      }
-      std::ifstream in(path, std::ios::binary);
-      if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
-      return outcomes(pack, in, path, as_of, encoding, order, read, rejected);
+      ReadOptions ro;
+      ro.file = path;
+      ro.encoding = encoding;
+      std::istringstream piped(stdin_text);
+      const StudentFile f = path == "-" ? read_students(pack, piped, ro) : read_students(pack, path, ro);
+      return outcomes(pack, f, as_of, order, read, rejected);
     } catch (const Error& e) {
       std::vector<Diagnostic> ds = e.diagnostics();
       for (Diagnostic& d : ds) d.message = std::string("pack ") + which + " (" + pack.id() + "): " + d.message;

@@ -779,12 +779,7 @@ class Validator {
       error(l.totals_by.where, "wrong-type",
             "'totals_by' needs a table with one value per record; '" + l.totals_by.value +
                 "' is a collect table (a set per record)");
-    std::string key;  // the record key: every ledger's second column already
-    for (const auto& f : pack_.fields)
-      if (f.unique) {
-        key = f.name.value;
-        break;
-      }
+    const std::string key = out_->key_field();  // every ledger's second column already
     for (const auto& c : l.columns) {
       if (!c.from_case && !key.empty() && c.name.value == key) {
         error(c.name.where, "duplicate-name",
