@@ -721,10 +721,26 @@ class Validator {
   }
 
   // Compiles a per-record condition into a flag; -1 when it does not check.
-  int flag(const Text& text, const std::string& name) {
+  // `within`: a condition the flag also needs (a rate's denominator, under
+  // its numerator), checked already; the flag is `within and text`.
+  int flag(const Text& text, const std::string& name, const Text* within = nullptr) {
     if (text.empty()) return -1;
     auto e = parse_expr(text, diags_);
     if (!e || !check_expr(*e, scope_, diags_)) return -1;
+    if (within && e->type.kind == TypeKind::kBool) {
+      std::vector<Diagnostic> seen;  // reported already, as its own flag
+      auto outer = parse_expr(*within, seen);
+      if (outer && check_expr(*outer, scope_, seen)) {
+        auto both = std::make_unique<Expr>();
+        both->kind = ExprKind::kBinary;
+        both->where = e->where;
+        both->text = "and";
+        both->args.push_back(std::move(outer));
+        both->args.push_back(std::move(e));
+        if (!check_expr(*both, scope_, diags_)) return -1;
+        e = std::move(both);
+      }
+    }
     if (e->type.kind != TypeKind::kBool) {
       error(e->where, "type-mismatch", "'" + name + "' must be a condition (bool)");
       return -1;
@@ -823,8 +839,14 @@ class Validator {
   void check_indicators() {
     for (const auto& d : pack_.indicators) {
       CheckedIndicator ci;
-      ci.numerator_flag = flag(d.numerator, d.name.value + ".numerator");
+      // A rate is a share of its denominator: the numerator counts the
+      // records the denominator counts and its own condition holds for. A
+      // numerator written without the denominator's scope
+      // (`status = in_school` over `in_scope`) would otherwise count
+      // children outside it, and a rate could pass 1.
       ci.denominator_flag = flag(d.denominator, d.name.value + ".denominator");
+      ci.numerator_flag = flag(d.numerator, d.name.value + ".numerator",
+                               ci.denominator_flag >= 0 ? &d.denominator : nullptr);
       ci.count_flag = flag(d.count, d.name.value);
       ci.at_least = param_or_value(d.at_least, TypeKind::kNumber);
       ci.at_most = param_or_value(d.at_most, TypeKind::kNumber);

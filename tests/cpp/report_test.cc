@@ -968,5 +968,33 @@ TEST(Indicators, ATargetWithALaterDateIsPendingNotJudged) {
     }
 }
 
+// A rate is a share of its denominator: a numerator written without the
+// denominator's scope counts only the records the denominator counts. A
+// 17-year-old at school is in school but outside the age scope; counted on
+// top, the rate would be 2/1.
+TEST(Indicators, ARateCountsItsNumeratorWithinItsDenominator) {
+  std::string text = default_rules().source();
+  const std::string from = "    numerator: in_scope and status in [in_school, completed]\n";
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "    numerator: status in [in_school, completed]\n");
+  const Engine engine(parse_rules(text, "share.yaml"));
+  std::istringstream st(
+      "student_id,registry,birth_date,last_attended,division_code\n"
+      "A,enrolled,2010-03-01,2019-11-14,520102001001\n"   // 9, in school: both
+      "B,enrolled,2002-03-01,2019-11-14,520102001001\n"); // 17, in school: outside the scope
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  const RunReport r = run(engine, st, nullptr, nullptr, o);
+  const IndicatorResult* t3 = nullptr;
+  for (const auto& x : r.indicators)
+    if (x.indicator == "consolidation_rate" && x.level.empty()) t3 = &x;
+  ASSERT_NE(t3, nullptr);
+  EXPECT_EQ(t3->numerator, 1);
+  EXPECT_EQ(t3->denominator, 1);
+  ASSERT_TRUE(t3->value);
+  EXPECT_DOUBLE_EQ(*t3->value, 1.0);
+}
+
 }  // namespace
 }  // namespace kcbx
