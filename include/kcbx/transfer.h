@@ -46,6 +46,8 @@ struct TransferRow {
   std::string matched_by;         // "student_id" or "id_number"
   // S1.4: the receiving school notifies the sending school by this date.
   std::optional<Date> notify_due;
+  // Days past notify_due: to the evaluation date for a lost pupil, to the
+  // registration for a late one who came after the notice was due.
   int64_t notify_overdue_days = 0;
   // S1.5: the county bureau inspects by this date.
   std::optional<Date> inspection_due;

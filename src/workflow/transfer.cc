@@ -279,6 +279,12 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
       out.notify_due = notify_due;
       if (notify_due && out.outcome == TransferOutcome::kLost && o.as_of > *notify_due)
         out.notify_overdue_days = o.as_of.days() - notify_due->days();
+      // A pupil who came after the notice was due was unaccounted for from
+      // then to the registration: that lapse stays (as a case's lapse stays
+      // after the child returns), counted to the day of registration.
+      if (notify_due && out.outcome == TransferOutcome::kLate && out.registered_on &&
+          *out.registered_on > *notify_due)
+        out.notify_overdue_days = out.registered_on->days() - notify_due->days();
     }
     report.rows.push_back(std::move(out));
   }

@@ -215,6 +215,9 @@ TEST(Transfer, LostLateAndReroutedPupils) {
   ASSERT_EQ(r.rows.size(), 5u);
   EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
   EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kLate);
+  // P2 came on 09-05, the day after the notice was due (09-04): the
+  // lapse of that day stays after the registration.
+  EXPECT_EQ(r.rows[1].notify_overdue_days, 1);
   EXPECT_EQ(r.rows[2].outcome, TransferOutcome::kRegisteredElsewhere);
   EXPECT_EQ(r.rows[2].registered_school, "J2");
   EXPECT_EQ(r.rows[3].outcome, TransferOutcome::kRegistered);

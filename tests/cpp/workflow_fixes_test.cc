@@ -730,7 +730,9 @@ TEST(WorkflowFixes, TransferRegistrationAfterAsOfIsNotDone) {
   r = reconcile_transfer(default_rules(), (dir / "g6b.csv").string(), (dir / "g7b.csv").string(), o);
   EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kLate);
   EXPECT_EQ(opt(r.rows[0].notify_due), "2019-09-04");
-  EXPECT_EQ(r.rows[0].notify_overdue_days, 0);
+  // Unaccounted for from the notice's due date to the registration: the
+  // lapse stays, counted to 09-20.
+  EXPECT_EQ(r.rows[0].notify_overdue_days, 16);
   EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kRegisteredElsewhere);
   EXPECT_EQ(r.rows[1].registered_school, "J02");
 
