@@ -416,12 +416,20 @@ bool first_generation(std::string_view run) {
 // number, and so is masked whole by mask_id_number (an 18-character run
 // keeps its address and last four characters, "G520102********1234"): a
 // valid 18-character number, alone or inside a longer run ("2019" + the
-// number), or a 15-digit first-generation number. Other runs are no ID
-// number: generated and many real student numbers are 18 digits that are
-// none.
+// number), or a 15-digit first-generation number. An 18-character run
+// whose address and birth date are real is one too, whatever its check
+// character: a number mistyped in one digit still tells where and when a
+// child was born. Other runs are no ID number: generated and many real
+// student numbers are 18 digits that are none.
 bool run_holds_id_number(std::string_view run) {
   if (run.size() == 15) return first_generation(run);
   if (run.size() < 18) return false;
+  if (run.size() == 18) {
+    const int century = (run[6] - '0') * 10 + (run[7] - '0');
+    if (century < kMinBirthYear / 100 || century > kMaxBirthYear / 100) return false;
+    if (is_valid_id_number(run)) return true;
+    return check_id_number(run).error == IdNumberError::kCheckDigit;
+  }
   // The birth year's century first (kMinBirthYear..kMaxBirthYear): most
   // runs that are no ID number (generated student numbers) stop there.
   for (size_t k = 0; k + 18 <= run.size(); ++k) {
@@ -433,9 +441,38 @@ bool run_holds_id_number(std::string_view run) {
   return false;
 }
 
+// The end of an ID number written in groups from `p` ("520102 20100301
+// 2156", "520102-2010-0301-2156": groups of digits split by single spaces
+// or hyphens, the way numbers are typed into the wrong column), or nullptr
+// when the groups from `p` are not one: 15 or 18 characters in all (an X
+// last), and run_holds_id_number of them joined.
+const char* split_id_number_end(const char* p, const char* end) {
+  auto digit = [](char c) { return static_cast<unsigned char>(c - '0') <= 9; };
+  char joined[18];
+  size_t n = 0;
+  int groups = 0;
+  const char* q = p;
+  const char* last_end = nullptr;
+  while (q < end && digit(*q)) {
+    while (q < end && digit(*q)) {
+      if (n == sizeof joined) return nullptr;  // more digits than an ID number
+      joined[n++] = *q++;
+    }
+    if (n == 17 && q < end && (*q == 'X' || *q == 'x')) joined[n++] = *q++;
+    ++groups;
+    last_end = q;
+    if (q + 1 < end && (*q == ' ' || *q == '-') && digit(q[1])) ++q;
+    else break;
+  }
+  if (groups < 2 || (q < end && digit(*q))) return nullptr;
+  if ((n == 15 || n == 18) && run_holds_id_number(std::string_view(joined, n))) return last_end;
+  return nullptr;
+}
+
 // Calls `found(begin, end)` for each run of digits in `text` that
-// holds an ID number (run_holds_id_number), left to right; returns early
-// when `found` returns true.
+// holds an ID number (run_holds_id_number), or each ID number written in
+// groups (split_id_number_end), left to right; returns early when `found`
+// returns true.
 template <typename Found>
 void each_id_number(std::string_view text, Found&& found) {
   if (text.size() < 15) return;
@@ -451,7 +488,14 @@ void each_id_number(std::string_view text, Found&& found) {
     while (q < end && digit(*q)) ++q;
     if (q - p >= 17 && q < end && (*q == 'X' || *q == 'x')) ++q;
     const auto at = static_cast<size_t>(p - begin), size = static_cast<size_t>(q - p);
-    if (run_holds_id_number(std::string_view(p, size)) && found(at, at + size)) return;
+    if (run_holds_id_number(std::string_view(p, size))) {
+      if (found(at, at + size)) return;
+    } else if (q < end && (*q == ' ' || *q == '-')) {
+      if (const char* split = split_id_number_end(p, end)) {
+        if (found(at, static_cast<size_t>(split - begin))) return;
+        q = split;
+      }
+    }
     p = q;
   }
 }
@@ -482,7 +526,8 @@ bool has_embedded_id_number(std::string_view text) {
       if (size >= 17 && after < text.size() && (text[after] == 'X' || text[after] == 'x')) ++size;
       if (run_holds_id_number(text.substr(static_cast<size_t>(start), size))) return true;
     }
-    return false;
+    // Digits in groups ("520102 20100301 2156") are the loop's below.
+    if (text.find_first_of(" -") == std::string_view::npos) return false;
   }
 #endif
   bool any = false;

@@ -71,7 +71,10 @@ std::string mask_id_number(std::string_view id);
 // + the ID number), leaving the rest as is: a run of digits that is one
 // valid 18-character number as mask_id_number does; a longer run of
 // digits with a valid number inside ("2019" + the number), or a 15-digit
-// first-generation number, whole.
+// first-generation number, whole. An 18-character run with a real address
+// and birth date but a wrong check character is masked as a valid one;
+// groups of digits split by single spaces or hyphens that make one number
+// ("520102 20100301 1234") are masked whole.
 std::string mask_embedded_id_numbers(std::string_view text);
 
 // Whether mask_embedded_id_numbers would change `text`, without building

@@ -392,6 +392,28 @@ TEST(Mask, NumbersInsideText) {
             "110105********002X and 110105********002x");
 }
 
+// A number mistyped in its check character, or typed in groups, still
+// tells where and when the child was born: masked as well. Groups need 15
+// or 18 characters in all and a real address and date; dates, phone
+// numbers and generated student numbers stay readable.
+TEST(Mask, MistypedAndGroupedNumbers) {
+  EXPECT_EQ(mask_embedded_id_numbers("G110105194912310021"), "G110105********0021");  // check character 1, not X
+  EXPECT_EQ(mask_embedded_id_numbers("李四 110105 19491231 002X"), "李四 11****************2X");
+  EXPECT_EQ(mask_embedded_id_numbers("110105-1949-1231-002x;"), "11*****************2x;");
+  EXPECT_EQ(mask_embedded_id_numbers("110105 491231 002"), "11*************02");  // first generation
+  EXPECT_TRUE(has_embedded_id_number("G110105 19491231 002X"));
+  EXPECT_TRUE(has_embedded_id_number("G110105194912310021"));
+  for (const char* kept : {"2019-09-15 2019-10-05", "138-0013-8000 139-0013-9000", "G533422000000000001",
+                           "110105 19491331 002X",      // no 13th month
+                           "110105 19491231 002X 77",   // more digits than a number
+                           "110105  19491231 002X",     // two spaces: two texts
+                           "999999194912310021"}) {     // no address
+    SCOPED_TRACE(kept);
+    EXPECT_EQ(mask_embedded_id_numbers(kept), kept);
+    EXPECT_FALSE(has_embedded_id_number(kept));
+  }
+}
+
 TEST(Mask, HoldsIdNumberAgreesWithTheMask) {
   for (const char* text : {"G11010519491231002X", "201911010519491231002X", "911010519491231002X",
                            "a 110105491231002 b", "G533422000000000001", "tel 13800138000, 2019-09-15",
@@ -407,7 +429,7 @@ TEST(Mask, HoldsIdNumberAgreesWithTheMask) {
   std::mt19937 rng(7);
   const std::string id = "11010519491231002X", first_gen = "110105491231002";
   const std::string pieces[] = {id, first_gen, "2019", "G", " ", "x", "X", "0", "12345678", id.substr(0, 17),
-                                id.substr(1), "520102000000000001"};
+                                id.substr(1), "520102000000000001", "-", "110105 ", "19491231-", "002X"};
   for (int n = 0; n < 20000; ++n) {
     std::string text;
     while (text.size() < 10 + rng() % 40) text += pieces[rng() % std::size(pieces)];
