@@ -60,8 +60,8 @@ class Merger {
     whole(out.ledgers, ext.ledgers, "ledgers");
     named(out.indicators, ext.indicators, "indicator", [](const IndicatorDef& i) -> const Text& { return i.name; });
     named(out.lists, ext.lists, "list", [](const ListDef& l) -> const Text& { return l.name; });
-    ordered(out.calendar, ext.calendar, "calendar entry", "calendar", [](const CalendarDef& c) -> const Text& { return c.id; });
-    whole(out.transfer, ext.transfer, "transfer");
+    merge_calendar(out.calendar, ext.calendar);
+    merge_transfer(out.transfer, ext.transfer);
     for (auto& s : ext.sources) out.sources.push_back(std::move(s));
     out.file = ext.file;
     out.source = ext.source;
@@ -463,6 +463,48 @@ class Merger {
       if (one.front().change.override_) one.front().change.replace = true;
       ordered(wf.stages, one, "stage", "the workflow", [](const StageDef& s) -> const Text& { return s.id; });
     }
+  }
+
+  // A calendar entry override changes only the keys it gives, as a stage
+  // override does: moving M2.4's reports to the 20th and the 5th keeps
+  // what data they carry ("as of the 15th", "end of the previous month"),
+  // who reports and the clause. Replaced whole, those went blank unsaid.
+  void merge_calendar(std::vector<CalendarDef>& base, std::vector<CalendarDef>& ext) {
+    auto key = [](const CalendarDef& c) -> const Text& { return c.id; };
+    std::vector<CalendarDef> rest;
+    for (auto& c : ext) {
+      auto it = std::find_if(base.begin(), base.end(), [&](const CalendarDef& b) { return b.id.value == c.id.value; });
+      if (!c.change.override_ || c.change.remove || it == base.end()) {
+        rest.push_back(std::move(c));
+        continue;
+      }
+      changed("calendar entry", c.id);
+      it->where = c.where;
+      it->id.where = c.id.where;
+      for (auto [o, e] : {std::pair{&it->alias, &c.alias}, {&it->reporter, &c.reporter},
+                          {&it->recipient, &c.recipient}, {&it->clause, &c.clause}, {&it->data_as_of, &c.data_as_of}})
+        if (!e->empty()) *o = *e;
+      if (!c.days.empty()) it->days = c.days;
+      if (!c.change.before.empty() || !c.change.after.empty()) {
+        CalendarDef moved = std::move(*it);
+        base.erase(it);
+        place(base, std::move(moved), c.change, "calendar entry", "calendar", key);
+      }
+    }
+    ordered(base, rest, "calendar entry", "calendar", key);
+  }
+
+  // A transfer override changes only the keys it gives: a province that
+  // sets its own notice deadline keeps the base's inspection deadline and
+  // clauses (replaced whole, they went blank unsaid).
+  void merge_transfer(TransferDef& base, TransferDef& ext) {
+    if (!ext.present || !base.present || !ext.change.override_) return whole(base, ext, "transfer");
+    changed("transfer", Text{"transfer", ext.where});
+    base.where = ext.where;
+    for (auto [o, e] : {std::pair{&base.notify_within, &ext.notify_within}, {&base.notify_clause, &ext.notify_clause},
+                        {&base.inspect_within, &ext.inspect_within}, {&base.inspect_clause, &ext.inspect_clause},
+                        {&base.school_field, &ext.school_field}, {&base.name_field, &ext.name_field}})
+      if (!e->empty()) *o = *e;
   }
 
   template <class T>

@@ -198,7 +198,10 @@ class Loader {
       // In an extension, `registry: {values: {...}}` alone adds values to
       // the base's field (the merge checks that it is an enum or set).
       f.values_only = extending_ && r.has("values") && r.size() == 1;
-      if (auto v = r.get("values")) {
+      if (r.has("values") && !f.values_from.empty()) {
+        w_.error_at(f.values_from.where, "conflicting-keys",
+                    "field '" + key.value + "' has both 'values' and 'values_from'; keep one");
+      } else if (auto v = r.get("values")) {
         if (f.type != TypeKind::kEnum && f.type != TypeKind::kSet && !(extending_ && f.type_where.line == 0))
           w_.error(*v, "unexpected-key",
                    "'values' is only for enum and set fields");
@@ -232,6 +235,17 @@ class Loader {
         w_.error(*history, "conflicting-keys",
                  "parameter '" + key.value +
                      "' has both 'value' and 'values'; keep one");
+      } else if (history && !p.from.empty()) {
+        // Each value of a history carries its own date: a 'from' beside it
+        // would be dropped, and the first value read as in force always.
+        w_.error_at(p.from.where, "conflicting-keys",
+                    "parameter '" + key.value +
+                        "' has 'from' and 'values'; write the date in the value ('values: [{from: " +
+                        p.from.value + ", value: ...}]') or use 'from' with 'value'");
+      } else if (!single && !history && !p.from.empty()) {
+        w_.error_at(p.from.where, "missing-key",
+                    "parameter '" + key.value + "' has 'from' but no 'value': write the value in force from " +
+                        p.from.value);
       } else if (single) {
         ParamValueDef v;
         v.value = r.filled("value", "write the value, or leave 'value' out for a parameter the source leaves open");
@@ -346,7 +360,10 @@ class Loader {
                         (near.empty() ? std::string() : "; did you mean '" + near + "'?"));
       }
       t.values_from = r.text("values_from");
-      if (auto v = r.get("values")) {
+      if (r.has("values") && !t.values_from.empty()) {
+        w_.error_at(t.values_from.where, "conflicting-keys",
+                    "table '" + key.value + "' has both 'values' and 'values_from'; keep one");
+      } else if (auto v = r.get("values")) {
         t.domain = load_domain(*v, key.value, pack);
       } else if (t.values_from.empty() && !extending_) {
         r.missing("values", "the values its rows give");
@@ -411,7 +428,11 @@ class Loader {
       l.where = key.where;
       l.alias = r.text("alias");
       if (auto f = r.get("field")) l.fields.push_back(w_.text(*f));
-      if (auto f = r.get("fields")) l.fields = text_list(*f, "fields");
+      if (auto f = r.get("fields")) {
+        if (!l.fields.empty())
+          w_.error(*f, "conflicting-keys", "level '" + key.value + "' has both 'field' and 'fields'; keep one");
+        l.fields = text_list(*f, "fields");
+      }
       if (l.fields.empty()) r.missing("field", "the record field the jurisdiction is read from");
       l.prefix = to_int(r.text("prefix"), 0);
       pack.levels.push_back(std::move(l));

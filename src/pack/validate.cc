@@ -250,6 +250,16 @@ class Validator {
       error(text.where, "bad-date", "'" + text.value + "' is not a date; write YYYY-MM-DD");
       return std::nullopt;
     }
+    // A string parameter's value is its text (`value: 家庭贫困`, `value:
+    // "510104"`): read as an expression, a word was an unknown name and a
+    // code an int. A value written as a string literal ('"家庭贫困"') is
+    // still read as one.
+    if (want == TypeKind::kString && (text.value.empty() || text.value.front() != '"')) {
+      ScalarValue v;
+      v.kind = TypeKind::kString;
+      v.text = text.value;
+      return v;
+    }
     auto e = parse_expr(text, diags_);
     if (!e) return std::nullopt;
     Scope empty;

@@ -8,10 +8,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "kcbx/report.h"
 #include "pack/checked_pack.h"
 #include "pack/messages.h"
 
@@ -220,6 +222,41 @@ TEST(Extend, ARateThresholdIsAShare) {
   EXPECT_EQ(ds[0].where.format(), "pct.yaml:7:15");
   EXPECT_NE(ds[0].message.find("the threshold is 97"), std::string::npos) << ds[0].message;
   EXPECT_TRUE(kcbx::check_rules("meta: {name: ok, extends: guizhou}\n", "ok.yaml").empty());
+}
+
+// Moving M2.4's reports to the 20th and the 5th changes their days only:
+// what data they carry, who reports to whom and the clause stay the base's
+// (replaced whole, they went blank unsaid). A transfer override keeps the
+// keys it does not give as well.
+TEST(Extend, CalendarAndTransferOverridesChangeOnlyTheKeysGiven) {
+  const std::string ext = "meta: {name: sc, extends: guizhou}\n"
+                          "parameters:\n"
+                          "  notify5: {type: duration, value: 5 days}\n"
+                          "calendar:\n"
+                          "  - {id: prefecture_mid_month, override: true, days: [20]}\n"
+                          "  - {id: prefecture_month_end, override: true, days: [5]}\n"
+                          "transfer:\n"
+                          "  override: true\n"
+                          "  notify_within: notify5\n";
+  const kcbx::RulePack p = kcbx::parse_rules(ext, "sc.yaml");
+  std::map<std::string, kcbx::CalendarEntry> due;
+  for (const auto& c : kcbx::calendar_due(p, day("2021-03-01"), day("2021-03-31")))
+    if (c.id.rfind("prefecture_", 0) == 0) due[c.id] = c;
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due["prefecture_mid_month"].date.format(), "2021-03-20");
+  EXPECT_EQ(due["prefecture_mid_month"].data_as_of.format(), "2021-03-15");
+  EXPECT_EQ(due["prefecture_month_end"].date.format(), "2021-03-05");
+  EXPECT_EQ(due["prefecture_month_end"].data_as_of.format(), "2021-02-28");
+  for (const auto& [id, c] : due) {
+    EXPECT_EQ(c.clause, "M2.4") << id;
+    EXPECT_FALSE(c.reporter.empty()) << id;
+    EXPECT_FALSE(c.recipient.empty()) << id;
+  }
+  const auto& t = p.checked().pack->transfer;
+  EXPECT_EQ(t.notify_within.value, "notify5");
+  EXPECT_FALSE(t.inspect_within.empty());
+  EXPECT_EQ(t.notify_clause.value, "S1.4");
+  EXPECT_EQ(t.inspect_clause.value, "S1.5");
 }
 
 // A deadline written as a duration, and the key listed as a ledger column:

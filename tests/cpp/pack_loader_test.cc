@@ -189,6 +189,37 @@ TEST(PackLoader, DuplicateKey) {
               (Pos{8, 3}));
 }
 
+// 'from' belongs with 'value': beside 'values' (whose items carry their own
+// dates) it was dropped and the first value read as in force always; alone
+// it changed nothing.
+TEST(PackLoader, FromWithValuesOrWithoutAValue) {
+  const std::string both =
+      replace(kBase, "limit: {type: int, value: 6}", "limit: {type: int, from: 2021-09-01, values: [{value: 6}]}");
+  EXPECT_DIAG(only_error(both), "conflicting-keys", "has 'from' and 'values'", pos_of(both, "2021-09-01"));
+  const std::string alone = replace(kBase, "limit: {type: int, value: 6}", "limit: {type: int, from: 2021-09-01}");
+  EXPECT_DIAG(only_error(alone), "missing-key", "has 'from' but no 'value'", pos_of(alone, "2021-09-01"));
+}
+
+// Two ways of giving one thing: the engine used one and --print-effective
+// printed the other.
+TEST(PackLoader, ValuesAndValuesFromTogether) {
+  const std::string y = replace(kBase, "    values: [young, old, other]\n",
+                                "    values: [young, old, other]\n    values_from: registry\n");
+  EXPECT_DIAG(only_error(y), "conflicting-keys", "table 'status' has both 'values' and 'values_from'",
+              pos_of(y, "registry", 2));
+}
+
+// A string parameter's value is its text: a word or a code as written.
+TEST(PackLoader, AStringParameterIsItsText) {
+  for (const char* value : {"家庭贫困", "'510104'", "'\"510104\"'"}) {
+    SCOPED_TRACE(value);
+    const std::string y = replace(kBase, "  limit: {type: int, value: 6}\n",
+                                  std::string("  limit: {type: int, value: 6}\n  word: {type: string, value: ") +
+                                      value + "}\n");
+    EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
+  }
+}
+
 TEST(PackLoader, DuplicateKeyInsideAFlowMap) {
   const std::string y = replace(kBase, "{id: b, then: young}", "{id: b, then: young, then: old}");
   EXPECT_DIAG(only_error(y), "duplicate-key", "duplicate key 'then' (first at line 17)",
