@@ -638,6 +638,27 @@ class Validator {
       }
       out_->line_roles.push_back(std::move(roles));
     }
+    // A role's `line:` is the line its lapses escalate along, and a line
+    // escalates along its chain: a role its own line's chain leaves out
+    // escalates to no one, its supervisors missing from every
+    // accountability list (SPEC R2 上级查下级). Said, since the pack reads
+    // as if it did.
+    for (size_t ri = 0; ri < pack_.roles.size() && ri < out_->role_line.size(); ++ri) {
+      const int li = out_->role_line[ri];
+      if (li < 0 || static_cast<size_t>(li) >= out_->line_roles.size()) continue;
+      const auto& chain = out_->line_roles[static_cast<size_t>(li)];
+      if (std::find(chain.begin(), chain.end(), static_cast<int>(ri)) != chain.end()) continue;
+      const auto& role = pack_.roles[ri];
+      const auto& line = pack_.lines[static_cast<size_t>(li)];
+      std::string names;
+      for (const auto& r : line.chain) names += (names.empty() ? "" : ", ") + r.value;
+      // A warning, not an error: the pack works, and a role above the
+      // county (a prefecture head) may well have no one to escalate to.
+      diags_.push_back({Severity::kWarning, role.line.where, "role-not-in-line",
+            "role '" + role.name.value + "' is on line '" + line.name.value + "', whose chain [" + names +
+                "] does not list it: its lapses escalate to no one; add it to the chain where it "
+                "reports (in an extension: lines: {" + line.name.value + ": {override: true, chain: [...]}})"});
+    }
     check_role_graph(pack_, out_->line_roles, diags_);
   }
 

@@ -259,6 +259,23 @@ TEST(Extend, CalendarAndTransferOverridesChangeOnlyTheKeysGiven) {
   EXPECT_EQ(t.inspect_clause.value, "S1.5");
 }
 
+// A new role on a line its chain does not list escalates to no one:
+// warned of at its `line:`, and quiet once the chain lists it.
+TEST(Extend, ARoleItsLinesChainLeavesOutIsRefused) {
+  const std::string role = "meta: {name: gh, extends: guizhou}\n"
+                           "roles:\n"
+                           "  grade_head: {alias: 年级组长, line: education, level: school}\n";
+  const auto ds = kcbx::check_rules(role, "gh.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "role-not-in-line");
+  EXPECT_EQ(ds[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(ds[0].where.format(), "gh.yaml:3:35");
+  EXPECT_NE(ds[0].message.find("escalate to no one"), std::string::npos) << ds[0].message;
+  const std::string listed =
+      role + "lines:\n  education: {override: true, chain: [teacher, grade_head, principal, bureau_director, county_head]}\n";
+  EXPECT_TRUE(kcbx::check_rules(listed, "gh.yaml").empty());
+}
+
 // A deadline written as a duration, and the key listed as a ledger column:
 // each told what to write instead.
 TEST(Extend, ADeadlineNamesAParameterAndTheKeyIsNoLedgerColumn) {
