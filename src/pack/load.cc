@@ -684,8 +684,14 @@ class Loader {
       d.reporter = r.text("reporter");
       d.recipient = r.text("recipient");
       d.clause = r.text("clause");
-      if (auto days = r.get("days")) d.days = text_list(*days, "days");
-      else if (!d.change.remove) r.missing("days", "the days of the month reports are due");
+      if (auto days = r.get("days")) {
+        d.days = text_list(*days, "days");
+        // No day: the report would never be due, without a word.
+        if (d.days.empty() && days->IsSequence())
+          w_.error(*days, "empty-value", "'days' is empty: list the days of the month reports are due (1..31 or last)");
+      } else if (!d.change.remove && !d.change.override_) {  // an override keeps the base's days
+        r.missing("days", "the days of the month reports are due");
+      }
       d.data_as_of = r.text("data_as_of");
       if (!r.has("id")) r.missing("id", "a short name");
       pack.calendar.push_back(std::move(d));

@@ -359,7 +359,14 @@ class MapReader {
         // unquoted expression, not a misspelt key.
         const bool piece = n.Style() == YAML::EmitterStyle::Flow &&
                            key.value.find_first_of("()[]<>=!+*/ ,'\"") != std::string::npos;
+        // Keys that belong elsewhere: where they go.
+        const bool in_pack = what_ == "rule pack", in_row = what_ == "row";
         if (piece) msg += std::string("; ") + kQuoteHint;
+        else if (in_pack && (key.value == "extends" || key.value == "name" || key.value == "version"))
+          msg += "; it belongs under meta (meta: {name: ..." +
+                 (key.value == "name" ? std::string() : ", " + key.value + ": ...") + "})";
+        else if (in_row && key.value == "override")
+          msg += "; a row is changed whole: write 'replace: true' and the whole row";
         else if (!near.empty()) msg += "; did you mean '" + near + "'?";
         w_.error_at(key.where, "unknown-key", msg);
         continue;

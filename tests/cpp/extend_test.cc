@@ -257,11 +257,16 @@ TEST(Extend, CalendarAndTransferOverridesChangeOnlyTheKeysGiven) {
   EXPECT_FALSE(t.inspect_within.empty());
   EXPECT_EQ(t.notify_clause.value, "S1.4");
   EXPECT_EQ(t.inspect_clause.value, "S1.5");
+  // An entry with no day would never be due.
+  const auto ds = kcbx::check_rules("meta: {name: e, extends: guizhou}\ncalendar:\n  - {id: x, days: []}\n", "e.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "empty-value");
+  EXPECT_EQ(ds[0].where.format(), "e.yaml:3:19");
 }
 
 // A new role on a line its chain does not list escalates to no one:
 // warned of at its `line:`, and quiet once the chain lists it.
-TEST(Extend, ARoleItsLinesChainLeavesOutIsRefused) {
+TEST(Extend, ARoleItsLinesChainLeavesOutIsWarnedOf) {
   const std::string role = "meta: {name: gh, extends: guizhou}\n"
                            "roles:\n"
                            "  grade_head: {alias: 年级组长, line: education, level: school}\n";

@@ -220,6 +220,14 @@ TEST(PackLoader, AStringParameterIsItsText) {
   }
 }
 
+// Keys in the wrong place are told where they belong.
+TEST(PackLoader, KeysThatBelongElsewhereSayWhere) {
+  const std::string top = "extends: guizhou\n" + std::string(kBase);
+  EXPECT_DIAG(only_error(top), "unknown-key", "it belongs under meta", (Pos{1, 1}));
+  const std::string row = replace(kBase, "{id: b, then: young}", "{id: b, override: true, then: young}");
+  EXPECT_DIAG(only_error(row), "unknown-key", "write 'replace: true'", pos_of(row, "override"));
+}
+
 TEST(PackLoader, DuplicateKeyInsideAFlowMap) {
   const std::string y = replace(kBase, "{id: b, then: young}", "{id: b, then: young, then: old}");
   EXPECT_DIAG(only_error(y), "duplicate-key", "duplicate key 'then' (first at line 17)",

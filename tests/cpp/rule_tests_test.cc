@@ -183,8 +183,11 @@ TEST(RuleTests, ATestThatCannotShowWhatItSaysFails) {
   - name: no such case key
     records: [{student_id: F, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
     expect: {case: {due_date: 2019-10-10}}
+  - name: no such indicator
+    records: [{student_id: G, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    indicators: {consolidaton_rate: 0.5}
 )"));
-  EXPECT_EQ(r.tests.size(), 6u);
+  EXPECT_EQ(r.tests.size(), 7u);
   EXPECT_EQ(r.passed(), 0u) << all(r);
   EXPECT_FALSE(r.ok());
   for (const auto& t : r.tests) {
