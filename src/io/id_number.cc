@@ -563,6 +563,10 @@ std::string masked_key(std::string_view key, size_t limit) {
 
 std::string reject_key(std::string_view key) {
   if (key.size() > 4096 || !is_valid_utf8(key)) return {};
+  if (const size_t cut = key.find_first_of(",\r\n"); cut != std::string_view::npos) {
+    const std::string masked = mask_embedded_id_numbers(key);  // then cut, as masked_key does
+    return masked_key(std::string_view(masked).substr(0, masked.find_first_of(",\r\n"))) + "...";
+  }
   return masked_key(key);
 }
 

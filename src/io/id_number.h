@@ -88,6 +88,9 @@ std::string masked_key(std::string_view key, size_t limit = 64);
 
 // A record's key (trimmed) as its reject names it: masked_key(key), or ""
 // when the key cannot be shown (longer than 4,096 bytes, or not UTF-8).
+// A key holding a comma or a line break is cut before it ("G1,..."): such
+// a "key" is a quoted field never closed, which ran on over the record's
+// other cells (a name, a guardian), and a reject shows no such cell.
 // Every reader names rejects through it, so that the CSV reader and the
 // column input name a record alike.
 std::string reject_key(std::string_view key);

@@ -40,6 +40,15 @@ using Json = nlohmann::ordered_json;
 constexpr lxw_row_t kSheetRows = 1048576;  // Excel's limit, header included
 constexpr size_t kCellChars = 32767;       // Excel's limit per cell
 
+// U+FFFE and U+FFFF are valid UTF-8 but no XML character, and
+// libxlsxwriter writes them as they are (it escapes the C0 controls only):
+// one such cell made a worksheet no XML reader opens, and Excel offered to
+// "repair" the workbook. Each becomes U+FFFD, the replacement character.
+void replace_non_xml_characters(std::string& s) {
+  for (size_t at = s.find("\xEF\xBF"); at != std::string::npos; at = s.find("\xEF\xBF", at + 1))
+    if (at + 2 < s.size() && (s[at + 2] == '\xBE' || s[at + 2] == '\xBF')) s[at + 2] = '\xBD';
+}
+
 Error write_error(const std::string& path, const std::string& why) {
   Diagnostic d;
   d.where.file = path;
@@ -359,6 +368,7 @@ struct ReportWriter::Impl {
         while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
         s.resize(cut);
       }
+      replace_non_xml_characters(s);
       worksheet_write_string(ws, t.row, cc, s.c_str(), nullptr);
     }
     ++t.row;

@@ -1,5 +1,6 @@
 // Events CSV -> EventLog: each row typed and checked on its own; a bad row is
 // a reject with its row number and reason, never a stopped run.
+#include <algorithm>
 #include <fstream>
 
 #include "expr/check.h"
@@ -24,6 +25,26 @@ int column_of(const std::vector<std::string>& header, std::initializer_list<std:
     for (std::string_view n : names)
       if (!n.empty() && header[c] == n) return static_cast<int>(c);
   return -1;
+}
+
+// A second column for the same thing (`student_id` and `学籍号`, `date`
+// twice): which one is meant cannot be told, so the file is refused, as the
+// students file, the roster and the transfer files are.
+void duplicate_columns(const std::vector<std::string>& header, std::initializer_list<std::string_view> names,
+                       const std::string& what, const std::string& file, std::vector<Diagnostic>& out) {
+  int first = -1;
+  for (size_t c = 0; c < header.size(); ++c) {
+    const bool match = std::any_of(names.begin(), names.end(),
+                                   [&](std::string_view n) { return !n.empty() && header[c] == n; });
+    if (!match) continue;
+    if (first < 0) {
+      first = static_cast<int>(c);
+      continue;
+    }
+    out.push_back({Severity::kError, {file, 1, 1}, "duplicate-column",
+                   "columns " + std::to_string(first + 1) + " '" + header[static_cast<size_t>(first)] + "' and " +
+                       std::to_string(c + 1) + " '" + header[c] + "' are both the events' " + what});
+  }
 }
 
 }  // namespace
@@ -66,6 +87,11 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
     if (c < 0)
       missing.push_back({Severity::kError, {file, 1, 1}, "missing-column",
                          std::string("the events file has no '") + name + "' column"});
+  duplicate_columns(header, {key, key_alias}, key, file, missing);
+  duplicate_columns(header, {"date", "日期"}, "date", file, missing);
+  duplicate_columns(header, {"type", "类型", "事件"}, "type", file, missing);
+  duplicate_columns(header, {"person", "人员", "经办人"}, "person", file, missing);
+  duplicate_columns(header, {"note", "备注"}, "note", file, missing);
   if (!missing.empty()) throw Error(std::move(missing));
 
   std::vector<std::string> type_names;

@@ -172,6 +172,9 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     row.line = rec.line;
     row.student_id = cell(c_id);
     row.id_number = cell(c_idn);
+    // A lower-case check character is the same number (GB 11643 writes X;
+    // kcbx accepts x): one pupil, matched and counted once either way.
+    if (!row.id_number.empty() && row.id_number.back() == 'x') row.id_number.back() = 'X';
     row.name = cell(c_name);
     row.school = cell(c_school);
     row.planned = cell(c_planned);

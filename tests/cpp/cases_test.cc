@@ -237,6 +237,27 @@ TEST(Transfer, LostLateAndReroutedPupils) {
 
 // A grade-7 date column under another name is not read: said, since every
 // registration then counts as on time (P2's late one too).
+// 11010519491231002X and 11010519491231002x are one number: the pupil is
+// matched across the files, and found twice in one file.
+TEST(Transfer, ALowerCaseCheckCharacterIsTheSameNumber) {
+  const std::string g6 = write_temp("g6x.csv",
+                                    "id_number,name,school_id,receiving_school\n"
+                                    "11010519491231002X,赵,S1,J1\n"
+                                    "11010519491231002x,赵,S1,J1\n");
+  const std::string g7 = write_temp("g7x.csv",
+                                    "id_number,school_id,registered_on\n"
+                                    "11010519491231002x,J1,2019-09-01\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 10);
+  o.as_of = Date::from_ymd(2019, 9, 30);
+  TransferReport r = reconcile_transfer(default_rules(), g6, g7, o);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[0].matched_by, "id_number");
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].row, 3);
+}
+
 TEST(Transfer, ColumnsNothingReadsAreNoted) {
   const std::string g6 = write_temp("g6n.csv",
                                     "student_id,name,school_id,receiving_school,remark\n"

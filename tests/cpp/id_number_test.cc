@@ -414,6 +414,15 @@ TEST(Mask, MistypedAndGroupedNumbers) {
   }
 }
 
+// A key running over a record's other cells (a quoted field never closed)
+// is shown up to its first comma or line break: never the name after it.
+TEST(Mask, ARejectKeyStopsAtACommaOrALineBreak) {
+  EXPECT_EQ(reject_key("G1,张三,,2010-03-01,M"), "G1...");
+  EXPECT_EQ(reject_key("G11010519491231002X,张三"), "G110105********002X...");
+  EXPECT_EQ(reject_key("G7\n李四,x"), "G7...");
+  EXPECT_EQ(reject_key("G8"), "G8");
+}
+
 TEST(Mask, HoldsIdNumberAgreesWithTheMask) {
   for (const char* text : {"G11010519491231002X", "201911010519491231002X", "911010519491231002X",
                            "a 110105491231002 b", "G533422000000000001", "tel 13800138000, 2019-09-15",

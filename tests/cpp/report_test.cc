@@ -580,6 +580,35 @@ TEST_F(ProvinceRun, NoUnmaskedIdNumberInAnyOutput) {
 // A second run into the same folder with other formats removes what the
 // first wrote and it did not (an old report.xlsx beside new CSV files would
 // be taken for this run's), and nothing else in the folder.
+// U+FFFE and U+FFFF are UTF-8 but no XML character: written as they are,
+// the worksheet was no XML. Every sheet of the workbook must parse.
+TEST(RunReport, TheWorkbookIsXmlWhateverTheCellsHold) {
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_report_fffe_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  Engine engine(default_rules());
+  std::istringstream st("student_id,name,registry,birth_date,division_code\n"
+                        "F1,\u5f20\xEF\xBF\xBE\u4e09,left,2010-03-01,520102001001\n"
+                        "F2,\u674e\xEF\xBF\xBF,left,2010-03-01,520102001001\n");
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  ReportWriter writer(dir.string(), {.csv = false, .xlsx = true, .json = false});
+  (void)writer.commit(run(engine, st, nullptr, nullptr, o, &writer));
+  const std::string out = python(R"PY(
+import sys, zipfile, xml.dom.minidom
+z = zipfile.ZipFile(sys.argv[1])
+n = 0
+for name in z.namelist():
+    if name.endswith(".xml"):
+        xml.dom.minidom.parseString(z.read(name))
+        n += 1
+text = "".join(z.read(name).decode("utf-8") for name in z.namelist() if name.startswith("xl/worksheets/"))
+print(n, "\ufffd" in text)
+)PY",
+                                  dir / "report.xlsx");
+  EXPECT_NE(out.find(" True"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
 TEST(RunReport, ASecondRunRemovesTheFirstRunsOtherFiles) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_rerun_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -666,6 +666,21 @@ TEST(WorkflowFixes, EventsKeyColumnIsThePacksKeyField) {
   }
 }
 
+// Two columns for one thing: which is meant cannot be told, so the file
+// is refused (the students file, the roster and the transfer files are).
+TEST(WorkflowFixes, AnEventsFileWithTwoColumnsForOneThingIsRefused) {
+  std::istringstream twice("student_id,学籍号,date,type,date\nS1,S3,2019-09-10,home_visit,2019-09-11\n");
+  try {
+    read_events(default_rules(), twice, "ev.csv");
+    FAIL() << "expected kcbx::Error";
+  } catch (const Error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 2u);
+    EXPECT_EQ(e.diagnostics()[0].format(),
+              "ev.csv:1:1: error: columns 1 'student_id' and 2 '学籍号' are both the events' student_id [duplicate-column]");
+    EXPECT_EQ(e.diagnostics()[1].code, "duplicate-column");
+  }
+}
+
 TEST(WorkflowFixes, CasesCommandHeadsTheKeyColumnWithThePacksName) {
   const auto dir = temp_dir("wf");
   std::string text = default_rules().source();
