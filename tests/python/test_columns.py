@@ -325,7 +325,7 @@ def test_every_time_unit_gives_the_days_of_its_text(engine: kcbx.Engine) -> None
              dt.datetime(2019, 11, 2, 0, 0, 1), dt.datetime(1900, 2, 28, 6)]
     texts = [t.date().isoformat() if t else None for t in times]
     base = {"student_id": [f"s{i}" for i in range(len(times))], "registry": ["enrolled"] * len(times),
-            "birth_date": ["2010-01-01"] * len(times)}
+            "birth_date": ["1900-01-01"] * len(times)}  # born before every day attended, and at most 120
     want = engine.classify(pa.table({**base, "last_attended": pa.array(texts)}), AS_OF)
     columns = [pa.array(times, pa.timestamp(u)) for u in ("s", "ms", "us", "ns")]
     columns += [pa.array([t.date() if t else None for t in times], pa.date32()),
