@@ -500,6 +500,42 @@ void each_id_number(std::string_view text, Found&& found) {
   }
 }
 
+// each_id_number over a text that may hold full-width digits (０-９, Ｘ,
+// ｘ: what a Chinese input method types in full-width mode), which no byte
+// scan for '0'-'9' sees: the scan runs on a copy with each such character
+// made ASCII, and reports the spans in `text`'s bytes. mask_id_number
+// counts characters, so a full-width number keeps its first 6 and last 4
+// as an ASCII one does.
+template <typename Found>
+void each_id_number_any_width(std::string_view text, Found&& found) {
+  if (text.find('\xEF') == std::string_view::npos) return each_id_number(text, found);
+  std::string ascii;
+  std::vector<size_t> at;  // at[k]: the byte of `text` that ascii[k] came from; at[size]: the end
+  ascii.reserve(text.size());
+  at.reserve(text.size() + 1);
+  for (size_t i = 0; i < text.size();) {
+    const auto b1 = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    const auto b2 = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
+    char c = 0;
+    if (static_cast<unsigned char>(text[i]) == 0xEF) {
+      if (b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99) c = static_cast<char>('0' + (b2 - 0x90));  // U+FF10..FF19
+      else if (b1 == 0xBC && b2 == 0xB8) c = 'X';                                              // U+FF38
+      else if (b1 == 0xBD && b2 == 0x98) c = 'x';                                              // U+FF58
+    }
+    if (c) {
+      ascii.push_back(c);
+      at.push_back(i);
+      i += 3;
+    } else {
+      ascii.push_back(text[i]);
+      at.push_back(i);
+      ++i;
+    }
+  }
+  at.push_back(text.size());
+  each_id_number(ascii, [&](size_t begin, size_t end) { return found(at[begin], at[end]); });
+}
+
 }  // namespace
 
 bool has_embedded_id_number(std::string_view text) {
@@ -526,19 +562,20 @@ bool has_embedded_id_number(std::string_view text) {
       if (size >= 17 && after < text.size() && (text[after] == 'X' || text[after] == 'x')) ++size;
       if (run_holds_id_number(text.substr(static_cast<size_t>(start), size))) return true;
     }
-    // Digits in groups ("520102 20100301 2156") are the loop's below.
-    if (text.find_first_of(" -") == std::string_view::npos) return false;
+    // Digits in groups ("520102 20100301 2156") and full-width digits
+    // are the loop's below.
+    if (text.find_first_of(" -\xEF") == std::string_view::npos) return false;
   }
 #endif
   bool any = false;
-  each_id_number(text, [&](size_t, size_t) { return any = true; });
+  each_id_number_any_width(text, [&](size_t, size_t) { return any = true; });
   return any;
 }
 
 std::string mask_embedded_id_numbers(std::string_view text) {
   std::string out;
   size_t copied = 0;
-  each_id_number(text, [&](size_t begin, size_t end) {
+  each_id_number_any_width(text, [&](size_t begin, size_t end) {
     if (out.empty()) out.reserve(text.size());
     out.append(text.substr(copied, begin - copied));
     const std::string_view run = text.substr(begin, end - begin);

@@ -401,6 +401,10 @@ TEST(Mask, MistypedAndGroupedNumbers) {
   EXPECT_EQ(mask_embedded_id_numbers("李四 110105 19491231 002X"), "李四 11****************2X");
   EXPECT_EQ(mask_embedded_id_numbers("110105-1949-1231-002x;"), "11*****************2x;");
   EXPECT_EQ(mask_embedded_id_numbers("110105 491231 002"), "11*************02");  // first generation
+  // Full-width digits, as an input method types them in full-width mode.
+  EXPECT_EQ(mask_embedded_id_numbers("姓名 １１０１０５１９４９１２３１００２Ｘ 其他"), "姓名 １１０１０５********００２Ｘ 其他");
+  EXPECT_TRUE(has_embedded_id_number("１１０１０５１９４９１２３１００２ｘ"));
+  EXPECT_FALSE(has_embedded_id_number("１２３４５６７８"));
   EXPECT_TRUE(has_embedded_id_number("G110105 19491231 002X"));
   EXPECT_TRUE(has_embedded_id_number("G110105194912310021"));
   for (const char* kept : {"2019-09-15 2019-10-05", "138-0013-8000 139-0013-9000", "G533422000000000001",
