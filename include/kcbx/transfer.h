@@ -36,7 +36,7 @@ enum class TransferOutcome {
 const char* to_string(TransferOutcome outcome);
 
 struct TransferRow {
-  std::string student_id;
+  std::string student_id;  // the grade-6 file's; its ID number when it has none
   std::string name;
   std::string sending_school;
   std::string planned_school;

@@ -246,7 +246,9 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
       due(cp, t.inspect_within, o.term_start.value_or(o.registration_deadline));
   for (const Row& p : g6) {
     TransferRow out;
-    out.student_id = p.student_id;
+    // A pupil listed by ID number only is named by it (outputs mask it):
+    // a lost pupil with no identifier but a name could not be found.
+    out.student_id = p.student_id.empty() ? p.id_number : p.student_id;
     out.name = p.name;
     out.sending_school = p.school;
     out.planned_school = p.planned;

@@ -254,6 +254,8 @@ TEST(Transfer, ALowerCaseCheckCharacterIsTheSameNumber) {
   ASSERT_EQ(r.rows.size(), 1u);
   EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
   EXPECT_EQ(r.rows[0].matched_by, "id_number");
+  // Listed by ID number only: named by it (the command masks it).
+  EXPECT_EQ(r.rows[0].student_id, "11010519491231002X");
   ASSERT_EQ(r.rejects.size(), 1u);
   EXPECT_EQ(r.rejects[0].row, 3);
 }
