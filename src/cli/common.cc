@@ -223,6 +223,10 @@ void print_diagnostics(const std::vector<Diagnostic>& diags) {
     if (line.size() > 200) continue;
     // Test files may hold records: an ID number typed there is masked too.
     line = detail::mask_embedded_id_numbers(line);
+    // Control characters (a NUL) shown as '?', not sent to the terminal;
+    // one character each, so the caret below stays under its column.
+    for (char& c : line)
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) c = '?';
     std::cerr << "  " << line << "\n";
     if (w.column > 0) {
       // The column counts characters; the caret goes under it by display

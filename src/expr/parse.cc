@@ -3,6 +3,7 @@
 // which a generator would not make simpler.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -176,7 +177,15 @@ class Lexer {
       }
     }
     t.kind = Tok::kError;
-    t.text = "unexpected character '" + std::string(1, static_cast<char>(c)) + "'";
+    // A control character (a NUL) is named, not echoed: written raw it
+    // reached the terminal as it is.
+    if (c < 0x20 || c == 0x7F) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
+      t.text = std::string("unexpected control character ") + code;
+    } else {
+      t.text = "unexpected character '" + std::string(1, static_cast<char>(c)) + "'";
+    }
     pos_ = s_.size();
     return t;
   }

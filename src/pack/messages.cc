@@ -223,6 +223,7 @@ const Entry kEntries[] = {
     {"syntax", "empty expression", "空表达式"},
     {"syntax", "string is never closed", "字符串没有闭合"},
     {"syntax", "unexpected character '(.*)'", "意外的字符 '$1'"},
+    {"syntax", "unexpected control character (U\\+[0-9A-F]{4})", "意外的控制字符 $1"},
     {"syntax", "'(.*)' is not part of the language; write '(.*)' \\(ASCII\\)",
      "'$1' 不是表达式语言的符号，请用半角（英文）'$2'"},
     {"syntax", "expected 'in' after 'not' here", "这里 'not' 之后应为 'in'"},

@@ -542,6 +542,15 @@ TEST(Expr, TwoValuesFromTheSameDateAreRefused) {
   EXPECT_EQ(diags[0].code, "duplicate-date");
 }
 
+// A control character in an expression is named, never echoed raw.
+TEST(Expr, AControlCharacterIsNamedNotEchoed) {
+  const std::string yaml = std::string(kFields) + "  nul: {type: int, value: \"1 +\\0 1\"}\n";
+  const auto diags = kcbx::check_rules(yaml, "expr.yaml");
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].message, "unexpected control character U+0000");
+  EXPECT_EQ(diags[0].message.find('\0'), std::string::npos);
+}
+
 // ---- hit policies ---------------------------------------------------------------------------
 
 TEST(Expr, HitPolicyFirst) {
