@@ -119,6 +119,7 @@ const Entry kEntries[] = {
     {"empty-value", "'(.*?)' is empty: .*", "'$1' 为空：请写出内容"},
     {"empty-value", "(.+?) '(.*)' is empty: .*", "%1 '$2' 为空：请写出表达式"},
     {"duplicate-name", "(.+?) '(.*)' reuses a name defined at line (\\d+)", "%1 '$2' 与第 $3 行定义的名称重复"},
+    {"duplicate-name", "(.+?) '(.*)' reuses a name defined at (.*)", "%1 '$2' 与 $3 处定义的名称重复"},
     {"duplicate-name", "(.+?) '(.*)' reuses a name reserved by kcbx", "%1 '$2' 使用了 kcbx 保留的名称"},
     {"duplicate-name", "two tests are named '(.*)'", "有两个测试都叫 '$1'"},
     {"duplicate-name", "'(.*)' is the record key, which every ledger shows after the jurisdiction; .*",

@@ -152,8 +152,10 @@ class Validator {
       if (!fresh)
         error(name.where, "duplicate-name",
               std::string(what) + " '" + name.value + "' reuses a name " +
-                  (it->second.line ? "defined at line " + std::to_string(it->second.line)
-                                   : std::string("reserved by kcbx")));
+                  (!it->second.line ? std::string("reserved by kcbx")
+                   // In another file (the base an extension builds on): where.
+                   : it->second.file != name.where.file ? "defined at " + it->second.format()
+                                                        : "defined at line " + std::to_string(it->second.line)));
       for (unsigned char c : name.value)
         if (!(std::isalnum(c) || c == '_')) {
           // Only a field has an alias; the others keep Chinese in their

@@ -281,6 +281,15 @@ TEST(Extend, ARoleItsLinesChainLeavesOutIsWarnedOf) {
   EXPECT_TRUE(kcbx::check_rules(listed, "gh.yaml").empty());
 }
 
+// A name the base uses already is placed in the base's file, not at a
+// line of the extension's.
+TEST(Extend, ANameClashWithTheBaseSaysWhereInTheBase) {
+  const auto ds = kcbx::check_rules("meta: {name: c, extends: guizhou}\nderive:\n  poor: true\n", "c.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "duplicate-name");
+  EXPECT_NE(ds[0].message.find("reuses a name defined at <embedded:guizhou>:"), std::string::npos) << ds[0].message;
+}
+
 // A deadline written as a duration, and the key listed as a ledger column:
 // each told what to write instead.
 TEST(Extend, ADeadlineNamesAParameterAndTheKeyIsNoLedgerColumn) {
