@@ -5,6 +5,7 @@
 
 #include "cli/author_commands.h"
 #include "cli/common.h"
+#include "kcbx/rule_tests.h"
 #include "pack/checked_pack.h"
 #include "pack/extend.h"
 #include "pack/messages.h"
@@ -62,6 +63,13 @@ Runner add_validate(CLI::App& app) {
       std::cout << detail::print_effective(*pack.checked().pack);
       return kExitOk;
     }
+    // A parameter used on dates before its first value would stop
+    // classify on those dates: said here, at the author's first check,
+    // as kcbx test says it (the unset-by-design note stays test's).
+    std::vector<Diagnostic> gaps;
+    for (auto& d : sweep_parameters(pack))
+      if (d.code == "parameter-gap") gaps.push_back(std::move(d));
+    if (!gaps.empty()) print_localized(gaps, l);
     const auto& p = *pack.checked().pack;
     size_t rows = 0;
     for (const auto& t : p.tables) rows += t.rows.size();

@@ -784,6 +784,26 @@ TEST_F(ClassifyCli, BrokenPackExitsOneWithFileLineColumn) {
   EXPECT_NE(v.err.find(where), std::string::npos) << v.err;
 }
 
+// A parameter whose history starts on a date leaves the dates before it
+// without a value: validate warns of it (exit 0), as kcbx test does.
+TEST_F(ClassifyCli, ValidateWarnsOfAParameterWithNoValueBeforeItsFirstDate) {
+  write("gap.yaml",
+        "meta: {name: gap, extends: guizhou}\n"
+        "parameters:\n"
+        "  suspected_after:\n"
+        "    override: true\n"
+        "    values:\n"
+        "      - {from: 2021-09-01, value: 10 days}\n");
+  const CliRun v = run("validate " + path("gap.yaml"));
+  EXPECT_EQ(v.code, 0) << v.err;
+  EXPECT_NE(v.err.find("gap.yaml:6:9: warning: parameter 'suspected_after', used by an expression, has no value in "
+                       "force on"),
+            std::string::npos)
+      << v.err;
+  EXPECT_NE(v.out.find("ok: gap"), std::string::npos) << v.out;
+  EXPECT_EQ(run("validate").err, "");  // the embedded pack has none
+}
+
 TEST_F(ClassifyCli, CustomPackViaRules) {
   write("s.csv", "student_id,registry,birth_date\nG1,b,2010-03-01\nG2,a,2010-03-01\n");
   write("ok.yaml",
