@@ -83,6 +83,15 @@ class Loader {
     c.after = r.text("after");
     if (r.has("before") && r.has("after"))
       w_.error_at(c.after.where, "conflicting-keys", "give 'before' or 'after', not both");
+    // `remove: true` drops the item whole: anything written beside it
+    // (a `when`, a `due_after`) was ignored without a word, where the
+    // author most likely meant to change the item.
+    if (c.remove)
+      if (const Text* k = r.other_key({"id", "remove"}))
+        w_.error_at(k->where, "conflicting-keys",
+                    "'remove: true' drops the item whole, so '" + k->value +
+                        "' would be ignored; to change the item instead, write 'replace: true' (a row or check) "
+                        "or 'override: true'");
     return c;
   }
 

@@ -53,6 +53,8 @@ const Entry kEntries[] = {
     {"missing-key", "(.*) needs '(.*?)' \\((.*)\\)", "缺少必需的键 '$2'（位于 $1）"},
     {"role-not-in-line", "role '(.*)' is on line '(.*)', whose chain \\[(.*)\\] does not list it.*",
      "角色 '$1' 属于责任线 '$2'，但该线的 chain [$3] 没有列出它：它逾期的职责无人督办；请把它加入 chain 中它所在的位置（扩展包中：lines: {$2: {override: true, chain: [...]}}）"},
+    {"conflicting-keys", "'remove: true' drops the item whole, so '(.*)' would be ignored.*",
+     "'remove: true' 会删除整项，'$1' 将被忽略；若要修改该项，请写 'replace: true'（决策表行或校验）或 'override: true'"},
     {"conflicting-keys", "give 'before' or 'after', not both", "'before' 和 'after' 只能给一个"},
     {"conflicting-keys", "parameter '(.*)' has 'from' and 'values'; write the date in the value (.*) or use 'from' with 'value'",
      "参数 '$1' 同时有 'from' 和 'values'：把日期写进取值（$2），或者 'from' 与 'value' 一起用"},

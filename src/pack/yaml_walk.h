@@ -415,6 +415,12 @@ class MapReader {
     return fallback;
   }
   SourceLocation where() const { return w_.where(node_); }
+  // The first key given other than `allowed`, or nullptr.
+  const Text* other_key(std::initializer_list<std::string_view> allowed) const {
+    for (const auto& e : entries_)
+      if (std::find(allowed.begin(), allowed.end(), e.first.value) == allowed.end()) return &e.first;
+    return nullptr;
+  }
   void missing(const char* key, const std::string& what) const {
     w_.error(node_, "missing-key",
              what_ + " needs '" + key + "' (" + what + ")");

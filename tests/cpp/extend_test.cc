@@ -290,6 +290,20 @@ TEST(Extend, ANameClashWithTheBaseSaysWhereInTheBase) {
   EXPECT_NE(ds[0].message.find("reuses a name defined at <embedded:guizhou>:"), std::string::npos) << ds[0].message;
 }
 
+// `remove: true` with other keys: the author meant a change, and the
+// keys would be dropped without a word.
+TEST(Extend, RemoveWithOtherKeysIsAnError) {
+  const auto ds = kcbx::check_rules("meta: {name: r, extends: guizhou}\n"
+                                    "workflow:\n"
+                                    "  stages:\n"
+                                    "    - {id: notice, remove: true, due_after: report_within}\n",
+                                    "r.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "conflicting-keys");
+  EXPECT_EQ(ds[0].where.format(), "r.yaml:4:34");
+  EXPECT_NE(ds[0].message.find("'due_after' would be ignored"), std::string::npos) << ds[0].message;
+}
+
 // A deadline written as a duration, and the key listed as a ledger column:
 // each told what to write instead.
 TEST(Extend, ADeadlineNamesAParameterAndTheKeyIsNoLedgerColumn) {
