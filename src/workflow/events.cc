@@ -8,6 +8,7 @@
 #include "kcbx/cases.h"
 #include "io/id_number.h"
 #include "pack/checked_pack.h"
+#include "util/ascii.h"
 #include "workflow/event_dates.h"
 
 namespace kcbx {
@@ -20,22 +21,26 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-int column_of(const std::vector<std::string>& header, std::initializer_list<std::string_view> names) {
+// Whether header cell `h` names `n`: English names in any case
+// (`Student_ID`), as the students file's columns are matched.
+bool names(std::string_view h, std::string_view n) { return !n.empty() && detail::iequals_ascii(h, n); }
+
+int column_of(const std::vector<std::string>& header, std::initializer_list<std::string_view> names_of) {
   for (size_t c = 0; c < header.size(); ++c)
-    for (std::string_view n : names)
-      if (!n.empty() && header[c] == n) return static_cast<int>(c);
+    for (std::string_view n : names_of)
+      if (names(header[c], n)) return static_cast<int>(c);
   return -1;
 }
 
 // A second column for the same thing (`student_id` and `学籍号`, `date`
 // twice): which one is meant cannot be told, so the file is refused, as the
 // students file, the roster and the transfer files are.
-void duplicate_columns(const std::vector<std::string>& header, std::initializer_list<std::string_view> names,
+void duplicate_columns(const std::vector<std::string>& header, std::initializer_list<std::string_view> names_of,
                        const std::string& what, const std::string& file, std::vector<Diagnostic>& out) {
   int first = -1;
   for (size_t c = 0; c < header.size(); ++c) {
-    const bool match = std::any_of(names.begin(), names.end(),
-                                   [&](std::string_view n) { return !n.empty() && header[c] == n; });
+    const bool match =
+        std::any_of(names_of.begin(), names_of.end(), [&](std::string_view n) { return names(header[c], n); });
     if (!match) continue;
     if (first < 0) {
       first = static_cast<int>(c);

@@ -679,6 +679,11 @@ TEST(WorkflowFixes, AnEventsFileWithTwoColumnsForOneThingIsRefused) {
               "ev.csv:1:1: error: columns 1 'student_id' and 2 '学籍号' are both the events' student_id [duplicate-column]");
     EXPECT_EQ(e.diagnostics()[1].code, "duplicate-column");
   }
+  // Names in another case are the same columns, as in the students file.
+  std::istringstream cased("Student_ID,Date,TYPE\nS1,2019-09-10,home_visit\n");
+  const EventLog log = read_events(default_rules(), cased, "ev.csv");
+  ASSERT_EQ(log.events.size(), 1u);
+  EXPECT_EQ(log.events[0].student_id, "S1");
 }
 
 TEST(WorkflowFixes, CasesCommandHeadsTheKeyColumnWithThePacksName) {
