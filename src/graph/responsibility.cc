@@ -488,7 +488,11 @@ Roster read_roster(const RulePack& rules, std::istream& in, const std::string& f
     throw Error({file_error(file, 1, "empty-input",
                              "the roster is empty; expected a header role,person,jurisdiction[,phone]")});
   if (!rec.error.empty())
-    throw Error({file_error(file, rec.line, "bad-header", rec.error)});
+    throw Error({file_error(file, rec.line, "bad-header",
+                            rec.error + (rec.error.starts_with("invalid UTF-8")
+                                             ? "; if the file is GB18030 or GBK (Excel on Chinese Windows), read it "
+                                               "with --officials-encoding gb18030"
+                                             : ""))});
   int col[kColumns] = {-1, -1, -1, -1};
   std::vector<Diagnostic> problems;
   static const char* const kNames[kColumns] = {"role (角色)", "person (姓名)", "jurisdiction (辖区)", "phone (电话)"};

@@ -70,6 +70,13 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
   detail::CsvRecord rec;
   if (!csv.next(rec))
     throw Error({{Severity::kError, {file, 1, 1}, "empty-file", "the events file is empty: it needs a header"}});
+  if (!rec.error.empty())
+    throw Error({{Severity::kError, {file, static_cast<int>(rec.line), 1}, "bad-header",
+                  "the header line cannot be read: " + rec.error +
+                      (rec.error.starts_with("invalid UTF-8")
+                           ? "; if the file is GB18030 or GBK (Excel on Chinese Windows), read it with "
+                             "--events-encoding gb18030"
+                           : "")}});
   std::vector<std::string> header;
   for (auto f : rec.fields) header.emplace_back(trim(f));
   if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0].erase(0, 3);

@@ -679,6 +679,17 @@ TEST(WorkflowFixes, AnEventsFileWithTwoColumnsForOneThingIsRefused) {
               "ev.csv:1:1: error: columns 1 'student_id' and 2 '学籍号' are both the events' student_id [duplicate-column]");
     EXPECT_EQ(e.diagnostics()[1].code, "duplicate-column");
   }
+  // A header saved in GBK (学籍号 as D1A7 BCAE BAC5) is no UTF-8: the flag
+  // that reads it is named.
+  std::istringstream gbk("\xD1\xA7\xBC\xAE\xBA\xC5,date,type\nS1,2019-09-10,home_visit\n");
+  try {
+    read_events(default_rules(), gbk, "ev.csv");
+    FAIL() << "expected kcbx::Error";
+  } catch (const Error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].code, "bad-header");
+    EXPECT_NE(e.diagnostics()[0].message.find("--events-encoding gb18030"), std::string::npos);
+  }
   // Names in another case are the same columns, as in the students file.
   std::istringstream cased("Student_ID,Date,TYPE\nS1,2019-09-10,home_visit\n");
   const EventLog log = read_events(default_rules(), cased, "ev.csv");
