@@ -7,9 +7,23 @@ namespace kcbx::detail {
 
 namespace {
 
+// Spaces and tabs, and the spaces Chinese Excel users type around a
+// heading: the ideographic space U+3000 (full-width mode) and the
+// no-break space U+00A0 (pasted from a web page). "学籍号　" is 学籍号.
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  constexpr std::string_view kIdeographic = "\xE3\x80\x80", kNoBreak = "\xC2\xA0";
+  for (bool more = true; more && !s.empty();) {
+    more = false;
+    if (s.front() == ' ' || s.front() == '\t') s.remove_prefix(1), more = true;
+    else if (s.starts_with(kIdeographic)) s.remove_prefix(kIdeographic.size()), more = true;
+    else if (s.starts_with(kNoBreak)) s.remove_prefix(kNoBreak.size()), more = true;
+  }
+  for (bool more = true; more && !s.empty();) {
+    more = false;
+    if (s.back() == ' ' || s.back() == '\t') s.remove_suffix(1), more = true;
+    else if (s.ends_with(kIdeographic)) s.remove_suffix(kIdeographic.size()), more = true;
+    else if (s.ends_with(kNoBreak)) s.remove_suffix(kNoBreak.size()), more = true;
+  }
   return s;
 }
 

@@ -271,6 +271,18 @@ TEST(StudentReader, ChineseHeadersAliasesAndBooleans) {
   EXPECT_EQ(res.value(0, 2), "dropout");
 }
 
+// Headings with the spaces Chinese Excel users type around them: an
+// ideographic space (U+3000) or a no-break space (U+00A0) at either end.
+TEST(StudentReader, HeadingsTrimIdeographicAndNoBreakSpaces) {
+  const ReadResult r = read_text("\u5b66\u7c4d\u53f7\u3000,\u00a0\u5b66\u7c4d\u72b6\u6001,birth_date\u00a0\u3000\n"
+                                 "G1,\u5728\u7c4d,2010-03-01\n");
+  ASSERT_TRUE(r.rejects.empty()) << r.rejects[0].reason;
+  ASSERT_EQ(r.batch.size(), 1u);
+  EXPECT_EQ(r.batch.cell(0, "student_id"), "G1");
+  EXPECT_EQ(r.batch.cell(0, "registry"), "enrolled");
+  EXPECT_EQ(r.batch.cell(0, "birth_date"), "2010-03-01");
+}
+
 TEST(StudentReader, Gb18030WithChineseHeaders) {
   const std::string utf8 =
       "学籍号,姓名,学籍状态,出生日期,建档立卡,家庭住址\r\n"
