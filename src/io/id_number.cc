@@ -563,8 +563,19 @@ bool has_embedded_id_number(std::string_view text) {
       if (run_holds_id_number(text.substr(static_cast<size_t>(start), size))) return true;
     }
     // Digits in groups ("520102 20100301 2156") and full-width digits
-    // are the loop's below.
-    if (text.find_first_of(" -\xEF") == std::string_view::npos) return false;
+    // are the loop's below: a key without a space, a hyphen or a
+    // full-width character (0xEF) is done. Looked for with the same two
+    // loads (find_first_of called memchr once a byte: a quarter of the
+    // conversion of a million keys).
+    auto special = [](const char* p) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+      const __m128i hyphen = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+      const __m128i wide = _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0xEF)));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(space, hyphen), wide);
+      return _mm_movemask_epi8(hit);
+    };
+    if ((special(text.data()) | special(text.data() + text.size() - 16)) == 0) return false;
   }
 #endif
   bool any = false;
