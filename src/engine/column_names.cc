@@ -5,12 +5,7 @@
 
 namespace kcbx::detail {
 
-namespace {
-
-// Spaces and tabs, and the spaces Chinese Excel users type around a
-// heading: the ideographic space U+3000 (full-width mode) and the
-// no-break space U+00A0 (pasted from a web page). "学籍号　" is 学籍号.
-std::string_view trim(std::string_view s) {
+std::string_view trim_spaces(std::string_view s) {
   constexpr std::string_view kIdeographic = "\xE3\x80\x80", kNoBreak = "\xC2\xA0";
   for (bool more = true; more && !s.empty();) {
     more = false;
@@ -27,10 +22,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-}  // namespace
-
 std::string_view column_name(std::string_view name, bool first) {
-  std::string_view h = trim(name);
+  std::string_view h = trim_spaces(name);
   if (first && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
   return h;
 }

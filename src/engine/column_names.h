@@ -15,6 +15,12 @@
 
 namespace kcbx::detail {
 
+// `s` without the spaces around it: spaces and tabs, and the spaces
+// Chinese Excel users type around a heading or a cell, the ideographic
+// space U+3000 (full-width mode) and the no-break space U+00A0 (pasted
+// from a web page). "学籍号　" is 学籍号. Every reader's headings.
+std::string_view trim_spaces(std::string_view s);
+
 struct ColumnMatch {
   std::vector<int> field_column;  // per field: its column, or -1
   std::vector<int> column_field;  // per column: its field, or -1

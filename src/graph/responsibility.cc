@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/column_names.h"
 #include "engine/plan.h"
 #include "io/csv.h"
 #include "io/id_number.h"
@@ -419,7 +420,7 @@ Diagnostic file_error(const std::string& file, int64_t line, std::string code, s
 }
 
 int roster_column(std::string_view header) {
-  const std::string h = detail::lower_ascii(detail::trim(header));
+  const std::string h = detail::lower_ascii(detail::trim_spaces(header));
   if (h == "role" || h == "角色") return kRole;
   if (h == "person" || h == "姓名") return kPerson;
   if (h == "jurisdiction" || h == "辖区") return kJurisdiction;

@@ -444,8 +444,11 @@ bool run_holds_id_number(std::string_view run) {
 // The end of an ID number written in groups from `p` ("520102 20100301
 // 2156", "520102-2010-0301-2156": groups of digits split by single spaces
 // or hyphens, the way numbers are typed into the wrong column), or nullptr
-// when the groups from `p` are not one: 15 or 18 characters in all (an X
-// last), and run_holds_id_number of them joined.
+// when the groups from `p` are not one: 18 characters in all (an X last)
+// that are a valid number, check character included. Stricter than a run
+// of digits: lists of division codes ("210100 210102 210103") and a
+// village code with its urban-rural code ("520102001001 111") join into
+// real addresses and dates too.
 const char* split_id_number_end(const char* p, const char* end) {
   auto digit = [](char c) { return static_cast<unsigned char>(c - '0') <= 9; };
   char joined[18];
@@ -465,7 +468,7 @@ const char* split_id_number_end(const char* p, const char* end) {
     else break;
   }
   if (groups < 2 || (q < end && digit(*q))) return nullptr;
-  if ((n == 15 || n == 18) && run_holds_id_number(std::string_view(joined, n))) return last_end;
+  if (n == 18 && is_valid_id_number(std::string_view(joined, n))) return last_end;
   return nullptr;
 }
 

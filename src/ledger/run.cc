@@ -88,6 +88,13 @@ struct Config {
   std::vector<std::optional<Date>> indicator_due;
   std::vector<AidList> aid;
   uint64_t keep_mask = 0;          // include flag and special flags
+  // The rates judged on the run's date: (indicator, numerator flag,
+  // denominator flag), for the records counted on top but not below.
+  struct RatePair {
+    size_t indicator;
+    int numerator, denominator;
+  };
+  std::vector<RatePair> rates;
   // Counter layout per jurisdiction.
   static constexpr size_t kRecords = 0, kLedger = 1, kOpen = 2, kClosed = 3, kOverdue = 4, kStatus = 5;
   size_t c_flags = 0, c_alt = 0, c_aid = 0, width = 0;
@@ -130,6 +137,8 @@ Config configure(const CheckedPack& cp, Date as_of) {
     }
     c.indicator_alt.push_back(alt);
     c.indicator_due.push_back(due);
+    if (alt < 0 && ind.numerator_flag >= 0 && ind.denominator_flag >= 0)
+      c.rates.push_back({c.indicator_alt.size() - 1, ind.numerator_flag, ind.denominator_flag});
   }
   for (size_t l = 0; l < c.p.lists.size(); ++l) {
     const auto& def = c.p.lists[l];
@@ -866,6 +875,8 @@ class Job {
         inc.push_back(static_cast<uint16_t>(Config::kStatus + static_cast<size_t>(status[i])));
       for (uint64_t f = flags; f; f &= f - 1)
         inc.push_back(static_cast<uint16_t>(cfg_.c_flags + static_cast<size_t>(__builtin_ctzll(f))));
+      for (const auto& r : cfg_.rates)
+        if (((flags >> r.numerator) & 1) && !((flags >> r.denominator) & 1)) ++outside_rate_[r.indicator];
       for (size_t a = 0; a < alt.size(); ++a) {
         if (alt[a].size() == 0) continue;
         const size_t base = cfg_.c_alt + a * cfg_.n_flags;
@@ -1457,6 +1468,16 @@ class Job {
   }
 
   void write_indicators() {
+    // A rate is usually a share of its denominator: a numerator written
+    // without the denominator's scope (`status = in_school` over
+    // `in_scope`) counts children outside it, and the rate can pass 1.
+    // Said, not changed: a cohort formula (SPEC T) may mean it.
+    for (const auto& [k, n] : outside_rate_)
+      if (n > 0)
+        report_.notes.push_back("indicator '" + p_.indicators[k].name.value + "': " + std::to_string(n) +
+                                (n == 1 ? " record is" : " records are") +
+                                " counted in its numerator but not in its denominator; a share of the "
+                                "denominator needs its condition in the numerator too");
     for (size_t k = 0; k < p_.indicators.size(); ++k)
       if (const auto& due = cfg_.indicator_due[k])
         report_.notes.push_back("indicator '" + p_.indicators[k].name.value + "' is judged on " + due->format() +
@@ -1598,6 +1619,9 @@ class Job {
   size_t event_mask_ = 0;
   std::vector<bool> alt_failed_;
   int64_t check_rejected_ = 0;
+  // Per indicator: records its numerator counts and its denominator does
+  // not (rates judged on the run's date).
+  std::map<size_t, int64_t> outside_rate_;
   std::vector<int64_t> list_rows_ = std::vector<int64_t>(p_.lists.size(), 0);
   std::vector<GroupCount> problem_groups_;
   TextPool texts_;

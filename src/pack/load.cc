@@ -87,7 +87,7 @@ class Loader {
     // (a `when`, a `due_after`) was ignored without a word, where the
     // author most likely meant to change the item.
     if (c.remove)
-      if (const Text* k = r.other_key({"id", "remove"}))
+      if (const Text* k = r.other_key({"id", "remove", "note", "description", "clause"}))  // these only document
         w_.error_at(k->where, "conflicting-keys",
                     "'remove: true' drops the item whole, so '" + k->value +
                         "' would be ignored; to change the item instead, write 'replace: true' (a row or check) "

@@ -254,9 +254,12 @@ class Validator {
     }
     // A string parameter's value is its text (`value: 家庭贫困`, `value:
     // "510104"`): read as an expression, a word was an unknown name and a
-    // code an int. A value written as a string literal ('"家庭贫困"') is
-    // still read as one.
-    if (want == TypeKind::kString && (text.value.empty() || text.value.front() != '"')) {
+    // code an int. A value written as a string literal, in double or
+    // single quotes ('"家庭贫困"', "'家庭贫困'"), is still read as one.
+    const std::string& written = text.value;
+    const bool literal = written.size() >= 2 && (written.front() == '"' || written.front() == '\'') &&
+                         written.back() == written.front();
+    if (want == TypeKind::kString && !literal) {
       ScalarValue v;
       v.kind = TypeKind::kString;
       v.text = text.value;
@@ -642,24 +645,33 @@ class Validator {
     }
     // A role's `line:` is the line its lapses escalate along, and a line
     // escalates along its chain: a role its own line's chain leaves out
-    // escalates to no one, its supervisors missing from every
-    // accountability list (SPEC R2 上级查下级). Said, since the pack reads
-    // as if it did.
+    // escalates along another line that lists it, or to no one, its
+    // supervisors missing from every accountability list (SPEC R2
+    // 上级查下级). Said, since the pack reads as if it went up its own line.
     for (size_t ri = 0; ri < pack_.roles.size() && ri < out_->role_line.size(); ++ri) {
       const int li = out_->role_line[ri];
       if (li < 0 || static_cast<size_t>(li) >= out_->line_roles.size()) continue;
-      const auto& chain = out_->line_roles[static_cast<size_t>(li)];
-      if (std::find(chain.begin(), chain.end(), static_cast<int>(ri)) != chain.end()) continue;
+      auto lists = [&](size_t l) {
+        const auto& chain = out_->line_roles[l];
+        return std::find(chain.begin(), chain.end(), static_cast<int>(ri)) != chain.end();
+      };
+      if (lists(static_cast<size_t>(li))) continue;
       const auto& role = pack_.roles[ri];
       const auto& line = pack_.lines[static_cast<size_t>(li)];
       std::string names;
       for (const auto& r : line.chain) names += (names.empty() ? "" : ", ") + r.value;
+      std::string instead = "its lapses escalate to no one";
+      for (size_t l = 0; l < out_->line_roles.size(); ++l)
+        if (lists(l)) {
+          instead = "its lapses escalate along line '" + pack_.lines[l].name.value + "' instead";
+          break;
+        }
       // A warning, not an error: the pack works, and a role above the
       // county (a prefecture head) may well have no one to escalate to.
       diags_.push_back({Severity::kWarning, role.line.where, "role-not-in-line",
-            "role '" + role.name.value + "' is on line '" + line.name.value + "', whose chain [" + names +
-                "] does not list it: its lapses escalate to no one; add it to the chain where it "
-                "reports (in an extension: lines: {" + line.name.value + ": {override: true, chain: [...]}})"});
+                        "role '" + role.name.value + "' is on line '" + line.name.value + "', whose chain [" + names +
+                            "] does not list it: " + instead + "; add it to the chain where it reports (in an "
+                            "extension: lines: {" + line.name.value + ": {override: true, chain: [...]}})"});
     }
     check_role_graph(pack_, out_->line_roles, diags_);
   }
@@ -754,26 +766,10 @@ class Validator {
   }
 
   // Compiles a per-record condition into a flag; -1 when it does not check.
-  // `within`: a condition the flag also needs (a rate's denominator, under
-  // its numerator), checked already; the flag is `within and text`.
-  int flag(const Text& text, const std::string& name, const Text* within = nullptr) {
+  int flag(const Text& text, const std::string& name) {
     if (text.empty()) return -1;
     auto e = parse_expr(text, diags_);
     if (!e || !check_expr(*e, scope_, diags_)) return -1;
-    if (within && e->type.kind == TypeKind::kBool) {
-      std::vector<Diagnostic> seen;  // reported already, as its own flag
-      auto outer = parse_expr(*within, seen);
-      if (outer && check_expr(*outer, scope_, seen)) {
-        auto both = std::make_unique<Expr>();
-        both->kind = ExprKind::kBinary;
-        both->where = e->where;
-        both->text = "and";
-        both->args.push_back(std::move(outer));
-        both->args.push_back(std::move(e));
-        if (!check_expr(*both, scope_, diags_)) return -1;
-        e = std::move(both);
-      }
-    }
     if (e->type.kind != TypeKind::kBool) {
       error(e->where, "type-mismatch", "'" + name + "' must be a condition (bool)");
       return -1;
@@ -872,14 +868,8 @@ class Validator {
   void check_indicators() {
     for (const auto& d : pack_.indicators) {
       CheckedIndicator ci;
-      // A rate is a share of its denominator: the numerator counts the
-      // records the denominator counts and its own condition holds for. A
-      // numerator written without the denominator's scope
-      // (`status = in_school` over `in_scope`) would otherwise count
-      // children outside it, and a rate could pass 1.
+      ci.numerator_flag = flag(d.numerator, d.name.value + ".numerator");
       ci.denominator_flag = flag(d.denominator, d.name.value + ".denominator");
-      ci.numerator_flag = flag(d.numerator, d.name.value + ".numerator",
-                               ci.denominator_flag >= 0 ? &d.denominator : nullptr);
       ci.count_flag = flag(d.count, d.name.value);
       ci.at_least = param_or_value(d.at_least, TypeKind::kNumber);
       ci.at_most = param_or_value(d.at_most, TypeKind::kNumber);

@@ -23,14 +23,22 @@ namespace {
 // or exactly 15 or 18 digits (an X may be the 18th) split by single spaces or hyphens
 // ("520102 2010...", "520102-2010-..."): the way ID numbers are typed into
 // the wrong column, and just as personal. Two dates or phone numbers run
-// together have other digit counts and stay readable.
+// together have other digit counts and stay readable. Full-width digits
+// (０-９, Ｘ: a Chinese input method in full-width mode) count as digits.
 bool holds_id_number(std::string_view text) {
   size_t digits = 0;  // in the current run, separators skipped
   size_t plain = 0;   // since the last separator
   bool split = false, after_separator = false;
   auto ends_id = [&] { return plain >= 15 || (split && (digits == 15 || digits == 18)); };
   for (size_t i = 0; i <= text.size(); ++i) {
-    const char c = i < text.size() ? text[i] : '\0';
+    char c = i < text.size() ? text[i] : '\0';
+    // A full-width digit or X (EF BC 90..99, EF BC B8, EF BD 98) read as
+    // its ASCII self, its three bytes one character.
+    if (static_cast<unsigned char>(c) == 0xEF && i + 2 < text.size()) {
+      const auto b1 = static_cast<unsigned char>(text[i + 1]), b2 = static_cast<unsigned char>(text[i + 2]);
+      if (b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99) c = static_cast<char>('0' + (b2 - 0x90)), i += 2;
+      else if ((b1 == 0xBC && b2 == 0xB8) || (b1 == 0xBD && b2 == 0x98)) c = 'X', i += 2;
+    }
     if (c >= '0' && c <= '9') {
       ++digits;
       ++plain;

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <fstream>
 
+#include "engine/column_names.h"
 #include "expr/check.h"
 #include "io/csv.h"
-#include "kcbx/cases.h"
 #include "io/id_number.h"
+#include "kcbx/cases.h"
 #include "pack/checked_pack.h"
 #include "util/ascii.h"
 #include "workflow/event_dates.h"
@@ -78,8 +79,7 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
                              "--events-encoding gb18030"
                            : "")}});
   std::vector<std::string> header;
-  for (auto f : rec.fields) header.emplace_back(trim(f));
-  if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0].erase(0, 3);
+  for (size_t c = 0; c < rec.fields.size(); ++c) header.emplace_back(detail::column_name(rec.fields[c], c == 0));
   // The key column: the pack's record key, by name or alias (as the
   // students file names it).
   const int key_field = detail::key_field_index(cp);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "expr/ast.h"
+#include "engine/column_names.h"
 #include "io/csv.h"
 #include "io/id_number.h"
 #include "pack/checked_pack.h"
@@ -76,7 +77,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     int cell_column = 1;
     for (size_t c = 0; c < rec.fields.size(); ++c) {
       const int at = cell_column;
-      std::string_view h = trim(rec.fields[c]);
+      std::string_view h = detail::trim_spaces(rec.fields[c]);
       std::string_view raw = rec.fields[c];
       if (c == 0 && raw.substr(0, 3) == "\xEF\xBB\xBF") raw.remove_prefix(3);
       cell_column += detail::utf8_length(raw) + 1;
@@ -130,7 +131,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   for (size_t c = 0; c < width; ++c) {
     const int k = static_cast<int>(c);
     if (k == c_id || k == c_idn || k == c_name || k == c_school || (grade6 && k == c_planned) || k == c_reg) continue;
-    std::string_view h = trim(rec.fields[c]);
+    std::string_view h = detail::trim_spaces(rec.fields[c]);
     if (c == 0 && h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
     notes.push_back(file + ": column " + std::to_string(c + 1) + " " + detail::quote_cell(h) +
                     " is not read; ignored");

@@ -235,8 +235,6 @@ TEST(Transfer, LostLateAndReroutedPupils) {
   EXPECT_TRUE(r.notes.empty());
 }
 
-// A grade-7 date column under another name is not read: said, since every
-// registration then counts as on time (P2's late one too).
 // 11010519491231002X and 11010519491231002x are one number: the pupil is
 // matched across the files, and found twice in one file.
 TEST(Transfer, ALowerCaseCheckCharacterIsTheSameNumber) {
@@ -260,6 +258,8 @@ TEST(Transfer, ALowerCaseCheckCharacterIsTheSameNumber) {
   EXPECT_EQ(r.rejects[0].row, 3);
 }
 
+// A grade-7 date column under another name is not read: said, since every
+// registration then counts as on time (P2's late one too).
 TEST(Transfer, ColumnsNothingReadsAreNoted) {
   const std::string g6 = write_temp("g6n.csv",
                                     "student_id,name,school_id,receiving_school,remark\n"

@@ -1,4 +1,5 @@
 #include "io/id_number.h"
+#include "pack/checked_pack.h"
 
 #include <gtest/gtest.h>
 
@@ -393,14 +394,13 @@ TEST(Mask, NumbersInsideText) {
 }
 
 // A number mistyped in its check character, or typed in groups, still
-// tells where and when the child was born: masked as well. Groups need 15
-// or 18 characters in all and a real address and date; dates, phone
-// numbers and generated student numbers stay readable.
+// tells where and when the child was born: masked as well. Groups need 18
+// characters in all that are a valid number; dates, phone numbers, lists
+// of division codes and generated student numbers stay readable.
 TEST(Mask, MistypedAndGroupedNumbers) {
   EXPECT_EQ(mask_embedded_id_numbers("G110105194912310021"), "G110105********0021");  // check character 1, not X
   EXPECT_EQ(mask_embedded_id_numbers("李四 110105 19491231 002X"), "李四 11****************2X");
   EXPECT_EQ(mask_embedded_id_numbers("110105-1949-1231-002x;"), "11*****************2x;");
-  EXPECT_EQ(mask_embedded_id_numbers("110105 491231 002"), "11*************02");  // first generation
   // Full-width digits, as an input method types them in full-width mode.
   EXPECT_EQ(mask_embedded_id_numbers("姓名 １１０１０５１９４９１２３１００２Ｘ 其他"), "姓名 １１０１０５********００２Ｘ 其他");
   EXPECT_TRUE(has_embedded_id_number("１１０１０５１９４９１２３１００２ｘ"));
@@ -411,11 +411,24 @@ TEST(Mask, MistypedAndGroupedNumbers) {
                            "110105 19491331 002X",      // no 13th month
                            "110105 19491231 002X 77",   // more digits than a number
                            "110105  19491231 002X",     // two spaces: two texts
-                           "999999194912310021"}) {     // no address
+                           "999999194912310021",        // no address
+                           "210100 210102 210103",      // three division codes
+                           "520102001001 111",          // a village code and its urban-rural code
+                           "110105 491231 002",         // grouped: 18 characters only
+                           "110105 19491231 0021"}) {   // grouped: a valid number only
     SCOPED_TRACE(kept);
     EXPECT_EQ(mask_embedded_id_numbers(kept), kept);
     EXPECT_FALSE(has_embedded_id_number(kept));
   }
+}
+
+// A reject reason quotes a bad cell: an ID number in full-width digits is
+// masked there before the quote is cut, as an ASCII one is.
+TEST(Mask, RejectReasonsMaskFullWidthNumbers) {
+  const std::string quoted = quote_cell("１１０１０５１９４９１２３１００２Ｘ");
+  EXPECT_EQ(quoted.find("１９４９"), std::string::npos) << quoted;
+  EXPECT_NE(quoted.find("１１０１０５"), std::string::npos) << quoted;
+  EXPECT_EQ(quote_cell("110105194912310021"), "'110105********0021'");
 }
 
 // A key running over a record's other cells (a quoted field never closed)

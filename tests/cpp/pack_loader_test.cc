@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "pack/checked_pack.h"
 #include "pack/messages.h"
 
 namespace {
@@ -210,13 +211,21 @@ TEST(PackLoader, ValuesAndValuesFromTogether) {
 }
 
 // A string parameter's value is its text: a word or a code as written.
+// (A literal in double or single quotes, as an expression writes it, is
+// still read as one.)
 TEST(PackLoader, AStringParameterIsItsText) {
-  for (const char* value : {"家庭贫困", "'510104'", "'\"510104\"'"}) {
-    SCOPED_TRACE(value);
+  const std::pair<const char*, const char*> cases[] = {
+      {"家庭贫困", "家庭贫困"}, {"'510104'", "510104"}, {"'\"510104\"'", "510104"}, {"\"'家庭贫困'\"", "家庭贫困"}};
+  for (const auto& [written, text] : cases) {
+    SCOPED_TRACE(written);
     const std::string y = replace(kBase, "  limit: {type: int, value: 6}\n",
                                   std::string("  limit: {type: int, value: 6}\n  word: {type: string, value: ") +
-                                      value + "}\n");
+                                      written + "}\n");
     EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
+    const kcbx::RulePack p = kcbx::parse_rules(y, "p.yaml");
+    const int word = p.checked().param_index("word");
+    ASSERT_GE(word, 0);
+    EXPECT_EQ(p.checked().params[static_cast<size_t>(word)].front().value.text, text);
   }
 }
 

@@ -690,8 +690,9 @@ TEST(WorkflowFixes, AnEventsFileWithTwoColumnsForOneThingIsRefused) {
     EXPECT_EQ(e.diagnostics()[0].code, "bad-header");
     EXPECT_NE(e.diagnostics()[0].message.find("--events-encoding gb18030"), std::string::npos);
   }
-  // Names in another case are the same columns, as in the students file.
-  std::istringstream cased("Student_ID,Date,TYPE\nS1,2019-09-10,home_visit\n");
+  // Names in another case, or with an ideographic space after them, are
+  // the same columns, as in the students file.
+  std::istringstream cased("Student_ID,Date\u3000,TYPE\nS1,2019-09-10,home_visit\n");
   const EventLog log = read_events(default_rules(), cased, "ev.csv");
   ASSERT_EQ(log.events.size(), 1u);
   EXPECT_EQ(log.events[0].student_id, "S1");
