@@ -517,15 +517,7 @@ void each_id_number_any_width(std::string_view text, Found&& found) {
   ascii.reserve(text.size());
   at.reserve(text.size() + 1);
   for (size_t i = 0; i < text.size();) {
-    const auto b1 = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
-    const auto b2 = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0;
-    char c = 0;
-    if (static_cast<unsigned char>(text[i]) == 0xEF) {
-      if (b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99) c = static_cast<char>('0' + (b2 - 0x90));  // U+FF10..FF19
-      else if (b1 == 0xBC && b2 == 0xB8) c = 'X';                                              // U+FF38
-      else if (b1 == 0xBD && b2 == 0x98) c = 'x';                                              // U+FF58
-    }
-    if (c) {
+    if (const char c = full_width_id_char(text.substr(i))) {
       ascii.push_back(c);
       at.push_back(i);
       i += 3;
@@ -540,6 +532,15 @@ void each_id_number_any_width(std::string_view text, Found&& found) {
 }
 
 }  // namespace
+
+char full_width_id_char(std::string_view s) {
+  if (s.size() < 3 || static_cast<unsigned char>(s[0]) != 0xEF) return 0;
+  const auto b1 = static_cast<unsigned char>(s[1]), b2 = static_cast<unsigned char>(s[2]);
+  if (b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99) return static_cast<char>('0' + (b2 - 0x90));  // U+FF10..FF19
+  if (b1 == 0xBC && b2 == 0xB8) return 'X';                                                  // U+FF38
+  if (b1 == 0xBD && b2 == 0x98) return 'x';                                                  // U+FF58
+  return 0;
+}
 
 bool has_embedded_id_number(std::string_view text) {
   if (text.size() < 15) return false;

@@ -67,6 +67,12 @@ bool is_known_address_code(int32_t code);
 // last 2 characters at most (never more than 40% of it).
 std::string mask_id_number(std::string_view id);
 
+// The ASCII character a full-width digit or X at the start of `s` stands
+// for ('0'-'9' for ０-９, 'X' for Ｘ, 'x' for ｘ: what a Chinese input method
+// types in full-width mode, three bytes each), or 0 when `s` starts with
+// none. ID numbers are looked for in both widths.
+char full_width_id_char(std::string_view s);
+
 // Masks every ID number found inside `text` (a student number is often "G"
 // + the ID number), leaving the rest as is: a run of digits that is one
 // valid 18-character number as mask_id_number does; a longer run of

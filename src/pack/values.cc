@@ -32,12 +32,11 @@ bool holds_id_number(std::string_view text) {
   auto ends_id = [&] { return plain >= 15 || (split && (digits == 15 || digits == 18)); };
   for (size_t i = 0; i <= text.size(); ++i) {
     char c = i < text.size() ? text[i] : '\0';
-    // A full-width digit or X (EF BC 90..99, EF BC B8, EF BD 98) read as
-    // its ASCII self, its three bytes one character.
-    if (static_cast<unsigned char>(c) == 0xEF && i + 2 < text.size()) {
-      const auto b1 = static_cast<unsigned char>(text[i + 1]), b2 = static_cast<unsigned char>(text[i + 2]);
-      if (b1 == 0xBC && b2 >= 0x90 && b2 <= 0x99) c = static_cast<char>('0' + (b2 - 0x90)), i += 2;
-      else if ((b1 == 0xBC && b2 == 0xB8) || (b1 == 0xBD && b2 == 0x98)) c = 'X', i += 2;
+    // A full-width digit or X read as its ASCII self, its three bytes one
+    // character.
+    if (const char ascii = i < text.size() ? full_width_id_char(text.substr(i)) : 0) {
+      c = ascii == 'x' ? 'X' : ascii;
+      i += 2;
     }
     if (c >= '0' && c <= '9') {
       ++digits;
