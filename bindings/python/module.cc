@@ -30,6 +30,7 @@
 #include "io/encoding.h"
 #include "io/id_number.h"
 #include "io/rejects_order.h"
+#include "workflow/rejected_students.h"
 #include "generate/generate.h"
 #include "kcbx/cases.h"
 #include "kcbx/columns.h"
@@ -1159,6 +1160,7 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
     graph = std::make_unique<ResponsibilityGraph>(pack, *roster, batch.batch);
   }
   CaseReport report = evaluate_cases(engine, batch.batch, result, events, graph.get(), as_of);
+  detail::name_rejected_students(report.event_rejects, batch.rejects);
   number_rows_by_position(events_src, events.rejects);
   number_rows_by_position(events_src, report.event_rejects);
   if (roster) number_rows_by_position(officials_src, roster->rejects);

@@ -16,6 +16,7 @@
 #include "kcbx/csv.h"
 #include "pack/checked_pack.h"
 #include "workflow/event_dates.h"
+#include "workflow/rejected_students.h"
 
 namespace kcbx::cli {
 
@@ -63,6 +64,7 @@ int run_cases(const CasesArgs& a) {
   // Records a pack check refused are rejected, as classify and run do.
   const std::vector<Reject> student_rejects = detail::merged_by_row(students.rejects, report.student_rejects);
   const int64_t check_rejected = static_cast<int64_t>(report.student_rejects.size());
+  detail::name_rejected_students(report.event_rejects, students.rejects);
   const std::vector<Reject> event_rejects = detail::merged_by_row(events.rejects, report.event_rejects);  // the reader's and the workflow's
   // The key column is headed with the pack's name for it, as in kcbx run.
   const int key_field = detail::key_field_index(pack.checked());

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "engine/plan.h"
@@ -32,6 +33,7 @@
 #include "ledger/ledger.h"
 #include "pack/checked_pack.h"
 #include "workflow/event_dates.h"
+#include "workflow/rejected_students.h"
 
 namespace kcbx {
 
@@ -597,7 +599,10 @@ class Job {
         chunk_rejects_ = std::move(c.rejects);
         if (c.batch.size() > 0) process(c.batch);
         detail::sort_by_row(chunk_rejects_);
-        for (const Reject& r : chunk_rejects_) reject("students", r);
+        for (const Reject& r : chunk_rejects_) {
+          reject("students", r);
+          remember_if_evented(r);
+        }
         if (progress_) progress_({c.read, c.bytes, o_.total_bytes, false});
         if (c.end) break;
       }
@@ -911,6 +916,23 @@ class Job {
     return static_cast<size_t>(h ^ (h >> 29));
   }
 
+  // A students-file reject whose student has events: the workflow rejects
+  // those events as of a student it does not know, and the clerk is better
+  // told which row of the students file was refused (see
+  // name_rejected_student). Keyed by the reject's key, masked as the
+  // event's reject is; a key holding an ID number cannot be looked up in
+  // the events by its masked form, so such keys are all kept (few).
+  void remember_if_evented(const Reject& r) {
+    if (with_events_.empty() || r.student_id.empty()) return;
+    if (!has_events(r.student_id) && r.student_id.find('*') == std::string::npos) return;
+    rejected_students_.emplace(r.student_id, r.row);
+  }
+  void name_rejected_student(Reject& r) const {
+    const auto it = rejected_students_.find(r.student_id);
+    if (it != rejected_students_.end() && detail::is_unknown_student(r))
+      r.reason = detail::rejected_student_reason(it->second);
+  }
+
   bool has_events(std::string_view id) const {
     if (with_events_.empty()) return false;
     const size_t b = quick_hash(id) & event_mask_;
@@ -1043,6 +1065,7 @@ class Job {
       out_.row(t_calendar_, row);
     }
     // The events' rejects: the reader's and the workflow's.
+    for (Reject& r : cases.event_rejects) name_rejected_student(r);
     for (const Reject& r : detail::merged_by_row(events.rejects, cases.event_rejects)) reject("events", r);
     if (roster_)
       for (const Reject& r : roster_->rejects) reject("officials", r);
@@ -1614,6 +1637,7 @@ class Job {
   detail::RowStore store_;
   Placement placement_;
   std::unordered_set<std::string_view> with_events_;
+  std::unordered_map<std::string, int64_t> rejected_students_;  // see remember_if_evented
   std::vector<uint64_t> event_bits_;
   std::unique_ptr<detail::EventDates> dates_;
   size_t event_mask_ = 0;

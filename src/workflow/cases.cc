@@ -12,6 +12,7 @@
 #include "io/rejects_order.h"
 #include "pack/checked_pack.h"
 #include "workflow/event_dates.h"
+#include "workflow/rejected_students.h"
 
 namespace kcbx {
 
@@ -82,7 +83,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     auto it = by_key.find(e.student_id);
     if (it == by_key.end()) {
       report.event_rejects.push_back({e.row, detail::masked_key(e.student_id), key,
-                                      "unknown student: no record with this " + key});
+                                      std::string(detail::kUnknownStudent) + ": no record with this " + key});
       continue;
     }
     per_record[it->second].push_back(&e);

@@ -784,6 +784,33 @@ TEST(RunReport, ReadEqualsAcceptedPlusRejectedWithBadRows) {
   fs::remove_all(dir);
 }
 
+// An event of a student whose record the students file had refused: its
+// reject names that row, where "unknown student" would send the clerk
+// looking for a child who is in the file. A student absent from the file
+// is still unknown.
+TEST(RunReport, EventsOfARejectedStudentNameItsRow) {
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_report_evrej_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::string csv = students_csv();
+  csv += "G20,坏一,,2008-13-01," + kA + ",S001,5,1,enrolled,,0,0,0,0,0,0,g,a,,\n";  // row 17: bad date
+  Engine engine(default_rules());
+  std::istringstream in(csv);
+  std::istringstream ev(events_csv() + "G20,2019-10-20,home_visit,老师甲,\n");
+  EventLog events = read_events(engine.rules(), ev);
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  o.batch_rows = 4;  // the refused row in a later chunk than the first
+  ReportWriter writer(dir.string(), {.csv = true, .xlsx = false, .json = false});
+  const RunReport r = run(engine, in, &events, nullptr, o, &writer);
+  writer.commit(r);
+  std::map<std::string, std::string> why;
+  for (const auto& row : read_csv(dir / "rejects.csv"))
+    if (row.at("file") == "events") why[row.at("student_id")] = row.at("reason");
+  EXPECT_EQ(why["G20"], "the student's record was rejected (row 17 of the students): no case is evaluated for it");
+  EXPECT_EQ(why["G99"].rfind("unknown student", 0), 0u) << why["G99"];
+  fs::remove_all(dir);
+}
+
 TEST(RunReport, NoMaskShowsTheWholeIdNumber) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_nomask_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -140,3 +140,43 @@ def test_read_csv_refuses_a_file_without_header(tmp_path: Path) -> None:
     header_only = tmp_path / "header.csv"
     header_only.write_bytes(b"student_id,registry")  # no final line break
     assert kcbx.read_csv(header_only).num_rows == 0
+
+
+def test_events_of_a_rejected_student_name_its_row(cli: str, engine: kcbx.Engine, sample_dir: Path,
+                                                   tmp_path: Path) -> None:
+    """An event of a child whose record was refused is rejected naming that
+    row, by `kcbx cases`, `kcbx run` and Engine.cases alike; a child not in
+    the file at all stays an unknown student."""
+    students = bad_rows(sample_dir / "students.csv")
+    events = tmp_path / "events.csv"
+    events.write_text("student_id,date,type,person,note\n"
+                      "X-date,2019-10-20,home_visit,老师,\n"
+                      "NOBODY,2019-10-20,home_visit,老师,\n", encoding="utf-8")
+    line = next(i for i, r in enumerate(csv.reader(students.open(encoding="utf-8")), 1) if r[0] == "X-date")
+    want = f"the student's record was rejected (row {line} of the students): no case is evaluated for it"
+
+    def reasons(path: Path) -> dict[str, str]:
+        return {r["student_id"]: r["reason"] for r in csv.DictReader(path.open(encoding="utf-8-sig"))
+                if r["file"] == "events"}
+
+    rej = tmp_path / "rejects.csv"
+    run = subprocess.run([cli, "cases", "--students", str(students), "--events", str(events), "--as-of", AS_OF,
+                          "--out", str(tmp_path / "cases.csv"), "--rejects", str(rej)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    got = reasons(rej)
+    assert got["X-date"] == want
+    assert got["NOBODY"].startswith("unknown student")
+
+    out = tmp_path / "run"
+    run = subprocess.run([cli, "run", "--students", str(students), "--events", str(events), "--as-of", AS_OF,
+                          "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert reasons(out / "rejects.csv")["X-date"] == want
+
+    table = kcbx.read_csv(students)
+    c = engine.cases(table, AS_OF, events=events)
+    rejects = c.rejects.to_pandas()
+    by_id = dict(zip(rejects["student_id"], rejects["reason"]))
+    assert by_id["NOBODY"].startswith("unknown student")
+    assert by_id["X-date"].startswith("the student's record was rejected (row ")
