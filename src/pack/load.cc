@@ -758,8 +758,13 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
   try {
     root = YAML::Load(pack->source);
   } catch (const YAML::Exception& e) {
-    diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-syntax",
-                     yaml_syntax_message(e, source)});
+    // A full-width colon is the likely cause, and yaml-cpp's mark is then
+    // a line late.
+    std::vector<Diagnostic> wide = full_width_punctuation(file, source);
+    if (wide.empty())
+      diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-syntax",
+                       yaml_syntax_message(e, source)});
+    for (auto& d : wide) diags.push_back(std::move(d));
     return pack;
   }
   try {

@@ -8,6 +8,7 @@
 #include "pack/checked_pack.h"
 #include "pack/extend.h"
 #include "pack/schema.h"
+#include "pack/yaml_walk.h"
 
 namespace kcbx {
 
@@ -64,6 +65,17 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
                                                  const detail::SourceLookup& lookup,
                                                  std::vector<Diagnostic>& diags) {
   auto pack = detail::resolve_pack(yaml, file, diags, lookup);
+  // Errors a full-width colon or comma caused (an unknown key 'id： x', a
+  // report day '15， last', met when the file is read or merged) come after
+  // the punctuation that explains them; a file yaml-cpp could not read has
+  // it reported already (load.cc).
+  auto explain_full_width = [&] {
+    if (!has_errors(diags) ||
+        std::any_of(diags.begin(), diags.end(), [](const Diagnostic& d) { return d.code == "full-width-punctuation"; }))
+      return;
+    std::vector<Diagnostic> wide = detail::full_width_punctuation(file, yaml);
+    diags.insert(diags.begin(), wide.begin(), wide.end());
+  };
   if (has_errors(diags)) {
     // An extension that loaded, and whose base did, but that changes the
     // base wrongly (an override of nothing, a row id not in the base): the
@@ -86,10 +98,12 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
                   diags.end());
       note_base_errors(*pack, file, diags);
     }
+    explain_full_width();
     return nullptr;
   }
   auto checked = detail::check_pack(pack, diags);
   if (pack->base && has_errors(diags)) note_base_errors(*pack, file, diags);
+  explain_full_width();
   if (has_errors(diags)) return nullptr;
   return checked;
 }

@@ -489,8 +489,11 @@ class Runner {
     try {
       root = YAML::Load(file.source);
     } catch (const YAML::Exception& e) {
-      report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",
-                                     yaml_syntax_message(e, file.source)});
+      std::vector<Diagnostic> wide = full_width_punctuation(path, file.source);
+      if (wide.empty())
+        report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",
+                                       yaml_syntax_message(e, file.source)});
+      for (auto& d : wide) report_.diagnostics.push_back(std::move(d));
       return;
     }
     try {
@@ -499,6 +502,8 @@ class Runner {
       diags.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-error", e.msg});
     }
     const bool file_ok = !has_errors(diags);
+    if (!file_ok)
+      for (auto& d : full_width_punctuation(path, file.source)) report_.diagnostics.push_back(std::move(d));
     for (auto& d : diags) report_.diagnostics.push_back(std::move(d));
     if (!file_ok && file.tests.empty()) return;
 

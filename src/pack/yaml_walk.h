@@ -136,6 +136,99 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
   }
 }
 
+// Full-width colons and commas where YAML needs ASCII ones, as a Chinese
+// input method types them: `from： 2021-09-01`, `{id： x}`, `[15， last]`.
+// yaml-cpp reads such a key and value as one text and stumbles a line
+// later ("illegal map value") or not at all (a key 'id： x' then is
+// unknown), so the callers look for them when the pack has errors and
+// report them first, at the character. A colon counts after a plain key
+// (ASCII letters, digits, '_', '-', '.') that starts the line or follows
+// '{' or ',' in a flow collection; a comma between ASCII words inside
+// [...] or {...}. Quoted
+// text, comments and block scalars (`|`, `>`) are skipped: a description
+// may hold both.
+inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, std::string_view source) {
+  static constexpr std::string_view kColon = "\xEF\xBC\x9A", kComma = "\xEF\xBC\x8C";  // U+FF1A, U+FF0C
+  std::vector<Diagnostic> out;
+  auto key_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+  };
+  // A comma between ASCII words (`[15， last]`); one in Chinese text
+  // (`{text: 牵头部署…，确保…}`) is the text's own.
+  auto between_ascii = [](std::string_view line, size_t at) {
+    const size_t before = line.find_last_not_of(' ', at == 0 ? 0 : at - 1);
+    const size_t after = line.find_first_not_of(' ', at + kComma.size());
+    auto ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
+    return at > 0 && before != std::string_view::npos && after != std::string_view::npos && ascii(line[before]) &&
+           ascii(line[after]);
+  };
+  long block = -1;  // indentation of the line that opened a block scalar
+  int number = 0;
+  for (size_t start = 0; start < source.size() && out.size() < 10;) {
+    size_t end = source.find('\n', start);
+    if (end == std::string_view::npos) end = source.size();
+    std::string_view line = source.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    const size_t lead = line.find_first_not_of(' ');
+    if (lead == std::string_view::npos) continue;
+    if (block >= 0) {
+      if (static_cast<long>(lead) > block) continue;
+      block = -1;
+    }
+    int depth = 0;           // inside [...] or {...}
+    char quote = 0;
+    bool key_start = true;   // a plain key may start here
+    size_t key_begin = lead;
+    std::string_view last;  // the line without its comment, for the block-scalar test
+    size_t k = lead;
+    for (; k < line.size(); ++k) {
+      const char c = line[k];
+      if (quote) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '#' && (k == 0 || line[k - 1] == ' ')) break;
+      auto report = [&](const std::string& message) {
+        out.push_back({Severity::kError, {file, number, static_cast<int>(utf8_length(line.substr(0, k))) + 1},
+                       "full-width-punctuation", message});
+      };
+      if (line.substr(k).starts_with(kColon) && key_start && k > key_begin) {
+        report("full-width colon '：' after '" + std::string(line.substr(key_begin, k - key_begin)) +
+               "'; write ':' (ASCII) and a space");
+        k += 2;
+        key_start = false;
+        continue;
+      }
+      if (depth > 0 && line.substr(k).starts_with(kComma) && between_ascii(line, k)) {
+        report("full-width comma '，' inside [...] or {...}; write ',' (ASCII)");
+        k += 2;
+        continue;
+      }
+      if (c == '"' || c == '\'') quote = c;
+      if (c == '[' || c == '{') ++depth;
+      if ((c == ']' || c == '}') && depth > 0) --depth;
+      if (c == '{' || (c == ',' && depth > 0) || (c == '-' && k + 1 < line.size() && line[k + 1] == ' ' && key_start)) {
+        key_start = true;
+        key_begin = line.find_first_not_of(' ', k + 1);
+        if (key_begin == std::string_view::npos) break;
+        k = key_begin - 1;
+        continue;
+      }
+      if (key_start && !key_char(c)) key_start = false;
+    }
+    last = line.substr(0, k);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    size_t j = last.size();
+    while (j > 0 && (last[j - 1] == '+' || last[j - 1] == '-' || (last[j - 1] >= '1' && last[j - 1] <= '9'))) --j;
+    if (j > 0 && (last[j - 1] == '|' || last[j - 1] == '>') && (j == 1 || last[j - 2] == ' '))
+      block = static_cast<long>(lead);
+  }
+  return out;
+}
+
 class Walker {
  public:
   // Bounds for hostile input; see docs/rule-packs.md "Limits".

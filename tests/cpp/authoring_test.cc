@@ -595,6 +595,41 @@ TEST(Authoring, ATabInIndentationIsReportedBeforeParsing) {
   EXPECT_TRUE(kcbx::check_rules(fine, "t.yaml").empty()) << all(kcbx::check_rules(fine, "t.yaml"));
 }
 
+// A Chinese input method types '：' and '，' (full width). yaml-cpp reads
+// `from： x` as one text and fails a line later, or takes `{id： x}` as an
+// unknown key: the punctuation itself is reported first, at its column.
+TEST(Authoring, FullWidthColonsAndCommasAreNamedWhereTheyAre) {
+  const std::string colon = "meta: {name: x, extends: guizhou}\nparameters:\n  suspected_after:\n"
+                            "    value: 10 days\n    from： 2021-09-01\n";
+  const auto a = kcbx::check_rules(colon, "x.yaml");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a[0].format(),
+            "x.yaml:5:9: error: full-width colon '：' after 'from'; write ':' (ASCII) and a space "
+            "[full-width-punctuation]");
+  EXPECT_EQ(zh(a[0]), "'from' 后是全角冒号 '：'；请改为半角冒号 ':' 并在其后加一个空格");
+  const std::string flow = "meta: {name: x, extends: guizhou}\ncalendar:\n"
+                           "  - {id： township_half_month, override: true, days: [10]}\n";
+  EXPECT_EQ(kcbx::check_rules(flow, "x.yaml").at(0).format(),
+            "x.yaml:3:8: error: full-width colon '：' after 'id'; write ':' (ASCII) and a space "
+            "[full-width-punctuation]");
+  const std::string comma = "meta: {name: x, extends: guizhou}\ncalendar:\n"
+                            "  - {id: township_half_month, override: true, days: [15， last]}\n";
+  EXPECT_EQ(kcbx::check_rules(comma, "x.yaml").at(0).format(),
+            "x.yaml:3:56: error: full-width comma '，' inside [...] or {...}; write ',' (ASCII) "
+            "[full-width-punctuation]");
+  // Both in quoted text, comments, block scalars and Chinese text are
+  // text: a valid pack stays valid (Guizhou's own flow maps hold Chinese
+  // commas), and a pack with another error gets no word about them.
+  const std::string fine = "meta:\n  name: x\n  extends: guizhou\n  description: |\n    note： a，b\n"
+                           "    D4： one month\n# 注意：[a，b]\nparameters:\n"
+                           "  p1: {type: duration, value: 10 days, description: '见：D3，[x，y]'}\n"
+                           "  p2: {type: int, value: 3, description: 两次以上，确保：入学、复学，D3：x}\n";
+  EXPECT_TRUE(kcbx::check_rules(fine, "x.yaml").empty()) << all(kcbx::check_rules(fine, "x.yaml"));
+  const auto other = kcbx::check_rules(fine + "  p3: {type: int, value: x}\n", "x.yaml");
+  ASSERT_EQ(other.size(), 1u) << all(other);
+  EXPECT_NE(other[0].code, "full-width-punctuation");
+}
+
 TEST(Authoring, UnquotedExpressionsInFlowMapsGetAHint) {
   const std::string list = R"(meta: {name: x, extends: guizhou}
 derive:
