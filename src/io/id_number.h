@@ -73,14 +73,24 @@ std::string mask_id_number(std::string_view id);
 // none. ID numbers are looked for in both widths.
 char full_width_id_char(std::string_view s);
 
+// The length in bytes of the separator that `s` starts with, or 0: a
+// character typed between the groups of a number written in pieces
+// ("522301 20051025 8240", "522301/20051025/8240", "522301　2005…"):
+// ASCII space, tab, line break, '-', '/', '.', '_', ',', and the no-break
+// space, middle dot, ideographic space, dashes and the full-width hyphen,
+// comma, full stop and slash. ID numbers split by up to three of them in
+// a row are as personal as whole ones.
+size_t id_separator_length(std::string_view s);
+
 // Masks every ID number found inside `text` (a student number is often "G"
 // + the ID number), leaving the rest as is: a run of digits that is one
 // valid 18-character number as mask_id_number does; a longer run of
 // digits with a valid number inside ("2019" + the number), or a 15-digit
 // first-generation number, whole. An 18-character run with a real address
 // and birth date but a wrong check character is masked as a valid one;
-// groups of digits split by single spaces or hyphens that make one number
-// ("520102 20100301 1234") are masked whole.
+// groups of digits split by separators (id_separator_length) that make one
+// valid number ("520102 20100301 1234", "520102/2010.0301") are masked
+// whole.
 std::string mask_embedded_id_numbers(std::string_view text);
 
 // Whether mask_embedded_id_numbers would change `text`, without building

@@ -20,15 +20,17 @@ namespace {
 
 // True when `text` holds an ID number: 15 or more digits in a row, as
 // resident ID numbers (18 characters, or 15 for the first generation) have,
-// or exactly 15 or 18 digits (an X may be the 18th) split by single spaces or hyphens
-// ("520102 2010...", "520102-2010-..."): the way ID numbers are typed into
-// the wrong column, and just as personal. Two dates or phone numbers run
+// or exactly 15 or 18 digits (an X may be the 18th) split by separators
+// (id_separator_length: "520102 2010...", "520102/2010...",
+// "520102　2010..."): the way ID numbers are typed into the wrong column,
+// and just as personal. Two dates or phone numbers run
 // together have other digit counts and stay readable. Full-width digits
 // (０-９, Ｘ: a Chinese input method in full-width mode) count as digits.
 bool holds_id_number(std::string_view text) {
   size_t digits = 0;  // in the current run, separators skipped
   size_t plain = 0;   // since the last separator
-  bool split = false, after_separator = false;
+  int separators = 0;  // in a row, before the next digit
+  bool split = false;
   auto ends_id = [&] { return plain >= 15 || (split && (digits == 15 || digits == 18)); };
   for (size_t i = 0; i <= text.size(); ++i) {
     char c = i < text.size() ? text[i] : '\0';
@@ -38,19 +40,24 @@ bool holds_id_number(std::string_view text) {
       c = ascii == 'x' ? 'X' : ascii;
       i += 2;
     }
+    const size_t separator = i < text.size() ? id_separator_length(text.substr(i)) : 0;
     if (c >= '0' && c <= '9') {
       ++digits;
       ++plain;
-      after_separator = false;
+      separators = 0;
       if (plain >= 15) return true;
-    } else if ((c == ' ' || c == '-') && digits > 0 && !after_separator) {
-      after_separator = split = true;
+    } else if (separator > 0 && digits > 0 && separators < 3) {
+      // Up to three separators in a row (id_separator_length) between groups.
+      ++separators;
+      split = true;
       plain = 0;
+      i += separator - 1;
     } else {
       if ((c == 'X' || c == 'x') && digits == 17) ++digits;  // the check character
       if (ends_id()) return true;
       digits = plain = 0;
-      split = after_separator = false;
+      separators = 0;
+      split = false;
     }
   }
   return false;

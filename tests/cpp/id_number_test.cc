@@ -407,15 +407,35 @@ TEST(Mask, MistypedAndGroupedNumbers) {
   EXPECT_FALSE(has_embedded_id_number("１２３４５６７８"));
   EXPECT_TRUE(has_embedded_id_number("G110105 19491231 002X"));
   EXPECT_TRUE(has_embedded_id_number("G110105194912310021"));
+  // Whatever was typed between the groups, up to three characters of it:
+  // two spaces, a tab, a slash, dots, underscores, commas, a line break
+  // in a quoted cell, the ideographic space, a no-break space, a middle
+  // dot, full-width hyphens.
+  for (const char* grouped :
+       {"110105  19491231 002X", "110105\t19491231\t002X", "110105/19491231/002X", "110105.1949.1231.002X",
+        "110105_19491231_002X", "110105,19491231,002X", "110105\r\n19491231 002X", "110105　19491231　002X",
+        "110105\u00a019491231\u00a0002X", "110105·19491231·002X", "110105－1949－1231－002X",
+        "110105 - 19491231 - 002X"}) {
+    SCOPED_TRACE(grouped);
+    const std::string masked = mask_embedded_id_numbers(std::string("李四 ") + grouped + " 其他");
+    EXPECT_EQ(masked.find("1949"), std::string::npos) << masked;
+    EXPECT_TRUE(masked.starts_with("李四 11")) << masked;
+    EXPECT_TRUE(masked.ends_with("2X 其他")) << masked;
+    EXPECT_TRUE(has_embedded_id_number(grouped));
+    EXPECT_TRUE(has_embedded_id_number(std::string("G") + grouped));  // a key of 16 to 32 bytes, the fast path
+    // A reject reason quoting the cell masks it too.
+    EXPECT_EQ(quote_cell(grouped).find("1949"), std::string::npos) << quote_cell(grouped);
+  }
   for (const char* kept : {"2019-09-15 2019-10-05", "138-0013-8000 139-0013-9000", "G533422000000000001",
                            "110105 19491331 002X",      // no 13th month
                            "110105 19491231 002X 77",   // more digits than a number
-                           "110105  19491231 002X",     // two spaces: two texts
                            "999999194912310021",        // no address
                            "210100 210102 210103",      // three division codes
                            "520102001001 111",          // a village code and its urban-rural code
                            "110105 491231 002",         // grouped: 18 characters only
-                           "110105 19491231 0021"}) {   // grouped: a valid number only
+                           "110105 19491231 0021",      // grouped: a valid number only
+                           "110105    19491231 002X",   // four characters between groups: two texts
+                           "110105;19491231;002X"}) {   // ';' separates a list's items
     SCOPED_TRACE(kept);
     EXPECT_EQ(mask_embedded_id_numbers(kept), kept);
     EXPECT_FALSE(has_embedded_id_number(kept));
