@@ -271,7 +271,9 @@ void CsvReader::parse_record(CsvRecord& record) {
                               " bytes");
       }
       finish_field(false, record);
-      skip_to_next_line();
+      if (!skip_to_next_line())
+        record.error += "; no line break follows in another " + std::to_string(max_bytes) +
+                        " bytes either: the rest of the input is not read (is it a CSV file?)";
       return;
     }
     if (pos_ == end_ && !fill()) {
@@ -393,18 +395,33 @@ void CsvReader::parse_record(CsvRecord& record) {
 
 // After an over-long record: discards input up to and including the next
 // line break, ignoring quotes, and counts that line.
-void CsvReader::skip_to_next_line() {
+bool CsvReader::skip_to_next_line() {
+  // An input without line breaks (/dev/zero, a binary file, one endless
+  // line on a pipe) would be skipped for ever: after another
+  // max_record_bytes without one the reader stops, and says so.
+  // (The bound is on bytes, not on chunks, so that where reads end
+  // changes nothing.)
+  size_t skipped = 0;
   for (;;) {
-    if (pos_ == end_ && !fill()) return;
+    if (pos_ == end_ && !fill()) return true;
     const char* p = chunk_.get() + pos_;
-    const char* e = chunk_.get() + end_;
+    const size_t left = options_.max_record_bytes - skipped, avail = end_ - pos_;
+    const char* e = p + (left < avail ? left + 1 : avail);  // (no + 1 that wraps for SIZE_MAX limits)
     const char* q = find_any_of4(p, e, '\n', '\r', '\n', '\r');
     pos_ += static_cast<size_t>(q - p);
-    if (q == e) continue;
+    skipped += static_cast<size_t>(q - p);
+    if (q == e) {
+      if (skipped > options_.max_record_bytes) {
+        pos_ = end_;
+        eof_ = true;
+        return false;
+      }
+      continue;
+    }
     ++pos_;
     ++line_;
     if (*q == '\r') skip_lf();
-    return;
+    return true;
   }
 }
 

@@ -96,7 +96,9 @@ class CsvReader {
   void parse_record(CsvRecord& record);
   void append(const char* p, size_t n, CsvRecord& record);
   void finish_field(bool more, CsvRecord& record);
-  void skip_to_next_line();
+  // False when no line break came within another max_record_bytes: the
+  // input is then ended.
+  bool skip_to_next_line();
   void convert_fields(CsvRecord& record);
 
   std::istream& in_;

@@ -339,6 +339,34 @@ TEST(Csv, OverlongRecordResynchronisesAtNextLine) {
                               row(3, 2, {"next"})}));
 }
 
+// An input with no line break at all (/dev/zero, a binary file, an endless
+// line on a pipe) ends: the reader skips at most another record's limit
+// looking for the next line, then stops and says so.
+TEST(Csv, AnEndlessLineEndsTheInput) {
+  struct Endless : std::streambuf {
+    char block[4096];
+    Endless() {
+      std::fill(std::begin(block), std::end(block), 'a');
+      setg(block, block, block + sizeof block);
+    }
+    int_type underflow() override {
+      setg(block, block, block + sizeof block);
+      return 'a';
+    }
+  } endless;
+  std::istream in(&endless);
+  CsvOptions options;
+  options.max_record_bytes = 1 << 16;
+  options.max_field_bytes = 1 << 10;
+  CsvReader reader(in, options);
+  CsvRecord record;
+  ASSERT_TRUE(reader.next(record));
+  EXPECT_EQ(record.error,
+            "field 1 is longer than 1024 bytes; no line break follows in another 65536 bytes either: the rest of "
+            "the input is not read (is it a CSV file?)");
+  EXPECT_FALSE(reader.next(record));
+}
+
 TEST(Csv, UnclosedQuoteIsBoundedByRecordLimit) {
   CsvOptions options;
   options.max_record_bytes = 32;
