@@ -116,7 +116,10 @@ void CsvReader::start() {
   } else if (encoding_name_ == "gb18030" && head.starts_with(kGb18030Bom)) {
     pos_ = 4;
     bom_seen_ = true;
+  } else if (head.starts_with(kUtf8Bom)) {
+    foreign_bom_ = "UTF-8";
   }
+  if (head.starts_with("\xFF\xFE") || head.starts_with("\xFE\xFF")) foreign_bom_ = "UTF-16";
 }
 
 // Called only when the buffer is used up: the parser copies what it keeps

@@ -81,6 +81,13 @@ class CsvReader {
   // next() has been called.
   bool bom_seen() const { return bom_seen_; }
 
+  // The encoding a byte order mark at the start names when it is not the
+  // one being read ("UTF-8" when reading GB18030, "UTF-16" when reading
+  // anything: Excel's "Unicode text"), or "": the caller can then say what
+  // the file is instead of reporting the garbled header. Known once next()
+  // has been called.
+  std::string_view foreign_bom() const { return foreign_bom_; }
+
  private:
   // A field's bytes: in raw_ before conversion, in utf8_ after.
   struct Span {
@@ -114,6 +121,7 @@ class CsvReader {
   bool eof_ = false;
   bool started_ = false;
   bool bom_seen_ = false;
+  std::string_view foreign_bom_;
   int64_t line_ = 1;
   int64_t index_ = 0;
 

@@ -355,7 +355,19 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
   detail::CsvOptions co;
   co.encoding = m.options.encoding;
   m.csv = std::make_unique<detail::CsvReader>(in, co);
-  if (!m.csv->next(m.record))
+  const bool any = m.csv->next(m.record);
+  auto bad_header = [&](std::string message) {
+    throw Error({{Severity::kError, {m.options.file, static_cast<int>(m.record.line), 1}, "bad-header",
+                  std::move(message)}});
+  };
+  // What the file is, where the header would only come out garbled: the
+  // spreadsheet's other "save as" choices.
+  if (m.csv->foreign_bom() == "UTF-16")
+    bad_header("the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8 (comma delimited)\" and read that");
+  if (m.csv->foreign_bom() == "UTF-8")
+    bad_header("the file starts with a UTF-8 byte order mark, so it is UTF-8, not " + m.options.encoding +
+               ": read it without --encoding " + m.options.encoding);
+  if (!any)
     throw Error({{Severity::kError, {m.options.file, 1, 1}, "empty-file",
                   "the file is empty: it needs a header line naming the columns"}});
   if (!m.record.error.empty()) {
@@ -363,9 +375,17 @@ StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOption
     // The usual cause: a CSV saved by Excel or WPS on Chinese Windows.
     if (m.record.error.starts_with("invalid UTF-8"))
       message += "; if the file is GB18030 or GBK (Excel on Chinese Windows), read it with --encoding gb18030";
-    throw Error({{Severity::kError, {m.options.file, static_cast<int>(m.record.line), 1}, "bad-header",
-                  std::move(message)}});
+    else if (m.record.error.starts_with("NUL byte"))
+      message += "; a UTF-16 file (Excel's \"Unicode text\") has one in every other byte: save it as \"CSV UTF-8\"";
+    bad_header(std::move(message));
   }
+  // One heading holding tabs or semicolons and no comma: text separated
+  // by those ("Text (Tab delimited)", a CSV of a European Excel).
+  if (m.record.fields.size() == 1)
+    for (const auto& [c, what] : {std::pair{'\t', "tab"}, std::pair{';', "semicolon"}})
+      if (m.record.fields[0].find(c) != std::string_view::npos)
+        bad_header(std::string("the header line has no comma but ") + what +
+                   "s: the file is " + what + "-separated text; save it as \"CSV (comma delimited)\"");
   m.header.assign(m.record.fields.begin(), m.record.fields.end());
   auto diags = m.builder.set_columns(std::span<const std::string>(m.header), m.options.file);
   if (has_errors(diags)) throw Error(std::move(diags));

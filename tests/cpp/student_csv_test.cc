@@ -311,6 +311,42 @@ TEST(StudentReader, Gb18030WithChineseHeaders) {
   EXPECT_EQ(read_text(gb, "gbk").batch.cell(0, "name"), "张三");
 }
 
+// A spreadsheet's other "save as" choices: the refusal says what the file
+// is, not that the header is garbled or a column missing.
+TEST(StudentReader, OtherSaveAsChoicesAreNamed) {
+  auto refusal = [](const std::string& text, const std::string& encoding = "utf-8") {
+    try {
+      (void)read_text(text, encoding);
+    } catch (const kcbx::Error& e) {
+      return e.diagnostics().front().code + ": " + e.diagnostics().front().message;
+    }
+    return std::string("accepted");
+  };
+  const std::string header = "student_id,name,registry,birth_date\n";
+  std::string utf16 = "\xFF\xFE";
+  for (char c : header) utf16 += std::string{c, '\0'};
+  EXPECT_EQ(refusal(utf16),
+            "bad-header: the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8 (comma delimited)\" "
+            "and read that");
+  EXPECT_EQ(refusal(utf16, "gb18030").substr(0, 30), "bad-header: the file is UTF-16");
+  std::string no_bom;
+  for (char c : header) no_bom += std::string{c, '\0'};
+  EXPECT_NE(refusal(no_bom).find("a UTF-16 file (Excel's \"Unicode text\") has one in every other byte"),
+            std::string::npos)
+      << refusal(no_bom);
+  EXPECT_EQ(refusal("\xEF\xBB\xBF" + header + "G1,张三,enrolled,2010-03-01\n", "gb18030"),
+            "bad-header: the file starts with a UTF-8 byte order mark, so it is UTF-8, not gb18030: read it "
+            "without --encoding gb18030");
+  EXPECT_EQ(refusal("student_id\tname\tregistry\tbirth_date\nG1\tx\tenrolled\t2010-03-01\n"),
+            "bad-header: the header line has no comma but tabs: the file is tab-separated text; save it as "
+            "\"CSV (comma delimited)\"");
+  EXPECT_EQ(refusal("student_id;name;registry;birth_date\n"),
+            "bad-header: the header line has no comma but semicolons: the file is semicolon-separated text; save "
+            "it as \"CSV (comma delimited)\"");
+  // The same header as UTF-8 with its byte order mark reads.
+  EXPECT_EQ(refusal("\xEF\xBB\xBF" + header + "G1,张三,enrolled,2010-03-01\n"), "accepted");
+}
+
 TEST(StudentReader, QuotedFieldsWithCommasQuotesAndLineBreaks) {
   const ReadResult r = read_text(
       "student_id,name,registry,birth_date,address\n"
