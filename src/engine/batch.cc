@@ -235,7 +235,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
       const auto check = detail::check_id_number(text);
       if (check.error != detail::IdNumberError::kNone) {
         reject.column = fields[f].name.value;
-        reject.reason = detail::describe(check.error);
+        reject.reason = detail::describe(check.error, text);
         return named(reject);
       }
     }

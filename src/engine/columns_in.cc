@@ -438,7 +438,7 @@ class Writer {
   void string_value(int64_t g, std::string_view s) {
     if (info_.id_number) {
       const auto check = detail::check_id_number(s);
-      if (check.error != detail::IdNumberError::kNone) return error(g, detail::describe(check.error));
+      if (check.error != detail::IdNumberError::kNone) return error(g, detail::describe(check.error, s));
       birth(g, check.birth_date.days());
     }
     if (info_.division_code)

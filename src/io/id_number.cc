@@ -332,8 +332,7 @@ const char* describe(IdNumberError error) {
     case IdNumberError::kLength:
       return "id_number is not 18 characters long (GB 11643)";
     case IdNumberError::kCharacters:
-      return "id_number must be 17 digits followed by a digit or X "
-             "(GB 11643): ASCII digits 0-9, not full-width ones such as '１'";
+      return "id_number must be 17 digits followed by a digit or X (GB 11643)";
     case IdNumberError::kAddress:
       return "id_number address code (digits 1-6) is not a GB/T 2260 "
              "division code";
@@ -343,6 +342,44 @@ const char* describe(IdNumberError error) {
       return "id_number check digit does not match (GB 11643 MOD 11-2)";
   }
   return "id_number is invalid";
+}
+
+std::string describe(IdNumberError error, std::string_view id) {
+  std::string reason = describe(error);
+  if (error != IdNumberError::kLength && error != IdNumberError::kCharacters) return reason;
+  const bool ascii = std::all_of(id.begin(), id.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  const bool digits = std::all_of(id.begin(), id.end(), is_digit);
+  size_t characters = 0;  // of the number, separators left out
+  bool separated = false;
+  for (size_t i = 0; i < id.size();) {
+    if (const size_t n = id_separator_length(id.substr(i))) {
+      separated = true;
+      i += n;
+    } else {
+      ++characters;
+      ++i;
+    }
+  }
+  if (separated && characters == 18 && ascii)
+    reason += ": it holds spaces or other separators; write its 18 characters together";
+  else if (!ascii)
+    reason += ": ASCII digits 0-9 and X, not full-width ones such as '１' or other characters";
+  else if (digits && id.size() == 15)
+    reason += ": a 15-digit first-generation number; write its 18-character form";
+  else if (id.find("E+") != std::string_view::npos || id.find("e+") != std::string_view::npos)
+    reason += ": a spreadsheet showed it as a number (5.2E+17) and lost its last digits; format the column as text "
+              "and type it again";
+  else if (id.starts_with('=') || id.starts_with('\''))
+    reason += ": a spreadsheet's formula or apostrophe is around it; keep the characters of the number only";
+  else if (error == IdNumberError::kCharacters && id.size() == 18)
+    for (size_t i = 0; i < id.size(); ++i)
+      if (!is_digit(id[i]) && !(i == 17 && id[i] == 'X')) {
+        // One character names no child; where it is and what it is says
+        // what to fix ('x' in lower case is read as X before this check).
+        reason += ": character " + std::to_string(i + 1) + " is '" + std::string(1, id[i]) + "'";
+        break;
+      }
+  return reason;
 }
 
 char id_check_character(std::string_view first17) {

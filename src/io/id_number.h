@@ -51,6 +51,11 @@ IdNumberCheck check_id_structure_reference(std::string_view id);
 // Human-readable reason for a reject file, e.g. "id_number check digit does
 // not match (GB 11643 MOD 11-2)". Never contains the number itself.
 const char* describe(IdNumberError error);
+// describe(error) with what the value `id` suggests went wrong, for a
+// reject: a full-width digit, a 15-digit first-generation number, a
+// spreadsheet's 5.2E+17, a formula's '=' around it, or which character is
+// not a digit. Never quotes the number.
+std::string describe(IdNumberError error, std::string_view id);
 
 // The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') for 17 digits.
 // Precondition: `first17` is 17 ASCII digits.

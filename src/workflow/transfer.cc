@@ -184,7 +184,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     if (r.reason.empty() && !row.id_number.empty() &&
         detail::check_id_number(row.id_number).error != detail::IdNumberError::kNone) {
       r.column = id_field;
-      r.reason = detail::describe(detail::check_id_number(row.id_number).error);
+      r.reason = detail::describe(detail::check_id_number(row.id_number).error, row.id_number);
     }
     if (r.reason.empty() && row.school.empty()) {
       r.column = school_field;

@@ -168,7 +168,7 @@ TEST(IdNumber, FullWidthDigitsAreACharacterErrorNotALengthError) {
   EXPECT_EQ(check_id_number(full_width(ascii.substr(0, 17), 0)).error, IdNumberError::kLength);
   EXPECT_EQ(check_id_number(full_width(ascii + "1", 0)).error, IdNumberError::kLength);
   EXPECT_EQ(check_id_number("\xE5\xAD\xA6" + ascii).error, IdNumberError::kLength);
-  EXPECT_NE(std::string(describe(IdNumberError::kCharacters)).find("full-width"), std::string::npos);
+  EXPECT_NE(describe(IdNumberError::kCharacters, full_width(ascii, 0)).find("full-width"), std::string::npos);
 }
 
 // Every byte value at every position of a valid number: a digit where a
@@ -440,6 +440,31 @@ TEST(Mask, MistypedAndGroupedNumbers) {
     EXPECT_EQ(mask_embedded_id_numbers(kept), kept);
     EXPECT_FALSE(has_embedded_id_number(kept));
   }
+}
+
+// A reject of an ID number says what the value suggests went wrong, as a
+// clerk fixes it in the spreadsheet, and never quotes the number.
+TEST(IdNumberReason, SaysWhatWentWrong) {
+  auto why = [](std::string_view id) { return describe(check_id_number(id).error, id); };
+  EXPECT_EQ(why("110105 19491231 002X"),
+            "id_number is not 18 characters long (GB 11643): it holds spaces or other separators; write its 18 "
+            "characters together");
+  EXPECT_EQ(why("110105194912310"),
+            "id_number is not 18 characters long (GB 11643): a 15-digit first-generation number; write its "
+            "18-character form");
+  EXPECT_EQ(why("1.10105E+17"),
+            "id_number is not 18 characters long (GB 11643): a spreadsheet showed it as a number (5.2E+17) and lost "
+            "its last digits; format the column as text and type it again");
+  EXPECT_EQ(why("=\"11010519491231002X\""),
+            "id_number is not 18 characters long (GB 11643): a spreadsheet's formula or apostrophe is around it; "
+            "keep the characters of the number only");
+  EXPECT_EQ(why("11010519491231002Y"),
+            "id_number must be 17 digits followed by a digit or X (GB 11643): character 18 is 'Y'");
+  EXPECT_EQ(why("１１０１０５１９４９１２３１００２Ｘ"),
+            "id_number must be 17 digits followed by a digit or X (GB 11643): ASCII digits 0-9 and X, not full-width "
+            "ones such as '１' or other characters");
+  EXPECT_EQ(why("11010519491231002"), "id_number is not 18 characters long (GB 11643)");
+  EXPECT_EQ(why("110105194912310021"), "id_number check digit does not match (GB 11643 MOD 11-2)");
 }
 
 // A reject reason quotes a bad cell: an ID number in full-width digits is
