@@ -161,11 +161,14 @@ class Merger {
     if (p.workflow.event_domain >= 0) p.workflow.event_domain += offset;
   }
 
+  // An extension's version is its own, given or not: results are labelled
+  // "name version #hash", and the base's version beside the extension's
+  // name would claim a release the province never made.
   void merge_meta(MetaDef& out, const MetaDef& ext) {
-    for (auto [o, e] : {std::pair{&out.name, &ext.name}, {&out.version, &ext.version},
-                        {&out.jurisdiction, &ext.jurisdiction}, {&out.title, &ext.title},
-                        {&out.description, &ext.description}})
+    for (auto [o, e] : {std::pair{&out.name, &ext.name}, {&out.jurisdiction, &ext.jurisdiction},
+                        {&out.title, &ext.title}, {&out.description, &ext.description}})
       if (!e->empty()) *o = *e;
+    out.version = ext.version;
     out.extends = Text{};
   }
 

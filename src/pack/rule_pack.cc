@@ -36,7 +36,7 @@ std::string RulePack::content_hash() const {
 }
 
 std::string RulePack::id() const {
-  return name() + " " + version() + " #" + content_hash();
+  return name() + (version().empty() ? "" : " " + version()) + " #" + content_hash();
 }
 
 namespace {

@@ -122,6 +122,19 @@ parameters:
     }
 }
 
+// Results are labelled "name version #hash": an extension without a
+// version has none, rather than its base's release number beside its own
+// name.
+TEST(Extend, AnExtensionHasItsOwnVersion) {
+  const kcbx::RulePack unversioned = kcbx::parse_rules("meta: {name: yn, extends: guizhou}\n", "yn.yaml");
+  EXPECT_EQ(unversioned.version(), "");
+  EXPECT_EQ(unversioned.id(), "yn #" + unversioned.content_hash());
+  const kcbx::RulePack versioned =
+      kcbx::parse_rules("meta: {name: yn, version: 0.3.0, extends: guizhou}\n", "yn.yaml");
+  EXPECT_EQ(versioned.id(), "yn 0.3.0 #" + versioned.content_hash());
+  EXPECT_EQ(kcbx::default_rules().version(), "1.0.0");
+}
+
 TEST(Extend, AddingWhatExistsSaysWhereAndHow) {
   const std::string ext = R"(meta: {name: ext, extends: base.yaml}
 parameters:
