@@ -171,6 +171,7 @@ struct StudentsDiff {
   // key) or by a pack check. read = accepted + rejected for each.
   int64_t rejected_a = 0, rejected_b = 0;
   int64_t changed = 0;  // records whose value or rule differs
+  int64_t status_changed = 0;  // of those, records whose value differs (the rest: only the row)
   std::vector<StatusShift> shifts;  // most frequent first
 };
 

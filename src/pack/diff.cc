@@ -563,6 +563,7 @@ StudentsDiff diff_students(const RulePack& a, const RulePack& b, const std::stri
     const Outcome y = it == ob.end() ? Outcome{"(missing)", ""} : it->second;
     if (x.value == y.value && x.rule == y.rule) continue;
     ++out.changed;
+    if (x.value != y.value) ++out.status_changed;
     StatusShift& s = shifts[{x.value, x.rule, y.value, y.rule}];
     s.value_a = x.value;
     s.rule_a = x.rule;
@@ -631,8 +632,14 @@ std::string format_diff(const PackDiff& diff, const StudentsDiff* students) {
   }
   if (students) {
     out += "\n" + (students->table.empty() ? std::string("status") : students->table) + " on " +
-           students->as_of.format() + ": " + std::to_string(students->changed) + " of " +
-           std::to_string(students->records) + " children change\n";
+           students->as_of.format() + ": " + std::to_string(students->status_changed) + " of " +
+           std::to_string(students->records) + " children change " +
+           (students->table.empty() ? std::string("status") : students->table);
+    // A child decided by another row of the same value is listed below
+    // too (a row of the policy moved), but is not a change of status.
+    if (const int64_t rows_only = students->changed - students->status_changed; rows_only > 0)
+      out += "; " + std::to_string(rows_only) + " more keep it, decided by another row";
+    out += "\n";
     // Nothing dropped unseen: what each pack refused (the rows stand in
     // the table below as "(rejected)" where the packs differ on them).
     auto reconcile = [&](const char* which, int64_t rejected) {

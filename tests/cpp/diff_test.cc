@@ -334,6 +334,7 @@ TEST_F(DiffStudents, ThreeDaysInsteadOfSeven) {
   EXPECT_EQ(s.table, "status");
   EXPECT_EQ(s.records, 6);
   EXPECT_EQ(s.changed, 3);
+  EXPECT_EQ(s.status_changed, 3);
   ASSERT_EQ(s.shifts.size(), 2u);
   EXPECT_EQ(s.shifts[0].value_a, "in_school");
   EXPECT_EQ(s.shifts[0].rule_a, "attending");
@@ -347,7 +348,7 @@ TEST_F(DiffStudents, ThreeDaysInsteadOfSeven) {
 
   const kcbx::PackDiff d = kcbx::diff_packs(a, b);
   const std::string text = kcbx::format_diff(d, &s);
-  EXPECT_NE(text.find("status on 2019-10-10: 3 of 6 children change\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("status on 2019-10-10: 3 of 6 children change status\n"), std::string::npos) << text;
   EXPECT_NE(text.find("in_school (attending)"), std::string::npos) << text;
   EXPECT_NE(text.find("suspected_dropout (absent_over_week)         2  S2, S3\n"), std::string::npos) << text;
   const auto* p = find(d, "parameter", "suspected_after");
@@ -358,6 +359,28 @@ TEST_F(DiffStudents, ThreeDaysInsteadOfSeven) {
 // DESIGN: ID numbers are masked in every output, and no bad row is
 // dropped unseen. A key holding an ID number ("G" + the number) is shown
 // masked among the examples, and each pack's rejects are counted.
+// A child decided by another row of the same status is listed among the
+// shifts but not counted as a change of status.
+TEST_F(DiffStudents, ARowOnlyChangeIsNotAChangeOfStatus) {
+  std::ofstream(dir_ / "renamed.yaml")
+      << "meta: {name: renamed, extends: guizhou}\n"
+         "tables:\n"
+         "  status:\n"
+         "    rows:\n"
+         "      - {id: completed, remove: true}\n"
+         "      - {id: finished, when: registry = completed, then: completed, clause: D2, before: under_age}\n";
+  const kcbx::RulePack a = kcbx::default_rules();
+  const kcbx::RulePack b = kcbx::load_rules((dir_ / "renamed.yaml").string());
+  const kcbx::StudentsDiff s =
+      kcbx::diff_students(a, b, (dir_ / "students.csv").string(), *kcbx::Date::parse("2019-10-10"));
+  EXPECT_EQ(s.changed, 1);
+  EXPECT_EQ(s.status_changed, 0);
+  const std::string text = kcbx::format_diff(kcbx::diff_packs(a, b), &s);
+  EXPECT_NE(text.find("status on 2019-10-10: 0 of 6 children change status; 1 more keep it, decided by another row\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST_F(DiffStudents, ExamplesAreMaskedAndRejectsCounted) {
   const std::string raw = "G520102201003151236";
   std::ofstream(dir_ / "pii.csv") << "student_id,registry,birth_date,last_attended\n"
@@ -412,7 +435,7 @@ TEST_F(DiffStudents, Command) {
   EXPECT_EQ(code(cli + " diff guizhou " + three + " --students " + students + " --as-of 2019-10-10 > " + out), 0);
   std::ifstream in(out);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("3 of 6 children change"), std::string::npos) << text;
+  EXPECT_NE(text.find("3 of 6 children change status"), std::string::npos) << text;
   // From standard input: read once, for both packs.
   EXPECT_EQ(code(cli + " diff guizhou " + three + " --students - --as-of 2019-10-10 < " + students + " > " + out), 0);
   std::ifstream piped(out);
