@@ -127,7 +127,7 @@ TEST(PackLoader, BasePackIsValid) {
   EXPECT_EQ(p.file(), "p.yaml");
   EXPECT_EQ(p.source(), kBase);
   EXPECT_EQ(p.content_hash().size(), 16u);
-  EXPECT_EQ(p.id(), "t  #" + p.content_hash());
+  EXPECT_EQ(p.id(), "t #" + p.content_hash());
 }
 
 TEST(PackLoader, DiagnosticFormatIsGccStyle) {
