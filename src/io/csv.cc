@@ -125,11 +125,16 @@ void CsvReader::start() {
 // Called only when the buffer is used up: the parser copies what it keeps
 // into raw_, so a new chunk simply overwrites the old one.
 bool CsvReader::fill() {
+  if (capturing_) {
+    replay_.append(chunk_.get() + capture_from_, end_ - capture_from_);
+    capture_from_ = end_;
+  }
   if (eof_) return false;
   in_.read(chunk_.get(), static_cast<std::streamsize>(options_.chunk_bytes));
   const auto n = static_cast<size_t>(in_.gcount());
   pos_ = 0;
   end_ = n;
+  capture_from_ = 0;
   // read() comes back short only at end of input or on an error; either way
   // there is nothing more to wait for (and no second Ctrl-D on a terminal).
   if (n < options_.chunk_bytes) eof_ = true;
@@ -260,9 +265,14 @@ void CsvReader::parse_record(CsvRecord& record) {
   enum class State { kFieldStart, kUnquoted, kQuoted, kAfterQuote };
   State state = State::kFieldStart;
   int64_t quote_line = 0;
+  size_t bytes_before_quote = 0;
   const size_t max_bytes = options_.max_record_bytes;
+  capturing_ = false;
+  replay_.clear();
   for (;;) {
     if (record_bytes_ > max_bytes) {
+      capturing_ = false;
+      replay_.clear();
       if (state == State::kQuoted) {
         // An open quote explains whatever else went wrong after it (a
         // field too long, too many fields), so it replaces those errors.
@@ -280,11 +290,34 @@ void CsvReader::parse_record(CsvRecord& record) {
       return;
     }
     if (pos_ == end_ && !fill()) {
-      if (state == State::kQuoted) {
-        // Every line after it was read into this record: say which, so
-        // that no row disappears without a word.
-        record.error = "quoted field opened on line " + std::to_string(quote_line) +
-                       " is never closed: every line from it to the end of the file was read as this one record";
+      if (state == State::kQuoted && capturing_) {
+        // A quote opened and never closed (a stray '"' typed before a
+        // name) would make every line after it this one field. The input
+        // from the quote on was kept (within max_record_bytes: the limit
+        // above ends longer ones), so it is read again with the quote as
+        // text: this record is rejected, and the lines after it are
+        // records again. Each replay starts at least a line later, so
+        // another stray quote further on ends too.
+        capturing_ = false;
+        auto buffer = std::make_unique<char[]>(std::max<size_t>(replay_.size(), 1));
+        std::memcpy(buffer.get(), replay_.data() + 1, replay_.size() - 1);  // after the quote
+        chunk_ = std::move(buffer);
+        chunk_capacity_ = std::max<size_t>(replay_.size(), 1);
+        pos_ = 0;
+        end_ = replay_.size() - 1;
+        replay_.clear();
+        raw_.resize(field_begin_);
+        field_cut_ = false;
+        line_ = quote_line;
+        record_bytes_ = bytes_before_quote;
+        // It explains whatever went wrong inside the quote (a field too
+        // long), which is read again anyway.
+        record.error = "a quote opened in field " + std::to_string(spans_.size() + 1) +
+                       " is never closed; the line is read with the quote as text";
+        append("\"", 1, record);
+        ++record_bytes_;
+        state = State::kUnquoted;
+        continue;
       }
       finish_field(false, record);
       return;
@@ -301,6 +334,12 @@ void CsvReader::parse_record(CsvRecord& record) {
         if (*p == '"') {
           state = State::kQuoted;
           quote_line = line_;
+          bytes_before_quote = record_bytes_;
+          // The input from here is kept until the quote closes, to be read
+          // again should it never close (see the end of input above).
+          capturing_ = true;
+          capture_from_ = pos_;
+          replay_.clear();
           ++pos_;
           ++record_bytes_;
           break;
@@ -352,6 +391,10 @@ void CsvReader::parse_record(CsvRecord& record) {
             ++record_bytes_;
           } else {
             state = State::kAfterQuote;
+          }
+          if (state == State::kAfterQuote) {
+            capturing_ = false;
+            replay_.clear();
           }
           break;
         }

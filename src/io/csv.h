@@ -134,6 +134,12 @@ class CsvReader {
   size_t record_bytes_ = 0;
   bool storing_field_ = true;
   bool field_cut_ = false;
+  // The input since a quote opened (from chunk_[capture_from_] in the
+  // current chunk, earlier chunks in replay_), while it is open: read again
+  // with the quote as text when the input ends before it closes.
+  bool capturing_ = false;
+  size_t capture_from_ = 0;
+  std::string replay_;
 };
 
 }  // namespace kcbx::detail

@@ -627,11 +627,12 @@ TEST(HostileData, AMillionColumns) {
 }
 
 TEST(HostileData, NeverClosedQuote) {
-  // The quote swallows the rest of the file into one record, which is
-  // rejected; the records before it are kept.
+  // A stray quote before a name: its line is read with the quote as text
+  // and rejected; every record before and after it is kept (the quote
+  // once swallowed the rest of the file into one record).
   std::string text = std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,,x\n";
   for (int i = 3; i < 50; ++i) text += row("G" + std::to_string(i));
-  expect_rows(text, 2, 1, "quoted field opened on line 3 is never closed");
+  expect_rows(text, 49, 48, "a quote opened in field 2 is never closed; the line is read with the quote as text");
 }
 
 TEST(HostileData, NulBytes) {
