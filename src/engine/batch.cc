@@ -25,12 +25,6 @@ using detail::TypeKind;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 uint64_t hash_text(std::string_view s) { return detail::fnv1a64(s); }
 
 }  // namespace
@@ -162,7 +156,7 @@ std::string BatchBuilder::record_key(std::span<const std::string_view> cells) co
   if (m.key_field < 0) return {};
   const int c = m.field_column[static_cast<size_t>(m.key_field)];
   if (c < 0 || static_cast<size_t>(c) >= cells.size()) return {};
-  return detail::reject_key(trim(cells[static_cast<size_t>(c)]));
+  return detail::reject_key(detail::trim_spaces(cells[static_cast<size_t>(c)]));
 }
 
 std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> cells,
@@ -184,7 +178,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
     if (c < 0 || static_cast<size_t>(c) >= cells.size() ||
         cp.fields[f].type.kind != TypeKind::kString)
       continue;  // other kinds are keyed by their value, known only once parsed
-    m.row_hash[f] = hash_text(trim(cells[static_cast<size_t>(c)]));
+    m.row_hash[f] = hash_text(detail::trim_spaces(cells[static_cast<size_t>(c)]));
     m.seen[f]->prefetch(m.row_hash[f]);
   }
   if (cells.size() != m.column_field.size()) {
@@ -194,7 +188,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   }
   for (size_t f = 0; f < fields.size(); ++f) {
     const int c = m.field_column[f];
-    std::string_view text = c >= 0 ? trim(cells[static_cast<size_t>(c)]) : std::string_view{};
+    std::string_view text = c >= 0 ? detail::trim_spaces(cells[static_cast<size_t>(c)]) : std::string_view{};
     const detail::FieldInfo& info = cp.fields[f];
     m.row_present[f] = 1;
     if (text.empty()) {

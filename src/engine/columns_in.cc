@@ -41,18 +41,14 @@ constexpr std::string_view kNotYesNo = " is not a yes/no value (use 1/0, true/fa
 
 bool bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// trim() with the common case (nothing to trim) decided by two bytes.
+// detail::trim_spaces() with the common case (nothing to trim) decided by
+// two bytes: a space or tab, or the first byte of U+3000 (E3) or U+00A0
+// (C2) at the front, their last (80, A0) at the back.
 inline std::string_view trim_fast(std::string_view s) {
   if (s.empty()) return s;
-  const char a = s.front(), b = s.back();
-  if (a != ' ' && a != '\t' && b != ' ' && b != '\t') return s;
-  return trim(s);
+  const auto a = static_cast<unsigned char>(s.front()), b = static_cast<unsigned char>(s.back());
+  if (a != ' ' && a != '\t' && a != 0xE3 && a != 0xC2 && b != ' ' && b != '\t' && b != 0x80 && b != 0xA0) return s;
+  return detail::trim_spaces(s);
 }
 
 // A double as reject reasons quote it ("%.15g": 0.5, 1e+20).
@@ -449,7 +445,7 @@ class Writer {
   // Text from the input: trimmed; empty is null; parsed like a CSV cell.
   // `stable`: the text outlives the batch (borrowed or already kept).
   void text(int64_t g, std::string_view raw, bool stable) {
-    const std::string_view t = trim(raw);
+    const std::string_view t = detail::trim_spaces(raw);
     if (t.empty()) return null(g);
     if (info_.type.kind == TypeKind::kString) return string_value(g, stable ? t : arena_.keep(t));
     if (small_domain()) {
@@ -1039,7 +1035,7 @@ std::string key_text(const ColumnView& col, int64_t g) {
       if (j < 0 || j >= chunk->length || !present_at(*chunk, j)) return "";
     }
     switch (family(chunk->type)) {
-      case Family::kText: return std::string(trim(text_at(*chunk, j)));
+      case Family::kText: return std::string(detail::trim_spaces(text_at(*chunk, j)));
       case Family::kSigned: return std::to_string(chunk_index(*chunk, j));
       case Family::kUnsigned:
         return std::to_string(static_cast<uint64_t>(chunk_index(*chunk, j)));

@@ -16,12 +16,6 @@ namespace kcbx {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Whether header cell `h` names `n`: English names in any case
 // (`Student_ID`), as the students file's columns are matched.
 bool names(std::string_view h, std::string_view n) { return !n.empty() && detail::iequals_ascii(h, n); }
@@ -114,7 +108,7 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
     Reject r;
     r.row = rec.line;
     if (c_id < static_cast<int>(rec.fields.size()))
-      r.student_id = detail::masked_key(trim(rec.fields[static_cast<size_t>(c_id)]));
+      r.student_id = detail::masked_key(detail::trim_spaces(rec.fields[static_cast<size_t>(c_id)]));
     if (!rec.error.empty()) {
       r.reason = rec.error;
     } else if (rec.fields.size() != header.size()) {
@@ -123,11 +117,11 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
     } else {
       Event e;
       e.row = rec.line;
-      e.student_id = std::string(trim(rec.fields[static_cast<size_t>(c_id)]));
-      const std::string_view date = trim(rec.fields[static_cast<size_t>(c_date)]);
-      const std::string_view type = trim(rec.fields[static_cast<size_t>(c_type)]);
-      if (c_person >= 0) e.person = std::string(trim(rec.fields[static_cast<size_t>(c_person)]));
-      if (c_note >= 0) e.note = std::string(trim(rec.fields[static_cast<size_t>(c_note)]));
+      e.student_id = std::string(detail::trim_spaces(rec.fields[static_cast<size_t>(c_id)]));
+      const std::string_view date = detail::trim_spaces(rec.fields[static_cast<size_t>(c_date)]);
+      const std::string_view type = detail::trim_spaces(rec.fields[static_cast<size_t>(c_type)]);
+      if (c_person >= 0) e.person = std::string(detail::trim_spaces(rec.fields[static_cast<size_t>(c_person)]));
+      if (c_note >= 0) e.note = std::string(detail::trim_spaces(rec.fields[static_cast<size_t>(c_note)]));
       auto d = Date::parse(date);
       e.type = detail::find_enum_value(types, type);
       if (e.student_id.empty()) {

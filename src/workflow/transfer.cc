@@ -28,12 +28,6 @@ const char* to_string(TransferOutcome o) {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 struct Row {
   std::string student_id, id_number, name, school, planned;
   std::optional<Date> registered_on;
@@ -165,7 +159,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     ++read;
     Reject r;
     r.row = rec.line;
-    auto cell = [&](int c) { return c >= 0 && static_cast<size_t>(c) < rec.fields.size() ? std::string(trim(rec.fields[static_cast<size_t>(c)])) : std::string(); };
+    auto cell = [&](int c) { return c >= 0 && static_cast<size_t>(c) < rec.fields.size() ? std::string(detail::trim_spaces(rec.fields[static_cast<size_t>(c)])) : std::string(); };
     r.student_id = detail::masked_key(cell(c_id));
     if (!rec.error.empty()) r.reason = rec.error;
     else if (rec.fields.size() != width) r.reason = "the record has " + std::to_string(rec.fields.size()) + " cells; the header has " + std::to_string(width);

@@ -129,6 +129,28 @@ TEST(ColumnsUnique, PlainDuplicatesAsTheCsvReader) {
 // by word, in four cases by length), each repeated once; and keys that
 // differ from another in one byte only, at every position, which are not
 // duplicates.
+// The spaces Chinese Excel users type around a cell, the ideographic space
+// U+3000 and the no-break space U+00A0, are trimmed like ASCII ones, by
+// the CSV reader and the columns alike: "在籍　" is 在籍, and a key with one
+// is the same key.
+TEST(ColumnsUnique, WideSpacesAroundCellsAreTrimmedAsTheCsvReader) {
+  Table t = generated(20000);
+  const size_t before = csv_rejects(t).size();
+  for (size_t r = 1; r < t.size(); ++r) {
+    if (r % 97 == 0) t[r][kRegistry] = "\u3000" + t[r][kRegistry] + "\u3000";
+    if (r % 89 == 0) t[r][kStudentId] += "\u00a0";
+    if (r % 83 == 0) t[r][kGrade] = "\u00a0" + t[r][kGrade];
+  }
+  t[500][kStudentId] = "\u3000" + t[400][kStudentId];
+  const std::vector<kcbx::Reject> rejects = csv_rejects(t);
+  ASSERT_EQ(rejects.size(), before + 1);
+  const auto dup = std::find_if(rejects.begin(), rejects.end(), [](const kcbx::Reject& r) { return r.row == 501; });
+  ASSERT_NE(dup, rejects.end());
+  EXPECT_EQ(dup->reason, "duplicate student_id (first on row 401)");
+  expect_same_rejects(t, 1);
+  expect_same_rejects(t, 2);
+}
+
 TEST(ColumnsUnique, KeysOfEveryLengthAndNearMisses) {
   Table t = generated(30000);
   ASSERT_GT(t.size(), 20000u);
