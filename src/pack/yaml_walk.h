@@ -78,6 +78,33 @@ inline std::string yaml_syntax_message(const YAML::Exception& e,
   return msg;
 }
 
+// Calls `f(number, line)` for each line of a pack's text (1-based; a UTF-8
+// byte order mark and a CR at the end left out) while it returns true.
+template <typename F>
+void each_source_line(std::string_view source, F&& f) {
+  int number = 0;
+  for (size_t start = 0; start < source.size();) {
+    size_t end = source.find('\n', start);
+    if (end == std::string_view::npos) end = source.size();
+    std::string_view line = source.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!f(number, line)) return;
+  }
+}
+
+// Whether a line (its comment cut off) opens a block scalar: `key: |`,
+// `- >-`, `key: |2+`.
+inline bool opens_block_scalar(std::string_view rest) {
+  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
+  size_t k = rest.size();
+  while (k > 0 && (rest[k - 1] == '+' || rest[k - 1] == '-' || (rest[k - 1] >= '1' && rest[k - 1] <= '9'))) --k;
+  return k > 0 && (rest[k - 1] == '|' || rest[k - 1] == '>') &&
+         (k == 1 || rest[k - 2] == ' ' || rest[k - 2] == ':' || rest[k - 2] == '-');
+}
+
 // Reports each line whose indentation holds a tab (at most 10), before
 // yaml-cpp sees it: yaml-cpp says "illegal map value" or "illegal tab when
 // looking for indentation", or reads the pack wrongly. Blank lines and the
@@ -86,15 +113,7 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
                                   std::vector<Diagnostic>& diags) {
   int reported = 0;
   long block = -1;  // indentation of the line that opened a block scalar
-  int number = 0;
-  for (size_t start = 0; start < source.size() && reported < 10;) {
-    size_t end = source.find('\n', start);
-    if (end == std::string_view::npos) end = source.size();
-    std::string_view line = source.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  each_source_line(source, [&](int number, std::string_view line) {
     const size_t lead = line.find_first_not_of(" \t");
     const bool blank = lead == std::string_view::npos;
     // A sequence's dashes count as indentation when a map follows them
@@ -114,7 +133,7 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
     if (block >= 0) {
       // The block scalar's content: a tab after its indentation is text
       // (but yaml-cpp refuses a tab on a line of only whitespace).
-      if ((spaces > block && !blank) || (blank && tab == std::string_view::npos)) continue;
+      if ((spaces > block && !blank) || (blank && tab == std::string_view::npos)) return true;
       if (!blank) block = -1;
     }
     if (tab != std::string_view::npos) {
@@ -122,18 +141,10 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
                        "tab character in indentation; YAML indents with spaces"});
       ++reported;
     }
-    if (blank || line[lead] == '#') continue;
-    // Does the line open a block scalar (`key: |`, `- >-`)?
-    std::string_view rest = line;
-    const size_t comment = rest.find(" #");
-    if (comment != std::string_view::npos) rest = rest.substr(0, comment);
-    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
-    size_t k = rest.size();
-    while (k > 0 && (rest[k - 1] == '+' || rest[k - 1] == '-' || (rest[k - 1] >= '1' && rest[k - 1] <= '9'))) --k;
-    if (k > 0 && (rest[k - 1] == '|' || rest[k - 1] == '>') &&
-        (k == 1 || rest[k - 2] == ' ' || rest[k - 2] == ':' || rest[k - 2] == '-'))
-      block = spaces;
-  }
+    if (blank || line[lead] == '#') return reported < 10;
+    if (opens_block_scalar(line.substr(0, line.find(" #")))) block = spaces;
+    return reported < 10;
+  });
 }
 
 // Full-width colons and commas where YAML needs ASCII ones, as a Chinese
@@ -164,25 +175,17 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
            ascii(line[after]);
   };
   long block = -1;  // indentation of the line that opened a block scalar
-  int number = 0;
-  for (size_t start = 0; start < source.size() && out.size() < 10;) {
-    size_t end = source.find('\n', start);
-    if (end == std::string_view::npos) end = source.size();
-    std::string_view line = source.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+  each_source_line(source, [&](int number, std::string_view line) {
     const size_t lead = line.find_first_not_of(' ');
-    if (lead == std::string_view::npos) continue;
+    if (lead == std::string_view::npos) return true;
     if (block >= 0) {
-      if (static_cast<long>(lead) > block) continue;
+      if (static_cast<long>(lead) > block) return true;
       block = -1;
     }
     int depth = 0;           // inside [...] or {...}
     char quote = 0;
     bool key_start = true;   // a plain key may start here
     size_t key_begin = lead;
-    std::string_view last;  // the line without its comment, for the block-scalar test
     size_t k = lead;
     for (; k < line.size(); ++k) {
       const char c = line[k];
@@ -219,13 +222,9 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
       }
       if (key_start && !key_char(c)) key_start = false;
     }
-    last = line.substr(0, k);
-    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
-    size_t j = last.size();
-    while (j > 0 && (last[j - 1] == '+' || last[j - 1] == '-' || (last[j - 1] >= '1' && last[j - 1] <= '9'))) --j;
-    if (j > 0 && (last[j - 1] == '|' || last[j - 1] == '>') && (j == 1 || last[j - 2] == ' '))
-      block = static_cast<long>(lead);
-  }
+    if (opens_block_scalar(line.substr(0, k))) block = static_cast<long>(lead);
+    return out.size() < 10;
+  });
   return out;
 }
 
