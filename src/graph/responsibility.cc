@@ -174,12 +174,17 @@ struct GraphData {
 
 namespace {
 
+// A roster cell without the spaces around it (detail::trim_spaces: the
+// ideographic and no-break spaces too, as every reader's cells) and a
+// stray CR of a line break kept in a quoted cell.
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
+  for (;;) {
+    std::string_view t = detail::trim_spaces(s);
+    while (!t.empty() && t.front() == '\r') t.remove_prefix(1);
+    while (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+    if (t.size() == s.size()) return t;
+    s = t;
+  }
 }
 
 std::string lower_ascii(std::string_view s) {

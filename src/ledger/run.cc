@@ -919,16 +919,14 @@ class Job {
   // A students-file reject whose student has events: the workflow rejects
   // those events as of a student it does not know, and the clerk is better
   // told which row of the students file was refused (see
-  // name_rejected_student). Keyed by the reject's key, masked as the
-  // event's reject is; a key holding an ID number cannot be looked up in
-  // the events by its masked form, so such keys are all kept (few).
+  // name_rejected_student). Only keys shown whole (detail::key_shown_whole:
+  // a masked key may be another child's).
   void remember_if_evented(const Reject& r) {
-    if (with_events_.empty() || r.student_id.empty()) return;
-    if (!has_events(r.student_id) && r.student_id.find('*') == std::string::npos) return;
+    if (with_events_.empty() || !detail::key_shown_whole(r) || !has_events(r.student_id)) return;
     rejected_students_.emplace(r.student_id, r.row);
   }
   void name_rejected_student(Reject& r) const {
-    const auto it = rejected_students_.find(r.student_id);
+    const auto it = detail::key_shown_whole(r) ? rejected_students_.find(r.student_id) : rejected_students_.end();
     if (it != rejected_students_.end() && detail::is_unknown_student(r))
       r.reason = detail::rejected_student_reason(it->second);
   }

@@ -758,13 +758,11 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
   try {
     root = YAML::Load(pack->source);
   } catch (const YAML::Exception& e) {
-    // A full-width colon is the likely cause, and yaml-cpp's mark is then
-    // a line late.
-    std::vector<Diagnostic> wide = full_width_punctuation(file, source);
-    if (wide.empty())
-      diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-syntax",
-                       yaml_syntax_message(e, source)});
-    for (auto& d : wide) diags.push_back(std::move(d));
+    // A full-width colon is the likely cause (yaml-cpp's mark is then a
+    // line late): named first, at its character.
+    for (auto& d : full_width_punctuation(file, source)) diags.push_back(std::move(d));
+    diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-syntax",
+                     yaml_syntax_message(e, source)});
     return pack;
   }
   try {

@@ -489,11 +489,9 @@ class Runner {
     try {
       root = YAML::Load(file.source);
     } catch (const YAML::Exception& e) {
-      std::vector<Diagnostic> wide = full_width_punctuation(path, file.source);
-      if (wide.empty())
-        report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",
-                                       yaml_syntax_message(e, file.source)});
-      for (auto& d : wide) report_.diagnostics.push_back(std::move(d));
+      for (auto& d : full_width_punctuation(path, file.source)) report_.diagnostics.push_back(std::move(d));
+      report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",
+                                     yaml_syntax_message(e, file.source)});
       return;
     }
     try {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/id_number.h"
 #include "pack/pack.h"
 #include "pack/schema.h"
 #include "util/utf8.h"
@@ -175,6 +176,7 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
            ascii(line[after]);
   };
   long block = -1;  // indentation of the line that opened a block scalar
+  char quote = 0;   // a quoted text runs on to the next line
   each_source_line(source, [&](int number, std::string_view line) {
     const size_t lead = line.find_first_not_of(' ');
     if (lead == std::string_view::npos) return true;
@@ -183,8 +185,7 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
       block = -1;
     }
     int depth = 0;           // inside [...] or {...}
-    char quote = 0;
-    bool key_start = true;   // a plain key may start here
+    bool key_start = quote == 0;  // a plain key may start here (not inside a text quoted across lines)
     size_t key_begin = lead;
     size_t k = lead;
     for (; k < line.size(); ++k) {
@@ -198,9 +199,16 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
         out.push_back({Severity::kError, {file, number, static_cast<int>(utf8_length(line.substr(0, k))) + 1},
                        "full-width-punctuation", message});
       };
-      if (line.substr(k).starts_with(kColon) && key_start && k > key_begin) {
-        report("full-width colon '：' after '" + std::string(line.substr(key_begin, k - key_begin)) +
-               "'; write ':' (ASCII) and a space");
+      // As YAML wants ": ", a space (or the line's end) follows: "Note：2019"
+      // in a text is no key.
+      const size_t after_colon = k + kColon.size();
+      if (line.substr(k).starts_with(kColon) && key_start && k > key_begin &&
+          (after_colon == line.size() || line[after_colon] == ' ' || (depth > 0 && (line[after_colon] == ',' ||
+                                                                                    line[after_colon] == '}')))) {
+        // The key is quoted masked: digits make a key, and an ID number
+        // typed as one is still personal.
+        report("full-width colon '：' after '" +
+               mask_embedded_id_numbers(line.substr(key_begin, k - key_begin)) + "'; write ':' (ASCII) and a space");
         k += 2;
         key_start = false;
         continue;
@@ -210,7 +218,11 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
         k += 2;
         continue;
       }
-      if (c == '"' || c == '\'') quote = c;
+      // A quote opens a quoted text only where a text starts (YAML's rule):
+      // the apostrophe of "child's" in a plain text opens nothing.
+      if ((c == '"' || c == '\'') && (k == lead || std::string_view(":-[{,").find(line[line.find_last_not_of(
+                                                         ' ', k - 1)]) != std::string_view::npos))
+        quote = c;
       if (c == '[' || c == '{') ++depth;
       if ((c == ']' || c == '}') && depth > 0) --depth;
       if (c == '{' || (c == ',' && depth > 0) || (c == '-' && k + 1 < line.size() && line[k + 1] == ' ' && key_start)) {

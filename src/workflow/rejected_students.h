@@ -29,16 +29,23 @@ inline std::string rejected_student_reason(int64_t student_row) {
          " of the students): no case is evaluated for it";
 }
 
+// Whether a reject's key can name a student: it is shown as it was read.
+// A key holding an ID number is shown masked, and two such keys with the
+// same first 6 and last 4 characters mask alike, so a match on them could
+// tell a child who is not in the file that their record was refused.
+inline bool key_shown_whole(const Reject& r) {
+  return !r.student_id.empty() && r.student_id.find('*') == std::string::npos;
+}
+
 // The event rejects of unknown students whose key is among
-// `student_rejects` (both keys as the rejects show them: masked alike)
-// name the first such row.
+// `student_rejects` name the first such row (keys shown whole only).
 inline void name_rejected_students(std::vector<Reject>& event_rejects, const std::vector<Reject>& student_rejects) {
   std::unordered_map<std::string_view, int64_t> row_of;
   for (const Reject& r : student_rejects)
-    if (!r.student_id.empty()) row_of.emplace(r.student_id, r.row);
+    if (key_shown_whole(r)) row_of.emplace(r.student_id, r.row);
   if (row_of.empty()) return;
   for (Reject& e : event_rejects)
-    if (is_unknown_student(e))
+    if (is_unknown_student(e) && key_shown_whole(e))
       if (const auto it = row_of.find(e.student_id); it != row_of.end()) e.reason = rejected_student_reason(it->second);
 }
 

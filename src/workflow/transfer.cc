@@ -6,8 +6,8 @@
 #include <fstream>
 #include <unordered_map>
 
-#include "expr/ast.h"
 #include "engine/column_names.h"
+#include "expr/ast.h"
 #include "io/csv.h"
 #include "io/id_number.h"
 #include "pack/checked_pack.h"

@@ -628,6 +628,18 @@ TEST(Authoring, FullWidthColonsAndCommasAreNamedWhereTheyAre) {
   const auto other = kcbx::check_rules(fine + "  p3: {type: int, value: x}\n", "x.yaml");
   ASSERT_EQ(other.size(), 1u) << all(other);
   EXPECT_NE(other[0].code, "full-width-punctuation");
+  // Nor are a colon without a space after it ("Note：2019" in a text, as
+  // YAML wants ": ") and a text quoted across lines; a syntax error
+  // elsewhere keeps its own report.
+  const std::string texts = "meta:\n  name: x\n  extends: guizhou\n  title: \"贵州省规则\n    Note： 2019\"\n"
+                            "  description: 第一行\n    Note：2019\n  version: [1.0.0\n";
+  const auto t = kcbx::check_rules(texts, "x.yaml");
+  ASSERT_EQ(t.size(), 1u) << all(t);
+  EXPECT_EQ(t[0].code, "yaml-syntax");
+  // A key the colon follows is quoted masked (an ID number typed as one).
+  const auto id = kcbx::check_rules("meta: {name: x, extends: guizhou}\n110105194912310021： 1\n", "x.yaml");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(id[0].message, "full-width colon '：' after '110105********0021'; write ':' (ASCII) and a space");
 }
 
 TEST(Authoring, UnquotedExpressionsInFlowMapsGetAHint) {
