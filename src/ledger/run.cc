@@ -918,17 +918,12 @@ class Job {
 
   // A students-file reject whose student has events: the workflow rejects
   // those events as of a student it does not know, and the clerk is better
-  // told which row of the students file was refused (see
-  // name_rejected_student). Only keys shown whole (detail::key_shown_whole:
-  // a masked key may be another child's).
+  // told which row of the students file was refused
+  // (detail::name_rejected_students, after the cases). Only those are
+  // kept: the stream's other rejects are written and gone.
   void remember_if_evented(const Reject& r) {
-    if (with_events_.empty() || !detail::key_shown_whole(r) || !has_events(r.student_id)) return;
-    rejected_students_.emplace(r.student_id, r.row);
-  }
-  void name_rejected_student(Reject& r) const {
-    const auto it = detail::key_shown_whole(r) ? rejected_students_.find(r.student_id) : rejected_students_.end();
-    if (it != rejected_students_.end() && detail::is_unknown_student(r))
-      r.reason = detail::rejected_student_reason(it->second);
+    if (!with_events_.empty() && detail::key_shown_whole(r) && has_events(r.student_id))
+      evented_rejects_.push_back(r);
   }
 
   bool has_events(std::string_view id) const {
@@ -1063,7 +1058,7 @@ class Job {
       out_.row(t_calendar_, row);
     }
     // The events' rejects: the reader's and the workflow's.
-    for (Reject& r : cases.event_rejects) name_rejected_student(r);
+    detail::name_rejected_students(cases.event_rejects, evented_rejects_);
     for (const Reject& r : detail::merged_by_row(events.rejects, cases.event_rejects)) reject("events", r);
     if (roster_)
       for (const Reject& r : roster_->rejects) reject("officials", r);
@@ -1635,7 +1630,7 @@ class Job {
   detail::RowStore store_;
   Placement placement_;
   std::unordered_set<std::string_view> with_events_;
-  std::unordered_map<std::string, int64_t> rejected_students_;  // see remember_if_evented
+  std::vector<Reject> evented_rejects_;  // see remember_if_evented
   std::vector<uint64_t> event_bits_;
   std::unique_ptr<detail::EventDates> dates_;
   size_t event_mask_ = 0;
