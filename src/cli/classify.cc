@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
+#include "io/input_file.h"
 #include "io/output_file.h"
 #include "io/rejects_order.h"
 #include "pack/checked_pack.h"
@@ -85,9 +86,7 @@ int run_classify(const ClassifyArgs& args) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (a.students != "-") {
-    file.open(a.students, std::ios::binary);
-    if (!file)
-      throw Error({{Severity::kError, {a.students, 0, 0}, "cannot-read", "cannot open the students file"}});
+    detail::open_input(file, a.students, "students file");
     in = &file;
   }
   ReadOptions ro;

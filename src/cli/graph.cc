@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "io/input_file.h"
 #include "io/output_file.h"
 #include "kcbx/csv.h"
 #include "kcbx/responsibility.h"
@@ -91,14 +92,7 @@ int run_graph(const GraphArgs& a) {
     std::ifstream file;
     std::istream* in = &std::cin;
     if (a.students != "-") {
-      file.open(a.students, std::ios::binary);
-      if (!file) {
-        Diagnostic d;
-        d.where.file = a.students;
-        d.code = "cannot-read";
-        d.message = "cannot open the students file";
-        throw Error({d});
-      }
+      detail::open_input(file, a.students, "students file");
       in = &file;
     }
     ReadOptions ro;

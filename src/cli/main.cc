@@ -12,6 +12,7 @@
 #include "cli/author_commands.h"
 #include "cli/common.h"
 #include "cli/report_commands.h"
+#include "cli/terminal_safe.h"
 #include "pack/pack.h"
 
 namespace {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   // killing the process, so OutputFile reports it and removes its temporary
   // file rather than leaving it behind.
   std::signal(SIGXFSZ, SIG_IGN);
+  kcbx::cli::make_stderr_terminal_safe();
   CLI::App app{"kcbx: 控辍保学 rules engine (dropout control for compulsory education)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("kcbx 0.1.0"));

@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "cli/report_commands.h"
+#include "cli/terminal_safe.h"
 #include "kcbx/cases.h"
 #include "kcbx/responsibility.h"
 
@@ -48,10 +49,10 @@ class ProgressBar {
     } else {
       line = fmt::format("  {} rows  {:.0f} s", p.records, elapsed);
     }
-    std::cerr << "\r\033[K" << line << std::flush;
+    progress_stream() << "\r\033[K" << line << std::flush;
   }
   void clear() {
-    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    if (shown_) progress_stream() << "\r\033[K" << std::flush;
     shown_ = false;
   }
 

@@ -36,6 +36,7 @@
 #include "engine/plan.h"
 #include "io/csv.h"
 #include "io/id_number.h"
+#include "io/input_file.h"
 #include "pack/checked_pack.h"
 
 namespace kcbx {
@@ -471,9 +472,8 @@ std::string shape_problem(const detail::Pack& p, const detail::CheckedPack& cp, 
 }  // namespace
 
 Roster read_roster(const RulePack& rules, const std::string& path, const std::string& encoding) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw Error({file_error(path, 0, "cannot-read", "cannot open the officials roster")});
+  std::ifstream in;
+  detail::open_input(in, path, "officials roster");
   return read_roster(rules, in, path, encoding);
 }
 

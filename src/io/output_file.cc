@@ -21,12 +21,12 @@ Error write_error(const std::string& path, std::string message) {
   return Error({{Severity::kError, {path, 0, 0}, "cannot-write", std::move(message)}});
 }
 
-// The standard stream a path names (/dev/stdout, /dev/fd/1,
-// /proc/self/fd/1; likewise 2), or nullptr. Written through the process's
+// The standard stream a path names ("-", as for the inputs, /dev/stdout,
+// /dev/fd/1, /proc/self/fd/1; likewise 2), or nullptr. Written through the process's
 // own stream: a second open of a file the shell redirected it to would
 // write at its own position, over what the stream writes.
 std::ostream* standard_stream(const std::string& path) {
-  if (path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") return &std::cout;
+  if (path == "-" || path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") return &std::cout;
   if (path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2") return &std::cerr;
   return nullptr;
 }

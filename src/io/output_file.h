@@ -16,8 +16,8 @@ class OutputFile {
   // links end at, and renamed onto that file (the links stay). A path that
   // is no regular file (a FIFO, a device, /dev/fd/N) is written through,
   // appending: renamed onto, it would be replaced, and a reader of the FIFO
-  // would get nothing; /dev/stdout and /dev/stderr are written through the
-  // process's own std::cout and std::cerr.
+  // would get nothing; "-" and /dev/stdout, and /dev/stderr, are written
+  // through the process's own std::cout and std::cerr.
   explicit OutputFile(std::string path);
   // Removes the temporary file unless committed.
   ~OutputFile();

@@ -13,6 +13,7 @@
 #include "engine/columns_stream.h"
 #include "engine/plan.h"
 #include "io/csv.h"
+#include "io/input_file.h"
 #include "kcbx/columns.h"
 #include "kcbx/csv.h"
 #include "util/huge_pages.h"
@@ -448,8 +449,8 @@ StudentFile read_students(const RulePack& rules, const std::string& path,
   ReadOptions o = options;
   if (o.file == "<input>") o.file = path;
   if (path == "-") return read_students(rules, std::cin, o);
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
+  std::ifstream file;
+  detail::open_input(file, path, "file");
   return read_students(rules, file, o);
 }
 

@@ -27,6 +27,7 @@
 
 #include "engine/plan.h"
 #include "io/id_number.h"
+#include "io/input_file.h"
 #include "io/rejects_order.h"
 #include "kcbx/memory.h"
 #include "kcbx/report.h"
@@ -1454,7 +1455,9 @@ class Job {
     if (ci.count_flag >= 0) {
       x.is_rate = false;
       x.numerator = flag(ci.count_flag);
-      if (!missing) x.value = static_cast<double>(x.numerator);
+      // No records accepted here (every row rejected): a count of 0 says
+      // nothing, and would read as a target met (T1's zero dropouts).
+      if (!missing && r[Config::kRecords] > 0) x.value = static_cast<double>(x.numerator);
     } else {
       x.numerator = flag(ci.numerator_flag);
       x.denominator = ci.denominator_flag >= 0 ? flag(ci.denominator_flag) : r[Config::kRecords];
@@ -1665,14 +1668,8 @@ RunReport run(const Engine& engine, const std::string& students_path, const Even
   RunOptions o = options;
   if (o.file == "<students>") o.file = students_path == "-" ? "<stdin>" : students_path;
   if (students_path == "-") return run(engine, std::cin, events, roster, o, sink, progress);
-  std::ifstream in(students_path, std::ios::binary);
-  if (!in) {
-    Diagnostic d;
-    d.where.file = students_path;
-    d.code = "cannot-read";
-    d.message = "cannot open the students file";
-    throw Error({d});
-  }
+  std::ifstream in;
+  detail::open_input(in, students_path, "students file");
   in.seekg(0, std::ios::end);
   const auto size = in.tellg();
   in.seekg(0, std::ios::beg);

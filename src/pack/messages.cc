@@ -337,6 +337,10 @@ const Entry kEntries[] = {
     // Files
     {"cannot-read", "cannot read the rule pack '(.*)'", "无法读取规则包 '$1'"},
     {"cannot-read", "cannot (open|read) the rule pack", "无法读取规则包"},
+    {"cannot-read", "cannot open the rule pack: it is a folder, not a file", "无法读取规则包：这是文件夹，不是文件"},
+    {"cannot-read", "cannot open the rule pack: there is no such file", "无法读取规则包：文件不存在"},
+    {"cannot-read", "cannot open the rule pack: permission denied", "无法读取规则包：没有读取权限"},
+    {"cannot-read", "cannot open the rule pack: (.*)", "无法读取规则包：$1"},
     {"cannot-read", "cannot read the test file", "无法读取测试文件"},
     {"cannot-read", "cannot read the (\\w+) file '(.*)'", "无法读取%1文件 '$2'"},
     {"unknown-pack", "no embedded rule pack named '(.*)'", "没有名为 '$1' 的内置规则包"},

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "io/input_file.h"
 #include "pack/checked_pack.h"
 #include "pack/extend.h"
 #include "pack/schema.h"
@@ -157,8 +158,10 @@ const std::vector<std::pair<std::string, std::string>>& RulePack::sources() cons
 }
 
 RulePack load_rules(const std::string& path) {
-  if (!std::ifstream(path, std::ios::binary))
-    throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the rule pack"}});
+  {
+    std::ifstream probe;
+    detail::open_input(probe, path, "rule pack");
+  }
   std::string text;
   if (!detail::read_pack_file(path, text, detail::schema::kMaxPackBytes))
     throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot read the rule pack"}});

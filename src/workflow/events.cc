@@ -7,6 +7,7 @@
 #include "expr/check.h"
 #include "io/csv.h"
 #include "io/id_number.h"
+#include "io/input_file.h"
 #include "kcbx/cases.h"
 #include "pack/checked_pack.h"
 #include "util/ascii.h"
@@ -148,8 +149,8 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
 }
 
 EventLog read_events(const RulePack& rules, const std::string& path, const std::string& encoding) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the events file"}});
+  std::ifstream in;
+  detail::open_input(in, path, "events file");
   return read_events(rules, in, path, encoding);
 }
 

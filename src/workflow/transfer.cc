@@ -10,6 +10,7 @@
 #include "expr/ast.h"
 #include "io/csv.h"
 #include "io/id_number.h"
+#include "io/input_file.h"
 #include "pack/checked_pack.h"
 #include "util/utf8.h"
 
@@ -44,8 +45,8 @@ struct Row {
 std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
                            const std::string& encoding, bool grade6,
                            std::vector<Reject>& rejects, int64_t& read, std::vector<std::string>& notes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error({{Severity::kError, {path, 0, 0}, "cannot-read", "cannot open the file"}});
+  std::ifstream in;
+  detail::open_input(in, path, "file");
   detail::CsvOptions co;
   co.encoding = encoding;
   detail::CsvReader csv(in, co);

@@ -196,6 +196,12 @@ TEST(AtomicOutput, FifoAndStdoutAreWrittenThrough) {
   const CliRun out = run_shell(dir, in_dir + classify + " --out /dev/stdout > redirected.csv");
   ASSERT_EQ(out.code, 0) << out.err;
   EXPECT_EQ(count_lines(read_file(dir / "redirected.csv")), 51u);
+  // "-" is standard output, as it is standard input for --students; no
+  // file named "-" is made.
+  const CliRun dash = run_shell(dir, in_dir + classify + " --out - > dash.csv");
+  ASSERT_EQ(dash.code, 0) << dash.err;
+  EXPECT_EQ(count_lines(read_file(dir / "dash.csv")), 51u);
+  EXPECT_FALSE(fs::exists(dir / "-"));
   const CliRun err = run_shell(dir, in_dir + classify + " --out /dev/stderr 2> both.txt");
   ASSERT_EQ(err.code, 0);
   const std::string both = read_file(dir / "both.txt");

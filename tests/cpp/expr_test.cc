@@ -423,6 +423,10 @@ TEST(Expr, LatestMonthDay) {
   EXPECT_EQ(eval("latest_month_day(as_of, 8, 31)", {}, "2019-10-10"), "2019-08-31");
   EXPECT_EQ(eval("latest_month_day(as_of, 8, 31)", {}, "2019-08-31"), "2019-08-31");
   EXPECT_EQ(eval("latest_month_day(as_of, 8, 31)", {}, "2019-08-30"), "2018-08-31");
+  // The 08-31 before the school year began (the docs' form): the new
+  // year's date from 09-01, not on 08-31, the old year's last day.
+  EXPECT_EQ(eval("latest_month_day(as_of - 1 day, 8, 31)", {}, "2019-08-31"), "2018-08-31");
+  EXPECT_EQ(eval("latest_month_day(as_of - 1 day, 8, 31)", {}, "2019-09-01"), "2019-08-31");
   EXPECT_EQ(eval("latest_month_day(as_of, 1, 1)", {}, "2019-01-01"), "2019-01-01");
   EXPECT_EQ(eval("latest_month_day(as_of, 12, 31)", {}, "2019-12-30"), "2018-12-31");
   // 29 February in a common year is its month's last day.

@@ -588,6 +588,37 @@ TEST(HostileCli, AnUnknownCommandIsNamedWithTheNearestOne) {
   EXPECT_EQ(none.code, 2) << none.err;
 }
 
+// Messages quote the inputs, and an input can hold terminal control
+// sequences: on stderr they are shown escaped, never obeyed (an ESC would
+// recolour or retitle the terminal, a CR overwrite the line). Line breaks
+// and tabs of the messages themselves stay.
+TEST(HostileCli, ControlCharactersInInputsAreEscapedOnStderr) {
+  const fs::path dir = temp_dir("kcbx_terminal");
+  write_file(dir / "students.csv",
+             "student_id,registry,birth_date\n"
+             "G1,enro\x1b[31mlled,2010-03-01\n"
+             "G2,\"left\rover\",2010-03-01\n"
+             "G3,\xc2\x9b" "2J,2010-03-01\n"
+             "G4,\x7f\x07,2010-03-01\n");
+  const CliRun r = run_kcbx(dir, "classify --students " + shell_quote((dir / "students.csv").string()) +
+                                     " --as-of 2019-11-15 --out " + shell_quote((dir / "out.csv").string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("'enro\\x1b[31mlled'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'left\\rover'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'\\u009b2J'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'\\x7f\\x07'"), std::string::npos) << r.err;
+  for (const char c : r.err)
+    EXPECT_TRUE(static_cast<unsigned char>(c) >= 0x20 ? c != 0x7f : c == '\n' || c == '\t')
+        << "control byte " << static_cast<int>(c) << " on stderr";
+  EXPECT_EQ(r.err.find("\xc2\x9b"), std::string::npos);
+  // A pack's keys are quoted in its errors likewise.
+  write_file(dir / "pack.yaml", "meta:\n  name: x\n  nam\x1b[2Je: y\n");
+  const CliRun v = run_kcbx(dir, "validate " + shell_quote((dir / "pack.yaml").string()));
+  EXPECT_EQ(v.code, 1) << v.err;
+  EXPECT_NE(v.err.find("nam\\x1b[2Je"), std::string::npos) << v.err;
+  EXPECT_EQ(v.err.find('\x1b'), std::string::npos) << v.err;
+}
+
 TEST(HostileData, AGb18030FileReadAsUtf8GetsAHint) {
   // 学籍号 in GB18030: the header cannot be UTF-8.
   const std::string header = "\xD1\xA7\xBC\xAE\xBA\xC5,registry,birth_date\n";

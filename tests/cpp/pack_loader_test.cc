@@ -710,6 +710,15 @@ TEST(PackLoader, LoadRulesReportsTheFileItCannotRead) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
     EXPECT_EQ(e.diagnostics()[0].code, "cannot-read");
     EXPECT_EQ(e.diagnostics()[0].where.file, "/nonexistent/dir/pack.yaml");
+    EXPECT_EQ(e.diagnostics()[0].message, "cannot open the rule pack: there is no such file");
+  }
+  // A folder given for the pack, as `--rules rules/` is typed.
+  try {
+    (void)kcbx::load_rules(KCBX_SOURCE_DIR "/rules");
+    ADD_FAILURE() << "no error";
+  } catch (const kcbx::Error& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].message, "cannot open the rule pack: it is a folder, not a file");
   }
 }
 

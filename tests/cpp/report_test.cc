@@ -1066,5 +1066,51 @@ TEST(Indicators, ARateNumeratorOutsideItsDenominatorIsNoted) {
   for (const auto& n : shipped.notes) EXPECT_EQ(n.find("numerator but not"), std::string::npos) << n;
 }
 
+// SPEC T3's denominator is the children ever enrolled: a never-registered
+// child persuaded to school (a `returned` event, M3.3) is enrolled now, and
+// counted in both parts of the rate, not in the numerator alone.
+TEST(Indicators, AChildBroughtToSchoolIsEverEnrolled) {
+  const Engine engine(default_rules());
+  std::istringstream st(
+      "student_id,registry,birth_date,last_attended,division_code\n"
+      "A,enrolled,2010-03-01,2019-11-14,520102001001\n"  // in school
+      "B,none,2009-01-01,,520102001001\n"                // never registered, back on 10-20
+      "C,left,2008-01-01,2019-10-01,520102001001\n");    // a dropout
+  std::istringstream ev("student_id,date,type,person\nB,2019-10-20,returned,某老师\n");
+  const EventLog events = read_events(engine.rules(), ev, "events.csv", "utf-8");
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  const RunReport r = run(engine, st, &events, nullptr, o);
+  const IndicatorResult* t3 = nullptr;
+  for (const auto& x : r.indicators)
+    if (x.indicator == "consolidation_rate" && x.level.empty()) t3 = &x;
+  ASSERT_NE(t3, nullptr);
+  EXPECT_EQ(t3->numerator, 2);
+  EXPECT_EQ(t3->denominator, 3);
+  for (const auto& n : r.notes) EXPECT_EQ(n.find("numerator but not"), std::string::npos) << n;
+}
+
+// With every row rejected there is nothing to count: a count target (T1's
+// zero poor dropouts) has no value and no verdict, as a rate with no
+// denominator has none, instead of "0, met".
+TEST(Indicators, NoAcceptedRecordsMeetNoTarget) {
+  const Engine engine(default_rules());
+  std::istringstream st(
+      "student_id,registry,birth_date,division_code\n"
+      "E1,enrolled,2008-13-01,520102001201\n"
+      "E2,enrolled,2008-01-01,5201\n");
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  const RunReport r = run(engine, st, nullptr, nullptr, o);
+  EXPECT_EQ(r.students.accepted, 0);
+  int judged = 0;
+  for (const auto& x : r.indicators) {
+    EXPECT_FALSE(x.value.has_value()) << x.indicator << " " << x.level;
+    EXPECT_FALSE(x.met.has_value()) << x.indicator << " " << x.level;
+    judged += x.level.empty();
+  }
+  EXPECT_GE(judged, 6);  // every indicator has its whole-file row
+}
+
 }  // namespace
 }  // namespace kcbx
