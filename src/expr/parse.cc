@@ -208,6 +208,30 @@ class Lexer {
       pos_ += 10;
       return t;
     }
+    // 2019-9-15 or 2019/9/15: a date written the way a spreadsheet or a
+    // person writes it would read as a subtraction or a division, and
+    // fail later as "cannot compare date with int". Said here, with the
+    // form to write.
+    if (end - pos_ == 4) {
+      size_t p = end, parts = 0;
+      const char sep = p < s_.size() ? s_[p] : '\0';
+      std::string month_day[2];
+      while (parts < 2 && p < s_.size() && s_[p] == sep && (sep == '-' || sep == '/')) {
+        size_t q = p + 1;
+        while (q < s_.size() && q - p <= 2 && std::isdigit(static_cast<unsigned char>(s_[q]))) ++q;
+        if (q == p + 1 || (q < s_.size() && std::isdigit(static_cast<unsigned char>(s_[q])))) break;
+        month_day[parts++] = std::string(s_.substr(p + 1, q - p - 1));
+        p = q;
+      }
+      if (parts == 2 && (p == s_.size() || !is_ident_char(static_cast<unsigned char>(s_[p])))) {
+        auto two = [](const std::string& x) { return x.size() == 1 ? "0" + x : x; };
+        t.kind = Tok::kError;
+        t.text = "'" + std::string(s_.substr(pos_, p - pos_)) + "' is not a date; write YYYY-MM-DD (" +
+                 std::string(s_.substr(pos_, 4)) + "-" + two(month_day[0]) + "-" + two(month_day[1]) + ")";
+        pos_ = s_.size();
+        return t;
+      }
+    }
     t.kind = Tok::kInt;
     if (end < s_.size() && s_[end] == '.' && end + 1 < s_.size() &&
         std::isdigit(static_cast<unsigned char>(s_[end + 1]))) {

@@ -656,6 +656,19 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
 }
 
+// A date written as a spreadsheet shows it (2019-9-15, 2019/9/15) would be
+// a subtraction or a division of numbers, and fail later as "cannot
+// compare date with int": said at the date, with the form to write.
+TEST(PackLoader, ADateNotWrittenYyyyMmDdIsNamed) {
+  std::string y = replace(kBase, "  old: age > limit", "  old: as_of > 2019-9-15");
+  EXPECT_DIAG(only_error(y), "syntax", "'2019-9-15' is not a date; write YYYY-MM-DD (2019-09-15)", pos_of(y, "2019-9"));
+  y = replace(kBase, "  old: age > limit", "  old: as_of > 2019/09/15");
+  EXPECT_DIAG(only_error(y), "syntax", "'2019/09/15' is not a date; write YYYY-MM-DD (2019-09-15)", pos_of(y, "2019/"));
+  // Arithmetic on numbers stays arithmetic.
+  y = replace(kBase, "  old: age > limit", "  old: age > 2019 - 9 - 15");
+  EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
+}
+
 TEST(PackLoader, OutputThatIsAParameter) {
   const std::string y = std::string(kBase) + "outputs: [limit]\n";
   EXPECT_DIAG(only_error(y), "wrong-type", "output 'limit' must be a per-record value",
