@@ -1677,6 +1677,9 @@ PYBIND11_MODULE(_kcbx, m) {
       },
       "path"_a, "encoding"_a = "utf-8");
 
+  // For the Python layer's own messages that quote cells (pyarrow's
+  // conversion errors): ID numbers in them masked as everywhere else.
+  m.def("_mask", [](const std::string& text) { return detail::mask_embedded_id_numbers(text); }, "text"_a);
   m.def("_release_memory", [] { kcbx::release_memory(); });
   m.def("_kept_memory_bytes", [] { return kcbx::kept_memory_bytes(); });
 

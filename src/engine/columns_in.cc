@@ -116,7 +116,9 @@ bool accepts(TypeKind kind, Family f) {
     case TypeKind::kInt:
     case TypeKind::kNumber: return f == Family::kSigned || f == Family::kUnsigned || f == Family::kFloat;
     case TypeKind::kDate: return f == Family::kDate;
-    case TypeKind::kString: return f == Family::kSigned || f == Family::kUnsigned;
+    // Floats too: pandas reads a column of codes with one empty cell as
+    // float64 (floating() takes its whole values as their digits).
+    case TypeKind::kString: return f == Family::kSigned || f == Family::kUnsigned || f == Family::kFloat;
     default: return false;
   }
 }
@@ -127,7 +129,7 @@ const char* accepted_types(TypeKind kind) {
     case TypeKind::kInt: return "integers, whole floats or text";
     case TypeKind::kNumber: return "integers, floats or text";
     case TypeKind::kDate: return "dates, timestamps or text (YYYY-MM-DD)";
-    case TypeKind::kString: return "text or integers";
+    case TypeKind::kString: return "text, integers or whole floats";
     case TypeKind::kEnum: return "text (value names or Chinese aliases) or categoricals of text";
     case TypeKind::kSet: return "text ('a;b') or categoricals of text";
     default: return "no column";
@@ -564,6 +566,20 @@ class Writer {
         int64_t b;
         std::memcpy(&b, &v, 8);
         return bits(g, b);
+      }
+      case TypeKind::kString: {
+        // A text field's codes read as float64 (pandas, one empty cell in
+        // the column): a whole value is its digits, as an integer column's
+        // are. Past 2^53 a double no longer holds every digit (an ID
+        // number's 18 are not), so such a value is refused, not guessed.
+        constexpr double kExact = 9007199254740992.0;  // 2^53
+        if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= kExact)
+          return string_value(g, arena_.keep(std::to_string(static_cast<int64_t>(v))));
+        if (std::isfinite(v) && v == std::floor(v))
+          return error(g, detail::quote_cell(format_double(v)) +
+                              " is a number too long to keep every digit in a float column (pandas reads a "
+                              "column with an empty cell as float64); read the column as text (dtype=str)");
+        return error(g, detail::quote_cell(format_double(v)) + " is not text or a whole number");
       }
       default: return;
     }

@@ -586,8 +586,10 @@ def test_a_column_left_empty_fits_any_field(engine: kcbx.Engine) -> None:
                        "birth_date": ["2010-01-01", "2010-01-01"],
                        "dropout_reason": [float("nan")] * 2, "last_attended": [float("nan")] * 2})
     assert engine.classify(df, AS_OF)["status"].tolist() == ["in_school", "in_school"]
-    with pytest.raises(TypeError, match="dropout_reason"):
-        engine.classify(df.assign(dropout_reason=[1.5, float("nan")]), AS_OF)
+    # A float that is no whole number is no text: that row is rejected.
+    _res, rej = engine.classify(df.assign(dropout_reason=[1.5, float("nan")]), AS_OF, with_rejects=True)
+    assert rej["column"].tolist() == ["dropout_reason"]
+    assert rej["reason"].tolist() == ["'1.5' is not text or a whole number"]
     t = pa.table({"student_id": ["a"], "registry": ["enrolled"], "birth_date": ["2010-01-01"],
                   "dropout_reason": pa.array([None], pa.float64())})
     assert engine.classify(t, AS_OF)["status"].to_pylist() == ["in_school"]

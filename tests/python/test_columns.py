@@ -93,7 +93,6 @@ def test_duplicate_column(engine: kcbx.Engine) -> None:
     ("birth_date", [20100101], "column 'birth_date' has type int64"),
     ("registry", [True], "column 'registry' has type bool"),
     ("registry", [3], "column 'registry' has type int64"),
-    ("student_id", [1.0], "column 'student_id' has type float64"),
     ("last_attended", [True], "column 'last_attended' has type bool"),
     ("poor", [dt.date(2019, 1, 1)], "column 'poor' has type date32"),
 ])
@@ -112,9 +111,57 @@ def test_unreadable_column_types(engine: kcbx.Engine) -> None:
                   "aid": pa.array([["two_free"]])})
     with pytest.raises(TypeError, match="column 'aid'"):
         engine.classify(t, AS_OF)
-    mixed = pd.DataFrame({"student_id": ["a", 1], "registry": ["enrolled", "enrolled"]})
-    with pytest.raises(TypeError, match="column 'student_id'"):
+    # Cells pyarrow cannot read as one type, and no text: the column named,
+    # and an ID number in pyarrow's words masked.
+    mixed = pd.DataFrame({"student_id": ["a", ["522629200705162962"]], "registry": ["enrolled", "enrolled"],
+                          "birth_date": ["2010-01-01"] * 2})
+    with pytest.raises(TypeError, match="column 'student_id'") as e:
         engine.classify(mixed, AS_OF)
+    assert "522629200705162962" not in str(e.value)
+
+
+def test_cells_of_several_types_are_read_as_their_text(engine: kcbx.Engine) -> None:
+    # read_excel gives an int for most ID numbers and a str for those
+    # ending in X; a student number column may mix ints and text likewise.
+    df = pd.DataFrame({"student_id": [5, "G7", None], "registry": ["enrolled"] * 3,
+                       "birth_date": [dt.date(2010, 1, 1), "2010-01-02", "2010-01-03"],
+                       "id_number": [None, 52010220100102001.0, "52010220100103001X"]})
+    res, rej = engine.classify(df, AS_OF, with_rejects=True)
+    assert res["student_id"].tolist() == ["5"]
+    assert rej["row"].tolist() == [1, 2]
+    assert rej["column"].tolist() == ["id_number", "student_id"]
+    assert "18" in rej["reason"].iloc[0]
+
+
+def test_codes_read_as_float64_are_their_digits(engine: kcbx.Engine) -> None:
+    # pandas reads a column of codes with one empty cell as float64.
+    df = pd.DataFrame({"student_id": [1001.0, 1002.0, 1003.0], "registry": ["enrolled"] * 3,
+                       "birth_date": ["2010-01-01"] * 3,
+                       "division_code": [520102001201.0, np.nan, 520102001201.0],
+                       "id_number": [np.nan, np.nan, 5.2010220100101002e17]})
+    res, rej = engine.classify(df, AS_OF, with_rejects=True)
+    assert res["student_id"].tolist() == ["1001", "1002"]
+    assert rej["row"].tolist() == [2]
+    reason = rej["reason"].iloc[0]
+    assert "too long to keep every digit" in reason and "dtype=str" in reason
+    assert "520102201001010" not in reason
+
+
+def test_pandas_results_keep_the_input_index(engine: kcbx.Engine) -> None:
+    # A result joined back to its frame pairs every child with its own
+    # status, rejects before it or not, whatever the index.
+    df = pd.DataFrame({"student_id": ["a", "b", "c", "d"], "registry": ["enrolled", "bogus", "none", "left"],
+                       "birth_date": ["2010-01-01"] * 4}, index=["w", "x", "y", "z"])
+    res, rej = engine.classify(df, AS_OF, with_rejects=True)
+    assert list(res.index) == ["w", "y", "z"] and list(rej.index) == ["x"]
+    joined = df.join(res[["status"]])
+    assert joined["status"].tolist()[::2] == ["in_school", "out_of_school"] and joined["status"].isna().tolist() == [False, True, False, False]
+    every_7th = pd.concat([df] * 7, ignore_index=True).iloc[::7]
+    out = engine.classify(every_7th, AS_OF, with_rejects=True)[0]
+    assert list(out.index) == [0, 7, 14]  # row 21 is "bogus"
+    prepared = engine.prepare(df)
+    assert list(engine.classify(prepared, AS_OF, with_rejects=True)[0].index) == ["w", "y", "z"]
+    assert list(prepared.rejects.index) == ["x"]
 
 
 def test_bad_values_are_rejects_with_reasons(engine: kcbx.Engine) -> None:

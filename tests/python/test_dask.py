@@ -37,8 +37,17 @@ def test_classify_equals_single_process(client, frame: pd.DataFrame,  # noqa: AN
                                         engine: kcbx.Engine) -> None:
     ddf = dd.from_pandas(frame, npartitions=4)
     expected = engine.classify(frame, AS_OF, with_rejects=True, levels=["county"])[0]
-    got = kcbx.dask.classify(ddf, engine.pack, AS_OF, levels=["county"]).compute()
+    lazy = kcbx.dask.classify(ddf, engine.pack, AS_OF, levels=["county"])
+    got = lazy.compute()
+    # Each row keeps its input row's label: the divisions hold, and .loc
+    # and joins find the right child.
+    assert list(got.index) == list(expected.index) and 5 not in got.index
+    last = frame.index[-1]
+    assert lazy.loc[last].compute()["student_id"].tolist() == [frame.loc[last, "student_id"]]
+    joined = ddf.join(lazy[["status"]]).compute()
+    assert joined["status"].isna().sum() == 1
     got = got.reset_index(drop=True)
+    expected = expected.reset_index(drop=True)
     assert list(got.columns) == list(expected.columns)
     assert isinstance(got["status"].dtype, pd.CategoricalDtype)
     for c in expected.columns:
@@ -49,7 +58,7 @@ def test_rejects_and_counts(client, frame: pd.DataFrame, engine: kcbx.Engine) ->
     ddf = dd.from_pandas(frame, npartitions=4)
     rej = kcbx.dask.rejects(ddf, engine.pack, AS_OF).compute()
     assert rej["student_id"].tolist() == [frame.loc[5, "student_id"]]
-    assert rej["partition"].tolist() == [0] and rej["row"].tolist() == [5]
+    assert rej["partition"].tolist() == [0] and rej["row"].tolist() == [5] and list(rej.index) == [5]
     counts = kcbx.dask.status_counts(ddf, engine.pack, AS_OF, "county").compute()
     counts = counts.sort_values(["county", "status"]).reset_index(drop=True)
     expected = engine.status_counts(frame, AS_OF, "county")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _kcbx
-from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _one_batch, _pack,
+from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _labelled, _one_batch, _pack,
                        _record_batch, _source, _status_column, _to_kind)
 from ._kcbx import Diagnostic, RulePack, RulesError
 
@@ -114,12 +114,13 @@ class PreparedTable:
     engine refuses it with a ValueError), and does not pickle.
     """
 
-    __slots__ = ("_prepared", "_kind", "_rejects")
+    __slots__ = ("_prepared", "_kind", "_rejects", "_index")
 
-    def __init__(self, prepared: Any, kind: str, rejects: Any) -> None:
+    def __init__(self, prepared: Any, kind: str, rejects: Any, index: Any = None) -> None:
         self._prepared = prepared
         self._kind = kind
         self._rejects = rejects
+        self._index = index  # a pandas table's index: its results keep the labels
 
     @property
     def read(self) -> int:
@@ -131,7 +132,10 @@ class PreparedTable:
 
     @property
     def rejects(self) -> Any:
-        return _to_kind(self._rejects, self._kind)
+        out = _to_kind(self._rejects, self._kind)
+        if self._index is not None and self._rejects.num_rows:
+            out.index = self._index[self._rejects.column("row").to_numpy()]
+        return out
 
     def __len__(self) -> int:
         return self.read
@@ -180,7 +184,9 @@ class Engine(_kcbx.Engine):
 
         Returns a table of the same kind (pyarrow Table for a mapping or a
         generic Arrow object) with one row per accepted record, in input
-        order: the key column (student_id), then for each decision table
+        order; a pandas result keeps the input's index labels of those rows
+        (and pandas rejects those of theirs), so ``df.join(result)`` pairs
+        every child with its own status: the key column (student_id), then for each decision table
         its value, rule and clause (``status``, ``rule``, ``clause``,
         ``eligible_aid``, ...) as categoricals, then the pack's outputs
         (``age`` int64, ``suspected_since``/``dropout_since`` date32), then
@@ -214,8 +220,11 @@ class Engine(_kcbx.Engine):
         res, rej = self._classify_arrow(table, kind, as_of, levels, all_tables=all_tables, outputs=outputs,
                                         pandas_codes=for_pandas, mask=mask)
         out = _to_kind(res, kind, minus_one_under_nulls=for_pandas)
+        rej_out = _to_kind(rej, kind) if with_rejects else None
+        if for_pandas:
+            _labelled(out, rej_out, table._index if isinstance(table, PreparedTable) else table.index, rej)
         if with_rejects:
-            return out, _to_kind(rej, kind)
+            return out, rej_out
         if rej.num_rows:
             _warnings.warn(
                 f"{rej.num_rows} rows were rejected and are not in the result; "
@@ -250,7 +259,7 @@ class Engine(_kcbx.Engine):
         kind = _kind(table)
         source, whole = _source(table, kind)
         prepared, rejects = self._prepare(source, whole)
-        return PreparedTable(prepared, kind, _record_batch(rejects))
+        return PreparedTable(prepared, kind, _record_batch(rejects), table.index if kind == "pandas" else None)
 
     def explain(self, record: Mapping[str, Any], as_of: Any, *, format: str = "dict") -> Any:
         """Evaluates one record with a full trace.

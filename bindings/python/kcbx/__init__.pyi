@@ -105,7 +105,7 @@ class Sample:
 class PreparedTable:
     """A table converted and checked once (Engine.prepare), for classify and status_counts."""
 
-    def __init__(self, prepared: Any, kind: str, rejects: Any) -> None: ...  # made by Engine.prepare
+    def __init__(self, prepared: Any, kind: str, rejects: Any, index: Any = None) -> None: ...  # made by Engine.prepare
     @property
     def read(self) -> int: ...
     @property

@@ -129,7 +129,34 @@ def _pandas_column(name: str, series: Any) -> Any:
     try:
         return pa.array(series, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
-        raise TypeError(f"column {name!r} cannot be read as one type ({dtype}): {e}") from None
+        if dtype == object:
+            # Cells of several types (read_excel gives an int for most ID
+            # numbers and a str for those ending in X): read as their text,
+            # as a CSV file holds them; the field decides what they mean.
+            text = _texts(series)
+            if text is not None:
+                return text
+        raise TypeError(_kcbx._mask(f"column {name!r} cannot be read as one type ({dtype}): {e}")) from None
+
+
+def _texts(values: Any) -> Any:
+    """An object column's cells as Arrow text (None, NaN and pd.NA as
+    nulls, a date as YYYY-MM-DD, anything else as str()), or None when a
+    cell has no plain text (bytes, a list)."""
+    import pyarrow as pa
+
+    out: list[str | None] = []
+    for v in values:
+        if v is None or (isinstance(v, float) and _math.isnan(v)) or type(v).__name__ in ("NAType", "NaTType"):
+            out.append(None)
+        elif isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, (bool, int, float, _dt.date)):
+            out.append(v.isoformat()[:10] if isinstance(v, _dt.date) else
+                       str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        else:
+            return None
+    return pa.array(out, pa.string())
 
 
 def _array_column(name: str, values: Any) -> Any:
@@ -149,7 +176,11 @@ def _array_column(name: str, values: Any) -> Any:
     try:
         return pa.array(arr, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
-        raise TypeError(f"column {name!r} cannot be read as one type ({arr.dtype}): {e}") from None
+        if arr.dtype == object:
+            text = _texts(arr)
+            if text is not None:
+                return text
+        raise TypeError(_kcbx._mask(f"column {name!r} cannot be read as one type ({arr.dtype}): {e}")) from None
 
 
 def _source(table: Any, kind: str) -> tuple[Any, bool]:
@@ -250,6 +281,30 @@ def _to_pandas(batch: Any, minus_one_under_nulls: bool = False) -> Any:
         return pd.arrays.ArrowExtensionArray(c) if c.type == pa.date32() else c.to_pandas()
 
     return pd.DataFrame({name: column(i) for i, name in enumerate(names)}, copy=False)
+
+
+def _accepted_index(index: Any, rejects: Any) -> Any:
+    """The pandas index labels of the accepted rows: ``index`` without the
+    rejects' rows (0-based positions), in order."""
+    if rejects.num_rows == 0:
+        return index
+    import numpy as np
+
+    keep = np.ones(len(index), dtype=bool)
+    keep[rejects.column("row").to_numpy()] = False
+    return index[keep]
+
+
+def _labelled(out: Any, rej_out: Any, index: Any, rejects: Any) -> None:
+    """Gives pandas results the input's index labels: ``out`` (the accepted
+    rows, in input order) those of its rows, ``rej_out`` (or None) those of
+    the rejected rows, so that ``df.join(result)`` and ``df.loc[rejects.index]``
+    pair each row with its own child."""
+    if index is None:
+        return
+    out.index = _accepted_index(index, rejects)
+    if rej_out is not None and rejects.num_rows:
+        rej_out.index = index[rejects.column("row").to_numpy()]
 
 
 def _to_kind(batch: Any, kind: str, minus_one_under_nulls: bool = False) -> Any:

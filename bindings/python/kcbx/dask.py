@@ -34,8 +34,10 @@ def _normalise(out: Any, text_columns: Sequence[str]) -> Any:
 def _classify_partition(df: Any, pack: Any, as_of: str, levels: tuple[str, ...],
                         text_columns: tuple[str, ...]) -> Any:
     engine = _convert._engine_for(pack)
-    res, _rej = engine._classify_arrow(df, "pandas", as_of, levels)
-    return _normalise(_convert._to_kind(res, "pandas"), text_columns)
+    res, rej = engine._classify_arrow(df, "pandas", as_of, levels)
+    out = _convert._to_kind(res, "pandas")
+    _convert._labelled(out, None, df.index, rej)  # the partition's labels: the divisions hold
+    return _normalise(out, text_columns)
 
 
 def _text_columns(meta: Any) -> tuple[str, ...]:
@@ -52,7 +54,9 @@ def classify(ddf: Any, pack: Any, as_of: Any, *, levels: Sequence[str] = ()) -> 
     ``pack``: a RulePack, an Engine, a pack path or None (Guizhou). Returns
     a lazy Dask DataFrame with the columns of ``Engine.classify`` (status,
     rule and clause categorical; collect-table and ``levels`` columns as
-    text). Rejected rows are left out; :func:`rejects` lists them.
+    text), each row under its input row's index label, so the divisions
+    hold and ``ddf.join(result)`` pairs rows. Rejected rows are left out;
+    :func:`rejects` lists them.
     """
     p = _convert._pack(pack)
     day = _convert._as_of_text(as_of)
@@ -60,6 +64,7 @@ def classify(ddf: Any, pack: Any, as_of: Any, *, levels: Sequence[str] = ()) -> 
     engine = _convert._engine_for(p)
     res, _ = engine._classify_arrow(ddf._meta, "pandas", day, lv)
     meta = _convert._to_kind(res, "pandas")
+    meta.index = ddf._meta.index[:0]
     text = _text_columns(meta)
     meta = _normalise(meta, text)
     return ddf.map_partitions(_classify_partition, p, day, lv, text, meta=meta,
@@ -70,13 +75,16 @@ def _rejects_partition(df: Any, pack: Any, as_of: str, partition_info: Any = Non
     engine = _convert._engine_for(pack)
     _res, rej = engine._classify_arrow(df, "pandas", as_of)
     out = _convert._to_kind(rej, "pandas")
+    if rej.num_rows:
+        out.index = df.index[rej.column("row").to_numpy()]
     out.insert(0, "partition", int(partition_info["number"]) if partition_info else -1)
     return out
 
 
 def rejects(ddf: Any, pack: Any, as_of: Any) -> Any:
     """The rejected rows of every partition: partition, row (0-based within
-    the partition), the key (student_id), column, reason."""
+    the partition), the key (student_id), column, reason; each under its
+    input row's index label."""
     import pandas as pd
 
     p = _convert._pack(pack)
