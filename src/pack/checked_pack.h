@@ -170,6 +170,17 @@ std::shared_ptr<CheckedPack> check_pack(std::shared_ptr<const Pack> pack,
 // UTF-8 character), an ID number in it masked ("'520102********1234'").
 std::string quote_cell(std::string_view text);
 
+// A date cell of a data file: YYYY-MM-DD, and the forms spreadsheets save
+// a date in with the year first, so unambiguous: 2019/9/1 (Chinese Excel
+// and WPS's default), 2019-9-1, 2019.9.1, 2019年9月1日, each optionally
+// followed by a midnight time (2019/9/1 0:00, 00:00:00) where a date-time
+// cell was saved. Anything else (9/1/2019, 2019-02-30) is nullopt. Rule
+// packs keep YYYY-MM-DD alone (Date::parse): a pack is written, not saved.
+std::optional<Date> parse_data_date(std::string_view text);
+
+// The reason a date cell is refused ("'9/1/2019' is not a date ...").
+std::string not_a_date(std::string_view text);
+
 // Parses a cell's text as a value of a field type. Returns a reason on
 // failure ("'abc' is not a date (YYYY-MM-DD)"); never throws.
 std::optional<std::string> parse_cell(std::string_view text, const Type& type,

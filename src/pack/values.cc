@@ -109,6 +109,63 @@ std::string quote_cell(std::string_view text) {
   return "'" + s + "'";
 }
 
+namespace {
+
+// Reads 1..max_digits digits at t[pos...] into v; false when there are none
+// or more.
+bool read_digits(std::string_view t, size_t& pos, size_t max_digits, int& v) {
+  const size_t start = pos;
+  v = 0;
+  while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9' && pos - start < max_digits + 1) v = v * 10 + (t[pos++] - '0');
+  return pos > start && pos - start <= max_digits;
+}
+
+// A time of day after a date that is midnight ("0:00", "00:00:00"), as a
+// spreadsheet writes a date-time cell holding a date only.
+bool is_midnight(std::string_view t) {
+  if (t.empty()) return true;
+  if (t[0] != ' ') return false;
+  t.remove_prefix(1);
+  return t == "0:00" || t == "00:00" || t == "0:00:00" || t == "00:00:00";
+}
+
+}  // namespace
+
+std::optional<Date> parse_data_date(std::string_view t) {
+  if (auto d = Date::parse(t)) return d;
+  if (t.size() < 8 || t.size() > 40) return std::nullopt;
+  size_t pos = 0;
+  int y = 0, m = 0, d = 0;
+  if (!read_digits(t, pos, 4, y) || pos != 4) return std::nullopt;
+  constexpr std::string_view kYear = "\u5e74", kMonth = "\u6708", kDay = "\u65e5";  // 年 月 日
+  if (t.substr(pos, kYear.size()) == kYear) {
+    pos += kYear.size();
+    if (!read_digits(t, pos, 2, m) || t.substr(pos, kMonth.size()) != kMonth) return std::nullopt;
+    pos += kMonth.size();
+    if (!read_digits(t, pos, 2, d) || t.substr(pos, kDay.size()) != kDay) return std::nullopt;
+    pos += kDay.size();
+  } else {
+    const char sep = t[pos];
+    if (sep != '-' && sep != '/' && sep != '.') return std::nullopt;
+    ++pos;
+    if (!read_digits(t, pos, 2, m) || pos >= t.size() || t[pos] != sep) return std::nullopt;
+    ++pos;
+    if (!read_digits(t, pos, 2, d)) return std::nullopt;
+  }
+  if (!is_midnight(t.substr(pos)) || !is_valid_ymd(y, m, d)) return std::nullopt;
+  return Date::from_ymd(y, m, d);
+}
+
+std::string not_a_date(std::string_view t) {
+  std::string why = quote_cell(t) + " is not a date (YYYY-MM-DD)";
+  // 9/1/2019 or 1.9.2019: the day and month cannot be told apart.
+  const size_t last = t.find_last_of("/.-");
+  if (last != std::string_view::npos && t.size() - last == 5 &&
+      t.find_first_not_of("0123456789/.-") == std::string_view::npos)
+    why += ": put the year first (2019/9/1): with it last, day and month cannot be told apart";
+  return why;
+}
+
 std::optional<std::string> parse_cell(std::string_view t, const Type& type,
                                       const Pack& pack, ScalarValue& out) {
   out.kind = type.kind;
@@ -151,8 +208,8 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       return std::nullopt;
     }
     case TypeKind::kDate: {
-      auto d = Date::parse(t);
-      if (!d) return quote_cell(t) + " is not a date (YYYY-MM-DD)";
+      auto d = parse_data_date(t);
+      if (!d) return not_a_date(t);
       out.bits = d->days();
       return std::nullopt;
     }

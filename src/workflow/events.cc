@@ -123,14 +123,14 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
       const std::string_view type = detail::trim_spaces(rec.fields[static_cast<size_t>(c_type)]);
       if (c_person >= 0) e.person = std::string(detail::trim_spaces(rec.fields[static_cast<size_t>(c_person)]));
       if (c_note >= 0) e.note = std::string(detail::trim_spaces(rec.fields[static_cast<size_t>(c_note)]));
-      auto d = Date::parse(date);
+      auto d = detail::parse_data_date(date);
       e.type = detail::find_enum_value(types, type);
       if (e.student_id.empty()) {
         r.column = key;
         r.reason = key + " is empty";
       } else if (!d) {
         r.column = "date";
-        r.reason = detail::quote_cell(date) + " is not a date (YYYY-MM-DD)";
+        r.reason = detail::not_a_date(date);
       } else if (e.type < 0) {
         r.column = "type";
         r.reason = "unknown event type " + detail::quote_cell(type);

@@ -190,10 +190,10 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
       r.reason = "receiving_school is empty";
     }
     if (r.reason.empty() && c_reg >= 0 && !cell(c_reg).empty()) {
-      row.registered_on = Date::parse(cell(c_reg));
+      row.registered_on = detail::parse_data_date(cell(c_reg));
       if (!row.registered_on) {
         r.column = "registered_on";
-        r.reason = detail::quote_cell(cell(c_reg)) + " is not a date (YYYY-MM-DD)";
+        r.reason = detail::not_a_date(cell(c_reg));
       }
     }
     if (r.reason.empty()) repeated(row, r);

@@ -460,6 +460,43 @@ TEST(StudentReader, EveryRejectReason) {
   }
 }
 
+// Dates as Chinese Excel and WPS save them (2010/3/1 by default), and the
+// other forms with the year first, are read as the day they name; a form
+// whose day and month cannot be told apart, or a day that does not exist,
+// is rejected. A date-time cell at midnight is its date.
+TEST(StudentReader, DatesAsSpreadsheetsSaveThem) {
+  const std::string text =
+      "student_id,birth_date,registry\n"
+      "A,2010/3/1,enrolled\n"
+      "B,2010-3-1,enrolled\n"
+      "C,2010.03.01,enrolled\n"
+      "D,2010\u5e743\u67081\u65e5,enrolled\n"  // 2010年3月1日
+      "E,2010/3/1 0:00,enrolled\n"
+      "F,2010/03/01 00:00:00,enrolled\n"
+      "G,3/1/2010,enrolled\n"
+      "H,2010/2/29,enrolled\n"
+      "I,2010/3/1 8:30,enrolled\n"
+      "J,2010/3-1,enrolled\n"
+      "K,2010/003/1,enrolled\n";
+  const ReadResult r = read_text(text);
+  ASSERT_EQ(r.batch.size(), 6u);
+  const kcbx::BatchResult res = kcbx::Engine(guizhou()).classify(r.batch, day("2019-11-15"));
+  size_t age = res.output_count();
+  for (size_t o = 0; o < res.output_count(); ++o)
+    if (res.output_name(o) == "age") age = o;
+  ASSERT_LT(age, res.output_count());
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(res.output(age, i), "9") << i;  // born 2010-03-01
+  ASSERT_EQ(r.rejects.size(), 5u);
+  EXPECT_EQ(r.rejects[0].reason,
+            "'3/1/2010' is not a date (YYYY-MM-DD): put the year first (2019/9/1): with it last, day and month "
+            "cannot be told apart");
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(r.rejects[i].row, static_cast<int64_t>(8 + i));
+    EXPECT_EQ(r.rejects[i].column, "birth_date");
+    EXPECT_NE(r.rejects[i].reason.find("' is not a date (YYYY-MM-DD)"), std::string::npos) << r.rejects[i].reason;
+  }
+}
+
 TEST(StudentReader, RejectReasonsQuoteCellsShortAndAsValidUtf8) {
   // 20 Chinese characters are 60 bytes: the reason cuts the cell short, and
   // never in the middle of a character.
