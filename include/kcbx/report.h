@@ -71,6 +71,9 @@ struct Column {
   // Value -> label for the workbook (enum values, statuses). A cell holding
   // several values separated by ';' is labelled value by value.
   std::vector<std::pair<std::string, std::string>> labels;
+  // >= 0: on rows where that column's cell is not empty (a rate's
+  // denominator), the workbook shows this number as a percentage.
+  int percent_if = -1;
 };
 
 struct TableSpec {

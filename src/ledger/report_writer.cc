@@ -207,6 +207,7 @@ struct ReportWriter::Impl {
   lxw_workbook* workbook = nullptr;
   lxw_format* bold = nullptr;
   lxw_format* date_format = nullptr;
+  lxw_format* percent_format = nullptr;
   std::string partial;  // the workbook's own file
   std::set<std::string> sheet_names;
   struct Job {
@@ -239,6 +240,8 @@ struct ReportWriter::Impl {
     // official can sort, filter and subtract them; as text they could not.
     date_format = workbook_add_format(workbook);
     format_set_num_format(date_format, "yyyy-mm-dd");
+    percent_format = workbook_add_format(workbook);
+    format_set_num_format(percent_format, "0.00%");
     thread = std::thread([this] { work(); });
   }
 
@@ -291,8 +294,16 @@ struct ReportWriter::Impl {
     if (!workbook) return;
     if (!xlsx_error && !committed) {
       try {
-        for (auto& t : tables)
-          if (t && !t->spec.total_label.empty() && !t->sheets.empty()) total_row(*t);
+        for (auto& t : tables) {
+          if (!t || t->sheets.empty()) continue;
+          // Filters over the header and the rows (not the total row): an
+          // official sorts and filters a ledger by village, status, school.
+          const auto last_col = static_cast<lxw_col_t>(t->spec.columns.size() - 1);
+          for (size_t k = 0; k < t->sheets.size(); ++k)
+            worksheet_autofilter(t->sheets[k], 0, 0, k + 1 < t->sheets.size() ? kSheetRows - 1 : std::max<lxw_row_t>(t->row, 1) - 1,
+                                 last_col);
+          if (!t->spec.total_label.empty()) total_row(*t);
+        }
       } catch (...) {
         xlsx_error = std::current_exception();
       }
@@ -320,8 +331,15 @@ struct ReportWriter::Impl {
       const std::string& h = col.header.empty() ? col.name : col.header;
       worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), h.c_str(), bold);
       // A date needs 12 (Excel shows ##### in a column too narrow for it).
+      // A Chinese character is two columns wide (three bytes of UTF-8); the
+      // filter's button takes about two more.
       const double least = col.type == ColumnType::kDate ? 12 : 10;
-      const double width = std::max<double>(least, std::min<double>(40, static_cast<double>(h.size()) * 1.2 + 2));
+      double shown = 0;
+      for (const char ch : h) {
+        const auto b = static_cast<unsigned char>(ch);
+        shown += b < 0x80 ? 1.1 : (b & 0xC0) == 0xC0 ? 2.1 : 0;
+      }
+      const double width = std::max<double>(least, std::min<double>(50, shown + 4));
       worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), width, nullptr);
     }
     worksheet_freeze_panes(ws, 1, 0);
@@ -341,7 +359,9 @@ struct ReportWriter::Impl {
       if (col.type == ColumnType::kInteger || col.type == ColumnType::kNumber) {
         double d;
         if (parse_number(v, d)) {
-          worksheet_write_number(ws, t.row, cc, d, nullptr);
+          const bool percent = col.percent_if >= 0 && static_cast<size_t>(col.percent_if) < cells.size() &&
+                               !cells[static_cast<size_t>(col.percent_if)].empty();
+          worksheet_write_number(ws, t.row, cc, d, percent ? percent_format : nullptr);
           if (col.type == ColumnType::kInteger) {
             if (t.sums.size() <= c) t.sums.resize(t.spec.columns.size());
             t.sums[c] += d;

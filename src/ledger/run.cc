@@ -651,16 +651,20 @@ class Job {
     t_summary_ = out_.open({"summary", "摘要",
                             {col("section", "类别"), col("item", "项目"), col("alias", "名称"), level_col_,
                              col("value", "数值", ColumnType::kNumber)}});
-    t_indicators_ = out_.open(
-        {"indicators", "目标指标",
-         {col("indicator", "指标"), col("alias", "名称"), col("clause", "条款"), level_col_,
-          col("jurisdiction", "辖区代码"), col("judged_on", "评价日期", ColumnType::kDate),
-          col("numerator", "分子", ColumnType::kInteger), col("denominator", "分母", ColumnType::kInteger),
-          col("value", "值", ColumnType::kNumber),
-          col("comparison", "比较", ColumnType::kText, {{"at_least", "不低于"}, {"at_most", "不高于"}}),
-          col("threshold", "目标值", ColumnType::kNumber),
-          col("result", "结果", ColumnType::kText, {{"met", "达标"}, {"missed", "未达标"}, {"pending", "未到期"}}),
-          col("due_on", "到期日期", ColumnType::kDate)}});
+    std::vector<Column> indicator_cols = {
+        col("indicator", "指标"), col("alias", "名称"), col("clause", "条款"), level_col_,
+        col("jurisdiction", "辖区代码"), col("judged_on", "评价日期", ColumnType::kDate),
+        col("numerator", "分子", ColumnType::kInteger), col("denominator", "分母", ColumnType::kInteger),
+        col("value", "值", ColumnType::kNumber),
+        col("comparison", "比较", ColumnType::kText, {{"at_least", "不低于"}, {"at_most", "不高于"}}),
+        col("threshold", "目标值", ColumnType::kNumber),
+        col("result", "结果", ColumnType::kText,
+            {{"met", "达标"}, {"missed", "未达标"}, {"pending", "未到期"}, {"no_data", "无数据"}}),
+        col("due_on", "到期日期", ColumnType::kDate)};
+    // A rate's value and target as percentages in the workbook (95.00%),
+    // a count's as numbers: by the row's denominator (empty for a count).
+    indicator_cols[8].percent_if = indicator_cols[10].percent_if = 7;
+    t_indicators_ = out_.open({"indicators", "目标指标", std::move(indicator_cols)});
 
     // Ledger columns, shared by every level and the special ledgers.
     ledger_cols_.clear();
@@ -1519,7 +1523,7 @@ class Job {
                    x.value ? (x.is_rate ? rate_text(*x.value) : number_text(*x.value)) : "",
                    x.comparison,
                    x.threshold ? number_text(*x.threshold) : "",
-                   x.met ? (*x.met ? "met" : "missed") : x.due_on ? "pending" : "",
+                   x.met ? (*x.met ? "met" : "missed") : x.due_on ? "pending" : x.threshold ? "no_data" : "",
                    x.due_on ? x.due_on->format() : ""};
         out_.row(t_indicators_, row);
         report_.indicators.push_back(std::move(x));

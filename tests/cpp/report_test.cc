@@ -515,6 +515,13 @@ ws = wb["乡镇汇总"]
 print("TOTAL", "|".join("" if v is None else str(v) for v in list(ws.iter_rows(values_only=True))[-1]))
 cached = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)["乡镇汇总"]
 print("CACHED", "|".join("" if v is None else str(v) for v in list(cached.iter_rows(values_only=True))[-1]))
+# Filters over each sheet's rows (not the total row); a rate and its target
+# shown as percentages, a count as a number.
+full = openpyxl.load_workbook(sys.argv[1])
+print("FILTER", full["村台账"].auto_filter.ref, full["乡镇汇总"].auto_filter.ref)
+for row in full["目标指标"].iter_rows(min_row=2):
+    if row[3].value == "全部" and row[0].value in ("consolidation_rate", "poor_dropouts"):
+        print("FORMAT", row[0].value, row[8].number_format, row[10].number_format)
 )PY",
                                       out() / "report.xlsx");
   std::istringstream lines(out_text);
@@ -550,6 +557,9 @@ print("CACHED", "|".join("" if v is None else str(v) for v in list(cached.iter_r
             std::string::npos)
       << g03;
   EXPECT_NE(g03.find("两免"), std::string::npos) << g03;
+  EXPECT_EQ(by_sheet["FILTER"], "FILTER A1:N6 A1:T4") << by_sheet["FILTER"];
+  EXPECT_NE(out_text.find("FORMAT consolidation_rate 0.00% 0.00%"), std::string::npos) << out_text;
+  EXPECT_NE(out_text.find("FORMAT poor_dropouts General General"), std::string::npos) << out_text;
 }
 
 TEST_F(ProvinceRun, NoUnmaskedIdNumberInAnyOutput) {
@@ -1110,6 +1120,20 @@ TEST(Indicators, NoAcceptedRecordsMeetNoTarget) {
     judged += x.level.empty();
   }
   EXPECT_GE(judged, 6);  // every indicator has its whole-file row
+  // The indicators table says so ("no_data", 无数据 in the workbook).
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_report_no_data_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::istringstream again(
+      "student_id,registry,birth_date,division_code\n"
+      "E1,enrolled,2008-13-01,520102001201\n");
+  ReportWriter writer(dir.string(), {.csv = true, .xlsx = false, .json = false});
+  const RunReport none = run(engine, again, nullptr, nullptr, o, &writer);
+  writer.commit(none);
+  // (An indicator without a target, the dropout rate's limit unset, has no result at all.)
+  for (const auto& row : read_csv(dir / "indicators.csv"))
+    EXPECT_EQ(row.at("result"), row.at("threshold").empty() ? "" : "no_data") << row.at("indicator");
+  fs::remove_all(dir);
 }
 
 }  // namespace
