@@ -649,3 +649,16 @@ def test_a_key_of_labels_with_gaps_in_a_pandas_result() -> None:
         "tables:\n  t:\n    values: [x]\n    rows:\n      - {id: r, then: x, clause: Y1}\n", "e.yaml"))
     df = engine.classify(pd.DataFrame({"k": ["a", None, "b", None]}), AS_OF)
     assert df["k"].astype(object).where(df["k"].notna(), None).tolist() == ["a", None, "b", None]
+
+
+def test_duplicate_labels_and_one_level_as_text(engine: kcbx.Engine) -> None:
+    # Two pandas columns under one label: the engine's own error, not an
+    # AttributeError from the DataFrame under that label.
+    df = pd.DataFrame([["a", "enrolled", "enrolled", "2010-01-01"]],
+                      columns=["student_id", "registry", "registry", "birth_date"])
+    with pytest.raises(kcbx.RulesError, match="duplicate-column|both field"):
+        engine.classify(df, AS_OF)
+    # levels="county" is one level, not seven letters.
+    ok = pd.DataFrame({"student_id": ["a"], "registry": ["enrolled"], "birth_date": ["2010-01-01"],
+                       "division_code": ["520102001201"]})
+    assert engine.classify(ok, AS_OF, levels="county")["county"].tolist() == ["520102"]

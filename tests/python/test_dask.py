@@ -56,7 +56,7 @@ def test_classify_equals_single_process(client, frame: pd.DataFrame,  # noqa: AN
 
 def test_rejects_and_counts(client, frame: pd.DataFrame, engine: kcbx.Engine) -> None:  # noqa: ANN001
     ddf = dd.from_pandas(frame, npartitions=4)
-    rej = kcbx.dask.rejects(ddf, engine.pack, AS_OF).compute()
+    rej = kcbx.dask.rejects(ddf, kcbx.Engine(threads=1), AS_OF).compute()  # an Engine travels as it is
     assert rej["student_id"].tolist() == [frame.loc[5, "student_id"]]
     assert rej["partition"].tolist() == [0] and rej["row"].tolist() == [5] and list(rej.index) == [5]
     counts = kcbx.dask.status_counts(ddf, engine.pack, AS_OF, "county").compute()

@@ -66,3 +66,21 @@ def test_rejects_counts_totals(frame, engine: kcbx.Engine) -> None:  # noqa: ANN
     want = engine.run(table, AS_OF, with_cases=False).totals["county"]
     assert totals.column_names == want.column_names
     assert totals.sort_by("jurisdiction").to_pylist() == want.sort_by("jurisdiction").to_pylist()
+
+
+def test_reject_rows_count_across_batches_and_duplicates_are_found(spark) -> None:  # noqa: ANN001
+    # One partition of three 1000-row batches (the session's
+    # maxRecordsPerBatch): a reject in the third batch is row 2500 of the
+    # partition, not row 500 of some batch. The key G1 is in two batches,
+    # which the engine cannot see; duplicates() does.
+    n = 3000
+    ids = [f"G{i}" for i in range(n)]
+    ids[2999] = "G1"
+    births = ["2010-01-01"] * n
+    births[2500] = "2010-02-30"
+    table = pa.table({"student_id": ids, "registry": ["enrolled"] * n, "birth_date": births})
+    sdf = spark.createDataFrame(table.to_pandas()).coalesce(1)
+    rej = kcbx.spark.rejects(sdf, kcbx.Engine(threads=1), AS_OF).toArrow()
+    assert rej["partition"].to_pylist() == [0] and rej["row"].to_pylist() == [2500]
+    dup = kcbx.spark.duplicates(sdf, None).toArrow()
+    assert dup.to_pylist() == [{"student_id": "G1", "count": 2}]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _kcbx
-from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _labelled, _one_batch, _pack,
+from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _labelled, _levels, _one_batch, _pack,
                        _record_batch, _source, _status_column, _to_kind)
 from ._kcbx import Diagnostic, RulePack, RulesError
 
@@ -241,12 +241,12 @@ class Engine(_kcbx.Engine):
         only: other Arrow readers may look codes up under nulls)."""
         if isinstance(table, PreparedTable):
             result, rejects, _read, _notes = self._classify_prepared(
-                table._prepared, _as_of_text(as_of), list(levels), bool(all_tables), bool(outputs),
+                table._prepared, _as_of_text(as_of), _levels(levels), bool(all_tables), bool(outputs),
                 bool(pandas_codes), bool(mask))
             return _record_batch(result), _record_batch(rejects)
         source, whole = _source(table, kind)
         result, rejects, _read, _notes = self._classify(source, whole, _as_of_text(as_of),
-                                                        list(levels), bool(all_tables), bool(outputs),
+                                                        _levels(levels), bool(all_tables), bool(outputs),
                                                         bool(pandas_codes), bool(mask))
         return _record_batch(result), _record_batch(rejects)
 

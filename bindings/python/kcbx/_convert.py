@@ -46,6 +46,21 @@ def _pack(pack: Any) -> RulePack:
     raise TypeError(f"expected a RulePack, an Engine or a path, got {type(pack).__name__}")
 
 
+def _levels(levels: Any) -> list[str]:
+    """``levels`` as a list: one level may be given as a string
+    (``levels="county"``, as ``status_counts`` takes ``level=``), which
+    would otherwise be read letter by letter."""
+    return [levels] if isinstance(levels, str) else [str(v) for v in levels]
+
+
+def _carrier(pack: Any) -> Any:
+    """What partition functions take to build their engine: an Engine as it
+    is (it pickles with its options, so its ``threads`` reach the workers:
+    with several tasks on one host, each should not start a thread per
+    core), anything else as its RulePack."""
+    return pack if isinstance(pack, _kcbx.Engine) else _pack(pack)
+
+
 def _module_name(obj: Any) -> str:
     return type(obj).__module__.split(".")[0]
 
@@ -186,7 +201,9 @@ def _array_column(name: str, values: Any) -> Any:
 def _source(table: Any, kind: str) -> tuple[Any, bool]:
     """What _kcbx reads: a whole Arrow table, or (name, column) pairs."""
     if kind == "pandas":
-        return [(str(c), _pandas_column(str(c), table[c])) for c in table.columns], False
+        # By position: under a label two columns share, table[c] is a
+        # DataFrame, not a column (the engine then names the duplicate).
+        return [(str(c), _pandas_column(str(c), table.iloc[:, i])) for i, c in enumerate(table.columns)], False
     if kind == "mapping":
         return [(str(k), _array_column(str(k), v)) for k, v in table.items()], False
     if kind == "polars" and (not hasattr(table, "__arrow_c_stream__") or any(

@@ -58,9 +58,9 @@ def classify(ddf: Any, pack: Any, as_of: Any, *, levels: Sequence[str] = ()) -> 
     hold and ``ddf.join(result)`` pairs rows. Rejected rows are left out;
     :func:`rejects` lists them.
     """
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
-    lv = tuple(levels)
+    lv = tuple(_convert._levels(levels))
     engine = _convert._engine_for(p)
     res, _ = engine._classify_arrow(ddf._meta, "pandas", day, lv)
     meta = _convert._to_kind(res, "pandas")
@@ -87,11 +87,11 @@ def rejects(ddf: Any, pack: Any, as_of: Any) -> Any:
     input row's index label."""
     import pandas as pd
 
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
     meta = pd.DataFrame({
         "partition": pd.Series(dtype="int64"), "row": pd.Series(dtype="int64"),
-        p.key or "student_id": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
+        _convert._pack(p).key or "student_id": pd.Series(dtype="str"), "column": pd.Series(dtype="str"),
         "reason": pd.Series(dtype="str")})
     return ddf.map_partitions(_rejects_partition, p, day, meta=meta, enforce_metadata=False)
 
@@ -108,9 +108,9 @@ def status_counts(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any
     column named after the pack's first table)."""
     import pandas as pd
 
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
-    status = _convert._status_column(p)
+    status = _convert._status_column(_convert._pack(p))
     meta = pd.DataFrame({level: pd.Series(dtype="str"), status: pd.Series(dtype="str"),
                          "count": pd.Series(dtype="int64")})
     parts = ddf.map_partitions(_counts_partition, p, day, level, meta=meta, enforce_metadata=False)
@@ -131,7 +131,7 @@ def totals(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     on_ledger, by status, special ledgers, key groups, aid gaps, cases)
     computed per partition and summed: a lazy Dask DataFrame. Runs without
     events or officials, so case counts reflect opened cases only."""
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
     engine = _convert._engine_for(p)
     kept = engine.run(ddf._meta, day, with_cases=False).totals

@@ -10,8 +10,11 @@
 ``classify`` uses ``DataFrame.mapInArrow``: each Arrow record batch Spark
 hands a Python worker is classified by the C++ engine without per-row Python
 objects. The pack travels by its source text and is compiled once per
-worker process. As with Dask, the unique check and reject row numbers are
-per batch.
+worker process (an Engine passed instead travels with its options, so
+``kcbx.Engine(threads=1)`` keeps each task on one thread). Reject row
+numbers count within a partition. The unique check (duplicate student
+numbers) sees one Arrow batch at a time, as Spark hands them over:
+:func:`duplicates` finds the keys repeated anywhere in the DataFrame.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any, Iterator, Sequence
 
 from kcbx import _convert
 
-__all__ = ["classify", "rejects", "status_counts", "totals"]
+__all__ = ["classify", "duplicates", "rejects", "status_counts", "totals"]
 
 
 def _spark_type(arrow_type: Any) -> Any:
@@ -69,9 +72,9 @@ def classify(df: Any, pack: Any, as_of: Any, *, levels: Sequence[str] = ()) -> A
     (categoricals as strings, dates as DateType). Rejected rows are left
     out; :func:`rejects` lists them.
     """
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
-    lv = tuple(levels)
+    lv = tuple(_convert._levels(levels))
     schema = _spark_schema(_empty_result(p, day, lv).schema)
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -84,13 +87,16 @@ def classify(df: Any, pack: Any, as_of: Any, *, levels: Sequence[str] = ()) -> A
 
 
 def rejects(df: Any, pack: Any, as_of: Any) -> Any:
-    """The rejected rows: partition, row (0-based within its Arrow batch),
-    student_id, column, reason."""
+    """The rejected rows: partition, row (0-based within its partition,
+    counted across the partition's Arrow batches), the key (named after
+    the pack's key field), column, reason."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
-    schema = "partition long, row long, student_id string, column string, reason string"
+    key = _convert._pack(p).key or "student_id"
+    schema = f"partition long, row long, `{key}` string, column string, reason string"
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         from pyspark import TaskContext
@@ -98,10 +104,14 @@ def rejects(df: Any, pack: Any, as_of: Any) -> Any:
         ctx = TaskContext.get()
         part = ctx.partitionId() if ctx else -1
         engine = _convert._engine_for(p)
+        offset = 0  # rows of the partition's earlier batches
         for b in batches:
             _res, rej = engine._classify_arrow(b, "pyarrow.RecordBatch", day)
+            cols = list(rej.columns)
+            cols[0] = pc.add(cols[0], pa.scalar(offset, pa.int64()))
+            offset += b.num_rows
             yield pa.RecordBatch.from_arrays(
-                [pa.array([part] * rej.num_rows, pa.int64())] + list(rej.columns),
+                [pa.array([part] * rej.num_rows, pa.int64())] + cols,
                 names=["partition"] + rej.schema.names)
 
     return df.mapInArrow(run, schema)
@@ -113,9 +123,9 @@ def status_counts(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     column named after the pack's first table)."""
     from pyspark.sql import functions as F
 
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
-    status = _convert._status_column(p)
+    status = _convert._status_column(_convert._pack(p))
     schema = f"`{level}` string, `{status}` string, count long"
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -136,10 +146,10 @@ def totals(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     import pyarrow as pa
     from pyspark.sql import functions as F
 
-    p = _convert._pack(pack)
+    p = _convert._carrier(pack)
     day = _convert._as_of_text(as_of)
     engine = _convert._engine_for(p)
-    empty = engine.run(_convert._empty_input(p), day, with_cases=False).totals[level]
+    empty = engine.run(_convert._empty_input(_convert._pack(p)), day, with_cases=False).totals[level]
     schema = _spark_schema(empty.schema)
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -151,3 +161,24 @@ def totals(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     parts = df.mapInArrow(run, schema)
     counts = [c for c in empty.column_names if c != "jurisdiction"]
     return parts.groupBy("jurisdiction").agg(*[F.sum(c).alias(c) for c in counts])
+
+
+def duplicates(df: Any, pack: Any) -> Any:
+    """The keys (student numbers) that more than one row of ``df`` holds,
+    with how many: a Spark DataFrame <key>, count. The engine checks a key
+    against the other rows of its Arrow batch only; this groups the whole
+    DataFrame (one shuffle), for a check across batches and partitions.
+    The key column is found by the pack's key field name or its alias."""
+    from pyspark.sql import functions as F
+
+    p = _convert._pack(_convert._carrier(pack))
+    key = p.key or "student_id"
+    names = {c.strip(): c for c in df.columns}
+    column = names.get(key)
+    if column is None:
+        alias = next((f["alias"] for f in p.fields if f["name"] == key and f.get("alias")), None)
+        column = names.get(alias) if alias else None
+    if column is None:
+        raise ValueError(f"no column for the key field '{key}'")
+    return (df.where(F.col(column).isNotNull()).groupBy(column).count()
+            .where(F.col("count") > 1).withColumnRenamed(column, key))
