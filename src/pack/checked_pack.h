@@ -50,6 +50,7 @@ struct CheckedStage {
   int count_param = -1;     // int parameter holding the count (in force when the stage starts), or -1
   int due_param = -1;       // duration parameter, -1: no deadline
   bool from_case_opened = false;
+  bool count_days = false;  // count_by: day (events of one day count once)
 };
 
 struct CheckedWorkflow {

@@ -209,6 +209,7 @@ const Entry kEntries[] = {
     {"unknown-value", "'(.*)' is not a value of (.*)", "'$1' 不是 $2 的取值"},
     {"unknown-value", "unknown event type '(.*)'", "未知的事件类型 '$1'"},
     {"unknown-value", "'due_from' is stage_start or case_opened", "'due_from' 只能是 stage_start 或 case_opened"},
+    {"unknown-value", "'count_by' is event or day", "'count_by' 只能是 event（每条事件计一次）或 day（同一天的事件计一次）"},
     {"unknown-value", "unknown list kind '(.*)'.*",
      "未知的清单类型 '$1'；可用 problem、responsibility、closure、accountability 或 aid_gaps"},
     {"unknown-value", "data_as_of is same_day, previous_month_end or 'day N'.*",

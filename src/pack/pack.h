@@ -226,6 +226,7 @@ struct StageDef {
   Text count_param;     // or an int parameter holding that number (SPEC S2.2 "visits", S3.5 "attempts")
   Text due_after;       // duration parameter; unset parameter = no deadline
   Text due_from;        // "stage_start" (default) or "case_opened"
+  Text count_by;        // "event" (default) or "day": a day's events count once (a joint visit)
   Text clause;
   SourceLocation where;
   bool count_given = false;

@@ -46,7 +46,7 @@ inline constexpr const char* kWorkflow[] = {"opens_when", "opened_on", "closes_o
                                             "events", "stages", "event_dates", "override"};
 inline constexpr const char* kStage[] = {
     "id",        "alias",    "role",   "action",   "event",  "events", "count",
-    "due_after", "due_from", "clause", "override", "before", "after",  "remove"};
+    "due_after", "due_from", "count_by", "clause", "override", "before", "after",  "remove"};
 inline constexpr const char* kLedgers[] = {"include", "levels",  "columns",   "totals_by",
                                            "special", "key_groups", "override"};
 inline constexpr const char* kLedgerColumn[] = {"name", "alias", "case"};
@@ -71,6 +71,7 @@ inline constexpr const char* kTypes[] = {"bool",     "int",    "number", "date",
 inline constexpr const char* kHitPolicies[] = {"first", "unique", "collect"};
 inline constexpr const char* kFieldFormats[] = {"id_number", "division_code"};
 inline constexpr const char* kDueFrom[] = {"stage_start", "case_opened"};
+inline constexpr const char* kCountBy[] = {"event", "day"};
 inline constexpr const char* kListKinds[] = {"problem", "responsibility", "closure",
                                              "accountability", "aid_gaps"};
 // Ledger columns with `case: true` read these values of the child's case.
@@ -148,6 +149,7 @@ inline constexpr KeyList kKeyLists[] = {
     {"hit-policies", kHitPolicies},
     {"field-formats", kFieldFormats},
     {"due-from", kDueFrom},
+    {"count-by", kCountBy},
     {"list-kinds", kListKinds},
     {"ledger-case-columns", kLedgerCaseColumns},
     {"data-as-of", kDataAsOf},

@@ -761,6 +761,10 @@ class Validator {
         error(st.due_from.where, "unknown-value",
               "'due_from' is stage_start or case_opened" + suggest(st.due_from.value, schema::kDueFrom));
       cs.from_case_opened = st.due_from.value == "case_opened";
+      if (!st.count_by.empty() && st.count_by.value != "event" && st.count_by.value != "day")
+        error(st.count_by.where, "unknown-value",
+              "'count_by' is event or day" + suggest(st.count_by.value, schema::kCountBy));
+      cs.count_days = st.count_by.value == "day";
       out.stages.push_back(std::move(cs));
     }
   }

@@ -119,6 +119,9 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
 
     std::vector<int> done(n_stages, 0);
     std::vector<std::optional<Date>> completed(n_stages);
+    // count_by: day: the days already counted, per stage (a joint visit
+    // logged by each visitor is one visit).
+    std::vector<std::vector<Date>> days_counted(n_stages);
     size_t current = 0;
     struct Seen { Date date; int type; std::string_view person; int64_t row; };
     std::vector<Seen> applied;
@@ -138,6 +141,15 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
                          : !applied.empty()        ? applied.front().date
                                                    : first_event;
       return cp.stage_count(wf.stages[s], start);
+    };
+    // An event of a stage that never began: rejected, naming the stage
+    // that did not complete.
+    auto reject_early = [&](const Event& e) {
+      const size_t at = std::min(current, n_stages - 1);
+      const auto& need = wdef.stages[at];
+      reject(e, "'" + e.type_name + "' before stage '" + need.id.value + "' is complete (" +
+                    std::to_string(done[at]) + " of " + std::to_string(needed(at, e.date)) + " " +
+                    (need.events.empty() ? std::string() : need.events.front().value) + ")");
     };
     auto apply = [&](const Event* e) {
       if (c.opened && e->date < *c.opened) {
@@ -169,14 +181,19 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
           // A further event of a stage already complete (a third home
           // visit): recorded, changes nothing.
         } else if (*at_or_after > current) {
-          const auto& need = wdef.stages[current];
-          reject(*e, "'" + e->type_name + "' before stage '" + need.id.value + "' is complete (" +
-                         std::to_string(done[current]) + " of " + std::to_string(needed(current, e->date)) +
-                         " " + (need.events.empty() ? std::string() : need.events.front().value) + ")");
+          reject_early(*e);  // walk() holds these back; here only if the case closed first
           return;
         } else {
-          if (++done[current] >= needed(current, e->date)) {
-            completed[current] = e->date;
+          std::vector<Date>& days = days_counted[current];
+          const bool counts =
+              !wf.stages[current].count_days || std::find(days.begin(), days.end(), e->date) == days.end();
+          if (counts) days.push_back(e->date);
+          if (counts && ++done[current] >= needed(current, e->date)) {
+            // An event held back (done before its stage began: a report
+            // made before the second visit) completes the stage the day
+            // it began, not before.
+            const Date began = current > 0 && completed[current - 1] ? *completed[current - 1] : e->date;
+            completed[current] = std::max(e->date, began);
             ++current;
           }
         }
@@ -185,16 +202,16 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       ++report.events_applied;
     };
     // Day by day (events come in date order, a day's closing events last).
-    // A log is dated, not ordered within a day: which line of a day comes
-    // first must not decide whether a duty was done in time. So an event
-    // of a later stage waits while the day's other events complete the
-    // stages before it (the second visit, then the report, on one day),
-    // and is rejected as early only when they do not.
-    for (size_t k = 0; k < events.size();) {
-      size_t end = k;
-      while (end < events.size() && events[end]->date == events[k]->date) ++end;
-      std::vector<const Event*> waiting, closing;
-      for (size_t j = k; j < end; ++j) (events[j]->type == wf.closes_on ? closing : waiting).push_back(events[j]);
+    // A log is dated, not ordered within a day, and a duty done early is
+    // done: an event of a later stage (a report made before the second
+    // visit, a township persuasion before the school's report) waits until
+    // the stages before it complete, the same day or later, and then
+    // counts from the day its stage began. Only an event whose stage never
+    // begins before the case closes or the evaluation date is rejected as
+    // early. Which line of a day comes first never decides whether a duty
+    // was done in time.
+    std::vector<const Event*> waiting;
+    auto settle = [&] {
       for (bool progress = true; progress && !waiting.empty();) {
         progress = false;
         std::vector<const Event*> later;
@@ -208,10 +225,22 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         }
         waiting.swap(later);
       }
-      for (const Event* e : waiting) apply(e);  // still early: rejected as such
+    };
+    for (size_t k = 0; k < events.size();) {
+      size_t end = k;
+      while (end < events.size() && events[end]->date == events[k]->date) ++end;
+      std::vector<const Event*> closing;
+      for (size_t j = k; j < end; ++j) (events[j]->type == wf.closes_on ? closing : waiting).push_back(events[j]);
+      settle();
+      if (!closing.empty()) {
+        // The case closes: what still waits never had its stage.
+        for (const Event* e : waiting) reject_early(*e);
+        waiting.clear();
+      }
       for (const Event* e : closing) apply(e);
       k = end;
     }
+    for (const Event* e : waiting) reject_early(*e);
 
     // The case's start: the pack's opened_on, else its first event, else
     // the day it was found (as_of), which is then its opening date too: a

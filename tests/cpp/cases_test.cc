@@ -160,6 +160,43 @@ TEST(Cases, NonsenseEventsAreRejectedNeverApplied) {
             s.report.events_applied + static_cast<int64_t>(s.report.event_rejects.size()));
 }
 
+// count_by is the pack's: Guizhou counts home visits by day (a joint visit
+// logged by the teacher and the village cadre is one); a pack counting
+// events takes the two rows as two visits. And a duty done early (the
+// report before the second visit) is done when its stage begins, not
+// rejected, unless its stage never begins before the child is back.
+TEST(Cases, VisitsCountByDayAsThePackSaysAndEarlyDutiesWait) {
+  const char* events =
+      "student_id,date,type,person,note\n"
+      "A,2019-09-10,home_visit,teacher,\n"
+      "A,2019-09-10,home_visit,cadre,\n"
+      "B,2019-09-10,home_visit,t,\n"
+      "B,2019-09-11,school_report,p,\n"
+      "B,2019-09-12,home_visit,t,\n"
+      "C,2019-09-10,home_visit,t,\n"
+      "C,2019-09-11,school_report,p,\n"   // its stage never begins: rejected
+      "C,2019-09-13,returned,t,\n";
+  Scenario by_day(default_rules(), events);
+  EXPECT_NE(by_day.find("A").next_action.find("(1 of 2 done)"), std::string::npos) << by_day.find("A").next_action;
+  const Case& b = by_day.find("B");
+  EXPECT_EQ(b.stage, "township_persuasion");
+  ASSERT_EQ(b.stages.size(), 3u);
+  ASSERT_TRUE(b.stages[1].completed);
+  EXPECT_EQ(b.stages[1].completed->format(), "2019-09-12");  // the day its stage began
+  for (const auto& x : by_day.report.accountability) EXPECT_NE(x.student_id, "B") << x.stage;
+  ASSERT_EQ(by_day.report.event_rejects.size(), 1u);
+  EXPECT_EQ(by_day.report.event_rejects[0].row, 8);
+  EXPECT_EQ(by_day.report.event_rejects[0].reason,
+            "'school_report' before stage 'home_visits' is complete (1 of 2 home_visit)");
+
+  std::string text = default_rules().source();
+  const size_t at = text.find("count_by: day");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 13, "count_by: event");
+  Scenario by_event(parse_rules(text, "events.yaml"), events);
+  EXPECT_EQ(by_event.find("A").stage, "school_report");
+}
+
 TEST(Cases, AnotherDeadlineInThePackChangesResultsWithoutRebuild) {
   std::string text = default_rules().source();
   // The report deadline: 3 days -> 5 days; and give persuasions 10 days.
