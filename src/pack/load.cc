@@ -757,7 +757,8 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
   }
   YAML::Node root;
   try {
-    root = YAML::Load(pack->source);
+    std::string emptied;
+    root = YAML::Load(std::string(blank_lines_emptied(pack->source, emptied)));
   } catch (const YAML::Exception& e) {
     // A full-width colon is the likely cause (yaml-cpp's mark is then a
     // line late): named first, at its character.

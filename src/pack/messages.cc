@@ -23,6 +23,12 @@ const Entry kEntries[] = {
     // YAML structure (yaml_walk.h, load.cc)
     {"yaml-syntax", "(.*); quote expressions that contain ',' '\\[' or ': ' inside \\{\\.\\.\\.\\}",
      "YAML 语法错误（$1）；{...} 中含有 ','、'[' 或 ': ' 的表达式请加引号"},
+    {"yaml-syntax", "illegal map value: a 'key: value' cannot start here.*",
+     "YAML 语法错误（illegal map value）：此处不能开始“键: 值”；请检查本行和上一行的缩进（同一层的键要对齐），含有 ': ' 的文字请加引号"},
+    {"yaml-syntax", "(end of map not found|end of sequence not found): a line here is indented differently.*",
+     "YAML 语法错误（$1）：此处有一行的缩进与同一块的其他行不同；同一块的键（或 '- ' 项）要对齐"},
+    {"yaml-syntax", "illegal block entry: a '- ' item cannot start here.*",
+     "YAML 语法错误（illegal block entry）：此处不能开始 '- ' 项；请与同一列表的其他项对齐"},
     {"yaml-syntax", "(.*)", "YAML 语法错误（$1）"},
     {"tab-indentation", "tab character in indentation; YAML indents with spaces",
      "缩进中有制表符（Tab）；YAML 只能用空格缩进"},

@@ -487,7 +487,8 @@ class Runner {
     }
     YAML::Node root;
     try {
-      root = YAML::Load(file.source);
+      std::string emptied;
+      root = YAML::Load(std::string(blank_lines_emptied(file.source, emptied)));
     } catch (const YAML::Exception& e) {
       for (auto& d : full_width_punctuation(path, file.source)) report_.diagnostics.push_back(std::move(d));
       report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",

@@ -63,6 +63,17 @@ inline constexpr const char* kQuoteHint =
 inline std::string yaml_syntax_message(const YAML::Exception& e,
                                        std::string_view source) {
   std::string msg = e.msg;
+  // yaml-cpp's words, then what they mean to a rule author: these come of
+  // a line indented more or less than the keys around it, which yaml-cpp
+  // notices at the next ':' or line (the reported line or the one before).
+  if (msg == YAML::ErrorMsg::MAP_VALUE)
+    msg += ": a 'key: value' cannot start here; check the indentation of this line and the one before it "
+           "(keys of one map line up), and quote a text that holds ': '";
+  else if (msg == YAML::ErrorMsg::END_OF_MAP || msg == YAML::ErrorMsg::END_OF_SEQ)
+    msg += ": a line here is indented differently from the lines of its block; line up the keys (or the '- ' "
+           "items) of one block";
+  else if (msg == YAML::ErrorMsg::BLOCK_ENTRY)
+    msg += ": a '- ' item cannot start here; line it up with the other items of its list";
   bool hint = msg == YAML::ErrorMsg::END_OF_MAP_FLOW;
   if (!hint && (msg == YAML::ErrorMsg::END_OF_SEQ_FLOW || msg == YAML::ErrorMsg::FLOW_END) &&
       e.mark.pos >= 0) {
@@ -96,6 +107,36 @@ void each_source_line(std::string_view source, F&& f) {
   }
 }
 
+// The pack's text with each line of only spaces and tabs left empty (its
+// line break kept, so every line keeps its number): blank to a reader, but
+// yaml-cpp refuses a tab on it ("illegal tab when looking for
+// indentation"), and invisible whitespace pasted from a document would
+// stop the pack. `text` unchanged (no copy) when there is none.
+inline std::string_view blank_lines_emptied(std::string_view text, std::string& storage) {
+  bool any = false;
+  for (size_t start = 0; start < text.size() && !any;) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    any = line.find('\t') != std::string_view::npos && line.find_first_not_of(" \t\r") == std::string_view::npos;
+    start = end + 1;
+  }
+  if (!any) return text;
+  storage.clear();
+  storage.reserve(text.size());
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    const bool last = end == std::string_view::npos;
+    if (last) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) storage += line;
+    else if (!line.empty() && line.back() == '\r') storage += '\r';
+    if (!last) storage += '\n';
+    start = end + 1;
+  }
+  return storage;
+}
+
 // Whether a line (its comment cut off) opens a block scalar: `key: |`,
 // `- >-`, `key: |2+`.
 inline bool opens_block_scalar(std::string_view rest) {
@@ -108,8 +149,9 @@ inline bool opens_block_scalar(std::string_view rest) {
 
 // Reports each line whose indentation holds a tab (at most 10), before
 // yaml-cpp sees it: yaml-cpp says "illegal map value" or "illegal tab when
-// looking for indentation", or reads the pack wrongly. Blank lines and the
-// content of block scalars (`|`, `>`) may hold tabs.
+// looking for indentation", or reads the pack wrongly. Blank lines (given
+// to yaml-cpp emptied, blank_lines_emptied) and the content of block
+// scalars (`|`, `>`) may hold tabs.
 inline void check_tab_indentation(const std::string& file, std::string_view source,
                                   std::vector<Diagnostic>& diags) {
   int reported = 0;
@@ -137,7 +179,8 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
       if ((spaces > block && !blank) || (blank && tab == std::string_view::npos)) return true;
       if (!blank) block = -1;
     }
-    if (tab != std::string_view::npos) {
+    // A line of only whitespace is blank (blank_lines_emptied).
+    if (tab != std::string_view::npos && !blank) {
       diags.push_back({Severity::kError, {file, number, static_cast<int>(tab) + 1}, "tab-indentation",
                        "tab character in indentation; YAML indents with spaces"});
       ++reported;
@@ -159,6 +202,14 @@ inline void check_tab_indentation(const std::string& file, std::string_view sour
 // [...] or {...}. Quoted
 // text, comments and block scalars (`|`, `>`) are skipped: a description
 // may hold both.
+// Whether `word` is a key of the pack or test-file language (any section).
+inline bool is_pack_key(std::string_view word) {
+  for (const auto& list : schema::kKeyLists)
+    for (const char* key : list.keys)
+      if (word == key) return true;
+  return false;
+}
+
 inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, std::string_view source) {
   static constexpr std::string_view kColon = "\xEF\xBC\x9A", kComma = "\xEF\xBC\x8C";  // U+FF1A, U+FF0C
   std::vector<Diagnostic> out;
@@ -201,10 +252,14 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
       };
       // As YAML wants ": ", a space (or the line's end) follows: "Note：2019"
       // in a text is no key.
+      // With no space after it, a Chinese keyboard's habit, only after a
+      // key of the pack language (`override：true`, `from：2024-09-01`):
+      // "Note：2019" starting a line of a text is no key.
       const size_t after_colon = k + kColon.size();
       if (line.substr(k).starts_with(kColon) && key_start && k > key_begin &&
-          (after_colon == line.size() || line[after_colon] == ' ' || (depth > 0 && (line[after_colon] == ',' ||
-                                                                                    line[after_colon] == '}')))) {
+          (after_colon == line.size() || line[after_colon] == ' ' ||
+           (depth > 0 && (line[after_colon] == ',' || line[after_colon] == '}')) ||
+           is_pack_key(line.substr(key_begin, k - key_begin)))) {
         // The key is quoted masked: digits make a key, and an ID number
         // typed as one is still personal.
         report("full-width colon '：' after '" +

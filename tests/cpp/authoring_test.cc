@@ -585,8 +585,9 @@ TEST(Authoring, ATabInIndentationIsReportedBeforeParsing) {
   // comment it is (yaml-cpp refuses it there too).
   EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\n\t# a comment\n", "t.yaml")),
             "t.yaml:2:1: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
-  EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\n \t\nfields: {}\n", "t.yaml")),
-            "t.yaml:2:2: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
+  // A line of only whitespace is blank, tabs or not (yaml-cpp is given it
+  // emptied).
+  EXPECT_TRUE(kcbx::check_rules("meta: {name: t}\n \t\nfields: {}\n", "t.yaml").empty());
   // After a sequence's dash, before a map (yaml-cpp: "illegal map value").
   EXPECT_EQ(only(kcbx::check_rules("meta: {name: t}\nchecks:\n  -\tid: c\n    require: true\n", "t.yaml")),
             "t.yaml:3:4: error: tab character in indentation; YAML indents with spaces [tab-indentation]");
@@ -640,6 +641,31 @@ TEST(Authoring, FullWidthColonsAndCommasAreNamedWhereTheyAre) {
   const auto id = kcbx::check_rules("meta: {name: x, extends: guizhou}\n110105194912310021： 1\n", "x.yaml");
   ASSERT_FALSE(id.empty());
   EXPECT_EQ(id[0].message, "full-width colon '：' after '110105********0021'; write ':' (ASCII) and a space");
+}
+
+// A Chinese keyboard types '：' with no space after it: after a key of the
+// pack language that is named at the colon ("Note：2019" in a text stays
+// text). yaml-cpp's own words for a broken indentation get plain ones, in
+// Chinese too. A line of only whitespace, tabs included, is blank.
+TEST(Authoring, AGluedFullWidthColonIndentationAndBlankTabs) {
+  const std::string glued = "meta: {name: x, extends: guizhou}\nparameters:\n  report_within:\n"
+                            "    override：true\n    from: 2024-09-01\n    value: 5 days\n";
+  const auto g = kcbx::check_rules(glued, "x.yaml");
+  ASSERT_FALSE(g.empty());
+  EXPECT_EQ(g[0].format(), "x.yaml:4:13: error: full-width colon '：' after 'override'; write ':' (ASCII) and a space "
+                           "[full-width-punctuation]");
+  const std::string indent = "meta: {name: x, extends: guizhou}\nparameters:\n  report_within:\n"
+                             "  override: true\n    from: 2024-09-01\n";
+  const auto i = kcbx::check_rules(indent, "x.yaml");
+  ASSERT_EQ(i.size(), 1u) << all(i);
+  EXPECT_EQ(i[0].code, "yaml-syntax");
+  EXPECT_NE(i[0].message.find("illegal map value: a 'key: value' cannot start here; check the indentation of this "
+                              "line and the one before it"),
+            std::string::npos)
+      << i[0].message;
+  EXPECT_EQ(zh(i[0]).rfind("YAML 语法错误（illegal map value）：此处不能开始“键: 值”", 0), 0u) << zh(i[0]);
+  const std::string blank = "meta:\n  name: x\n\t\n  extends: guizhou\n \t \r\nparameters: {}\n";
+  EXPECT_TRUE(kcbx::check_rules(blank, "x.yaml").empty()) << all(kcbx::check_rules(blank, "x.yaml"));
 }
 
 TEST(Authoring, UnquotedExpressionsInFlowMapsGetAHint) {
