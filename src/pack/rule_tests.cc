@@ -453,6 +453,9 @@ std::map<std::string, std::string> record_values(const Engine& engine, const Bat
     if (slot < 0) return "";
     const uint8_t* v = frame.valid(slot);
     if (v && !v[0]) return "";
+    // true/false, as the rows tried are shown (format_value's 1/0 is the
+    // CSV outputs' form).
+    if (type.kind == TypeKind::kBool) return *static_cast<const uint8_t*>(frame.data(slot)) ? "true" : "false";
     return format_value(type, frame.data(slot), p);
   };
   std::map<std::string, std::string> out;
@@ -1059,6 +1062,14 @@ class Runner {
         return;
       }
     }
+    // An expected date not written YYYY-MM-DD (2023-10-9, 2023/10/09) could
+    // never equal the date shown: the test is wrong, and said so.
+    if (!v.null && !v.list && type.kind == TypeKind::kDate && !Date::parse(v.text)) {
+      std::string msg = "'" + v.text + "' is not a date; write YYYY-MM-DD";
+      error(v.where, "bad-date", msg);
+      failures.push_back({who, name, v.shown(), std::move(msg), "test-error"});
+      return;
+    }
     if (!same(cp, type, v, actual)) failures.push_back({who, name, v.shown(), actual.empty() ? "null" : actual, "mismatch"});
   }
 
@@ -1175,6 +1186,12 @@ class Runner {
       }
       if ((key == "due" || key == "days_overdue") && !c->stage.empty())
         if (auto idx = stage_index(c->stage)) entry.coverage.deadlines.insert(*idx);
+      if ((key == "due" || key == "opened") && !v.null && !Date::parse(v.text)) {
+        std::string msg = "'" + v.text + "' is not a date; write YYYY-MM-DD";
+        error(v.where, "bad-date", msg);
+        failures.push_back({who, "case." + key, v.shown(), std::move(msg), "test-error"});
+        continue;
+      }
       bool ok;
       if (v.null) ok = actual.empty();
       else if (numeric) ok = number(v.text) && number(actual) && *number(v.text) == *number(actual);

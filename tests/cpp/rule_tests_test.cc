@@ -186,8 +186,14 @@ TEST(RuleTests, ATestThatCannotShowWhatItSaysFails) {
   - name: no such indicator
     records: [{student_id: G, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
     indicators: {consolidaton_rate: 0.5}
+  - name: an expected date not written YYYY-MM-DD
+    records: [{student_id: H, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    expect: {suspected_since: 2019-9-9}
+  - name: a case's date not written YYYY-MM-DD
+    records: [{student_id: I, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    expect: {case: {opened: 2019/09/09}}
 )"));
-  EXPECT_EQ(r.tests.size(), 7u);
+  EXPECT_EQ(r.tests.size(), 9u);
   EXPECT_EQ(r.passed(), 0u) << all(r);
   EXPECT_FALSE(r.ok());
   for (const auto& t : r.tests) {
@@ -202,6 +208,10 @@ TEST(RuleTests, ATestThatCannotShowWhatItSaysFails) {
   EXPECT_NE(all(r).find("FAIL no such aid: D: the test itself is wrong: 'nutrtion' is not a value of eligible_aid; "
                         "did you mean 'nutrition'?"),
             std::string::npos)
+      << all(r);
+  EXPECT_NE(all(r).find("H: the test itself is wrong: '2019-9-9' is not a date; write YYYY-MM-DD"), std::string::npos)
+      << all(r);
+  EXPECT_NE(all(r).find("I: the test itself is wrong: '2019/09/09' is not a date; write YYYY-MM-DD"), std::string::npos)
       << all(r);
 }
 
