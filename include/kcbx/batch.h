@@ -159,7 +159,9 @@ class BatchResult {
   bool case_open(size_t i) const;
   // The pack's ledger and indicator conditions for record i: bit k is
   // condition k (see Engine::flag_names()); 0 for rejected records.
+  // has_flags(): whether they were computed (ClassifyOptions::flags).
   uint64_t flags(size_t i) const;
+  bool has_flags() const;
   std::optional<Date> case_opened_on(size_t i) const;
 
   const detail::ResultData& data() const { return *data_; }

@@ -135,8 +135,9 @@ class Engine {
   Explanation explain(const Batch& batch, size_t i, Date as_of) const;
 
   // What bit k of BatchResult::flags() means: "ledger" (on the ledgers),
-  // each special ledger's and key group's name, and each indicator's
-  // "<name>.numerator", "<name>.denominator" or "<name>" (a count).
+  // each special ledger's and key group's name, each indicator's
+  // "<name>.numerator", "<name>.denominator" or "<name>" (a count), and
+  // "stage:<id>" for a workflow stage's `when`.
   const std::vector<std::string>& flag_names() const;
 
   // The fields classify(…, what) reads: a Batch needs to keep these only

@@ -437,6 +437,7 @@ std::string BatchResult::clause(size_t t, size_t i) const {
 uint64_t BatchResult::flags(size_t i) const {
   return rejected(i) || data_->flags.empty() ? 0 : data_->flags.at(i);
 }
+bool BatchResult::has_flags() const { return !data_->flags.empty() || size() == 0; }
 bool BatchResult::case_open(size_t i) const {
   return !rejected(i) && !data_->case_open.empty() && data_->case_open.at(i);
 }

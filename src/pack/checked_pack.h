@@ -51,6 +51,7 @@ struct CheckedStage {
   int due_param = -1;       // duration parameter, -1: no deadline
   bool from_case_opened = false;
   bool count_days = false;  // count_by: day (events of one day count once)
+  int when_flag = -1;       // CheckedPack::flags index of `when`, or -1: the stage always applies
 };
 
 struct CheckedWorkflow {

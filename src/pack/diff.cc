@@ -451,6 +451,7 @@ class Differ {
                            y.count_param.empty() ? std::to_string(y.count) : y.count_param.value);
               field_change(b1, a1, "count_by", x.count_by.empty() ? "event" : x.count_by.value,
                            y.count_by.empty() ? "event" : y.count_by.value);
+              field_change(b1, a1, "when", x.when.value, y.when.value);
               field_change(b1, a1, "action", x.action.value, y.action.value);
               field_change(b1, a1, "clause", x.clause.value, y.clause.value);
             });

@@ -439,7 +439,7 @@ class Merger {
         it->id.where = st.id.where;
         for (auto [o, e] : {std::pair{&it->alias, &st.alias}, {&it->role, &st.role}, {&it->action, &st.action},
                             {&it->due_after, &st.due_after}, {&it->due_from, &st.due_from},
-                            {&it->count_by, &st.count_by}, {&it->clause, &st.clause}})
+                            {&it->count_by, &st.count_by}, {&it->when, &st.when}, {&it->clause, &st.clause}})
           if (!e->empty()) *o = *e;
         if (!st.events.empty()) it->events = st.events;
         if (st.count_given) {

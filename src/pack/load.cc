@@ -552,6 +552,7 @@ class Loader {
           st.due_after = sr.text("due_after");
           st.due_from = sr.text("due_from");
           st.count_by = sr.text("count_by");
+          st.when = sr.text("when");
           st.clause = sr.text("clause");
           if (!sr.has("id")) sr.missing("id", "a stage id");
           // In an extension a stage may be the base's, given again without

@@ -227,6 +227,7 @@ struct StageDef {
   Text due_after;       // duration parameter; unset parameter = no deadline
   Text due_from;        // "stage_start" (default) or "case_opened"
   Text count_by;        // "event" (default) or "day": a day's events count once (a joint visit)
+  Text when;            // condition on the record: the stage applies only when true (default: always)
   Text clause;
   SourceLocation where;
   bool count_given = false;

@@ -193,7 +193,7 @@ std::string print_effective(const Pack& p) {
       f.text("id", s.id).text("alias", s.alias).text("role", s.role).text("action", s.action).list("events", s.events);
       if (!s.count_param.empty()) f.text("count", s.count_param);
       else if (s.count != 1) f.raw("count", std::to_string(s.count));
-      f.text("due_after", s.due_after).text("due_from", s.due_from).text("count_by", s.count_by).text("clause", s.clause);
+      f.text("due_after", s.due_after).text("due_from", s.due_from).text("count_by", s.count_by).text("when", s.when).text("clause", s.clause);
       o << "    - " << f.str() << origin(s.where) << "\n";
     }
   }

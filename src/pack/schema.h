@@ -46,7 +46,7 @@ inline constexpr const char* kWorkflow[] = {"opens_when", "opened_on", "closes_o
                                             "events", "stages", "event_dates", "override"};
 inline constexpr const char* kStage[] = {
     "id",        "alias",    "role",   "action",   "event",  "events", "count",
-    "due_after", "due_from", "count_by", "clause", "override", "before", "after",  "remove"};
+    "due_after", "due_from", "count_by", "when", "clause", "override", "before", "after",  "remove"};
 inline constexpr const char* kLedgers[] = {"include", "levels",  "columns",   "totals_by",
                                            "special", "key_groups", "override"};
 inline constexpr const char* kLedgerColumn[] = {"name", "alias", "case"};

@@ -765,6 +765,7 @@ class Validator {
         error(st.count_by.where, "unknown-value",
               "'count_by' is event or day" + suggest(st.count_by.value, schema::kCountBy));
       cs.count_days = st.count_by.value == "day";
+      if (!st.when.empty()) cs.when_flag = flag(st.when, "stage:" + st.id.value);
       out.stages.push_back(std::move(cs));
     }
   }
@@ -780,7 +781,7 @@ class Validator {
     }
     if (out_->flags.size() >= schema::kMaxFlags) {
       error(text.where, "too-many-items",
-            "at most " + std::to_string(schema::kMaxFlags) + " ledger and indicator conditions");
+            "at most " + std::to_string(schema::kMaxFlags) + " ledger, indicator and stage conditions");
       return -1;
     }
     out_->flags.push_back(std::move(e));

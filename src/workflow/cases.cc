@@ -56,6 +56,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     if (std::optional<Batch> filled = dates.apply(students, as_of))
       refilled = engine.classify(*filled, as_of);
   }
+  // Stages with a `when` read the records' flags: a result classified
+  // without them (a status-only call) is classified again with them.
+  const bool stage_conditions =
+      std::any_of(wf.stages.begin(), wf.stages.end(), [](const CheckedStage& s) { return s.when_flag >= 0; });
+  if (stage_conditions && !refilled && !given.has_flags()) refilled = engine.classify(students, as_of);
   const BatchResult& result = refilled ? *refilled : given;
 
   // Record index by key (student_id).
@@ -119,6 +124,13 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
 
     std::vector<int> done(n_stages, 0);
     std::vector<std::optional<Date>> completed(n_stages);
+    // Stages whose `when` is false for this child do not apply (a child
+    // never registered has no school to visit): passed over as done the
+    // day the stage before them was, with no deadline to lapse.
+    const uint64_t flags = result.flags(i);
+    std::vector<uint8_t> skipped(n_stages, 0);
+    for (size_t s = 0; s < n_stages; ++s)
+      skipped[s] = wf.stages[s].when_flag >= 0 && !((flags >> wf.stages[s].when_flag) & 1);
     // count_by: day: the days already counted, per stage (a joint visit
     // logged by each visitor is one visit).
     std::vector<std::vector<Date>> days_counted(n_stages);
@@ -142,6 +154,14 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
                                                    : first_event;
       return cp.stage_count(wf.stages[s], start);
     };
+    // Past the stages that do not apply, from `current` on.
+    auto pass_skipped = [&] {
+      while (current < n_stages && skipped[current]) {
+        completed[current] = current > 0 ? completed[current - 1] : c.opened;
+        ++current;
+      }
+    };
+    pass_skipped();
     // An event of a stage that never began: rejected, naming the stage
     // that did not complete.
     auto reject_early = [&](const Event& e) {
@@ -176,6 +196,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
           reject(*e, "event type '" + e->type_name + "' belongs to no workflow stage");
           return;
         }
+        if (std::all_of(stages.begin(), stages.end(), [&](size_t s) { return skipped[s] != 0; })) {
+          const auto& st = wdef.stages[stages.front()];
+          reject(*e, "stage '" + st.id.value + "' does not apply to this child (when: " + st.when.value + ")");
+          return;
+        }
         auto at_or_after = std::find_if(stages.begin(), stages.end(), [&](size_t s) { return s >= current; });
         if (at_or_after == stages.end()) {
           // A further event of a stage already complete (a third home
@@ -195,6 +220,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
             const Date began = current > 0 && completed[current - 1] ? *completed[current - 1] : e->date;
             completed[current] = std::max(e->date, began);
             ++current;
+            pass_skipped();
           }
         }
       }
@@ -248,7 +274,10 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     // would not say where the deadline comes from.
     const Date start0 = c.opened ? *c.opened : !applied.empty() ? applied.front().date : as_of;
     c.opened = start0;
+    // Stages passed over before the opening date was known began then.
+    for (size_t s = 0; s < n_stages && skipped[s] && !completed[s]; ++s) completed[s] = start0;
     for (size_t s = 0; s < n_stages && s <= current; ++s) {
+      if (skipped[s]) continue;  // not this child's: no progress, no deadline
       const CheckedStage& st = wf.stages[s];
       StageProgress p;
       p.stage = wdef.stages[s].id.value;

@@ -197,6 +197,34 @@ TEST(Cases, VisitsCountByDayAsThePackSaysAndEarlyDutiesWait) {
   EXPECT_EQ(by_event.find("A").stage, "school_report");
 }
 
+// A stage's `when` is the pack's: Guizhou's school stages are not a
+// never-registered child's (no school); the case starts at the township's
+// persuasion, and a home visit logged for that child is said not to apply.
+// The same holds when the result given was classified without flags.
+TEST(Cases, AStageThatDoesNotApplyIsPassedOver) {
+  const RulePack pack = default_rules();
+  const Engine engine(pack);
+  BatchBuilder b(pack);
+  b.set_columns({"student_id", "registry", "birth_date"});
+  EXPECT_FALSE(b.add_row({"O1", "none", "2009-03-01"}, 2));
+  const Batch batch = b.finish();
+  std::istringstream in("student_id,date,type,person\nO1,2019-09-20,home_visit,t\n"
+                        "O1,2019-09-22,township_persuasion,p\nO1,2019-09-25,township_persuasion,p\n");
+  const EventLog log = read_events(pack, in, "events.csv");
+  ClassifyOptions status_only;
+  status_only.flags = status_only.cases = status_only.all_tables = status_only.outputs = false;
+  for (const BatchResult& result : {engine.classify(batch, kAsOf), engine.classify(batch, kAsOf, status_only)}) {
+    const CaseReport r = evaluate_cases(engine, batch, result, log, nullptr, kAsOf);
+    ASSERT_EQ(r.cases.size(), 1u);
+    EXPECT_EQ(r.cases[0].stage, "notice");
+    EXPECT_EQ(r.cases[0].responsible.role, "township_head");
+    for (const auto& p : r.cases[0].stages) EXPECT_NE(p.stage, "home_visits");
+    ASSERT_EQ(r.event_rejects.size(), 1u);
+    EXPECT_EQ(r.event_rejects[0].reason, "stage 'home_visits' does not apply to this child (when: registry != none)");
+    EXPECT_TRUE(r.accountability.empty());
+  }
+}
+
 TEST(Cases, AnotherDeadlineInThePackChangesResultsWithoutRebuild) {
   std::string text = default_rules().source();
   // The report deadline: 3 days -> 5 days; and give persuasions 10 days.
