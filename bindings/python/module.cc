@@ -637,6 +637,7 @@ Classified classify_batch(const Engine& engine, const ColumnsBatch& in, const st
     Reject r;
     r.row = bd.row_numbers[i];
     if (key_field >= 0) r.student_id = detail::masked_key(string_cell(bd.columns[static_cast<size_t>(key_field)], i, pack));
+    r.column = std::string(result.reject_column(i));
     r.reason = std::string(result.reject_reason(i));
     out.rejects.push_back(std::move(r));
   }

@@ -132,6 +132,9 @@ class BatchResult {
   bool rejected(size_t i) const;
   // The check's message, or "".
   std::string_view reject_reason(size_t i) const;
+  // The field the check names (its `column`, else the first field its
+  // condition reads): birth_date for "birth_date does not match ..."; "".
+  std::string_view reject_column(size_t i) const;
 
   size_t table_count() const;
   const std::string& table_name(size_t t) const;

@@ -148,7 +148,8 @@ int run_classify(const ClassifyArgs& args) {
       if (result.rejected(i)) {
         // Rejects are masked even with --no-mask, as the reader's are.
         ++check_rejected;
-        late.push_back({batch.row_number(i), detail::masked_key(id), "", std::string(result.reject_reason(i))});
+        late.push_back({batch.row_number(i), detail::masked_key(id), std::string(result.reject_column(i)),
+                        std::string(result.reject_reason(i))});
         continue;
       }
       if (!a.no_mask) id = detail::mask_embedded_id_numbers(id);

@@ -347,6 +347,11 @@ std::string_view BatchResult::reject_reason(size_t i) const {
   if (c < 0) return {};
   return data_->pack->pack->checks[static_cast<size_t>(c)].message.value;
 }
+std::string_view BatchResult::reject_column(size_t i) const {
+  const int32_t c = data_->reject.at(i);
+  if (c < 0 || static_cast<size_t>(c) >= data_->pack->check_columns.size()) return {};
+  return data_->pack->check_columns[static_cast<size_t>(c)];
+}
 size_t BatchResult::table_count() const { return data_->table_names.size(); }
 const std::string& BatchResult::table_name(size_t t) const { return data_->table_names.at(t); }
 

@@ -873,7 +873,8 @@ class Job {
       const bool evented = has_events(id);
       if (result.rejected(i)) {
         ++check_rejected_;
-        chunk_rejects_.push_back({d.row_numbers[i], detail::masked_key(id), "", std::string(result.reject_reason(i))});
+        chunk_rejects_.push_back({d.row_numbers[i], detail::masked_key(id), std::string(result.reject_column(i)),
+                                  std::string(result.reject_reason(i))});
         if (evented) store_.add(d, i);
         continue;
       }

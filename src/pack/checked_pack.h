@@ -101,6 +101,9 @@ struct CheckedPack {
   std::vector<bool> table_total;  // first-hit table whose last row always matches
   std::vector<std::vector<int>> row_outputs;     // [table][row]: value code
   std::vector<ExprPtr> checks;
+  // The field each check's reject names (its `column`, else the first
+  // field its condition reads, through derived values); "" when none.
+  std::vector<std::string> check_columns;
   std::vector<std::vector<ParamPeriod>> params;  // sorted by from
   std::vector<Item> order;
   // Names each derive/row/check expression reads (for explanations).

@@ -158,6 +158,7 @@ class Differ {
             [&](const detail::CheckDef& x, const detail::CheckDef& y, std::string& bf, std::string& af) {
               field_change(bf, af, "require", x.require.value, y.require.value);
               field_change(bf, af, "message", x.message.value, y.message.value);
+              field_change(bf, af, "column", x.column.value, y.column.value);
               field_change(bf, af, "clause", x.clause.value, y.clause.value);
             });
     tables();

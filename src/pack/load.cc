@@ -334,6 +334,7 @@ class Loader {
       c.id = r.text("id");
       c.require = r.filled("require", "write the condition every record must meet");
       c.message = r.text("message");
+      c.column = r.text("column");
       c.clause = r.text("clause");
       if (!r.has("id")) r.missing("id", "a short name");
       if (!c.change.remove && !r.has("require")) r.missing("require", "the condition records meet");

@@ -162,6 +162,7 @@ struct CheckDef {
   Text id;
   Text require;
   Text message;
+  Text column;  // the field a reject names; default: the first field `require` reads
   Text clause;
   SourceLocation where;
   Change change;

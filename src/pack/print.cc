@@ -126,7 +126,7 @@ std::string print_effective(const Pack& p) {
     o << "checks:\n";
     for (const auto& c : p.checks)
       o << "  - "
-        << Flow().text("id", c.id).text("require", c.require).text("message", c.message).text("clause", c.clause).str()
+        << Flow().text("id", c.id).text("require", c.require).text("message", c.message).text("column", c.column).text("clause", c.clause).str()
         << origin(c.where) << "\n";
   }
   o << "tables:\n";

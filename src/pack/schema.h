@@ -31,7 +31,7 @@ inline constexpr const char* kParameter[] = {
     "type", "unit", "clause", "description", "value", "values", "override", "from"};
 inline constexpr const char* kParameterValue[] = {"from", "value"};
 inline constexpr const char* kDerive[] = {"expr", "clause", "description", "override"};
-inline constexpr const char* kCheck[] = {"id",     "require", "message",
+inline constexpr const char* kCheck[] = {"id",     "require", "message", "column",
                                          "clause", "replace", "remove"};
 inline constexpr const char* kTable[] = {"hit_policy", "values", "values_from",
                                          "rows", "description", "override"};

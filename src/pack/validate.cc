@@ -545,13 +545,38 @@ class Validator {
       if (!c.id.empty() && !ids.insert(c.id.value).second)
         error(c.id.where, "duplicate-row-id", "duplicate check id '" + c.id.value + "'");
       ExprPtr e;
+      bool checked = false;
       if (!c.require.empty()) {
         e = parse_expr(c.require, diags_);
-        if (e && check_expr(*e, scope_, diags_) && e->type.kind != TypeKind::kBool)
+        checked = e && check_expr(*e, scope_, diags_);
+        if (checked && e->type.kind != TypeKind::kBool)
           error(e->where, "type-mismatch", "'require' must be a condition (bool)");
       }
+      std::string column;
+      if (!c.column.empty()) {
+        if (find_named(pack_.fields, c.column, "field") >= 0) column = c.column.value;
+      } else if (checked) {
+        std::vector<std::string> reads;
+        collect_reads(*e, reads);
+        column = first_field(reads, 0);
+      }
+      out_->check_columns.push_back(std::move(column));
       out_->checks.push_back(std::move(e));
     }
+  }
+
+  // The first field among `names`, a derived value standing for the
+  // fields it reads (depth-first): `birth` is birth_date (or id_number).
+  std::string first_field(const std::vector<std::string>& names, int depth) {
+    for (const std::string& n : names) {
+      for (const auto& f : pack_.fields)
+        if (f.name.value == n) return n;
+      if (depth > 16) continue;  // derived values cannot cycle; a bound all the same
+      for (size_t d = 0; d < pack_.derives.size(); ++d)
+        if (pack_.derives[d].name.value == n && d < out_->derive_reads.size())
+          if (std::string f = first_field(out_->derive_reads[d], depth + 1); !f.empty()) return f;
+    }
+    return "";
   }
 
   void check_outputs() {

@@ -81,7 +81,8 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
   for (size_t i = 0; i < students.size(); ++i)
     if (result.rejected(i))
       report.student_rejects.push_back(
-          {students.row_number(i), detail::masked_key(key_of(i)), "", std::string(result.reject_reason(i))});
+          {students.row_number(i), detail::masked_key(key_of(i)), std::string(result.reject_column(i)),
+           std::string(result.reject_reason(i))});
 
   std::vector<std::vector<const Event*>> per_record(students.size());
   for (const Event& e : log.events) {

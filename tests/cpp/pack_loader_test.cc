@@ -669,6 +669,20 @@ TEST(PackLoader, ADateNotWrittenYyyyMmDdIsNamed) {
   EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
 }
 
+// A check's reject names a field: its `column`, else the first field its
+// condition reads (through derived values); a `column` that is no field is
+// an error at it.
+TEST(PackLoader, ACheckNamesTheColumnOfItsRejects) {
+  const std::string y = std::string(kBase) + "checks:\n  - {id: c1, require: old, message: too old}\n"
+                        "  - {id: c2, require: age < 99, message: m, column: registry}\n"
+                        "  - {id: c3, require: true, message: m}\n";
+  std::vector<kcbx::Diagnostic> diags;
+  const kcbx::RulePack pack = kcbx::parse_rules(y, "p.yaml");
+  EXPECT_EQ(pack.checked().check_columns, (std::vector<std::string>{"age", "registry", ""}));
+  const std::string bad = std::string(kBase) + "checks:\n  - {id: c1, require: old, message: m, column: agee}\n";
+  EXPECT_DIAG(only_error(bad), "unknown-name", "agee", pos_of(bad, "agee"));
+}
+
 TEST(PackLoader, OutputThatIsAParameter) {
   const std::string y = std::string(kBase) + "outputs: [limit]\n";
   EXPECT_DIAG(only_error(y), "wrong-type", "output 'limit' must be a per-record value",

@@ -613,12 +613,13 @@ TEST(WorkflowFixes, CasesRejectsRecordsAPackCheckRefuses) {
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_NE(run.err.find("students: read 2 = accepted 1 + rejected 1"), std::string::npos) << run.err;
   EXPECT_EQ(read_file(dir / "rj.csv"),
-            "file,row,student_id,column,reason\nstudents,3,FUT,,the birth date is after the evaluation date\n");
+            "file,row,student_id,column,reason\nstudents,3,FUT,birth_date,the birth date is after the evaluation date\n");
   // The same reason as kcbx classify gives.
   const auto cls = run_kcbx(dir, "classify --students " + shell_quote((dir / "s.csv").string()) +
                                      " --as-of 2019-10-20 --rejects " + shell_quote((dir / "rc.csv").string()));
   ASSERT_EQ(cls.code, 0) << cls.err;
-  EXPECT_NE(read_file(dir / "rc.csv").find("3,FUT,,the birth date is after the evaluation date"), std::string::npos);
+  EXPECT_NE(read_file(dir / "rc.csv").find("3,FUT,birth_date,the birth date is after the evaluation date"),
+            std::string::npos);
 }
 
 // ---- 4. The events key column follows the pack --------------------------------
