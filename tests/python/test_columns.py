@@ -191,7 +191,7 @@ def test_bad_values_are_rejects_with_reasons(engine: kcbx.Engine) -> None:
         {"row": 6, "student_id": "bad-bool", "column": "poor",
          "reason": "'maybe' is not a yes/no value (use 1/0, true/false, yes/no or 是/否)"},
         {"row": 7, "student_id": "bad-int", "column": "grade", "reason": "'4.5' is not a whole number"},
-        {"row": 8, "student_id": "born-later", "column": "",
+        {"row": 8, "student_id": "born-later", "column": "birth_date",
          "reason": "the birth date is after the evaluation date"},
     ]
     assert "520102201003151237" not in got[2]["reason"] and "check" in got[2]["reason"]
