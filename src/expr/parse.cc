@@ -111,6 +111,13 @@ const WidePunct* wide_punct_at(std::string_view s, size_t pos) {
   return nullptr;
 }
 
+// Chinese words for the connectives, which lex as names (names may be
+// Chinese): after a complete condition one of them is named with the
+// keyword to write instead.
+constexpr std::pair<std::string_view, std::string_view> kChineseConnectives[] = {
+    {"且", "and"}, {"并且", "and"}, {"而且", "and"}, {"和", "and"}, {"与", "and"},
+    {"或", "or"},  {"或者", "or"},  {"不在", "not in"}, {"在", "in"}};
+
 bool is_ident_start(unsigned char c) {
   return std::isalpha(c) || c == '_' || c >= 0x80;
 }
@@ -267,9 +274,15 @@ class Parser {
       return nullptr;
     }
     ExprPtr e = expr();
-    if (!failed_ && tok_.kind != Tok::kEnd)
-      fail(tok_.offset, "syntax",
-           "unexpected '" + tok_.text + "' after the end of the expression");
+    if (!failed_ && tok_.kind != Tok::kEnd) {
+      std::string msg = "unexpected '" + tok_.text + "' after the end of the expression";
+      // A Chinese word for a connective joins two conditions in Chinese
+      // ("建档立卡 且 残疾"): said with the word to write.
+      if (tok_.kind == Tok::kIdent)
+        for (const auto& [word, ascii] : kChineseConnectives)
+          if (tok_.text == word) msg += "; write '" + std::string(ascii) + "'";
+      fail(tok_.offset, "syntax", msg);
+    }
     return failed_ ? nullptr : std::move(e);
   }
 

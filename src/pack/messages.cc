@@ -244,6 +244,8 @@ const Entry kEntries[] = {
     {"syntax", "expected 'in' after 'not' here", "这里 'not' 之后应为 'in'"},
     {"syntax", "expected 'else' \\(every 'if' needs one\\) but found (.*)", "应为 'else'（每个 'if' 都需要），实际为 $1"},
     {"syntax", "expected '(.*)' but found (.*)", "应为 '$1'，实际为 $2"},
+    {"syntax", "unexpected '(.*)' after the end of the expression; write '(.*)'",
+     "表达式结束后多出了 '$1'；表达式中请写 '$2'"},
     {"syntax", "unexpected '(.*)' after the end of the expression", "表达式结束后多出了 '$1'"},
     {"syntax", "expected a value but found (.*)", "应为一个值，实际为 $1"},
     {"syntax", "a list \\[\\.\\.\\] may only follow 'in'", "列表 [..] 只能跟在 'in' 后面"},

@@ -651,6 +651,10 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   EXPECT_DIAG(only_error(y), "syntax", "'，' is not part of the language; write ',' (ASCII)", pos_of(y, "，"));
   y = replace(kBase, "  old: age > limit", "  old: age ≥ limit");
   EXPECT_DIAG(only_error(y), "syntax", "'≥' is not part of the language; write '>=' (ASCII)", pos_of(y, "≥"));
+  // A Chinese connective between two conditions names the keyword.
+  y = replace(kBase, "  old: age > limit", "  old: age > limit 且 age < 99");
+  EXPECT_DIAG(only_error(y), "syntax", "unexpected '且' after the end of the expression; write 'and'", pos_of(y, "且"));
+  EXPECT_EQ(kcbx::detail::localized_message(only_error(y), "zh"), "表达式结束后多出了 '且'；表达式中请写 'and'");
   y = replace(kBase, "  age: {type: int}", "  age: {type: int, alias: 年龄（周岁）}");
   y = replace(y, "  old: age > limit", "  old: 年龄（周岁） > limit");
   EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
