@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <regex>
+#include <map>
 #include <set>
 
 #include "expr/check.h"
@@ -470,7 +471,7 @@ class Validator {
     const Active active(active_, def.name.value);
     const size_t before = diags_.size();
     const int dom = domain_of(def.values_from, def.domain, def.where);
-    std::set<std::string> ids;
+    SeenIds ids;
     bool unconditional_seen = false;
     std::string unconditional_id;
     SourceLocation unconditional_where;  // where to look: maybe another file (extends:)
@@ -482,9 +483,9 @@ class Validator {
       error(def.where, "too-many-rows",
             "a collect table holds at most " + std::to_string(schema::kMaxCollectRows) + " rows");
     for (const auto& row : def.rows) {
-      if (!row.id.empty() && !ids.insert(row.id.value).second)
+      if (auto again = row.id.empty() ? std::nullopt : ids.repeat(row.id))
         error(row.id.where, "duplicate-row-id",
-              "duplicate row id '" + row.id.value + "' in table '" + def.name.value + "'");
+              "duplicate row id '" + row.id.value + "' in table '" + def.name.value + "'" + *again);
       if (unconditional_seen && def.hit_policy == HitPolicy::kFirst)
         error(row.where, "unreachable-row",
               "row '" + row.id.value + "' can never match: row '" + unconditional_id +
@@ -540,10 +541,10 @@ class Validator {
   }
 
   void check_checks() {
-    std::set<std::string> ids;
+    SeenIds ids;
     for (const auto& c : pack_.checks) {
-      if (!c.id.empty() && !ids.insert(c.id.value).second)
-        error(c.id.where, "duplicate-row-id", "duplicate check id '" + c.id.value + "'");
+      if (auto again = c.id.empty() ? std::nullopt : ids.repeat(c.id))
+        error(c.id.where, "duplicate-row-id", "duplicate check id '" + c.id.value + "'" + *again);
       ExprPtr e;
       bool checked = false;
       if (!c.require.empty()) {
@@ -578,6 +579,18 @@ class Validator {
     }
     return "";
   }
+
+  // Ids seen in one list, for "duplicate ... id" messages that say where
+  // the first one is.
+  struct SeenIds {
+    std::map<std::string, SourceLocation> first;
+    // nullopt for an id seen first, else " (first at file:line:col)".
+    std::optional<std::string> repeat(const Text& id) {
+      auto [it, added] = first.emplace(id.value, id.where);
+      if (added) return std::nullopt;
+      return it->second.line ? " (first at " + it->second.format() + ")" : std::string();
+    }
+  };
 
   void check_outputs() {
     for (const auto& o : pack_.outputs) {
@@ -645,10 +658,10 @@ class Validator {
     for (const auto& r : pack_.roles) {
       out_->role_level.push_back(r.level.empty() ? -1 : find_named(pack_.levels, r.level, "level"));
       out_->role_line.push_back(r.line.empty() ? -1 : find_named(pack_.lines, r.line, "line"));
-      std::set<std::string> ids;
+      SeenIds ids;
       for (const auto& d : r.duties)
-        if (!ids.insert(d.id.value).second)
-          error(d.id.where, "duplicate-row-id", "duplicate duty id '" + d.id.value + "'");
+        if (auto again = ids.repeat(d.id))
+          error(d.id.where, "duplicate-row-id", "duplicate duty id '" + d.id.value + "'" + *again);
     }
   }
 
@@ -746,11 +759,11 @@ class Validator {
       for (const auto& e : ed.events) x.events.push_back(event_code(e));
       out.event_dates.push_back(std::move(x));
     }
-    std::set<std::string> ids;
+    SeenIds ids;
     for (const auto& st : wf.stages) {
       CheckedStage cs;
-      if (!st.id.empty() && !ids.insert(st.id.value).second)
-        error(st.id.where, "duplicate-row-id", "duplicate stage id '" + st.id.value + "'");
+      if (auto again = st.id.empty() ? std::nullopt : ids.repeat(st.id))
+        error(st.id.where, "duplicate-row-id", "duplicate stage id '" + st.id.value + "'" + *again);
       if (!st.role.empty()) cs.role = find_named(pack_.roles, st.role, "role");
       for (const auto& e : st.events) cs.events.push_back(event_code(e));
       cs.count = st.count;
@@ -963,10 +976,10 @@ class Validator {
   }
 
   void check_calendar() {
-    std::set<std::string> ids;
+    SeenIds ids;
     for (const auto& c : pack_.calendar) {
-      if (!ids.insert(c.id.value).second)
-        error(c.id.where, "duplicate-row-id", "duplicate calendar id '" + c.id.value + "'");
+      if (auto again = ids.repeat(c.id))
+        error(c.id.where, "duplicate-row-id", "duplicate calendar id '" + c.id.value + "'" + *again);
       for (const auto& d : c.days) {
         if (d.value == "last") continue;
         char* end = nullptr;

@@ -305,8 +305,10 @@ TEST(PackLoader, TypeMismatchDatePlusInt) {
 
 TEST(PackLoader, DuplicateRowId) {
   const std::string y = replace(kBase, "{id: b, then: young}", "{id: a, then: young}");
-  EXPECT_DIAG(only_error(y), "duplicate-row-id", "duplicate row id 'a' in table 'status'",
+  // Where the first one is, as an extension's duplicate says it.
+  EXPECT_DIAG(only_error(y), "duplicate-row-id", "duplicate row id 'a' in table 'status' (first at p.yaml:16:14)",
               pos_of(y, "a, then: young"));
+  EXPECT_EQ(kcbx::detail::localized_message(only_error(y), "zh"), "决策表 'status' 中的行 id 'a' 重复（首次在 p.yaml:16:14）");
 }
 
 TEST(PackLoader, RowAfterAnUnconditionalRowIsUnreachable) {
