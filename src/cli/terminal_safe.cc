@@ -1,6 +1,7 @@
 #include "cli/terminal_safe.h"
 
 #include <iostream>
+#include <new>
 #include <streambuf>
 #include <string>
 
@@ -75,8 +76,11 @@ std::streambuf* raw_stderr = nullptr;
 void make_stderr_terminal_safe() {
   if (raw_stderr) return;
   raw_stderr = std::cerr.rdbuf();
-  // Never deleted: std::cerr is flushed after static objects are destroyed.
-  std::cerr.rdbuf(new EscapingBuf(raw_stderr));
+  // Built in static storage and never destroyed: std::cerr is flushed after
+  // static objects are destroyed, so the buffer must outlive them. Not on
+  // the heap either, where LeakSanitizer reports it as lost at exit.
+  alignas(EscapingBuf) static unsigned char storage[sizeof(EscapingBuf)];
+  std::cerr.rdbuf(new (storage) EscapingBuf(raw_stderr));
 }
 
 std::ostream& progress_stream() {
