@@ -99,6 +99,26 @@ struct OwnedArray {
   }
 };
 
+// The Arrow C format string of a type kcbx does not read, in words where
+// the format is cryptic ("+l" is a list): the message is for the analyst
+// who made the column, not for an Arrow implementer.
+inline std::string arrow_type_name(std::string_view f) {
+  const std::string code = "'" + std::string(f) + "'";
+  auto starts = [&](std::string_view p) { return f.substr(0, p.size()) == p; };
+  if (f == "+l" || f == "+L" || starts("+w:") || f == "+vl" || f == "+vL")
+    return "list (" + code + "; for a set field, join the values with ';')";
+  if (f == "z" || f == "Z" || f == "vz") return "binary (" + code + "; decode it to text)";
+  if (starts("d:")) return "decimal (" + code + ")";
+  if (starts("tt")) return "time of day (" + code + ")";
+  if (starts("tD")) return "duration (" + code + ")";
+  if (starts("ti")) return "interval (" + code + ")";
+  if (f == "+s") return "struct (" + code + ")";
+  if (f == "+m") return "map (" + code + ")";
+  if (starts("+u")) return "union (" + code + ")";
+  if (f == "e") return "float16 (" + code + ")";
+  return code;
+}
+
 // Describes an imported array as column chunks. `keep` receives chunks
 // whose address must stay stable (dictionaries). Throws ColumnTypeError
 // for a layout kcbx does not read.
@@ -135,8 +155,8 @@ inline void describe(const std::string& column, const ArrowSchema& schema, const
   else if (f.substr(0, 4) == "tsu:") t = ArrayType::kTimestampUs;
   else if (f.substr(0, 4) == "tsn:") t = ArrayType::kTimestampNs;
   else
-    throw ColumnTypeError(column, "column '" + column + "' has Arrow type '" + std::string(f) +
-                                      "', which kcbx does not read (use bool, integers, floats, "
+    throw ColumnTypeError(column, "column '" + column + "' has Arrow type " + arrow_type_name(f) +
+                                      ", which kcbx does not read (use bool, integers, floats, "
                                       "dates, timestamps, strings or dictionaries of them)");
   if (schema.dictionary) {
     if (!array.dictionary)

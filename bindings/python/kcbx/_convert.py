@@ -115,13 +115,45 @@ def _wall_time(column: Any) -> Any:
         return pa.array(series.dt.tz_localize(None), from_pandas=True)
 
 
+def _is_list(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return isinstance(arrow_type, pa.DataType) and (
+        pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)
+        or pa.types.is_fixed_size_list(arrow_type))
+
+
+def _joined(column: Any) -> Any:
+    """A list column (a set field's values as lists, ['two_free',
+    'nutrition']) as the text a CSV cell holds, 'two_free;nutrition'. A
+    null item is left out; a null list stays null. A list whose items have
+    no text is returned as it is, for the engine to name its type."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunked = isinstance(column, pa.ChunkedArray)
+    out = []
+    try:
+        for chunk in column.chunks if chunked else [column]:
+            lists = chunk.cast(pa.list_(pa.string()))
+            items = pc.fill_null(lists.values, "")  # an empty item: the engine skips it, as in "a;;b"
+            lists = pa.ListArray.from_arrays(lists.offsets, items, mask=lists.is_null())
+            out.append(pc.binary_join(lists, ";"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return column
+    return pa.chunked_array(out, pa.string()) if chunked else out[0]
+
+
 def _wall_times(table: Any) -> Any:
-    """A pyarrow Table with its timezone-aware timestamps as wall times."""
+    """A pyarrow Table as the engine reads it: timezone-aware timestamps as
+    wall times, list columns as ';'-separated text."""
     import pyarrow as pa
 
     for i, field in enumerate(table.schema):
         if pa.types.is_timestamp(field.type) and field.type.tz is not None:
             table = table.set_column(i, field.name, _wall_time(table.column(i)))
+        elif _is_list(field.type):
+            table = table.set_column(i, field.name, _joined(table.column(i)))
     return table
 
 
@@ -142,7 +174,8 @@ def _pandas_column(name: str, series: Any) -> Any:
             return column
 
     try:
-        return pa.array(series, from_pandas=True)
+        column = pa.array(series, from_pandas=True)
+        return _joined(column) if _is_list(column.type) else column
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
         if dtype == object:
             # Cells of several types (read_excel gives an int for most ID
@@ -156,8 +189,9 @@ def _pandas_column(name: str, series: Any) -> Any:
 
 def _texts(values: Any) -> Any:
     """An object column's cells as Arrow text (None, NaN and pd.NA as
-    nulls, a date as YYYY-MM-DD, anything else as str()), or None when a
-    cell has no plain text (bytes, a list)."""
+    nulls, a date as YYYY-MM-DD, a list of strings ';'-separated, anything
+    else as str()), or None when a cell has no plain text (bytes, a list of
+    numbers)."""
     import pyarrow as pa
 
     out: list[str | None] = []
@@ -169,6 +203,8 @@ def _texts(values: Any) -> Any:
         elif isinstance(v, (bool, int, float, _dt.date)):
             out.append(v.isoformat()[:10] if isinstance(v, _dt.date) else
                        str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        elif isinstance(v, (list, tuple, set, frozenset)) and all(isinstance(x, str) or x is None for x in v):
+            out.append(";".join(x for x in v if x is not None))  # a set field's values
         else:
             return None
     return pa.array(out, pa.string())
@@ -182,14 +218,15 @@ def _array_column(name: str, values: Any) -> Any:
     if getattr(getattr(values, "type", None), "tz", None) is not None:  # a timezone-aware pyarrow array
         return _wall_time(values)
     if hasattr(values, "__arrow_c_array__") or hasattr(values, "__arrow_c_stream__"):
-        return values
+        return _joined(values) if _is_list(getattr(values, "type", None)) else values
     arr = np.asarray(values)
     if arr.dtype.kind in "biufM":
         return np.ascontiguousarray(arr)
     import pyarrow as pa
 
     try:
-        return pa.array(arr, from_pandas=True)
+        column = pa.array(arr, from_pandas=True)
+        return _joined(column) if _is_list(column.type) else column
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
         if arr.dtype == object:
             text = _texts(arr)
@@ -207,12 +244,13 @@ def _source(table: Any, kind: str) -> tuple[Any, bool]:
     if kind == "mapping":
         return [(str(k), _array_column(str(k), v)) for k, v in table.items()], False
     if kind == "polars" and (not hasattr(table, "__arrow_c_stream__") or any(
-            getattr(dtype, "time_zone", None) for dtype in table.schema.values())):
+            getattr(dtype, "time_zone", None) or type(dtype).__name__ in ("List", "Array")
+            for dtype in table.schema.values())):
         return _wall_times(table.to_arrow()), True
     if kind == "pyarrow":
         return _wall_times(table), True
     if kind == "pyarrow.RecordBatch" and any(
-            getattr(f.type, "tz", None) is not None for f in table.schema):
+            getattr(f.type, "tz", None) is not None or _is_list(f.type) for f in table.schema):
         import pyarrow as pa
 
         return _wall_times(pa.Table.from_batches([table])), True
@@ -421,6 +459,8 @@ def _csv_source(obj: Any, encoding: str = "utf-8") -> tuple[str, str, str]:
     for i, field in enumerate(t.schema):
         if pa.types.is_timestamp(field.type) or pa.types.is_date64(field.type):
             t = t.set_column(i, field.name, t.column(i).cast(pa.date32()))
+        elif str(field.type) in ("string_view", "binary_view"):  # which pyarrow's CSV writer does not write
+            t = t.set_column(i, field.name, t.column(i).cast(pa.string()))
     buf = _io.BytesIO()
     pacsv.write_csv(t, buf, pacsv.WriteOptions(quoting_style="needed"))
     return ("text", buf.getvalue().decode("utf-8"), "utf-8")
