@@ -1687,13 +1687,14 @@ PYBIND11_MODULE(_kcbx, m) {
   m.def(
       "_generate",
       [](int64_t students, uint64_t seed, const std::string& as_of, const std::vector<std::string>& prefectures,
-         const std::string& province, const std::string& jurisdiction) {
+         const std::string& province, const RulePack* rules) {
         detail::GenerateOptions o;
         o.students = students;
         o.seed = seed;
         o.as_of = parse_as_of(as_of);
         o.prefectures = prefectures;
-        if (!jurisdiction.empty()) detail::place_in(jurisdiction, o);  // a pack's own province
+        // A pack's own province, roster, events and cases.
+        if (rules) detail::generate_for_pack(*rules, o);
         if (!province.empty()) o.province = province;
         std::ostringstream s, ev, off;
         {
@@ -1702,5 +1703,5 @@ PYBIND11_MODULE(_kcbx, m) {
         }
         return py::make_tuple(py::bytes(s.str()), py::bytes(ev.str()), py::bytes(off.str()));
       },
-      "students"_a, "seed"_a, "as_of"_a, "prefectures"_a, "province"_a = "", "jurisdiction"_a = "");
+      "students"_a, "seed"_a, "as_of"_a, "prefectures"_a, "province"_a = "", "rules"_a = nullptr);
 }

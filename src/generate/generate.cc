@@ -6,12 +6,16 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "io/id_number.h"
+#include "kcbx/batch.h"
+#include "kcbx/engine.h"
 
 namespace kcbx::detail {
 namespace {
@@ -279,6 +283,10 @@ class Sink {
   }
   void put_bool(bool b) { put(b ? '1' : '0'); }
 
+  // For a scratch sink that holds one row at a time: forget what was put.
+  void rewind() { p_ = buf_.get(); }
+  std::string_view text() const { return {buf_.get(), static_cast<size_t>(p_ - buf_.get())}; }
+
  private:
   std::ostream* os_;
   std::unique_ptr<char[]> buf_;
@@ -331,6 +339,77 @@ Date school_day_on_or_before(Date d) {
   return d;
 }
 
+// The cells of one row Sink wrote (quoted only when a cell holds a comma,
+// quote or line break; a quote inside doubled), without its line break.
+void split_row(std::string_view row, std::vector<std::string>& cells) {
+  cells.clear();
+  std::string cell;
+  bool quoted = false;
+  for (size_t i = 0; i < row.size(); ++i) {
+    const char c = row[i];
+    if (quoted) {
+      if (c != '"') cell += c;
+      else if (i + 1 < row.size() && row[i + 1] == '"') cell += row[++i];
+      else quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',' || c == '\n') {
+      cells.push_back(std::move(cell));
+      cell.clear();
+      if (c == '\n') return;
+    } else {
+      cell += c;
+    }
+  }
+  cells.push_back(std::move(cell));
+}
+
+// Whether, and from which day, a pack opens a case for generated records:
+// the events follow the pack's own statuses, thresholds and ages (a pack
+// whose suspicion starts after 10 days has cases from day 11; a child
+// past compulsory-education age has none), never a copy of them here.
+// Rows are classified a township at a time, one batch each.
+class CaseOpener {
+ public:
+  CaseOpener(RulePack rules, Date as_of)
+      : rules_(std::move(rules)), engine_(rules_, EngineOptions{.threads = 1}), builder_(rules_), as_of_(as_of) {
+    std::vector<std::string> header(student_columns().begin(), student_columns().end());
+    for (const Diagnostic& d : builder_.set_columns(header, "generated students"))
+      if (d.severity == Severity::kError)
+        throw std::invalid_argument("the pack '" + rules_.name() + "' cannot read the generated records: " +
+                                    d.message);
+  }
+
+  // For each row: the day its case opens (on or before as_of), or none.
+  std::vector<std::optional<Date>> open(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::optional<Date>> out(rows.size());
+    std::vector<size_t> added;  // row of each record of the batch
+    std::vector<std::string_view> cells;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      cells.assign(rows[k].begin(), rows[k].end());
+      if (!builder_.add_row(cells, ++row_)) added.push_back(k);
+    }
+    const Batch batch = builder_.finish();
+    if (batch.size() == 0) return out;
+    ClassifyOptions what;
+    what.flags = what.all_tables = what.outputs = false;
+    const BatchResult result = engine_.classify(batch, as_of_, what);
+    for (size_t j = 0; j < added.size(); ++j) {
+      if (result.rejected(j) || !result.case_open(j)) continue;
+      const std::optional<Date> on = result.case_opened_on(j);
+      out[added[j]] = on && *on < as_of_ ? *on : as_of_;
+    }
+    return out;
+  }
+
+ private:
+  RulePack rules_;
+  Engine engine_;
+  BatchBuilder builder_;
+  Date as_of_;
+  int64_t row_ = 0;
+};
+
 struct TownshipPlan {
   int64_t code;  // 9 digits
   TownKind kind;
@@ -358,7 +437,11 @@ class Generator {
         students_(sinks.students),
         events_(sinks.events),
         officials_(sinks.officials),
+        scratch_(&scratch_stream_),
         roles_(options.plan ? options.plan->roles : guizhou_roles()) {
+    // Without an events file no events are made: they draw on generators
+    // of their own, so the other files are the same either way.
+    if (events_.on()) opener_.emplace(options.rules ? *options.rules : default_rules(), options.as_of);
     today_ = options.as_of.ymd();
     const YearMonthDay& today = today_;
     // The school year starts on 1 September.
@@ -548,6 +631,8 @@ class Generator {
       }
     }
 
+    write_case_events();  // before township_code_, which names the township's posts, moves on
+
     for (int v = 0; v < nv; ++v) {
       if (!village_used[static_cast<size_t>(v)]) continue;
       ++stats_.villages;
@@ -735,8 +820,7 @@ class Generator {
 
     ++stats_.students;
     const int64_t serial = ++county_serial_;
-    if (students_.on()) {
-      Sink& o = students_;
+    auto write_row = [&](Sink& o) {
       o.begin_row();
       put_student_id(o, serial);
       o.put(',');
@@ -793,12 +877,37 @@ class Generator {
         first = false;
       }
       o.put('\n');
-    }
-    if (in_school) {
-      if (opt_.plan) planned_case_events(rng, s, serial, school_id, cls, village);
-      else case_events(rng, s, serial, school_id, cls);
+    };
+    if (students_.on()) write_row(students_);
+    // A pupil with a last day at school may have a case: whether the pack
+    // opens one, and since when, is decided with the township's others.
+    if (opener_ && in_school && s.has_last) {
+      scratch_.rewind();
+      write_row(scratch_);
+      pending_rows_.emplace_back();
+      split_row(scratch_.text(), pending_rows_.back());
+      pending_.push_back({s, serial, school_id, cls, village});
+      if (pending_.size() >= kPendingMax) write_case_events();
     }
     return {village, in_school};
+  }
+
+  // The events of the pupils waiting in pending_, in their order, each from
+  // the day the pack opens its case. Each pupil's events draw on a
+  // generator of their own (seeded by county and serial), so when they are
+  // written changes nothing else.
+  void write_case_events() {
+    if (pending_.empty()) return;
+    const std::vector<std::optional<Date>> opened = opener_->open(pending_rows_);
+    for (size_t k = 0; k < pending_.size(); ++k) {
+      if (!opened[k]) continue;
+      const Pending& p = pending_[k];
+      Rng rng(mix(mix(opt_.seed ^ 0xCA5E5ULL, static_cast<uint64_t>(county_->code)), static_cast<uint64_t>(p.serial)));
+      if (opt_.plan) planned_case_events(rng, p.student, p.serial, p.school_id, p.cls, p.village, *opened[k]);
+      else case_events(rng, p.student, p.serial, p.school_id, p.cls, *opened[k]);
+    }
+    pending_.clear();
+    pending_rows_.clear();
   }
 
   // GB 11643: county code, birth date, 3-digit sequence (odd for boys),
@@ -821,16 +930,14 @@ class Generator {
     id[17] = id_check_character(std::string_view(id, 17));
   }
 
-  // Screening and persuasion events (S2, S3) for an unexcused absence of
-  // more than 7 days or a pupil who left: two home visits, the school's
-  // report, township persuasion, sometimes a notice, administrative or legal
-  // measures, sometimes a return. Events stop at as_of.
+  // Screening and persuasion events (S2, S3) of a case opened on `opened`
+  // (Guizhou's stages, for the default pack): two home visits, the
+  // school's report, township persuasion, sometimes a notice,
+  // administrative or legal measures, sometimes a return. Events stop at
+  // as_of.
   void case_events(Rng& rng, const Student& s, int64_t serial,
-                   int64_t school_id, int64_t cls) {
-    if (!s.has_last || s.excused) return;
+                   int64_t school_id, int64_t cls, Date opened) {
     const bool left = s.registry == Registry::kLeft;
-    if (!left && s.registry != Registry::kEnrolled) return;
-    if (opt_.as_of.days() - s.last_attended.days() <= 7) return;
     if (!rng.chance(850'000)) return;  // some cases never get started
 
     const uint64_t teacher_key = class_key(static_cast<uint64_t>(school_id),
@@ -838,7 +945,7 @@ class Generator {
     const uint64_t principal_key = static_cast<uint64_t>(school_id);
     const uint64_t township_key = static_cast<uint64_t>(township_code_);
     const uint64_t county_key = static_cast<uint64_t>(county_->code);
-    int32_t t = s.last_attended.days() + 8 + rng.between(0, 5);
+    int32_t t = opened.days() + rng.between(0, 5);
     // Returns false when the event would fall after as_of (and stops).
     auto emit = [&](std::string_view type, Role role, uint64_t key,
                     std::string_view note) {
@@ -932,17 +1039,14 @@ class Generator {
     return true;
   }
 
-  // The events of a pack's plan, for the same children case_events()
-  // writes them for: each stage's events in order by its role's person,
-  // mostly within the stage's deadline (about one stage in five late), and
-  // now and then the closing event (the child is back) between stages.
-  // Events stop at as_of; a plan step without a role names no person.
+  // The events of a pack's plan for a case opened on `opened`: each
+  // stage's events in order by its role's person, mostly within the
+  // stage's deadline (about one stage in five late), and now and then the
+  // closing event (the child is back) between stages. Events stop at
+  // as_of; a plan step without a role names no person.
   void planned_case_events(Rng& rng, const Student& s, int64_t serial, int64_t school_id, int64_t cls,
-                           int village) {
-    if (!s.has_last || s.excused) return;
+                           int village, Date opened) {
     const bool left = s.registry == Registry::kLeft;
-    if (!left && s.registry != Registry::kEnrolled) return;
-    if (opt_.as_of.days() - s.last_attended.days() <= 7) return;
     if (!rng.chance(850'000)) return;  // some cases never get started
     const GeneratePlan& plan = *opt_.plan;
     auto key_of = [&](Post post) -> uint64_t {
@@ -955,8 +1059,8 @@ class Generator {
       }
       return class_key(static_cast<uint64_t>(school_id), s.grade, cls);
     };
-    int32_t t = s.last_attended.days() + 8 + rng.between(0, 5);
-    const int32_t case_start = t;
+    const int32_t case_start = opened.days();
+    int32_t t = case_start + rng.between(0, 5);
     auto emit = [&](std::string_view type, int role) {
       return event_row(serial, t, type, [&](Sink& o) {
         if (role >= 0) o.put_field(person(role, key_of(roles_[static_cast<size_t>(role)].post)).view());
@@ -1047,10 +1151,23 @@ class Generator {
     o.put('\n');
   }
 
+  // A pupil whose case, if the pack opens one, write_case_events() writes.
+  struct Pending {
+    Student student;
+    int64_t serial, school_id, cls;
+    int village;
+  };
+  static constexpr size_t kPendingMax = 4096;
+
   const GenerateOptions& opt_;
   YearMonthDay today_;
   Sink students_, events_, officials_;
+  std::ostringstream scratch_stream_;  // never written: scratch_ is rewound before each row
+  Sink scratch_;
   const std::vector<GeneratePlan::Role>& roles_;
+  std::optional<CaseOpener> opener_;  // with an events sink only
+  std::vector<Pending> pending_;
+  std::vector<std::vector<std::string>> pending_rows_;
   GenerateStats stats_;
   NameMaker names_;
   Date cohort_start_[kCohorts];

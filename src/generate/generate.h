@@ -13,6 +13,7 @@
 #define KCBX_GENERATE_GENERATE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "kcbx/date.h"
+#include "kcbx/rule_pack.h"
 
 namespace kcbx::detail {
 
@@ -64,10 +66,17 @@ struct GenerateOptions {
   std::vector<std::string> prefectures;
   // The roster's roles and the events' stages; none: Guizhou's.
   std::optional<GeneratePlan> plan;
+  // The pack whose cases the events follow: a child gets events only when
+  // this pack opens a case for its record on as_of, and they start on the
+  // day the case opens (the pack's thresholds, ages and statuses, not a
+  // copy of Guizhou's here). Null: the embedded default pack.
+  std::shared_ptr<const RulePack> rules;
 };
 
 // Where each file goes; a null stream is not written (the data behind it is
-// still generated, so the other files and the stats do not change).
+// still generated, so the other files and the stats do not change), except
+// that without an events stream no events are made (stats.events is 0; the
+// other files are the same).
 struct GenerateSinks {
   std::ostream* students = nullptr;
   std::ostream* events = nullptr;
@@ -117,6 +126,14 @@ std::span<const std::string_view> student_columns();
 // already are kept). False when the code does not start with two digits;
 // check_generate_options then tells an unknown province.
 bool place_in(std::string_view jurisdiction, GenerateOptions& options);
+
+// Sets `options` to generate for `pack`: the province or prefecture its
+// meta.jurisdiction names, the roster of its roles, the events of its
+// workflow's stages, and its cases (GenerateOptions::rules). Throws
+// std::invalid_argument when the pack names no jurisdiction, or cannot read
+// the generated records (a record key or required field the Guizhou-format
+// files have no column for).
+void generate_for_pack(const RulePack& pack, GenerateOptions& options);
 
 // The std::invalid_argument generate() would throw for these options, before
 // any file is opened (the command line turns it into a usage error).

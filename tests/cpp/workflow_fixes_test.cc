@@ -903,9 +903,55 @@ TEST(WorkflowFixes, GenerateWritesThePacksEventsAndRoster) {
   const int64_t rejected = std::stoll(counts.substr(counts.find("rejected ") + 9));
   const int64_t done = std::stoll(counts.substr(11));
   EXPECT_GT(done, 200) << cases.err;
-  EXPECT_LT(rejected * 50, done) << cases.err;  // a few for children out of scope, as with Guizhou's
+  EXPECT_EQ(rejected, 0) << cases.err;  // events only for the cases the pack opens
   EXPECT_NE(cases.err.find("posts"), std::string::npos);
   EXPECT_NE(cases.err.find("+ rejected 0\n", cases.err.find("officials")), std::string::npos) << cases.err;
+}
+
+// The generated events follow the pack's thresholds, not Guizhou's: with
+// suspicion after 10 days, no child absent 8-10 days has events, every
+// case's events start on the day it opens, and the pack's own run applies
+// every one of them (kcbx demo's figures).
+TEST(WorkflowFixes, GeneratedEventsFollowThePacksThresholds) {
+  const auto dir = temp_dir("gen_thresholds");
+  write_file(dir / "ten.yaml",
+             "meta: {name: ten, extends: guizhou}\n"
+             "parameters:\n  suspected_after: {override: true, values: [{from: 1900-01-01, value: 10 days}]}\n");
+  auto at = [&](const std::string& name) { return shell_quote((dir / name).string()); };
+  for (const std::string& rules : std::vector<std::string>{"", " --rules " + at("ten.yaml")}) {
+    const auto gen = run_kcbx(dir, "generate --students 30000 --seed 7 --out " + at("data") + rules);
+    ASSERT_EQ(gen.code, 0) << gen.err;
+    const auto cases = run_kcbx(dir, "cases --students " + at("data/students.csv") + " --events " +
+                                         at("data/events.csv") + " --as-of 2019-11-15 --rejects " +
+                                         at("rejects.csv") + rules);
+    ASSERT_EQ(cases.code, 0) << cases.err;
+    EXPECT_NE(cases.err.find("+ rejected 0\n", cases.err.find("events")), std::string::npos) << rules << cases.err
+                                                                                              << read_file(dir / "rejects.csv");
+    if (rules.empty()) continue;
+    std::map<std::string, std::pair<std::string, std::string>> last;  // id -> (registry, last_attended)
+    std::istringstream students(read_file(dir / "data" / "students.csv"));
+    std::string line;
+    std::getline(students, line);
+    while (std::getline(students, line)) {
+      std::vector<std::string> cells;
+      std::stringstream ss(line);
+      for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+      if (cells.size() > 10) last[cells[0]] = {cells[9], cells[10]};
+    }
+    std::istringstream events(read_file(dir / "data" / "events.csv"));
+    std::getline(events, line);
+    int checked = 0;
+    while (std::getline(events, line)) {
+      const std::string id = line.substr(0, line.find(','));
+      const std::string date = line.substr(id.size() + 1, 10);
+      const auto& [registry, attended] = last[id];
+      ASSERT_FALSE(attended.empty()) << line;
+      if (registry != "enrolled") continue;
+      EXPECT_GE(Date::parse(date)->days(), Date::parse(attended)->days() + 11) << line;
+      ++checked;
+    }
+    EXPECT_GT(checked, 100);
+  }
 }
 
 // An extension adding a required field the generator cannot fill is told

@@ -337,6 +337,32 @@ def test_generate_another_province() -> None:
         kcbx.generate(10, province="53", rules=pack)
 
 
+def test_generated_events_follow_the_packs_cases() -> None:
+    """Events come only for the children a pack opens a case for, from the
+    day it does: with suspicion after 10 days none starts before day 11 of
+    an absence, and the pack's own cases apply every event."""
+    ten = kcbx.RulePack.from_string(
+        'meta: {name: ten, extends: guizhou, jurisdiction: "520000"}\n'
+        "parameters:\n  suspected_after: {override: true, values: [{from: 1900-01-01, value: 10 days}]}\n",
+        "ten.yaml")
+    for rules in (None, ten):
+        sample = kcbx.generate(20000, seed=5, rules=rules)
+        report = kcbx.Engine(rules).cases(sample.students, AS_OF, events=sample.events)
+        assert report.rejects.num_rows == 0, report.rejects.to_pylist()[:3]
+        assert sample.events.num_rows > 100
+    students = sample.students.to_pandas().set_index("student_id")
+    events = sample.events.to_pandas()
+    events = events.join(students[["registry", "last_attended"]], on="student_id")
+    enrolled = events[events["registry"] == "enrolled"]
+    assert len(enrolled) > 100
+    days = (pd.to_datetime(enrolled["date"]) - pd.to_datetime(enrolled["last_attended"])).dt.days
+    assert days.min() >= 11
+    needs = kcbx.RulePack.from_string(
+        'meta: {name: x, extends: guizhou}\nfields:\n  hukou_type: {type: string, required: true}\n', "x.yaml")
+    with pytest.raises(ValueError, match="cannot read: no column there fills its required field 'hukou_type'"):
+        kcbx.generate(10, rules=needs)
+
+
 def test_to_typed_matches_text(engine: kcbx.Engine, students: pa.Table) -> None:
     typed = kcbx.to_typed(students)
     assert typed.schema.field("birth_date").type == pa.date32()

@@ -545,7 +545,10 @@ def generate(students: int = 1000, *, seed: int = 1, as_of: Any = "2019-11-15",
     The counties are real (GB/T 2260): Guizhou's unless ``province`` (the
     2-digit prefix, "53" for Yunnan) or ``rules`` (its meta.jurisdiction)
     says another; ``prefectures`` narrows them ("5301"). The records have
-    the Guizhou pack's fields. Returns the students, events and officials as
+    the Guizhou pack's fields. The roster and events follow ``rules`` (the
+    default pack without it): its roles, its workflow's stages, and events
+    only for the children it opens a case for, from the day it does. A pack
+    that names no jurisdiction or cannot read the records raises ValueError. Returns the students, events and officials as
     text tables of ``kind`` ('pyarrow', 'pandas' or 'polars'); with ``out``
     also writes students.csv, events.csv and officials.csv into that folder.
     The same arguments always give the same data. No real person is
@@ -556,10 +559,8 @@ def generate(students: int = 1000, *, seed: int = 1, as_of: Any = "2019-11-15",
 
     if rules is not None and province is not None:
         raise ValueError("give province or rules, not both")
-    if rules is not None and not rules.jurisdiction:
-        raise ValueError(f"the pack {rules.name!r} names no jurisdiction (meta.jurisdiction)")
     texts = _kcbx._generate(int(students), int(seed), _as_of_text(as_of), list(prefectures),
-                            province or "", rules.jurisdiction if rules is not None else "")
+                            province or "", rules)
     if out is not None:
         _os.makedirs(out, exist_ok=True)
         for name, data in zip(("students", "events", "officials"), texts):
