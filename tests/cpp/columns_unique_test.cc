@@ -428,7 +428,10 @@ TEST(ColumnsInParts, ValuesNullsAndRejectsAreOneThreads) {
   for (size_t b : around)
     for (size_t r : {b - 1, b, b + 1, b + 2}) {
       switch (r % 4) {
-        case 0: t[r][kIdNumber].back() = t[r][kIdNumber].back() == '1' ? '2' : '1'; break;  // check digit
+        case 0:  // a wrong check digit (a row drawn without an ID number gets one)
+          if (t[r][kIdNumber].empty()) t[r][kIdNumber] = "522629200705162962";
+          t[r][kIdNumber].back() = t[r][kIdNumber].back() == '1' ? '2' : '1';
+          break;
         case 1: t[r][kIdNumber] = ""; break;  // no ID number: a null
         case 2: t[r][kDivisionCode] = "5201"; break;
         default: t[r][kAid] = "nonsense"; break;
