@@ -621,6 +621,19 @@ class Runner {
           std::string msg = std::string("'") + key.value + "' is not a column of " + what;
           const std::string near = nearest_name(key.value, known_columns);
           if (!near.empty()) msg += "; did you mean '" + near + "'?";
+          else {
+            // An events or roster file (a handful of columns): name them,
+            // by their English names (the key is the pack's own).
+            std::vector<std::string> names;
+            for (const auto& c : known_columns)
+              if (!c.empty() && std::all_of(c.begin(), c.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }))
+                names.push_back(c);
+            if (names.size() <= 8) {
+              msg += " (its columns: ";
+              for (size_t c = 0; c < names.size(); ++c) msg += (c ? ", " : "") + names[c];
+              msg += ")";
+            }
+          }
           error(key.where, "unknown-column", msg);
           // The cell is read by no field: the test tests something else
           // than it says, and must not pass.
@@ -1029,6 +1042,9 @@ class Runner {
       std::string msg = "'" + name + "' is no table, derived value or field of the pack";
       const std::string near = nearest_name(name, names);
       if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      // A test written for another pack names its main table ("status"):
+      // say what this pack calls it.
+      else if (!p.tables.empty()) msg += "; its main decision table is '" + p.tables.front().name.value + "'";
       error(k.where, "unknown-name", msg);
       failures.push_back({who, name, v.shown(), std::move(msg), "test-error"});
       return;
@@ -1133,7 +1149,7 @@ class Runner {
       return;
     }
     if (!c) {
-      failures.push_back({who, "case", "a case", "none", "missing"});
+      failures.push_back({who, "case", "", "", "missing"});
       return;
     }
     auto stage_index = [&](const std::string& id) -> std::optional<size_t> {
@@ -1155,6 +1171,8 @@ class Runner {
           const std::string near = nearest_name(v.text, ids);
           if (!near.empty()) msg += "; did you mean '" + near + "'?";
           error(v.where, "unknown-name", msg);
+          failures.push_back({who, "case.stage", v.shown(), std::move(msg), "test-error"});
+          continue;
         }
       } else if (key == "next_action") {
         actual = c->next_action;
@@ -1263,10 +1281,28 @@ class Runner {
     std::string tried;
     for (const auto& r : ex.tried)
       tried += (tried.empty() ? "" : ", ") + r.table + "/" + r.rule + "=" + r.result;
+    // Yes/no values as true/false, as tests write them and the rows tried
+    // show them (the explanation's 1/0 is the CSV outputs' form).
+    const CheckedPack& cp = engine.rules().checked();
+    auto is_bool = [&](const TracedValue& v) {
+      if (v.kind == "field") {
+        const int f = cp.field_index(v.name);
+        return f >= 0 && cp.fields[static_cast<size_t>(f)].type.kind == TypeKind::kBool;
+      }
+      if (v.kind == "derived") {
+        const int d = cp.derive_index(v.name);
+        return d >= 0 && cp.derives[static_cast<size_t>(d)]->type.kind == TypeKind::kBool;
+      }
+      return false;
+    };
     std::string values;
     for (const auto& v : ex.values) {
       if (v.kind == "table" || v.kind == "as_of") continue;
-      values += (values.empty() ? "" : ", ") + v.name + "=" + (v.value.empty() ? "null" : v.value);
+      const std::string shown = v.value.empty()                   ? "null"
+                                : is_bool(v) && v.value == "1"    ? "true"
+                                : is_bool(v) && v.value == "0"    ? "false"
+                                                                  : v.value;
+      values += (values.empty() ? "" : ", ") + v.name + "=" + shown;
     }
     context.push_back(who + ": rows tried: " + tried);
     if (!values.empty()) context.push_back(who + ": values: " + values);

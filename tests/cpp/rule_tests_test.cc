@@ -159,6 +159,36 @@ TEST(RuleTests, UnknownNamesGetSuggestions) {
   EXPECT_FALSE(r.ok());
 }
 
+// A test written for another pack: its column, table and stage names are
+// answered with this pack's, and a test that expects a case the record
+// does not open says so plainly; yes/no values read true/false.
+TEST(RuleTests, NamesFromAnotherPackAreAnsweredWithThisPacksOwn) {
+  const auto r = run(test_file(R"(  - name: keyed by another name
+    records: [{student_id: A, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    events:
+      - {xuehao: A, date: 2019-09-12, type: home_visit}
+    expect: {case: {stage: home_visits}}
+  - name: misspelt stage
+    records: [{student_id: C, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}]
+    expect: {case: {stage: visit}}
+  - name: in school
+    records: [{student_id: B, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-10-08}]
+    expect: {status: dropout, case: {stage: home_visits}}
+)"));
+  std::string messages;
+  for (const auto& d : r.diagnostics) messages += d.format() + "\n";
+  EXPECT_NE(messages.find("'xuehao' is not a column of events (its columns: student_id, date, type, person, note)"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("'visit' is no stage of the workflow"), std::string::npos) << messages;
+  const std::string out = r.format();
+  EXPECT_NE(out.find("the test itself is wrong: 'visit' is no stage"), std::string::npos) << out;
+  EXPECT_NE(out.find("B: no case found\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("absent_too_long=false"), std::string::npos) << out;
+  EXPECT_EQ(out.find("absent_too_long=0"), std::string::npos) << out;
+  EXPECT_FALSE(r.ok());
+}
+
 // A test that cannot show what it says is an error and a failure, never
 // a pass: a bad as_of (it ran on the file's date instead), a cell no field
 // reads (the record was read without it), an expected value the pack does
