@@ -43,7 +43,7 @@ struct TransferRow {
   std::string registered_school;  // "" when lost
   std::optional<Date> registered_on;
   TransferOutcome outcome = TransferOutcome::kLost;
-  std::string matched_by;         // "student_id" or "id_number"
+  std::string matched_by;         // the pack's key or ID-number field: "student_id" or "id_number" in Guizhou's
   // S1.4: the receiving school notifies the sending school by this date.
   std::optional<Date> notify_due;
   // Days past notify_due: to the evaluation date for a lost pupil, to the

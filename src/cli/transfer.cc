@@ -38,8 +38,10 @@ int run_transfer(const TransferArgs& a) {
     out = &file->stream();
   }
   // The first column is headed with the pack's key, as in kcbx cases.
-  *out << detail::csv_field(pack.checked().key_column())
-       << ",name,sending_school,planned_school,registered_school,registered_on,outcome,"
+  const detail::TransferDef& td = pack.checked().pack->transfer;
+  *out << detail::csv_field(pack.checked().key_column()) << ','
+       << detail::csv_field(td.name_field.empty() ? "name" : td.name_field.value)
+       << ",sending_school,planned_school,registered_school,registered_on,outcome,"
           "matched_by,notify_due,notify_overdue_days,notify_clause,inspection_due,inspection_clause\n";
   std::map<std::string, int64_t> counts;
   // Every text cell: an ID number typed into a name or school column is

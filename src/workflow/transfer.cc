@@ -42,6 +42,14 @@ struct Row {
 // `notes`: the header's columns read by nothing, and a grade-7 file without
 // registration dates, which a misnamed date column would otherwise leave
 // unsaid (every registration then counts as on time).
+// The pack's ID-number field (Guizhou's id_number; another province's
+// pack names it its own way).
+std::string id_number_field(const detail::CheckedPack& cp) {
+  for (size_t f = 0; f < cp.fields.size(); ++f)
+    if (cp.fields[f].id_number) return cp.pack->fields[f].name.value;
+  return "id_number";
+}
+
 std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
                            const std::string& encoding, bool grade6,
                            std::vector<Reject>& rejects, int64_t& read, std::vector<std::string>& notes) {
@@ -95,12 +103,7 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
   };
   // Another province's pack names its key and ID-number fields its own way.
   const std::string key = cp.key_column();
-  std::string id_field = "id_number";
-  for (size_t f = 0; f < cp.fields.size(); ++f)
-    if (cp.fields[f].id_number) {
-      id_field = cp.pack->fields[f].name.value;
-      break;
-    }
+  const std::string id_field = id_number_field(cp);
   const int c_id = column(names_of(key.c_str(), {}), key);
   const int c_idn = column(names_of(id_field.c_str(), {}), id_field);
   const detail::TransferDef& td = cp.pack->transfer;
@@ -116,7 +119,12 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& pat
     missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
                        "needs a " + key + " or " + id_field + " column"});
   if (c_school < 0)
-    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column", "needs a " + school_field + " column"});
+    missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
+                       "needs a " + school_field + " column" +
+                           (td.school_field.empty() && cp.field_index(school_field) < 0
+                                ? " (the pack has no school_id field: set transfer: {school_field: F} to the field "
+                                  "the rosters' school column is read as)"
+                                : "")});
   if (grade6 && c_planned < 0)
     missing.push_back({Severity::kError, {path, 1, 1}, "missing-column",
                        "the grade-6 roster needs a receiving_school (接收学校) column"});
@@ -252,10 +260,10 @@ TransferReport reconcile_transfer(const RulePack& rules, const std::string& grad
     const Row* hit = nullptr;
     if (auto it = by_id.find(p.student_id); !p.student_id.empty() && it != by_id.end()) {
       hit = &g7[it->second];
-      out.matched_by = "student_id";
+      out.matched_by = cp.key_column();
     } else if (auto jt = by_idn.find(p.id_number); !p.id_number.empty() && jt != by_idn.end()) {
       hit = &g7[jt->second];
-      out.matched_by = "id_number";
+      out.matched_by = id_number_field(cp);
     }
     // A registration dated after the evaluation date has not happened yet:
     // as of as_of the pupil is not registered.

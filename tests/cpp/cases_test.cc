@@ -376,6 +376,7 @@ transfer:
   const TransferReport r = reconcile_transfer(pack, g6, g7, o);
   ASSERT_EQ(r.rows.size(), 2u);
   EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[0].matched_by, "xuehao");  // the pack's key, not Guizhou's student_id
   EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kLost);
   const std::string bad = write_temp("o6b.csv", "student_id,school_id,receiving_school\nP1,S1,J1\n");
   try {
@@ -416,6 +417,21 @@ transfer:
   EXPECT_EQ(r.rows[1].sending_school, "S1");
   const std::string empty_school = write_temp("s6b.csv", "学籍号,学校,receiving_school\nP3,,J1\n");
   EXPECT_EQ(reconcile_transfer(pack, empty_school, g7, o).rejects.at(0).reason, "school is empty");
+  // Without transfer.school_field, a pack with no school_id field is told
+  // how to name its own.
+  const RulePack unset = parse_rules(
+      "meta: {name: o}\nfields:\n  pupil_no: {type: string, required: true, unique: true}\n"
+      "  school: {type: string}\ntables:\n  status:\n    values: [x]\n    rows:\n      - {id: r1, then: x}\n",
+      "o.yaml");
+  try {
+    (void)reconcile_transfer(unset, g6, g7, o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a school_id column (the pack has no school_id field: set transfer: "
+                                         "{school_field: F}"),
+              std::string::npos)
+        << e.what();
+  }
   // A field that is not a string, or not a field, is the pack's error.
   const auto d = check_rules("meta: {name: o}\nfields:\n  k: {type: string, unique: true}\n  n: {type: int}\n"
                              "transfer: {school_field: n, name_field: nam}\n", "o.yaml");
