@@ -165,7 +165,7 @@ struct RunReport {
   int64_t officials_read = 0, officials_posts = 0, officials_rejected = 0;
 
   std::vector<std::string> levels;       // ledger levels, finest first
-  std::vector<NamedCount> statuses;      // values of the ledgers' totals_by table
+  std::vector<NamedCount> statuses;      // values of the ledgers' totals_by table (default: the main decision's)
   std::vector<NamedCount> special;       // special ledgers
   std::vector<NamedCount> key_groups;
   std::vector<NamedCount> aid_lists;     // aid_gaps lists: records with a gap

@@ -119,6 +119,12 @@ Config configure(const CheckedPack& cp, Date as_of) {
     for (int f : cp.ledgers.special_flags)
       if (f >= 0) c.keep_mask |= uint64_t{1} << f;
   }
+  // Without `totals_by` (or without a ledgers section at all) the statuses
+  // counted are the main decision's: the first table with one value per
+  // record. A run that counted nothing would print an empty status table.
+  for (size_t t = 0; c.status_table < 0 && t < c.p.tables.size(); ++t)
+    if (c.p.tables[t].hit_policy != detail::HitPolicy::kCollect && (!cp.ledgers.present || c.p.ledgers.totals_by.empty()))
+      c.status_table = static_cast<int>(t);
   const int dom = table_domain(cp, c.status_table);
   c.n_status = dom < 0 ? 0 : c.p.domains[static_cast<size_t>(dom)].values.size();
   c.n_flags = cp.flags.size();

@@ -756,6 +756,33 @@ TEST(RunReport, OpenCasesWithoutAPersonAreNoted) {
   for (const auto& n : all.notes) EXPECT_EQ(n.find("in the officials roster"), std::string::npos) << n;
 }
 
+// A pack without ledgers still has its statuses counted: those of its
+// main decision table, in the summary and the printed table.
+TEST(RunReport, APackWithoutLedgersCountsItsMainTablesStatuses) {
+  const RulePack pack = parse_rules(R"(meta: {name: minimal, jurisdiction: "530000"}
+fields:
+  xjh: {alias: 学籍号, type: string, required: true, unique: true}
+  xjzt: {type: enum, required: true, values: {zj: 在籍, tx: 退学}}
+tables:
+  aid: {hit_policy: collect, values: [a], rows: [{id: a, then: a}]}
+  zt:
+    values: {ok: 在校, cx: 辍学}
+    rows:
+      - {id: tx, when: xjzt = tx, then: cx}
+      - {id: ok, then: ok}
+)", "minimal.yaml");
+  std::istringstream st("xjh,xjzt\nA,zj\nB,tx\nC,zj\n");
+  RunOptions o;
+  o.as_of = *Date::parse("2021-10-15");
+  RecordingSink sink;
+  const RunReport r = run(Engine(pack), st, nullptr, nullptr, o, &sink);
+  ASSERT_EQ(r.statuses.size(), 2u);
+  EXPECT_EQ(r.statuses[0].name, "ok");
+  EXPECT_EQ(r.statuses[0].count, 2);
+  EXPECT_EQ(r.statuses[1].name, "cx");
+  EXPECT_EQ(r.statuses[1].count, 1);
+}
+
 TEST(RunReport, ReadEqualsAcceptedPlusRejectedWithBadRows) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_rejects_" + std::to_string(::getpid()));
   fs::remove_all(dir);
