@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -190,6 +191,19 @@ class Lexer {
       char code[8];
       std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
       t.text = std::string("unexpected control character ") + code;
+    } else if (c == '%') {
+      // A target written as a percentage (at_least: 96%): say what to
+      // write, from the number before it.
+      size_t from = pos_;
+      while (from > 0 && (std::isdigit(static_cast<unsigned char>(s_[from - 1])) || s_[from - 1] == '.')) --from;
+      std::string example = "96% is 0.96";
+      if (from < pos_) {
+        const std::string digits(s_.substr(from, pos_ - from));
+        char share[32];
+        std::snprintf(share, sizeof share, "%.10g", std::strtod(digits.c_str(), nullptr) / 100);
+        example = digits + "% is " + share;
+      }
+      t.text = "unexpected character '%': write a percentage as a share (" + example + ")";
     } else {
       t.text = "unexpected character '" + std::string(1, static_cast<char>(c)) + "'";
     }

@@ -242,6 +242,8 @@ const Entry kEntries[] = {
     // Expressions (src/expr)
     {"syntax", "empty expression", "空表达式"},
     {"syntax", "string is never closed", "字符串没有闭合"},
+    {"syntax", "unexpected character '%': write a percentage as a share \\((.*)% is (.*)\\)",
+     "意外的字符 '%'：百分数请写成小数（$1% 写作 $2）"},
     {"syntax", "unexpected character '(.*)'", "意外的字符 '$1'"},
     {"syntax", "unexpected control character (U\\+[0-9A-F]{4})", "意外的控制字符 $1"},
     {"syntax", "'(.*)' is not part of the language; write '(.*)' \\(ASCII\\)",

@@ -675,6 +675,14 @@ TEST(PackLoader, ADateNotWrittenYyyyMmDdIsNamed) {
   EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
 }
 
+// A percentage (a target "at least 96%") is said as the share to write.
+TEST(PackLoader, APercentageIsNamedWithTheShareToWrite) {
+  std::string y = replace(kBase, "  old: age > limit", "  old: age > 12.5%");
+  EXPECT_DIAG(only_error(y), "syntax", "unexpected character '%': write a percentage as a share (12.5% is 0.125)",
+              pos_of(y, "%"));
+  EXPECT_EQ(kcbx::detail::localized_message(only_error(y), "zh"), "意外的字符 '%'：百分数请写成小数（12.5% 写作 0.125）");
+}
+
 // A check's reject names a field: its `column`, else the first field its
 // condition reads (through derived values); a `column` that is no field is
 // an error at it.
