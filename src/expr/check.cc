@@ -32,6 +32,13 @@ const std::vector<FunctionSig>& functions() {
       {"year", {K::kDate}, K::kInt, false, false, "calendar year"},
       {"month", {K::kDate}, K::kInt, false, false, "month 1..12"},
       {"day", {K::kDate}, K::kInt, false, false, "day of month 1..31"},
+      {"weekday", {K::kDate}, K::kInt, false, false, "day of the week: 1 Monday .. 7 Sunday"},
+      {"school_days_between", {K::kDate, K::kDate}, K::kInt, false, false,
+       "Monday-to-Friday days after the first date up to and including the second "
+       "(negative when the second is earlier); weekends do not count"},
+      {"add_school_days", {K::kDate, K::kInt}, K::kDate, false, false,
+       "the n-th Monday-to-Friday day after the date (before it when n is negative; "
+       "the date itself when n is 0)"},
       {"latest_month_day", {K::kDate, K::kInt, K::kInt}, K::kDate, false, false,
        "the latest date on or before the first argument that falls on the "
        "given month and day (e.g. the school year's 08-31)"},

@@ -269,6 +269,9 @@ int CodeGen::emit_into(const Expr& e, std::vector<Instr>& code,
       if (f == "year") return simple(Op::kYear, {e.args[0].get()});
       if (f == "month") return simple(Op::kMonth, {e.args[0].get()});
       if (f == "day") return simple(Op::kDay, {e.args[0].get()});
+      if (f == "weekday") return simple(Op::kWeekday, {e.args[0].get()});
+      if (f == "school_days_between") return simple(Op::kSchoolDays, {e.args[0].get(), e.args[1].get()});
+      if (f == "add_school_days") return simple(Op::kAddSchoolDays, {e.args[0].get(), e.args[1].get()});
       if (f == "latest_month_day")
         return call(Op::kLatestMonthDay, {e.args[0].get(), e.args[1].get(), e.args[2].get()});
       if (f == "id_birth_date") return call(Op::kIdBirthDate, {e.args[0].get()});

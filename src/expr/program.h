@@ -38,6 +38,7 @@ enum class Op : uint8_t {
   kSelect /* c ? a : b */, kIsNull, kCoalesce, kMin, kMax,
   // date functions
   kAgeOn, kAddMonths, kAddDays, kYear, kMonth, kDay, kLatestMonthDay,
+  kWeekday, kSchoolDays, kAddSchoolDays,
   kIdBirthDate, kSubstr, kLength,
   // decision tables: a: condition, out: result codes, b: matched-row
   // indices, aux: row index, mask: output code; kTableFirst counts the rows

@@ -435,6 +435,45 @@ TEST(Expr, LatestMonthDay) {
   EXPECT_EQ(eval("latest_month_day(d, 8, 31)", {{"d", "2020-09-01"}}), "2020-08-31");
 }
 
+// School days for a pack that counts absence Monday to Friday (SPEC: "calendar
+// vs school days" is the pack's choice), against a plain count from a known
+// Monday (2019-09-30), across weekends, a year end and a leap day.
+TEST(Expr, SchoolDays) {
+  const kcbx::Date monday = kcbx::Date::from_ymd(2019, 9, 30);
+  auto is_school_day = [&](kcbx::Date d) { return (((d.days() - monday.days()) % 7) + 7) % 7 < 5; };
+  EXPECT_EQ(eval("weekday(d)", {{"d", "2019-09-30"}}), "1");
+  EXPECT_EQ(eval("weekday(d)", {{"d", "2020-02-29"}}), "6");
+  EXPECT_EQ(eval("weekday(d)", {{"d", "1970-01-01"}}), "4");
+  EXPECT_EQ(eval("weekday(d)", {{"d", "1969-12-28"}}), "7");
+  const kcbx::Date first = kcbx::Date::from_ymd(2019, 12, 26);
+  for (int i = 0; i < 70; i += 3) {
+    const kcbx::Date a = kcbx::Date::from_days(first.days() + i);
+    for (int j = 0; j < 70; j += 5) {
+      const kcbx::Date b = kcbx::Date::from_days(first.days() + j);
+      int64_t count = 0;
+      for (int32_t d = std::min(a.days(), b.days()) + 1; d <= std::max(a.days(), b.days()); ++d)
+        count += is_school_day(kcbx::Date::from_days(d));
+      if (b < a) count = -count;
+      ASSERT_EQ(eval("school_days_between(d, e)", {{"d", a.format()}, {"e", b.format()}}), std::to_string(count))
+          << a.format() << " .. " << b.format();
+    }
+    for (int n : {-6, -1, 1, 5, 6, 11}) {
+      kcbx::Date want = a;
+      for (int left = std::abs(n); left > 0;) {
+        want = kcbx::Date::from_days(want.days() + (n > 0 ? 1 : -1));
+        if (is_school_day(want)) --left;
+      }
+      ASSERT_EQ(eval("add_school_days(d, a)", {{"d", a.format()}, {"a", std::to_string(n)}}), want.format())
+          << a.format() << " + " << n;
+    }
+  }
+  EXPECT_EQ(eval("add_school_days(d, 0)", {{"d", "2020-02-29"}}), "2020-02-29");
+  // A Friday's fifth school day after is the next Friday; over 2020-02-29.
+  EXPECT_EQ(eval("add_school_days(d, 5)", {{"d", "2020-02-28"}}), "2020-03-06");
+  EXPECT_EQ(eval("school_days_between(d, e)", {{"d", "2020-02-28"}, {"e", "2020-03-02"}}), "1");
+  EXPECT_EQ(eval("school_days_between(d, e)", {{"d", "2020-02-28"}}), "");  // null stays null
+}
+
 TEST(Expr, YearMonthDay) {
   const Cells cells = {{"d", "2019-09-15"}};
   EXPECT_EQ(eval("year(d)", cells), "2019");
