@@ -49,6 +49,10 @@ std::vector<CalendarEntry> calendar_due(const RulePack& rules, Date from, Date t
   for (int y = ym.year, m = ym.month; y < last.year || (y == last.year && m <= last.month);) {
     const int len = days_in_month(y, m);
     for (size_t e = 0; e < p.calendar.size(); ++e) {
+      const auto& months = p.calendar[e].months;
+      if (!months.empty() &&
+          std::none_of(months.begin(), months.end(), [&](const detail::Text& t) { return std::atoi(t.value.c_str()) == m; }))
+        continue;  // a yearly report (S1.1 before June): not this month
       std::vector<int> days;
       for (const auto& d : p.calendar[e].days) {
         const int day = d.value == "last" ? len : std::min(len, std::atoi(d.value.c_str()));

@@ -216,6 +216,7 @@ class Differ {
             [&](const detail::CalendarDef& x, const detail::CalendarDef& y, std::string& bf, std::string& af) {
               field_change(bf, af, "alias", x.alias.value, y.alias.value);
               field_change(bf, af, "days", join(x.days), join(y.days));
+              field_change(bf, af, "months", join(x.months), join(y.months));
               field_change(bf, af, "data_as_of", x.data_as_of.value, y.data_as_of.value);
               field_change(bf, af, "reporter", x.reporter.value, y.reporter.value);
               field_change(bf, af, "recipient", x.recipient.value, y.recipient.value);

@@ -489,6 +489,7 @@ class Merger {
                           {&it->recipient, &c.recipient}, {&it->clause, &c.clause}, {&it->data_as_of, &c.data_as_of}})
         if (!e->empty()) *o = *e;
       if (!c.days.empty()) it->days = c.days;
+      if (!c.months.empty()) it->months = c.months;
       if (!c.change.before.empty() || !c.change.after.empty()) {
         CalendarDef moved = std::move(*it);
         base.erase(it);

@@ -704,6 +704,11 @@ class Loader {
       } else if (!d.change.remove && !d.change.override_) {  // an override keeps the base's days
         r.missing("days", "the days of the month reports are due");
       }
+      if (auto months = r.get("months")) {
+        d.months = text_list(*months, "months");
+        if (d.months.empty() && months->IsSequence())
+          w_.error(*months, "empty-value", "'months' is empty: list the months reports are due (1..12), or leave it out for every month");
+      }
       d.data_as_of = r.text("data_as_of");
       if (!r.has("id")) r.missing("id", "a short name");
       pack.calendar.push_back(std::move(d));

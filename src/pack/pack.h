@@ -323,6 +323,7 @@ struct CalendarDef {
   Text recipient;
   Text clause;
   std::vector<Text> days;  // day of month, or "last"
+  std::vector<Text> months;  // 1..12: due in these months only; empty: every month
   Text data_as_of;         // same_day | previous_month_end | day N
   SourceLocation where;
   Change change;

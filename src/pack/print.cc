@@ -255,6 +255,7 @@ std::string print_effective(const Pack& p) {
                .text("reporter", c.reporter)
                .text("recipient", c.recipient)
                .list("days", c.days)
+               .list("months", c.months)
                .text("data_as_of", c.data_as_of)
                .text("clause", c.clause)
                .str()

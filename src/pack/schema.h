@@ -58,7 +58,7 @@ inline constexpr const char* kList[] = {"alias", "kind",     "group_by", "roles"
                                         "eligible", "receiving", "override"};
 inline constexpr const char* kCalendar[] = {"id",     "alias",  "reporter",
                                             "recipient", "clause", "days",
-                                            "data_as_of", "override", "remove"};
+                                            "months", "data_as_of", "override", "remove"};
 inline constexpr const char* kTransfer[] = {"notify_within", "notify_clause",
                                             "inspect_within", "inspect_clause",
                                             "school_field",  "name_field",

@@ -987,6 +987,12 @@ class Validator {
         if (d.value.empty() || *end != '\0' || v < 1 || v > 31)
           error(d.where, "wrong-type", "a report day is 1..31 or 'last', not '" + d.value + "'");
       }
+      for (const auto& m : c.months) {
+        char* end = nullptr;
+        const long v = std::strtol(m.value.c_str(), &end, 10);
+        if (m.value.empty() || *end != '\0' || v < 1 || v > 12)
+          error(m.where, "wrong-type", "a report month is 1..12, not '" + m.value + "'");
+      }
       // A reporter is a role or free text ("市(州)人民政府"); a name a
       // letter or two from a role is most likely that role misspelt, which
       // would show the typo instead of the role's title.

@@ -24,14 +24,17 @@ RulePack with_calendar(const std::string& calendar) {
 
 TEST(Calendar, GuizhouWholeCommonYear) {
   const auto due = calendar_due(default_rules(), D("2019-01-01"), D("2019-12-31"));
-  // Four entries: 15 and last (two of them), 18, 3: six reports a month.
-  ASSERT_EQ(due.size(), 72u);
+  // Four monthly entries: 15 and last (two of them), 18, 3: six reports a
+  // month; and the two yearly ones of the whole-class transfer (S1.1, S1.2).
+  ASSERT_EQ(due.size(), 74u);
   std::map<std::string, int> per_id;
   for (const auto& c : due) ++per_id[c.id];
   EXPECT_EQ(per_id["township_half_month"], 24);
   EXPECT_EQ(per_id["province_dispatch"], 24);
   EXPECT_EQ(per_id["prefecture_mid_month"], 12);
   EXPECT_EQ(per_id["prefecture_month_end"], 12);
+  EXPECT_EQ(per_id["grade6_census"], 1);
+  EXPECT_EQ(per_id["class_handover"], 1);
   for (size_t i = 1; i < due.size(); ++i) EXPECT_LE(due[i - 1].date, due[i].date);
 
   for (const auto& c : due) {
@@ -79,7 +82,7 @@ TEST(Calendar, MonthEndsAndFebruary) {
 }
 
 TEST(Calendar, LeapYearCountAndYearBoundary) {
-  EXPECT_EQ(calendar_due(default_rules(), D("2020-01-01"), D("2020-12-31")).size(), 72u);
+  EXPECT_EQ(calendar_due(default_rules(), D("2020-01-01"), D("2020-12-31")).size(), 74u);
   // Across a year end: Dec 15, 18, 31 (x2 for the 15th and last), Jan 3.
   auto due = calendar_due(default_rules(), D("2019-12-14"), D("2020-01-03"));
   std::vector<std::string> got;
@@ -162,6 +165,32 @@ TEST(Calendar, DataAsOfDayNTakesAWholeNumberFrom1To31) {
   const auto due = calendar_due(pack, D("2019-03-18"), D("2019-03-18"));
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].data_as_of.format(), "2019-02-28");
+}
+
+// A yearly report (S1.1 "before June", S1.2 "in July") is due in its
+// months only; an extending pack moves it by `months`, and a month that is
+// none is the pack's error.
+TEST(Calendar, YearlyReportsAreDueInTheirMonthsOnly) {
+  auto ids_on = [](const RulePack& p, const char* from, const char* to) {
+    std::vector<std::string> got;
+    for (const auto& c : calendar_due(p, D(from), D(to)))
+      if (c.id == "grade6_census" || c.id == "class_handover") got.push_back(c.date.format() + " " + c.id);
+    return got;
+  };
+  EXPECT_EQ(ids_on(default_rules(), "2019-01-01", "2020-12-31"),
+            (std::vector<std::string>{"2019-05-31 grade6_census", "2019-07-31 class_handover",
+                                      "2020-05-31 grade6_census", "2020-07-31 class_handover"}));
+  const RulePack moved = parse_rules(std::vector<std::pair<std::string, std::string>>{
+      {"other.yaml", "meta: {name: other, extends: guizhou}\n"
+                     "calendar:\n  - {id: grade6_census, override: true, months: [4, 6], days: [20]}\n"}});
+  EXPECT_EQ(ids_on(moved, "2019-01-01", "2019-12-31"),
+            (std::vector<std::string>{"2019-04-20 grade6_census", "2019-06-20 grade6_census",
+                                      "2019-07-31 class_handover"}));
+  const auto ds = check_rules("meta: {name: x}\ncalendar:\n  - {id: r, days: [1], months: [0, 13, May]}\n", "x.yaml");
+  std::vector<std::string> messages;
+  for (const auto& d : ds) messages.push_back(d.message);
+  EXPECT_EQ(messages, (std::vector<std::string>{"a report month is 1..12, not '0'", "a report month is 1..12, not '13'",
+                                                "a report month is 1..12, not 'May'"}));
 }
 
 }  // namespace
