@@ -4,6 +4,7 @@
 // many more), then a one-line summary.
 // Phone numbers and students' personal data never appear on stderr.
 #include <cstdint>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,9 +12,13 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "engine/plan.h"
+#include "io/id_number.h"
 #include "io/input_file.h"
+#include "io/rejects_order.h"
 #include "io/output_file.h"
 #include "kcbx/csv.h"
+#include "kcbx/engine.h"
 #include "kcbx/responsibility.h"
 
 namespace kcbx::cli {
@@ -27,8 +32,18 @@ struct GraphArgs {
   std::string format = "dot";
   std::string out;
   std::string encoding = "utf-8";
+  std::string as_of;
   bool all_warnings = false;
 };
+
+// Today's date where the command runs, for checks that need an evaluation
+// date when none is given.
+Date today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  return Date::from_ymd(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+}
 
 std::string display_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 
@@ -103,6 +118,27 @@ int run_graph(const GraphArgs& a) {
     reader.next(batch);
     student_rejects = reader.take_rejects();
     student_counts = reader.counts();
+    // The pack's record checks, as classify makes them: a record they
+    // refuse (a birth date that is not the ID number's) is rejected here
+    // too, and neither places a school nor counts for coverage.
+    const Date as_of = a.as_of.empty() ? today() : parse_date(a.as_of, "--as-of");
+    ClassifyOptions what;
+    what.flags = what.cases = what.all_tables = what.outputs = false;
+    const BatchResult checked = Engine(pack).classify(batch, as_of, what);
+    std::vector<uint8_t> drop(batch.size(), 0);
+    const std::string key = pack.checked().key_field();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!checked.rejected(i)) continue;
+      drop[i] = 1;
+      student_rejects.push_back({batch.row_number(i), key.empty() ? "" : detail::masked_key(batch.cell(i, key)),
+                                 std::string(checked.reject_column(i)), std::string(checked.reject_reason(i))});
+      --student_counts.accepted;
+      ++student_counts.rejected;
+    }
+    if (std::find(drop.begin(), drop.end(), 1) != drop.end()) {
+      batch = detail::without_rows(batch, drop);
+      detail::sort_by_row(student_rejects);
+    }
   }
 
   ResponsibilityGraph graph(pack, roster, batch);
@@ -154,6 +190,8 @@ Runner add_graph(CLI::App& app) {
   cmd->add_option("--format", a->format, "dot (default) or graphml");
   cmd->add_option("--out", a->out, "Output file (default: stdout)");
   cmd->add_option("--encoding", a->encoding, "Input encoding: utf-8 (default), gb18030, gbk")->check(encoding_check());
+  cmd->add_option("--as-of", a->as_of,
+                  "Evaluation date for the pack's record checks on --students (default: today)");
   cmd->add_flag("--all-warnings", a->all_warnings, "Show every warning (default: the first 20 and a count)");
   return [a]() { return run_graph(*a); };
 }

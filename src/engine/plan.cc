@@ -475,6 +475,36 @@ void append_rows(BatchData& into, Batch&& piece, size_t expected_rows) {
   into.strings->adopt(std::move(*p.strings));
 }
 
+Batch without_rows(const Batch& batch, const std::vector<uint8_t>& drop) {
+  const BatchData& from = batch.data();
+  auto out = std::make_shared<BatchData>();
+  out->pack = from.pack;
+  out->strings = from.strings;  // the views stay valid: the arena is shared
+  out->columns.resize(from.columns.size());
+  for (size_t f = 0; f < from.columns.size(); ++f) {
+    const ColumnData& a = from.columns[f];
+    ColumnData& b = out->columns[f];
+    b.type = a.type;
+    b.width = a.width;
+    b.kept = a.kept;
+  }
+  for (size_t i = 0; i < from.rows; ++i) {
+    if (i < drop.size() && drop[i]) continue;
+    for (size_t f = 0; f < from.columns.size(); ++f) {
+      const ColumnData& a = from.columns[f];
+      ColumnData& b = out->columns[f];
+      if (!a.kept) continue;
+      const auto* cell = a.bytes.data() + i * static_cast<size_t>(a.width);
+      b.bytes.insert(b.bytes.end(), cell, cell + a.width);
+      if (!a.valid.empty()) b.valid.push_back(a.valid[i]);
+      if (!a.birth_days.empty()) b.birth_days.push_back(a.birth_days[i]);
+    }
+    out->row_numbers.push_back(from.row_numbers[i]);
+    ++out->rows;
+  }
+  return Batch(std::move(out));
+}
+
 void shrink_to_fit(BatchData& data) {
   data.row_numbers.shrink_to_fit();
   for (ColumnData& col : data.columns) {

@@ -74,6 +74,10 @@ struct BatchData {
 void append_rows(BatchData& into, Batch&& piece, size_t expected_rows = 0);
 // Frees the columns' unused capacity.
 void shrink_to_fit(BatchData& data);
+// The records of `batch` whose `drop` is 0, in order, sharing its strings:
+// a batch without the records the pack's checks refused, for a command
+// that reads a whole file and uses what it accepts (kcbx graph).
+Batch without_rows(const Batch& batch, const std::vector<uint8_t>& drop);
 
 struct TableSlots {
   int out = -1;   // value codes (i32) or, for collect, a set (u64)

@@ -579,6 +579,36 @@ TEST(HostileCli, GraphShowsTheFirstTwentyWarningsAndCountsTheRest) {
   EXPECT_EQ(all.err.find("more warnings"), std::string::npos);
 }
 
+// kcbx graph --students applies the pack's record checks as classify
+// does: the same rows rejected, with the same reasons, and neither counted
+// for coverage (read = accepted + rejected, as everywhere).
+TEST(HostileCli, GraphRejectsTheRecordsThePacksChecksRefuse) {
+  const fs::path dir = temp_dir("kcbx_graph_checks");
+  write_file(dir / "officials.csv", "role,person,jurisdiction,phone\ncounty_head,甲,520102,1\n");
+  write_file(dir / "students.csv",
+             "student_id,id_number,birth_date,division_code,school_id,class_id,registry,last_attended\n"
+             "G1,520102201003150014,2010-03-16,520102001001,S001,4-1,enrolled,\n"   // not the ID's birth date
+             "G2,,2030-01-01,520102001001,S001,4-1,enrolled,\n"                    // born after as_of
+             "G3,,2010-03-15,520102001001,S001,4-1,enrolled,2001-01-01\n"          // at school before birth
+             "G4,,2010-03-15,520102001001,S001,4-1,enrolled,\n");                  // accepted
+  const std::string files = " --officials " + shell_quote((dir / "officials.csv").string()) + " --students " +
+                            shell_quote((dir / "students.csv").string());
+  const CliRun r = run_kcbx(dir, "graph --as-of 2019-10-15" + files);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("students read 4 = accepted 1 + rejected 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("students.csv:2: warning: birth_date: birth_date does not match the birth date in id_number"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("students.csv:3: warning: birth_date: the birth date is after the evaluation date"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("520102201003150014"), std::string::npos) << r.err;
+  const CliRun classify = run_kcbx(dir, "classify --as-of 2019-10-15 --out - --students " +
+                                            shell_quote((dir / "students.csv").string()));
+  EXPECT_NE(classify.err.find("read 4 = accepted 1 + rejected 3"), std::string::npos) << classify.err;
+  EXPECT_EQ(run_kcbx(dir, "graph --as-of 2019-13-01" + files).code, 2);
+}
+
 TEST(HostileCli, AnUnknownCommandIsNamedWithTheNearestOne) {
   const fs::path dir = temp_dir("kcbx_unknown_command");
   const CliRun r = run_kcbx(dir, "clasify --as-of 2019-09-15");
