@@ -175,6 +175,12 @@ std::vector<std::string> Engine::fields_read(const ClassifyOptions& what) const 
   std::vector<std::string> out;
   for (int f : program_for(*plan_, what).fields_read)
     out.push_back(plan_->pack->pack->fields[static_cast<size_t>(f)].name.value);
+  // The cases read workflow.events_after from the batch, not a program.
+  const int after = plan_->pack->workflow.events_after;
+  if (what.cases && after >= 0) {
+    const std::string& name = plan_->pack->pack->fields[static_cast<size_t>(after)].name.value;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
   return out;
 }
 

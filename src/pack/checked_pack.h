@@ -59,6 +59,7 @@ struct CheckedWorkflow {
   ExprPtr opens_when;
   ExprPtr opened_on;        // may be null: then opened on the first event
   int closes_on = -1;       // event code
+  int events_after = -1;    // date field (WorkflowDef::events_after), or -1
   std::vector<CheckedStage> stages;
   // workflow `event_dates`: a date field and the event codes that fill it.
   struct EventDate {

@@ -406,7 +406,8 @@ class Merger {
     bool own_keys = ext.event_domain >= 0 || !ext.event_dates.empty();
     for (auto [key, o, e] : {std::tuple{"opens_when", &wf.opens_when, &ext.opens_when},
                              {"opened_on", &wf.opened_on, &ext.opened_on},
-                             {"closes_on", &wf.closes_on, &ext.closes_on}})
+                             {"closes_on", &wf.closes_on, &ext.closes_on},
+                             {"events_after", &wf.events_after, &ext.events_after}})
       if (!e->empty() && may_change(key, *o, *e)) {
         if (!o->empty()) changed("workflow key", Text{key, e->where});
         *o = *e;

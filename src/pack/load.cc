@@ -519,6 +519,7 @@ class Loader {
     wf.opens_when = r.filled("opens_when", "write which records have a case");
     wf.opened_on = r.filled("opened_on", "write the date a case opens, or leave the key out");
     wf.closes_on = r.filled("closes_on", "write the date a case closes, or leave the key out");
+    wf.events_after = r.filled("events_after", "name the date field after which events count, or leave the key out");
     if (!r.has("opens_when") && !extending_) r.missing("opens_when", "which records have a case");
     if (auto e = r.get("events")) wf.event_domain = load_domain(*e, "events", pack);
     else if (!extending_) r.missing("events", "the event types");

@@ -248,6 +248,10 @@ struct WorkflowDef {
   Text opens_when;  // bool expression: which records have a case
   Text opened_on;   // date expression (may be null): when the case opened
   Text closes_on;   // event type that closes a case (销号)
+  // A date field: events after it and before the case opened (a home
+  // visit on the third day of an absence) count for the case from the day
+  // it opens. Empty: only events from the opening day count.
+  Text events_after;
   int event_domain = -1;
   std::vector<StageDef> stages;
   std::vector<EventDateDef> event_dates;

@@ -731,6 +731,13 @@ class Validator {
           out.opened_on->type.kind != TypeKind::kDate)
         error(out.opened_on->where, "type-mismatch", "'opened_on' must be a date");
     }
+    if (!wf.events_after.empty()) {
+      out.events_after = find_named(pack_.fields, wf.events_after, "field");
+      if (out.events_after >= 0 && pack_.fields[static_cast<size_t>(out.events_after)].type != TypeKind::kDate)
+        error(wf.events_after.where, "wrong-type",
+              "'events_after' names a date field (the last day at school); '" + wf.events_after.value +
+                  "' is not a date");
+    }
     if (wf.event_domain < 0) return;
     const DomainDef& events = pack_.domains[static_cast<size_t>(wf.event_domain)];
     auto event_code = [&](const Text& t) {

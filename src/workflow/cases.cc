@@ -114,9 +114,11 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
 
   // One case of record i from its events (in date order): applies them
   // through the stages and derives due dates and lapses. `opened`: the
-  // case's opening date, if known; events before it are rejected.
+  // case's opening date, if known; events before it are rejected, except
+  // those after `early_after` (the pack's events_after: the last day at
+  // school), which count from the opening day.
   auto walk = [&](size_t i, const std::string& status, std::span<const Event* const> events,
-                  std::optional<Date> opened) {
+                  std::optional<Date> opened, std::optional<Date> early_after = std::nullopt) {
     Case c;
     c.student_id = key_of(i);
     c.record = i;
@@ -173,8 +175,13 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
                     (need.events.empty() ? std::string() : need.events.front().value) + ")");
     };
     auto apply = [&](const Event* e) {
-      if (c.opened && e->date < *c.opened) {
-        reject(*e, "dated " + e->date.format() + ", before the case opened on " + c.opened->format());
+      if (c.opened && e->date < *c.opened &&
+          (e->type == wf.closes_on || !early_after || e->date <= *early_after)) {
+        reject(*e, "dated " + e->date.format() + ", before the case opened on " + c.opened->format() +
+                       (early_after && e->type != wf.closes_on
+                            ? " and not after " + cp.pack->fields[static_cast<size_t>(wf.events_after)].name.value +
+                                  " (" + early_after->format() + ")"
+                            : ""));
         return;
       }
       if (c.closed) {
@@ -218,7 +225,10 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
             // An event held back (done before its stage began: a report
             // made before the second visit) completes the stage the day
             // it began, not before.
-            const Date began = current > 0 && completed[current - 1] ? *completed[current - 1] : e->date;
+            // A duty done during the absence before the case opened (a home
+            // visit on its third day) completes its stage the day it opened.
+            Date began = current > 0 && completed[current - 1] ? *completed[current - 1] : e->date;
+            if (c.opened) began = std::max(began, *c.opened);
             completed[current] = std::max(e->date, began);
             ++current;
             pass_skipped();
@@ -376,6 +386,13 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
     // The current case opens on opened_on, never after the evaluation date.
     std::optional<Date> opened = open ? result.case_opened_on(i) : std::nullopt;
     if (opened && *opened > as_of) opened = as_of;
+    // Events after the last day at school (the pack's events_after) count
+    // from the opening day.
+    std::optional<Date> early_after;
+    if (wf.events_after >= 0) {
+      const detail::ColumnData& col = students.data().columns[static_cast<size_t>(wf.events_after)];
+      if (col.kept && col.present(i)) early_after = Date::from_days(*static_cast<const int32_t*>(col.at(i)));
+    }
     // Earlier cases: runs of events each ended by a closing event, when the
     // child has no current case or the closing event comes before it opened.
     const std::optional<Date> opened_on = result.case_opened_on(i);
@@ -398,13 +415,13 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       const bool within =
           opened_on && *opened_on <= usable[k]->date && (!last_closed || *opened_on > *last_closed);
       walk(i, status, std::span<const Event* const>(usable.data() + start, k + 1 - start),
-           within ? *opened_on : first);
+           within ? *opened_on : first, early_after);
       last_closed = usable[k]->date;
       start = k + 1;
     }
     const std::span<const Event* const> rest(usable.data() + start, usable.size() - start);
     if (open) {
-      walk(i, status, rest, opened);
+      walk(i, status, rest, opened, early_after);
     } else {
       for (const Event* e : rest)
         reject(*e, last_closed ? "after the case was closed on " + last_closed->format()

@@ -65,7 +65,7 @@ const char* kEvents =
     "E,2019-09-13,home_visit,t,\n"
     "E,2019-09-14,notice_issued,h,\n"           // before report and persuasions
     "F,2019-11-20,home_visit,t,\n"              // after as_of
-    "F,2019-09-05,home_visit,t,\n"              // before the case opened (09-09)
+    "F,2019-09-01,home_visit,t,\n"              // before the case opened (09-09), not after the last day
     "F,2019-09-10,home_visit,t,\n"
     "F,2019-09-10,home_visit,t,\n"              // exact repeat
     "IN,2019-09-10,home_visit,t,\n"             // no case: in school

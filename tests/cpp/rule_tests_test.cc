@@ -618,10 +618,10 @@ TEST(RuleTests, ARejectedInlineEventIsNamedByItsLine) {
       "      - {student_id: G1, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}\n"
       "    events:\n"
       "      - {student_id: G1, date: 2019-09-10, type: home_visit}\n"  // line 8
-      "      - {student_id: G1, date: 2019-09-05, type: home_visit}\n"  // line 9: before the case
+      "      - {student_id: G1, date: 2019-08-30, type: home_visit}\n"  // line 9: before the case
       "    expect: {status: dropout}\n"));
   const std::string text = r.format(false);
-  EXPECT_NE(text.find("t.tests.yaml:4: FAIL events: G1: event at line 9 was rejected: dated 2019-09-05, before the "
+  EXPECT_NE(text.find("t.tests.yaml:4: FAIL events: G1: event at line 9 was rejected: dated 2019-08-30, before the "
                       "case opened on 2019-09-09"),
             std::string::npos)
       << text;

@@ -122,6 +122,38 @@ TEST(WorkflowFixes, EventsOfAChildWithoutACaseAreRejectedNotMadeACase) {
   for (const auto& c : r.report.cases) EXPECT_TRUE(c.closed) << c.student_id;
 }
 
+// workflow.events_after (Guizhou: last_attended): a visit during the
+// absence before the case opened counts from the opening day (S2.1); one
+// on or before the last day at school is no event of the case. Without
+// the key, none before the opening counts.
+TEST(WorkflowFixes, VisitsDuringTheAbsenceBeforeTheCaseOpenedCount) {
+  const std::string events =
+      "student_id,date,type,person,note\n"
+      "E1,2019-09-02,home_visit,T,\n"    // row 2: the last day at school
+      "E1,2019-09-04,home_visit,T,\n"    // row 3: counts
+      "E1,2019-09-06,home_visit,T,\n"    // row 4: counts: home_visits done on 09-10
+      "E1,2019-09-12,school_report,P,\n"; // row 5: within 3 days of 09-10
+  const std::vector<std::vector<std::string>> rows = {{"E1", "enrolled", "2010-03-01", "2019-09-02"}};
+  CaseRun r(default_rules(), rows, events, day("2019-09-20"));
+  const auto e1 = r.cases_of("E1");
+  ASSERT_EQ(e1.size(), 1u);
+  EXPECT_EQ(opt(e1[0]->opened), "2019-09-10");
+  EXPECT_EQ(e1[0]->stage, "township_persuasion");
+  ASSERT_GE(e1[0]->stages.size(), 2u);
+  EXPECT_EQ(opt(e1[0]->stages[0].completed), "2019-09-10");
+  EXPECT_EQ(opt(e1[0]->stages[1].due), "2019-09-13");
+  EXPECT_TRUE(r.report.accountability.empty());
+  EXPECT_EQ(r.reason(2), "dated 2019-09-02, before the case opened on 2019-09-10 and not after last_attended (2019-09-02)");
+  // The key removed: the early visits are rejected, the report is early.
+  std::string text = default_rules().source();
+  const size_t at = text.find("  events_after: last_attended\n");
+  ASSERT_NE(at, std::string::npos);
+  text.erase(at, std::string("  events_after: last_attended\n").size());
+  CaseRun without(parse_rules(text, "no_early.yaml"), rows, events, day("2019-09-20"));
+  EXPECT_EQ(without.reason(3), "dated 2019-09-04, before the case opened on 2019-09-10");
+  EXPECT_EQ(without.cases_of("E1").at(0)->stage, "home_visits");
+}
+
 TEST(WorkflowFixes, EventsOfOneDayFollowTheWorkflowNotTheFileOrder) {
   // B's second visit and the school's report on the same day (S2.2: the
   // report is due within 3 days of the second visit): on time whichever
@@ -211,16 +243,19 @@ TEST(WorkflowFixes, ADutyLeftUndoneWhenTheChildReturnedStaysAccountable) {
 
 TEST(WorkflowFixes, AnEarlierCaseOpensOnItsOpenedOnWithinItsEvents) {
   // U last attended 09-01: suspected (the case opens) on 09-09. A visit on
-  // 09-05 is before the case opened, whether or not a return closes it.
+  // 08-30, before the last day at school, is before the case opened,
+  // whether or not a return closes it.
   for (const bool returned : {false, true}) {
     std::string events =
         "student_id,date,type,person,note\n"
-        "U,2019-09-05,home_visit,T,\n"  // row 2
+        "U,2019-08-30,home_visit,T,\n"  // row 2
         "U,2019-09-10,home_visit,T,\n"
         "U,2019-09-11,school_report,P,\n";
     if (returned) events += "U,2019-09-20,returned,T,\n";
     CaseRun r(default_rules(), {{"U", "enrolled", "2007-05-05", "2019-09-01"}}, events, day("2019-11-15"));
-    EXPECT_EQ(r.reason(2), "dated 2019-09-05, before the case opened on 2019-09-09") << returned;
+    EXPECT_EQ(r.reason(2), "dated 2019-08-30, before the case opened on 2019-09-09 and not after last_attended "
+                           "(2019-09-01)")
+        << returned;
     const auto u = r.cases_of("U");
     ASSERT_EQ(u.size(), 1u);
     EXPECT_EQ(opt(u[0]->opened), "2019-09-09");
