@@ -69,13 +69,18 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   if (written_through(path_)) {
     // A FIFO no process reads would block the open for ever: said instead.
     std::error_code ec;
+    int probe = -1;
     if (fs::is_fifo(fs::status(path_, ec))) {
-      const int fd = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK);
-      if (fd < 0 && errno == ENXIO) throw write_error(path_, "cannot write into the FIFO: no process reads it");
-      if (fd >= 0) ::close(fd);
+      probe = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK);
+      if (probe < 0 && errno == ENXIO) throw write_error(path_, "cannot write into the FIFO: no process reads it");
     }
     target_ = path_;
     file_.open(path_, std::ios::binary | std::ios::app);
+    // Closed only now: closing the probe before the stream opened left the
+    // FIFO without a writer for a moment, and its reader took that as the
+    // end of the data (0 lines), while the stream's open then waited for a
+    // reader for ever.
+    if (probe >= 0) ::close(probe);
   } else {
     target_ = link_target(path_);
     tmp_ = target_ + ".tmp-" + std::to_string(::getpid());
