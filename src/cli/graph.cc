@@ -90,6 +90,10 @@ int run_graph(const GraphArgs& a) {
     throw UsageError("--format: expected dot or graphml, got '" + a.format + "'");
   if (a.officials == "-" && a.students == "-")
     throw UsageError("--officials and --students cannot both be read from stdin");
+  // The date the pack's checks on the students are made on: refused when
+  // there are no students to check (a mistyped command line, not ignored).
+  if (!a.as_of.empty() && a.students.empty()) throw UsageError("--as-of needs --students (the records it checks)");
+  const Date as_of = a.as_of.empty() ? today() : parse_date(a.as_of, "--as-of");
   RulePack pack = load_pack(a.rules);
 
   const std::string officials_name = display_name(a.officials);
@@ -121,7 +125,6 @@ int run_graph(const GraphArgs& a) {
     // The pack's record checks, as classify makes them: a record they
     // refuse (a birth date that is not the ID number's) is rejected here
     // too, and neither places a school nor counts for coverage.
-    const Date as_of = a.as_of.empty() ? today() : parse_date(a.as_of, "--as-of");
     ClassifyOptions what;
     what.flags = what.cases = what.all_tables = what.outputs = false;
     const BatchResult checked = Engine(pack).classify(batch, as_of, what);

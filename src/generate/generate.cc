@@ -372,12 +372,8 @@ void split_row(std::string_view row, std::vector<std::string>& cells) {
 class CaseOpener {
  public:
   CaseOpener(RulePack rules, Date as_of)
-      : rules_(std::move(rules)), engine_(rules_, EngineOptions{.threads = 1}), builder_(rules_), as_of_(as_of) {
-    std::vector<std::string> header(student_columns().begin(), student_columns().end());
-    for (const Diagnostic& d : builder_.set_columns(header, "generated students"))
-      if (d.severity == Severity::kError)
-        throw std::invalid_argument("the pack '" + rules_.name() + "' cannot read the generated records: " +
-                                    d.message);
+      : rules_(std::move(rules)), engine_(rules_, EngineOptions{.threads = 1}), as_of_(as_of) {
+    (void)builder();  // a pack that cannot read the records is told so up front
   }
 
   // For each row: the day its case opens (on or before as_of), or none.
@@ -385,11 +381,14 @@ class CaseOpener {
     std::vector<std::optional<Date>> out(rows.size());
     std::vector<size_t> added;  // row of each record of the batch
     std::vector<std::string_view> cells;
+    // A builder a batch: one for the whole run would remember every key
+    // for its duplicate check, which generated keys never need.
+    BatchBuilder b = builder();
     for (size_t k = 0; k < rows.size(); ++k) {
       cells.assign(rows[k].begin(), rows[k].end());
-      if (!builder_.add_row(cells, ++row_)) added.push_back(k);
+      if (!b.add_row(cells, static_cast<int64_t>(k) + 2)) added.push_back(k);
     }
-    const Batch batch = builder_.finish();
+    const Batch batch = b.finish();
     if (batch.size() == 0) return out;
     ClassifyOptions what;
     what.flags = what.all_tables = what.outputs = false;
@@ -403,11 +402,19 @@ class CaseOpener {
   }
 
  private:
+  BatchBuilder builder() const {
+    BatchBuilder b(rules_);
+    const std::vector<std::string> header(student_columns().begin(), student_columns().end());
+    for (const Diagnostic& d : b.set_columns(header, "generated students"))
+      if (d.severity == Severity::kError)
+        throw std::invalid_argument("the pack '" + rules_.name() + "' cannot read the generated records: " +
+                                    d.message);
+    return b;
+  }
+
   RulePack rules_;
   Engine engine_;
-  BatchBuilder builder_;
   Date as_of_;
-  int64_t row_ = 0;
 };
 
 struct TownshipPlan {

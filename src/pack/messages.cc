@@ -224,6 +224,8 @@ const Entry kEntries[] = {
     {"unknown-value", "unknown list kind '(.*)'.*",
      "未知的清单类型 '$1'；可用 problem、responsibility、closure、accountability 或 aid_gaps"},
     {"wrong-type", "a report month is 1..12, not '(.*)'", "报送月份应为 1..12，不能是 '$1'"},
+    {"wrong-type", "'events_after' names a date field \\(the last day at school\\); '(.*)' is not a date",
+     "'events_after' 应为日期字段（最后到校日期）；'$1' 不是日期"},
     {"wrong-type", "a report day is 1..31 or 'last', not '(.*)'", "报送日应为 1..31 或 last，不能是 '$1'"},
     {"empty-value", "'months' is empty.*", "'months' 为空：请列出需报送的月份（1..12），或删去此键表示每月"},
     {"unknown-value", "data_as_of is same_day, previous_month_end or 'day N'.*",

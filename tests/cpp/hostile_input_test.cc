@@ -607,6 +607,9 @@ TEST(HostileCli, GraphRejectsTheRecordsThePacksChecksRefuse) {
                                             shell_quote((dir / "students.csv").string()));
   EXPECT_NE(classify.err.find("read 4 = accepted 1 + rejected 3"), std::string::npos) << classify.err;
   EXPECT_EQ(run_kcbx(dir, "graph --as-of 2019-13-01" + files).code, 2);
+  const CliRun alone = run_kcbx(dir, "graph --as-of 2019-10-15 --officials " + shell_quote((dir / "officials.csv").string()));
+  EXPECT_EQ(alone.code, 2);
+  EXPECT_NE(alone.err.find("--as-of needs --students"), std::string::npos) << alone.err;
 }
 
 TEST(HostileCli, AnUnknownCommandIsNamedWithTheNearestOne) {

@@ -138,6 +138,8 @@ def test_a_set_field_given_as_lists_reads_as_its_text(engine: kcbx.Engine, stude
     assert engine.classify(df, AS_OF)["status"].tolist() == expected["status"].to_pylist()
     mapping = {c: as_lists[c] for c in as_lists.column_names}
     assert engine.classify(mapping, AS_OF).equals(expected)
+    # A slice (df.tail(n), table.slice(k)): its lists start inside the array.
+    assert engine.classify(as_lists.slice(7), AS_OF).equals(engine.classify(students.slice(7), AS_OF))
     # The aid table reads the values: a child with both kinds of aid and a
     # null between them keeps both.
     base = {"student_id": ["a", "b"], "registry": ["enrolled"] * 2, "birth_date": ["2010-01-01"] * 2,

@@ -126,8 +126,9 @@ def _is_list(arrow_type: Any) -> bool:
 def _joined(column: Any) -> Any:
     """A list column (a set field's values as lists, ['two_free',
     'nutrition']) as the text a CSV cell holds, 'two_free;nutrition'. A
-    null item is left out; a null list stays null. A list whose items have
-    no text is returned as it is, for the engine to name its type."""
+    null item is left out; a null list stays null; numbers are written as
+    their digits. A list whose items cannot be cast to text (structs) is
+    returned as it is, for the engine to name its type."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -136,6 +137,8 @@ def _joined(column: Any) -> Any:
     try:
         for chunk in column.chunks if chunked else [column]:
             lists = chunk.cast(pa.list_(pa.string()))
+            if lists.offset:  # a slice (df.tail(n)): from_arrays takes no null bitmap with an offset
+                lists = pa.concat_arrays([lists])
             items = pc.fill_null(lists.values, "")  # an empty item: the engine skips it, as in "a;;b"
             lists = pa.ListArray.from_arrays(lists.offsets, items, mask=lists.is_null())
             out.append(pc.binary_join(lists, ";"))
