@@ -83,7 +83,8 @@ struct GenerateSinks {
   std::ostream* officials = nullptr;
 };
 
-// Rows written (or that would have been written to a null sink), and the
+// Rows written (or that would have been written to a null sink; no events
+// without an events sink, see GenerateSinks), and the
 // jurisdictions that the student rows use.
 struct GenerateStats {
   int64_t students = 0;
