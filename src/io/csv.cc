@@ -292,30 +292,8 @@ void CsvReader::parse_record(CsvRecord& record) {
     if (pos_ == end_ && !fill()) {
       if (state == State::kQuoted && capturing_) {
         // A quote opened and never closed (a stray '"' typed before a
-        // name) would make every line after it this one field. The input
-        // from the quote on was kept (within max_record_bytes: the limit
-        // above ends longer ones), so it is read again with the quote as
-        // text: this record is rejected, and the lines after it are
-        // records again. Each replay starts at least a line later, so
-        // another stray quote further on ends too.
-        capturing_ = false;
-        auto buffer = std::make_unique<char[]>(std::max<size_t>(replay_.size(), 1));
-        std::memcpy(buffer.get(), replay_.data() + 1, replay_.size() - 1);  // after the quote
-        chunk_ = std::move(buffer);
-        chunk_capacity_ = std::max<size_t>(replay_.size(), 1);
-        pos_ = 0;
-        end_ = replay_.size() - 1;
-        replay_.clear();
-        raw_.resize(field_begin_);
-        field_cut_ = false;
-        line_ = quote_line;
-        record_bytes_ = bytes_before_quote;
-        // It explains whatever went wrong inside the quote (a field too
-        // long), which is read again anyway.
-        record.error = "a quote opened in field " + std::to_string(spans_.size() + 1) +
-                       " is never closed; the line is read with the quote as text";
-        append("\"", 1, record);
-        ++record_bytes_;
+        // name) would make every line after it this one field.
+        read_again_after_quote(record, quote_line, bytes_before_quote, "is never closed");
         state = State::kUnquoted;
         continue;
       }
@@ -389,6 +367,20 @@ void CsvReader::parse_record(CsvRecord& record) {
             append("\"", 1, record);
             ++pos_;
             ++record_bytes_;
+          } else if (const char next = chunk_[pos_];
+                     next != ',' && next != '\n' && next != '\r' && line_ > quote_line && capturing_) {
+            // A quote that spans lines and then "closes" inside text is
+            // the stray quote above meeting the next quoted cell's opening
+            // quote ('"x' on one line, ',"c, d"' lines later): closed
+            // there, it would take the lines between into one field and
+            // lose their records. RFC 4180 lets a closing quote only
+            // before a comma or line break, so this one is no closing
+            // quote: the line of the opening one is read again with it as
+            // text. (Within one line, "ab"c is still one field, as Excel
+            // reads it.)
+            read_again_after_quote(record, quote_line, bytes_before_quote, "is not closed before the next line");
+            state = State::kUnquoted;
+            break;
           } else {
             state = State::kAfterQuote;
           }
@@ -437,6 +429,39 @@ void CsvReader::parse_record(CsvRecord& record) {
       }
     }
   }
+}
+
+// The input from the opening quote of the current field on was kept (within
+// max_record_bytes: the record limit ends longer ones); it is read again
+// from just after that quote, with the quote as text: this record is
+// rejected, and the lines after it are records again. Each replay starts
+// at least a line later, so another stray quote further on ends too.
+void CsvReader::read_again_after_quote(CsvRecord& record, int64_t quote_line, size_t bytes_before_quote,
+                                       std::string_view why) {
+  capturing_ = false;
+  // Kept: the earlier chunks' part in replay_, then this chunk's from
+  // capture_from_ to its end. The new buffer also takes the chunks read
+  // after it (fill), so it is at least a chunk long.
+  replay_.append(chunk_.get() + capture_from_, end_ - capture_from_);
+  const size_t n = replay_.size() - 1;  // without the quote
+  const size_t capacity = std::max(n, chunk_capacity_);
+  auto buffer = std::make_unique<char[]>(capacity);
+  std::memcpy(buffer.get(), replay_.data() + 1, n);
+  chunk_ = std::move(buffer);
+  chunk_capacity_ = capacity;
+  pos_ = 0;
+  end_ = n;
+  replay_.clear();
+  raw_.resize(field_begin_);
+  field_cut_ = false;
+  line_ = quote_line;
+  record_bytes_ = bytes_before_quote;
+  // It explains whatever went wrong inside the quote (a field too long),
+  // which is read again anyway.
+  record.error = "a quote opened in field " + std::to_string(spans_.size() + 1) + " " + std::string(why) +
+                 "; the line is read with the quote as text";
+  append("\"", 1, record);
+  ++record_bytes_;
 }
 
 // After an over-long record: discards input up to and including the next

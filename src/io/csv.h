@@ -106,6 +106,11 @@ class CsvReader {
   // False when no line break came within another max_record_bytes: the
   // input is then ended.
   bool skip_to_next_line();
+  // A stray quote (parse_record): the current field is read again from
+  // after its opening quote, with the quote as text; `why` says what the
+  // quote did wrong, in the record's error.
+  void read_again_after_quote(CsvRecord& record, int64_t quote_line, size_t bytes_before_quote,
+                              std::string_view why);
   void convert_fields(CsvRecord& record);
 
   std::istream& in_;
@@ -136,7 +141,7 @@ class CsvReader {
   bool field_cut_ = false;
   // The input since a quote opened (from chunk_[capture_from_] in the
   // current chunk, earlier chunks in replay_), while it is open: read again
-  // with the quote as text when the input ends before it closes.
+  // with the quote as text when it turns out to be a stray one.
   bool capturing_ = false;
   size_t capture_from_ = 0;
   std::string replay_;

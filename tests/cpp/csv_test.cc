@@ -238,9 +238,38 @@ TEST(Csv, UnterminatedQuoteIsReadAsText) {
   small.max_field_bytes = 4;
   EXPECT_EQ(rows("a,\"bcdefgh,i,j", small), (std::vector<Row>{row(1, 0, {"a", "\"bcd", "i", "j"}, why)}));
   EXPECT_EQ(rows("a,\"b\"\"\n"), (std::vector<Row>{row(1, 0, {"a", "\"b\"\""}, why)}));
-  // (A stray quote that a later quote closes is a quoted field as far as
-  // CSV can tell: it runs to that quote, "a\nb," in x,"a\nb,"c.)
-  EXPECT_EQ(rows("x,\"a\nb,\"c\n"), (std::vector<Row>{row(1, 0, {"x", "a\nb,c"})}));
+}
+
+// A stray quote whose field runs over lines to the next quoted cell's
+// opening quote: that quote, followed by text, closes nothing (RFC 4180
+// closes only before a comma or line break), so the stray one's line is
+// read again with it as text and the records between are kept. Before,
+// they became part of one name and were neither read nor rejected.
+TEST(Csv, StrayQuoteMeetingALaterQuotedCellKeepsTheLinesBetween) {
+  const std::string why = "a quote opened in field 4 is not closed before the next line; the line is read "
+                          "with the quote as text";
+  EXPECT_EQ(rows("id,reg,born,name\n"
+                 "T1,enrolled,2010-01-01,\"x\n"
+                 "T2,left,2010-01-01,ok\n"
+                 "T3,enrolled,2010-01-01,\"c, d\"\n"
+                 "T4,enrolled,2010-01-01,ok\n"),
+            (std::vector<Row>{row(1, 0, {"id", "reg", "born", "name"}),
+                              row(2, 1, {"T1", "enrolled", "2010-01-01", "\"x"}, why),
+                              row(3, 2, {"T2", "left", "2010-01-01", "ok"}),
+                              row(4, 3, {"T3", "enrolled", "2010-01-01", "c, d"}),
+                              row(5, 4, {"T4", "enrolled", "2010-01-01", "ok"})}));
+  // The later cell is "c" or "c d": the same.
+  EXPECT_EQ(rows("a,\"x\nb,\"c\"\n"),
+            (std::vector<Row>{row(1, 0, {"a", "\"x"},
+                                  "a quote opened in field 2 is not closed before the next line; the line is "
+                                  "read with the quote as text"),
+                              row(2, 1, {"b", "c"})}));
+  // A quoted cell over lines that closes before a comma or line break is
+  // data (an address typed with Alt+Enter), and "ab"c on one line is one
+  // field, as Excel reads them.
+  EXPECT_EQ(rows("a,\"x\ny\",z\nb,\"c\"d\n"),
+            (std::vector<Row>{row(1, 0, {"a", "x\ny", "z"}), row(3, 1, {"b", "cd"})}));
+  EXPECT_EQ(rows("a,\"x\ny\"\"q\"\nb\n"), (std::vector<Row>{row(1, 0, {"a", "x\ny\"q"}), row(3, 1, {"b"})}));
 }
 
 // A line with nothing for the parser to do is split where it lies in the

@@ -381,6 +381,16 @@ TEST(HostileData, TruncatedFile) {
   expect_rows(good + std::string("G3,\xE5\xBC", 5), 3, 2, "");
 }
 
+// A stray quote before a name, and a later address quoted because it holds
+// a comma (as Excel saves it): the records between are read, not taken
+// into the name (SPEC's read = accepted + rejected, with none lost).
+TEST(HostileData, StrayQuoteBeforeALaterQuotedCell) {
+  const std::string text = std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,2019-09-01,花果园\n" +
+                           row("G3") + row("G4") + "G5,李四,,2010-03-01,enrolled,2019-09-01,\"花果园,1组\"\n" +
+                           row("G6");
+  expect_rows(text, 6, 5, "is not closed before the next line");
+}
+
 TEST(HostileData, BinaryGarbage) {
   std::mt19937 rng(8);
   std::string junk(64 * 1024, '\0');
