@@ -29,6 +29,7 @@
 #include "io/csv.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
+#include "io/input_file.h"
 #include "io/rejects_order.h"
 #include "workflow/rejected_students.h"
 #include "generate/generate.h"
@@ -37,6 +38,7 @@
 #include "kcbx/kcbx.h"
 #include "kcbx/report.h"
 #include "kcbx/responsibility.h"
+#include "kcbx/transfer.h"
 #include "pack/checked_pack.h"
 #include "util/parallel.h"
 
@@ -68,9 +70,9 @@ const char* severity_name(Severity s) {
   return "error";
 }
 
-Date parse_as_of(const std::string& text) {
+Date parse_as_of(const std::string& text, const char* what = "as_of") {
   auto d = Date::parse(text);
-  if (!d) throw py::value_error("as_of: '" + text + "' is not a date (YYYY-MM-DD)");
+  if (!d) throw py::value_error(std::string(what) + ": '" + text + "' is not a date (YYYY-MM-DD)");
   return *d;
 }
 
@@ -1248,6 +1250,91 @@ CasesOut run_cases(const Engine& engine, const std::vector<ColumnView>& views, c
   return out;
 }
 
+struct TransferOut {
+  NodePtr rows, rejects;
+  int64_t grade6_read = 0, grade6_rejected = 0, grade7_read = 0, grade7_rejected = 0;
+  std::vector<std::string> notes;
+};
+
+// kcbx transfer's reconciliation (S1) of two sources: every grade-6 pupil
+// (the command lists the registered ones only with --all; an analyst
+// filters on `outcome`), the columns and masking of the command's output.
+TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, const CsvSource& grade7_src,
+                         TransferOptions o, bool mask) {
+  // A path is read in its encoding; a table was written as UTF-8 text.
+  auto open = [](const CsvSource& s, std::ifstream& file, std::istringstream& text) -> std::istream& {
+    if (s.kind == "path") {
+      detail::open_input(file, s.payload, "file");
+      return file;
+    }
+    text.str(s.payload);
+    return text;
+  };
+  std::ifstream f6, f7;
+  std::istringstream t6, t7;
+  std::istream& in6 = open(grade6_src, f6, t6);
+  std::istream& in7 = open(grade7_src, f7, t7);
+  o.encoding = grade6_src.kind == "path" ? grade6_src.encoding : "utf-8";
+  o.grade7_encoding = grade7_src.kind == "path" ? grade7_src.encoding : "utf-8";
+  TransferReport r = reconcile_transfer(pack, in6, in7, o,
+                                        grade6_src.kind == "path" ? grade6_src.payload : "<grade6>",
+                                        grade7_src.kind == "path" ? grade7_src.payload : "<grade7>");
+  auto shown = [&](const std::string& v) { return mask ? detail::mask_embedded_id_numbers(v) : v; };
+  TransferOut out;
+  {
+    std::vector<std::string> id, name, sending, planned, registered, outcome, matched_by, notify_clause,
+        inspection_clause;
+    std::vector<std::optional<Date>> registered_on, notify_due, inspection_due;
+    std::vector<int64_t> overdue;
+    for (const TransferRow& row : r.rows) {
+      id.push_back(shown(row.student_id));
+      name.push_back(shown(row.name));
+      sending.push_back(shown(row.sending_school));
+      planned.push_back(shown(row.planned_school));
+      registered.push_back(shown(row.registered_school));
+      registered_on.push_back(row.registered_on);
+      outcome.push_back(to_string(row.outcome));
+      matched_by.push_back(row.matched_by);
+      notify_due.push_back(row.notify_due);
+      overdue.push_back(row.notify_overdue_days);
+      notify_clause.push_back(r.notify_clause);
+      inspection_due.push_back(row.inspection_due);
+      inspection_clause.push_back(r.inspection_clause);
+    }
+    const detail::TransferDef& td = pack.checked().pack->transfer;
+    std::vector<NodePtr> cols = {
+        arrow::strings(pack.checked().key_column(), id),
+        arrow::strings(td.name_field.empty() ? "name" : td.name_field.value, name),
+        arrow::strings("sending_school", sending), arrow::strings("planned_school", planned),
+        arrow::strings("registered_school", registered), date_column("registered_on", registered_on),
+        arrow::strings("outcome", outcome), arrow::strings("matched_by", matched_by),
+        date_column("notify_due", notify_due), arrow::fixed("notify_overdue_days", "l", overdue),
+        arrow::strings("notify_clause", notify_clause), date_column("inspection_due", inspection_due),
+        arrow::strings("inspection_clause", inspection_clause)};
+    out.rows = arrow::table(std::move(cols), static_cast<int64_t>(r.rows.size()));
+  }
+  {
+    // The grade-6 file's rejects come first (TransferReport::rejects).
+    const auto split = r.rejects.begin() + r.grade6_rejected;
+    std::vector<Reject> g6(r.rejects.begin(), split), g7(split, r.rejects.end());
+    number_rows_by_position(grade6_src, g6);
+    number_rows_by_position(grade7_src, g7);
+    std::vector<std::string> file(g6.size(), "grade6");
+    file.resize(g6.size() + g7.size(), "grade7");
+    g6.insert(g6.end(), g7.begin(), g7.end());
+    for (Reject& x : g6) x.reason = detail::mask_embedded_id_numbers(x.reason);
+    NodePtr t = rejects_table(g6, pack.checked().key_column());
+    t->children.insert(t->children.begin(), arrow::strings("file", file));
+    out.rejects = t;
+  }
+  out.grade6_read = r.grade6_read;
+  out.grade6_rejected = r.grade6_rejected;
+  out.grade7_read = r.grade7_read;
+  out.grade7_rejected = r.grade7_rejected;
+  out.notes = r.notes;
+  return out;
+}
+
 // Collects the tables of a run (kcbx/report.h) for export.
 class CollectSink final : public ReportSink {
  public:
@@ -1633,6 +1720,24 @@ PYBIND11_MODULE(_kcbx, m) {
             return t;
           },
           "source"_a, "whole"_a, "events"_a, "officials"_a, "as_of"_a, "mask"_a = true)
+      .def(
+          "_transfer",
+          [](const Engine& e, const Source& grade6, const Source& grade7, const std::string& deadline,
+             const std::string& as_of, const std::string& term_start, bool mask) {
+            TransferOptions o;
+            o.registration_deadline = parse_as_of(deadline, "registration_deadline");
+            o.as_of = parse_as_of(as_of);
+            if (!term_start.empty()) o.term_start = parse_as_of(term_start, "term_start");
+            TransferOut out;
+            {
+              py::gil_scoped_release nogil;
+              out = run_transfer(e.rules(), csv_source(grade6), csv_source(grade7), o, mask);
+            }
+            py::dict summary("grade6_read"_a = out.grade6_read, "grade6_rejected"_a = out.grade6_rejected,
+                             "grade7_read"_a = out.grade7_read, "grade7_rejected"_a = out.grade7_rejected);
+            return py::make_tuple(capsules(out.rows), capsules(out.rejects), summary, out.notes);
+          },
+          "grade6"_a, "grade7"_a, "registration_deadline"_a, "as_of"_a, "term_start"_a = "", "mask"_a = true)
       .def(py::pickle(
           [](const Engine& e) {
             return py::make_tuple(kPickleVersion, e.rules().sources(), e.rules().file(),

@@ -8,6 +8,7 @@
 #ifndef KCBX_TRANSFER_H_
 #define KCBX_TRANSFER_H_
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct TransferOptions {
   Date as_of;
   std::optional<Date> term_start;  // autumn term start; default: the deadline
   std::string encoding = "utf-8";
+  // The grade-7 file's, when the receiving schools' system saves another
+  // way (the command's --grade7-encoding); empty: `encoding`.
+  std::string grade7_encoding;
 };
 
 enum class TransferOutcome {
@@ -82,6 +86,13 @@ struct TransferReport {
 TransferReport reconcile_transfer(const RulePack& rules, const std::string& grade6_path,
                                   const std::string& grade7_path,
                                   const TransferOptions& options);
+
+// The same from streams (CSV text in `options.encoding`); the names stand
+// for the files in diagnostics.
+TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, std::istream& grade7,
+                                  const TransferOptions& options,
+                                  const std::string& grade6_name = "<grade6>",
+                                  const std::string& grade7_name = "<grade7>");
 
 }  // namespace kcbx
 

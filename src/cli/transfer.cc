@@ -19,6 +19,7 @@ namespace {
 struct TransferArgs {
   std::string grade6, grade7, deadline, as_of, term_start, rules, out, rejects;
   std::string encoding = "utf-8";
+  std::string grade7_encoding;
   bool all = false;
   bool no_mask = false;
 };
@@ -29,6 +30,7 @@ int run_transfer(const TransferArgs& a) {
   o.as_of = parse_date(a.as_of, "--as-of");
   if (!a.term_start.empty()) o.term_start = parse_date(a.term_start, "--term-start");
   o.encoding = a.encoding;
+  o.grade7_encoding = a.grade7_encoding;
   RulePack pack = load_pack(a.rules);
   TransferReport r = reconcile_transfer(pack, a.grade6, a.grade7, o);
   std::unique_ptr<detail::OutputFile> file;
@@ -101,6 +103,8 @@ Runner add_transfer(CLI::App& app) {
   cmd->add_option("--out", a->out, "Output CSV (default: stdout)");
   cmd->add_option("--rejects", a->rejects, "Write unusable rows here");
   cmd->add_option("--encoding", a->encoding, "Input encoding")->check(encoding_check());
+  cmd->add_option("--grade7-encoding", a->grade7_encoding, "The grade-7 file's encoding (default: --encoding)")
+      ->check(encoding_check());
   cmd->add_flag("--all", a->all, "List pupils registered as planned too");
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in the output (rejects stay masked)");
   return [a]() { return run_transfer(*a); };

@@ -50,11 +50,10 @@ std::string id_number_field(const detail::CheckedPack& cp) {
   return "id_number";
 }
 
-std::vector<Row> read_rows(const detail::CheckedPack& cp, const std::string& path,
+// `path` names the file in diagnostics.
+std::vector<Row> read_rows(const detail::CheckedPack& cp, std::istream& in, const std::string& path,
                            const std::string& encoding, bool grade6,
                            std::vector<Reject>& rejects, int64_t& read, std::vector<std::string>& notes) {
-  std::ifstream in;
-  detail::open_input(in, path, "file");
   detail::CsvOptions co;
   co.encoding = encoding;
   detail::CsvReader csv(in, co);
@@ -228,15 +227,27 @@ std::optional<Date> due(const detail::CheckedPack& cp, const detail::Text& param
 
 TransferReport reconcile_transfer(const RulePack& rules, const std::string& grade6_path,
                                   const std::string& grade7_path, const TransferOptions& o) {
+  std::ifstream grade6, grade7;
+  detail::open_input(grade6, grade6_path, "file");
+  detail::open_input(grade7, grade7_path, "file");
+  return reconcile_transfer(rules, grade6, grade7, o, grade6_path, grade7_path);
+}
+
+TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, std::istream& grade7,
+                                  const TransferOptions& o, const std::string& grade6_name,
+                                  const std::string& grade7_name) {
   const detail::CheckedPack& cp = rules.checked();
   const auto& t = cp.pack->transfer;
   TransferReport report;
   report.notify_clause = t.notify_clause.value;
   report.inspection_clause = t.inspect_clause.value;
-  std::vector<Row> g6 = read_rows(cp, grade6_path, o.encoding, true, report.rejects, report.grade6_read, report.notes);
+  std::vector<Row> g6 =
+      read_rows(cp, grade6, grade6_name, o.encoding, true, report.rejects, report.grade6_read, report.notes);
   report.grade6_rejected = static_cast<int64_t>(report.rejects.size());
   std::vector<Reject> g7_rejects;
-  std::vector<Row> g7 = read_rows(cp, grade7_path, o.encoding, false, g7_rejects, report.grade7_read, report.notes);
+  std::vector<Row> g7 =
+      read_rows(cp, grade7, grade7_name, o.grade7_encoding.empty() ? o.encoding : o.grade7_encoding, false,
+                g7_rejects, report.grade7_read, report.notes);
   report.grade7_rejected = static_cast<int64_t>(g7_rejects.size());
   report.rejects.insert(report.rejects.end(), g7_rejects.begin(), g7_rejects.end());
 

@@ -300,6 +300,42 @@ TEST(Transfer, LostLateAndReroutedPupils) {
   EXPECT_TRUE(r.notes.empty());
 }
 
+// The receiving schools' system saves GB18030, the hand-over roster is
+// UTF-8: each file is read in its own encoding (--grade7-encoding), from
+// streams as from files.
+TEST(Transfer, EachFileInItsOwnEncodingFromStreams) {
+  std::istringstream g6(
+      "student_id,name,school_id,receiving_school\n"
+      "P1,甲,S1,第一中学\n"
+      "P2,乙,S1,第一中学\n");
+  const std::string g7_text =
+      "student_id,school_id,registered_on\n"
+      "P1,\xB5\xDA\xD2\xBB\xD6\xD0\xD1\xA7,2019-08-30\n";  // 第一中学 in GB18030
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  o.grade7_encoding = "gb18030";
+  std::istringstream g7(g7_text);
+  TransferReport r = reconcile_transfer(default_rules(), g6, g7, o, "g6", "g7");
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].outcome, TransferOutcome::kRegistered);
+  EXPECT_EQ(r.rows[0].registered_school, "第一中学");
+  EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kLost);
+  EXPECT_EQ(r.grade7_read, 1);
+  EXPECT_EQ(r.grade7_rejected, 0);
+
+  // Read as UTF-8 (the default: the grade-6 file's encoding), the same
+  // bytes are no school name: the row is rejected and P1 is lost.
+  std::istringstream g6_again(
+      "student_id,name,school_id,receiving_school\n"
+      "P1,甲,S1,第一中学\n");
+  std::istringstream g7_again(g7_text);
+  o.grade7_encoding.clear();
+  TransferReport wrong = reconcile_transfer(default_rules(), g6_again, g7_again, o, "g6", "g7");
+  EXPECT_EQ(wrong.grade7_rejected, 1);
+  EXPECT_EQ(wrong.rows[0].outcome, TransferOutcome::kLost);
+}
+
 // 11010519491231002X and 11010519491231002x are one number: the pupil is
 // matched across the files, and found twice in one file.
 TEST(Transfer, ALowerCaseCheckCharacterIsTheSameNumber) {

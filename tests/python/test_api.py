@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 import pytest
 
 import kcbx
-from conftest import AS_OF, ROOT
+from conftest import AS_OF, ROOT, cli_path
 
 STATUSES = ["in_school", "suspected_dropout", "dropout", "out_of_school", "not_counted",
             "completed", "not_applicable"]
@@ -257,6 +259,63 @@ def test_cases(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> None:  #
     assert isinstance(plain.cases, pd.DataFrame)
     assert set(plain.cases["person"]) == {""}
     assert list(c.rejects.column_names) == ["file", "row", "student_id", "column", "reason"]
+
+
+GRADE6 = pd.DataFrame({
+    "student_id": ["P1", "P2", "P3", "", "P5"],
+    "id_number": ["", "", "", "11010519491231002X", ""],
+    "name": ["甲", "乙", "丙", "丁", "戊"],
+    "school_id": ["S1", "S1", "S1", "S2", "S2"],
+    "receiving_school": ["第一中学", "第一中学", "第一中学", "第一中学", ""],
+})
+GRADE7 = pd.DataFrame({
+    "student_id": ["P1", "P2", "P3", ""],
+    "id_number": ["", "", "", "11010519491231002x"],
+    "school_id": ["第一中学", "第一中学", "第二中学", "第一中学"],
+    "registered_on": [dt.date(2019, 8, 30), dt.date(2019, 9, 5), dt.date(2019, 8, 31), dt.date(2019, 8, 31)],
+})
+
+
+def test_transfer(engine: kcbx.Engine, tmp_path) -> None:  # noqa: ANN001
+    """S1 from Python as from the command: every grade-6 pupil's outcome,
+    the S1.4 and S1.5 dates, rejects by position, ID numbers masked."""
+    t = engine.transfer(GRADE6, GRADE7, "2019-09-01", dt.date(2019, 9, 10))
+    assert isinstance(t, kcbx.Transfer)
+    rows = t.rows
+    assert isinstance(rows, pd.DataFrame)
+    assert list(rows["outcome"]) == ["registered", "late", "registered_elsewhere", "registered"]
+    assert rows["student_id"].iloc[3] == "110105********002X"  # listed by its ID number, masked
+    assert rows["matched_by"].iloc[3] == "id_number"
+    late = rows.iloc[1]
+    assert late["notify_due"] == dt.date(2019, 9, 4)  # S1.4: 3 days after the deadline
+    assert late["notify_overdue_days"] == 1
+    assert late["inspection_due"] == dt.date(2019, 9, 16)  # S1.5: 15 days
+    assert (late["notify_clause"], late["inspection_clause"]) == ("S1.4", "S1.5")
+    # P5 has no receiving school: rejected at its position in the table.
+    assert t.rejects[["file", "row"]].values.tolist() == [["grade6", 4]]
+    assert t.summary == {"grade6_read": 5, "grade6_rejected": 1, "grade7_read": 4, "grade7_rejected": 0}
+    assert not t.notes
+    assert engine.transfer(GRADE6, GRADE7, "2019-09-01", "2019-09-10", mask=False).rows[
+        "student_id"].iloc[3] == "11010519491231002X"
+
+    # Files: the grade-7 one saved by another system in GB18030, rejects
+    # numbered by line, pyarrow tables out; the command writes the same rows.
+    g6, g7 = tmp_path / "g6.csv", tmp_path / "g7.csv"
+    GRADE6.to_csv(g6, index=False)
+    GRADE7.to_csv(g7, index=False, encoding="gb18030")
+    f = engine.transfer(g6, str(g7), "2019-09-01", "2019-09-10", grade7_encoding="gb18030")
+    assert f.rows.to_pandas()["outcome"].tolist() == list(rows["outcome"])
+    assert f.rejects["row"].to_pylist() == [6]
+    # Not said to be GB18030, its school names are not text: every row rejected.
+    assert engine.transfer(g6, g7, "2019-09-01", "2019-09-10").summary["grade7_rejected"] == 4
+    cli = cli_path()
+    if cli:
+        out = subprocess.run([cli, "transfer", "--grade6", str(g6), "--grade7", str(g7), "--grade7-encoding",
+                              "gb18030", "--registration-deadline", "2019-09-01", "--as-of", "2019-09-10",
+                              "--all"], capture_output=True, text=True, check=True).stdout
+        assert pd.read_csv(io.StringIO(out), keep_default_na=False)["outcome"].tolist() == list(rows["outcome"])
+    with pytest.raises(ValueError, match="registration_deadline"):
+        engine.transfer(GRADE6, GRADE7, "2019-13-01", "2019-09-10")
 
 
 def test_run_report(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> None:  # noqa: ANN001

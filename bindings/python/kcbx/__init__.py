@@ -40,6 +40,7 @@ __version__: str = _kcbx.__version__
 
 __all__ = [
     "Cases",
+    "Transfer",
     "Diagnostic",
     "Engine",
     "PreparedTable",
@@ -92,6 +93,29 @@ class Cases:
     cases: Any
     accountability: Any
     rejects: Any
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """The result of :meth:`Engine.transfer` (SPEC S1), as ``kcbx transfer``.
+
+    ``rows``: one row per grade-6 pupil, in the roster's order: the key
+    (student_id), name, sending_school, planned_school, registered_school,
+    registered_on, outcome (``registered``, ``late``,
+    ``registered_elsewhere``, ``lost``, ``pending``), matched_by,
+    notify_due, notify_overdue_days, notify_clause (S1.4), inspection_due,
+    inspection_clause (S1.5). The command lists the ``registered`` rows only
+    with ``--all``; filter on ``outcome`` for its default.
+    ``rejects``: file ('grade6', 'grade7'), row, the key, column, reason.
+    ``summary``: grade6_read, grade6_rejected, grade7_read, grade7_rejected
+    (each file's read = accepted + rejected). ``notes``: columns nothing
+    reads, and a grade-7 file without registration dates.
+    """
+
+    rows: Any
+    rejects: Any
+    summary: dict[str, int]
+    notes: list[str]
 
 
 class PreparedTable:
@@ -301,6 +325,33 @@ class Engine(_kcbx.Engine):
                               bool(mask))
         out_kind = kind if kind in ("pandas", "polars", "pyarrow.RecordBatch") else "pyarrow"
         return Cases(*(_to_kind(_record_batch(x), out_kind) for x in (c, a, r)))
+
+    def transfer(self, grade6: Any, grade7: Any, registration_deadline: Any, as_of: Any, *,
+                 term_start: Any = None, encoding: str = "utf-8", grade7_encoding: str | None = None,
+                 mask: bool = True) -> Transfer:
+        """The grade 6 -> 7 whole-class transfer (S1) on ``as_of``, as
+        ``kcbx transfer``: who registered at the planned junior school, late,
+        elsewhere, or is lost, with the notification (S1.4) and inspection
+        (S1.5) due dates from the pack.
+
+        ``grade6`` (key or ID number, name, school_id, receiving_school) and
+        ``grade7`` (key or ID number, school_id, registered_on) are CSV paths
+        or tables. ``encoding`` applies to paths; ``grade7_encoding``
+        (default: ``encoding``) to the grade-7 file alone. ``term_start``
+        (default: the registration deadline) starts S1.5's days. A table's
+        rejects are numbered by 0-based position, a file's by line. ID
+        numbers are masked unless ``mask=False`` (rejects stay masked).
+        Returns a :class:`Transfer` of tables of ``grade6``'s kind (pyarrow
+        for a path).
+        """
+        kind = "pyarrow" if isinstance(grade6, (str, _os.PathLike)) else _kind(grade6)
+        out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
+        rows, rejects, summary, notes = self._transfer(
+            _csv_source(grade6, encoding), _csv_source(grade7, grade7_encoding or encoding),
+            _as_of_text(registration_deadline), _as_of_text(as_of),
+            "" if term_start is None else _as_of_text(term_start), bool(mask))
+        return Transfer(_to_kind(_record_batch(rows), out_kind), _to_kind(_record_batch(rejects), out_kind),
+                        dict(summary), list(notes))
 
     def status_counts(self, table: Any, as_of: Any, level: str = "county") -> Any:
         """Records per jurisdiction of ``level`` and status, as a table of

@@ -9,6 +9,7 @@ from typing import Any, Literal, overload
 __version__: str
 __all__ = [
     "Cases",
+    "Transfer",
     "Diagnostic",
     "Engine",
     "PreparedTable",
@@ -95,6 +96,13 @@ class Cases:
     cases: Any
     accountability: Any
     rejects: Any
+
+@dataclass(frozen=True)
+class Transfer:
+    rows: Any
+    rejects: Any
+    summary: dict[str, int]
+    notes: list[str]
 
 @dataclass(frozen=True)
 class Sample:
@@ -186,6 +194,18 @@ class Engine:
         mask: bool = True,
     ) -> Cases: ...
     def status_counts(self, table: Any, as_of: _AsOf, level: str = "county") -> Any: ...
+    def transfer(
+        self,
+        grade6: Any,
+        grade7: Any,
+        registration_deadline: _AsOf,
+        as_of: _AsOf,
+        *,
+        term_start: _AsOf | None = None,
+        encoding: str = "utf-8",
+        grade7_encoding: str | None = None,
+        mask: bool = True,
+    ) -> Transfer: ...
     def run(
         self,
         students: Any,
