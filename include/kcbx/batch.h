@@ -133,7 +133,9 @@ class BatchResult {
   // The check's message, or "".
   std::string_view reject_reason(size_t i) const;
   // The field the check names (its `column`, else the first field its
-  // condition reads): birth_date for "birth_date does not match ..."; "".
+  // condition reads, through derived values, that record i has a value
+  // in): birth_date for "birth_date does not match ...", id_number for a
+  // birth date after as_of read from the ID number; "" when none.
   std::string_view reject_column(size_t i) const;
 
   size_t table_count() const;

@@ -350,6 +350,9 @@ std::string_view BatchResult::reject_reason(size_t i) const {
 std::string_view BatchResult::reject_column(size_t i) const {
   const int32_t c = data_->reject.at(i);
   if (c < 0 || static_cast<size_t>(c) >= data_->pack->check_columns.size()) return {};
+  const auto& by_row = data_->reject_fields;
+  const auto it = std::lower_bound(by_row.begin(), by_row.end(), std::pair<uint32_t, int32_t>(static_cast<uint32_t>(i), -1));
+  if (it != by_row.end() && it->first == i) return data_->pack->pack->fields[static_cast<size_t>(it->second)].name.value;
   return data_->pack->check_columns[static_cast<size_t>(c)];
 }
 size_t BatchResult::table_count() const { return data_->table_names.size(); }

@@ -169,6 +169,35 @@ void copy_out(const CompiledProgram& cp, const Frame& frame, size_t offset,
   }
 }
 
+// A check that reads several fields names, for each rejected row, the
+// first of them the row has a value for: `birth <= as_of` fails on the
+// birth date read from id_number when birth_date is empty, and names
+// id_number then. (A column not kept in the batch cannot say; its first
+// field stays.) -1: the check's column as the pack gives it
+// (CheckedPack::check_columns).
+int reject_field(const detail::CheckedPack& pack, const detail::BatchData& in, int32_t check, size_t i) {
+  const std::vector<int>& fields = pack.check_fields[static_cast<size_t>(check)];
+  auto has_value = [&](int f) {
+    const ColumnData& c = in.columns[static_cast<size_t>(f)];
+    return c.kept && c.present(i);
+  };
+  if (fields.size() < 2 || has_value(fields[0])) return -1;
+  for (size_t k = 1; k < fields.size(); ++k)
+    if (has_value(fields[k])) return fields[k];
+  return -1;
+}
+
+// reject_field of every rejected row where it is not -1. Rejected rows are
+// few, and packs whose checks each read one field skip the pass.
+void name_reject_columns(const detail::CheckedPack& pack, const detail::BatchData& in, detail::ResultData& r) {
+  bool any = false;
+  for (const auto& f : pack.check_fields) any |= f.size() > 1;
+  if (!any) return;
+  for (size_t i = 0; i < r.rows; ++i)
+    if (const int32_t c = r.reject[i]; c >= 0)
+      if (const int f = reject_field(pack, in, c, i); f >= 0) r.reject_fields.emplace_back(static_cast<uint32_t>(i), f);
+}
+
 }  // namespace
 
 std::vector<std::string> Engine::fields_read(const ClassifyOptions& what) const {
@@ -271,6 +300,7 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
     }
     for (auto& th : pool) th.join();
   }
+  name_reject_columns(*plan_->pack, in, *r);
   // String outputs point into the batch's strings: keep them alive.
   r->strings = in.strings;
   r->output_strings = std::move(arenas);
@@ -326,7 +356,11 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
       const detail::ColumnData& c = batch.data().columns[static_cast<size_t>(f)];
       if (c.kept && c.present(index)) key = detail::masked_key(batch.cell(index, pack.key_field()));
     }
-    ex.rejects.push_back({batch.row_number(index), std::move(key), "", check.message.value});
+    // The column as classify's reject names it.
+    const int f = reject_field(pack, batch.data(), reject, index);
+    std::string column = f >= 0 ? src.fields[static_cast<size_t>(f)].name.value
+                                : pack.check_columns[static_cast<size_t>(reject)];
+    ex.rejects.push_back({batch.row_number(index), std::move(key), std::move(column), check.message.value});
     return ex;
   }
 

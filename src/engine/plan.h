@@ -129,6 +129,9 @@ struct ResultData {
   // Every element of these is written by the evaluation (its program fills
   // each batch's rows), so they are sized without being zeroed first.
   RawVector<int32_t> reject;                // -1 or check index
+  // (row, field) for a rejected row whose check's column is not its first
+  // field read (CheckedPack::check_fields), by row.
+  std::vector<std::pair<uint32_t, int32_t>> reject_fields;
   std::vector<RawVector<int32_t>> codes;    // first/unique tables
   std::vector<RawVector<int32_t>> matched;  // row index, -1 none, -2 ambiguous
   std::vector<RawVector<uint64_t>> sets;    // collect tables: value bits

@@ -105,6 +105,11 @@ struct CheckedPack {
   // The field each check's reject names (its `column`, else the first
   // field its condition reads, through derived values); "" when none.
   std::vector<std::string> check_columns;
+  // For a check without `column:`, every field its condition reads, through
+  // derived values, in order (field indexes): the reject names the first of
+  // them the record has a value for (`birth <= as_of` names id_number when
+  // the birth date came from it). Empty when the check names its column.
+  std::vector<std::vector<int>> check_fields;
   std::vector<std::vector<ParamPeriod>> params;  // sorted by from
   std::vector<Item> order;
   // Names each derive/row/check expression reads (for explanations).

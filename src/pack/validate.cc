@@ -554,14 +554,17 @@ class Validator {
           error(e->where, "type-mismatch", "'require' must be a condition (bool)");
       }
       std::string column;
+      std::vector<int> fields;
       if (!c.column.empty()) {
         if (find_named(pack_.fields, c.column, "field") >= 0) column = c.column.value;
       } else if (checked) {
         std::vector<std::string> reads;
         collect_reads(*e, reads);
         column = first_field(reads, 0);
+        fields_read(reads, 0, fields);
       }
       out_->check_columns.push_back(std::move(column));
+      out_->check_fields.push_back(std::move(fields));
       out_->checks.push_back(std::move(e));
     }
   }
@@ -578,6 +581,23 @@ class Validator {
           if (std::string f = first_field(out_->derive_reads[d], depth + 1); !f.empty()) return f;
     }
     return "";
+  }
+
+  // Every field `names` read, directly or through derived values, in the
+  // order first_field looks (its first is first_field's), each once.
+  void fields_read(const std::vector<std::string>& names, int depth, std::vector<int>& out) {
+    for (const std::string& n : names) {
+      bool field = false;
+      for (size_t f = 0; f < pack_.fields.size(); ++f)
+        if (pack_.fields[f].name.value == n) {
+          field = true;
+          if (std::find(out.begin(), out.end(), static_cast<int>(f)) == out.end()) out.push_back(static_cast<int>(f));
+        }
+      if (field || depth > 16) continue;
+      for (size_t d = 0; d < pack_.derives.size(); ++d)
+        if (pack_.derives[d].name.value == n && d < out_->derive_reads.size())
+          fields_read(out_->derive_reads[d], depth + 1, out);
+    }
   }
 
   // Ids seen in one list, for "duplicate ... id" messages that say where

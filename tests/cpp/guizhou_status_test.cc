@@ -47,6 +47,7 @@ kcbx::Date day(const char* text) {
 struct Outcome {
   bool accepted = true;
   std::string reject;
+  std::string reject_column;  // pack checks' rejects only
   std::string status, rule, clause;
   std::string age, suspected_since, dropout_since;
 };
@@ -79,6 +80,7 @@ Outcome via_explain(const Cells& cells, kcbx::Date as_of) {
   o.accepted = e.accepted;
   if (!e.accepted) {
     o.reject = e.rejects.empty() ? "?" : e.rejects.front().reason;
+    if (!e.rejects.empty()) o.reject_column = e.rejects.front().column;
     return o;
   }
   // The pack may have other tables; the status table decides once (first hit).
@@ -128,6 +130,7 @@ Outcome via_batch(const Cells& cells, kcbx::Date as_of) {
   if (auto reject = b.add_row(std::span<const std::string_view>(row), 2)) {
     o.accepted = false;
     o.reject = reject->reason;
+    o.reject_column = reject->column;
     return o;
   }
   const kcbx::Batch batch = b.finish();
@@ -136,6 +139,7 @@ Outcome via_batch(const Cells& cells, kcbx::Date as_of) {
   if (r.rejected(0)) {
     o.accepted = false;
     o.reject = std::string(r.reject_reason(0));
+    o.reject_column = std::string(r.reject_column(0));
     return o;
   }
   const size_t t = status_table(r);
@@ -156,6 +160,7 @@ Outcome classify(const Cells& cells, const char* as_of) {
   const Outcome b = via_batch(cells, day(as_of));
   EXPECT_EQ(a.accepted, b.accepted) << "explain: " << a << "\nbatch: " << b;
   EXPECT_EQ(a.reject, b.reject);
+  EXPECT_EQ(a.reject_column, b.reject_column) << a.reject;
   EXPECT_EQ(a.status, b.status) << "explain: " << a << "\nbatch: " << b;
   EXPECT_EQ(a.rule, b.rule);
   EXPECT_EQ(a.clause, b.clause);
@@ -526,6 +531,7 @@ TEST(GuizhouStatus, RejectsBirthAfterEvaluationDate) {
   Outcome o = classify(with_registry("none", "2019-09-11"), "2019-09-10");
   EXPECT_FALSE(o.accepted) << o;
   EXPECT_EQ(o.reject, "the birth date is after the evaluation date");
+  EXPECT_EQ(o.reject_column, "birth_date");
   // Born on the evaluation date: accepted, age 0.
   o = classify(with_registry("none", "2019-09-10"), "2019-09-10");
   EXPECT_STATUS(o, "not_applicable", "under_age", "D5");
@@ -537,6 +543,8 @@ TEST(GuizhouStatus, RejectsBirthAfterEvaluationDate) {
                "2019-09-10");
   EXPECT_FALSE(o.accepted) << o;
   EXPECT_EQ(o.reject, "the birth date is after the evaluation date");
+  // The birth date came from the ID number: the reject names that column.
+  EXPECT_EQ(o.reject_column, "id_number");
 }
 
 TEST(GuizhouStatus, RejectsInvalidIdNumberAtInput) {
