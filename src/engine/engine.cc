@@ -187,15 +187,14 @@ int reject_field(const detail::CheckedPack& pack, const detail::BatchData& in, i
   return -1;
 }
 
-// reject_field of every rejected row where it is not -1. Rejected rows are
-// few, and packs whose checks each read one field skip the pass.
-void name_reject_columns(const detail::CheckedPack& pack, const detail::BatchData& in, detail::ResultData& r) {
-  bool any = false;
-  for (const auto& f : pack.check_fields) any |= f.size() > 1;
-  if (!any) return;
-  for (size_t i = 0; i < r.rows; ++i)
+// reject_field of rows [offset, offset + m) where it is not -1, appended
+// to `out` in row order. Run after each batch, while it is in the cache.
+void name_reject_columns(const detail::CheckedPack& pack, const detail::BatchData& in,
+                         const detail::ResultData& r, size_t offset, size_t m,
+                         std::vector<std::pair<uint32_t, int32_t>>& out) {
+  for (size_t i = offset; i < offset + m; ++i)
     if (const int32_t c = r.reject[i]; c >= 0)
-      if (const int f = reject_field(pack, in, c, i); f >= 0) r.reject_fields.emplace_back(static_cast<uint32_t>(i), f);
+      if (const int f = reject_field(pack, in, c, i); f >= 0) out.emplace_back(static_cast<uint32_t>(i), f);
 }
 
 }  // namespace
@@ -273,7 +272,11 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
   threads = std::max<size_t>(1, std::min(threads, chunks));
   std::vector<std::shared_ptr<detail::StringArena>> arenas(std::max<size_t>(1, threads));
   for (auto& a : arenas) a = std::make_shared<detail::StringArena>();
-  auto work = [&](size_t first_chunk, size_t last_chunk, detail::StringArena* strings) {
+  // Reject columns that depend on the record, per thread in row order.
+  bool name_rejects = false;
+  for (const auto& f : plan_->pack->check_fields) name_rejects |= f.size() > 1;
+  std::vector<std::vector<std::pair<uint32_t, int32_t>>> named(arenas.size());
+  auto work = [&](size_t t, size_t first_chunk, size_t last_chunk) {
     Frame frame(cp.program, rows_per_batch);
     detail::bind_constants(cp, *plan_->pack, as_of, frame);
     for (size_t c = first_chunk; c < last_chunk; ++c) {
@@ -286,21 +289,22 @@ BatchResult Engine::classify(const Batch& batch, Date as_of, const ClassifyOptio
       bind_fields(cp, in, offset, frame);
       bind_results(cp, *r, offset, frame);
       frame.run(m);
-      copy_out(cp, frame, offset, m, *r, *strings);
+      copy_out(cp, frame, offset, m, *r, *arenas[t]);
+      if (name_rejects) name_reject_columns(*plan_->pack, in, *r, offset, m, named[t]);
     }
   };
   if (threads <= 1) {
-    if (chunks > 0) work(0, chunks, arenas[0].get());
+    if (chunks > 0) work(0, 0, chunks);
   } else {
     std::vector<std::thread> pool;
     const size_t per = (chunks + threads - 1) / threads;
     for (size_t t = 0; t < threads; ++t) {
       const size_t lo = t * per, hi = std::min(chunks, lo + per);
-      if (lo < hi) pool.emplace_back(work, lo, hi, arenas[t].get());
+      if (lo < hi) pool.emplace_back(work, t, lo, hi);
     }
     for (auto& th : pool) th.join();
   }
-  name_reject_columns(*plan_->pack, in, *r);
+  for (const auto& part : named) r->reject_fields.insert(r->reject_fields.end(), part.begin(), part.end());
   // String outputs point into the batch's strings: keep them alive.
   r->strings = in.strings;
   r->output_strings = std::move(arenas);

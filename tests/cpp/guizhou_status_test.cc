@@ -662,3 +662,44 @@ TEST(GuizhouStatus, BatchOfMixedRecordsMatchesSingleRecordExplain) {
 }
 
 }  // namespace
+
+namespace {
+
+// Reject columns that depend on the record are kept per row across the
+// engine's batches and threads: rows far apart, in batches run on either
+// thread, each name their own column.
+TEST(GuizhouStatus, RejectColumnsFollowTheirRowsAcrossBatchesAndThreads) {
+  kcbx::EngineOptions options;
+  options.threads = 2;
+  options.batch_rows = 64;
+  const kcbx::Engine e(engine().rules(), options);
+  kcbx::BatchBuilder b(e.rules());
+  const std::vector<std::string> header = {"student_id", "registry", "birth_date", "id_number"};
+  ASSERT_TRUE(b.set_columns(std::span<const std::string>(header)).empty());
+  const std::string future_id = id_number(kAddress, "20190911");
+  for (int i = 0; i < 5000; ++i) {
+    const std::string id = "G" + std::to_string(i);
+    std::vector<std::string_view> row = {id, "enrolled", "2010-03-01", ""};
+    if (i % 997 == 3) row = {id, "none", "", future_id};      // birth from the ID number
+    else if (i % 991 == 5) row = {id, "none", "2019-09-11", ""};  // birth_date itself
+    ASSERT_FALSE(b.add_row(std::span<const std::string_view>(row), i + 2));
+  }
+  const kcbx::Batch batch = b.finish();
+  const kcbx::BatchResult r = e.classify(batch, day("2019-09-10"));
+  int from_id = 0, from_birth = 0;
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (i % 997 == 3) {
+      ++from_id;
+      EXPECT_EQ(r.reject_column(i), "id_number") << i;
+    } else if (i % 991 == 5) {
+      ++from_birth;
+      EXPECT_EQ(r.reject_column(i), "birth_date") << i;
+    } else {
+      EXPECT_FALSE(r.rejected(i)) << i;
+    }
+  }
+  EXPECT_EQ(from_id, 6);
+  EXPECT_EQ(from_birth, 6);
+}
+
+}  // namespace
