@@ -1260,7 +1260,8 @@ struct TransferOut {
 // (the command lists the registered ones only with --all; an analyst
 // filters on `outcome`), the columns and masking of the command's output.
 TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, const CsvSource& grade7_src,
-                         TransferOptions o, bool mask) {
+                         const CsvSource& officials_src, const CsvSource& students_src, TransferOptions o,
+                         bool mask) {
   // A path is read in its encoding; a table was written as UTF-8 text.
   auto open = [](const CsvSource& s, std::ifstream& file, std::istringstream& text) -> std::istream& {
     if (s.kind == "path") {
@@ -1279,9 +1280,28 @@ TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, cons
   TransferReport r = reconcile_transfer(pack, in6, in7, o,
                                         grade6_src.kind == "path" ? grade6_src.payload : "<grade6>",
                                         grade7_src.kind == "path" ? grade7_src.payload : "<grade7>");
+  // S1.6, as kcbx transfer --officials [--students].
+  std::unique_ptr<Roster> roster;
+  StudentFile students;
+  if (!officials_src.kind.empty()) {
+    if (students_src.kind == "path") {
+      ReadOptions ro;
+      ro.encoding = students_src.encoding;
+      students = read_students(pack, students_src.payload, ro);
+    } else if (!students_src.kind.empty()) {
+      std::istringstream in(students_src.payload);
+      students = read_students(pack, in);
+    }
+    roster = std::make_unique<Roster>(load_roster(pack, officials_src));
+    const ResponsibilityGraph graph(pack, *roster, students.batch);
+    assign_lost_pupils(pack, graph, students.batch, r);
+    number_rows_by_position(officials_src, roster->rejects);
+    number_rows_by_position(students_src, students.rejects);
+  }
   auto shown = [&](const std::string& v) { return mask ? detail::mask_embedded_id_numbers(v) : v; };
   TransferOut out;
   {
+    std::vector<std::string> responsible, lost_clause;
     std::vector<std::string> id, name, sending, planned, registered, outcome, matched_by, notify_clause,
         inspection_clause;
     std::vector<std::optional<Date>> registered_on, notify_due, inspection_due;
@@ -1300,6 +1320,10 @@ TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, cons
       notify_clause.push_back(r.notify_clause);
       inspection_due.push_back(row.inspection_due);
       inspection_clause.push_back(r.inspection_clause);
+      if (roster) {
+        responsible.push_back(shown(responsible_text(row.responsible)));
+        lost_clause.push_back(row.outcome == TransferOutcome::kLost ? r.lost_clause : "");
+      }
     }
     const detail::TransferDef& td = pack.checked().pack->transfer;
     std::vector<NodePtr> cols = {
@@ -1311,6 +1335,10 @@ TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, cons
         date_column("notify_due", notify_due), arrow::fixed("notify_overdue_days", "l", overdue),
         arrow::strings("notify_clause", notify_clause), date_column("inspection_due", inspection_due),
         arrow::strings("inspection_clause", inspection_clause)};
+    if (roster) {
+      cols.push_back(arrow::strings("responsible", responsible));
+      cols.push_back(arrow::strings("lost_clause", lost_clause));
+    }
     out.rows = arrow::table(std::move(cols), static_cast<int64_t>(r.rows.size()));
   }
   {
@@ -1322,6 +1350,12 @@ TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, cons
     std::vector<std::string> file(g6.size(), "grade6");
     file.resize(g6.size() + g7.size(), "grade7");
     g6.insert(g6.end(), g7.begin(), g7.end());
+    file.resize(file.size() + students.rejects.size(), "students");
+    g6.insert(g6.end(), students.rejects.begin(), students.rejects.end());
+    if (roster) {
+      file.resize(file.size() + roster->rejects.size(), "officials");
+      g6.insert(g6.end(), roster->rejects.begin(), roster->rejects.end());
+    }
     for (Reject& x : g6) x.reason = detail::mask_embedded_id_numbers(x.reason);
     NodePtr t = rejects_table(g6, pack.checked().key_column());
     t->children.insert(t->children.begin(), arrow::strings("file", file));
@@ -1723,7 +1757,8 @@ PYBIND11_MODULE(_kcbx, m) {
       .def(
           "_transfer",
           [](const Engine& e, const Source& grade6, const Source& grade7, const std::string& deadline,
-             const std::string& as_of, const std::string& term_start, bool mask) {
+             const std::string& as_of, const std::string& term_start, const Source& officials,
+             const Source& students, bool mask) {
             TransferOptions o;
             o.registration_deadline = parse_as_of(deadline, "registration_deadline");
             o.as_of = parse_as_of(as_of);
@@ -1731,13 +1766,15 @@ PYBIND11_MODULE(_kcbx, m) {
             TransferOut out;
             {
               py::gil_scoped_release nogil;
-              out = run_transfer(e.rules(), csv_source(grade6), csv_source(grade7), o, mask);
+              out = run_transfer(e.rules(), csv_source(grade6), csv_source(grade7), csv_source(officials),
+                                 csv_source(students), o, mask);
             }
             py::dict summary("grade6_read"_a = out.grade6_read, "grade6_rejected"_a = out.grade6_rejected,
                              "grade7_read"_a = out.grade7_read, "grade7_rejected"_a = out.grade7_rejected);
             return py::make_tuple(capsules(out.rows), capsules(out.rejects), summary, out.notes);
           },
-          "grade6"_a, "grade7"_a, "registration_deadline"_a, "as_of"_a, "term_start"_a = "", "mask"_a = true)
+          "grade6"_a, "grade7"_a, "registration_deadline"_a, "as_of"_a, "term_start"_a = "",
+          "officials"_a = Source{"", "", "utf-8"}, "students"_a = Source{"", "", "utf-8"}, "mask"_a = true)
       .def(py::pickle(
           [](const Engine& e) {
             return py::make_tuple(kPickleVersion, e.rules().sources(), e.rules().file(),

@@ -93,6 +93,10 @@ class ResponsibilityGraph {
   // up: whom a lapsed duty of `role` escalates to.
   std::vector<Responsible> escalation(const Batch& batch, size_t i,
                                       std::string_view role) const;
+  // The person holding `role` for `jurisdiction` (a key of the role's
+  // level: a school_id for a principal), or one with person "" when no post
+  // does. Throws std::invalid_argument for an unknown role.
+  Responsible holder(std::string_view role, std::string_view jurisdiction) const;
 
   // Jurisdictions present in `students` without a post for some role, posts
   // whose jurisdiction does not occur in `students` (or, for division codes,

@@ -15,6 +15,7 @@
 
 #include "kcbx/batch.h"
 #include "kcbx/date.h"
+#include "kcbx/responsibility.h"
 #include "kcbx/rule_pack.h"
 
 namespace kcbx {
@@ -55,6 +56,11 @@ struct TransferRow {
   int64_t notify_overdue_days = 0;
   // S1.5: the county bureau inspects by this date.
   std::optional<Date> inspection_due;
+  std::string id_number;  // the grade-6 file's, "" when none
+  // S1.6, filled by assign_lost_pupils for a lost pupil: the pack's
+  // transfer.school_roles at the sending school, then at the planned
+  // school, then its local_roles for the pupil's home. Empty otherwise.
+  std::vector<Responsible> responsible;
 };
 
 struct TransferReport {
@@ -66,7 +72,7 @@ struct TransferReport {
   std::vector<Reject> rejects;
   int64_t grade6_read = 0, grade7_read = 0;
   int64_t grade6_rejected = 0, grade7_rejected = 0;
-  std::string notify_clause, inspection_clause;
+  std::string notify_clause, inspection_clause, lost_clause;
   // Columns of either file that nothing reads ("grade-7 file: column 4
   // 'date' is not read; ignored"), and a grade-7 file without
   // registered_on, whose registrations all count as on time.
@@ -93,6 +99,25 @@ TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, s
                                   const TransferOptions& options,
                                   const std::string& grade6_name = "<grade6>",
                                   const std::string& grade7_name = "<grade7>");
+
+// S1.6: a lost pupil's return is the work of both schools with the local
+// government. Names, for each lost pupil of `report`, the holders of the
+// pack's transfer.school_roles at the sending and the planned school and
+// of its local_roles for the pupil's record in `students` (found by the
+// pack's key, else by ID number), from `graph` (built on `students`, a
+// batch of the same pack). A pupil not in `students` keeps the local roles
+// with no person, as does a post the roster does not fill.
+//
+//   kcbx::ResponsibilityGraph graph(pack, roster, students.batch);
+//   kcbx::assign_lost_pupils(pack, graph, students.batch, report);
+void assign_lost_pupils(const RulePack& rules, const ResponsibilityGraph& graph, const Batch& students,
+                        TransferReport& report);
+
+// TransferRow::responsible as one cell, the `responsible` column of kcbx
+// transfer: "校长 张三 (S1); 校长 李四 (J1); 乡镇长 王五 (520102001)", each
+// role's Chinese title (else its name), person ("(none)" for a post no one
+// holds) and jurisdiction.
+std::string responsible_text(const std::vector<Responsible>& who);
 
 }  // namespace kcbx
 

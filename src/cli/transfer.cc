@@ -10,6 +10,7 @@
 #include "io/id_number.h"
 #include "io/output_file.h"
 #include "pack/checked_pack.h"
+#include "kcbx/csv.h"
 #include "kcbx/transfer.h"
 
 namespace kcbx::cli {
@@ -17,7 +18,7 @@ namespace kcbx::cli {
 namespace {
 
 struct TransferArgs {
-  std::string grade6, grade7, deadline, as_of, term_start, rules, out, rejects;
+  std::string grade6, grade7, deadline, as_of, term_start, rules, out, rejects, officials, students;
   std::string encoding = "utf-8";
   std::string grade7_encoding;
   bool all = false;
@@ -25,6 +26,8 @@ struct TransferArgs {
 };
 
 int run_transfer(const TransferArgs& a) {
+  if (!a.students.empty() && a.officials.empty())
+    throw UsageError("--students is read for --officials (S1.6: who a lost pupil's return falls to); give both");
   TransferOptions o;
   o.registration_deadline = parse_date(a.deadline, "--registration-deadline");
   o.as_of = parse_date(a.as_of, "--as-of");
@@ -33,6 +36,20 @@ int run_transfer(const TransferArgs& a) {
   o.grade7_encoding = a.grade7_encoding;
   RulePack pack = load_pack(a.rules);
   TransferReport r = reconcile_transfer(pack, a.grade6, a.grade7, o);
+  // S1.6: who each lost pupil's persuasion falls to, from the roster (and
+  // the students file for the pupil's home).
+  std::unique_ptr<Roster> roster;
+  StudentFile students;
+  if (!a.officials.empty()) {
+    if (!a.students.empty()) {
+      ReadOptions ro;
+      ro.encoding = a.encoding;
+      students = read_students(pack, a.students, ro);
+    }
+    roster = std::make_unique<Roster>(read_roster(pack, a.officials, a.encoding));
+    const ResponsibilityGraph graph(pack, *roster, students.batch);
+    assign_lost_pupils(pack, graph, students.batch, r);
+  }
   std::unique_ptr<detail::OutputFile> file;
   std::ostream* out = &std::cout;
   if (!a.out.empty()) {
@@ -44,7 +61,8 @@ int run_transfer(const TransferArgs& a) {
   *out << detail::csv_field(pack.checked().key_column()) << ','
        << detail::csv_field(td.name_field.empty() ? "name" : td.name_field.value)
        << ",sending_school,planned_school,registered_school,registered_on,outcome,"
-          "matched_by,notify_due,notify_overdue_days,notify_clause,inspection_due,inspection_clause\n";
+          "matched_by,notify_due,notify_overdue_days,notify_clause,inspection_due,inspection_clause"
+       << (roster ? ",responsible,lost_clause" : "") << '\n';
   std::map<std::string, int64_t> counts;
   // Every text cell: an ID number typed into a name or school column is
   // masked there too, as in the run's ledgers.
@@ -59,7 +77,11 @@ int run_transfer(const TransferArgs& a) {
          << (row.registered_on ? row.registered_on->format() : "") << ',' << to_string(row.outcome) << ','
          << row.matched_by << ',' << (row.notify_due ? row.notify_due->format() : "") << ','
          << row.notify_overdue_days << ',' << r.notify_clause << ','
-         << (row.inspection_due ? row.inspection_due->format() : "") << ',' << r.inspection_clause << '\n';
+         << (row.inspection_due ? row.inspection_due->format() : "") << ',' << r.inspection_clause;
+    if (roster)
+      *out << ',' << text(responsible_text(row.responsible)) << ','
+           << (row.outcome == TransferOutcome::kLost ? r.lost_clause : "");
+    *out << '\n';
   }
   if (file) file->commit();
   // Which file a reject is from: the grade-6 file's come first.
@@ -67,23 +89,35 @@ int run_transfer(const TransferArgs& a) {
   if (!a.rejects.empty()) {
     detail::OutputFile f(a.rejects);
     f.stream() << "file,row," << detail::csv_field(pack.checked().key_column()) << ",column,reason\n";
-    for (size_t k = 0; k < r.rejects.size(); ++k) {
-      const Reject& x = r.rejects[k];
-      f.stream() << file_of(k) << ',' << x.row << ',' << detail::csv_field(x.student_id) << ','
+    auto write = [&](const char* file, const Reject& x) {
+      f.stream() << file << ',' << x.row << ',' << detail::csv_field(x.student_id) << ','
                  << detail::csv_field(x.column) << ',' << detail::csv_field(detail::mask_embedded_id_numbers(x.reason))
                  << '\n';
-    }
+    };
+    for (size_t k = 0; k < r.rejects.size(); ++k) write(file_of(k), r.rejects[k]);
+    for (const Reject& x : students.rejects) write("students", x);
+    if (roster)
+      for (const Reject& x : roster->rejects) write("officials", x);
     f.commit();
   }
   std::cerr << fmt::format("kcbx transfer: grade 6 read {} = accepted {} + rejected {}; grade 7 read {} = "
                            "accepted {} + rejected {}\n",
                            r.grade6_read, r.grade6_read - r.grade6_rejected, r.grade6_rejected, r.grade7_read,
                            r.grade7_read - r.grade7_rejected, r.grade7_rejected);
+  if (!a.students.empty() && roster)
+    std::cerr << fmt::format("  students: read {} = accepted {} + rejected {}\n", students.counts.read,
+                             students.counts.accepted, students.counts.rejected);
+  if (roster)
+    std::cerr << fmt::format("  officials: read {} = posts {} + rejected {}\n", roster->read, roster->posts.size(),
+                             roster->rejects.size());
   for (const auto& [k, v] : counts) std::cerr << fmt::format("  {:<22} {}\n", k, v);
   for (const auto& note : r.notes) std::cerr << "  note: " << note << "\n";
   if (a.rejects.empty()) {
     std::vector<FileReject> listed;
     for (size_t k = 0; k < r.rejects.size(); ++k) listed.push_back({file_of(k), &r.rejects[k]});
+    for (const Reject& x : students.rejects) listed.push_back({"students", &x});
+    if (roster)
+      for (const Reject& x : roster->rejects) listed.push_back({"officials", &x});
     list_rejects(pack.checked().key_column(), listed);
   }
   return kExitOk;
@@ -105,6 +139,9 @@ Runner add_transfer(CLI::App& app) {
   cmd->add_option("--encoding", a->encoding, "Input encoding")->check(encoding_check());
   cmd->add_option("--grade7-encoding", a->grade7_encoding, "The grade-7 file's encoding (default: --encoding)")
       ->check(encoding_check());
+  cmd->add_option("--officials", a->officials,
+                  "Officials roster CSV: name who each lost pupil's return falls to (S1.6)");
+  cmd->add_option("--students", a->students, "Students CSV, for a lost pupil's home (with --officials)");
   cmd->add_flag("--all", a->all, "List pupils registered as planned too");
   cmd->add_flag("--no-mask", a->no_mask, "Do not mask ID numbers in the output (rejects stay masked)");
   return [a]() { return run_transfer(*a); };

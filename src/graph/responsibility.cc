@@ -737,6 +737,13 @@ Responsible ResponsibilityGraph::responsible(const Batch& batch, size_t i, std::
   return out;
 }
 
+Responsible ResponsibilityGraph::holder(std::string_view role, std::string_view jurisdiction) const {
+  const detail::GraphData& g = *data_;
+  Responsible out;
+  detail::fill(g, detail::find_role(g, role), -1, jurisdiction, !jurisdiction.empty(), out);
+  return out;
+}
+
 std::vector<Responsible> ResponsibilityGraph::escalation(const Batch& batch, size_t i,
                                                          std::string_view role) const {
   const detail::GraphData& g = *data_;

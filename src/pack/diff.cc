@@ -419,6 +419,14 @@ class Differ {
     field_change(bf, af, "inspect_clause", x.inspect_clause.value, y.inspect_clause.value);
     field_change(bf, af, "school_field", x.school_field.value, y.school_field.value);
     field_change(bf, af, "name_field", x.name_field.value, y.name_field.value);
+    field_change(bf, af, "lost_clause", x.lost_clause.value, y.lost_clause.value);
+    auto joined = [](const std::vector<detail::Text>& roles) {
+      std::string s;
+      for (const auto& r : roles) s += (s.empty() ? "" : ", ") + r.value;
+      return "[" + s + "]";
+    };
+    field_change(bf, af, "school_roles", joined(x.school_roles), joined(y.school_roles));
+    field_change(bf, af, "local_roles", joined(x.local_roles), joined(y.local_roles));
     if (!bf.empty()) add("transfer", "changed", "transfer", bf, af, x.where, y.where);
   }
 

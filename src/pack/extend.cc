@@ -509,8 +509,12 @@ class Merger {
     base.where = ext.where;
     for (auto [o, e] : {std::pair{&base.notify_within, &ext.notify_within}, {&base.notify_clause, &ext.notify_clause},
                         {&base.inspect_within, &ext.inspect_within}, {&base.inspect_clause, &ext.inspect_clause},
-                        {&base.school_field, &ext.school_field}, {&base.name_field, &ext.name_field}})
+                        {&base.school_field, &ext.school_field}, {&base.name_field, &ext.name_field},
+                        {&base.lost_clause, &ext.lost_clause}})
       if (!e->empty()) *o = *e;
+    // A role list given replaces the base's; `[]` (no roles) is given too.
+    if (ext.school_roles_given) base.school_roles = std::move(ext.school_roles);
+    if (ext.local_roles_given) base.local_roles = std::move(ext.local_roles);
   }
 
   template <class T>

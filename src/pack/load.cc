@@ -65,6 +65,15 @@ class Loader {
         t.inspect_clause = r.text("inspect_clause");
         t.school_field = r.text("school_field");
         t.name_field = r.text("name_field");
+        t.lost_clause = r.text("lost_clause");
+        if (auto roles = r.get("school_roles")) {
+          t.school_roles = text_list(*roles, "school_roles");
+          t.school_roles_given = true;
+        }
+        if (auto roles = r.get("local_roles")) {
+          t.local_roles = text_list(*roles, "local_roles");
+          t.local_roles_given = true;
+        }
       }
     }
     if (pack.meta.name.empty())

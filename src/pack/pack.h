@@ -344,6 +344,14 @@ struct TransferDef {
   // (by the field's name or alias); empty: school_id and name.
   Text school_field;
   Text name_field;
+  // S1.6: a lost pupil's return is the work of both schools with the local
+  // government. The roles held at a school (each of the sending and the
+  // planned school) and the roles of the pupil's home (read off the
+  // pupil's record in the students file) named for each lost pupil.
+  Text lost_clause;
+  std::vector<Text> school_roles;
+  std::vector<Text> local_roles;
+  bool school_roles_given = false, local_roles_given = false;  // an `override` may empty them
   SourceLocation where;
   Change change;
 };

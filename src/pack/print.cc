@@ -266,8 +266,15 @@ std::string print_effective(const Pack& p) {
     o << "transfer:" << origin(t.where) << "\n";
     for (auto [key, v] : {std::pair{"notify_within", &t.notify_within}, {"notify_clause", &t.notify_clause},
                           {"inspect_within", &t.inspect_within}, {"inspect_clause", &t.inspect_clause},
-                          {"school_field", &t.school_field}, {"name_field", &t.name_field}})
+                          {"school_field", &t.school_field}, {"name_field", &t.name_field},
+                          {"lost_clause", &t.lost_clause}})
       if (!v->empty()) o << "  " << key << ": " << q(v->value) << "\n";
+    for (auto [key, roles] : {std::pair{"school_roles", &t.school_roles}, {"local_roles", &t.local_roles}}) {
+      if (roles->empty()) continue;
+      o << "  " << key << ": [";
+      for (size_t i = 0; i < roles->size(); ++i) o << (i ? ", " : "") << q((*roles)[i].value);
+      o << "]\n";
+    }
   }
   return o.str();
 }

@@ -62,7 +62,8 @@ inline constexpr const char* kCalendar[] = {"id",     "alias",  "reporter",
 inline constexpr const char* kTransfer[] = {"notify_within", "notify_clause",
                                             "inspect_within", "inspect_clause",
                                             "school_field",  "name_field",
-                                            "override"};
+                                            "lost_clause",   "school_roles",
+                                            "local_roles",   "override"};
 
 // ---- Words some keys take ---------------------------------------------------
 

@@ -1064,6 +1064,24 @@ class Validator {
       if (i >= 0 && pack_.fields[static_cast<size_t>(i)].type != TypeKind::kString)
         error(f->where, "wrong-type", "'" + f->value + "' must be a string field");
     }
+    // A school role is looked up by the rosters' school column: its level
+    // must be keyed by that field alone (principal at school_id; a teacher,
+    // at school and class, is no post of a whole school).
+    const std::string school = t.school_field.empty() ? "school_id" : t.school_field.value;
+    for (const Text& role : t.school_roles) {
+      const int r = find_named(pack_.roles, role, "role");
+      if (r < 0) continue;
+      const RoleDef& def = pack_.roles[static_cast<size_t>(r)];
+      const int l = def.level.empty() ? -1 : find_named(pack_.levels, def.level, "level");
+      const bool by_school = l >= 0 && pack_.levels[static_cast<size_t>(l)].fields.size() == 1 &&
+                             pack_.levels[static_cast<size_t>(l)].fields[0].value == school &&
+                             pack_.levels[static_cast<size_t>(l)].prefix == 0;
+      if (!by_school)
+        error(role.where, "wrong-level",
+              "school role '" + role.value + "' must hold a post per school (a level keyed by " + school +
+                  " alone); its level is '" + def.level.value + "'");
+    }
+    for (const Text& role : t.local_roles) find_named(pack_.roles, role, "role");
   }
 
   void check_clauses() {
@@ -1093,6 +1111,7 @@ class Validator {
     for (const auto& c : pack_.calendar) cite(c.clause);
     cite(pack_.transfer.notify_clause);
     cite(pack_.transfer.inspect_clause);
+    cite(pack_.transfer.lost_clause);
   }
 
   const Pack& pack_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "engine/column_names.h"
@@ -241,6 +242,7 @@ TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, s
   TransferReport report;
   report.notify_clause = t.notify_clause.value;
   report.inspection_clause = t.inspect_clause.value;
+  report.lost_clause = t.lost_clause.value;
   std::vector<Row> g6 =
       read_rows(cp, grade6, grade6_name, o.encoding, true, report.rejects, report.grade6_read, report.notes);
   report.grade6_rejected = static_cast<int64_t>(report.rejects.size());
@@ -264,6 +266,7 @@ TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, s
     // A pupil listed by ID number only is named by it (outputs mask it):
     // a lost pupil with no identifier but a name could not be found.
     out.student_id = p.student_id.empty() ? p.id_number : p.student_id;
+    out.id_number = p.id_number;
     out.name = p.name;
     out.sending_school = p.school;
     out.planned_school = p.planned;
@@ -309,6 +312,64 @@ TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, s
     report.rows.push_back(std::move(out));
   }
   return report;
+}
+
+void assign_lost_pupils(const RulePack& rules, const ResponsibilityGraph& graph, const Batch& students,
+                        TransferReport& report) {
+  const detail::CheckedPack& cp = rules.checked();
+  const detail::TransferDef& t = cp.pack->transfer;
+  // The pupils of the students file by key and by ID number (a lower-case
+  // check character is the same number).
+  auto id_key = [](std::string id) {
+    if (!id.empty() && id.back() == 'x') id.back() = 'X';
+    return id;
+  };
+  std::unordered_map<std::string, size_t> by_key, by_idn;
+  const std::string key = cp.key_field();
+  const std::string idn = id_number_field(cp);
+  auto cells = [&](const std::string& field) {
+    std::vector<std::string> v;
+    if (cp.field_index(field) < 0) return v;
+    try {
+      for (size_t i = 0; i < students.size(); ++i) v.push_back(students.cell(i, field));
+    } catch (const std::out_of_range&) {  // a field the batch did not keep
+      v.clear();
+    }
+    return v;
+  };
+  const std::vector<std::string> keys = cells(key), ids = cells(idn);
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (!keys[i].empty()) by_key.emplace(keys[i], i);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (!ids[i].empty()) by_idn.emplace(id_key(ids[i]), i);
+
+  for (TransferRow& row : report.rows) {
+    row.responsible.clear();
+    if (row.outcome != TransferOutcome::kLost) continue;
+    for (const auto* school : {&row.sending_school, &row.planned_school})
+      for (const auto& role : t.school_roles) row.responsible.push_back(graph.holder(role.value, *school));
+    std::optional<size_t> record;
+    if (auto it = by_key.find(row.student_id); it != by_key.end()) record = it->second;
+    else if (auto jt = by_idn.find(id_key(row.id_number)); !row.id_number.empty() && jt != by_idn.end())
+      record = jt->second;
+    for (const auto& role : t.local_roles) {
+      if (record) {
+        row.responsible.push_back(graph.responsible(students, *record, role.value));
+      } else {
+        row.responsible.push_back(graph.holder(role.value, ""));  // the role, no person
+      }
+    }
+  }
+}
+
+std::string responsible_text(const std::vector<Responsible>& who) {
+  std::string s;
+  for (const Responsible& r : who) {
+    if (!s.empty()) s += "; ";
+    s += (r.role_alias.empty() ? r.role : r.role_alias) + " " + (r.person.empty() ? "(none)" : r.person);
+    if (!r.jurisdiction.empty()) s += " (" + r.jurisdiction + ")";
+  }
+  return s;
 }
 
 }  // namespace kcbx

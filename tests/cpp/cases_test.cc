@@ -476,5 +476,74 @@ transfer:
   EXPECT_EQ(d[1].message, "unknown field 'nam'; did you mean 'n'?");
 }
 
+// S1.6: a lost pupil's return falls to both schools and the local
+// government: the pack's school roles at the sending and the planned
+// school, its local roles for the pupil's home (read off the students
+// file, by key or by ID number). Registered and late pupils name no one.
+TEST(Transfer, LostPupilsAreTheCaseOfBothSchoolsAndTheirTownship) {
+  const std::string g6 = write_temp("l6.csv",
+                                    "student_id,id_number,name,school_id,receiving_school\n"
+                                    "P1,,甲,S1,J1\n"                     // registered
+                                    "P5,,戊,S2,J1\n"                     // lost; home by key
+                                    "P6,11010519491231002X,己,S2,J2\n"   // lost; home by ID number
+                                    "P7,,庚,S3,J1\n");                   // lost; not in the students file
+  const std::string g7 = write_temp("l7.csv", "student_id,school_id,registered_on\nP1,J1,2019-08-30\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  const RulePack& pack = default_rules();
+  TransferReport r = reconcile_transfer(pack, g6, g7, o);
+  EXPECT_EQ(r.lost_clause, "S1.6");
+  std::istringstream roster_csv("role,person,jurisdiction\n"
+                                "principal,张校长,S2\nprincipal,李校长,J1\n"  // no principal of J2 or S3
+                                "township_head,王乡长,520102001\n");
+  const Roster roster = read_roster(pack, roster_csv);
+  std::istringstream students_csv("student_id,registry,birth_date,id_number,division_code,school_id\n"
+                                  "P5,enrolled,2007-03-01,,520102001001,S2\n"
+                                  "Q9,enrolled,,11010519491231002x,520102001002,S2\n");
+  const StudentFile students = read_students(pack, students_csv);
+  const ResponsibilityGraph graph(pack, roster, students.batch);
+  assign_lost_pupils(pack, graph, students.batch, r);
+  ASSERT_EQ(r.rows.size(), 4u);
+  EXPECT_TRUE(r.rows[0].responsible.empty());
+  EXPECT_EQ(responsible_text(r.rows[1].responsible), "校长 张校长 (S2); 校长 李校长 (J1); 乡镇长 王乡长 (520102001)");
+  EXPECT_EQ(r.rows[1].responsible[0].role, "principal");
+  EXPECT_EQ(r.rows[1].responsible[2].role, "township_head");
+  EXPECT_EQ(responsible_text(r.rows[2].responsible), "校长 张校长 (S2); 校长 (none) (J2); 乡镇长 王乡长 (520102001)");
+  EXPECT_EQ(responsible_text(r.rows[3].responsible), "校长 (none) (S3); 校长 李校长 (J1); 乡镇长 (none)");
+}
+
+// The roles are the pack's: another province names its own, an extension
+// empties a list, and a school role must hold a post per school.
+TEST(Transfer, TheLostPupilsRolesAreThePacks) {
+  const std::string base = std::string(KCBX_SOURCE_DIR) + "/rules/guizhou.yaml";
+  const RulePack only_schools = parse_rules("meta: {name: p, version: 1.0.0, extends: " + base +
+                                                "}\ntransfer: {override: true, local_roles: []}\n",
+                                            "p.yaml");
+  const std::string g6 = write_temp("m6.csv", "student_id,name,school_id,receiving_school\nP5,戊,S2,J1\n");
+  const std::string g7 = write_temp("m7.csv", "student_id,school_id\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  TransferReport r = reconcile_transfer(only_schools, g6, g7, o);
+  EXPECT_EQ(r.lost_clause, "S1.6");  // kept from the base
+  std::istringstream roster_csv("role,person,jurisdiction\nprincipal,张校长,S2\ntownship_head,王乡长,520102001\n");
+  const Roster roster = read_roster(only_schools, roster_csv);
+  std::istringstream students_csv("student_id,registry,birth_date,division_code,school_id\n"
+                                  "P5,enrolled,2007-03-01,520102001001,S2\n");
+  const StudentFile students = read_students(only_schools, students_csv);
+  assign_lost_pupils(only_schools, ResponsibilityGraph(only_schools, roster, students.batch), students.batch, r);
+  EXPECT_EQ(responsible_text(r.rows.at(0).responsible), "校长 张校长 (S2); 校长 (none) (J1)");
+  const auto d = check_rules("meta: {name: p, version: 1.0.0, extends: " + base +
+                                 "}\ntransfer: {override: true, school_roles: [teacher], local_roles: [township_haed]}\n",
+                             "p.yaml");
+  ASSERT_EQ(d.size(), 2u) << d[0].format();
+  EXPECT_EQ(d[0].code, "wrong-level");
+  EXPECT_EQ(d[0].message,
+            "school role 'teacher' must hold a post per school (a level keyed by school_id alone); its level is "
+            "'class'");
+  EXPECT_EQ(d[1].message, "unknown role 'township_haed'; did you mean 'township_head'?");
+}
+
 }  // namespace
 }  // namespace kcbx

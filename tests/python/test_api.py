@@ -318,6 +318,38 @@ def test_transfer(engine: kcbx.Engine, tmp_path) -> None:  # noqa: ANN001
         engine.transfer(GRADE6, GRADE7, "2019-13-01", "2019-09-10")
 
 
+def test_transfer_names_who_a_lost_pupils_return_falls_to(engine: kcbx.Engine, tmp_path) -> None:  # noqa: ANN001
+    """S1.6: both schools' principals and the head of the pupil's township
+    (the Guizhou pack's transfer roles), from tables or files, as the command."""
+    grade6 = pd.DataFrame({"student_id": ["P1", "P5", "P7"], "name": ["甲", "戊", "庚"],
+                           "school_id": ["S1", "S2", "S3"], "receiving_school": ["J1", "J1", "J1"]})
+    grade7 = pd.DataFrame({"student_id": ["P1"], "school_id": ["J1"], "registered_on": ["2019-08-30"]})
+    officials = pd.DataFrame({"role": ["principal", "principal", "township_head", "principal"],
+                              "person": ["赵校长", "李校长", "王乡长", "钱校长"],
+                              "jurisdiction": ["S2", "J1", "520102001", "S2"]})  # S2 twice: rejected
+    students = pd.DataFrame({"student_id": ["P5"], "registry": ["enrolled"], "birth_date": ["2007-03-01"],
+                             "division_code": ["520102001001"], "school_id": ["S2"]})
+    t = engine.transfer(grade6, grade7, "2019-09-01", "2019-09-10", officials=officials, students=students)
+    assert list(t.rows["responsible"]) == [
+        "", "校长 赵校长 (S2); 校长 李校长 (J1); 乡镇长 王乡长 (520102001)", "校长 (none) (S3); 校长 李校长 (J1); 乡镇长 (none)"]
+    assert list(t.rows["lost_clause"]) == ["", "S1.6", "S1.6"]
+    assert t.rejects[["file", "row"]].values.tolist() == [["officials", 3]]
+    assert "responsible" not in engine.transfer(grade6, grade7, "2019-09-01", "2019-09-10").rows.columns
+    cli = cli_path()
+    if cli:
+        paths = {}
+        for name, df in (("g6", grade6), ("g7", grade7), ("off", officials), ("st", students)):
+            paths[name] = tmp_path / f"{name}.csv"
+            df.to_csv(paths[name], index=False)
+        out = subprocess.run([cli, "transfer", "--grade6", str(paths["g6"]), "--grade7", str(paths["g7"]),
+                              "--registration-deadline", "2019-09-01", "--as-of", "2019-09-10", "--officials",
+                              str(paths["off"]), "--students", str(paths["st"])],
+                             capture_output=True, text=True, check=True).stdout
+        lost = pd.read_csv(io.StringIO(out), keep_default_na=False)
+        assert list(lost["responsible"]) == list(t.rows["responsible"])[1:]
+        assert list(lost["lost_clause"]) == ["S1.6", "S1.6"]
+
+
 def test_run_report(engine: kcbx.Engine, sample: kcbx.Sample, sample_dir) -> None:  # noqa: ANN001
     report = engine.run(sample.students, AS_OF, events=sample.events, officials=sample.officials)
     assert isinstance(report, kcbx.Report)

@@ -104,9 +104,11 @@ class Transfer:
     registered_on, outcome (``registered``, ``late``,
     ``registered_elsewhere``, ``lost``, ``pending``), matched_by,
     notify_due, notify_overdue_days, notify_clause (S1.4), inspection_due,
-    inspection_clause (S1.5). The command lists the ``registered`` rows only
+    inspection_clause (S1.5); with officials, responsible and lost_clause
+    (S1.6). The command lists the ``registered`` rows only
     with ``--all``; filter on ``outcome`` for its default.
-    ``rejects``: file ('grade6', 'grade7'), row, the key, column, reason.
+    ``rejects``: file ('grade6', 'grade7', 'students', 'officials'), row,
+    the key, column, reason.
     ``summary``: grade6_read, grade6_rejected, grade7_read, grade7_rejected
     (each file's read = accepted + rejected). ``notes``: columns nothing
     reads, and a grade-7 file without registration dates.
@@ -327,7 +329,8 @@ class Engine(_kcbx.Engine):
         return Cases(*(_to_kind(_record_batch(x), out_kind) for x in (c, a, r)))
 
     def transfer(self, grade6: Any, grade7: Any, registration_deadline: Any, as_of: Any, *,
-                 term_start: Any = None, encoding: str = "utf-8", grade7_encoding: str | None = None,
+                 term_start: Any = None, officials: Any = None, students: Any = None,
+                 encoding: str = "utf-8", grade7_encoding: str | None = None,
                  mask: bool = True) -> Transfer:
         """The grade 6 -> 7 whole-class transfer (S1) on ``as_of``, as
         ``kcbx transfer``: who registered at the planned junior school, late,
@@ -338,7 +341,12 @@ class Engine(_kcbx.Engine):
         ``grade7`` (key or ID number, school_id, registered_on) are CSV paths
         or tables. ``encoding`` applies to paths; ``grade7_encoding``
         (default: ``encoding``) to the grade-7 file alone. ``term_start``
-        (default: the registration deadline) starts S1.5's days. A table's
+        (default: the registration deadline) starts S1.5's days. With
+        ``officials`` (a roster) each lost pupil's row names who its return
+        falls to (S1.6): the pack's ``transfer.school_roles`` at both schools
+        and its ``local_roles`` for the pupil's home, read off the pupil's
+        record in ``students`` (columns ``responsible`` and ``lost_clause``,
+        as the command's ``--officials --students``). A table's
         rejects are numbered by 0-based position, a file's by line. ID
         numbers are masked unless ``mask=False`` (rejects stay masked).
         Returns a :class:`Transfer` of tables of ``grade6``'s kind (pyarrow
@@ -349,7 +357,8 @@ class Engine(_kcbx.Engine):
         rows, rejects, summary, notes = self._transfer(
             _csv_source(grade6, encoding), _csv_source(grade7, grade7_encoding or encoding),
             _as_of_text(registration_deadline), _as_of_text(as_of),
-            "" if term_start is None else _as_of_text(term_start), bool(mask))
+            "" if term_start is None else _as_of_text(term_start), _csv_source(officials, encoding),
+            _csv_source(students, encoding), bool(mask))
         return Transfer(_to_kind(_record_batch(rows), out_kind), _to_kind(_record_batch(rejects), out_kind),
                         dict(summary), list(notes))
 

@@ -202,6 +202,8 @@ class Engine:
         as_of: _AsOf,
         *,
         term_start: _AsOf | None = None,
+        officials: Any = None,
+        students: Any = None,
         encoding: str = "utf-8",
         grade7_encoding: str | None = None,
         mask: bool = True,
