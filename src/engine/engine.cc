@@ -192,6 +192,13 @@ int reject_field(const detail::CheckedPack& pack, const detail::BatchData& in, i
 void name_reject_columns(const detail::CheckedPack& pack, const detail::BatchData& in,
                          const detail::ResultData& r, size_t offset, size_t m,
                          std::vector<std::pair<uint32_t, int32_t>>& out) {
+  // Most batches have no reject: find out with one vectorised pass (-1 in
+  // every row keeps the sign bit of the AND), not a branch per row, which
+  // cost a quarter of a status-only classification.
+  const int32_t* reject = r.reject.data() + offset;
+  int32_t all = -1;
+  for (size_t i = 0; i < m; ++i) all &= reject[i];
+  if (all < 0) return;
   for (size_t i = offset; i < offset + m; ++i)
     if (const int32_t c = r.reject[i]; c >= 0)
       if (const int f = reject_field(pack, in, c, i); f >= 0) out.emplace_back(static_cast<uint32_t>(i), f);
