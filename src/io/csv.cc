@@ -162,7 +162,10 @@ bool CsvReader::next(CsvRecord& record) {
   record.index = index_++;
   record.fields.clear();
   record.error.clear();
-  if (split_simple_line(record)) return true;
+  if (split_simple_line(record)) {
+    if (record.index == 0) header_fields_ = record.fields.size();
+    return true;
+  }
   raw_.clear();
   utf8_buf_.clear();
   spans_.clear();
@@ -172,7 +175,19 @@ bool CsvReader::next(CsvRecord& record) {
   field_cut_ = false;
   parse_record(record);
   convert_fields(record);
+  if (record.index == 0) header_fields_ = record.fields.size();
   return true;
+}
+
+// Whether the text [p, q) of a quoted field's later line brings that line's
+// commas to a whole record's: as many as the header has separators. A cell
+// written over lines (an address typed with Alt+Enter) has a comma or two
+// on a line, a record every one; a header of fewer than three cells cannot
+// tell them apart, and the rule is off.
+bool CsvReader::swallows_a_record(const char* p, const char* q) {
+  if (header_fields_ < 3) return false;
+  for (; p < q; ++p) quoted_line_commas_ += *p == ',';
+  return quoted_line_commas_ >= header_fields_ - 1;
 }
 
 // A record on one line of the chunk that leaves the parser below nothing
@@ -312,6 +327,7 @@ void CsvReader::parse_record(CsvRecord& record) {
         if (*p == '"') {
           state = State::kQuoted;
           quote_line = line_;
+          quoted_line_commas_ = 0;
           bytes_before_quote = record_bytes_;
           // The input from here is kept until the quote closes, to be read
           // again should it never close (see the end of input above).
@@ -356,6 +372,18 @@ void CsvReader::parse_record(CsvRecord& record) {
         append(p, n, record);
         pos_ += n;
         record_bytes_ += n;
+        if (line_ > quote_line && swallows_a_record(p, q) && capturing_) {
+          // A stray '"' typed before a name, closed (if ever) by the next
+          // quote however far on: the lines it took in are records, with
+          // a whole record's commas, not a cell's text. Its line is read
+          // again with the quote as text and the records after it are
+          // read as records; closed where it closes, every record between
+          // would be lost in one name.
+          read_again_after_quote(record, quote_line, bytes_before_quote,
+                                 "runs on into a line that holds a whole record");
+          state = State::kUnquoted;
+          break;
+        }
         if (q == lim) break;
         const char c = *q;
         ++pos_;
@@ -367,20 +395,6 @@ void CsvReader::parse_record(CsvRecord& record) {
             append("\"", 1, record);
             ++pos_;
             ++record_bytes_;
-          } else if (const char next = chunk_[pos_];
-                     next != ',' && next != '\n' && next != '\r' && line_ > quote_line && capturing_) {
-            // A quote that spans lines and then "closes" inside text is
-            // the stray quote above meeting the next quoted cell's opening
-            // quote ('"x' on one line, ',"c, d"' lines later): closed
-            // there, it would take the lines between into one field and
-            // lose their records. RFC 4180 lets a closing quote only
-            // before a comma or line break, so this one is no closing
-            // quote: the line of the opening one is read again with it as
-            // text. (Within one line, "ab"c is still one field, as Excel
-            // reads it.)
-            read_again_after_quote(record, quote_line, bytes_before_quote, "is not closed before the next line");
-            state = State::kUnquoted;
-            break;
           } else {
             state = State::kAfterQuote;
           }
@@ -397,6 +411,7 @@ void CsvReader::parse_record(CsvRecord& record) {
         // A line break inside quotes is data, and still a physical line.
         append(q, 1, record);
         ++line_;
+        quoted_line_commas_ = 0;
         if (c == '\r') {
           if (pos_ < end_ || fill()) {
             if (chunk_[pos_] == '\n') {

@@ -106,6 +106,7 @@ class CsvReader {
   // False when no line break came within another max_record_bytes: the
   // input is then ended.
   bool skip_to_next_line();
+  bool swallows_a_record(const char* p, const char* q);
   // A stray quote (parse_record): the current field is read again from
   // after its opening quote, with the quote as text; `why` says what the
   // quote did wrong, in the record's error.
@@ -145,6 +146,11 @@ class CsvReader {
   bool capturing_ = false;
   size_t capture_from_ = 0;
   std::string replay_;
+  // The first record's (the header's) cells, and the commas so far on the
+  // current line of an open quoted field after its first: a line of it
+  // with a whole record's commas is a stray quote's (swallows_a_record).
+  size_t header_fields_ = 0;
+  size_t quoted_line_commas_ = 0;
 };
 
 }  // namespace kcbx::detail

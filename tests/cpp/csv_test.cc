@@ -240,36 +240,50 @@ TEST(Csv, UnterminatedQuoteIsReadAsText) {
   EXPECT_EQ(rows("a,\"b\"\"\n"), (std::vector<Row>{row(1, 0, {"a", "\"b\"\""}, why)}));
 }
 
-// A stray quote whose field runs over lines to the next quoted cell's
-// opening quote: that quote, followed by text, closes nothing (RFC 4180
-// closes only before a comma or line break), so the stray one's line is
-// read again with it as text and the records between are kept. Before,
-// they became part of one name and were neither read nor rejected.
-TEST(Csv, StrayQuoteMeetingALaterQuotedCellKeepsTheLinesBetween) {
-  const std::string why = "a quote opened in field 4 is not closed before the next line; the line is read "
-                          "with the quote as text";
-  EXPECT_EQ(rows("id,reg,born,name\n"
+// A stray quote whose field runs over lines takes in lines that are
+// records: a line inside the quotes with a whole record's commas (as many
+// as the header has separators) shows it, and the stray one's line is read
+// again with the quote as text. Before, the records up to the next quote
+// (a quoted cell's, or a second stray one typed after a name) became part
+// of one name and were neither read nor rejected.
+TEST(Csv, StrayQuoteThatTakesInRecordsIsReadAsText) {
+  const std::string why = "a quote opened in field 4 runs on into a line that holds a whole record; the line is "
+                          "read with the quote as text";
+  const std::string header = "id,reg,born,name\n";
+  const Row head = row(1, 0, {"id", "reg", "born", "name"});
+  // Up to a later quoted cell.
+  EXPECT_EQ(rows(header +
                  "T1,enrolled,2010-01-01,\"x\n"
                  "T2,left,2010-01-01,ok\n"
                  "T3,enrolled,2010-01-01,\"c, d\"\n"
                  "T4,enrolled,2010-01-01,ok\n"),
-            (std::vector<Row>{row(1, 0, {"id", "reg", "born", "name"}),
-                              row(2, 1, {"T1", "enrolled", "2010-01-01", "\"x"}, why),
+            (std::vector<Row>{head, row(2, 1, {"T1", "enrolled", "2010-01-01", "\"x"}, why),
                               row(3, 2, {"T2", "left", "2010-01-01", "ok"}),
                               row(4, 3, {"T3", "enrolled", "2010-01-01", "c, d"}),
                               row(5, 4, {"T4", "enrolled", "2010-01-01", "ok"})}));
-  // The later cell is "c" or "c d": the same.
-  EXPECT_EQ(rows("a,\"x\nb,\"c\"\n"),
-            (std::vector<Row>{row(1, 0, {"a", "\"x"},
-                                  "a quote opened in field 2 is not closed before the next line; the line is "
-                                  "read with the quote as text"),
-                              row(2, 1, {"b", "c"})}));
-  // A quoted cell over lines that closes before a comma or line break is
-  // data (an address typed with Alt+Enter), and "ab"c on one line is one
-  // field, as Excel reads them.
-  EXPECT_EQ(rows("a,\"x\ny\",z\nb,\"c\"d\n"),
-            (std::vector<Row>{row(1, 0, {"a", "x\ny", "z"}), row(3, 1, {"b", "cd"})}));
-  EXPECT_EQ(rows("a,\"x\ny\"\"q\"\nb\n"), (std::vector<Row>{row(1, 0, {"a", "x\ny\"q"}), row(3, 1, {"b"})}));
+  // Up to a second stray quote, after a name, that "closes" it before a
+  // comma; and the next line already a quoted cell's.
+  EXPECT_EQ(rows(header +
+                 "T1,enrolled,2010-01-01,\"x\n"
+                 "T2,enrolled,2010-01-01,ok\n"
+                 "T3,enrolled,2010-01-01,y\",\n"),
+            (std::vector<Row>{head, row(2, 1, {"T1", "enrolled", "2010-01-01", "\"x"}, why),
+                              row(3, 2, {"T2", "enrolled", "2010-01-01", "ok"}),
+                              row(4, 3, {"T3", "enrolled", "2010-01-01", "y\"", ""})}));
+  EXPECT_EQ(rows(header + "T1,enrolled,\"x,2010-01-01\nT3,enrolled,2010-01-01,\"c\"\n"),
+            (std::vector<Row>{head,
+                              row(2, 1, {"T1", "enrolled", "\"x", "2010-01-01"},
+                                  "a quote opened in field 3 runs on into a line that holds a whole record; the "
+                                  "line is read with the quote as text"),
+                              row(3, 2, {"T3", "enrolled", "2010-01-01", "c"})}));
+  // A cell written over lines, commas and all, is data (an address typed
+  // with Alt+Enter), and so is text after its closing quote, as Excel
+  // reads "ab"c.
+  EXPECT_EQ(rows(header + "T1,enrolled,2010-01-01,\"贵阳市, 花果园\n2号, 3栋\"\nT2,x,y,\"a\nb\"c\n"),
+            (std::vector<Row>{head, row(2, 1, {"T1", "enrolled", "2010-01-01", "贵阳市, 花果园\n2号, 3栋"}),
+                              row(4, 2, {"T2", "x", "y", "a\nbc"})}));
+  // A header of two cells cannot tell a record's line from a cell's.
+  EXPECT_EQ(rows("a,b\nx,\"y\nz,w\"\n"), (std::vector<Row>{row(1, 0, {"a", "b"}), row(2, 1, {"x", "y\nz,w"})}));
 }
 
 // A line with nothing for the parser to do is split where it lies in the

@@ -388,7 +388,11 @@ TEST(HostileData, StrayQuoteBeforeALaterQuotedCell) {
   const std::string text = std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,2019-09-01,花果园\n" +
                            row("G3") + row("G4") + "G5,李四,,2010-03-01,enrolled,2019-09-01,\"花果园,1组\"\n" +
                            row("G6");
-  expect_rows(text, 6, 5, "is not closed before the next line");
+  expect_rows(text, 6, 5, "runs on into a line that holds a whole record");
+  // Closed by a second stray quote typed after a later name.
+  const std::string paired = std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,2019-09-01,花果园\n" +
+                             row("G3") + row("G4") + "G5,李四\",,2010-03-01,enrolled,2019-09-01,花果园\n" + row("G6");
+  expect_rows(paired, 6, 5, "runs on into a line that holds a whole record");
 }
 
 TEST(HostileData, BinaryGarbage) {
@@ -703,10 +707,16 @@ TEST(HostileData, AMillionColumns) {
 TEST(HostileData, NeverClosedQuote) {
   // A stray quote before a name: its line is read with the quote as text
   // and rejected; every record before and after it is kept (the quote
-  // once swallowed the rest of the file into one record).
+  // once swallowed the rest of the file into one record). The next line,
+  // a whole record, shows it.
   std::string text = std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,,x\n";
   for (int i = 3; i < 50; ++i) text += row("G" + std::to_string(i));
-  expect_rows(text, 49, 48, "a quote opened in field 2 is never closed; the line is read with the quote as text");
+  expect_rows(text, 49, 48,
+              "a quote opened in field 2 runs on into a line that holds a whole record; the line is read with the "
+              "quote as text");
+  // On the last line, no line follows: never closed.
+  expect_rows(std::string(kHeader) + row("G1") + "G2,\"张三,,2010-03-01,enrolled,,x\n", 2, 1,
+              "a quote opened in field 2 is never closed; the line is read with the quote as text");
 }
 
 TEST(HostileData, NulBytes) {
