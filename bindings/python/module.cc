@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "arrow_c.h"
+#include "engine/check_rejects.h"
 #include "engine/plan.h"
 #include "io/csv.h"
 #include "io/encoding.h"
@@ -1292,6 +1293,7 @@ TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, cons
       std::istringstream in(students_src.payload);
       students = read_students(pack, in);
     }
+    detail::drop_check_rejects(pack, o.as_of, students);
     roster = std::make_unique<Roster>(load_roster(pack, officials_src));
     const ResponsibilityGraph graph(pack, *roster, students.batch);
     assign_lost_pupils(pack, graph, students.batch, r);

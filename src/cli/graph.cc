@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
+#include "engine/check_rejects.h"
 #include "engine/plan.h"
 #include "io/id_number.h"
 #include "io/input_file.h"
@@ -119,29 +120,17 @@ int run_graph(const GraphArgs& a) {
     ro.encoding = a.encoding;
     ro.batch_rows = SIZE_MAX;
     StudentReader reader(pack, *in, ro);
-    reader.next(batch);
-    student_rejects = reader.take_rejects();
-    student_counts = reader.counts();
+    StudentFile students;
+    reader.next(students.batch);
+    students.rejects = reader.take_rejects();
+    students.counts = reader.counts();
     // The pack's record checks, as classify makes them: a record they
     // refuse (a birth date that is not the ID number's) is rejected here
     // too, and neither places a school nor counts for coverage.
-    ClassifyOptions what;
-    what.flags = what.cases = what.all_tables = what.outputs = false;
-    const BatchResult checked = Engine(pack).classify(batch, as_of, what);
-    std::vector<uint8_t> drop(batch.size(), 0);
-    const std::string key = pack.checked().key_field();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!checked.rejected(i)) continue;
-      drop[i] = 1;
-      student_rejects.push_back({batch.row_number(i), key.empty() ? "" : detail::masked_key(batch.cell(i, key)),
-                                 std::string(checked.reject_column(i)), std::string(checked.reject_reason(i))});
-      --student_counts.accepted;
-      ++student_counts.rejected;
-    }
-    if (std::find(drop.begin(), drop.end(), 1) != drop.end()) {
-      batch = detail::without_rows(batch, drop);
-      detail::sort_by_row(student_rejects);
-    }
+    detail::drop_check_rejects(pack, as_of, students);
+    batch = std::move(students.batch);
+    student_rejects = std::move(students.rejects);
+    student_counts = students.counts;
   }
 
   ResponsibilityGraph graph(pack, roster, batch);

@@ -1082,6 +1082,15 @@ class Validator {
                   " alone); its level is '" + def.level.value + "'");
     }
     for (const Text& role : t.local_roles) find_named(pack_.roles, role, "role");
+    // A role twice in one list would name its holder twice.
+    for (const auto* roles : {&t.school_roles, &t.local_roles})
+      for (size_t i = 0; i < roles->size(); ++i)
+        for (size_t k = 0; k < i; ++k)
+          if ((*roles)[k].value == (*roles)[i].value) {
+            error((*roles)[i].where, "duplicate-name",
+                  "role '" + (*roles)[i].value + "' is listed twice (first at " + (*roles)[k].where.format() + ")");
+            break;
+          }
   }
 
   void check_clauses() {

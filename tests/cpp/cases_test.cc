@@ -2,7 +2,9 @@
 // accountability, rejected events; and a pack with another deadline.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "kcbx/kcbx.h"
@@ -543,6 +545,37 @@ TEST(Transfer, TheLostPupilsRolesAreThePacks) {
             "school role 'teacher' must hold a post per school (a level keyed by school_id alone); its level is "
             "'class'");
   EXPECT_EQ(d[1].message, "unknown role 'township_haed'; did you mean 'township_head'?");
+  const auto twice = check_rules("meta: {name: p, version: 1.0.0, extends: " + base +
+                                     "}\ntransfer: {override: true, local_roles: [township_head, township_head]}\n",
+                                 "p.yaml");
+  ASSERT_EQ(twice.size(), 1u);
+  EXPECT_EQ(twice[0].code, "duplicate-name");
+  EXPECT_NE(twice[0].message.find("role 'township_head' is listed twice (first at p.yaml:2:"), std::string::npos)
+      << twice[0].message;
+}
+
+// The students file gives lost pupils their homes only through records
+// the pack accepts: one its checks refuse (born after the evaluation date)
+// is rejected, as by classify, and is no one's home.
+TEST(Transfer, StudentsThePackRefusesAreNoPupilsHome) {
+  if (std::string(KCBX_CLI).empty()) GTEST_SKIP() << "the kcbx command is not built";
+  const std::string dir = ::testing::TempDir();
+  const std::string g6 = write_temp("h6.csv", "student_id,name,school_id,receiving_school\nP5,戊,S2,J1\n");
+  const std::string g7 = write_temp("h7.csv", "student_id,school_id\n");
+  const std::string officials = write_temp("h_off.csv", "role,person,jurisdiction\ntownship_head,王乡长,520102001\n");
+  const std::string students = write_temp("h_st.csv",
+                                          "student_id,registry,birth_date,division_code,school_id\n"
+                                          "P5,enrolled,2025-03-01,520102001001,S2\n");
+  const std::string out = dir + "h_out.csv", rejects = dir + "h_rej.csv";
+  const std::string cmd = std::string(KCBX_CLI) + " transfer --grade6 " + g6 + " --grade7 " + g7 +
+                          " --registration-deadline 2019-09-01 --as-of 2019-09-10 --officials " + officials +
+                          " --students " + students + " --out " + out + " --rejects " + rejects + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream o(out), r(rejects);
+  const std::string out_text((std::istreambuf_iterator<char>(o)), {}), rej_text((std::istreambuf_iterator<char>(r)), {});
+  EXPECT_NE(out_text.find("乡镇长 (none)"), std::string::npos) << out_text;
+  EXPECT_NE(rej_text.find("students,2,P5,birth_date,the birth date is after the evaluation date"), std::string::npos)
+      << rej_text;
 }
 
 }  // namespace

@@ -335,6 +335,15 @@ def test_transfer_names_who_a_lost_pupils_return_falls_to(engine: kcbx.Engine, t
     assert list(t.rows["lost_clause"]) == ["", "S1.6", "S1.6"]
     assert t.rejects[["file", "row"]].values.tolist() == [["officials", 3]]
     assert "responsible" not in engine.transfer(grade6, grade7, "2019-09-01", "2019-09-10").rows.columns
+    with pytest.raises(ValueError, match="students is read for officials"):
+        engine.transfer(grade6, grade7, "2019-09-01", "2019-09-10", students=students)
+    # A record the pack refuses (born after the evaluation date) is rejected
+    # as by classify, and is no one's home.
+    unborn = students.assign(birth_date=["2025-03-01"])
+    u = engine.transfer(grade6, grade7, "2019-09-01", "2019-09-10", officials=officials, students=unborn)
+    assert u.rows["responsible"].iloc[1].endswith("乡镇长 (none)")
+    assert u.rejects[["file", "row", "column"]].values.tolist() == [["students", 0, "birth_date"],
+                                                                      ["officials", 3, "jurisdiction"]]
     cli = cli_path()
     if cli:
         paths = {}

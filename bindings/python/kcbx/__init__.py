@@ -352,6 +352,9 @@ class Engine(_kcbx.Engine):
         Returns a :class:`Transfer` of tables of ``grade6``'s kind (pyarrow
         for a path).
         """
+        if students is not None and officials is None:
+            raise ValueError("students is read for officials (S1.6: who a lost pupil's return falls to); "
+                             "give both")
         kind = "pyarrow" if isinstance(grade6, (str, _os.PathLike)) else _kind(grade6)
         out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
         rows, rejects, summary, notes = self._transfer(
