@@ -13,13 +13,9 @@
 
 #include "cli/common.h"
 #include "engine/check_rejects.h"
-#include "engine/plan.h"
-#include "io/id_number.h"
 #include "io/input_file.h"
-#include "io/rejects_order.h"
 #include "io/output_file.h"
 #include "kcbx/csv.h"
-#include "kcbx/engine.h"
 #include "kcbx/responsibility.h"
 
 namespace kcbx::cli {
