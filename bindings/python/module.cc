@@ -25,7 +25,6 @@
 #include <unordered_map>
 
 #include "arrow_c.h"
-#include "engine/check_rejects.h"
 #include "engine/plan.h"
 #include "io/csv.h"
 #include "io/encoding.h"
@@ -1293,10 +1292,8 @@ TransferOut run_transfer(const RulePack& pack, const CsvSource& grade6_src, cons
       std::istringstream in(students_src.payload);
       students = read_students(pack, in);
     }
-    detail::drop_check_rejects(pack, o.as_of, students);
     roster = std::make_unique<Roster>(load_roster(pack, officials_src));
-    const ResponsibilityGraph graph(pack, *roster, students.batch);
-    assign_lost_pupils(pack, graph, students.batch, r);
+    assign_lost_pupils(pack, *roster, students, o.as_of, r);
     number_rows_by_position(officials_src, roster->rejects);
     number_rows_by_position(students_src, students.rejects);
   }

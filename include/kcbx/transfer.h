@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kcbx/batch.h"
+#include "kcbx/csv.h"
 #include "kcbx/date.h"
 #include "kcbx/responsibility.h"
 #include "kcbx/rule_pack.h"
@@ -111,6 +112,18 @@ TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, s
 //   kcbx::ResponsibilityGraph graph(pack, roster, students.batch);
 //   kcbx::assign_lost_pupils(pack, graph, students.batch, report);
 void assign_lost_pupils(const RulePack& rules, const ResponsibilityGraph& graph, const Batch& students,
+                        TransferReport& report);
+
+// The same end to end, as `kcbx transfer --officials [--students]` and
+// Python's Engine.transfer do it: the records of `students` (read for
+// `rules`; may be empty) that the pack's checks refuse on `as_of` are
+// moved to students.rejects, as classify rejects them, and are no pupil's
+// home; the graph is built over `roster` and the rest, and each lost
+// pupil of `report` is assigned.
+//
+//   kcbx::StudentFile students = kcbx::read_students(pack, "students.csv");
+//   kcbx::assign_lost_pupils(pack, roster, students, options.as_of, report);
+void assign_lost_pupils(const RulePack& rules, const Roster& roster, StudentFile& students, Date as_of,
                         TransferReport& report);
 
 // TransferRow::responsible as one cell, the `responsible` column of kcbx

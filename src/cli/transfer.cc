@@ -7,7 +7,6 @@
 #include <fmt/core.h>
 
 #include "cli/common.h"
-#include "engine/check_rejects.h"
 #include "io/id_number.h"
 #include "io/output_file.h"
 #include "pack/checked_pack.h"
@@ -46,13 +45,9 @@ int run_transfer(const TransferArgs& a) {
       ReadOptions ro;
       ro.encoding = a.encoding;
       students = read_students(pack, a.students, ro);
-      // A record the pack's checks refuse is rejected, as by classify, and
-      // is no pupil's home.
-      detail::drop_check_rejects(pack, o.as_of, students);
     }
     roster = std::make_unique<Roster>(read_roster(pack, a.officials, a.encoding));
-    const ResponsibilityGraph graph(pack, *roster, students.batch);
-    assign_lost_pupils(pack, graph, students.batch, r);
+    assign_lost_pupils(pack, *roster, students, o.as_of, r);  // drops what the checks refuse
   }
   std::unique_ptr<detail::OutputFile> file;
   std::ostream* out = &std::cout;

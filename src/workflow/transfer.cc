@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "engine/check_rejects.h"
 #include "engine/column_names.h"
 #include "expr/ast.h"
 #include "io/csv.h"
@@ -360,6 +361,13 @@ void assign_lost_pupils(const RulePack& rules, const ResponsibilityGraph& graph,
       }
     }
   }
+}
+
+void assign_lost_pupils(const RulePack& rules, const Roster& roster, StudentFile& students, Date as_of,
+                        TransferReport& report) {
+  detail::drop_check_rejects(rules, as_of, students);
+  const ResponsibilityGraph graph(rules, roster, students.batch);
+  assign_lost_pupils(rules, graph, students.batch, report);
 }
 
 std::string responsible_text(const std::vector<Responsible>& who) {

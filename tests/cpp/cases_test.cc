@@ -557,6 +557,33 @@ TEST(Transfer, TheLostPupilsRolesAreThePacks) {
 // The students file gives lost pupils their homes only through records
 // the pack accepts: one its checks refuse (born after the evaluation date)
 // is rejected, as by classify, and is no one's home.
+// The end-to-end overload reads the students as classify would: a record
+// the pack's checks refuse is rejected and is no pupil's home; the others are.
+TEST(Transfer, AssignFromTheRosterChecksTheStudentsFirst) {
+  const RulePack& pack = default_rules();
+  const std::string g6 = write_temp("a6.csv", "student_id,name,school_id,receiving_school\nP5,戊,S2,J1\nP6,己,S2,J1\n");
+  const std::string g7 = write_temp("a7.csv", "student_id,school_id\n");
+  TransferOptions o;
+  o.registration_deadline = Date::from_ymd(2019, 9, 1);
+  o.as_of = Date::from_ymd(2019, 9, 10);
+  TransferReport r = reconcile_transfer(pack, g6, g7, o);
+  std::istringstream roster_csv("role,person,jurisdiction\ntownship_head,王乡长,520102001\ntownship_head,李乡长,520102002\n");
+  const Roster roster = read_roster(pack, roster_csv);
+  std::istringstream students_csv("student_id,registry,birth_date,division_code,school_id\n"
+                                  "P5,enrolled,2025-03-01,520102001001,S2\n"   // born after as_of
+                                  "P6,enrolled,2007-03-01,520102002001,S2\n");
+  StudentFile students = read_students(pack, students_csv);
+  assign_lost_pupils(pack, roster, students, o.as_of, r);
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(responsible_text(r.rows[0].responsible), "校长 (none) (S2); 校长 (none) (J1); 乡镇长 (none)");
+  EXPECT_EQ(responsible_text(r.rows[1].responsible), "校长 (none) (S2); 校长 (none) (J1); 乡镇长 李乡长 (520102002)");
+  ASSERT_EQ(students.rejects.size(), 1u);
+  EXPECT_EQ(students.rejects[0].student_id, "P5");
+  EXPECT_EQ(students.rejects[0].column, "birth_date");
+  EXPECT_EQ(students.counts.read, 2);
+  EXPECT_EQ(students.counts.accepted + students.counts.rejected, 2);
+}
+
 TEST(Transfer, StudentsThePackRefusesAreNoPupilsHome) {
   if (std::string(KCBX_CLI).empty()) GTEST_SKIP() << "the kcbx command is not built";
   const std::string dir = ::testing::TempDir();
