@@ -131,7 +131,7 @@ struct PackChange {
   // "meta", "field", "parameter", "derive", "output", "check", "row",
   // "table", "role", "line", "workflow", "event date", "stage", "deadline",
   // "level", "ledgers", "ledger column", "special ledger", "key group",
-  // "indicator", "list", "calendar", "clause", "transfer".
+  // "indicator", "list", "calendar", "clause", "transfer", "school calendar".
   std::string section;
   std::string change;  // "added", "removed", "changed", "moved"
   std::string name;    // "suspected_after", "status/migrant_unregistered"

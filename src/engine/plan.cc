@@ -81,6 +81,7 @@ CompiledProgram build(const CheckedPack& cp, bool trace, bool extras, bool all_t
                       bool outputs) {
   const Pack& pack = *cp.pack;
   CompiledProgram out;
+  out.program.school_days = cp.school_days;
   CodeGen gen(out.program);
   for (size_t f = 0; f < pack.fields.size(); ++f) {
     const FieldInfo& info = cp.fields[f];

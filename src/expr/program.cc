@@ -201,24 +201,6 @@ KCBX_KERNEL int64_t floor_mod(int64_t a, int64_t m) {
   return r < 0 ? r + m : r;
 }
 
-// School days (Monday to Friday) as a running count: school_days_through(d)
-// is the number of them from Monday 1970-01-05 (day 4) up to and including
-// d, minus a constant before it, so the difference of two is the school
-// days after the first up to the second. No library counts weekdays on
-// day numbers: the arithmetic is four lines.
-KCBX_KERNEL int64_t school_days_through(int32_t d) {
-  const int64_t k = static_cast<int64_t>(d) - 4;  // days since that Monday
-  const int64_t q = (k - floor_mod(k, 7)) / 7;   // whole weeks, floored
-  return 5 * q + std::min<int64_t>(floor_mod(k, 7) + 1, 5);
-}
-
-// The school day whose running count is `t` (its inverse on school days).
-KCBX_KERNEL int32_t school_day_number(int64_t t) {
-  const int64_t r = floor_mod(t - 1, 5);
-  const int64_t q = (t - 1 - r) / 5;
-  return clamp_days(4 + 7 * q + r);
-}
-
 // Year, month and day of many dates: Hinnant's algorithm inline so that the
 // loop vectorises.
 KCBX_KERNEL void split_date(int32_t z0, int& y, int& m, int& d) {
@@ -746,17 +728,32 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
       case Op::kWeekday: map1(col<int32_t>(D, in.a), col<int64_t>(D, in.out), n, [](int32_t d) {
           return static_cast<int64_t>(floor_mod(static_cast<int64_t>(d) + 3, 7) + 1);  // 1970-01-01: Thursday (4)
         }); break;
-      case Op::kSchoolDays: map2(col<int32_t>(D, in.a), col<int32_t>(D, in.b), col<int64_t>(D, in.out), n, [](int32_t a, int32_t b) {
-          return school_days_through(b) - school_days_through(a);
-        }); break;
-      case Op::kAddSchoolDays: map2(col<int32_t>(D, in.a), col<int64_t>(D, in.b), col<int32_t>(D, in.out), n, [](int32_t d, int64_t k) {
+      case Op::kSchoolDays: {
+        static const SchoolDays kWeekdays;
+        const SchoolDays& cal = program_.school_days ? *program_.school_days : kWeekdays;
+        if (cal.plain()) {
+          map2(col<int32_t>(D, in.a), col<int32_t>(D, in.b), col<int64_t>(D, in.out), n, [](int32_t a, int32_t b) {
+            return weekdays_through(b) - weekdays_through(a);
+          });
+        } else {
+          map2(col<int32_t>(D, in.a), col<int32_t>(D, in.b), col<int64_t>(D, in.out), n, [&](int32_t a, int32_t b) {
+            return cal.through(b) - cal.through(a);
+          });
+        }
+        break;
+      }
+      case Op::kAddSchoolDays: {
+        static const SchoolDays kWeekdays;
+        const SchoolDays& cal = program_.school_days ? *program_.school_days : kWeekdays;
+        map2(col<int32_t>(D, in.a), col<int64_t>(D, in.b), col<int32_t>(D, in.out), n, [&](int32_t d, int64_t k) {
           if (k == 0) return d;
-          // From a Saturday or Sunday, counting back starts at the Friday
-          // before: the running count there equals the day's own.
-          const bool weekend = floor_mod(static_cast<int64_t>(d) + 3, 7) >= 5;
-          const int64_t base = school_days_through(d) + (k < 0 && weekend ? 1 : 0);
-          return school_day_number(base + std::clamp<int64_t>(k, -8000000, 8000000));
-        }); break;
+          // From a day that is not a school day, counting back starts at
+          // the school day before: the running count there equals the day's own.
+          const int64_t base = cal.through(d) + (k < 0 && !cal.is_school_day(d) ? 1 : 0);
+          return cal.day_number(base + std::clamp<int64_t>(k, -8000000, 8000000));
+        });
+        break;
+      }
       case Op::kLatestMonthDay: {
         const int32_t* a = col<int32_t>(D, in.a);
         const int64_t* mm = col<int64_t>(D, in.b);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "expr/ast.h"
+#include "expr/school_days.h"
 
 namespace kcbx::detail {
 
@@ -125,6 +126,9 @@ struct Program {
     uint32_t group = 0;  // the table: its kExpand ends any of its compactions
   };
   std::vector<Compaction> compactions;
+  // The pack's school calendar (school_days_between, add_school_days);
+  // null: Monday to Friday.
+  std::shared_ptr<const SchoolDays> school_days;
 };
 
 int width_of(TypeKind kind);

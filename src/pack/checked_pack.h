@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "expr/ast.h"
+#include "expr/school_days.h"
 #include "pack/pack.h"
 
 namespace kcbx::detail {
@@ -124,6 +125,9 @@ struct CheckedPack {
   std::vector<std::vector<int>> level_fields;
   std::vector<std::vector<int>> line_roles;
   CheckedWorkflow workflow;
+  // The pack's school_calendar for school_days_between and add_school_days
+  // (null: Monday to Friday); every program compiled from the pack shares it.
+  std::shared_ptr<const SchoolDays> school_days;
   // Named per-record conditions counted by ledgers and indicators; the
   // engine computes them into a bit set per record (at most 64).
   std::vector<ExprPtr> flags;

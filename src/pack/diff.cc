@@ -228,6 +228,7 @@ class Differ {
             field_change(bf, af, "en", x.en.value, y.en.value);
           });
     transfer();
+    school_calendar();
   }
 
  private:
@@ -420,14 +421,19 @@ class Differ {
     field_change(bf, af, "school_field", x.school_field.value, y.school_field.value);
     field_change(bf, af, "name_field", x.name_field.value, y.name_field.value);
     field_change(bf, af, "lost_clause", x.lost_clause.value, y.lost_clause.value);
-    auto joined = [](const std::vector<detail::Text>& roles) {
-      std::string s;
-      for (const auto& r : roles) s += (s.empty() ? "" : ", ") + r.value;
-      return "[" + s + "]";
-    };
-    field_change(bf, af, "school_roles", joined(x.school_roles), joined(y.school_roles));
-    field_change(bf, af, "local_roles", joined(x.local_roles), joined(y.local_roles));
+    field_change(bf, af, "school_roles", join(x.school_roles), join(y.school_roles));
+    field_change(bf, af, "local_roles", join(x.local_roles), join(y.local_roles));
     if (!bf.empty()) add("transfer", "changed", "transfer", bf, af, x.where, y.where);
+  }
+
+  void school_calendar() {
+    const detail::SchoolCalendarDef& x = a_.school_calendar;
+    const detail::SchoolCalendarDef& y = b_.school_calendar;
+    if (!both_have("school calendar", x.present, y.present, x.where, y.where)) return;
+    std::string bf, af;
+    field_change(bf, af, "holidays", join(x.holidays), join(y.holidays));
+    field_change(bf, af, "make_up_days", join(x.make_up_days), join(y.make_up_days));
+    if (!bf.empty()) add("school calendar", "changed", "school_calendar", bf, af, x.where, y.where);
   }
 
   std::string deadline(const CheckedPack& cp, const detail::StageDef& s) {
@@ -620,7 +626,8 @@ std::string format_diff(const PackDiff& diff, const StudentsDiff* students) {
       {"list", "lists"},
       {"calendar", "calendar"},
       {"clause", "clauses"},
-      {"transfer", "transfer"}};
+      {"transfer", "transfer"},
+      {"school calendar", "school calendar"}};
   if (diff.changes.empty()) out += "the packs make the same rules\n";
   std::vector<std::pair<std::string, std::string>> sections(std::begin(kSections), std::end(kSections));
   for (const auto& c : diff.changes)

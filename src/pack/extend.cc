@@ -62,6 +62,7 @@ class Merger {
     named(out.lists, ext.lists, "list", [](const ListDef& l) -> const Text& { return l.name; });
     merge_calendar(out.calendar, ext.calendar);
     merge_transfer(out.transfer, ext.transfer);
+    whole(out.school_calendar, ext.school_calendar, "school_calendar");
     for (auto& s : ext.sources) out.sources.push_back(std::move(s));
     out.file = ext.file;
     out.source = ext.source;

@@ -76,6 +76,17 @@ class Loader {
         }
       }
     }
+    if (auto n = top.get("school_calendar")) {
+      MapReader r(w_, *n, "school_calendar", schema::kSchoolCalendar);
+      if (r.ok()) {
+        SchoolCalendarDef& c = pack.school_calendar;
+        c.change = read_change(r);
+        c.present = true;
+        c.where = w_.where(*n);
+        if (auto days = r.get("holidays")) c.holidays = text_list(*days, "holidays");
+        if (auto days = r.get("make_up_days")) c.make_up_days = text_list(*days, "make_up_days");
+      }
+    }
     if (pack.meta.name.empty())
       w_.error(root, "missing-key", "the rule pack needs 'meta: {name: ...}'");
   }

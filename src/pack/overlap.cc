@@ -61,7 +61,9 @@ class TableSearch {
  public:
   TableSearch(const CheckedPack& cp, int table, std::vector<Diagnostic>& diags)
       : cp_(cp), pack_(*cp.pack), t_(table), def_(pack_.tables[static_cast<size_t>(table)]),
-        diags_(diags), gen_(prog_) {}
+        diags_(diags), gen_(prog_) {
+    prog_.school_days = cp.school_days;
+  }
 
   void run() {
     const auto& conds = cp_.rows[static_cast<size_t>(t_)];

@@ -356,6 +356,18 @@ struct TransferDef {
   Change change;
 };
 
+// The school days that school_days_between and add_school_days count
+// (SPEC leaves calendar or school days to the pack): Monday to Friday, less
+// `holidays`, plus `make_up_days` (调休 weekend days). Each item is a date
+// or a range "YYYY-MM-DD..YYYY-MM-DD".
+struct SchoolCalendarDef {
+  bool present = false;
+  std::vector<Text> holidays;
+  std::vector<Text> make_up_days;
+  SourceLocation where;
+  Change change;
+};
+
 struct MetaDef {
   Text name;
   Text version;
@@ -397,6 +409,7 @@ struct Pack {
   std::vector<ListDef> lists;
   std::vector<CalendarDef> calendar;
   TransferDef transfer;
+  SchoolCalendarDef school_calendar;
 };
 
 // Loads a pack from YAML text. Every problem becomes a diagnostic; the

@@ -276,6 +276,15 @@ std::string print_effective(const Pack& p) {
       o << "]\n";
     }
   }
+  if (p.school_calendar.present) {
+    const SchoolCalendarDef& c = p.school_calendar;
+    o << "school_calendar:" << origin(c.where) << "\n";
+    for (auto [key, days] : {std::pair{"holidays", &c.holidays}, {"make_up_days", &c.make_up_days}}) {
+      o << "  " << key << ": [";
+      for (size_t i = 0; i < days->size(); ++i) o << (i ? ", " : "") << q((*days)[i].value);
+      o << "]\n";
+    }
+  }
   return o.str();
 }
 

@@ -395,6 +395,7 @@ std::map<std::string, std::string> record_values(const Engine& engine, const Bat
   const CheckedPack& cp = engine.rules().checked();
   const Pack& p = *cp.pack;
   CompiledProgram prog;
+  prog.program.school_days = cp.school_days;
   CodeGen gen(prog.program);
   for (size_t f = 0; f < p.fields.size(); ++f)
     prog.field_slots.push_back(gen.new_slot(cp.fields[f].type.kind, cp.fields[f].nullable, SlotSource::kField, true));

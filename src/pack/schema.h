@@ -7,6 +7,7 @@
 #define KCBX_PACK_SCHEMA_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -19,7 +20,7 @@ using Keys = std::span<const char* const>;
 inline constexpr const char* kPack[] = {
     "meta",   "clauses", "fields",     "parameters", "derive",   "checks",
     "tables", "outputs", "levels",     "roles",      "lines",    "workflow",
-    "ledgers", "indicators", "lists",  "calendar",   "transfer"};
+    "ledgers", "indicators", "lists",  "calendar",   "transfer", "school_calendar"};
 inline constexpr const char* kMeta[] = {"name",  "version",     "jurisdiction",
                                         "title", "description", "extends"};
 inline constexpr const char* kClause[] = {"zh", "en", "override"};
@@ -64,6 +65,7 @@ inline constexpr const char* kTransfer[] = {"notify_within", "notify_clause",
                                             "school_field",  "name_field",
                                             "lost_clause",   "school_roles",
                                             "local_roles",   "override"};
+inline constexpr const char* kSchoolCalendar[] = {"holidays", "make_up_days", "override"};
 
 // ---- Words some keys take ---------------------------------------------------
 
@@ -105,6 +107,9 @@ inline constexpr int kMaxYamlDepth = 64;
 inline constexpr long kMaxYamlNodes = 200000;
 inline constexpr size_t kMaxRows = 10000;           // table rows in a pack
 inline constexpr size_t kMaxItems = 10000;          // named items
+// school_calendar: days listed in all, ranges counted day by day (a
+// century of holidays and vacations).
+inline constexpr int64_t kMaxSchoolCalendarDays = 36600;
 inline constexpr size_t kMaxDomainValues = 64;      // enum/set values (u64 sets)
 inline constexpr size_t kMaxCollectRows = 64;       // rows of a collect table
 inline constexpr size_t kMaxFlags = 64;             // ledger/indicator conditions
@@ -146,6 +151,7 @@ inline constexpr KeyList kKeyLists[] = {
     {"list", kList},
     {"calendar", kCalendar},
     {"transfer", kTransfer},
+    {"school_calendar", kSchoolCalendar},
     {"types", kTypes},
     {"hit-policies", kHitPolicies},
     {"field-formats", kFieldFormats},

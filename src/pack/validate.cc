@@ -62,6 +62,7 @@ class Validator {
     check_lists();
     check_calendar();
     check_transfer();
+    check_school_calendar();
     check_clauses();
     // Needs compiled conditions, so only once everything else is valid.
     if (!has_errors(diags_)) check_unique_overlaps(*out_, diags_);
@@ -1051,6 +1052,64 @@ class Validator {
                   suggest(a, schema::Keys(schema::kDataAsOf, 2)));
       }
     }
+  }
+
+  // The school calendar: each item a date or a range "from..to" (at most
+  // a year: a vacation, a holiday week); no day both a holiday and a
+  // make-up day. Compiled into the running count the programs share.
+  void check_school_calendar() {
+    const SchoolCalendarDef& c = pack_.school_calendar;
+    if (!c.present) return;
+    int64_t total = 0;
+    auto days = [&](const std::vector<Text>& items, const char* key) {
+      std::map<int32_t, const Text*> out;
+      for (const Text& t : items) {
+        const std::string_view v = t.value;
+        const size_t dots = v.find("..");
+        const std::optional<Date> from = Date::parse(dots == std::string_view::npos ? v : v.substr(0, dots));
+        const std::optional<Date> to = dots == std::string_view::npos ? from : Date::parse(v.substr(dots + 2));
+        if (!from || !to) {
+          error(t.where, "bad-date", "'" + t.value + "' in " + key +
+                                         " is not a date or a range of dates; write YYYY-MM-DD or "
+                                         "YYYY-MM-DD..YYYY-MM-DD");
+          continue;
+        }
+        if (*to < *from) {
+          error(t.where, "bad-range", "the range '" + t.value + "' ends before it starts");
+          continue;
+        }
+        if (to->days() - from->days() >= 366) {
+          error(t.where, "bad-range", "the range '" + t.value + "' is longer than a year; give each "
+                                      "holiday or vacation as a range of its own");
+          continue;
+        }
+        if ((total += to->days() - from->days() + 1) > schema::kMaxSchoolCalendarDays) {
+          error(t.where, "too-many-items", "the school calendar lists more than " +
+                                               std::to_string(schema::kMaxSchoolCalendarDays) + " days");
+          return out;
+        }
+        for (int32_t d = from->days(); d <= to->days(); ++d) out.emplace(d, &t);
+      }
+      return out;
+    };
+    const auto holidays = days(c.holidays, "holidays"), make_up = days(c.make_up_days, "make_up_days");
+    std::vector<int32_t> h, m;
+    for (const auto& [d, t] : holidays) h.push_back(d);
+    std::set<const Text*> told;  // one diagnostic per item, at its first day
+    for (const auto& [d, t] : make_up) {
+      m.push_back(d);
+      const std::string day = Date::from_days(d).format();
+      if (auto it = holidays.find(d); it != holidays.end()) {
+        if (told.insert(t).second)
+          error(t->where, "conflicting-days", day + " is both a make-up day and a holiday ('" + it->second->value +
+                                                  "', line " + std::to_string(it->second->where.line) + ")");
+      } else if (is_weekday(d) && told.insert(t).second) {
+        diags_.push_back({Severity::kWarning, t->where, "not-a-weekend",
+                          day + " is a weekday, a school day already: a make-up day is a Saturday or Sunday "
+                                "taught in place of a holiday"});
+      }
+    }
+    out_->school_days = std::make_shared<const SchoolDays>(h, m);
   }
 
   void check_transfer() {

@@ -7,6 +7,7 @@
 #include <span>
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -472,6 +473,101 @@ TEST(Expr, SchoolDays) {
   EXPECT_EQ(eval("add_school_days(d, 5)", {{"d", "2020-02-28"}}), "2020-03-06");
   EXPECT_EQ(eval("school_days_between(d, e)", {{"d", "2020-02-28"}, {"e", "2020-03-02"}}), "1");
   EXPECT_EQ(eval("school_days_between(d, e)", {{"d", "2020-02-28"}}), "");  // null stays null
+}
+
+// A pack's school_calendar: its holidays leave Monday-to-Friday days out and
+// its make-up days put weekend days in. Every pair of days around 2019's
+// National Day week (make-up Sunday 09-29 and Saturday 10-12), a winter
+// vacation and a Saturday after it, counted one day at a time, in one batch; explain agrees.
+TEST(Expr, SchoolDaysFollowThePacksCalendar) {
+  const kcbx::Engine engine(pack(
+      "derive:\n  between: school_days_between(d, e)\n  added: add_school_days(d, a)\n"
+      "outputs: [between, added]\n"
+      "school_calendar:\n"
+      "  holidays: [2019-10-01..2019-10-07, 2020-01-11..2020-02-16, 2019-12-31]\n"
+      "  make_up_days: [2019-09-29, 2019-10-12, 2020-02-22]\n"));
+  const std::set<std::string> holidays_off = {"2019-10-01", "2019-10-02", "2019-10-03", "2019-10-04",
+                                              "2019-10-07", "2019-12-31"};
+  const std::set<std::string> make_up = {"2019-09-29", "2019-10-12", "2020-02-22"};
+  const kcbx::Date monday = kcbx::Date::from_ymd(2019, 9, 30);
+  const kcbx::Date vacation_from = kcbx::Date::from_ymd(2020, 1, 11), vacation_to = kcbx::Date::from_ymd(2020, 2, 16);
+  auto is_school_day = [&](kcbx::Date d) {
+    if (make_up.count(d.format())) return true;
+    if (holidays_off.count(d.format()) || (vacation_from <= d && d <= vacation_to)) return false;
+    return (((d.days() - monday.days()) % 7) + 7) % 7 < 5;
+  };
+  struct Case { kcbx::Date d, e; int n; };
+  std::vector<Case> cases;
+  const kcbx::Date first = kcbx::Date::from_ymd(2019, 9, 20);
+  for (int i = 0; i < 160; i += 3)
+    for (int j = 0; j < 160; j += 7)
+      for (int n : {-12, -6, -1, 1, 5, 6, 13})
+        if ((i + j + n) % 5 == 0 || j == 0)
+          cases.push_back({kcbx::Date::from_days(first.days() + i), kcbx::Date::from_days(first.days() + j), n});
+  kcbx::BatchBuilder b(engine.rules());
+  const std::vector<std::string> header = {"id", "d", "e", "a"};
+  ASSERT_TRUE(b.set_columns(std::span<const std::string>(header)).empty());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const std::string id = "R" + std::to_string(k), d = cases[k].d.format(), e = cases[k].e.format(),
+                      a = std::to_string(cases[k].n);
+    const std::vector<std::string_view> row = {id, d, e, a};
+    ASSERT_FALSE(b.add_row(std::span<const std::string_view>(row), static_cast<int64_t>(k) + 2).has_value());
+  }
+  const kcbx::BatchResult r = engine.classify(b.finish(), day("2019-11-15"));
+  ASSERT_EQ(r.size(), cases.size());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const auto [a, e, n] = cases[k];
+    int64_t count = 0;
+    for (int32_t d = std::min(a.days(), e.days()) + 1; d <= std::max(a.days(), e.days()); ++d)
+      count += is_school_day(kcbx::Date::from_days(d));
+    if (e < a) count = -count;
+    kcbx::Date want = a;
+    for (int left = std::abs(n); left > 0;) {
+      want = kcbx::Date::from_days(want.days() + (n > 0 ? 1 : -1));
+      if (is_school_day(want)) --left;
+    }
+    ASSERT_EQ(r.output(0, k), std::to_string(count)) << a.format() << " .. " << e.format();
+    ASSERT_EQ(r.output(1, k), want.format()) << a.format() << " + " << n;
+  }
+  // The documented example: last at school Friday 2019-09-27, the sixth
+  // school day after is Friday 2019-10-11 (09-29, 09-30, 10-08..10-11).
+  kcbx::Record rec;
+  rec.set("id", "R1");
+  rec.set("d", "2019-09-27");
+  rec.set("e", "2019-10-11");
+  rec.set("a", "6");
+  const kcbx::Explanation x = engine.explain(rec, day("2019-11-15"));
+  EXPECT_EQ(x.outputs, (std::vector<std::pair<std::string, std::string>>{{"between", "6"}, {"added", "2019-10-11"}}));
+}
+
+// The school calendar's mistakes, at the item that makes them.
+TEST(Expr, SchoolCalendarErrorsNameTheItem) {
+  auto diags = [](const std::string& cal) {
+    std::string out;
+    for (const auto& d : kcbx::check_rules(std::string(kFields) + "school_calendar:\n" + cal, "cal.yaml"))
+      out += d.format() + "\n";
+    return out;
+  };
+  EXPECT_NE(diags("  holidays: [2019-10-01..2019-10-07, 2019-13-01]\n")
+                .find("cal.yaml:25:38: error: '2019-13-01' in holidays is not a date or a range of dates"),
+            std::string::npos)
+      << diags("  holidays: [2019-10-01..2019-10-07, 2019-13-01]\n");
+  EXPECT_NE(diags("  holidays: [2019-10-07..2019-10-01]\n").find("ends before it starts [bad-range]"), std::string::npos);
+  EXPECT_NE(diags("  holidays: [2019-01-01..2020-01-02]\n").find("longer than a year"), std::string::npos);
+  EXPECT_NE(diags("  holidays: [2019-10-01..2019-10-07]\n  make_up_days: [2019-10-05]\n")
+                .find("cal.yaml:26:18: error: 2019-10-05 is both a make-up day and a holiday ('2019-10-01..2019-10-07', line 25)"),
+            std::string::npos)
+      << diags("  holidays: [2019-10-01..2019-10-07]\n  make_up_days: [2019-10-05]\n");
+  EXPECT_NE(diags("  make_up_days: [2019-10-08]\n").find("warning: 2019-10-08 is a weekday"), std::string::npos);
+  // One diagnostic for an item, however many of its days conflict.
+  const std::string overlapping = diags("  holidays: [2019-10-01..2019-10-07]\n  make_up_days: [2019-10-03..2019-10-06]\n");
+  EXPECT_EQ(std::count(overlapping.begin(), overlapping.end(), '\n'), 1) << overlapping;
+  // A century of holidays at most: a pack cannot make validation walk millions of days.
+  std::string years = "  holidays: [";
+  for (int y = 2001; y <= 2101; ++y) years += (y > 2001 ? ", " : "") + std::to_string(y) + "-01-01.." + std::to_string(y) + "-12-31";
+  EXPECT_NE(diags(years + "]\n").find("more than 36600 days [too-many-items]"), std::string::npos);
+  EXPECT_NE(diags("  weekends: []\n").find("unknown key 'weekends'"), std::string::npos)
+      << diags("  weekends: []\n");
 }
 
 TEST(Expr, YearMonthDay) {

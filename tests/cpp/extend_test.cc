@@ -15,6 +15,7 @@
 #include "kcbx/kcbx.h"
 #include "kcbx/report.h"
 #include "pack/checked_pack.h"
+#include "pack/extend.h"
 #include "pack/messages.h"
 
 namespace {
@@ -616,6 +617,64 @@ tables:
   EXPECT_EQ(since("2020-08-01", "2020-08-20"), "2020-08-09");  // guizhou: 7 days
   EXPECT_EQ(since("2020-10-01", "2020-10-20"), "2020-10-07");  // middle: 5 days
   EXPECT_EQ(since("2021-10-01", "2021-10-20"), "2021-10-05");  // top: 3 days
+}
+
+// A province that counts absence in school days, with its holidays: the
+// extension's school_calendar moves suspicion past the National Day week;
+// one extending it again must say `override: true` to replace the calendar,
+// and the effective pack and kcbx diff show it.
+TEST(Extend, SchoolDaysWithTheProvincesHolidays) {
+  TempDir dir;
+  const std::string school_days = dir.write("school_days.yaml", R"(meta: {name: school-days, extends: guizhou}
+parameters:
+  suspected_after_school_days: {type: int, unit: school days, clause: D3, value: 5}
+derive:
+  suspected_since:
+    override: true
+    expr: if absence_excused then null else add_school_days(last_attended, suspected_after_school_days + 1)
+    clause: D3
+school_calendar:
+  holidays: [2019-10-01..2019-10-07]
+  make_up_days: [2019-09-29, 2019-10-12]
+)");
+  const kcbx::RulePack p = kcbx::load_rules(school_days);
+  kcbx::Engine e(p);
+  auto explain = [&](const kcbx::Engine& engine, const char* last, const char* as_of) {
+    kcbx::Record r;
+    r.set("student_id", "G1").set("registry", "enrolled").set("birth_date", "2008-01-01").set("last_attended", last);
+    const kcbx::Explanation x = engine.explain(r, day(as_of));
+    std::string since;
+    for (const auto& [k, v] : x.outputs)
+      if (k == "suspected_since") since = v;
+    return since + " " + x.decisions.at(0).value;
+  };
+  // Friday 09-27: school days after are 09-29 (make-up), 09-30, 10-08..10-11.
+  EXPECT_EQ(explain(e, "2019-09-27", "2019-10-10"), "2019-10-11 in_school");
+  EXPECT_EQ(explain(e, "2019-09-27", "2019-10-11"), "2019-10-11 suspected_dropout");
+  // Without the calendar (the pack's section removed) Monday to Friday count.
+  const std::string top = dir.write("top.yaml", R"(meta: {name: top, extends: school_days.yaml}
+school_calendar:
+  holidays: []
+)");
+  std::string message;
+  try {
+    (void)kcbx::load_rules(top);
+  } catch (const kcbx::Error& err) {
+    message = err.what();
+  }
+  EXPECT_NE(message.find("the base pack has 'school_calendar'; to replace it, say 'override: true'"), std::string::npos)
+      << message;
+  const std::string plain = dir.write("plain.yaml", R"(meta: {name: plain, extends: school_days.yaml}
+school_calendar: {override: true, holidays: []}
+)");
+  const kcbx::RulePack q = kcbx::load_rules(plain);
+  kcbx::Engine f(q);
+  EXPECT_EQ(explain(f, "2019-09-27", "2019-10-04"), "2019-10-07 in_school");  // Mon-Fri: 09-30..10-04, 10-07
+  EXPECT_NE(kcbx::detail::print_effective(*q.checked().pack).find("school_calendar:"), std::string::npos);
+  const kcbx::PackDiff d = kcbx::diff_packs(p, q);
+  bool seen = false;
+  for (const auto& c : d.changes) seen |= c.section == "school calendar";
+  EXPECT_TRUE(seen);
 }
 
 TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {

@@ -809,3 +809,28 @@ def test_datetimes_are_read_as_the_day_they_name_in_every_method(engine: kcbx.En
         assert report.summary["students"]["accepted"] == 1
         record = {k: v[0] for k, v in df.to_dict("list").items()}
         assert engine.explain(record, "2019-10-13")["outputs"]["suspected_since"] == "2019-10-13"
+
+
+def test_school_calendar_moves_suspicion() -> None:
+    """A pack counting absence in school days: its holidays and make-up
+    days (school_calendar) move suspicion, from a DataFrame as in C++."""
+    text = """meta: {name: school-days, version: 1.0.0, extends: guizhou}
+parameters:
+  suspected_after_school_days: {type: int, unit: school days, clause: D3, value: 5}
+derive:
+  suspected_since:
+    override: true
+    expr: if absence_excused then null else add_school_days(last_attended, suspected_after_school_days + 1)
+    clause: D3
+school_calendar:
+  holidays: [2019-10-01..2019-10-07]
+  make_up_days: [2019-09-29, 2019-10-12]
+"""
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "school_days.yaml"))
+    df = pd.DataFrame({"student_id": ["A", "B"], "registry": ["enrolled", "enrolled"],
+                       "birth_date": ["2008-01-01", "2008-01-01"],
+                       "last_attended": ["2019-09-27", "2019-09-30"]})
+    out = engine.classify(df, "2019-10-11")
+    # A: 09-29 (make-up Sunday), 09-30, 10-08..10-11; B: 10-08..10-11, 10-12 (make-up Saturday), 10-14.
+    assert [str(d)[:10] for d in out["suspected_since"]] == ["2019-10-11", "2019-10-14"]
+    assert list(out["status"].astype(str)) == ["suspected_dropout", "in_school"]
