@@ -178,7 +178,9 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
     if (c < 0 || static_cast<size_t>(c) >= cells.size() ||
         cp.fields[f].type.kind != TypeKind::kString)
       continue;  // other kinds are keyed by their value, known only once parsed
-    m.row_hash[f] = hash_text(detail::trim_spaces(cells[static_cast<size_t>(c)]));
+    char folded[18];
+    const std::string_view v = detail::trim_spaces(cells[static_cast<size_t>(c)]);
+    m.row_hash[f] = hash_text(cp.fields[f].id_number ? detail::id_number_for_comparison(v, folded) : v);
     m.seen[f]->prefetch(m.row_hash[f]);
   }
   if (cells.size() != m.column_field.size()) {
@@ -244,7 +246,10 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
   }
   auto unique_hash = [&](size_t f) -> uint64_t {
     if (m.row[f].kind != TypeKind::kString) return static_cast<uint64_t>(m.row[f].bits);
-    return m.row_present[f] == 2 ? hash_text(m.row[f].text) : m.row_hash[f];
+    if (m.row_present[f] != 2) return m.row_hash[f];
+    char folded[18];
+    return hash_text(cp.fields[f].id_number ? detail::id_number_for_comparison(m.row[f].text, folded)
+                                            : std::string_view(m.row[f].text));
   };
   for (size_t f : m.unique_fields) {
     if (!m.row_present[f]) continue;

@@ -274,6 +274,7 @@ class Writer {
       : def_(def), info_(info), pack_(pack), out_(out), arena_(arena) {
     out_.type = info.type;
     out_.width = detail::width_of(info.type.kind);
+    out_.id_number = info.id_number;
     rows_ = n;
     n_ = keep ? n : std::min(n, kWindow);
     wrap_ = keep ? ~size_t{0} : kWindow - 1;
@@ -310,6 +311,7 @@ class Writer {
   static void size_for_parts(const detail::FieldInfo& info, ColumnData& out, size_t n) {
     out.type = info.type;
     out.width = detail::width_of(info.type.kind);
+    out.id_number = info.id_number;
     out.bytes.clear();
     detail::resize_uninitialized(out.bytes, n * static_cast<size_t>(out.width));
     detail::assign_large(out.valid, n, uint8_t{1});
@@ -414,7 +416,10 @@ class Writer {
   void view(int64_t g, std::string_view s) {
     std::memcpy(out_.bytes.data() + (static_cast<size_t>(g) & wrap_) * sizeof(std::string_view), &s,
                 sizeof s);
-    if (key_hashes_) key_hashes_[g] = key_hash(s);
+    if (key_hashes_) {
+      char folded[18];
+      key_hashes_[g] = key_hash(info_.id_number ? detail::id_number_for_comparison(s, folded) : s);
+    }
     if (id_rows_ && detail::has_embedded_id_number(s)) id_rows_->push_back(static_cast<size_t>(g));
   }
   // Every row whose string holds an ID number goes into `rows` too, in
@@ -1068,7 +1073,8 @@ uint64_t value_hash(const ColumnData& col, size_t g) {
   if (col.type.kind == TypeKind::kString) {
     std::string_view s;
     std::memcpy(&s, p, sizeof s);
-    return key_hash(s);
+    char folded[18];
+    return key_hash(col.id_number ? detail::id_number_for_comparison(s, folded) : s);
   }
   uint64_t h = 0;
   std::memcpy(&h, p, static_cast<size_t>(col.width));
@@ -1136,7 +1142,9 @@ class UniqueRows {
     std::string_view sa, sb;
     std::memcpy(&sa, pa, sizeof sa);
     std::memcpy(&sb, pb, sizeof sb);
-    return sa == sb;
+    if (!col_.id_number) return sa == sb;
+    char fa[18], fb[18];
+    return detail::id_number_for_comparison(sa, fa) == detail::id_number_for_comparison(sb, fb);
   }
   const ColumnData& col_;
   std::vector<Slot> slots_;

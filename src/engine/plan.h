@@ -36,6 +36,8 @@ struct ColumnData {
   // rules' time on Guizhou's pack). Empty: the rules parse `bytes`.
   RawVector<int32_t> birth_days;
   static constexpr int32_t kNoBirthDate = INT32_MIN;
+  // format: id_number: values compare as id_number_for_comparison gives them.
+  bool id_number = false;
 
   const void* at(size_t i) const { return bytes.data() + i * static_cast<size_t>(width); }
   bool present(size_t i) const { return valid.empty() || valid[i]; }

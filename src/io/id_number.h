@@ -3,6 +3,7 @@
 #ifndef KCBX_IO_ID_NUMBER_H_
 #define KCBX_IO_ID_NUMBER_H_
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -101,6 +102,17 @@ std::string mask_embedded_id_numbers(std::string_view text);
 // Whether mask_embedded_id_numbers would change `text`, without building
 // the masked copy: a million keys are checked in a few milliseconds.
 bool has_embedded_id_number(std::string_view text);
+
+// An ID number as the duplicate checks (`unique: true`) compare it: a
+// lower-case check character is the same number as the upper-case one
+// (GB 11643 writes X; people type either). `s` itself, or a copy in `buf`
+// with the x upper-cased.
+inline std::string_view id_number_for_comparison(std::string_view s, char (&buf)[18]) {
+  if (s.size() != 18 || s[17] != 'x') return s;
+  std::memcpy(buf, s.data(), 17);
+  buf[17] = 'X';
+  return {buf, 18};
+}
 
 // A record's key as a reject or an output shows it: every ID number in it
 // masked, then cut to at most `limit` bytes at a character boundary (masked

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -675,6 +676,29 @@ school_calendar: {override: true, holidays: []}
   bool seen = false;
   for (const auto& c : d.changes) seen |= c.section == "school calendar";
   EXPECT_TRUE(seen);
+}
+
+// One registry per person (一人一籍), as docs/rule-packs.md tells a province
+// to ask for it: the same ID number on a second record is rejected there,
+// and only there (the Guizhou pack accepts both).
+TEST(Extend, OneRegistryPerPersonIsAFieldOverride) {
+  TempDir dir;
+  const std::string strict = dir.write("strict.yaml", R"(meta: {name: strict, extends: guizhou}
+fields:
+  id_number: {override: true, alias: 身份证号, type: string, format: id_number, unique: true}
+)");
+  const std::string csv = "student_id,registry,id_number,last_attended\n"
+                          "A1,enrolled,11010519491231002X,2019-11-10\n"
+                          "A2,enrolled,11010519491231002x,2019-11-10\n";
+  std::istringstream a(csv), b(csv);
+  const kcbx::StudentFile guizhou = kcbx::read_students(kcbx::default_rules(), a);
+  EXPECT_EQ(guizhou.counts.accepted, 2);
+  const kcbx::StudentFile one = kcbx::read_students(kcbx::load_rules(strict), b);
+  EXPECT_EQ(one.counts.accepted, 1);
+  ASSERT_EQ(one.rejects.size(), 1u);
+  EXPECT_EQ(one.rejects[0].row, 3);
+  EXPECT_EQ(one.rejects[0].column, "id_number");
+  EXPECT_EQ(one.rejects[0].reason, "duplicate id_number (first on row 2)");
 }
 
 TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {

@@ -834,3 +834,21 @@ school_calendar:
     # A: 09-29 (make-up Sunday), 09-30, 10-08..10-11; B: 10-08..10-11, 10-12 (make-up Saturday), 10-14.
     assert [str(d)[:10] for d in out["suspected_since"]] == ["2019-10-11", "2019-10-14"]
     assert list(out["status"].astype(str)) == ["suspected_dropout", "in_school"]
+
+
+def test_one_registry_per_person_from_a_dataframe() -> None:
+    """`unique: true` on the ID-number field (一人一籍): the same number on a
+    second row is a duplicate, whatever the check character's case."""
+    text = """meta: {name: strict, version: 1.0.0, extends: guizhou}
+fields:
+  id_number: {override: true, alias: 身份证号, type: string, format: id_number, unique: true}
+"""
+    engine = kcbx.Engine(kcbx.RulePack.from_string(text, "strict.yaml"))
+    df = pd.DataFrame({"student_id": ["A1", "A2", "A3"], "registry": ["enrolled"] * 3,
+                       "id_number": ["11010519491231002X", "11010519491231002x", "110105194912310029"],
+                       "last_attended": ["2019-11-10"] * 3})
+    out, rejects = engine.classify(df, "2019-11-15", with_rejects=True)
+    assert list(out["student_id"]) == ["A1"]
+    assert list(rejects["column"]) == ["id_number", "id_number"]
+    assert rejects["reason"].iloc[0] == "duplicate id_number (first on row 0)"
+    assert "check digit does not match" in rejects["reason"].iloc[1]
