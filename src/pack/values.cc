@@ -78,7 +78,24 @@ std::string allowed_values(const DomainDef& d) {
 }
 
 // "; did you mean 'enrolled'?" for a cell a typo away from a value or label.
-std::string value_suggestion(const DomainDef& d, std::string_view cell) {
+// The hint after an enum or set cell that is no value. A label the base
+// pack gave a value that this pack relabels is named as such: the nearest
+// label may mean the opposite (a relabelled 退学 is one character from 休学,
+// suspended, which would hide a dropout). Else the nearest name or label.
+std::string value_suggestion(const Pack& pack, const DomainDef& d, std::string_view cell) {
+  for (const Pack* base = pack.base.get(); base; base = base->base.get()) {
+    for (const DomainDef& bd : base->domains) {
+      if (bd.name != d.name) continue;
+      const int code = find_enum_value(bd, cell);
+      if (code < 0) break;
+      const std::string& value = bd.values[static_cast<size_t>(code)].name.value;
+      for (const auto& v : d.values)
+        if (v.name.value == value)
+          return "; '" + std::string(cell) + "' is the base pack's label of '" + value + "', which this pack labels '" +
+                 (v.alias.empty() ? value : v.alias.value) + "'";
+      break;
+    }
+  }
   std::vector<std::string> names;
   for (const auto& v : d.values) {
     names.push_back(v.name.value);
@@ -221,7 +238,7 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       const int code = find_enum_value(d, t);
       if (code < 0)
         return quote_cell(t) + " is not a value of " + d.name + " (" + allowed_values(d) + ")" +
-               value_suggestion(d, t);
+               value_suggestion(pack, d, t);
       out.bits = code;
       return std::nullopt;
     }
@@ -239,7 +256,7 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
       // unknown value, and the user cannot tell why from the value alone.
       if (!known)
         return quote_cell(unknown) + " is not a value of " + d.name + " (" + allowed_values(d) +
-               "; separate several values with ';')" + value_suggestion(d, unknown);
+               "; separate several values with ';')" + value_suggestion(pack, d, unknown);
       out.bits = static_cast<int64_t>(bits);
       return std::nullopt;
     }

@@ -869,6 +869,26 @@ TEST(Authoring, AnEnumRejectListsLabelsAndSuggestsTheNearOne) {
   EXPECT_EQ(rejects[2].reason.find("did you mean"), std::string::npos) << rejects[2].reason;
 }
 
+// A label the extension took from a value is named as the base's, not
+// "corrected" to the nearest label: 休学 (suspended) is one character from
+// 退学 and would hide a dropout.
+TEST(Authoring, ARelabelledValuesOldLabelIsNamedNotCorrected) {
+  const kcbx::RulePack p = kcbx::parse_rules(
+      "meta: {name: relabel, extends: guizhou}\n"
+      "fields:\n  registry:\n    values:\n      left: {alias: 辍学退学, override: true}\n",
+      "relabel.yaml");
+  std::istringstream csv("student_id,registry,birth_date\nS1,退学,2010-01-01\nS2,辍学退学,2010-01-01\n");
+  kcbx::StudentReader reader(p, csv, {});
+  for (kcbx::Batch b; reader.next(b);) {
+  }
+  const auto rejects = reader.take_rejects();
+  ASSERT_EQ(rejects.size(), 1u);
+  EXPECT_NE(rejects[0].reason.find("; '退学' is the base pack's label of 'left', which this pack labels '辍学退学'"),
+            std::string::npos)
+      << rejects[0].reason;
+  EXPECT_EQ(rejects[0].reason.find("did you mean"), std::string::npos) << rejects[0].reason;
+}
+
 }  // namespace
 
 namespace kcbx {
