@@ -668,6 +668,24 @@ TEST(Authoring, AGluedFullWidthColonIndentationAndBlankTabs) {
   EXPECT_TRUE(kcbx::check_rules(blank, "x.yaml").empty()) << all(kcbx::check_rules(blank, "x.yaml"));
 }
 
+// The Chinese messages translate what they quote of the format: the kind of
+// the item a key is in, the end of an expression, a duration's hint.
+TEST(Authoring, ChineseMessagesLeaveNoEnglishWordsOfTheFormat) {
+  const auto a = kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  m: 'coalesce(age > 3, false'\n",
+                                   "x.yaml");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(zh(a[0]), "应为 ')'，实际为 表达式结尾");
+  const auto b = kcbx::check_rules("meta: {name: x, extends: guizhou}\nfields:\n  ethnic: {type: string, valeus: [a]}\n",
+                                   "x.yaml");
+  ASSERT_FALSE(b.empty());
+  EXPECT_EQ(zh(b[0]).rfind("未知的键 'valeus'（位于 字段 'ethnic'）", 0), 0u) << zh(b[0]);
+  const auto c = kcbx::check_rules(
+      "meta: {name: x, extends: guizhou}\nparameters:\n  suspected_after: {override: true, from: 2021-09-01, value: 5}\n",
+      "x.yaml");
+  ASSERT_FALSE(c.empty());
+  EXPECT_NE(zh(c[0]).find("请写成 '7 days' 或 '1 month' 这样的时长"), std::string::npos) << c[0].message;
+}
+
 TEST(Authoring, UnquotedExpressionsInFlowMapsGetAHint) {
   const std::string list = R"(meta: {name: x, extends: guizhou}
 derive:
