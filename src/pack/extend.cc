@@ -375,6 +375,7 @@ class Merger {
             if (f.name.value == it->values_from.value) dom = f.domain;
         if (dom >= 0) merge_values(out, dom, t.domain, "table '" + t.name.value + "'");
       }
+      if (!t.rows.empty()) it->rows_changed_at = t.name.where;
       ordered(it->rows, t.rows, "row", "table '" + t.name.value + "'", [](const RowDef& r) -> const Text& { return r.id; });
     }
   }

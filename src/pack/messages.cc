@@ -93,6 +93,8 @@ const Entry kEntries[] = {
     {"bad-range", "the range '(.*)' is longer than a year.*", "日期范围 '$1' 超过一年；每个节假日或假期请分别写成一个范围"},
     {"conflicting-days", "(\\S+) is both a make-up day and a holiday \\('(.*)', line (\\d+)\\)",
      "$1 既是调休上课日又是节假日（'$2'，第 $3 行）"},
+    {"no-default-row", "the last row of table '(.*)' has a condition: a record no row matches gets no (.*); end the table with a row without 'when'",
+     "决策表 '$1' 的最后一行带有条件：没有任何行匹配的记录得不到 $2；请以一条不带 'when' 的行结束该表"},
     {"not-a-weekend", "(\\S+) is a weekday, a school day already.*",
      "$1 是工作日，本来就上课；调休上课日应是补上课的星期六或星期日"},
     {"base-error", "(\\d+) errors? (is|are) in the base pack, which is valid on its own: this pack's changes break it; it changes (.*)",

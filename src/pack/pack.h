@@ -153,6 +153,9 @@ struct TableDef {
   std::vector<RowDef> rows;
   SourceLocation where;
   Change change;
+  // Where the last extension that changed the base table's rows names it
+  // (diagnostics about the merged rows point there); empty otherwise.
+  SourceLocation rows_changed_at;
 };
 
 // A row-level validity rule: records for which `require` is false are

@@ -536,6 +536,16 @@ class Validator {
     // null handling.
     out_->table_total[static_cast<size_t>(t)] =
         def.hit_policy == HitPolicy::kFirst && !rows.empty() && !rows.back() && !def.rows.back().change.remove;
+    // The main decision (the first table: what classify writes, cases open
+    // on and ledgers count) should give every record a value; a record no
+    // row matches is only counted as "(no row matched)". An extension that
+    // removes the base's last row is the usual way to lose it.
+    if (t == 0 && def.hit_policy == HitPolicy::kFirst && !rows.empty() && !out_->table_total[0] &&
+        def.rows.back().when.value != "true")
+      diags_.push_back({Severity::kWarning, def.rows_changed_at.line > 0 ? def.rows_changed_at : def.name.where,
+                        "no-default-row",
+                        "the last row of table '" + def.name.value + "' has a condition: a record no row "
+                        "matches gets no " + def.name.value + "; end the table with a row without 'when'"});
     out_->order.push_back({Item::kTable, t});
     st = kDone;
     return true;

@@ -701,6 +701,19 @@ fields:
   EXPECT_EQ(one.rejects[0].reason, "duplicate id_number (first on row 2)");
 }
 
+// Removing the base's catch-all row leaves records with no status: warned
+// of at the extension's table, not the base's.
+TEST(Extend, RemovingTheMainTablesLastRowIsWarnedOf) {
+  const auto d = kcbx::check_rules(
+      "meta: {name: rm, extends: guizhou}\ntables:\n  status:\n    rows:\n      - {id: absent_over_week, remove: true}\n",
+      "rm.yaml");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].format(),
+            "rm.yaml:3:3: warning: the last row of table 'status' has a condition: a record no row matches gets no "
+            "status; end the table with a row without 'when' [no-default-row]");
+  EXPECT_TRUE(kcbx::check_rules("meta: {name: ok, extends: guizhou}\n", "ok.yaml").empty());
+}
+
 TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {
   TempDir dir;
   const std::string a = dir.write("a.yaml", "meta: {name: a, extends: b.yaml}\n");
