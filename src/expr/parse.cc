@@ -355,10 +355,18 @@ class Parser {
   }
   bool is_op(const char* op) const { return tok_.kind == Tok::kOp && tok_.text == op; }
   bool is_word(const char* w) const { return tok_.kind == Tok::kIdent && tok_.text == w; }
-  void expect_op(const char* op) {
+  // `opened_at`: the offset of the bracket `op` closes, named when the
+  // expression ends first (in a long folded expression the end is far from
+  // the bracket that was never closed).
+  void expect_op(const char* op, size_t opened_at = std::string_view::npos) {
     if (!is_op(op)) {
-      fail(tok_.offset, "syntax",
-           std::string("expected '") + op + "' but found " + describe(tok_));
+      std::string msg = std::string("expected '") + op + "' but found " + describe(tok_);
+      if (tok_.kind == Tok::kEnd && opened_at != std::string_view::npos) {
+        const SourceLocation open = at(opened_at);
+        msg += ": the '" + std::string(src_.value.substr(opened_at, 1)) + "' at line " + std::to_string(open.line) +
+               ", column " + std::to_string(open.column) + " is not closed";
+      }
+      fail(tok_.offset, "syntax", std::move(msg));
       return;
     }
     advance();
@@ -618,6 +626,7 @@ class Parser {
         }
         advance();
         if (is_op("(")) {
+          const size_t open = tok_.offset;
           advance();
           auto e = node(ExprKind::kCall, off, name);
           if (!is_op(")")) {
@@ -630,7 +639,7 @@ class Parser {
               break;
             }
           }
-          expect_op(")");
+          expect_op(")", open);
           return failed_ ? nullptr : std::move(e);
         }
         return node(ExprKind::kName, off, name);
@@ -639,7 +648,7 @@ class Parser {
         if (is_op("(")) {
           advance();
           auto e = expr();
-          expect_op(")");
+          expect_op(")", off);
           return failed_ ? nullptr : std::move(e);
         }
         if (is_op("[")) {
@@ -655,7 +664,7 @@ class Parser {
               break;
             }
           }
-          expect_op("]");
+          expect_op("]", off);
           return failed_ ? nullptr : std::move(e);
         }
         break;

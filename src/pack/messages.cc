@@ -265,6 +265,8 @@ const Entry kEntries[] = {
      "'$1' 不是表达式语言的符号，请用半角（英文）'$2'"},
     {"syntax", "expected 'in' after 'not' here", "这里 'not' 之后应为 'in'"},
     {"syntax", "expected 'else' \\(every 'if' needs one\\) but found (.*)", "应为 'else'（每个 'if' 都需要），实际为 %1"},
+    {"syntax", "expected '(.)' but found the end of the expression: the '(.)' at line (\\d+), column (\\d+) is not closed",
+     "应为 '$1'，实际为表达式结尾：第 $3 行第 $4 列的 '$2' 没有闭合"},
     {"syntax", "expected '(.*)' but found (.*)", "应为 '$1'，实际为 %2"},
     {"syntax", "unexpected '(.*)' after the end of the expression; write '(.*)'",
      "表达式结束后多出了 '$1'；表达式中请写 '$2'"},

@@ -674,7 +674,11 @@ TEST(Authoring, ChineseMessagesLeaveNoEnglishWordsOfTheFormat) {
   const auto a = kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  m: 'coalesce(age > 3, false'\n",
                                    "x.yaml");
   ASSERT_FALSE(a.empty());
-  EXPECT_EQ(zh(a[0]), "应为 ')'，实际为 表达式结尾");
+  EXPECT_EQ(a[0].message, "expected ')' but found the end of the expression: the '(' at line 3, column 15 is not closed");
+  EXPECT_EQ(zh(a[0]), "应为 ')'，实际为表达式结尾：第 3 行第 15 列的 '(' 没有闭合");
+  const auto e = kcbx::check_rules("meta: {name: x, extends: guizhou}\nderive:\n  m: 'if age > 3 then 1'\n", "x.yaml");
+  ASSERT_FALSE(e.empty());
+  EXPECT_EQ(zh(e[0]), "应为 'else'（每个 'if' 都需要），实际为 表达式结尾");
   const auto b = kcbx::check_rules("meta: {name: x, extends: guizhou}\nfields:\n  ethnic: {type: string, valeus: [a]}\n",
                                    "x.yaml");
   ASSERT_FALSE(b.empty());
