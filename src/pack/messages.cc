@@ -253,6 +253,10 @@ const Entry kEntries[] = {
      "rows '(.*)' \\(line (\\d+)\\) and '(.*)' of unique table '(.*)' both match a record such as (.*); make.*",
      "unique 决策表 '$4' 的行 '$1'（第 $2 行）和 '$3' 会同时命中同一条记录，例如 $5；请让条件互斥，或改用 "
      "hit_policy: first"},
+    {"overlapping-rows",
+     "rows '(.*)' \\((.*):(\\d+)\\) and '(.*)' of unique table '(.*)' both match a record such as (.*); make.*",
+     "unique 决策表 '$5' 的行 '$1'（$2 第 $3 行）和 '$4' 会同时命中同一条记录，例如 $6；请让条件互斥，或改用 "
+     "hit_policy: first"},
 
     // Expressions (src/expr)
     {"syntax", "empty expression", "空表达式"},

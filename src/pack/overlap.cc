@@ -433,8 +433,11 @@ class TableSearch {
     if (example.empty()) example = "any record";
     const RowDef& ra = def_.rows[a];
     const RowDef& rb = def_.rows[b];
+    // The other row's line, with its file when it is in another (a base pack).
+    const std::string other = ra.where.file == rb.where.file ? "line " + std::to_string(ra.where.line)
+                                                             : ra.where.file + ":" + std::to_string(ra.where.line);
     diags_.push_back({Severity::kWarning, rb.where, "overlapping-rows",
-                      "rows '" + ra.id.value + "' (line " + std::to_string(ra.where.line) + ") and '" +
+                      "rows '" + ra.id.value + "' (" + other + ") and '" +
                           rb.id.value + "' of unique table '" + def_.name.value +
                           "' both match a record such as " + example +
                           "; make their conditions exclusive, or use hit_policy: first"});

@@ -714,6 +714,38 @@ TEST(Extend, RemovingTheMainTablesLastRowIsWarnedOf) {
   EXPECT_TRUE(kcbx::check_rules("meta: {name: ok, extends: guizhou}\n", "ok.yaml").empty());
 }
 
+// An overlap between a base's row and an extension's names the base row's
+// file: "line 9" alone would send the author to the wrong file.
+TEST(Extend, AnOverlapWithABaseRowNamesItsFile) {
+  TempDir dir;
+  dir.write("base.yaml", R"(meta: {name: base, version: 1.0.0}
+fields:
+  student_id: {type: string, required: true, unique: true}
+  days_absent: {type: int}
+tables:
+  risk:
+    hit_policy: unique
+    values: [low, high]
+    rows:
+      - {id: many, when: days_absent > 10, then: high}
+      - {id: few, when: days_absent <= 10, then: low}
+)");
+  const std::string top = dir.write("top.yaml", R"(meta: {name: top, extends: base.yaml}
+tables:
+  risk:
+    rows:
+      - {id: also_many, when: days_absent > 20, then: high}
+)");
+  std::string warnings;
+  std::ifstream in(top);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  for (const auto& d : kcbx::check_rules(text, top)) warnings += d.format() + "\n";
+  EXPECT_NE(warnings.find(top + ":5:9: warning: rows 'many' (" + (fs::path(top).parent_path() / "base.yaml").string() +
+                          ":10) and 'also_many' of unique table 'risk'"),
+            std::string::npos)
+      << warnings;
+}
+
 TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {
   TempDir dir;
   const std::string a = dir.write("a.yaml", "meta: {name: a, extends: b.yaml}\n");
