@@ -25,6 +25,7 @@ constexpr size_t kBudget = size_t{1} << 20;  // candidate records per table
 constexpr size_t kChunk = 1024;
 constexpr size_t kMaxReports = 10;       // per table
 constexpr size_t kMaxDomain = 32;
+constexpr double kReachBudget = double(size_t{1} << 24);  // records x rows per table, reachability
 constexpr size_t kMaxDates = 8;
 
 struct Value {
@@ -68,6 +69,89 @@ class TableSearch {
   void run() {
     const auto& conds = cp_.rows[static_cast<size_t>(t_)];
     if (conds.size() < 2) return;
+    compile();
+    for (const Date& d : dates()) {
+      if (!build_domains(d)) continue;
+      search(d);
+      if (reported_ >= kMaxReports) break;
+    }
+  }
+
+  // A row no record can reach is warned of: its condition is never true,
+  // or (first-hit tables) every record it matches an earlier row matches
+  // first. Only where the search is exhaustive: every name the rows
+  // read is compared directly with constants (so the candidate values stand
+  // for every case), no candidate list was cut, every combination fits the
+  // bound, and every date a parameter changes on is tried. Derived values
+  // are free, which can only make a row look reachable, never the reverse.
+  void run_reachability() {
+    const auto& conds = cp_.rows[static_cast<size_t>(t_)];
+    if (conds.empty()) return;
+    for (const auto& c : conds)
+      if (c && !exact(*c)) return;
+    compile();
+    const std::vector<Date> days = dates();
+    if (dates_cut_) return;
+    const size_t n = conds.size();
+    // Unique and collect tables: every row that can be true is reached.
+    const bool first = def_.hit_policy == HitPolicy::kFirst;
+    std::vector<bool> reached(n, false), ever_true(n, false), unknown(n, false);
+    // covers[r][e]: earlier row e matched every record row r matched so far.
+    std::vector<std::vector<bool>> covers(n);
+    for (size_t r = 0; r < n; ++r) covers[r].assign(r, true);
+    double spent = 0;  // records times rows run
+    for (const Date& d : days) {
+      if (!build_domains(d)) return;
+      if (domain_cut_) return;
+      Frame frame(prog_, kChunk);
+      if (!bind(frame, d)) return;
+      for (size_t r = 0; r < n; ++r) {
+        if (!conds[r] || reached[r] || unknown[r]) continue;
+        std::set<size_t> vs;
+        for (size_t e = first ? 0 : r; e <= r; ++e) vs.insert(row_vars_[e].begin(), row_vars_[e].end());
+        double total = 1;
+        for (size_t v : vs) total *= static_cast<double>(vars_[v].domain.size());
+        // Each record runs every row: a table of thousands of rows, or
+        // rows of many names, stops being judged at the budget.
+        const double cost = total * static_cast<double>(n);
+        if (total > static_cast<double>(kMaxCombos) || spent + cost > kReachBudget) {
+          unknown[r] = true;
+          continue;
+        }
+        spent += cost;
+        each_record(std::vector<size_t>(vs.begin(), vs.end()), static_cast<size_t>(total), frame,
+                    [&](size_t i) {
+                      if (!hit(frame, r, i)) return;
+                      ever_true[r] = true;
+                      bool earlier = false;
+                      for (size_t e = 0; first && e < r; ++e) {
+                        const bool h = hit(frame, e, i);
+                        earlier = earlier || h;
+                        if (!h) covers[r][e] = false;
+                      }
+                      if (!earlier) reached[r] = true;
+                      if (!first) covers[r].assign(r, false);
+                    });
+      }
+    }
+    for (size_t r = 0; r < n; ++r) {
+      if (!conds[r] || reached[r] || unknown[r]) continue;
+      const RowDef& row = def_.rows[r];
+      int cover = -1;  // the nearest earlier row that alone matches all its records
+      for (size_t e = 0; e < r; ++e)
+        if (covers[r][e]) cover = static_cast<int>(e);
+      std::string why = !ever_true[r] ? "its condition is never true"
+                        : cover >= 0  ? "row '" + def_.rows[static_cast<size_t>(cover)].id.value +
+                                           "' before it matches every record it matches"
+                                      : "the rows before it match every record it matches";
+      diags_.push_back({Severity::kWarning, row.where, "row-never-matches",
+                        "row '" + row.id.value + "' of table '" + def_.name.value + "' can never match: " + why});
+    }
+  }
+
+ private:
+  void compile() {
+    const auto& conds = cp_.rows[static_cast<size_t>(t_)];
     gen_.symbol_slot = [this](SymbolKind kind, int index) { return var_for(kind, index).slot; };
     gen_.param_slot = [this](int p) {
       auto it = param_slots_.find(p);
@@ -90,14 +174,109 @@ class TableSearch {
       collect(*conds[r]);
       cond_slots_.push_back(gen_.emit_persistent(*conds[r]));
     }
-    for (const Date& d : dates()) {
-      if (!build_domains(d)) continue;
-      search(d);
-      if (reported_ >= kMaxReports) break;
+  }
+
+  // Whether every name `e` reads is a bool tested as such or compared
+  // directly with a constant (=, !=, <, in, contains, is_null), so that the
+  // candidate values (the constants, either side and between) stand for
+  // every record. A name inside arithmetic or a function, or compared with
+  // another name, may take a value between the candidates.
+  static bool exact(const Expr& e) {
+    if (e.constant) return true;
+    auto var_vs_constant = [](const Expr& v, const Expr& c, bool ordered) {
+      if (!is_var(v) || !c.constant) return false;
+      const TypeKind k = v.type.kind;
+      return !ordered || (k != TypeKind::kString && k != TypeKind::kSet && k != TypeKind::kBool);
+    };
+    switch (e.kind) {
+      case ExprKind::kName:
+        return !is_var(e) || e.type.kind == TypeKind::kBool;
+      case ExprKind::kUnary:
+        return e.text == "not" && e.args.size() == 1 && exact(*e.args[0]);
+      case ExprKind::kBinary: {
+        if (e.args.size() != 2) return false;
+        const Expr& l = *e.args[0];
+        const Expr& r = *e.args[1];
+        const std::string& op = e.text;
+        if (op == "and" || op == "or") return exact(l) && exact(r);
+        if (op == "=" || op == "!=") return var_vs_constant(l, r, false) || var_vs_constant(r, l, false);
+        if (op == "<" || op == "<=" || op == ">" || op == ">=")
+          return var_vs_constant(l, r, true) || var_vs_constant(r, l, true);
+        if (op == "in" || op == "notin") {
+          if (is_var(l) && r.kind == ExprKind::kList) {
+            for (const auto& item : r.args)
+              if (!item || !item->constant) return false;
+            return l.type.kind != TypeKind::kSet;
+          }
+          return is_var(r) && r.type.kind == TypeKind::kSet && l.constant;
+        }
+        return false;
+      }
+      case ExprKind::kCall:
+        if (e.text == "is_null" && e.args.size() == 1) return is_var(*e.args[0]) || e.args[0]->constant;
+        if (e.text == "contains" && e.args.size() == 2) return is_var(*e.args[0]) && e.args[1]->constant;
+        if (e.text == "coalesce")
+          return std::all_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return a && exact(*a); });
+        return false;
+      case ExprKind::kIf:
+        return std::all_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return a && exact(*a); });
+      default:
+        return false;
     }
   }
 
- private:
+  bool hit(const Frame& frame, size_t r, size_t i) const {
+    const int s = cond_slots_[r];
+    if (s < 0) return true;
+    const uint8_t* vv = frame.valid(s);
+    return (!vv || vv[i]) && static_cast<const uint8_t*>(frame.data(s))[i] != 0;
+  }
+
+  // Runs the rows over every combination of the candidate values of `vars`
+  // (`total` of them; the other names keep their first value), calling
+  // f(i) for each record i of a chunk after the chunk runs.
+  template <class F>
+  void each_record(const std::vector<size_t>& vars, size_t total, Frame& frame, F f) {
+    std::vector<std::vector<unsigned char>> bytes(vars_.size());
+    std::vector<std::vector<uint8_t>> valid(vars_.size());
+    for (size_t v = 0; v < vars_.size(); ++v) {
+      bytes[v].assign(kChunk * static_cast<size_t>(width_of(vars_[v].type.kind)), 0);
+      valid[v].assign(kChunk, 1);
+    }
+    std::vector<size_t> ch(vars_.size(), 0);
+    for (size_t start = 0; start < total; start += kChunk) {
+      const size_t m = std::min(kChunk, total - start);
+      for (size_t i = 0; i < m; ++i) {
+        std::fill(ch.begin(), ch.end(), 0);
+        uint64_t k = start + i;
+        for (size_t v : vars) {
+          const size_t n = vars_[v].domain.size();
+          ch[v] = static_cast<size_t>(k % n);
+          k /= n;
+        }
+        for (size_t v = 0; v < vars_.size(); ++v) write_value(vars_[v], vars_[v].domain[ch[v]], bytes[v], valid[v], i);
+      }
+      for (size_t v = 0; v < vars_.size(); ++v)
+        frame.bind_field(vars_[v].slot, bytes[v].data(), vars_[v].nullable ? valid[v].data() : nullptr);
+      frame.run(m);
+      for (size_t i = 0; i < m; ++i) f(i);
+    }
+  }
+
+  void write_value(const Var& var, const Value& x, std::vector<unsigned char>& bytes, std::vector<uint8_t>& valid,
+                   size_t i) const {
+    const size_t w = static_cast<size_t>(width_of(var.type.kind));
+    valid[i] = x.null ? 0 : 1;
+    if (var.type.kind == TypeKind::kString) {
+      std::string_view sv = x.null ? std::string_view() : std::string_view(x.text);
+      std::memcpy(bytes.data() + i * w, &sv, w);
+    } else if (!x.null) {
+      std::memcpy(bytes.data() + i * w, value_ptr(var, x), w);
+    } else {
+      std::memset(bytes.data() + i * w, 0, w);
+    }
+  }
+
   Var& var_for(SymbolKind kind, int index) {
     for (auto& v : vars_)
       if (v.kind == kind && v.index == index) return v;
@@ -170,7 +349,7 @@ class TableSearch {
   }
 
   // The dates parameters change on (each gives the values in force then).
-  std::vector<Date> dates() const {
+  std::vector<Date> dates() {
     std::set<int32_t> days;
     bool always = params_read_.empty();
     for (int p : params_read_)
@@ -181,7 +360,10 @@ class TableSearch {
     std::vector<Date> out;
     if (always) out.push_back(days.empty() ? Date::from_ymd(2000, 1, 1) : Date::from_days(*days.begin() - 1));
     for (int32_t d : days) {
-      if (out.size() >= kMaxDates) break;
+      if (out.size() >= kMaxDates) {
+        dates_cut_ = true;
+        break;
+      }
       out.push_back(Date::from_days(d));
     }
     return out;
@@ -242,6 +424,7 @@ class TableSearch {
   }
 
   bool build_domains(Date as_of) {
+    domain_cut_ = false;
     Frame probe(prog_, 1);
     if (!bind(probe, as_of)) return false;
     for (auto& v : vars_) {
@@ -302,7 +485,11 @@ class TableSearch {
       } else {
         d.push_back(Value{});  // durations: constant by construction
       }
+      // A set's candidates (none, each value alone, all of them) stand for
+      // every set only when at most two values are named.
+      if (k == TypeKind::kSet && d.size() > 4) domain_cut_ = true;
       if (d.size() > kMaxDomain) {
+        domain_cut_ = true;
         std::vector<Value> kept;
         for (size_t i = 0; i < kMaxDomain; ++i) kept.push_back(d[i * (d.size() - 1) / (kMaxDomain - 1)]);
         d = std::move(kept);
@@ -383,35 +570,15 @@ class TableSearch {
             k /= n;
           }
         }
-        for (size_t v = 0; v < vars_.size(); ++v) {
-          const Var& var = vars_[v];
-          const Value& x = var.domain[ch[v]];
-          const size_t w = static_cast<size_t>(width_of(var.type.kind));
-          valid[v][i] = x.null ? 0 : 1;
-          if (var.type.kind == TypeKind::kString) {
-            std::string_view sv = x.null ? std::string_view() : std::string_view(x.text);
-            std::memcpy(bytes[v].data() + i * w, &sv, w);
-          } else if (!x.null) {
-            std::memcpy(bytes[v].data() + i * w, value_ptr(var, x), w);
-          } else {
-            std::memset(bytes[v].data() + i * w, 0, w);
-          }
-        }
+        for (size_t v = 0; v < vars_.size(); ++v) write_value(vars_[v], vars_[v].domain[ch[v]], bytes[v], valid[v], i);
       }
       for (size_t v = 0; v < vars_.size(); ++v)
         frame.bind_field(vars_[v].slot, bytes[v].data(), vars_[v].nullable ? valid[v].data() : nullptr);
       frame.run(m);
       for (size_t i = 0; i < m && reported_ < kMaxReports; ++i) {
         std::vector<size_t> matched;
-        for (size_t r : rows) {
-          const int s = cond_slots_[r];
-          bool hit = true;
-          if (s >= 0) {
-            const uint8_t* vv = frame.valid(s);
-            hit = (!vv || vv[i]) && static_cast<const uint8_t*>(frame.data(s))[i] != 0;
-          }
-          if (hit) matched.push_back(r);
-        }
+        for (size_t r : rows)
+          if (hit(frame, r, i)) matched.push_back(r);
         for (size_t a = 0; a < matched.size(); ++a)
           for (size_t b = a + 1; b < matched.size(); ++b)
             report(matched[a], matched[b], choice[i], as_of);
@@ -486,6 +653,8 @@ class TableSearch {
   std::vector<bool> row_as_of_;
   size_t current_row_ = 0;
   size_t reported_ = 0;
+  bool dates_cut_ = false;   // more dates than kMaxDates: not all were tried
+  bool domain_cut_ = false;  // a candidate list was cut or cannot stand for every value
   std::set<std::pair<size_t, size_t>> seen_;
 };
 
@@ -495,6 +664,11 @@ void check_unique_overlaps(const CheckedPack& pack, std::vector<Diagnostic>& dia
   for (size_t t = 0; t < pack.pack->tables.size(); ++t)
     if (pack.pack->tables[t].hit_policy == HitPolicy::kUnique && t < pack.rows.size())
       TableSearch(pack, static_cast<int>(t), diags).run();
+}
+
+void check_unreachable_rows(const CheckedPack& pack, std::vector<Diagnostic>& diags) {
+  for (size_t t = 0; t < pack.pack->tables.size() && t < pack.rows.size(); ++t)
+    TableSearch(pack, static_cast<int>(t), diags).run_reachability();
 }
 
 }  // namespace kcbx::detail

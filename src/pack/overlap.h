@@ -28,6 +28,15 @@ struct CheckedPack;
 // Called by check_pack() once the pack has no errors.
 void check_unique_overlaps(const CheckedPack& pack, std::vector<Diagnostic>& diags);
 
+// For each table, rows no record can reach: a condition never true ("age <
+// 6 and age > 16"), or in a first-hit table one whose every record an
+// earlier row takes ("registry = none and poor" after "registry = none"): a warning
+// ("row-never-matches") at the row. Made only where the search above is
+// exhaustive (every name compared directly with constants, no list cut,
+// every combination within the bound), so it never warns of a row a record
+// can reach; a table beyond that is not judged.
+void check_unreachable_rows(const CheckedPack& pack, std::vector<Diagnostic>& diags);
+
 }  // namespace kcbx::detail
 
 #endif  // KCBX_PACK_OVERLAP_H_

@@ -66,6 +66,7 @@ class Validator {
     check_clauses();
     // Needs compiled conditions, so only once everything else is valid.
     if (!has_errors(diags_)) check_unique_overlaps(*out_, diags_);
+    if (!has_errors(diags_)) check_unreachable_rows(*out_, diags_);
     if (!has_errors(diags_)) warn_unnamed_values();
     return out_;
   }

@@ -746,6 +746,34 @@ tables:
       << warnings;
 }
 
+// Rows no record can reach are warned of where the search is exhaustive,
+// and only there: a row computing with its names is not judged.
+TEST(Extend, RowsNoRecordCanReachAreWarnedOf) {
+  auto warnings = [](const std::string& rows) {
+    std::string out;
+    for (const auto& d : kcbx::check_rules("meta: {name: x, extends: guizhou}\ntables:\n  status:\n    rows:\n" + rows,
+                                           "x.yaml"))
+      out += d.format() + "\n";
+    return out;
+  };
+  EXPECT_EQ(warnings("      - {id: shadowed, after: never_registered, when: registry = none and poor, then: dropout}\n"),
+            "x.yaml:5:9: warning: row 'shadowed' of table 'status' can never match: row 'never_registered' before it "
+            "matches every record it matches [row-never-matches]\n");
+  EXPECT_EQ(warnings("      - {id: impossible, before: completed, when: age < 6 and age > 16, then: not_applicable}\n"),
+            "x.yaml:5:9: warning: row 'impossible' of table 'status' can never match: its condition is never true "
+            "[row-never-matches]\n");
+  // Reachable: poor children over 16 who left, whom no earlier row takes.
+  EXPECT_EQ(warnings("      - {id: old_poor_left, before: over_age, when: age > 16 and poor and registry = left, "
+                     "then: dropout}\n"),
+            "");
+  // Taking every poor child over 16 first leaves the base's D5c row none.
+  EXPECT_NE(warnings("      - {id: old_poor, before: over_age, when: age > 16 and poor, then: dropout}\n")
+                .find("<embedded:guizhou>:352:9: warning: row 'over_age_poor_dropout' of table 'status' can never match"),
+            std::string::npos);
+  // Not judged: the condition computes with age (`age + 1`).
+  EXPECT_EQ(warnings("      - {id: odd, before: completed, when: age + 1 < 6 and age > 16, then: not_applicable}\n"), "");
+}
+
 TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {
   TempDir dir;
   const std::string a = dir.write("a.yaml", "meta: {name: a, extends: b.yaml}\n");
