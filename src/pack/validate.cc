@@ -477,6 +477,7 @@ class Validator {
     bool unconditional_seen = false;
     std::string unconditional_id;
     SourceLocation unconditional_where;  // where to look: maybe another file (extends:)
+    std::vector<std::string> cut_off;    // rows of other files after it
     auto& rows = out_->rows[static_cast<size_t>(t)];
     auto& outputs = out_->row_outputs[static_cast<size_t>(t)];
     auto& reads = out_->row_reads[static_cast<size_t>(t)];
@@ -488,11 +489,17 @@ class Validator {
       if (auto again = row.id.empty() ? std::nullopt : ids.repeat(row.id))
         error(row.id.where, "duplicate-row-id",
               "duplicate row id '" + row.id.value + "' in table '" + def.name.value + "'" + *again);
-      if (unconditional_seen && def.hit_policy == HitPolicy::kFirst)
-        error(row.where, "unreachable-row",
-              "row '" + row.id.value + "' can never match: row '" + unconditional_id +
-                  "' before it matches every record (row '" + unconditional_id + "' is at " +
-                  unconditional_where.format() + ")");
+      if (unconditional_seen && def.hit_policy == HitPolicy::kFirst) {
+        // Rows of another file (a base) that an extension's row cuts off
+        // are one error at that row, not one at each of the base's rows.
+        if (row.where.file != unconditional_where.file)
+          cut_off.push_back(row.id.value);
+        else
+          error(row.where, "unreachable-row",
+                "row '" + row.id.value + "' can never match: row '" + unconditional_id +
+                    "' before it matches every record (row '" + unconditional_id + "' is at " +
+                    unconditional_where.format() + ")");
+      }
       ExprPtr cond;
       if (!row.when.empty()) {
         cond = parse_expr(row.when, diags_);
@@ -505,7 +512,7 @@ class Validator {
           }
         }
       }
-      if (row.when.empty() || (!cond && diags_.size() == before)) {
+      if (!unconditional_seen && (row.when.empty() || (!cond && diags_.size() == before))) {
         unconditional_seen = true;
         unconditional_id = row.id.value;
         unconditional_where = row.where;
@@ -527,6 +534,14 @@ class Validator {
       }
       rows.push_back(std::move(cond));
       outputs.push_back(code);
+    }
+    if (!cut_off.empty()) {
+      std::string names;
+      for (size_t i = 0; i < cut_off.size(); ++i) names += (i ? ", '" : "'") + cut_off[i] + "'";
+      error(unconditional_where, "unreachable-row",
+            "row '" + unconditional_id + "' has no condition and matches every record, so the " +
+                std::to_string(cut_off.size()) + " row" + (cut_off.size() == 1 ? "" : "s") + " after it can never match (" +
+                names + "); give it a 'when' or place it after them");
     }
     if (diags_.size() != before && has_errors({diags_.begin() + static_cast<long>(before), diags_.end()})) {
       st = kFailed;
