@@ -119,8 +119,8 @@ class TableSearch {
           continue;
         }
         spent += cost;
-        each_record(std::vector<size_t>(vs.begin(), vs.end()), static_cast<size_t>(total), frame,
-                    [&](size_t i) {
+        each_record(std::vector<size_t>(vs.begin(), vs.end()), static_cast<size_t>(total), false, frame,
+                    [&](size_t i, const std::vector<size_t>&) {
                       if (!hit(frame, r, i)) return;
                       ever_true[r] = true;
                       bool earlier = false;
@@ -232,34 +232,42 @@ class TableSearch {
     return (!vv || vv[i]) && static_cast<const uint8_t*>(frame.data(s))[i] != 0;
   }
 
-  // Runs the rows over every combination of the candidate values of `vars`
-  // (`total` of them; the other names keep their first value), calling
-  // f(i) for each record i of a chunk after the chunk runs.
+  // Runs the rows over `count` combinations of the candidate values of
+  // `vars` (the other names keep their first value): every combination in
+  // turn, or, `sampled`, the first and then a fixed pseudo-random sample.
+  // Calls f(i, choice) for each record i of a chunk once the chunk ran,
+  // `choice` being the candidate index of each name. Stops early once the
+  // overlap search has made its last report.
   template <class F>
-  void each_record(const std::vector<size_t>& vars, size_t total, Frame& frame, F f) {
+  void each_record(const std::vector<size_t>& vars, size_t count, bool sampled, Frame& frame, F f) {
     std::vector<std::vector<unsigned char>> bytes(vars_.size());
     std::vector<std::vector<uint8_t>> valid(vars_.size());
     for (size_t v = 0; v < vars_.size(); ++v) {
       bytes[v].assign(kChunk * static_cast<size_t>(width_of(vars_[v].type.kind)), 0);
       valid[v].assign(kChunk, 1);
     }
-    std::vector<size_t> ch(vars_.size(), 0);
-    for (size_t start = 0; start < total; start += kChunk) {
-      const size_t m = std::min(kChunk, total - start);
+    std::vector<std::vector<size_t>> choice(kChunk, std::vector<size_t>(vars_.size(), 0));
+    for (size_t start = 0; start < count && reported_ < kMaxReports; start += kChunk) {
+      const size_t m = std::min(kChunk, count - start);
       for (size_t i = 0; i < m; ++i) {
+        auto& ch = choice[i];
         std::fill(ch.begin(), ch.end(), 0);
         uint64_t k = start + i;
         for (size_t v : vars) {
           const size_t n = vars_[v].domain.size();
-          ch[v] = static_cast<size_t>(k % n);
-          k /= n;
+          if (sampled && start + i > 0) {
+            ch[v] = static_cast<size_t>(mix((start + i) * 1315423911ull + v) % n);
+          } else {
+            ch[v] = static_cast<size_t>(k % n);
+            k /= n;
+          }
         }
         for (size_t v = 0; v < vars_.size(); ++v) write_value(vars_[v], vars_[v].domain[ch[v]], bytes[v], valid[v], i);
       }
       for (size_t v = 0; v < vars_.size(); ++v)
         frame.bind_field(vars_[v].slot, bytes[v].data(), vars_[v].nullable ? valid[v].data() : nullptr);
       frame.run(m);
-      for (size_t i = 0; i < m; ++i) f(i);
+      for (size_t i = 0; i < m; ++i) f(i, choice[i]);
     }
   }
 
@@ -546,44 +554,14 @@ class TableSearch {
     }
     const bool sampled = total > static_cast<double>(limit);
     const size_t count = sampled ? limit : static_cast<size_t>(total);
-    // Column storage for one chunk.
-    std::vector<std::vector<unsigned char>> bytes(vars_.size());
-    std::vector<std::vector<uint8_t>> valid(vars_.size());
-    std::vector<std::vector<std::string_view>> views(vars_.size());
-    for (size_t v = 0; v < vars_.size(); ++v) {
-      bytes[v].assign(kChunk * static_cast<size_t>(width_of(vars_[v].type.kind)), 0);
-      valid[v].assign(kChunk, 1);
-    }
-    std::vector<std::vector<size_t>> choice(kChunk, std::vector<size_t>(vars_.size(), 0));
-    for (size_t start = 0; start < count && reported_ < kMaxReports; start += kChunk) {
-      const size_t m = std::min(kChunk, count - start);
-      for (size_t i = 0; i < m; ++i) {
-        auto& ch = choice[i];
-        std::fill(ch.begin(), ch.end(), 0);
-        uint64_t k = start + i;
-        for (size_t v : vars) {
-          const size_t n = vars_[v].domain.size();
-          if (sampled && start + i > 0) {
-            ch[v] = static_cast<size_t>(mix((start + i) * 1315423911ull + v) % n);
-          } else {
-            ch[v] = static_cast<size_t>(k % n);
-            k /= n;
-          }
-        }
-        for (size_t v = 0; v < vars_.size(); ++v) write_value(vars_[v], vars_[v].domain[ch[v]], bytes[v], valid[v], i);
-      }
-      for (size_t v = 0; v < vars_.size(); ++v)
-        frame.bind_field(vars_[v].slot, bytes[v].data(), vars_[v].nullable ? valid[v].data() : nullptr);
-      frame.run(m);
-      for (size_t i = 0; i < m && reported_ < kMaxReports; ++i) {
-        std::vector<size_t> matched;
-        for (size_t r : rows)
-          if (hit(frame, r, i)) matched.push_back(r);
-        for (size_t a = 0; a < matched.size(); ++a)
-          for (size_t b = a + 1; b < matched.size(); ++b)
-            report(matched[a], matched[b], choice[i], as_of);
-      }
-    }
+    each_record(vars, count, sampled, frame, [&](size_t i, const std::vector<size_t>& choice) {
+      if (reported_ >= kMaxReports) return;
+      std::vector<size_t> matched;
+      for (size_t r : rows)
+        if (hit(frame, r, i)) matched.push_back(r);
+      for (size_t a = 0; a < matched.size(); ++a)
+        for (size_t b = a + 1; b < matched.size(); ++b) report(matched[a], matched[b], choice, as_of);
+    });
   }
 
   void report(size_t a, size_t b, const std::vector<size_t>& choice, Date as_of) {
