@@ -556,8 +556,7 @@ class Validator {
     // on and ledgers count) should give every record a value; a record no
     // row matches is only counted as "(no row matched)". An extension that
     // removes the base's last row is the usual way to lose it.
-    if (t == 0 && def.hit_policy == HitPolicy::kFirst && !rows.empty() && !out_->table_total[0] &&
-        def.rows.back().when.value != "true")
+    if (t == 0 && def.hit_policy == HitPolicy::kFirst && !rows.empty() && !out_->table_total[0])
       diags_.push_back({Severity::kWarning, def.rows_changed_at.line > 0 ? def.rows_changed_at : def.name.where,
                         "no-default-row",
                         "the last row of table '" + def.name.value + "' has a condition: a record no row "
