@@ -560,6 +560,8 @@ void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
   for (const auto& x : p.lists) check(x.change, x.name);
   for (const auto& x : p.calendar) check(x.change, x.id);
   if (p.workflow.present) check(p.workflow.change, Text{"workflow", p.workflow.where});
+  if (p.transfer.present) check(p.transfer.change, Text{"transfer", p.transfer.where});
+  if (p.school_calendar.present) check(p.school_calendar.change, Text{"school_calendar", p.school_calendar.where});
   for (const auto& d : p.domains)
     for (const auto& v : d.values) check(v.change, v.name);
 }

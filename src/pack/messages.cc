@@ -101,6 +101,7 @@ const Entry kEntries[] = {
      "决策表 '$2' 的行 '$1' 永远不会命中：它匹配的每条记录都先被它前面的行匹配"},
     {"no-default-row", "the last row of table '(.*)' has a condition: a record no row matches gets no (.*); end the table with a row without 'when'",
      "决策表 '$1' 的最后一行带有条件：没有任何行匹配的记录得不到 $2；请以一条不带 'when' 的行结束该表"},
+    {"too-many-items", "the school calendar lists more than (\\d+) days", "上学日历列出的日子超过 $1 天"},
     {"not-a-weekend", "(\\S+) is a weekday, a school day already.*",
      "$1 是工作日，本来就上课；调休上课日应是补上课的星期六或星期日"},
     {"base-error", "(\\d+) errors? (is|are) in the base pack, which is valid on its own: this pack's changes break it; it changes (.*)",

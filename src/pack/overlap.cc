@@ -90,6 +90,10 @@ class TableSearch {
     for (const auto& c : conds)
       if (c && !exact(*c)) return;
     compile();
+    // A row reading as_of is true on some evaluation dates only; the search
+    // tries the dates parameters change on, not every date a user may give.
+    for (size_t r = 0; r < conds.size(); ++r)
+      if (row_as_of_[r]) return;
     const std::vector<Date> days = dates();
     if (dates_cut_) return;
     const size_t n = conds.size();
@@ -468,12 +472,16 @@ class TableSearch {
           if (codes.empty() && n > 0) d.push_back(Value{false, 1, {}});
         }
       } else if (k == TypeKind::kString) {
-        std::set<std::string> texts{"", "~"};
+        std::set<std::string> texts{""};
         for (const auto& [slot, type] : v.constants) {
           const uint8_t* valid = probe.valid(slot);
           if ((valid && !valid[0]) || type.kind != TypeKind::kString) continue;
           texts.insert(std::string(*static_cast<const std::string_view*>(probe.data(slot))));
         }
+        // A text no condition names, for every other value.
+        std::string other = "~";
+        while (texts.count(other)) other += "~";
+        texts.insert(other);
         for (const auto& s : texts) d.push_back(Value{false, 0, s});
       } else if (k == TypeKind::kInt || k == TypeKind::kNumber || k == TypeKind::kDate) {
         std::vector<double> c;
@@ -483,10 +491,20 @@ class TableSearch {
           c.push_back(as_double(probe.data(slot), type.kind));
         }
         if (c.empty() && k == TypeKind::kDate) c.push_back(as_of.days());
+        // Beyond 2^52 a double no longer holds a constant's neighbours (c
+        // and c + 1 are one value): the candidates would not stand for
+        // every value, and beyond 2^63 an int would not hold them at all.
+        constexpr double kExact = 4503599627370496.0;  // 2^52
+        for (double x : c)
+          if (!(std::fabs(x) < kExact)) domain_cut_ = true;
         for (double x : points(std::move(c), k != TypeKind::kNumber)) {
           Value val;
-          if (k == TypeKind::kNumber) std::memcpy(&val.bits, &x, 8);
-          else val.bits = static_cast<int64_t>(x);
+          if (k == TypeKind::kNumber) {
+            std::memcpy(&val.bits, &x, 8);
+          } else {
+            if (!(std::fabs(x) < 9.2e18)) continue;
+            val.bits = static_cast<int64_t>(x);
+          }
           if (k == TypeKind::kDate && (val.bits < Date::kMinDays || val.bits > Date::kMaxDays)) continue;
           d.push_back(val);
         }

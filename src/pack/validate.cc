@@ -37,6 +37,7 @@ class Validator {
     check_domains();
     check_unique_names();
     check_fields();
+    check_school_calendar();  // before the parameters: a value may count school days
     check_params();
     out_->derives.resize(pack_.derives.size());
     out_->derive_types.resize(pack_.derives.size());
@@ -62,7 +63,6 @@ class Validator {
     check_lists();
     check_calendar();
     check_transfer();
-    check_school_calendar();
     check_clauses();
     // Needs compiled conditions, so only once everything else is valid.
     if (!has_errors(diags_)) check_unique_overlaps(*out_, diags_);
@@ -73,6 +73,14 @@ class Validator {
 
  private:
   enum State { kTodo, kActive, kDone, kFailed };
+
+  // A file's place among the files the pack was made from (base first);
+  // -1 for one not among them.
+  int file_rank(const std::string& file) const {
+    for (size_t i = 0; i < pack_.sources.size(); ++i)
+      if (pack_.sources[i].first == file) return static_cast<int>(i);
+    return -1;
+  }
 
   void error(const SourceLocation& at, const char* code, std::string msg) {
     // The checker may look a name up more than once (to find which operand
@@ -286,6 +294,7 @@ class Validator {
       return std::nullopt;
     }
     Program prog;
+    prog.school_days = out_->school_days;
     CodeGen gen(prog);
     gen.symbol_slot = [](SymbolKind, int) -> int { return -1; };
     gen.param_slot = [](int) { return -1; };
@@ -490,9 +499,11 @@ class Validator {
         error(row.id.where, "duplicate-row-id",
               "duplicate row id '" + row.id.value + "' in table '" + def.name.value + "'" + *again);
       if (unconditional_seen && def.hit_policy == HitPolicy::kFirst) {
-        // Rows of another file (a base) that an extension's row cuts off
-        // are one error at that row, not one at each of the base's rows.
-        if (row.where.file != unconditional_where.file)
+        // Rows of a base that an extension's row cuts off are one error at
+        // that row, not one at each of the base's rows (which the author
+        // cannot edit); a row an extension adds after the base's catch-all
+        // is reported where the extension wrote it.
+        if (file_rank(row.where.file) < file_rank(unconditional_where.file))
           cut_off.push_back(row.id.value);
         else
           error(row.where, "unreachable-row",

@@ -840,6 +840,16 @@ TEST(Authoring, AnUnreachableRowSaysWhereTheRowBeforeItIs) {
             "it a 'when' or place it after them [unreachable-row]");
   EXPECT_NE(zh(ds[0]).find("行 'everyone' 没有条件，匹配所有记录，因此它后面的 10 行永远不会命中"), std::string::npos)
       << zh(ds[0]);
+  // A row the extension appends after the base's catch-all is reported
+  // where the extension wrote it: the base's row is not the author's to change.
+  const auto late = diagnostics({{"y.yaml", "meta: {name: y, extends: guizhou}\n"
+                                            "tables:\n"
+                                            "  status:\n"
+                                            "    rows:\n"
+                                            "      - {id: my_new_row, when: poor, then: in_school, clause: D3}\n"}});
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].format().rfind("y.yaml:5:9: error: row 'my_new_row' can never match: row 'absent_over_week'", 0), 0u)
+      << late[0].format();
 }
 
 }  // namespace

@@ -538,6 +538,17 @@ TEST(Expr, SchoolDaysFollowThePacksCalendar) {
   rec.set("a", "6");
   const kcbx::Explanation x = engine.explain(rec, day("2019-11-15"));
   EXPECT_EQ(x.outputs, (std::vector<std::pair<std::string, std::string>>{{"between", "6"}, {"added", "2019-10-11"}}));
+  // A parameter's value counts with the same calendar.
+  const kcbx::RulePack with_param = kcbx::parse_rules(
+      "meta: {name: p}\nfields:\n  id: {type: string, required: true}\n"
+      "parameters:\n  start: {type: date, value: 'add_school_days(2019-09-27, 6)'}\n"
+      "derive:\n  p: start\noutputs: [p]\n"
+      "school_calendar:\n  holidays: [2019-10-01..2019-10-07]\n  make_up_days: [2019-09-29]\n",
+      "p.yaml");
+  kcbx::Record one;
+  one.set("id", "R1");
+  EXPECT_EQ(kcbx::Engine(with_param).explain(one, day("2019-11-15")).outputs,
+            (std::vector<std::pair<std::string, std::string>>{{"p", "2019-10-11"}}));
 }
 
 // The school calendar's mistakes, at the item that makes them.

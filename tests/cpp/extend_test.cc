@@ -676,6 +676,11 @@ school_calendar: {override: true, holidays: []}
   bool seen = false;
   for (const auto& c : d.changes) seen |= c.section == "school calendar";
   EXPECT_TRUE(seen);
+  // `override` on the section in a pack that extends nothing is a mistake.
+  const auto alone = kcbx::check_rules("meta: {name: a}\nschool_calendar: {override: true, holidays: [2019-10-01]}\n",
+                                       "a.yaml");
+  ASSERT_FALSE(alone.empty());
+  EXPECT_EQ(alone[0].code, "not-extending");
 }
 
 // One registry per person (一人一籍), as docs/rule-packs.md tells a province
@@ -772,6 +777,26 @@ TEST(Extend, RowsNoRecordCanReachAreWarnedOf) {
             std::string::npos);
   // Not judged: the condition computes with age (`age + 1`).
   EXPECT_EQ(warnings("      - {id: odd, before: completed, when: age + 1 < 6 and age > 16, then: not_applicable}\n"), "");
+  // Not judged: as_of (true from some evaluation date on).
+  EXPECT_EQ(warnings("      - {id: from_2025, before: completed, when: as_of >= 2025-09-01 and poor, then: dropout}\n"),
+            "");
+  // Reachable, and not warned of: values beyond 2^52, and a text other
+  // than every text the conditions name.
+  const auto d = kcbx::check_rules(R"(meta: {name: t}
+fields:
+  sid: {type: string, required: true, unique: true}
+  code: {type: string}
+  n: {type: int}
+tables:
+  status:
+    values: [a, b]
+    rows:
+      - {id: r1, when: "code != \"~\" and code != \"\"", then: a}
+      - {id: r2, when: n = 9007199254740993, then: a}
+      - {id: r3, when: n > 9223372036854775806, then: a}
+      - {id: d, then: b}
+)", "t.yaml");
+  EXPECT_TRUE(d.empty()) << d[0].format();
 }
 
 TEST(Extend, CyclesAreReportedAtTheExtendsThatClosesThem) {
