@@ -187,10 +187,14 @@ class TableSearch {
   // another name, may take a value between the candidates.
   static bool exact(const Expr& e) {
     if (e.constant) return true;
+    // The candidates stand for every value under = and != for these kinds,
+    // and under < and > for numbers and dates only (a duration has one
+    // candidate; sets and texts have no order here).
     auto var_vs_constant = [](const Expr& v, const Expr& c, bool ordered) {
       if (!is_var(v) || !c.constant) return false;
       const TypeKind k = v.type.kind;
-      return !ordered || (k != TypeKind::kString && k != TypeKind::kSet && k != TypeKind::kBool);
+      const bool numeric = k == TypeKind::kInt || k == TypeKind::kNumber || k == TypeKind::kDate;
+      return ordered ? numeric : numeric || k == TypeKind::kEnum || k == TypeKind::kString || k == TypeKind::kBool;
     };
     switch (e.kind) {
       case ExprKind::kName:
@@ -210,7 +214,9 @@ class TableSearch {
           if (is_var(l) && r.kind == ExprKind::kList) {
             for (const auto& item : r.args)
               if (!item || !item->constant) return false;
-            return l.type.kind != TypeKind::kSet;
+            const TypeKind k = l.type.kind;
+            return k == TypeKind::kEnum || k == TypeKind::kString || k == TypeKind::kInt ||
+                   k == TypeKind::kNumber || k == TypeKind::kDate;
           }
           return is_var(r) && r.type.kind == TypeKind::kSet && l.constant;
         }
