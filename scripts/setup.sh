@@ -9,6 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
+  ccache  # scripts/compiler-cache.sh: pip install . reuses the C++ build's objects
   libyaml-cpp-dev libboost-graph-dev libfmt-dev libcli11-dev
   nlohmann-json3-dev libxlsxwriter-dev zlib1g-dev
   googletest libgtest-dev libbenchmark-dev

@@ -12,7 +12,15 @@ cd "$(dirname "$0")/.."
 ctest --test-dir build --output-on-failure -j2
 PY=${PYTHON:-python3}
 # --no-build-isolation: scripts/setup.sh installed the build requirements.
-if ! "$PY" -m pip install -q --no-build-isolation . > "${TMPDIR:-/tmp}/kcbx-pip-install.log" 2>&1; then
+# The compiler cache (scripts/compiler-cache.sh) gives the module's build the
+# library objects ./build compiled, given the same compiler: left to itself
+# scikit-build-core picks g++ where CMake picked c++, the same compiler under
+# another name, which ccache counts as another.
+. scripts/compiler-cache.sh
+CXX_OF_BUILD=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' build/CMakeCache.txt)
+if ! "$PY" -m pip install -q --no-build-isolation \
+     -C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER="$KCBX_LAUNCHER" \
+     -C cmake.define.CMAKE_CXX_COMPILER="$CXX_OF_BUILD" . > "${TMPDIR:-/tmp}/kcbx-pip-install.log" 2>&1; then
   cat "${TMPDIR:-/tmp}/kcbx-pip-install.log"
   echo "test: pip install . failed"
   exit 1

@@ -24,13 +24,14 @@
 #include "pack/extend.h"
 #include "pack/messages.h"
 #include "util/utf8.h"
+#include "dates_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Sources = std::vector<std::pair<std::string, std::string>>;
 
-kcbx::Date day(const char* s) { return *kcbx::Date::parse(s); }
+using kcbx::testing::day;
 
 // "file:line:col: error: message [code]" of every diagnostic, one a line.
 std::string all(const std::vector<kcbx::Diagnostic>& ds) {

@@ -32,7 +32,7 @@ struct Row {
 void PrintTo(const Row& row, std::ostream* os) {
   *os << "{line " << row.line << ", index " << row.index << ", fields [";
   for (size_t i = 0; i < row.fields.size(); ++i) {
-    *os << (i ? ", " : "") << testing::PrintToString(row.fields[i]);
+    *os << (i ? ", " : "") << ::testing::PrintToString(row.fields[i]);
   }
   *os << "], error '" << row.error << "'}";
 }
@@ -66,7 +66,7 @@ Parsed read_all(std::istream& in, const CsvOptions& options, size_t max_rows) {
                            {record.fields.begin(), record.fields.end()},
                            record.error});
     for (std::string_view f : record.fields) {
-      EXPECT_TRUE(is_valid_utf8(f)) << testing::PrintToString(f);
+      EXPECT_TRUE(is_valid_utf8(f)) << ::testing::PrintToString(f);
     }
     if (parsed.rows.size() > max_rows) {
       ADD_FAILURE() << "more records than input bytes: the reader loops";

@@ -60,7 +60,7 @@ TEST(IsValidUtf8, RejectsMalformedText) {
            "\xe5\x41\xa6"s,          // continuation missing
            "\xc3\xa9\xa9"s,          // one continuation too many
        }) {
-    EXPECT_FALSE(is_valid_utf8(bad)) << testing::PrintToString(bad);
+    EXPECT_FALSE(is_valid_utf8(bad)) << ::testing::PrintToString(bad);
     // Also after and before ASCII runs long enough for the 8-byte fast path.
     EXPECT_FALSE(is_valid_utf8("0123456789abcdef" + bad));
     EXPECT_FALSE(is_valid_utf8(bad + "0123456789abcdef"));

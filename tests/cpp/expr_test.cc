@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "dates_support.h"
 
 namespace {
 
@@ -43,11 +44,7 @@ parameters:
   start: {type: date, value: 2019-09-01}
 )";
 
-kcbx::Date day(const char* text) {
-  auto d = kcbx::Date::parse(text);
-  EXPECT_TRUE(d.has_value()) << text;
-  return d.value_or(kcbx::Date());
-}
+using kcbx::testing::day;
 
 // Builds a pack from kFields + `extra` YAML.
 kcbx::RulePack pack(const std::string& extra) {

@@ -18,6 +18,7 @@
 #include "pack/checked_pack.h"
 #include "pack/extend.h"
 #include "pack/messages.h"
+#include "dates_support.h"
 
 namespace {
 
@@ -42,7 +43,7 @@ tables:
       - {id: fine, then: ok}
 )";
 
-kcbx::Date day(const char* s) { return *kcbx::Date::parse(s); }
+using kcbx::testing::day;
 
 std::vector<std::string> row_ids(const kcbx::RulePack& p, size_t table = 0) {
   std::vector<std::string> ids;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "dates_support.h"
 
 namespace {
 
@@ -38,11 +39,7 @@ std::string id_number(const std::string& address6, const std::string& yyyymmdd,
 // 520102 is 贵阳市南明区 (GB/T 2260).
 const char kAddress[] = "520102";
 
-kcbx::Date day(const char* text) {
-  auto d = kcbx::Date::parse(text);
-  EXPECT_TRUE(d.has_value()) << text;
-  return d.value_or(kcbx::Date());
-}
+using kcbx::testing::day;
 
 struct Outcome {
   bool accepted = true;
@@ -375,7 +372,7 @@ void PrintTo(const AgeCase& c, std::ostream* os) {
   *os << c.registry << " born " << c.birth << " on " << c.as_of;
 }
 
-class AgeBoundary : public testing::TestWithParam<AgeCase> {};
+class AgeBoundary : public ::testing::TestWithParam<AgeCase> {};
 
 TEST_P(AgeBoundary, Status) {
   const AgeCase& c = GetParam();
@@ -386,7 +383,7 @@ TEST_P(AgeBoundary, Status) {
 
 INSTANTIATE_TEST_SUITE_P(
     Guizhou, AgeBoundary,
-    testing::Values(
+    ::testing::Values(
         // 6th birthday 2019-09-10, never registered: 5 -> not applicable,
         // 6 -> not counted (D5a).
         AgeCase{"none", "2013-09-10", "2019-09-09", "5", "not_applicable", "under_age", "D5"},

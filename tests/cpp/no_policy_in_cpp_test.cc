@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "dates_support.h"
 
 namespace {
 
@@ -60,7 +61,7 @@ std::string move_row_before(const std::string& pack, const std::string& id,
   return replace_once(out, anchor, row + anchor);
 }
 
-kcbx::Date day(const char* text) { return kcbx::Date::parse(text).value(); }
+using kcbx::testing::day;
 
 struct Status {
   std::string value, rule;

@@ -13,10 +13,11 @@
 
 #include "generated_students.h"
 #include "kcbx/kcbx.h"
+#include "dates_support.h"
 
 namespace {
 
-kcbx::Date day(const char* text) { return *kcbx::Date::parse(text); }
+using kcbx::testing::day;
 
 kcbx::RulePack age_pack(long long k) {
   const std::string yaml = R"(meta: {name: folding}

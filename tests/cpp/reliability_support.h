@@ -37,8 +37,8 @@ inline void write_file(const fs::path& p, const std::string& text) {
 
 // A fresh folder per test, removed first if a previous run left it.
 inline fs::path temp_dir(const std::string& prefix) {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(testing::TempDir()) /
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path dir = fs::path(::testing::TempDir()) /
                  (prefix + "_" + info->test_suite_name() + "_" + info->name() + "_" +
                   std::to_string(::getpid()));
   std::error_code ec;

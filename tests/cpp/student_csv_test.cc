@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kcbx/kcbx.h"
+#include "dates_support.h"
 
 namespace {
 
@@ -69,8 +70,8 @@ void write_file(const fs::path& p, const std::string& text) {
 
 // A fresh directory per test.
 fs::path temp_dir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(testing::TempDir()) /
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path dir = fs::path(::testing::TempDir()) /
                  (std::string("kcbx_csv_") + info->test_suite_name() + "_" + info->name() +
                   "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -167,7 +168,7 @@ const kcbx::RulePack& guizhou() {
   return pack;
 }
 
-kcbx::Date day(const char* text) { return kcbx::Date::parse(text).value(); }
+using kcbx::testing::day;
 
 // Reads `text` with StudentReader into one batch.
 struct ReadResult {
@@ -641,7 +642,7 @@ constexpr const char* kKeyAndRegistry =
     "  student_id: {type: string, required: true, unique: true}\n"
     "  registry: {type: enum, values: [a, b], required: true}\n";
 
-class ClassifyCli : public testing::Test {
+class ClassifyCli : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = temp_dir(); }
   void TearDown() override {

@@ -21,6 +21,7 @@
 #include "kcbx/kcbx.h"
 #include "kcbx/transfer.h"
 #include "reliability_support.h"
+#include "dates_support.h"
 
 namespace kcbx {
 namespace {
@@ -31,7 +32,7 @@ using testing_support::shell_quote;
 using testing_support::temp_dir;
 using testing_support::write_file;
 
-Date day(const char* text) { return *Date::parse(text); }
+using kcbx::testing::day;
 
 // Students (student_id,registry,birth_date,last_attended[,poor]) and events
 // through the C++ API, with the batch filled from the events as the
