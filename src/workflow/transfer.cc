@@ -321,9 +321,11 @@ void assign_lost_pupils(const RulePack& rules, const ResponsibilityGraph& graph,
   const detail::TransferDef& t = cp.pack->transfer;
   // The pupils of the students file by key and by ID number (a lower-case
   // check character is the same number).
-  auto id_key = [](std::string id) {
-    if (!id.empty() && id.back() == 'x') id.back() = 'X';
-    return id;
+  // The same number whichever case its check character was typed in, as the
+  // duplicate checks compare them.
+  auto id_key = [](const std::string& id) {
+    char buf[18];
+    return std::string(detail::id_number_for_comparison(id, buf));
   };
   std::unordered_map<std::string, size_t> by_key, by_idn;
   const std::string key = cp.key_field();
