@@ -3,7 +3,7 @@
 # -fsanitize=fuzzer,address,undefined into ./build-asan (CMake preset asan,
 # shared with the sanitizer test run of scripts/sanitize.sh) and runs each for
 # SECONDS_PER_TARGET seconds (default 10: the CI smoke run, about a minute
-# in all), with the seed corpora and the dictionary.
+# in all), two targets at a time, with the seed corpora and the dictionary.
 #
 #   scripts/fuzz.sh              # every target, 10 s each
 #   scripts/fuzz.sh 600          # every target, 10 minutes each
@@ -81,19 +81,36 @@ max_len() {
 ulimit -s 65536 2>/dev/null || true
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-failed=()
-summary=()
+# Each fuzzer runs on one core: two at a time (KCBX_JOBS) halve the wall time.
+JOBS=${KCBX_JOBS:-2}
 for t in "${TARGETS[@]}"; do
-  bin="$BUILD/tests/fuzz/fuzz_$t"
-  [ -x "$bin" ] || { echo "fuzz: no target '$t'"; exit 2; }
-  out="$BUILD/fuzz-$t.log"
-  echo "fuzz: $t for ${SECONDS_PER_TARGET}s"
-  rc=0
-  "$bin" "$BUILD/corpus/$t" "tests/fuzz/seeds/$t" "$EXTRA/$t" \
+  [ -x "$BUILD/tests/fuzz/fuzz_$t" ] || { echo "fuzz: no target '$t'"; exit 2; }
+done
+run_target() {  # target: its log in $BUILD/fuzz-<target>.log, exit code in .rc
+  local t=$1 rc=0
+  "$BUILD/tests/fuzz/fuzz_$t" "$BUILD/corpus/$t" "tests/fuzz/seeds/$t" "$EXTRA/$t" \
     -dict=tests/fuzz/kcbx.dict -max_len="$(max_len "$t")" \
     -max_total_time="$SECONDS_PER_TARGET" -timeout=25 -rss_limit_mb=2048 \
     -artifact_prefix="$ROOT/$BUILD/artifacts/$t-" -print_final_stats=1 \
-    > "$out" 2>&1 || rc=$?
+    > "$BUILD/fuzz-$t.log" 2>&1 || rc=$?
+  echo "$rc" > "$BUILD/fuzz-$t.rc"
+}
+running=0
+for t in "${TARGETS[@]}"; do
+  echo "fuzz: $t for ${SECONDS_PER_TARGET}s"
+  run_target "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$JOBS" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+done
+wait
+failed=()
+summary=()
+for t in "${TARGETS[@]}"; do
+  out="$BUILD/fuzz-$t.log"
+  rc=$(cat "$BUILD/fuzz-$t.rc")
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' || echo '?')
   cov=$(grep -oE 'DONE[[:space:]]+cov: [0-9]+ ft: [0-9]+' "$out" | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+)/cov \1, ft \2/' || true)
   if [ "$rc" -ne 0 ]; then
