@@ -1620,12 +1620,13 @@ PYBIND11_MODULE(_kcbx, m) {
                 for (const auto& v : cp.pack->domains[static_cast<size_t>(cp.fields[f].type.domain)].values)
                   values.append(v.name.value);
               out.append(py::dict("name"_a = def.name.value, "alias"_a = def.alias.value,
-                                  "type"_a = detail::type_name(cp.fields[f].type.kind), "required"_a = def.required,
+                                  "type"_a = detail::type_name(cp.fields[f].type.kind), "format"_a = def.format.value,
+                                  "required"_a = def.required,
                                   "unique"_a = def.unique, "values"_a = values));
             }
             return out;
           },
-          "The record schema: dicts with name, alias, type, required, unique, values.")
+          "The record schema: dicts with name, alias, type, format ('', id_number, division_code), required, unique, values.")
       .def_property_readonly(
           "levels",
           [](const RulePack& p) {

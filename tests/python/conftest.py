@@ -13,6 +13,29 @@ import kcbx
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2019-11-15"
 
+# 一人一籍: the Guizhou pack with unique ID numbers (docs/rule-packs.md).
+ONE_REGISTRY_PER_PERSON = """meta: {name: strict, version: 1.0.0, extends: guizhou}
+fields:
+  id_number: {override: true, alias: 身份证号, type: string, format: id_number, unique: true}
+"""
+
+
+def one_registry_frame():  # noqa: ANN201
+    """Rows 1, 2 and 4 are duplicates as the engine reads cells: row 1 has
+    row 0's key after an ideographic space, row 2 row 0's ID number with x
+    for X, row 4 row 3's ID number before a no-break space. The key and the
+    ID number are headed by their aliases."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "学籍号": ["G1", "\u3000G1", "G2", "G3", "G4", "G5"],
+        "registry": ["enrolled"] * 6,
+        "身份证号": ["52010220100101019X", "520102201001010018", "52010220100101019x",
+                 "520102201001010026", "520102201001010026\u00a0", ""],
+        "birth_date": ["2010-01-01"] * 6,  # the ID numbers' own
+        "last_attended": ["2019-11-10"] * 6,
+    })
+
 
 @pytest.fixture(scope="session")
 def pack() -> kcbx.RulePack:

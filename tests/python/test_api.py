@@ -42,8 +42,9 @@ def test_rule_pack_constructors(pack: kcbx.RulePack) -> None:
 
 def test_rule_pack_schema(pack: kcbx.RulePack) -> None:
     fields = {f["name"]: f for f in pack.fields}
-    assert fields["student_id"] == {"name": "student_id", "alias": "学籍号", "type": "string",
+    assert fields["student_id"] == {"name": "student_id", "alias": "学籍号", "type": "string", "format": "",
                                     "required": True, "unique": True, "values": []}
+    assert fields["id_number"]["format"] == "id_number"
     assert fields["registry"]["type"] == "enum" and "enrolled" in fields["registry"]["values"]
     assert fields["birth_date"]["type"] == "date"
     assert pack.levels[:4] == ["prefecture", "county", "township", "village"]

@@ -8,7 +8,7 @@ import pytest
 
 import kcbx
 import kcbx.dask
-from conftest import AS_OF
+from conftest import AS_OF, ONE_REGISTRY_PER_PERSON, one_registry_frame
 
 pytestmark = pytest.mark.dask
 dd = pytest.importorskip("dask.dataframe")
@@ -103,3 +103,16 @@ def test_counts_with_another_provinces_names(client) -> None:  # noqa: ANN001
     expected = kcbx.Engine(pack).status_counts(frame, "2020-01-01")
     assert list(counts.columns) == ["county", "zhuangtai", "count"]
     assert counts.astype(str).values.tolist() == expected.astype(str).values.tolist()
+
+
+def test_duplicates_compare_values_as_the_engine_does(client) -> None:  # noqa: ANN001
+    engine = kcbx.Engine(kcbx.RulePack.from_string(ONE_REGISTRY_PER_PERSON, "strict.yaml"))
+    df = one_registry_frame()
+    _, rejects = engine.classify(df, AS_OF, with_rejects=True)
+    assert sorted(rejects["row"]) == [1, 2, 4]
+    ddf = dd.from_pandas(df, npartitions=3)
+    keys = kcbx.dask.duplicates(ddf, engine).compute()
+    assert keys.to_dict("records") == [{"student_id": "G1", "count": 2}]
+    ids = kcbx.dask.duplicates(ddf, engine, field="id_number").compute()
+    assert sorted(ids.to_dict("records"), key=lambda r: r["id_number"]) == [
+        {"id_number": "520102201001010026", "count": 2}, {"id_number": "52010220100101019X", "count": 2}]

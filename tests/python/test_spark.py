@@ -9,7 +9,7 @@ import pytest
 
 import kcbx
 import kcbx.spark
-from conftest import AS_OF
+from conftest import AS_OF, ONE_REGISTRY_PER_PERSON, one_registry_frame
 
 pytestmark = pytest.mark.spark
 pytest.importorskip("pyspark")
@@ -84,3 +84,21 @@ def test_reject_rows_count_across_batches_and_duplicates_are_found(spark) -> Non
     assert rej["partition"].to_pylist() == [0] and rej["row"].to_pylist() == [2500]
     dup = kcbx.spark.duplicates(sdf, None).toArrow()
     assert dup.to_pylist() == [{"student_id": "G1", "count": 2}]
+
+
+def test_duplicates_compare_values_as_the_engine_does(spark) -> None:  # noqa: ANN001
+    # The engine trims the ideographic and no-break spaces around a cell and
+    # reads an ID number's x as X: duplicates() counts the same rows the
+    # engine rejects as duplicates, across partitions, found by alias.
+    engine = kcbx.Engine(kcbx.RulePack.from_string(ONE_REGISTRY_PER_PERSON, "strict.yaml"))
+    df = one_registry_frame()
+    _, rejects = engine.classify(df, AS_OF, with_rejects=True)
+    assert sorted(rejects["row"]) == [1, 2, 4]
+    sdf = spark.createDataFrame(df).repartition(3)
+    keys = kcbx.spark.duplicates(sdf, engine).toArrow().to_pylist()
+    assert keys == [{"student_id": "G1", "count": 2}]
+    ids = kcbx.spark.duplicates(sdf, engine, field="id_number").toArrow()
+    assert sorted(ids.to_pylist(), key=lambda r: r["id_number"]) == [
+        {"id_number": "520102201001010026", "count": 2}, {"id_number": "52010220100101019X", "count": 2}]
+    with pytest.raises(ValueError, match="no field 'school'"):
+        kcbx.spark.duplicates(sdf, engine, field="school")

@@ -46,6 +46,35 @@ def _pack(pack: Any) -> RulePack:
     raise TypeError(f"expected a RulePack, an Engine or a path, got {type(pack).__name__}")
 
 
+# The spaces the engine trims around a heading and every cell
+# (engine/column_names.h, trim_spaces): space, tab, the ideographic space
+# U+3000 and the no-break space U+00A0.
+CELL_SPACES = " \t\u3000\u00a0"
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def _field_column(pack: RulePack, columns: Any, field: str | None) -> tuple[str, Any, bool]:
+    """(the field's name, the column that holds it, whether its format is
+    id_number) for ``field``, by default the pack's key. A column holds a
+    field as the engine matches headings: trimmed of CELL_SPACES (and of a
+    byte order mark in the first column), by the field's name with ASCII
+    case ignored or by its alias exactly; the first such column."""
+    name = field or pack.key or "student_id"
+    spec = next((f for f in pack.fields if f["name"] == name), None)
+    if spec is None:
+        raise ValueError(f"the pack has no field '{name}'")
+    for i, column in enumerate(columns):
+        heading = str(column).strip(CELL_SPACES)
+        if i == 0:
+            heading = heading.removeprefix("\ufeff")
+        if _ascii_lower(heading) == _ascii_lower(name) or (spec.get("alias") and heading == spec["alias"]):
+            return name, column, spec.get("format") == "id_number"
+    raise ValueError(f"no column for the field '{name}'")
+
+
 def _levels(levels: Any) -> list[str]:
     """``levels`` as a list: one level may be given as a string
     (``levels="county"``, as ``status_counts`` takes ``level=``), which

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 from kcbx import _convert
 
-__all__ = ["classify", "rejects", "status_counts", "totals"]
+__all__ = ["classify", "duplicates", "rejects", "status_counts", "totals"]
 
 
 def _normalise(out: Any, text_columns: Sequence[str]) -> Any:
@@ -141,3 +141,23 @@ def totals(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     parts = ddf.map_partitions(_totals_partition, p, day, level, meta=meta, enforce_metadata=False)
     counts = [c for c in meta.columns if c != "jurisdiction"]
     return parts.groupby("jurisdiction", dropna=False).agg({c: "sum" for c in counts}).reset_index()
+
+
+def duplicates(ddf: Any, pack: Any, field: str | None = None) -> Any:
+    """The values of a field (by default the key, the student number) that
+    more than one row of ``ddf`` holds, with how many: a Dask DataFrame
+    <field>, count. ``classify`` checks a value within its partition only;
+    this counts across the whole DataFrame. Values compare as the engine
+    compares them: trimmed of spaces (also the ideographic and no-break
+    space), and for a field of format id_number with a lower-case check
+    character read as X; empty cells hold no value."""
+    p = _convert._pack(_convert._carrier(pack))
+    name, column, id_number = _convert._field_column(p, list(ddf.columns), field)
+    values = ddf[column].dropna().astype(str).str.strip(_convert.CELL_SPACES)
+    if id_number:
+        values = values.str.replace(r"^(.{17})x$", r"\1X", regex=True)
+    values = values[values != ""]
+    counts = values.value_counts()
+    counts = counts[counts > 1]
+    frame = counts.to_frame("count").reset_index()
+    return frame.rename(columns={frame.columns[0]: name})

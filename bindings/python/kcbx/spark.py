@@ -163,22 +163,25 @@ def totals(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     return parts.groupBy("jurisdiction").agg(*[F.sum(c).alias(c) for c in counts])
 
 
-def duplicates(df: Any, pack: Any) -> Any:
-    """The keys (student numbers) that more than one row of ``df`` holds,
-    with how many: a Spark DataFrame <key>, count. The engine checks a key
-    against the other rows of its Arrow batch only; this groups the whole
-    DataFrame (one shuffle), for a check across batches and partitions.
-    The key column is found by the pack's key field name or its alias."""
+def duplicates(df: Any, pack: Any, field: str | None = None) -> Any:
+    """The values of a field (by default the key, the student number) that
+    more than one row of ``df`` holds, with how many: a Spark DataFrame
+    <field>, count. The engine checks a value against the other rows of its
+    Arrow batch only; this groups the whole DataFrame (one shuffle), for a
+    check across batches and partitions. Values compare as the engine
+    compares them: trimmed of spaces (also the ideographic and no-break
+    space), and for a field of format id_number with a lower-case check
+    character read as X; empty cells hold no value. The column is found as
+    the engine finds it, by the field's name or its alias."""
     from pyspark.sql import functions as F
 
     p = _convert._pack(_convert._carrier(pack))
-    key = p.key or "student_id"
-    names = {c.strip(): c for c in df.columns}
-    column = names.get(key)
-    if column is None:
-        alias = next((f["alias"] for f in p.fields if f["name"] == key and f.get("alias")), None)
-        column = names.get(alias) if alias else None
-    if column is None:
-        raise ValueError(f"no column for the key field '{key}'")
-    return (df.where(F.col(column).isNotNull()).groupBy(column).count()
-            .where(F.col("count") > 1).withColumnRenamed(column, key))
+    name, column, id_number = _convert._field_column(p, df.columns, field)
+    spaces = "[" + _convert.CELL_SPACES + "]+"
+    value = F.regexp_replace(F.col(f"`{column}`").cast("string"), f"^{spaces}|{spaces}$", "")
+    if id_number:
+        value = F.when((F.length(value) == 18) & value.endswith("x"),
+                       F.concat(F.substring(value, 1, 17), F.lit("X"))).otherwise(value)
+    values = df.select(value.alias(name))
+    return (values.where(F.col(name).isNotNull() & (F.col(name) != "")).groupBy(name).count()
+            .where(F.col("count") > 1))
