@@ -10,8 +10,9 @@ The pack travels to the workers by its source text (RulePack pickles by
 source) and is compiled once per worker process. Partitions are classified
 independently, so the result equals ``Engine.classify`` on the whole table
 except for the unique check (a student_id repeated in two partitions is
-caught within each partition only) and row numbers in rejects, which count
-within their partition (``partition`` says which).
+caught within each partition only; ``duplicates`` counts across them) and
+row numbers in rejects, which count within their partition (``partition``
+says which).
 """
 
 from __future__ import annotations
