@@ -378,7 +378,7 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
   auto format_slot = [&](int slot, const detail::Type& type) -> std::string {
     const uint8_t* v = frame.valid(slot);
     if (v && !v[0]) return "";
-    return detail::format_value(type, frame.data(slot), src);
+    return detail::format_value_for_reading(type, frame.data(slot), src);
   };
   std::vector<std::string> read;
   auto note_reads = [&](const std::vector<std::string>& names) {
@@ -461,7 +461,7 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
           tv.value = detail::format_value({period->value.kind, -1}, &x, src);
         } else if (period->value.kind == TypeKind::kBool) {
           const uint8_t x = static_cast<uint8_t>(period->value.bits);
-          tv.value = detail::format_value({period->value.kind, -1}, &x, src);
+          tv.value = detail::format_value_for_reading({period->value.kind, -1}, &x, src);
         }
         tv.effective_from = period->from ? period->from->format() : "";
         tv.source = period->where.format();

@@ -235,6 +235,12 @@ bool for_each_set_value(std::string_view text, Each&& each) {
 // Formats a VM value for output ("2019-09-09", "enrolled", "a;b", "12").
 std::string format_value(const Type& type, const void* data, const Pack& pack);
 
+// As format_value, but a yes/no value as true/false: the form a pack's
+// expressions and rule tests write, shown where people read values
+// (explanations, rule-test reports). format_value's 1/0 is the CSV
+// outputs' form.
+std::string format_value_for_reading(const Type& type, const void* data, const Pack& pack);
+
 }  // namespace kcbx::detail
 
 #endif  // KCBX_PACK_CHECKED_PACK_H_

@@ -454,10 +454,7 @@ std::map<std::string, std::string> record_values(const Engine& engine, const Bat
     if (slot < 0) return "";
     const uint8_t* v = frame.valid(slot);
     if (v && !v[0]) return "";
-    // true/false, as the rows tried are shown (format_value's 1/0 is the
-    // CSV outputs' form).
-    if (type.kind == TypeKind::kBool) return *static_cast<const uint8_t*>(frame.data(slot)) ? "true" : "false";
-    return format_value(type, frame.data(slot), p);
+    return format_value_for_reading(type, frame.data(slot), p);
   };
   std::map<std::string, std::string> out;
   for (size_t f = 0; f < p.fields.size(); ++f)

@@ -266,6 +266,11 @@ std::optional<std::string> parse_cell(std::string_view t, const Type& type,
   return std::string("unsupported type");
 }
 
+std::string format_value_for_reading(const Type& type, const void* data, const Pack& pack) {
+  if (type.kind == TypeKind::kBool) return *static_cast<const uint8_t*>(data) ? "true" : "false";
+  return format_value(type, data, pack);
+}
+
 std::string format_value(const Type& type, const void* data, const Pack& pack) {
   switch (type.kind) {
     case TypeKind::kBool: return *static_cast<const uint8_t*>(data) ? "1" : "0";

@@ -578,13 +578,19 @@ TEST(GuizhouStatus, ExplanationCitesClauseTextAndParameters) {
   EXPECT_EQ(tried.back().rule, "absent_over_month");
   EXPECT_EQ(tried.back().result, "true");
   bool saw_dropout_after = false;
-  for (const auto& v : e.values)
+  std::map<std::string, std::string> shown;
+  for (const auto& v : e.values) {
+    shown[v.name] = v.value;
     if (v.name == "dropout_after") {
       saw_dropout_after = true;
       EXPECT_EQ(v.kind, "parameter");
       EXPECT_EQ(v.value, "1 month");
     }
+  }
   EXPECT_TRUE(saw_dropout_after);
+  // Yes/no values read as the rows tried and the pack's tests write them.
+  EXPECT_EQ(shown["attending"], "false");
+  EXPECT_EQ(shown["dropout_reached"], "true");
   EXPECT_NE(e.to_json().find("\"format\": \"kcbx.explanation/1\""), std::string::npos);
 }
 
