@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "arrow_c.h"
+#include "engine/column_names.h"
 #include "engine/plan.h"
 #include "io/csv.h"
 #include "io/encoding.h"
@@ -1637,6 +1638,16 @@ PYBIND11_MODULE(_kcbx, m) {
           "Jurisdiction levels (village, township, county, ...).")
       .def_property_readonly(
           "key", [](const RulePack& p) { return p.checked().key_field(); }, "The key field (student_id).")
+      .def(
+          "_field_columns",
+          [](const RulePack& p, const std::vector<std::string>& names) {
+            // The engine's own heading match (trimmed, ASCII case, alias,
+            // a byte order mark in the first), for the helpers that pick a
+            // field's column in Python (kcbx.spark, kcbx.dask).
+            const std::vector<std::string_view> views(names.begin(), names.end());
+            return detail::match_columns(*p.checked().pack, views).field_column;
+          },
+          "names"_a, "Per field of the pack, the index of the name that holds it, or -1.")
       .def("__repr__", [](const RulePack& p) { return "<kcbx.RulePack " + p.id() + " from " + p.file() + ">"; })
       .def("__eq__", [](const RulePack& a, const RulePack& b) { return a.source() == b.source() && a.file() == b.file(); })
       .def("__hash__", [](const RulePack& p) { return py::hash(py::str(p.content_hash())); })

@@ -375,10 +375,13 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
     return ex;
   }
 
-  auto format_slot = [&](int slot, const detail::Type& type) -> std::string {
+  // The values read show a yes/no as true/false, as the rows tried; the
+  // outputs as the CSV outputs show them (1/0), for a reader to compare.
+  auto format_slot = [&](int slot, const detail::Type& type, bool for_reading = true) -> std::string {
     const uint8_t* v = frame.valid(slot);
     if (v && !v[0]) return "";
-    return detail::format_value_for_reading(type, frame.data(slot), src);
+    return for_reading ? detail::format_value_for_reading(type, frame.data(slot), src)
+                       : detail::format_value(type, frame.data(slot), src);
   };
   std::vector<std::string> read;
   auto note_reads = [&](const std::vector<std::string>& names) {
@@ -425,7 +428,7 @@ Explanation Engine::explain(const Batch& batch, size_t index, Date as_of) const 
       }
   }
   for (size_t o = 0; o < cp.output_slots.size(); ++o) {
-    ex.outputs.emplace_back(src.outputs[o].value, format_slot(cp.output_slots[o], cp.output_types[o]));
+    ex.outputs.emplace_back(src.outputs[o].value, format_slot(cp.output_slots[o], cp.output_types[o], false));
     note_reads({src.outputs[o].value});
   }
   // Derived values read by what was read, transitively, so the trace shows

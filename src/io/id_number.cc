@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "io/encoding.h"
@@ -31,6 +32,9 @@ constexpr size_t kIdLength = 18;
 constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
                               3, 7, 9,  10, 5, 8, 4, 2};
 constexpr char kCheckChars[] = "10X98765432";
+// The inverse of each weight mod 11 (w * kInverse[w] = 1), to find the
+// digit at one place that makes a number's check character right.
+constexpr int kInverse[11] = {0, 1, 6, 4, 3, 9, 2, 8, 7, 5, 10};
 
 // GB 11643 itself allows any real date; the bounds only reject typos such as
 // 0990 or 2990 that happen to be valid calendar dates. They are wide on
@@ -449,24 +453,119 @@ bool first_generation(std::string_view run) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-// Whether a run of digits (with a trailing X after 17 or more) holds an ID
+// Whether 8 digits at p are a real date YYYYMMDD from kMinBirthYear to
+// kMaxBirthYear, as an ID number's birth date.
+bool birth_date_digits(const char* p) {
+  int year, month, day;
+  digits_ymd(p, &year, &month, &day);
+  return year >= kMinBirthYear && year <= kMaxBirthYear && month >= 1 && month <= 12 && day >= 1 &&
+         day <= kMonths[month_index(year, month)].days;
+}
+
+// Whether two digits at p are a birth year's century (18 to 21): a date
+// is mended only after it, so that a serial number's leading zeros
+// ("0000" + "0101", which one digit makes 2000-01-01) are no date.
+bool century_at(const char* p) {
+  const int century = (p[0] - '0') * 10 + (p[1] - '0');
+  return century >= kMinBirthYear / 100 && century <= kMaxBirthYear / 100;
+}
+
+// Whether an 18-character run (17 digits, then a digit or X) is an ID
+// number, or one typed with one mistake: a wrong check character (its
+// address code and birth date are real), one wrong digit, or two
+// neighbouring digits swapped (the two commonest typing mistakes), where
+// putting it right gives a valid number. Such a number still tells where
+// and when a child was born. A mistake sits in one part, so the other
+// part (the address code or the birth date) must already be real, and a
+// date to mend starts with its century: a student number built from a
+// county code and a serial ("520102" + "000001010072") stays readable.
+bool near_id_number(std::string_view run) {
+  const char* p = run.data();
+  // Without a century no date is real or mended: most runs that are no ID
+  // number (generated student numbers) stop here.
+  if (!century_at(p + 6)) return false;
+  if (is_valid_id_number(run)) return true;
+  const bool address = known_address(address_code(p));
+  const bool date = birth_date_digits(p + 6);
+  if (address && date) return true;  // the check character or the serial number is wrong
+  if (!address && !date) return false;
+  // The part that is wrong: the address code (0..5) or the birth date (6..13).
+  const size_t from = address ? 6 : 0, to = address ? 14 : 6;
+  char mended[18];
+  std::memcpy(mended, p, sizeof mended);
+  auto part_real = [&] { return address ? birth_date_digits(mended + 6) : known_address(address_code(mended)); };
+  // One wrong digit: at position i, the digit that makes the check
+  // character right (sum of w_j d_j, plus the check value, is 1 mod 11;
+  // each weight has an inverse mod 11), if it is a digit 0-9 and the part
+  // then real.
+  int sum = p[17] == 'X' || p[17] == 'x' ? 10 : p[17] - '0';
+  for (size_t j = 0; j < 17; ++j) sum += (p[j] - '0') * kWeights[j];
+  for (size_t i = from; i < to; ++i) {
+    const int rest = sum - (p[i] - '0') * kWeights[i];
+    const int d = ((1 - rest) % 11 + 11) % 11 * kInverse[kWeights[i]] % 11;
+    if (d > 9 || d == p[i] - '0') continue;
+    mended[i] = static_cast<char>('0' + d);
+    if (part_real()) return true;
+    mended[i] = p[i];
+  }
+  for (size_t i = from; i + 1 < to; ++i) {
+    if (p[i] == p[i + 1]) continue;
+    std::swap(mended[i], mended[i + 1]);
+    if (part_real() && is_valid_id_number(std::string_view(mended, sizeof mended))) return true;
+    std::swap(mended[i], mended[i + 1]);
+  }
+  return false;
+}
+
+// Whether 17 digits are an ID number with one character left out: its
+// check character (the address code and birth date are real), or a digit,
+// where putting back the one digit that makes the check character right
+// gives a valid number.
+bool short_id_number(std::string_view run) {
+  const char* p = run.data();
+  const bool address = known_address(address_code(p));
+  if (address && birth_date_digits(p + 6)) return true;
+  // The digit put back at k: the one that makes the check character right
+  // (found as near_id_number's one wrong digit), if the number is then valid.
+  char mended[18];
+  auto put_back = [&](size_t k) {
+    std::memcpy(mended, p, k);
+    std::memcpy(mended + k + 1, p + k, 17 - k);
+    mended[k] = '0';
+    int sum = mended[17] == 'X' || mended[17] == 'x' ? 10 : mended[17] - '0';
+    for (size_t j = 0; j < 17; ++j) sum += (mended[j] - '0') * kWeights[j];
+    const int d = ((1 - sum) % 11 + 11) % 11 * kInverse[kWeights[k]] % 11;
+    mended[k] = static_cast<char>('0' + d);
+    return d <= 9 && is_valid_id_number(std::string_view(mended, sizeof mended));
+  };
+  // A digit left out of the date leaves the address code as it is; one
+  // left out of the address code shifts the date one place left.
+  if (address && century_at(p + 6))
+    for (size_t k = 8; k < 14; ++k)
+      if (put_back(k)) return true;
+  if (birth_date_digits(p + 5))
+    for (size_t k = 0; k < 6; ++k)
+      if (put_back(k)) return true;
+  return false;
+}
+
+// Whether a run of digits (with a trailing X after 16 or more) holds an ID
 // number, and so is masked whole by mask_id_number (an 18-character run
-// keeps its address and last four characters, "G520102********1234"): a
-// valid 18-character number, alone or inside a longer run ("2019" + the
-// number), or a 15-digit first-generation number. An 18-character run
-// whose address and birth date are real is one too, whatever its check
-// character: a number mistyped in one digit still tells where and when a
-// child was born. Other runs are no ID number: generated and many real
-// student numbers are 18 digits that are none.
+// keeps its address and last four characters, "G520102********1234"):
+// - 18 characters that are an ID number or one with one typing mistake
+//   (near_id_number);
+// - 17 characters that are a number with one character left out: its
+//   check character, which anyone can compute, or a digit
+//   (short_id_number);
+// - a valid 18-character number inside a longer run ("2019" + the number);
+// - a 15-digit first-generation number.
+// Other runs are no ID number: generated and many real student numbers are
+// 18 digits that are none.
 bool run_holds_id_number(std::string_view run) {
   if (run.size() == 15) return first_generation(run);
+  if (run.size() == 17) return short_id_number(run);
   if (run.size() < 18) return false;
-  if (run.size() == 18) {
-    const int century = (run[6] - '0') * 10 + (run[7] - '0');
-    if (century < kMinBirthYear / 100 || century > kMaxBirthYear / 100) return false;
-    if (is_valid_id_number(run)) return true;
-    return check_id_number(run).error == IdNumberError::kCheckDigit;
-  }
+  if (run.size() == 18) return near_id_number(run);
   // The birth year's century first (kMinBirthYear..kMaxBirthYear): most
   // runs that are no ID number (generated student numbers) stop there.
   for (size_t k = 0; k + 18 <= run.size(); ++k) {
@@ -533,7 +632,7 @@ void each_id_number(std::string_view text, Found&& found) {
     }
     const char* q = p + 1;
     while (q < end && digit(*q)) ++q;
-    if (q - p >= 17 && q < end && (*q == 'X' || *q == 'x')) ++q;
+    if (q - p >= 16 && q < end && (*q == 'X' || *q == 'x')) ++q;
     const auto at = static_cast<size_t>(p - begin), size = static_cast<size_t>(q - p);
     if (run_holds_id_number(std::string_view(p, size))) {
       if (found(at, at + size)) return;
@@ -625,7 +724,7 @@ bool has_embedded_id_number(std::string_view text) {
       rest = start + len >= 32 ? 0 : rest & (~uint32_t{0} << (start + len));
       auto size = static_cast<size_t>(len);
       const size_t after = static_cast<size_t>(start) + size;
-      if (size >= 17 && after < text.size() && (text[after] == 'X' || text[after] == 'x')) ++size;
+      if (size >= 16 && after < text.size() && (text[after] == 'X' || text[after] == 'x')) ++size;
       if (run_holds_id_number(text.substr(static_cast<size_t>(start), size))) return true;
     }
     // Digits in groups ("520102 20100301 2156") and full-width digits

@@ -442,6 +442,56 @@ TEST(Mask, MistypedAndGroupedNumbers) {
   }
 }
 
+// A number typed with one mistake (one wrong digit, two neighbouring
+// digits swapped, one character left out) still tells where and when a
+// child was born: masked wherever it appears, as a key too. Not a mistake
+// in the birth year's century (a student number's leading zeros would
+// read as one: "0000" + "0101" is 2000-01-01 but for one digit), and
+// student numbers built from a county code and a serial stay readable.
+TEST(Mask, NumbersWithOneTypingMistake) {
+  auto century = [](size_t i) { return i == 6 || i == 7; };
+  for (const std::string id : {"11010519491231002X", "520102201003151236", "530102200802290010"}) {
+    ASSERT_EQ(check_id_number(id).error, IdNumberError::kNone) << id;
+    auto expect_masked = [&](const std::string& typed, const char* what) {
+      SCOPED_TRACE(std::string(what) + ": " + typed);
+      EXPECT_TRUE(has_embedded_id_number(typed));
+      EXPECT_TRUE(has_embedded_id_number("G" + typed));
+      EXPECT_EQ(mask_embedded_id_numbers("G" + typed).find(typed.substr(6, 8)), std::string::npos);
+      EXPECT_EQ(masked_key(typed).find(typed.substr(6, 8)), std::string::npos);
+    };
+    for (size_t i = 0; i < 18; ++i)
+      for (char d = '0'; d <= '9'; ++d) {
+        if (d == id[i] || century(i)) continue;
+        std::string typed = id;
+        typed[i] = d;
+        expect_masked(typed, "one wrong digit");
+      }
+    for (size_t i = 0; i + 1 < 14; ++i) {
+      // A swap across the address and the date changes both.
+      if (i == 5 || century(i) || century(i + 1) || id[i] == id[i + 1]) continue;
+      std::string typed = id;
+      std::swap(typed[i], typed[i + 1]);
+      expect_masked(typed, "two digits swapped");
+    }
+    expect_masked(id.substr(0, 17), "no check character");
+    for (size_t i = 0; i < 14; ++i)
+      if (!century(i)) expect_masked(id.substr(0, i) + id.substr(i + 1), "one digit left out");
+  }
+  for (const char* kept : {"G533422000000000001", "520102000000012345", "G520102000001010072", "52010200000101007",
+                           "999999194912310021", "13800138000", "2019091520190916"}) {
+    SCOPED_TRACE(kept);
+    EXPECT_FALSE(has_embedded_id_number(kept));
+    EXPECT_EQ(mask_embedded_id_numbers(kept), kept);
+  }
+  // Every generated student number of a county ("G", its code, a 12-digit
+  // serial) stays readable.
+  for (int serial = 0; serial < 3000000; serial += 7) {
+    char key[32];
+    std::snprintf(key, sizeof key, "G520102%012d", serial);
+    ASSERT_FALSE(has_embedded_id_number(key)) << key;
+  }
+}
+
 // A reject of an ID number says what the value suggests went wrong, as a
 // clerk fixes it in the spreadsheet, and never quotes the number.
 TEST(IdNumberReason, SaysWhatWentWrong) {

@@ -52,27 +52,21 @@ def _pack(pack: Any) -> RulePack:
 CELL_SPACES = " \t\u3000\u00a0"
 
 
-def _ascii_lower(text: str) -> str:
-    return "".join(c.lower() if c.isascii() else c for c in text)
-
-
 def _field_column(pack: RulePack, columns: Any, field: str | None) -> tuple[str, Any, bool]:
     """(the field's name, the column that holds it, whether its format is
-    id_number) for ``field``, by default the pack's key. A column holds a
-    field as the engine matches headings: trimmed of CELL_SPACES (and of a
-    byte order mark in the first column), by the field's name with ASCII
-    case ignored or by its alias exactly; the first such column."""
+    id_number) for ``field``, by default the pack's key. The column is the
+    one the engine would read the field from (trimmed of CELL_SPACES, the
+    field's name with ASCII case ignored or its alias)."""
     name = field or pack.key or "student_id"
-    spec = next((f for f in pack.fields if f["name"] == name), None)
-    if spec is None:
+    fields = pack.fields
+    index = next((i for i, f in enumerate(fields) if f["name"] == name), None)
+    if index is None:
         raise ValueError(f"the pack has no field '{name}'")
-    for i, column in enumerate(columns):
-        heading = str(column).strip(CELL_SPACES)
-        if i == 0:
-            heading = heading.removeprefix("\ufeff")
-        if _ascii_lower(heading) == _ascii_lower(name) or (spec.get("alias") and heading == spec["alias"]):
-            return name, column, spec.get("format") == "id_number"
-    raise ValueError(f"no column for the field '{name}'")
+    columns = list(columns)
+    at = pack._field_columns([str(c) for c in columns])[index]
+    if at < 0:
+        raise ValueError(f"no column for the field '{name}'")
+    return name, columns[at], fields[index]["format"] == "id_number"
 
 
 def _levels(levels: Any) -> list[str]:
