@@ -512,10 +512,19 @@ class Runner {
     if (!options_.rules.empty()) main = &pack_named(options_.rules, "", {});
     else if (!file.pack.empty()) main = &pack_named(file.pack.value, path, file.pack.where);
     if (main) mark_covered(*main);
-    for (const TestDef& t : file.tests)
+    for (const TestDef& t : file.tests) {
+      if (!t.expects.empty() || !t.indicators.empty() || t.expect_error) {
+        run_test(file, t, main);
+        continue;
+      }
       // A test that expects nothing is an error already; running it would
-      // only add noise.
-      if (!t.expects.empty() || !t.indicators.empty() || t.expect_error) run_test(file, t, main);
+      // only add noise. It is counted, and never as passed.
+      TestResult result;
+      result.where = {file.path, t.where.line, 0};
+      result.name = t.name;
+      result.failures.push_back({"", "test", "", "it expects nothing", "test-error"});
+      report_.tests.push_back(std::move(result));
+    }
   }
 
   void finish() {
@@ -740,20 +749,29 @@ class Runner {
       report_.tests.push_back(std::move(result));
       return;
     }
+    // An error in the test found while running it (an expectation that
+    // names no record, or checks nothing): the test is wrong, and never
+    // counts as passed.
+    auto errors = [this] {
+      return std::count_if(report_.diagnostics.begin(), report_.diagnostics.end(),
+                           [](const Diagnostic& d) { return d.severity == Severity::kError; });
+    };
+    const auto errors_before = errors();
+    bool refused_whole = false;
     try {
       evaluate(file, t, *entry, engine, cp, *as_of, result);
     } catch (const Error& e) {
       refused(e.diagnostics());
-      report_.tests.push_back(std::move(result));
-      return;
+      refused_whole = true;
     } catch (const std::exception& e) {
       refused({{Severity::kError, result.where, "error", e.what()}});
-      report_.tests.push_back(std::move(result));
-      return;
+      refused_whole = true;
     }
+    if (errors() > errors_before && t.read_errors == 0)
+      failures.push_back({"", "test", "", "see the errors above", "test-error"});
     // Evaluated without the pack or input being refused.
-    if (t.expect_error && std::none_of(failures.begin(), failures.end(),
-                                       [](const TestFailure& f) { return f.kind == "error"; }))
+    if (!refused_whole && t.expect_error &&
+        std::none_of(failures.begin(), failures.end(), [](const TestFailure& f) { return f.kind == "error"; }))
       failures.push_back({"", "error", t.expect_error->value, "", "no-error"});
     report_.tests.push_back(std::move(result));
   }
@@ -916,6 +934,12 @@ class Runner {
           continue;
         }
         checks.emplace_back(k, v);
+      }
+      if (e.record && !who.empty()) {
+        // Two answers to "which record": the test would check one of them.
+        error(e.record->where, "conflicting-keys",
+              "give '" + key + "' or 'record' to say which record this expectation is about, not both");
+        continue;
       }
       if (e.record) {
         const auto n = number(e.record->value);

@@ -136,6 +136,33 @@ TEST(RuleTests, ATestWithoutExpectationIsAnError) {
   EXPECT_EQ(d->where.format(), "t.tests.yaml:4:5");
   EXPECT_NE(d->message.find("would always pass"), std::string::npos);
   EXPECT_FALSE(r.ok());
+  // Counted, and never as passed.
+  ASSERT_EQ(r.tests.size(), 1u);
+  EXPECT_FALSE(r.tests[0].passed());
+  EXPECT_EQ(r.passed(), 0u);
+}
+
+// An expectation that cannot say which record it is about is an error in
+// the test, and the test is counted as failed, never as passed.
+TEST(RuleTests, ATestThatCannotSayWhichRecordFails) {
+  const auto r = run(test_file(R"(  - name: which
+    records:
+      - {student_id: B7, registry: enrolled, birth_date: 2010-03-01}
+      - {student_id: B8, registry: left, birth_date: 2010-03-01}
+    expect: {status: in_school}
+  - name: both
+    records:
+      - {student_id: B7, registry: enrolled, birth_date: 2010-03-01}
+      - {student_id: B8, registry: left, birth_date: 2010-03-01}
+    expect: {record: 1, student_id: B8, status: in_school}
+)"));
+  ASSERT_NE(find_code(r, "missing-key"), nullptr) << all(r);
+  const kcbx::Diagnostic* both = find_code(r, "conflicting-keys");
+  ASSERT_NE(both, nullptr) << all(r);
+  EXPECT_EQ(both->where.format(), "t.tests.yaml:13:22");
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_EQ(r.passed(), 0u);
+  EXPECT_NE(r.format().find("2 tests, 0 passed, 2 failed"), std::string::npos) << r.format();
 }
 
 TEST(RuleTests, UnknownNamesGetSuggestions) {
