@@ -259,6 +259,8 @@ const Entry kEntries[] = {
      "责任线 '$1' 把 '$2' 置于 '$3' 之上，与其他责任线构成了循环的上下级关系"},
     {"supervision-cycle", "(.*)", "责任线之间形成了循环督办关系（$1）"},
     {"unknown-clause", "clause '(.*)' is not in 'clauses'", "条款 '$1' 不在 'clauses' 中"},
+    {"missing-clause", "row '(.*)' of table '(.*)' cites no clause: .*",
+     "表 '$2' 的行 '$1' 未引用条款：其判定将不显示条款；请添加 'clause:'（'clauses' 中的一项）"},
     {"overlapping-rows",
      "rows '(.*)' \\(line (\\d+)\\) and '(.*)' of unique table '(.*)' both match a record such as (.*); make.*",
      "unique 决策表 '$4' 的行 '$1'（第 $2 行）和 '$3' 会同时命中同一条记录，例如 $5；请让条件互斥，或改用 "

@@ -1204,7 +1204,16 @@ class Validator {
       error(c.where, "unknown-clause", msg);
     };
     for (const auto& t : pack_.tables)
-      for (const auto& r : t.rows) cite(r.clause);
+      for (const auto& r : t.rows) {
+        cite(r.clause);
+        // Every decision carries the clause behind it (DESIGN): a row of a
+        // pack that lists its clauses and cites none is most likely an
+        // oversight, and its decisions would show an empty clause.
+        if (r.clause.empty())
+          diags_.push_back({Severity::kWarning, r.where, "missing-clause",
+                            "row '" + r.id.value + "' of table '" + t.name.value +
+                                "' cites no clause: its decisions would show none; add 'clause:' (one of 'clauses')"});
+      }
     for (const auto& p : pack_.params) cite(p.clause);
     for (const auto& d : pack_.derives) cite(d.clause);
     for (const auto& c : pack_.checks) cite(c.clause);

@@ -308,6 +308,12 @@ class Walker {
       : file_(std::move(file)), diags_(diags), source_(source) {}
 
   SourceLocation where(const YAML::Node& n) const {
+    // A key with no value (`rows:`): yaml-cpp marks its null where the next
+    // token starts, often the next key or past the end of the file; the
+    // place to show is the key.
+    if (n.IsNull())
+      for (const auto& [value, key] : empty_values_)
+        if (value.is(n)) return key;
     const YAML::Mark mark = n.Mark();
     SourceLocation loc = to_location(file_, mark);
     size_t start = 0, at = 0;
@@ -348,12 +354,14 @@ class Walker {
 
   bool expect_map(const YAML::Node& n, const std::string& what) {
     if (n.IsMap()) return true;
-    error(n, "wrong-type", "'" + what + "' must be a map of name: entry");
+    if (n.IsNull()) error(n, "empty-value", "'" + what + "' is empty: write its entries (name: entry), or leave it out");
+    else error(n, "wrong-type", "'" + what + "' must be a map of name: entry");
     return false;
   }
   bool expect_sequence(const YAML::Node& n, const std::string& what) {
     if (n.IsSequence()) return true;
-    error(n, "wrong-type", "'" + what + "' must be a list (- item)");
+    if (n.IsNull()) error(n, "empty-value", "'" + what + "' is empty: list its items (- item), or leave it out");
+    else error(n, "wrong-type", "'" + what + "' must be a list (- item)");
     return false;
   }
 
@@ -372,7 +380,10 @@ class Walker {
           duplicate = true;
         }
       }
-      if (!duplicate) out.emplace_back(std::move(key), it->second);
+      if (!duplicate) {
+        if (it->second.IsNull()) empty_values_.emplace_back(it->second, key.where);
+        out.emplace_back(std::move(key), it->second);
+      }
     }
     return out;
   }
@@ -487,6 +498,9 @@ class Walker {
 
   std::string file_;
   std::vector<Diagnostic>& diags_;
+  // The values of keys given none (`rows:`), with their key's place: see
+  // where(). Looked through on error paths only.
+  std::vector<std::pair<YAML::Node, SourceLocation>> empty_values_;
   std::string_view source_;
   mutable std::vector<int> counts_;  // see chars_before
 };

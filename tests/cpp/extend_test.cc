@@ -752,6 +752,35 @@ tables:
       << warnings;
 }
 
+// A key left without a value is reported at the key, as empty, not where
+// yaml-cpp's null starts (the next key, or past the end of the file).
+TEST(Extend, AKeyWithoutAValueIsEmptyAtTheKey) {
+  for (const std::string after : {"", "\nderive:\n  x: age + 1\n"}) {
+    const auto ds = kcbx::check_rules("meta: {name: x, extends: guizhou}\ntables:\n  status:\n    rows:\n" + after,
+                                      "x.yaml");
+    ASSERT_FALSE(ds.empty());
+    EXPECT_EQ(ds[0].code, "empty-value") << ds[0].format();
+    EXPECT_EQ(ds[0].where.format(), "x.yaml:4:5") << ds[0].format();
+  }
+}
+
+// Every decision carries its clause: a row added to a pack that lists its
+// clauses, citing none, is warned of where it is written.
+TEST(Extend, ARowThatCitesNoClauseIsWarnedOf) {
+  auto pack = [](const std::string& clause) {
+    return "meta: {name: x, extends: guizhou}\ntables:\n  status:\n    rows:\n"
+           "      - {id: fostered, before: completed, when: orphan and registry = left, then: dropout" +
+           clause + "}\n";
+  };
+  const std::string rows = pack("");
+  const auto ds = kcbx::check_rules(rows, "x.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(ds[0].code, "missing-clause");
+  EXPECT_EQ(ds[0].where.format(), "x.yaml:5:9");
+  EXPECT_TRUE(kcbx::check_rules(pack(", clause: D2"), "x.yaml").empty());
+}
+
 // Rows no record can reach are warned of where the search is exhaustive,
 // and only there: a row computing with its names is not judged.
 TEST(Extend, RowsNoRecordCanReachAreWarnedOf) {
@@ -759,7 +788,7 @@ TEST(Extend, RowsNoRecordCanReachAreWarnedOf) {
     std::string out;
     for (const auto& d : kcbx::check_rules("meta: {name: x, extends: guizhou}\ntables:\n  status:\n    rows:\n" + rows,
                                            "x.yaml"))
-      out += d.format() + "\n";
+      if (d.code != "missing-clause") out += d.format() + "\n";  // these rows cite none: see below
     return out;
   };
   EXPECT_EQ(warnings("      - {id: shadowed, after: never_registered, when: registry = none and poor, then: dropout}\n"),

@@ -625,7 +625,8 @@ TEST(PackLoader, PositionsInsideMultiLineExpressions) {
 
 TEST(PackLoader, UnknownClauseCitation) {
   const std::string y = "clauses:\n  D3: {zh: x}\n" +
-                        replace(kBase, "then: young}", "then: young, clause: D4}");
+                        replace(replace(kBase, "then: young}", "then: young, clause: D4}"), "then: old}",
+                                "then: old, clause: D3}");
   EXPECT_DIAG(only_error(y), "unknown-clause", "clause 'D4' is not in 'clauses'; did you mean 'D3'?",
               pos_of(y, "D4"));
 }
