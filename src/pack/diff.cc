@@ -450,6 +450,8 @@ class Differ {
     field_change(bf, af, "opened_on", a_.workflow.opened_on.value, b_.workflow.opened_on.value);
     field_change(bf, af, "closes_on", a_.workflow.closes_on.value, b_.workflow.closes_on.value);
     field_change(bf, af, "events_after", a_.workflow.events_after.value, b_.workflow.events_after.value);
+    field_change(bf, af, "progress_note", a_.workflow.progress_note.value, b_.workflow.progress_note.value);
+    field_change(bf, af, "continuing_note", a_.workflow.continuing_note.value, b_.workflow.continuing_note.value);
     const int ea = a_.workflow.event_domain, eb = b_.workflow.event_domain;
     field_change(bf, af, "events", domain_text(a_, ea), domain_text(b_, eb));
     field_change(bf, af, "event labels", labels_text(a_, ea, b_, eb), labels_text(b_, eb, a_, ea));

@@ -409,7 +409,9 @@ class Merger {
     for (auto [key, o, e] : {std::tuple{"opens_when", &wf.opens_when, &ext.opens_when},
                              {"opened_on", &wf.opened_on, &ext.opened_on},
                              {"closes_on", &wf.closes_on, &ext.closes_on},
-                             {"events_after", &wf.events_after, &ext.events_after}})
+                             {"events_after", &wf.events_after, &ext.events_after},
+                             {"progress_note", &wf.progress_note, &ext.progress_note},
+                             {"continuing_note", &wf.continuing_note, &ext.continuing_note}})
       if (!e->empty() && may_change(key, *o, *e)) {
         if (!o->empty()) changed("workflow key", Text{key, e->where});
         *o = *e;

@@ -540,6 +540,8 @@ class Loader {
     wf.opened_on = r.filled("opened_on", "write the date a case opens, or leave the key out");
     wf.closes_on = r.filled("closes_on", "write the date a case closes, or leave the key out");
     wf.events_after = r.filled("events_after", "name the date field after which events count, or leave the key out");
+    wf.progress_note = r.filled("progress_note", "write the progress text, e.g. '({done} of {needed} done)', or leave the key out");
+    wf.continuing_note = r.filled("continuing_note", "write the text, e.g. '(every stage done; until the child returns)', or leave the key out");
     if (!r.has("opens_when") && !extending_) r.missing("opens_when", "which records have a case");
     if (auto e = r.get("events")) wf.event_domain = load_domain(*e, "events", pack);
     else if (!extending_) r.missing("events", "the event types");

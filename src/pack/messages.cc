@@ -189,6 +189,8 @@ const Entry kEntries[] = {
     {"bad-name", "(.+?) name '(.*)' must use only letters.*",
      "%1名 '$2' 只能使用字母、数字和 '_'（没有别名：中文请写在 'description' 中）"},
     {"unknown-name", "'values_from: (.*)' names no enum or set field", "'values_from: $1' 不是 enum 或 set 字段"},
+    {"unknown-name", "'progress_note' takes \\{done\\} and \\{needed\\}; '(.*)' is neither",
+     "'progress_note' 只能使用 {done} 和 {needed}；'$1' 两者都不是"},
     {"unknown-name", "unknown case column '(.*)'.*",
      "未知的案件列 '$1'；可用 persuasion_status、stage、next_action、due、days_overdue、opened 或 responsible"},
     {"unknown-name", "ledger column '(.*)' is no field, derived value, table or table's rule or clause",

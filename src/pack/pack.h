@@ -255,6 +255,12 @@ struct WorkflowDef {
   // visit on the third day of an absence) count for the case from the day
   // it opens. Empty: only events from the opening day count.
   Text events_after;
+  // Text added to the next action, in the pack's language: a stage's
+  // progress ({done} and {needed} are replaced by the counts), and the
+  // last stage's when every stage is done and the child is not back.
+  // Empty: the English defaults (cases.cc).
+  Text progress_note;
+  Text continuing_note;
   int event_domain = -1;
   std::vector<StageDef> stages;
   std::vector<EventDateDef> event_dates;

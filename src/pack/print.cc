@@ -176,7 +176,8 @@ std::string print_effective(const Pack& p) {
     const WorkflowDef& w = p.workflow;
     o << "workflow:" << origin(w.where) << "\n";
     for (auto [key, v] : {std::pair{"opens_when", &w.opens_when}, {"opened_on", &w.opened_on},
-                          {"closes_on", &w.closes_on}, {"events_after", &w.events_after}})
+                          {"closes_on", &w.closes_on}, {"events_after", &w.events_after},
+                          {"progress_note", &w.progress_note}, {"continuing_note", &w.continuing_note}})
       if (!v->empty()) o << "  " << key << ": " << q(v->value) << "\n";
     if (!w.event_dates.empty()) {
       o << "  event_dates:\n";

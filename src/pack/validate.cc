@@ -795,6 +795,18 @@ class Validator {
               "'events_after' names a date field (the last day at school); '" + wf.events_after.value +
                   "' is not a date");
     }
+    // The progress note's placeholders: {done} and {needed} only (a typo
+    // would be shown to every official as it is).
+    for (size_t at = wf.progress_note.value.find('{'); at != std::string::npos;
+         at = wf.progress_note.value.find('{', at + 1)) {
+      const std::string_view rest = std::string_view(wf.progress_note.value).substr(at);
+      if (!rest.starts_with("{done}") && !rest.starts_with("{needed}")) {
+        error(wf.progress_note.where, "unknown-name",
+              "'progress_note' takes {done} and {needed}; '" + std::string(rest.substr(0, std::min(rest.find('}'), rest.size() - 1) + 1)) +
+                  "' is neither");
+        break;
+      }
+    }
     if (wf.event_domain < 0) return;
     const DomainDef& events = pack_.domains[static_cast<size_t>(wf.event_domain)];
     auto event_code = [&](const Text& t) {

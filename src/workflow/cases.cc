@@ -36,6 +36,26 @@ Responsible role_only(const CheckedPack& cp, int role) {
   return r;
 }
 
+// A note of the pack (WorkflowDef::progress_note, continuing_note) as added
+// to a next action, or `fallback` when the pack gives none: after a space,
+// unless it starts with one or with a character that is not ASCII (a
+// Chinese pack's full-width bracket "（" needs none).
+std::string note_text(const detail::Text& note, std::string_view fallback) {
+  if (note.empty()) return std::string(fallback);
+  const auto first = static_cast<unsigned char>(note.value.front());
+  return (first < 0x80 && first != ' ' ? " " : "") + note.value;
+}
+
+// The progress of a stage that needs several events: "{done} of {needed}"
+// in the pack's words.
+std::string progress_text(const detail::Text& note, int done, int needed) {
+  std::string out = note_text(note, " ({done} of {needed} done)");
+  for (auto [name, value] : {std::pair{std::string_view("{done}"), done}, {std::string_view("{needed}"), needed}})
+    for (size_t at = out.find(name); at != std::string::npos; at = out.find(name, at))
+      out.replace(at, name.size(), std::to_string(value));
+  return out;
+}
+
 }  // namespace
 
 CaseReport evaluate_cases(const Engine& engine, const Batch& students, const BatchResult& given,
@@ -334,8 +354,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
         c.stage_alias = wdef.stages[s].alias.value;
         c.clause = wdef.stages[s].clause.value;
         c.next_action = wdef.stages[s].action.value;
-        if (p.needed > 1)
-          c.next_action += " (" + std::to_string(p.done) + " of " + std::to_string(p.needed) + " done)";
+        if (p.needed > 1) c.next_action += progress_text(wdef.progress_note, p.done, p.needed);
         c.responsible = responsible(i, st.role);
         c.due = p.due;
         c.days_overdue = p.days_late;
@@ -350,7 +369,8 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       c.stage = wdef.stages[last].id.value;
       c.stage_alias = wdef.stages[last].alias.value;
       c.clause = wdef.stages[last].clause.value;
-      c.next_action = wdef.stages[last].action.value + " (every stage done; until the child returns)";
+      c.next_action = wdef.stages[last].action.value +
+                      note_text(wdef.continuing_note, " (every stage done; until the child returns)");
       c.responsible = responsible(i, wf.stages[last].role);
     }
     report.cases.push_back(std::move(c));

@@ -342,6 +342,42 @@ TEST(WorkflowFixes, ACaseWithEveryStageDoneKeepsItsOwner) {
   EXPECT_EQ(z[0]->days_overdue, 0);
 }
 
+// The notes added to a next action are the pack's to word, in its own
+// language: a Chinese pack's official reads no English in 问题清单.
+TEST(WorkflowFixes, APackWordsTheNotesOfTheNextAction) {
+  const RulePack zh = parse_rules(
+      "meta: {name: zh, version: 0.1.0, extends: guizhou}\n"
+      "workflow:\n"
+      "  progress_note: （已完成 {done}/{needed} 次）\n"
+      "  continuing_note: （各阶段均已完成，持续至学生返校）\n",
+      "zh.yaml");
+  CaseRun visits(zh, {{"A", "enrolled", "2007-05-05", "2019-09-01"}},
+                 "student_id,date,type,person,note\nA,2019-09-10,home_visit,T,\n", day("2019-09-20"));
+  ASSERT_EQ(visits.cases_of("A").size(), 1u);
+  EXPECT_EQ(visits.cases_of("A")[0]->next_action, "home visit with village cadres (家访)（已完成 1/2 次）");
+  CaseRun done(zh, {{"Z", "enrolled", "2007-05-05", "2019-09-01"}},
+               "student_id,date,type,person,note\n"
+               "Z,2019-09-10,home_visit,T,\nZ,2019-09-11,home_visit,T,\nZ,2019-09-12,school_report,P,\n"
+               "Z,2019-09-20,township_persuasion,H,\nZ,2019-09-25,township_persuasion,H,\n"
+               "Z,2019-10-01,notice_issued,H,\nZ,2019-10-10,administrative_measure,C,\n",
+               day("2019-11-15"));
+  ASSERT_EQ(done.cases_of("Z").size(), 1u);
+  EXPECT_EQ(done.cases_of("Z")[0]->next_action, "administrative or legal measures (四个一批)（各阶段均已完成，持续至学生返校）");
+  // An ASCII note is added after a space; a placeholder other than
+  // {done} and {needed} is refused where it is written.
+  const RulePack en = parse_rules("meta: {name: en, extends: guizhou}\nworkflow:\n  progress_note: \"[{done}/{needed}]\"\n",
+                                  "en.yaml");
+  CaseRun ascii(en, {{"A", "enrolled", "2007-05-05", "2019-09-01"}},
+                "student_id,date,type,person,note\nA,2019-09-10,home_visit,T,\n", day("2019-09-20"));
+  EXPECT_EQ(ascii.cases_of("A")[0]->next_action, "home visit with village cadres (家访) [1/2]");
+  const auto ds = kcbx::check_rules("meta: {name: t, extends: guizhou}\nworkflow:\n  progress_note: \"{done} of {need}\"\n",
+                                    "t.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "unknown-name");
+  EXPECT_EQ(ds[0].where.format(), "t.yaml:3:18");
+  EXPECT_NE(ds[0].message.find("'{need}' is neither"), std::string::npos) << ds[0].message;
+}
+
 // Rejects are listed in row order: a pack check's (found when the chunk is
 // classified) among the reader's, the workflow's among the events reader's.
 TEST(WorkflowFixes, RejectsAreInRowOrder) {
