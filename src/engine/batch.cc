@@ -228,7 +228,7 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
       return named(reject);
     }
     if (info.id_number) {
-      const auto check = detail::check_id_number(text);
+      const auto check = detail::check_id_number(text, [&](int32_t c) { return cp.pack->adds_division_code(c); });
       if (check.error != detail::IdNumberError::kNone) {
         reject.column = fields[f].name.value;
         reject.reason = detail::describe(check.error, text);
@@ -236,7 +236,9 @@ std::optional<Reject> BatchBuilder::add_row(std::span<const std::string_view> ce
       }
     }
     if (info.division_code) {
-      if (m.division_checks.size() <= f) m.division_checks.resize(fields.size());
+      if (m.division_checks.size() <= f)
+        for (size_t k = m.division_checks.size(); k < fields.size(); ++k)
+          m.division_checks.emplace_back([p = cp.pack.get()](int32_t c) { return p->adds_division_code(c); });
       if (const char* why = m.division_checks[f].error(text)) {
         reject.column = fields[f].name.value;
         reject.reason = fields[f].name.value + " is " + why;

@@ -440,7 +440,7 @@ class Writer {
   // and their birth dates kept for the rules.
   void string_value(int64_t g, std::string_view s) {
     if (info_.id_number) {
-      const auto check = detail::check_id_number(s);
+      const auto check = detail::check_id_number(s, [this](int32_t c) { return pack_.adds_division_code(c); });
       if (check.error != detail::IdNumberError::kNone) return error(g, detail::describe(check.error, s));
       birth(g, check.birth_date.days());
     }
@@ -792,7 +792,8 @@ class Writer {
   std::array<Parsed, 32> memo_;  // small_domain(): parsed texts by hash
   uint64_t* key_hashes_ = nullptr;  // see hash_into
   std::vector<size_t>* id_rows_ = nullptr;  // see id_numbers_into
-  detail::DivisionCodeCheck division_check_;  // remembers the last known county
+  // Remembers the last known county.
+  detail::DivisionCodeCheck division_check_{[p = &pack_](int32_t c) { return p->adds_division_code(c); }};
   std::vector<FieldError> errors_;
 };
 

@@ -845,7 +845,8 @@ std::vector<GraphIssue> ResponsibilityGraph::validate(const Batch& students) con
       const bool short_code = (code.size() == 2 || code.size() == 4) && detail::all_digits(code);
       const std::string six = short_code ? std::string(code) + std::string(6 - code.size(), '0')
                                          : std::string(code.substr(0, 6));
-      if ((!short_code && (code.size() < 6 || !detail::all_digits(six))) || !detail::is_known_address_code(six))
+      if ((!short_code && (code.size() < 6 || !detail::all_digits(six))) ||
+          (!detail::is_known_address_code(six) && !cp.pack->adds_division_code(std::stoi(six))))
         why.push_back(detail::quoted(code.substr(0, 6)) + " is no GB/T 2260 " +
                       (code.size() == 2 ? "province" : code.size() == 4 ? "prefecture" : "county") + " code");
     }

@@ -45,8 +45,9 @@ const char* DivisionCodeCheck::error(std::string_view code) {
   // A province's own code (xx0000) is no place a township hangs from; a
   // prefecture's is (cities without counties, such as 东莞 441900, number
   // their towns under it).
-  if (county % 10000 == 0 || !is_known_address_code(county))
-    return "a code whose county part (digits 1-6) is no county- or prefecture-level GB/T 2260 code (revisions 1980-2019)";
+  if (county % 10000 == 0 || (!is_known_address_code(county) && !(also_known_ && also_known_(county))))
+    return "a code whose county part (digits 1-6) is no county- or prefecture-level GB/T 2260 code (revisions "
+           "1980-2019, or the pack's division_codes)";
   last_county_bytes_ = county_bytes;
   return nullptr;
 }

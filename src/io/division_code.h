@@ -7,7 +7,9 @@
 #define KCBX_IO_DIVISION_CODE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
+#include <utility>
 
 namespace kcbx::detail {
 
@@ -23,10 +25,15 @@ namespace kcbx::detail {
 // list lookup (a bitmap of 10^6 codes, a cache miss) was most of the check.
 class DivisionCodeCheck {
  public:
+  DivisionCodeCheck() = default;
+  // `also_known(code)`: whether a county code the list lacks is known all
+  // the same (a pack's division_codes); asked on a reject's path only.
+  explicit DivisionCodeCheck(std::function<bool(int32_t)> also_known) : also_known_(std::move(also_known)) {}
   const char* error(std::string_view code);
 
  private:
   uint64_t last_county_bytes_ = 0;  // its six digits as read from the text (never 0: digits are 0x30-0x39)
+  std::function<bool(int32_t)> also_known_;
 };
 
 // A one-off check (no memory of earlier rows).

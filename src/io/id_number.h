@@ -30,6 +30,22 @@ struct IdNumberCheck {
 // accepted. Never throws.
 IdNumberCheck check_id_number(std::string_view id);
 
+// check_id_number where an address code kcbx's list (GB/T 2260, 1980-2019)
+// lacks may still be known: `also_known(code)` says whether it is (a
+// pack's division_codes, for a county created since). Called only for
+// such a code, on a reject's path.
+IdNumberCheck check_id_number_past_address(std::string_view id);
+template <typename AlsoKnown>
+IdNumberCheck check_id_number(std::string_view id, AlsoKnown&& also_known) {
+  IdNumberCheck c = check_id_number(id);
+  if (c.error == IdNumberError::kAddress) {
+    int32_t code = 0;
+    for (size_t i = 0; i < 6; ++i) code = code * 10 + (id[i] - '0');  // digits: the structure passed
+    if (also_known(code)) c = check_id_number_past_address(id);
+  }
+  return c;
+}
+
 // The birth date of an ID number whose structure and date are sound (what
 // id_birth_date() in a pack gives): check_id_number's birth_date, without
 // its address and check-digit work, which do not change the date.

@@ -227,6 +227,11 @@ class Differ {
             field_change(bf, af, "zh", x.zh.value, y.zh.value);
             field_change(bf, af, "en", x.en.value, y.en.value);
           });
+    named("division code", a_.division_codes, b_.division_codes,
+          [](const auto& d) -> const detail::Text& { return d.code; },
+          [&](const detail::DivisionCodeDef& x, const detail::DivisionCodeDef& y, std::string& bf, std::string& af) {
+            field_change(bf, af, "name", x.name.value, y.name.value);
+          });
     transfer();
     school_calendar();
   }
@@ -628,6 +633,7 @@ std::string format_diff(const PackDiff& diff, const StudentsDiff* students) {
       {"list", "lists"},
       {"calendar", "calendar"},
       {"clause", "clauses"},
+      {"division code", "division codes"},
       {"transfer", "transfer"},
       {"school calendar", "school calendar"}};
   if (diff.changes.empty()) out += "the packs make the same rules\n";

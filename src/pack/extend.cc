@@ -63,6 +63,8 @@ class Merger {
     merge_calendar(out.calendar, ext.calendar);
     merge_transfer(out.transfer, ext.transfer);
     whole(out.school_calendar, ext.school_calendar, "school_calendar");
+    named(out.division_codes, ext.division_codes, "division code",
+          [](const DivisionCodeDef& d) -> const Text& { return d.code; });
     for (auto& s : ext.sources) out.sources.push_back(std::move(s));
     out.file = ext.file;
     out.source = ext.source;

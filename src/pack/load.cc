@@ -87,6 +87,7 @@ class Loader {
         if (auto days = r.get("make_up_days")) c.make_up_days = text_list(*days, "make_up_days");
       }
     }
+    if (auto n = top.get("division_codes")) load_division_codes(*n, pack);
     if (pack.meta.name.empty())
       w_.error(root, "missing-key", "the rule pack needs 'meta: {name: ...}'");
   }
@@ -130,6 +131,23 @@ class Loader {
     meta.title = r.text("title");
     meta.description = r.text("description");
     meta.extends = r.text("extends");
+  }
+
+  void load_division_codes(const YAML::Node& n, Pack& pack) {
+    if (!w_.expect_map(n, "division_codes")) return;
+    for (const auto& [key, value] : w_.entries(n)) {
+      DivisionCodeDef d;
+      d.code = key;
+      d.name = w_.text(value);
+      const std::string& c = key.value;
+      if (c.size() == 6 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+          c.substr(2) != "0000")
+        d.value = std::stoi(c);
+      else
+        w_.error_at(key.where, "wrong-type",
+                    "division code '" + c + "' must be 6 digits of a county or prefecture (not a province's xx0000)");
+      pack.division_codes.push_back(std::move(d));
+    }
   }
 
   void load_clauses(const YAML::Node& n, Pack& pack) {

@@ -179,6 +179,16 @@ struct ClauseDef {
   Change change;
 };
 
+// A GB/T 2260 division code newer than the list kcbx holds (revisions
+// 1980-2019): known to the ID-number and division-code checks of this
+// pack, as a county created since (澄江市 530481, 2019-12).
+struct DivisionCodeDef {
+  Text code;   // 6 digits
+  Text name;   // its name (澄江市), for the reader
+  int32_t value = -1;  // the code as a number; -1 when it is not 6 digits (an error)
+  Change change;       // none is taken: a code is added, never changed
+};
+
 // How a role's jurisdiction is read off a student record: a prefix of a
 // division code (county 6, township 9, village 12 digits), a field as is
 // (school_id, guardian), or several fields joined by '/' (school/class).
@@ -419,6 +429,15 @@ struct Pack {
   std::vector<CalendarDef> calendar;
   TransferDef transfer;
   SchoolCalendarDef school_calendar;
+  std::vector<DivisionCodeDef> division_codes;
+
+  // Whether `code` is one of division_codes. Read where kcbx's own list
+  // does not know a code (a reject's path), so a scan.
+  bool adds_division_code(int32_t code) const {
+    for (const auto& d : division_codes)
+      if (d.value == code) return true;
+    return false;
+  }
 };
 
 // Loads a pack from YAML text. Every problem becomes a diagnostic; the

@@ -83,6 +83,10 @@ std::string print_effective(const Pack& p) {
   for (auto [key, v] : {std::pair{"version", &p.meta.version}, {"jurisdiction", &p.meta.jurisdiction},
                         {"title", &p.meta.title}, {"description", &p.meta.description}})
     if (!v->empty()) o << "  " << key << ": " << q(v->value) << "\n";
+  if (!p.division_codes.empty()) {
+    o << "division_codes:\n";
+    for (const auto& d : p.division_codes) o << "  " << q(d.code.value) << ": " << q(d.name.value) << origin(d.code.where) << "\n";
+  }
   if (!p.clauses.empty()) {
     o << "clauses:\n";
     for (const auto& c : p.clauses)

@@ -20,7 +20,8 @@ using Keys = std::span<const char* const>;
 inline constexpr const char* kPack[] = {
     "meta",   "clauses", "fields",     "parameters", "derive",   "checks",
     "tables", "outputs", "levels",     "roles",      "lines",    "workflow",
-    "ledgers", "indicators", "lists",  "calendar",   "transfer", "school_calendar"};
+    "ledgers", "indicators", "lists",  "calendar",   "transfer", "school_calendar",
+    "division_codes"};
 inline constexpr const char* kMeta[] = {"name",  "version",     "jurisdiction",
                                         "title", "description", "extends"};
 inline constexpr const char* kClause[] = {"zh", "en", "override"};

@@ -90,10 +90,11 @@ EventLog read_events(const RulePack& rules, std::istream& in, const std::string&
     missing.push_back({Severity::kError, {file, 1, 1}, "missing-column",
                        "the events file has no '" + key + "'" + (key_alias.empty() ? "" : " (" + key_alias + ")") +
                            " column"});
-  for (auto [c, name] : {std::pair{c_date, "date"}, {c_type, "type"}})
+  // Named with the headings it may have instead, as the roster's message.
+  for (auto [c, name] : {std::pair{c_date, "'date' (日期)"}, {c_type, "'type' (类型, 事件)"}})
     if (c < 0)
       missing.push_back({Severity::kError, {file, 1, 1}, "missing-column",
-                         std::string("the events file has no '") + name + "' column"});
+                         std::string("the events file has no ") + name + " column"});
   duplicate_columns(header, {key, key_alias}, key, file, missing);
   duplicate_columns(header, {"date", "日期"}, "date", file, missing);
   duplicate_columns(header, {"type", "类型", "事件"}, "type", file, missing);

@@ -185,10 +185,13 @@ std::vector<Row> read_rows(const detail::CheckedPack& cp, std::istream& in, cons
     row.planned = cell(c_planned);
     if (r.reason.empty() && row.student_id.empty() && row.id_number.empty())
       r.reason = "neither " + key + " nor " + id_field + " is given";
-    if (r.reason.empty() && !row.id_number.empty() &&
-        detail::check_id_number(row.id_number).error != detail::IdNumberError::kNone) {
-      r.column = id_field;
-      r.reason = detail::describe(detail::check_id_number(row.id_number).error, row.id_number);
+    if (r.reason.empty() && !row.id_number.empty()) {
+      const auto check =
+          detail::check_id_number(row.id_number, [&](int32_t c) { return cp.pack->adds_division_code(c); });
+      if (check.error != detail::IdNumberError::kNone) {
+        r.column = id_field;
+        r.reason = detail::describe(check.error, row.id_number);
+      }
     }
     if (r.reason.empty() && row.school.empty()) {
       r.column = school_field;

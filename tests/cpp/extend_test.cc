@@ -15,6 +15,7 @@
 
 #include "kcbx/kcbx.h"
 #include "kcbx/report.h"
+#include "io/id_number.h"
 #include "pack/checked_pack.h"
 #include "pack/extend.h"
 #include "pack/messages.h"
@@ -705,6 +706,52 @@ fields:
   EXPECT_EQ(one.rejects[0].row, 3);
   EXPECT_EQ(one.rejects[0].column, "id_number");
   EXPECT_EQ(one.rejects[0].reason, "duplicate id_number (first on row 2)");
+}
+
+// A county created after kcbx's GB/T 2260 list (澄江市 530481, 2019-12)
+// is added by the pack: its children's ID numbers and division codes are
+// then accepted, by the CSV reader and one record alike, and still masked.
+TEST(Extend, APackAddsADivisionCodeNewerThanTheList) {
+  TempDir dir;
+  const std::string yunnan = dir.write("yunnan.yaml", R"(meta: {name: yunnan, extends: guizhou, jurisdiction: "530000"}
+division_codes:
+  "530481": 澄江市
+)");
+  const std::string id = "530481201303010017";  // a valid check character
+  const std::string csv = "student_id,registry,id_number,division_code,last_attended\n"
+                          "G" + id + ",enrolled," + id + ",530481100200,2019-11-10\n"
+                          "A2,enrolled,530481201303010018,530481100200,2019-11-10\n";
+  std::istringstream a(csv), b(csv);
+  const kcbx::StudentFile guizhou = kcbx::read_students(kcbx::default_rules(), a);
+  EXPECT_EQ(guizhou.counts.accepted, 0);
+  ASSERT_EQ(guizhou.rejects.size(), 2u);
+  EXPECT_NE(guizhou.rejects[0].reason.find("address code"), std::string::npos) << guizhou.rejects[0].reason;
+  const kcbx::RulePack pack = kcbx::load_rules(yunnan);
+  const kcbx::StudentFile added = kcbx::read_students(pack, b);
+  EXPECT_EQ(added.counts.accepted, 1);
+  ASSERT_EQ(added.rejects.size(), 1u);  // the check character is still checked
+  EXPECT_EQ(added.rejects[0].reason, "id_number check digit does not match (GB 11643 MOD 11-2)");
+  kcbx::Record r;
+  r.set("student_id", "A1").set("registry", "enrolled").set("id_number", id).set("division_code", "530481100200");
+  const kcbx::Explanation e = kcbx::Engine(pack).explain(r, day("2019-11-15"));
+  EXPECT_TRUE(e.accepted);
+  EXPECT_EQ(e.to_json().find(id), std::string::npos);  // masked, as any ID number
+  EXPECT_EQ(kcbx::detail::mask_embedded_id_numbers("G" + id).find(id.substr(6, 8)), std::string::npos);
+  // Codes are 6 digits of a county or prefecture; an extension may not add
+  // one its base has.
+  const auto bad = kcbx::check_rules("meta: {name: b, extends: guizhou}\ndivision_codes: {\"530000\": 云南省, \"5304\": x}\n",
+                                     "b.yaml");
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].code, "wrong-type");
+  EXPECT_EQ(bad[0].where.format(), "b.yaml:2:18");
+  const std::string twice = dir.write("twice.yaml", "meta: {name: t, extends: yunnan.yaml}\ndivision_codes: {\"530481\": 澄江市}\n");
+  bool refused = false;
+  try {
+    (void)kcbx::load_rules(twice);
+  } catch (const kcbx::Error& err) {
+    refused = err.diagnostics().front().code == "already-defined";
+  }
+  EXPECT_TRUE(refused);
 }
 
 // Removing the base's catch-all row leaves records with no status: warned
