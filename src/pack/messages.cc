@@ -67,6 +67,8 @@ const Entry kEntries[] = {
     {"conflicting-keys", "'remove: true' drops the item whole, so '(.*)' would be ignored.*",
      "'remove: true' 会删除整项，'$1' 将被忽略；若要修改该项，请写 'replace: true'（决策表行或校验）或 'override: true'"},
     {"conflicting-keys", "give 'before' or 'after', not both", "'before' 和 'after' 只能给一个"},
+    {"conflicting-keys", "give '(.*)' or 'record' to say which record this expectation is about, not both",
+     "'$1' 和 'record' 只能给一个，用以指明此期望针对哪条记录"},
     {"conflicting-keys", "parameter '(.*)' has 'from' and 'values'; write the date in the value \\((.*)\\) or use 'from' with 'value'",
      "参数 '$1' 同时有 'from' 和 'values'：把日期写进取值（$2），或者 'from' 与 'value' 一起用"},
     {"missing-key", "parameter '(.*)' has 'from' but no 'value': write the value in force from (.*)",
@@ -499,6 +501,17 @@ std::string localized_message(const Diagnostic& d, std::string_view lang) {
   if (std::regex_search(msg, sm, kSuggest)) {
     suggestion = "；是否应为 '" + sm[1].str() + "'" + (sm[2].matched ? "（" + sm[2].str() + "）" : std::string()) + "？";
     msg = msg.substr(0, static_cast<size_t>(sm.position(0)));
+  }
+  // What uses a parameter (sweep_parameters' words), inside the messages
+  // that name it: translated in place, as a list may name several.
+  if (d.code == "parameter-gap" || d.code == "parameter-unset") {
+    static const std::pair<std::regex, const char*> kUses[] = {
+        {std::regex("the deadline of stage '([^']*)'"), "阶段 '$1' 的时限"},
+        {std::regex("indicator '([^']*)'"), "指标 '$1'"},
+        {std::regex("the transfer section"), "整班移交部分"},
+        {std::regex("an expression"), "表达式"},
+    };
+    for (const auto& [re, zh] : kUses) msg = std::regex_replace(msg, re, zh);
   }
   for (const auto& e : kEntries) {
     if (d.code != e.code) continue;

@@ -1398,8 +1398,15 @@ std::string failure_text(const TestFailure& f, std::string_view lang) {
     return zh ? "期望错误含 '" + f.expected + "'，实际为：" + f.actual
               : "expected an error with '" + f.expected + "', got: " + f.actual;
   }
-  if (f.kind == "test-error")
-    return subject + (zh ? "测试本身有错误：" + f.actual : "the test itself is wrong: " + f.actual);
+  if (f.kind == "test-error") {
+    if (!zh) return subject + "the test itself is wrong: " + f.actual;
+    // The runner's own words; a diagnostic's message is shown translated
+    // with the diagnostics above.
+    const std::string why = f.actual == "see the errors above" ? "见上方的错误"
+                            : f.actual == "it expects nothing" ? "没有任何期望"
+                                                               : f.actual;
+    return subject + "测试本身有错误：" + why;
+  }
   if (f.kind == "no-error")
     return zh ? "期望错误含 '" + f.expected + "'，但规则包和输入均可使用"
               : "expected an error with '" + f.expected + "', but the pack and input were accepted";

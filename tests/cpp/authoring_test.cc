@@ -691,6 +691,17 @@ TEST(Authoring, ChineseMessagesLeaveNoEnglishWordsOfTheFormat) {
   EXPECT_NE(zh(c[0]).find("请写成 '7 days' 或 '1 month' 这样的时长"), std::string::npos) << c[0].message;
 }
 
+// The parameters' sweep names what uses each one: in Chinese too.
+TEST(Authoring, TheSweepNamesWhatUsesAParameterInChinese) {
+  std::string unset;
+  for (const auto& d : kcbx::sweep_parameters(kcbx::default_rules()))
+    if (d.code == "parameter-unset") unset = zh(d);
+  ASSERT_FALSE(unset.empty());
+  EXPECT_NE(unset.find("home_visit_within (阶段 'home_visits' 的时限)"), std::string::npos) << unset;
+  EXPECT_NE(unset.find("dropout_rate_limit (指标 'dropout_rate')"), std::string::npos) << unset;
+  EXPECT_EQ(unset.find("the deadline"), std::string::npos) << unset;
+}
+
 TEST(Authoring, UnquotedExpressionsInFlowMapsGetAHint) {
   const std::string list = R"(meta: {name: x, extends: guizhou}
 derive:

@@ -853,3 +853,20 @@ fields:
     assert list(rejects["column"]) == ["id_number", "id_number"]
     assert rejects["reason"].iloc[0] == "duplicate id_number (first on row 0)"
     assert "check digit does not match" in rejects["reason"].iloc[1]
+
+
+def test_whole_number_output_with_missing_values_stays_whole() -> None:
+    # An int output null for some records (no last day at school): the
+    # pandas column keeps whole numbers (int64[pyarrow], <NA>), not float64.
+    pack = kcbx.RulePack.from_string(
+        "meta: {name: days, extends: guizhou}\n"
+        "derive:\n  away: {expr: 'days_between(last_attended, as_of)', clause: D3}\n"
+        "outputs: [away]\n", "days.yaml")
+    engine = kcbx.Engine(pack)
+    df = pd.DataFrame({"student_id": ["A", "B"], "registry": ["enrolled", "enrolled"],
+                       "birth_date": ["2010-03-01", "2010-03-01"], "last_attended": ["2019-11-05", None]})
+    out = engine.classify(df, "2019-11-15")
+    assert str(out["away"].dtype) == "int64[pyarrow]"
+    assert out["away"].iloc[0] == 10 and pd.isna(out["away"].iloc[1])
+    full = engine.classify(df.iloc[:1], "2019-11-15")
+    assert full["away"].dtype == np.int64 and full["away"].iloc[0] == 10

@@ -215,7 +215,8 @@ class Engine(_kcbx.Engine):
         every child with its own status: the key column (student_id), then for each decision table
         its value, rule and clause (``status``, ``rule``, ``clause``,
         ``eligible_aid``, ...) as categoricals, then the pack's outputs
-        (``age`` int64, ``suspected_since``/``dropout_since`` date32), then
+        (``age`` int64, ``suspected_since``/``dropout_since`` date32; a
+        whole-number output with a missing value is ``int64[pyarrow]``), then
         one column per name in ``levels`` (a jurisdiction key such as
         ``county``). In pandas, dates are ``date32[pyarrow]``.
 

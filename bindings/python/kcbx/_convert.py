@@ -359,7 +359,14 @@ def _to_pandas(batch: Any, minus_one_under_nulls: bool = False) -> Any:
             return _categorical(c, minus_one_under_nulls)
         # A types_mapper on a single array would also turn strings into
         # Python objects; the batch path above keeps pandas' own string type.
-        return pd.arrays.ArrowExtensionArray(c) if c.type == pa.date32() else c.to_pandas()
+        if c.type == pa.date32():
+            return pd.arrays.ArrowExtensionArray(c)
+        # Whole numbers with a missing value stay whole (int64[pyarrow]):
+        # numpy has no null integer, and pyarrow's conversion would give
+        # float64 (30.0 and NaN) for some calls and int64 for others.
+        if pa.types.is_integer(c.type) and c.null_count:
+            return pd.arrays.ArrowExtensionArray(c)
+        return c.to_pandas()
 
     return pd.DataFrame({name: column(i) for i, name in enumerate(names)}, copy=False)
 
