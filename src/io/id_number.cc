@@ -9,7 +9,6 @@
 #include <iterator>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "io/encoding.h"
@@ -32,9 +31,6 @@ constexpr size_t kIdLength = 18;
 constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
                               3, 7, 9,  10, 5, 8, 4, 2};
 constexpr char kCheckChars[] = "10X98765432";
-// The inverse of each weight mod 11 (w * kInverse[w] = 1), to find the
-// digit at one place that makes a number's check character right.
-constexpr int kInverse[11] = {0, 1, 6, 4, 3, 9, 2, 8, 7, 5, 10};
 
 // GB 11643 itself allows any real date; the bounds only reject typos such as
 // 0990 or 2990 that happen to be valid calendar dates. They are wide on
@@ -470,104 +466,46 @@ bool birth_date_digits(const char* p) {
          day <= kMonths[month_index(year, month)].days;
 }
 
-// Whether two digits at p are a birth year's century (18 to 21): a date
-// is mended only after it, so that a serial number's leading zeros
-// ("0000" + "0101", which one digit makes 2000-01-01) are no date.
+// Whether two digits at p are a birth year's century (18 to 21).
 bool century_at(const char* p) {
   const int century = (p[0] - '0') * 10 + (p[1] - '0');
   return century >= kMinBirthYear / 100 && century <= kMaxBirthYear / 100;
 }
 
 // Whether an 18-character run (17 digits, then a digit or X) is an ID
-// number, or one typed with one mistake: a wrong check character (its
-// address code and birth date are real), one wrong digit, or two
-// neighbouring digits swapped (the two commonest typing mistakes), where
-// putting it right gives a valid number. Such a number still tells where
-// and when a child was born. A mistake sits in one part, so the other
-// part (the address code or the birth date) must already be real, and a
-// date to mend starts with its century: a student number built from a
-// county code and a serial ("520102" + "000001010072") stays readable.
+// number, or one that still tells where and when a child was born: two of
+// its three parts hold. Its address code is known and its birth date
+// real (a wrong check character, or a wrong digit in the serial); or its
+// birth date is real and its check character right (a county newer than
+// kcbx's list, which a pack adds in division_codes).
+// A wrong digit in the address code or the date is not searched for:
+// mending one digit turns too many student numbers into numbers (a county
+// code, "2019", then "00010072" reads as 2019-01-01 or 2019-10-01 but for
+// one digit: 41% of such keys were masked, and two of them could not be
+// told apart in the outputs).
 bool near_id_number(std::string_view run) {
   const char* p = run.data();
-  // Without a century no date is real or mended: most runs that are no ID
-  // number (generated student numbers) stop here.
+  // Without a century no date is real: most runs that are no ID number
+  // (generated student numbers) stop here.
   if (!century_at(p + 6)) return false;
   if (is_valid_id_number(run)) return true;
-  const bool address = known_address(address_code(p));
-  const bool date = birth_date_digits(p + 6);
-  if (address && date) return true;  // the check character or the serial number is wrong
-  if (!address && !date) return false;
-  // A real date and a right check character: a number of a county newer
-  // than kcbx's list (a pack's division_codes), or one mistyped in its
-  // address code so that the sum still comes out.
-  if (date && check_character_of_digits(p) == (p[17] == 'x' ? 'X' : p[17])) return true;
-  // The part that is wrong: the address code (0..5) or the birth date (6..13).
-  const size_t from = address ? 6 : 0, to = address ? 14 : 6;
-  char mended[18];
-  std::memcpy(mended, p, sizeof mended);
-  auto part_real = [&] { return address ? birth_date_digits(mended + 6) : known_address(address_code(mended)); };
-  // One wrong digit: at position i, the digit that makes the check
-  // character right (sum of w_j d_j, plus the check value, is 1 mod 11;
-  // each weight has an inverse mod 11), if it is a digit 0-9 and the part
-  // then real.
-  int sum = p[17] == 'X' || p[17] == 'x' ? 10 : p[17] - '0';
-  for (size_t j = 0; j < 17; ++j) sum += (p[j] - '0') * kWeights[j];
-  for (size_t i = from; i < to; ++i) {
-    const int rest = sum - (p[i] - '0') * kWeights[i];
-    const int d = ((1 - rest) % 11 + 11) % 11 * kInverse[kWeights[i]] % 11;
-    if (d > 9 || d == p[i] - '0') continue;
-    mended[i] = static_cast<char>('0' + d);
-    if (part_real()) return true;
-    mended[i] = p[i];
-  }
-  for (size_t i = from; i + 1 < to; ++i) {
-    if (p[i] == p[i + 1]) continue;
-    std::swap(mended[i], mended[i + 1]);
-    if (part_real() && is_valid_id_number(std::string_view(mended, sizeof mended))) return true;
-    std::swap(mended[i], mended[i + 1]);
-  }
-  return false;
+  if (!birth_date_digits(p + 6)) return false;
+  return known_address(address_code(p)) || check_character_of_digits(p) == (p[17] == 'x' ? 'X' : p[17]);
 }
 
-// Whether 17 digits are an ID number with one character left out: its
-// check character (the address code and birth date are real), or a digit,
-// where putting back the one digit that makes the check character right
-// gives a valid number.
+// Whether 17 characters are an ID number without its check character,
+// which anyone can compute: a known address code and a real birth date.
 bool short_id_number(std::string_view run) {
   const char* p = run.data();
-  const bool address = known_address(address_code(p));
-  if (address && birth_date_digits(p + 6)) return true;
-  // The digit put back at k: the one that makes the check character right
-  // (found as near_id_number's one wrong digit), if the number is then valid.
-  char mended[18];
-  auto put_back = [&](size_t k) {
-    std::memcpy(mended, p, k);
-    std::memcpy(mended + k + 1, p + k, 17 - k);
-    mended[k] = '0';
-    int sum = mended[17] == 'X' || mended[17] == 'x' ? 10 : mended[17] - '0';
-    for (size_t j = 0; j < 17; ++j) sum += (mended[j] - '0') * kWeights[j];
-    const int d = ((1 - sum) % 11 + 11) % 11 * kInverse[kWeights[k]] % 11;
-    mended[k] = static_cast<char>('0' + d);
-    return d <= 9 && is_valid_id_number(std::string_view(mended, sizeof mended));
-  };
-  // A digit left out of the date leaves the address code as it is; one
-  // left out of the address code shifts the date one place left.
-  if (address && century_at(p + 6))
-    for (size_t k = 8; k < 14; ++k)
-      if (put_back(k)) return true;
-  if (birth_date_digits(p + 5))
-    for (size_t k = 0; k < 6; ++k)
-      if (put_back(k)) return true;
-  return false;
+  return century_at(p + 6) && known_address(address_code(p)) && birth_date_digits(p + 6);
 }
 
 // Whether a run of digits (with a trailing X after 16 or more) holds an ID
 // number, and so is masked whole by mask_id_number (an 18-character run
 // keeps its address and last four characters, "G520102********1234"):
-// - 18 characters that are an ID number or one with one typing mistake
+// - 18 characters that are an ID number, or two of whose parts hold
 //   (near_id_number);
-// - 17 characters that are a number with one character left out: its
-//   check character, which anyone can compute, or a digit
+// - 17 characters that are a number without its check character
 //   (short_id_number);
 // - a valid 18-character number inside a longer run ("2019" + the number);
 // - a 15-digit first-generation number.

@@ -63,8 +63,18 @@ class Merger {
     merge_calendar(out.calendar, ext.calendar);
     merge_transfer(out.transfer, ext.transfer);
     whole(out.school_calendar, ext.school_calendar, "school_calendar");
-    named(out.division_codes, ext.division_codes, "division code",
-          [](const DivisionCodeDef& d) -> const Text& { return d.code; });
+    // Codes are facts, not choices to override: a county pack may repeat
+    // its province pack's code (nothing changes) or give it another name.
+    for (auto& d : ext.division_codes) {
+      auto it = std::find_if(out.division_codes.begin(), out.division_codes.end(),
+                             [&](const DivisionCodeDef& b) { return b.code.value == d.code.value; });
+      if (it == out.division_codes.end()) {
+        out.division_codes.push_back(std::move(d));
+      } else if (it->name.value != d.name.value) {
+        changed("division code", d.code);
+        *it = std::move(d);
+      }
+    }
     for (auto& s : ext.sources) out.sources.push_back(std::move(s));
     out.file = ext.file;
     out.source = ext.source;

@@ -163,6 +163,21 @@ TEST(RuleTests, ATestThatCannotSayWhichRecordFails) {
   ASSERT_EQ(r.tests.size(), 2u);
   EXPECT_EQ(r.passed(), 0u);
   EXPECT_NE(r.format().find("2 tests, 0 passed, 2 failed"), std::string::npos) << r.format();
+  // A second test reusing the wrong expectation (a YAML alias) fails too,
+  // though its error is the same place, reported once.
+  const auto reused = run(test_file(R"(  - name: first
+    records:
+      - {student_id: B7, registry: enrolled, birth_date: 2010-03-01}
+      - {student_id: B8, registry: left, birth_date: 2010-03-01}
+    expect: &e {record: 1, student_id: B8, status: in_school}
+  - name: second
+    records:
+      - {student_id: B7, registry: enrolled, birth_date: 2010-03-01}
+      - {student_id: B8, registry: left, birth_date: 2010-03-01}
+    expect: *e
+)"));
+  ASSERT_EQ(reused.tests.size(), 2u);
+  EXPECT_EQ(reused.passed(), 0u) << reused.format();
 }
 
 TEST(RuleTests, UnknownNamesGetSuggestions) {
