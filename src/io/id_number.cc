@@ -473,11 +473,10 @@ bool century_at(const char* p) {
 }
 
 // Whether an 18-character run (17 digits, then a digit or X) is an ID
-// number, or one that still tells where and when a child was born: two of
-// its three parts hold. Its address code is known and its birth date
-// real (a wrong check character, or a wrong digit in the serial); or its
-// birth date is real and its check character right (a county newer than
-// kcbx's list, which a pack adds in division_codes).
+// number, or one that still tells where and when a child was born: its
+// birth date is real, and its address code is known (a wrong check
+// character, or a wrong digit in the serial) or its check character right
+// (a county newer than kcbx's list, which a pack adds in division_codes).
 // A wrong digit in the address code or the date is not searched for:
 // mending one digit turns too many student numbers into numbers (a county
 // code, "2019", then "00010072" reads as 2019-01-01 or 2019-10-01 but for
@@ -503,7 +502,7 @@ bool short_id_number(std::string_view run) {
 // Whether a run of digits (with a trailing X after 16 or more) holds an ID
 // number, and so is masked whole by mask_id_number (an 18-character run
 // keeps its address and last four characters, "G520102********1234"):
-// - 18 characters that are an ID number, or two of whose parts hold
+// - 18 characters that are an ID number, or still tell a birth
 //   (near_id_number);
 // - 17 characters that are a number without its check character
 //   (short_id_number);
