@@ -748,7 +748,8 @@ division_codes:
   const std::string twice = dir.write("twice.yaml", "meta: {name: t, extends: yunnan.yaml}\ndivision_codes: {\"530481\": 澄江市}\n");
   EXPECT_EQ(kcbx::load_rules(twice).checked().pack->division_codes.size(), 1u);
   const std::string renamed = dir.write("renamed.yaml", "meta: {name: r, extends: yunnan.yaml}\ndivision_codes: {\"530481\": 澄江}\n");
-  const auto& codes = kcbx::load_rules(renamed).checked().pack->division_codes;
+  const kcbx::RulePack renamed_pack = kcbx::load_rules(renamed);
+  const auto& codes = renamed_pack.checked().pack->division_codes;
   ASSERT_EQ(codes.size(), 1u);
   EXPECT_EQ(codes[0].name.value, "澄江");
 }
