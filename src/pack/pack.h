@@ -186,7 +186,6 @@ struct DivisionCodeDef {
   Text code;   // 6 digits
   Text name;   // its name (澄江市), for the reader
   int32_t value = -1;  // the code as a number; -1 when it is not 6 digits (an error)
-  Change change;       // none is taken: a code is added, never changed
 };
 
 // How a role's jurisdiction is read off a student record: a prefix of a
