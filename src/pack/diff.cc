@@ -485,10 +485,20 @@ class Differ {
         if (x.id.value == y.id.value) {
           const std::string da = deadline(ca_, x), db = deadline(cb_, y);
           if (da != db) {
-            SourceLocation wb = y.due_after.where.line ? y.due_after.where : y.where;
-            if (const int p = cb_.param_index(y.due_after.value); p >= 0 && !cb_.params[static_cast<size_t>(p)].empty())
-              wb = cb_.params[static_cast<size_t>(p)].back().where;
-            add("deadline", "changed", x.id.value, da, db, x.due_after.where.line ? x.due_after.where : x.where, wb);
+            // Each side points at what changed: the stage's key (which
+            // parameter, or where it runs from), else the parameter's value.
+            const bool from_changed = x.due_from.value != y.due_from.value;
+            const bool stage_changed = from_changed || x.due_after.value != y.due_after.value;
+            auto at = [&](const CheckedPack& cp, const detail::StageDef& s) {
+              if (stage_changed) {
+                if (from_changed && !s.due_from.value.empty() && s.due_from.where.line) return s.due_from.where;
+                return s.due_after.where.line ? s.due_after.where : s.where;
+              }
+              const int p = cp.param_index(s.due_after.value);
+              if (p >= 0 && !cp.params[static_cast<size_t>(p)].empty()) return cp.params[static_cast<size_t>(p)].back().where;
+              return s.due_after.where.line ? s.due_after.where : s.where;
+            };
+            add("deadline", "changed", x.id.value, da, db, at(ca_, x), at(cb_, y));
           }
         }
   }

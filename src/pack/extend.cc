@@ -583,8 +583,55 @@ void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
 }  // namespace
 
 bool only_recoverable_errors(std::span<const Diagnostic> diags) {
-  return std::none_of(diags.begin(), diags.end(),
-                      [](const Diagnostic& d) { return d.severity == Severity::kError && d.code != "bad-date"; });
+  return std::none_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
+    if (d.severity != Severity::kError || d.code == "bad-date") return false;
+    // An unknown key (a misspelt `unqiue:`) is left out by the loader, so
+    // its item is whole without it: a key the item needs is missing-key,
+    // an error of its own. Not so at the top level or in meta
+    // (`extend: guizhou`): without it the pack would be checked as one of
+    // its own, and every name its base gives reported unknown. Nor in a
+    // row: a row without its misspelt `whem:` matches every record, and
+    // the rows after it would be reported as never matching. The message
+    // says where (yaml_walk.h's MapReader).
+    if (d.code == "unknown-key")
+      return d.message.find("' in rule pack") != std::string::npos || d.message.find("' in meta") != std::string::npos ||
+             d.message.find("' in row") != std::string::npos;
+    return true;
+  });
+}
+
+// A role, level or line named by its Chinese alias (`role: 班主任`,
+// `chain: [班主任, 校长]`), as event types may be named by their label and
+// officials' rosters name roles: the reference is rewritten to the name,
+// where no name is the same text and exactly one alias is, so that every
+// later reader (the checks, the graph, the run) looks names up alone.
+void names_for_aliases(Pack& p) {
+  auto rename = [](const auto& defs, Text& ref) {
+    if (ref.value.empty()) return;
+    const decltype(defs.data()) none = nullptr;
+    auto by_alias = none;
+    for (const auto& d : defs) {
+      if (d.name.value == ref.value) return;
+      if (d.alias.value == ref.value) {
+        if (by_alias) return;  // two share the alias: reported as unknown
+        by_alias = &d;
+      }
+    }
+    if (by_alias) ref.value = by_alias->name.value;
+  };
+  for (RoleDef& r : p.roles) {
+    rename(p.levels, r.level);
+    rename(p.lines, r.line);
+  }
+  for (LineDef& l : p.lines)
+    for (Text& r : l.chain) rename(p.roles, r);
+  for (StageDef& st : p.workflow.stages) rename(p.roles, st.role);
+  for (ListDef& l : p.lists)
+    for (Text& r : l.roles) rename(p.roles, r);
+  for (CalendarDef& c : p.calendar) rename(p.roles, c.reporter);
+  for (Text& r : p.transfer.school_roles) rename(p.roles, r);
+  for (Text& r : p.transfer.local_roles) rename(p.roles, r);
+  for (Text& lv : p.ledgers.levels) rename(p.levels, lv);
 }
 
 std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& file,
@@ -599,6 +646,7 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   const Text base_ref = pack->meta.extends;
   if (base_ref.empty()) {
     reject_verbs(*pack, diags);
+    names_for_aliases(*pack);
     return pack;
   }
   if (depth >= kMaxChain) {
@@ -635,6 +683,7 @@ std::shared_ptr<Pack> resolve_pack(std::string_view text, const std::string& fil
   merged->extends_at = base_ref.where;
   merged->base = base;
   merged->changed = std::move(merger.changes);
+  names_for_aliases(*merged);
   // The texts alone, base first, each after its length (so that no two
   // splits of the same bytes collide): the file names are how the paths
   // were typed ('a.yaml', './a.yaml', '/x/a.yaml'), and the hash identifies

@@ -808,11 +808,7 @@ std::shared_ptr<Pack> load_pack(std::string_view text, const std::string& file,
     std::string emptied;
     root = YAML::Load(std::string(blank_lines_emptied(pack->source, emptied)));
   } catch (const YAML::Exception& e) {
-    // A full-width colon is the likely cause (yaml-cpp's mark is then a
-    // line late): named first, at its character.
-    for (auto& d : full_width_punctuation(file, source)) diags.push_back(std::move(d));
-    diags.push_back({Severity::kError, to_location(file, e.mark, source), "yaml-syntax",
-                     yaml_syntax_message(e, source)});
+    report_yaml_syntax_error(file, source, e, diags);
     return pack;
   }
   try {

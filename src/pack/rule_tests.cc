@@ -491,9 +491,7 @@ class Runner {
       std::string emptied;
       root = YAML::Load(std::string(blank_lines_emptied(file.source, emptied)));
     } catch (const YAML::Exception& e) {
-      for (auto& d : full_width_punctuation(path, file.source)) report_.diagnostics.push_back(std::move(d));
-      report_.diagnostics.push_back({Severity::kError, to_location(path, e.mark, file.source), "yaml-syntax",
-                                     yaml_syntax_message(e, file.source)});
+      report_yaml_syntax_error(path, file.source, e, report_.diagnostics);
       return;
     }
     try {
@@ -756,6 +754,7 @@ class Runner {
     // names no record, or checks nothing): the test is wrong, and never
     // counts as passed.
     test_error_ = false;
+    input_error_expected_ = false;
     bool refused_whole = false;
     try {
       evaluate(file, t, *entry, engine, cp, *as_of, result);
@@ -768,10 +767,20 @@ class Runner {
     }
     if (test_error_ && t.read_errors == 0) failures.push_back({"", "test", "", "see the errors above", "test-error"});
     // Evaluated without the pack or input being refused.
-    if (!refused_whole && t.expect_error &&
+    if (!refused_whole && t.expect_error && !input_error_expected_ &&
         std::none_of(failures.begin(), failures.end(), [](const TestFailure& f) { return f.kind == "error"; }))
       failures.push_back({"", "error", t.expect_error->value, "", "no-error"});
     report_.tests.push_back(std::move(result));
+  }
+
+  // Whether the test's own `expect_error` expects this rejected event or
+  // roster row (an input error, as the docs word it: a stage's event
+  // rejected as not applying is how a test pins that rule down). It is
+  // then no failure, and the test's expectation is met.
+  bool expected_input_error(const TestDef& t, const std::string& reason) {
+    if (!t.expect_error || reason.find(t.expect_error->value) == std::string::npos) return false;
+    input_error_expected_ = true;
+    return true;
   }
 
   void evaluate(const TestFile& file, const TestDef& t, PackEntry& entry, const Engine& engine,
@@ -848,7 +857,8 @@ class Runner {
       std::istringstream in(*text);
       events = read_events(pack_of(engine), in, ro.file);
       for (const auto& r : events.rejects)
-        failures.push_back({r.student_id, event_at(t.events, r.row), "", r.reason, "event-rejected"});
+        if (!expected_input_error(t, r.reason))
+          failures.push_back({r.student_id, event_at(t.events, r.row), "", r.reason, "event-rejected"});
       // The dates the workflow takes from events (a return to school) are
       // part of the records, as in kcbx cases and kcbx run.
       if (cp.workflow.present) {
@@ -863,14 +873,16 @@ class Runner {
       std::istringstream in(*text);
       roster = std::make_unique<Roster>(read_roster(pack_of(engine), in, ro.file));
       for (const auto& r : roster->rejects)
-        failures.push_back({"", "roster row " + std::to_string(r.row), "", r.reason, "roster-rejected"});
+        if (!expected_input_error(t, r.reason))
+          failures.push_back({"", "roster row " + std::to_string(r.row), "", r.reason, "roster-rejected"});
       graph = std::make_unique<ResponsibilityGraph>(pack_of(engine), *roster, batch);
     }
     CaseReport cases;
     if (cp.workflow.present) {
       cases = evaluate_cases(engine, batch, classified, events, graph.get(), as_of);
       for (const auto& r : cases.event_rejects)
-        failures.push_back({r.student_id, event_at(t.events, r.row), "", r.reason, "event-rejected"});
+        if (!expected_input_error(t, r.reason))
+          failures.push_back({r.student_id, event_at(t.events, r.row), "", r.reason, "event-rejected"});
     }
 
     // Coverage.
@@ -1040,10 +1052,13 @@ class Runner {
     }
     if (!found) {
       const int d = cp.derive_index(name);
-      const int f = cp.field_index(name);
+      int f = cp.field_index(name);
+      // A field named by its alias, as records and expressions name it.
+      for (size_t k = 0; d < 0 && f < 0 && k < p.fields.size(); ++k)
+        if (!p.fields[k].alias.empty() && p.fields[k].alias.value == name) f = static_cast<int>(k);
       if (d >= 0 || f >= 0) {
         if (!values) values = record_values(engine, batch, res, i, as_of);
-        actual = (*values)[name];
+        actual = (*values)[d >= 0 ? name : p.fields[static_cast<size_t>(f)].name.value];
         type = d >= 0 ? cp.derive_types[static_cast<size_t>(d)] : cp.fields[static_cast<size_t>(f)].type;
         found = true;
       }
@@ -1103,6 +1118,18 @@ class Runner {
     if (!v.null && !v.list && type.kind == TypeKind::kDate && !Date::parse(v.text)) {
       std::string msg = "'" + v.text + "' is not a date; write YYYY-MM-DD";
       error(v.where, "bad-date", msg);
+      failures.push_back({who, name, v.shown(), std::move(msg), "test-error"});
+      return;
+    }
+    // So could a number or a yes/no value written as neither ("twelve").
+    const bool numeric = type.kind == TypeKind::kInt || type.kind == TypeKind::kNumber;
+    if (!v.null && !v.list && ((numeric && !number(v.text)) || (type.kind == TypeKind::kBool &&
+                                                                  bool_word(v.text) != "true" &&
+                                                                  bool_word(v.text) != "false"))) {
+      std::string msg = "'" + v.text + "' is not " +
+                        (numeric ? std::string("a number, and ") + name + " is " + type_name(type.kind)
+                                 : "a yes/no value (true/false), and " + name + " is bool");
+      error(v.where, "wrong-type", msg);
       failures.push_back({who, name, v.shown(), std::move(msg), "test-error"});
       return;
     }
@@ -1350,6 +1377,7 @@ class Runner {
   const RuleTestOptions& options_;
   RuleTestReport& report_;
   bool test_error_ = false;  // error() was called while running the current test
+  bool input_error_expected_ = false;  // the current test's expect_error met by a rejected event or roster row
   std::map<std::string, PackEntry> packs_;
 };
 

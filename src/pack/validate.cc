@@ -12,6 +12,7 @@
 #include "expr/check.h"
 #include "expr/codegen.h"
 #include "expr/program.h"
+#include "io/id_number.h"
 #include "pack/checked_pack.h"
 #include "pack/overlap.h"
 #include "pack/schema.h"
@@ -63,6 +64,7 @@ class Validator {
     check_lists();
     check_calendar();
     check_transfer();
+    check_division_codes();
     check_clauses();
     // Needs compiled conditions, so only once everything else is valid.
     if (!has_errors(diags_)) check_unique_overlaps(*out_, diags_);
@@ -1158,6 +1160,24 @@ class Validator {
       }
     }
     out_->school_days = std::make_shared<const SchoolDays>(h, m);
+  }
+
+  // A code kcbx's list holds already changes nothing: said, so that an
+  // author who meant another code (a typo) finds out. A code without a
+  // name is kept (the checks read only the code) but said too: the name
+  // is what tells a reader of the pack which county it is.
+  void check_division_codes() {
+    for (const DivisionCodeDef& d : pack_.division_codes) {
+      if (d.value <= 0) continue;  // not 6 digits: reported when loaded
+      if (is_known_address_code(d.value))
+        diags_.push_back({Severity::kWarning, d.code.where, "known-division-code",
+                          "'" + d.code.value + "' is in kcbx's GB/T 2260 list (1980-2019) already: this entry "
+                          "changes nothing; is another code meant?"});
+      if (d.name.value.empty())
+        diags_.push_back({Severity::kWarning, d.code.where, "unnamed-division-code",
+                          "division code '" + d.code.value + "' has no name; write the county's name "
+                          "(\"" + d.code.value + "\": 澄江市) so that a reader knows which it is"});
+    }
   }
 
   void check_transfer() {

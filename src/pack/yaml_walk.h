@@ -295,6 +295,22 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
   return out;
 }
 
+// A YAML file yaml-cpp could not read: the full-width colons and commas
+// first, at their characters (the likely cause: yaml-cpp's mark is then on
+// their line or a line late), then yaml-cpp's own words, unless such a
+// colon explains them ("check the indentation" would only mislead; once
+// it is mended, a syntax error of its own shows).
+inline void report_yaml_syntax_error(const std::string& file, std::string_view source, const YAML::Exception& e,
+                                     std::vector<Diagnostic>& diags) {
+  const SourceLocation at = to_location(file, e.mark, source);
+  bool explained = false;
+  for (auto& d : full_width_punctuation(file, source)) {
+    explained = explained || d.where.line == at.line || d.where.line + 1 == at.line;
+    diags.push_back(std::move(d));
+  }
+  if (!explained) diags.push_back({Severity::kError, at, "yaml-syntax", yaml_syntax_message(e, source)});
+}
+
 class Walker {
  public:
   // Bounds for hostile input; see docs/rule-packs.md "Limits".

@@ -609,6 +609,11 @@ TEST(Authoring, FullWidthColonsAndCommasAreNamedWhereTheyAre) {
             "x.yaml:5:9: error: full-width colon '：' after 'from'; write ':' (ASCII) and a space "
             "[full-width-punctuation]");
   EXPECT_EQ(zh(a[0]), "'from' 后是全角冒号 '：'；请改为半角冒号 ':' 并在其后加一个空格");
+  // yaml-cpp stumbles on that line or the next: its words ("check the
+  // indentation") would mislead, and are left out.
+  const auto b = kcbx::check_rules("meta: {name: x}\nfields:\n  xjh： {type: string, required: true}\n", "x.yaml");
+  ASSERT_EQ(b.size(), 1u) << all(b);
+  EXPECT_EQ(b[0].code, "full-width-punctuation");
   const std::string flow = "meta: {name: x, extends: guizhou}\ncalendar:\n"
                            "  - {id： township_half_month, override: true, days: [10]}\n";
   EXPECT_EQ(kcbx::check_rules(flow, "x.yaml").at(0).format(),

@@ -95,6 +95,23 @@ TEST(Diff, GuizhouAgainstTheNeighbourProvince) {
       << text;
 }
 
+// A deadline's change is located, in each pack, where it was made: the
+// stage's due_from, or the parameter's value.
+TEST(Diff, ADeadlineChangeIsLocatedWhereItWasMade) {
+  const std::string a = "meta: {name: d, extends: guizhou}\n";
+  const std::string b = "meta: {name: d, extends: guizhou}\nworkflow:\n  stages:\n"
+                        "    - {id: school_report, override: true, due_from: case_opened}\n"
+                        "parameters:\n  home_visit_within: {override: true, values: [{value: 5 days}]}\n";
+  const kcbx::PackDiff d = kcbx::diff_packs(kcbx::parse_rules(a, "a.yaml"), kcbx::parse_rules(b, "b.yaml"));
+  const auto* from = find(d, "deadline", "school_report");
+  ASSERT_NE(from, nullptr);
+  EXPECT_EQ(from->where_b.format(), "b.yaml:4:53");  // case_opened
+  EXPECT_NE(from->where_a.file.find("guizhou"), std::string::npos);
+  const auto* value = find(d, "deadline", "home_visits");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(value->where_b.line, 6);
+}
+
 TEST(Diff, RowsRemovedChangedAndMoved) {
   const std::string ext = R"(meta: {name: x, extends: guizhou}
 tables:

@@ -737,13 +737,23 @@ division_codes:
   EXPECT_TRUE(e.accepted);
   EXPECT_EQ(e.to_json().find(id), std::string::npos);  // masked, as any ID number
   EXPECT_EQ(kcbx::detail::mask_embedded_id_numbers("G" + id).find(id.substr(6, 8)), std::string::npos);
-  // Codes are 6 digits of a county or prefecture; an extension may not add
-  // one its base has.
+  // Codes are 6 digits of a county or prefecture.
   const auto bad = kcbx::check_rules("meta: {name: b, extends: guizhou}\ndivision_codes: {\"530000\": 云南省, \"5304\": x}\n",
                                      "b.yaml");
   ASSERT_EQ(bad.size(), 2u);
   EXPECT_EQ(bad[0].code, "wrong-type");
   EXPECT_EQ(bad[0].where.format(), "b.yaml:2:18");
+  // A code kcbx knows already (南明区, a typo for another?) and a code
+  // without a name are kept, and said.
+  const auto said = kcbx::check_rules("meta: {name: s, extends: guizhou}\ndivision_codes:\n  \"520102\": 南明区\n"
+                                      "  \"530481\": \"\"\n",
+                                      "s.yaml");
+  ASSERT_EQ(said.size(), 2u);
+  EXPECT_EQ(said[0].severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(said[0].code, "known-division-code");
+  EXPECT_EQ(said[0].where.format(), "s.yaml:3:3");
+  EXPECT_EQ(said[1].code, "unnamed-division-code");
+  EXPECT_EQ(said[1].where.format(), "s.yaml:4:3");
   // A county pack may repeat its province pack's code, or rename it.
   const std::string twice = dir.write("twice.yaml", "meta: {name: t, extends: yunnan.yaml}\ndivision_codes: {\"530481\": 澄江市}\n");
   EXPECT_EQ(kcbx::load_rules(twice).checked().pack->division_codes.size(), 1u);
@@ -752,6 +762,51 @@ division_codes:
   const auto& codes = renamed_pack.checked().pack->division_codes;
   ASSERT_EQ(codes.size(), 1u);
   EXPECT_EQ(codes[0].name.value, "澄江");
+}
+
+// Roles, levels and lines may be named by their Chinese aliases, in a pack
+// of its own and in an extension naming its base's.
+TEST(Extend, RolesLevelsAndLinesMayBeNamedByTheirAliases) {
+  const std::string own = R"(meta: {name: r1}
+fields:
+  xjh: {alias: 学籍号, type: string, required: true, unique: true}
+  xxbsm: {alias: 学校标识码, type: string}
+tables:
+  zt: {values: {a: 疑似辍学}, rows: [{id: r, then: a}]}
+levels:
+  xuexiao: {alias: 学校, field: xxbsm}
+roles:
+  banzhuren: {alias: 班主任, line: 教育线, level: 学校, duties: [家访]}
+  xiaozhang: {alias: 校长, line: jiaoyu, level: xuexiao, duties: [报告]}
+lines:
+  jiaoyu: {alias: 教育线, chain: [班主任, 校长]}
+workflow:
+  opens_when: zt = a
+  events: {jiafang: 家访}
+  stages:
+    - {id: jf, role: 班主任, event: 家访}
+)";
+  auto listed = [](const std::vector<kcbx::Diagnostic>& diags) {
+    std::string out;
+    for (const auto& d : diags) out += d.format() + "\n";
+    return out;
+  };
+  EXPECT_TRUE(kcbx::check_rules(own, "r1.yaml").empty()) << listed(kcbx::check_rules(own, "r1.yaml"));
+  const kcbx::RulePack pack = kcbx::parse_rules(own, "r1.yaml");
+  const auto& p = *pack.checked().pack;
+  EXPECT_EQ(p.workflow.stages[0].role.value, "banzhuren");
+  EXPECT_EQ(p.lines[0].chain[1].value, "xiaozhang");
+  EXPECT_EQ(p.roles[0].level.value, "xuexiao");
+  const std::string ext = "meta: {name: e, extends: guizhou}\nworkflow:\n  stages:\n"
+                          "    - {id: home_visits, override: true, role: 校长}\n";
+  const kcbx::RulePack e = kcbx::parse_rules(ext, "e.yaml");
+  EXPECT_EQ(e.checked().pack->workflow.stages[0].role.value, "principal");
+  // A misspelt alias is still unknown.
+  const auto bad = kcbx::check_rules(
+      "meta: {name: b, extends: guizhou}\nworkflow:\n  stages:\n    - {id: home_visits, override: true, role: 校张}\n",
+      "b.yaml");
+  ASSERT_EQ(bad.size(), 1u) << listed(bad);
+  EXPECT_EQ(bad[0].code, "unknown-name");
 }
 
 // Removing the base's catch-all row leaves records with no status: warned

@@ -182,6 +182,23 @@ TEST(PackLoader, UnknownKeyInRow) {
               pos_of(y, "whem"));
 }
 
+// A misspelt key is left out and the rest of the pack is still checked, so
+// that one run lists every problem. Not a key of meta, without which the
+// pack would be checked as if it extended nothing, nor of a row (above).
+TEST(PackLoader, AnUnknownKeyDoesNotHideTheRestOfThePack) {
+  std::string y = replace(kBase, "  age: {type: int}", "  age: {type: int, unqiue: true}");
+  y = replace(y, "old: age > limit", "old: agee > limit");
+  const std::vector<kcbx::Diagnostic> diags = kcbx::check_rules(y, "p.yaml");
+  ASSERT_EQ(diags.size(), 2u) << dump(diags);
+  EXPECT_EQ(diags[0].code, "unknown-key");
+  EXPECT_EQ(diags[1].code, "unknown-name");
+  EXPECT_EQ(diags[1].where.line, 11);
+  const std::string ext = "meta: {name: x, extnds: guizhou}\nderive:\n  over_14: age > 14\n";
+  const std::vector<kcbx::Diagnostic> meta = kcbx::check_rules(ext, "x.yaml");
+  ASSERT_EQ(meta.size(), 1u) << dump(meta);
+  EXPECT_EQ(meta[0].code, "unknown-key");
+}
+
 TEST(PackLoader, DuplicateKey) {
   // yaml-cpp keeps duplicate keys silently (jbeder/yaml-cpp#60).
   const std::string y =

@@ -669,4 +669,42 @@ TEST(RuleTests, ARejectedInlineEventIsNamedByItsLine) {
       << text;
 }
 
+// A test pins down an event rejection with its expect_error: the event is
+// then expected, not a failure; another reason, or no rejection, fails.
+TEST(RuleTests, ExpectErrorExpectsARejectedEvent) {
+  auto with = [](const std::string& date, const std::string& fragment) {
+    return run(test_file("  - name: events\n"
+                         "    records:\n"
+                         "      - {student_id: G1, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}\n"
+                         "    events:\n"
+                         "      - {student_id: G1, date: " + date + ", type: home_visit}\n"
+                         "    expect: {status: dropout}\n"
+                         "    expect_error: " + fragment + "\n"));
+  };
+  const kcbx::RuleTestReport ok = with("2019-08-30", "before the case opened");
+  EXPECT_EQ(ok.passed(), 1u) << ok.format(false);
+  const kcbx::RuleTestReport other = with("2019-08-30", "does not apply");
+  EXPECT_EQ(other.passed(), 0u) << other.format(false);
+  EXPECT_NE(other.format(false).find("was rejected: dated 2019-08-30"), std::string::npos) << other.format(false);
+  const kcbx::RuleTestReport none = with("2019-09-10", "before the case opened");
+  EXPECT_EQ(none.passed(), 0u) << none.format(false);
+}
+
+// An expectation names a field by its alias, as a record does; a number or
+// yes/no value written as neither is the test's error, not a mismatch.
+TEST(RuleTests, ExpectationsNameFieldsByAliasAndCheckTheirType) {
+  const std::string record =
+      "    records:\n"
+      "      - {student_id: G1, registry: enrolled, birth_date: 2010-03-01, last_attended: 2019-09-01}\n";
+  const kcbx::RuleTestReport ok =
+      run(test_file("  - name: alias\n" + record + "    expect: {最后到校日期: 2019-09-01, 年级: null, 建档立卡: false}\n"));
+  EXPECT_EQ(ok.passed(), 1u) << ok.format(false);
+  const kcbx::RuleTestReport bad =
+      run(test_file("  - name: words\n" + record + "    expect: {age: nine, poor: maybe}\n"));
+  EXPECT_EQ(bad.passed(), 0u);
+  const std::string text = bad.format(false);
+  EXPECT_NE(text.find("'nine' is not a number, and age is int"), std::string::npos) << text;
+  EXPECT_NE(text.find("'maybe' is not a yes/no value (true/false), and poor is bool"), std::string::npos) << text;
+}
+
 }  // namespace
