@@ -74,6 +74,10 @@ struct Column {
   // >= 0: on rows where that column's cell is not empty (a rate's
   // denominator), the workbook shows this number as a percentage.
   int percent_if = -1;
+  // >= 0: the number this one is judged against (a rate's target): the
+  // workbook shows both percentages with as many decimals (2 to 6) as it
+  // takes for them to read differently when they differ.
+  int percent_against = -1;
 };
 
 struct TableSpec {

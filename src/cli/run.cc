@@ -16,6 +16,7 @@
 #include "cli/terminal_safe.h"
 #include "kcbx/cases.h"
 #include "kcbx/responsibility.h"
+#include "util/decimals.h"
 
 namespace kcbx::cli {
 
@@ -69,7 +70,11 @@ std::string label(const std::string& alias, const std::string& name) {
 
 std::string value_text(const IndicatorResult& x) {
   if (!x.value) return "-";
-  return x.is_rate ? fmt::format("{:.4f}", *x.value) : fmt::format("{}", *x.value);
+  if (!x.is_rate) return fmt::format("{}", *x.value);
+  // Four decimals, or more where fewer would show a missed rate as its
+  // target (0.99995 against 1).
+  const int d = x.threshold ? detail::decimals_to_tell_apart(*x.value, *x.threshold, 4, 8) : 4;
+  return fmt::format("{:.{}f}", *x.value, d);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <xlsxwriter.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,7 @@
 #include "io/output_file.h"
 #include "kcbx/date.h"
 #include "kcbx/report.h"
+#include "util/decimals.h"
 
 namespace kcbx {
 
@@ -207,7 +209,8 @@ struct ReportWriter::Impl {
   lxw_workbook* workbook = nullptr;
   lxw_format* bold = nullptr;
   lxw_format* date_format = nullptr;
-  lxw_format* percent_format = nullptr;
+  // 0.00% to 0.000000%: percent_formats[d - 2] shows d decimals.
+  std::array<lxw_format*, 5> percent_formats{};
   std::string partial;  // the workbook's own file
   std::set<std::string> sheet_names;
   struct Job {
@@ -240,8 +243,10 @@ struct ReportWriter::Impl {
     // official can sort, filter and subtract them; as text they could not.
     date_format = workbook_add_format(workbook);
     format_set_num_format(date_format, "yyyy-mm-dd");
-    percent_format = workbook_add_format(workbook);
-    format_set_num_format(percent_format, "0.00%");
+    for (size_t i = 0; i < percent_formats.size(); ++i) {
+      percent_formats[i] = workbook_add_format(workbook);
+      format_set_num_format(percent_formats[i], ("0." + std::string(i + 2, '0') + "%").c_str());
+    }
     thread = std::thread([this] { work(); });
   }
 
@@ -361,7 +366,18 @@ struct ReportWriter::Impl {
         if (parse_number(v, d)) {
           const bool percent = col.percent_if >= 0 && static_cast<size_t>(col.percent_if) < cells.size() &&
                                !cells[static_cast<size_t>(col.percent_if)].empty();
-          worksheet_write_number(ws, t.row, cc, d, percent ? percent_format : nullptr);
+          lxw_format* format = nullptr;
+          if (percent) {
+            // Beside its target, enough decimals for a missed rate not to
+            // read as the target (99.995% against 100%).
+            int decimals = 2;
+            double other;
+            if (col.percent_against >= 0 && static_cast<size_t>(col.percent_against) < cells.size() &&
+                parse_number(cells[static_cast<size_t>(col.percent_against)], other))
+              decimals = detail::decimals_to_tell_apart(d, other, 4, 8) - 2;
+            format = percent_formats[static_cast<size_t>(decimals - 2)];
+          }
+          worksheet_write_number(ws, t.row, cc, d, format);
           if (col.type == ColumnType::kInteger) {
             if (t.sums.size() <= c) t.sums.resize(t.spec.columns.size());
             t.sums[c] += d;

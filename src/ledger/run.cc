@@ -670,6 +670,8 @@ class Job {
     // A rate's value and target as percentages in the workbook (95.00%),
     // a count's as numbers: by the row's denominator (empty for a count).
     indicator_cols[8].percent_if = indicator_cols[10].percent_if = 7;
+    indicator_cols[8].percent_against = 10;
+    indicator_cols[10].percent_against = 8;
     t_indicators_ = out_.open({"indicators", "目标指标", std::move(indicator_cols)});
 
     // Ledger columns, shared by every level and the special ledgers.

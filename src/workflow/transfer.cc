@@ -298,18 +298,23 @@ TransferReport reconcile_transfer(const RulePack& rules, std::istream& grade6, s
       // "not registered in time" (S1.4) before its deadline has passed.
       out.outcome = TransferOutcome::kPending;
     }
-    // A pupil not registered by the deadline (lost or late) must be
-    // notified to the sending school (S1.4); a pending pupil is shown the
-    // date that notice will be due if the pupil does not come.
+    // A pupil not registered by the deadline (lost, late, or registered
+    // late at another school) must be notified to the sending school
+    // (S1.4); a pending pupil is shown the date that notice will be due if
+    // the pupil does not come. A pupil registered elsewhere by the
+    // deadline was registered in time, and owes no notice.
+    const bool late_elsewhere = out.outcome == TransferOutcome::kRegisteredElsewhere && out.registered_on &&
+                                *out.registered_on > o.registration_deadline;
     if (out.outcome == TransferOutcome::kLost || out.outcome == TransferOutcome::kLate ||
-        out.outcome == TransferOutcome::kPending) {
+        out.outcome == TransferOutcome::kPending || late_elsewhere) {
       out.notify_due = notify_due;
       if (notify_due && out.outcome == TransferOutcome::kLost && o.as_of > *notify_due)
         out.notify_overdue_days = o.as_of.days() - notify_due->days();
       // A pupil who came after the notice was due was unaccounted for from
       // then to the registration: that lapse stays (as a case's lapse stays
-      // after the child returns), counted to the day of registration.
-      if (notify_due && out.outcome == TransferOutcome::kLate && out.registered_on &&
+      // after the child returns), counted to the day of registration,
+      // whichever school the pupil came to.
+      if (notify_due && (out.outcome == TransferOutcome::kLate || late_elsewhere) && out.registered_on &&
           *out.registered_on > *notify_due)
         out.notify_overdue_days = out.registered_on->days() - notify_due->days();
     }

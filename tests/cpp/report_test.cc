@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <set>
 #include <map>
@@ -23,6 +24,7 @@
 #include "kcbx/cases.h"
 #include "kcbx/report.h"
 #include "kcbx/responsibility.h"
+#include "util/decimals.h"
 
 namespace kcbx {
 namespace {
@@ -589,6 +591,17 @@ TEST_F(ProvinceRun, NoUnmaskedIdNumberInAnyOutput) {
 
 // U+FFFE and U+FFFF are UTF-8 but no XML character: written as they are,
 // the worksheet was no XML. Every sheet of the workbook must parse.
+// A missed rate never reads as its target: 0.99995 against 1 is shown
+// with 5 decimals (99.995% in the workbook), not as 1.0000 (100.00%).
+TEST(RunReport, AMissedRateDoesNotReadAsItsTarget) {
+  EXPECT_EQ(detail::decimals_to_tell_apart(0.99995, 1, 4, 8), 5);
+  EXPECT_EQ(detail::decimals_to_tell_apart(0.94995, 0.95, 4, 8), 5);
+  EXPECT_EQ(detail::decimals_to_tell_apart(0.9, 0.95, 4, 8), 4);
+  EXPECT_EQ(detail::decimals_to_tell_apart(0.95, 0.95, 4, 8), 4);
+  EXPECT_EQ(detail::decimals_to_tell_apart(0.9999999999, 1, 4, 8), 8);  // as many as the workbook has
+  EXPECT_EQ(detail::decimals_to_tell_apart(std::numeric_limits<double>::infinity(), 1, 4, 8), 4);
+}
+
 TEST(RunReport, TheWorkbookIsXmlWhateverTheCellsHold) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_fffe_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -840,6 +840,10 @@ TEST(WorkflowFixes, TransferRegistrationAfterAsOfIsNotDone) {
   EXPECT_EQ(r.rows[0].notify_overdue_days, 16);
   EXPECT_EQ(r.rows[1].outcome, TransferOutcome::kRegisteredElsewhere);
   EXPECT_EQ(r.rows[1].registered_school, "J02");
+  // Registered late at another school: not in time either (S1.4), and the
+  // lapse stays as for a late pupil at the planned school.
+  EXPECT_EQ(opt(r.rows[1].notify_due), "2019-09-04");
+  EXPECT_EQ(r.rows[1].notify_overdue_days, 16);
 
   const auto run = run_kcbx(dir, "transfer --grade6 " + shell_quote((dir / "g6b.csv").string()) + " --grade7 " +
                                      shell_quote((dir / "g7b.csv").string()) +
