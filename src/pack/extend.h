@@ -29,8 +29,9 @@ bool default_lookup(const std::string& ref, const std::string& from_file, std::s
 // Whether every error in `diags` leaves the pack whole enough to check:
 // a value the loader could not read and read as absent (a `from:` that is
 // no date applies from always), or an unknown key it left out (not one of
-// the top level, meta or a row, whose absence misleads the checks). Checking then goes on, so that one run of
-// kcbx validate lists every problem of the file, not the first alone.
+// the top level, meta or a row, whose absence misleads the checks).
+// Checking then goes on, so that one run of kcbx validate lists every
+// problem of the file, not the first alone.
 bool only_recoverable_errors(std::span<const Diagnostic> diags);
 
 // Loads `text` and, when it extends a base, loads the chain (at most 16
