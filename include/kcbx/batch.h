@@ -122,7 +122,9 @@ class BatchBuilder {
   std::unique_ptr<Impl> impl_;
 };
 
-// The results of Engine::classify, column by column.
+// The results of Engine::classify, column by column. Every accessor taking
+// a record index `i` (or a table or output index) throws std::out_of_range
+// for one past the end.
 class BatchResult {
  public:
   BatchResult();

@@ -9,7 +9,9 @@
 //
 // Columns are matched to the pack's fields by name or Chinese alias. A bad
 // record never stops the read: it becomes a Reject with its row number and
-// reason, and `read == accepted + rejected` always holds.
+// reason, and `read == accepted + rejected` always holds. A stream that
+// fails (an I/O error: badbit) is not taken for the end of the input:
+// next() and read_students throw kcbx::Error ("read-error") instead.
 #ifndef KCBX_CSV_H_
 #define KCBX_CSV_H_
 
@@ -27,7 +29,7 @@ namespace kcbx {
 struct ReadOptions {
   std::string file = "<input>";   // names the input in diagnostics
   std::string encoding = "utf-8"; // or gb18030/gbk for Chinese Excel files
-  size_t batch_rows = 65536;      // records per Batch from next()
+  size_t batch_rows = 65536;      // records per Batch from next(); 0: this default
   // 2 or more: a second thread splits the CSV into records (quotes,
   // encoding) while the caller's thread validates them into batches. The
   // results are identical; 1 reads on the caller's thread only; 0 uses two
@@ -56,7 +58,8 @@ class StudentReader {
   ~StudentReader();
 
   // Fills `batch` with the next accepted records (up to batch_rows); false
-  // when the input is exhausted and no record is left.
+  // when the input is exhausted and no record is left. Throws kcbx::Error
+  // when the stream fails to read (the records before it were returned).
   bool next(Batch& batch);
 
   // Rejects since the last take_rejects() (all of them if never taken).

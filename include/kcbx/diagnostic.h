@@ -53,7 +53,8 @@ struct Diagnostic {
 bool has_errors(const std::vector<Diagnostic>& diagnostics);
 
 // Thrown by load/compile when a pack (or an input file as a whole) cannot be
-// used. what() is the formatted list, one diagnostic per line.
+// used. what() is the formatted list, one diagnostic per line. An ID number
+// in a message or file name (a path the caller gave) is masked.
 class Error : public std::runtime_error {
  public:
   explicit Error(std::vector<Diagnostic> diagnostics);
@@ -65,6 +66,7 @@ class Error : public std::runtime_error {
   }
 
  private:
+  Error(std::vector<Diagnostic> masked, int);
   std::vector<Diagnostic> diagnostics_;
 };
 

@@ -117,6 +117,10 @@ class Engine {
  public:
   // Compiles `rules`. Does not throw for a valid RulePack.
   explicit Engine(RulePack rules, EngineOptions options = {});
+  // Copies share the compiled program; a move copies too, so that an
+  // engine moved from still classifies (as RulePack).
+  Engine(const Engine&) = default;
+  Engine& operator=(const Engine&) = default;
 
   const RulePack& rules() const { return rules_; }
   const EngineOptions& options() const { return options_; }
@@ -124,14 +128,18 @@ class Engine {
   // Evaluates every record of `batch` on `as_of`, in parallel over
   // options().threads. Never throws over bad data: records failing a pack
   // check are marked rejected in the result. Throws kcbx::Error when a
-  // parameter the pack uses has no value in force on `as_of`.
+  // parameter the pack uses has no value in force on `as_of`, and
+  // std::invalid_argument for a batch this engine cannot read: built for
+  // another pack, or keeping fewer fields than `what` reads (fields_read).
   BatchResult classify(const Batch& batch, Date as_of,
                        const ClassifyOptions& what = {}) const;
 
-  // Evaluates one record with a full trace.
+  // Evaluates one record with a full trace. Throws kcbx::Error when a
+  // parameter the pack uses has no value in force on `as_of`.
   Explanation explain(const Record& record, Date as_of) const;
   // Evaluates record `i` of `batch` with a full trace (for --explain over a
-  // file: no re-parsing). Throws std::out_of_range for a bad index.
+  // file: no re-parsing). Throws std::out_of_range for a bad index, and as
+  // classify() does.
   Explanation explain(const Batch& batch, size_t i, Date as_of) const;
 
   // What bit k of BatchResult::flags() means: "ledger" (on the ledgers),

@@ -7,14 +7,19 @@
 #ifndef KCBX_KCBX_H_
 #define KCBX_KCBX_H_
 
-#include "kcbx/batch.h"        // IWYU pragma: export
-#include "kcbx/csv.h"          // IWYU pragma: export
-#include "kcbx/date.h"         // IWYU pragma: export
-#include "kcbx/diagnostic.h"   // IWYU pragma: export
-#include "kcbx/engine.h"       // IWYU pragma: export
-#include "kcbx/memory.h"       // IWYU pragma: export
-#include "kcbx/rule_pack.h"    // IWYU pragma: export
-#include "kcbx/rule_tests.h"   // IWYU pragma: export
-#include "kcbx/version.h"      // IWYU pragma: export
+#include "kcbx/batch.h"          // IWYU pragma: export
+#include "kcbx/cases.h"          // IWYU pragma: export
+#include "kcbx/columns.h"        // IWYU pragma: export
+#include "kcbx/csv.h"            // IWYU pragma: export
+#include "kcbx/date.h"           // IWYU pragma: export
+#include "kcbx/diagnostic.h"     // IWYU pragma: export
+#include "kcbx/engine.h"         // IWYU pragma: export
+#include "kcbx/memory.h"         // IWYU pragma: export
+#include "kcbx/report.h"         // IWYU pragma: export
+#include "kcbx/responsibility.h" // IWYU pragma: export
+#include "kcbx/rule_pack.h"      // IWYU pragma: export
+#include "kcbx/rule_tests.h"     // IWYU pragma: export
+#include "kcbx/transfer.h"       // IWYU pragma: export
+#include "kcbx/version.h"        // IWYU pragma: export
 
 #endif  // KCBX_KCBX_H_

@@ -192,7 +192,7 @@ struct RunOptions {
   std::string file = "<students>";  // names the input in diagnostics
   std::string encoding = "utf-8";
   bool mask_id_numbers = true;      // ID numbers masked in every table
-  int calendar_days = 15;           // reports due in [as_of, as_of + this]
+  int calendar_days = 15;           // reports due in [as_of, as_of + this]; 0 to 36,600
   size_t batch_rows = 65536;        // records per chunk
   int64_t total_bytes = 0;          // input size for progress, 0 = unknown
   // Memory for the duplicate check before the values seen move to a

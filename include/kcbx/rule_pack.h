@@ -24,6 +24,12 @@ struct CheckedPack;
 
 class RulePack {
  public:
+  // Copies share the validated pack. A move copies too (declared copies
+  // leave no implicit move): a pack moved from stays the same pack, never
+  // an empty one whose every call would fail.
+  RulePack(const RulePack&) = default;
+  RulePack& operator=(const RulePack&) = default;
+
   const std::string& name() const;
   const std::string& version() const;
   const std::string& jurisdiction() const;

@@ -14,6 +14,7 @@
 #endif
 
 #include "io/encoding.h"
+#include "kcbx/diagnostic.h"
 
 namespace kcbx::detail {
 
@@ -107,6 +108,7 @@ void CsvReader::start() {
   // pipe delivering one byte at a time still shows the whole BOM.
   in_.read(chunk_.get(), 4);
   end_ = static_cast<size_t>(in_.gcount());
+  throw_if_unreadable();
   pos_ = 0;
   if (end_ < 4) eof_ = true;
   const std::string_view head(chunk_.get(), end_);
@@ -122,6 +124,16 @@ void CsvReader::start() {
   if (head.starts_with("\xFF\xFE") || head.starts_with("\xFE\xFF")) foreign_bom_ = "UTF-16";
 }
 
+// A stream that failed to read (an I/O error of a disk, a network share or
+// a decompressing stream: its buffer threw, or badbit is set) is not the end
+// of the input: the rows after it would be lost with read == accepted +
+// rejected still holding over what was read. The caller is told instead.
+void CsvReader::throw_if_unreadable() const {
+  if (in_.bad())
+    throw Error("read-error", "the input could not be read after line " + std::to_string(line_) +
+                                  " (an input/output error): the rows after it were not read");
+}
+
 // Called only when the buffer is used up: the parser copies what it keeps
 // into raw_, so a new chunk simply overwrites the old one.
 bool CsvReader::fill() {
@@ -132,6 +144,7 @@ bool CsvReader::fill() {
   if (eof_) return false;
   in_.read(chunk_.get(), static_cast<std::streamsize>(options_.chunk_bytes));
   const auto n = static_cast<size_t>(in_.gcount());
+  throw_if_unreadable();
   pos_ = 0;
   end_ = n;
   capture_from_ = 0;

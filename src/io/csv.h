@@ -98,6 +98,7 @@ class CsvReader {
 
   void start();
   bool fill();
+  void throw_if_unreadable() const;
   void skip_lf();
   bool split_simple_line(CsvRecord& record);
   void parse_record(CsvRecord& record);

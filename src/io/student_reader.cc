@@ -349,6 +349,9 @@ struct StudentReader::Impl {
 StudentReader::StudentReader(const RulePack& rules, std::istream& in, ReadOptions options)
     : impl_(std::make_unique<Impl>(rules, std::move(options))) {
   Impl& m = *impl_;
+  // 0 records a batch would be a reader that reads nothing: the default, as
+  // EngineOptions reads its 0.
+  if (m.options.batch_rows == 0) m.options.batch_rows = ReadOptions{}.batch_rows;
   if (!detail::is_ascii_compatible_encoding(m.options.encoding))  // unknown ones are not
     throw Error({{Severity::kError, {m.options.file, 0, 0}, "unknown-encoding",
                   "unknown or unsupported encoding '" + m.options.encoding +

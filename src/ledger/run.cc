@@ -1065,7 +1065,9 @@ class Job {
     collect_totals();
     write_indicators();
     report_.calendar =
-        calendar_due(engine_.rules(), o_.as_of, Date::from_days(o_.as_of.days() + std::max(0, o_.calendar_days)));
+        calendar_due(engine_.rules(), o_.as_of,
+                     // At most 100 years: a larger window (INT_MAX) would overflow the day number.
+                     Date::from_days(o_.as_of.days() + std::clamp(o_.calendar_days, 0, 36600)));
     for (const auto& e : report_.calendar) {
       Row row = {e.date.format(), e.id, e.alias, e.reporter, e.reporter_alias, e.recipient, e.data_as_of.format(),
                  e.clause};

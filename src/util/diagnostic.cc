@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "io/id_number.h"
+
 namespace kcbx {
 
 std::string SourceLocation::format() const {
@@ -47,9 +49,22 @@ static std::string join(const std::vector<Diagnostic>& ds) {
   return out;
 }
 
-Error::Error(std::vector<Diagnostic> diagnostics)
-    : std::runtime_error(join(diagnostics)),
-      diagnostics_(std::move(diagnostics)) {}
+// An error's diagnostics quote what the caller gave: a file path
+// (/srv/uploads/520102201003151236.csv), a column, a role, an encoding. An
+// ID number among them is masked here, once for every error thrown, as the
+// data's cells are where they are quoted.
+static std::vector<Diagnostic> masked(std::vector<Diagnostic> ds) {
+  for (Diagnostic& d : ds) {
+    if (detail::has_embedded_id_number(d.message)) d.message = detail::mask_embedded_id_numbers(d.message);
+    if (detail::has_embedded_id_number(d.where.file)) d.where.file = detail::mask_embedded_id_numbers(d.where.file);
+  }
+  return ds;
+}
+
+Error::Error(std::vector<Diagnostic> diagnostics) : Error(masked(std::move(diagnostics)), 0) {}
+
+Error::Error(std::vector<Diagnostic> diagnostics, int)
+    : std::runtime_error(join(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
 Error::Error(std::string code, std::string message)
     : Error(std::vector<Diagnostic>{

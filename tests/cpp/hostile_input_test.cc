@@ -945,3 +945,90 @@ TEST(HostileApi, ExplanationJsonOfInvalidUtf8Values) {
 }
 
 }  // namespace
+
+// ---- An integrator's misuse ------------------------------------------------
+
+namespace {
+
+// A stream whose buffer fails part-way (a disk, network or decompression
+// error: the istream sets badbit) is not the end of the input: the reader
+// throws instead of returning the first part as if it were all.
+struct FailingBuf : std::streambuf {
+  std::string data;
+  size_t pos = 0, good;
+  FailingBuf(std::string d, size_t g) : data(std::move(d)), good(g) {}
+  int_type underflow() override {
+    if (pos >= good) throw std::runtime_error("EIO");
+    const size_t n = std::min<size_t>(4096, good - pos);
+    char* p = data.data() + pos;
+    pos += n;
+    setg(p, p, p + n);
+    return traits_type::to_int_type(*p);
+  }
+};
+
+TEST(IntegratorMisuse, AStreamThatFailsIsNotTheEndOfTheInput) {
+  std::string csv = "student_id,registry,birth_date,last_attended\n";
+  for (int i = 0; i < 50000; ++i) csv += "G" + std::to_string(100000 + i) + ",enrolled,2010-05-01,2019-09-01\n";
+  for (int threads : {1, 2}) {
+    FailingBuf fb(csv, csv.size() / 2);
+    std::istream in(&fb);
+    kcbx::ReadOptions o;
+    o.threads = threads;
+    try {
+      (void)kcbx::read_students(kcbx::default_rules(), in, o);
+      ADD_FAILURE() << "a failed stream read as its end, threads " << threads;
+    } catch (const kcbx::Error& e) {
+      ASSERT_EQ(e.diagnostics().size(), 1u);
+      EXPECT_EQ(e.diagnostics()[0].code, "read-error");
+    }
+  }
+  // A whole stream still reads whole.
+  std::istringstream whole(csv);
+  EXPECT_EQ(kcbx::read_students(kcbx::default_rules(), whole).counts.read, 50000);
+}
+
+// batch_rows 0 is the default, as EngineOptions' 0 is, not a reader that
+// reads nothing.
+TEST(IntegratorMisuse, ZeroBatchRowsReadsEveryRecord) {
+  std::string csv = "student_id,registry,birth_date,last_attended\n";
+  for (int i = 0; i < 1000; ++i) csv += "G" + std::to_string(i) + ",enrolled,2010-05-01,2019-09-01\n";
+  std::istringstream in(csv);
+  kcbx::ReadOptions o;
+  o.batch_rows = 0;
+  kcbx::StudentReader reader(kcbx::default_rules(), in, o);
+  kcbx::Batch batch;
+  size_t rows = 0;
+  while (reader.next(batch)) rows += batch.size();
+  EXPECT_EQ(rows, 1000u);
+  EXPECT_EQ(reader.counts().read, 1000);
+}
+
+// A pack or engine moved from is still the same pack or engine (a move
+// copies), never an empty one that crashes on its next call.
+TEST(IntegratorMisuse, MovedFromPacksAndEnginesStillWork) {
+  kcbx::RulePack a = kcbx::default_rules();
+  const kcbx::RulePack b = std::move(a);
+  EXPECT_EQ(a.name(), b.name());  // NOLINT(bugprone-use-after-move): the point
+  kcbx::Engine e(b);
+  const kcbx::Engine f = std::move(e);
+  kcbx::Record r;
+  r.set("student_id", "G1").set("registry", "enrolled").set("birth_date", "2010-05-01");
+  const kcbx::Date day = *kcbx::Date::parse("2019-11-15");
+  EXPECT_EQ(e.explain(r, day).decisions.at(0).value,  // NOLINT(bugprone-use-after-move)
+            f.explain(r, day).decisions.at(0).value);
+}
+
+// An ID number in what the caller gave (a path) is masked in the error.
+TEST(IntegratorMisuse, AnIdNumberInAPathIsMaskedInTheError) {
+  try {
+    (void)kcbx::read_students(kcbx::default_rules(), "/nonexistent/520102201003151236.csv");
+    ADD_FAILURE() << "no error";
+  } catch (const kcbx::Error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find("520102201003151236"), std::string::npos) << what;
+    EXPECT_NE(what.find("520102********1236"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
