@@ -73,7 +73,7 @@ const char* severity_name(Severity s) {
 
 Date parse_as_of(const std::string& text, const char* what = "as_of") {
   auto d = Date::parse(text);
-  if (!d) throw py::value_error(std::string(what) + ": '" + text + "' is not a date (YYYY-MM-DD)");
+  if (!d) throw py::value_error(std::string(what) + ": '" + detail::mask_embedded_id_numbers(text) + "' is not a date (YYYY-MM-DD)");
   return *d;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -127,10 +128,24 @@ RulePack parse_rules(std::string_view yaml, const std::string& file) {
 RulePack parse_rules(const std::vector<std::pair<std::string, std::string>>& sources) {
   if (sources.empty()) throw Error("no-source", "no rule pack source given");
   // Bases resolve against the given sources first (by file name), so a
-  // pickled pack rebuilds on a machine without its files.
+  // pickled pack rebuilds on a machine without its files, or in another
+  // folder: the name the base was read by (`../base.yaml` from
+  // `provinces/x/x.yaml` is `provinces/base.yaml`), else a source whose name
+  // ends with the reference, else an embedded pack or the disk.
   detail::SourceLookup lookup = [&](const std::string& ref, const std::string& from, std::string& file,
                                     std::string& text) {
-    std::string dummy_file, dummy_text;
+    if (detail::embedded_pack(ref).empty()) {
+      namespace fs = std::filesystem;
+      fs::path p(ref);
+      if (p.is_relative() && !from.empty() && from.front() != '<') p = fs::path(from).parent_path() / p;
+      const std::string read_as = p.lexically_normal().string();
+      for (const auto& [f, t] : sources)
+        if (f == read_as) {
+          file = f;
+          text = t;
+          return true;
+        }
+    }
     if (detail::default_lookup(ref, from, file, text)) {
       for (const auto& [f, t] : sources)
         if (f == file) text = t;

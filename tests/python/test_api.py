@@ -870,3 +870,40 @@ def test_whole_number_output_with_missing_values_stays_whole() -> None:
     assert out["away"].iloc[0] == 10 and pd.isna(out["away"].iloc[1])
     full = engine.classify(df.iloc[:1], "2019-11-15")
     assert full["away"].dtype == np.int64 and full["away"].iloc[0] == 10
+
+
+def test_arrow_backed_timezone_dates_are_the_day_they_name(engine: kcbx.Engine) -> None:
+    """timestamp[us, tz=Asia/Shanghai][pyarrow] is read as datetime64[ns, tz]
+    is: the day in its own time zone, not the UTC day before."""
+    base = pd.DataFrame({"student_id": ["A1"], "registry": ["enrolled"],
+                         "birth_date": ["2013-11-16"], "last_attended": ["2019-11-08"]})
+    local = {c: pd.to_datetime(base[c]).dt.tz_localize("Asia/Shanghai") for c in ("birth_date", "last_attended")}
+    arrow = base.assign(**{c: v.astype(pd.ArrowDtype(pa.timestamp("us", "Asia/Shanghai"))) for c, v in local.items()})
+    want = engine.classify(base, "2019-11-15")[["status", "age"]].iloc[0].tolist()
+    assert want == ["not_applicable", 5]
+    assert engine.classify(arrow, "2019-11-15")[["status", "age"]].iloc[0].tolist() == want
+
+
+def test_run_reads_an_object_column_of_several_types_as_text(engine: kcbx.Engine) -> None:
+    """read_excel gives an int for most ID numbers and a str for those
+    ending in X: run reads such a column as its text, as classify does."""
+    df = pd.DataFrame({"student_id": ["S1", "S2"], "registry": ["enrolled", "enrolled"],
+                       "birth_date": ["2010-01-01", "2010-01-01"],
+                       "id_number": pd.Series([520102201001010018, "52010220100101019X"], dtype=object)})
+    report = engine.run(df, "2019-11-15", with_cases=False)
+    assert report.summary["students"]["read"] == 2
+
+
+def test_pandas_results_can_be_written_into(engine: kcbx.Engine, sample: kcbx.Sample) -> None:
+    """A result is a DataFrame like any: its columns are not Arrow's
+    read-only buffers."""
+    out = engine.classify(sample.students.to_pandas(), AS_OF)
+    first = out.index[0]
+    out.loc[first, "status"] = "dropout"
+    out.loc[first, "age"] = 99
+    assert out.loc[first, "status"] == "dropout" and out.loc[first, "age"] == 99
+
+
+def test_generate_refuses_an_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="kind must be"):
+        kcbx.generate(3, kind="pandsa")

@@ -50,6 +50,34 @@ def test_extended_pack_round_trip(tmp_path) -> None:  # noqa: ANN001
     assert len(again.pack.__getstate__()[1]) >= 2
 
 
+def test_every_pickle_protocol_round_trips() -> None:
+    """Protocols 0 and 1 (and a bare __reduce__) pickle as protocol 2 does:
+    pybind11's classes would otherwise be made without their C++ part,
+    which aborted the interpreter."""
+    engine = kcbx.Engine()
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(engine, protocol=protocol)).pack.name == engine.pack.name
+        assert pickle.loads(pickle.dumps(engine.pack, protocol=protocol)) == engine.pack
+        d = pickle.loads(pickle.dumps(kcbx.Diagnostic("f", 1, 2, "c", "m"), protocol=protocol))
+        assert (d.file, d.code) == ("f", "c")
+    assert engine.__reduce__()[0] is not None
+
+
+def test_a_base_in_a_parent_folder_travels_with_the_pack(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """`extends: ../base.yaml`: the pickle carries the base, and a worker in
+    another folder, without the files, rebuilds the pack from it."""
+    neighbour = ROOT / "examples" / "provinces" / "neighbour.yaml"
+    (tmp_path / "provinces" / "child").mkdir(parents=True)
+    (tmp_path / "provinces" / "neighbour.yaml").write_text(neighbour.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "provinces" / "child" / "child.yaml").write_text(
+        'meta: {name: child, version: "0.1", jurisdiction: "530000", extends: ../neighbour.yaml}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    data = pickle.dumps(kcbx.Engine("provinces/child/child.yaml"))
+    (tmp_path / "provinces").rename(tmp_path / "gone")
+    monkeypatch.chdir("/")
+    assert pickle.loads(data).pack.name == "child"
+
+
 def test_diagnostics_pickle() -> None:
     d = kcbx.Diagnostic("x.yaml", 1, 2, "c", "m", "warning")
     e = pickle.loads(pickle.dumps(d))

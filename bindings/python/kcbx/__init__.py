@@ -38,6 +38,25 @@ from ._kcbx import Diagnostic, RulePack, RulesError
 
 __version__: str = _kcbx.__version__
 
+
+def _reduce_ex(self: Any, protocol: int = 2) -> Any:
+    """What pickle protocol 2 saves, for every protocol: pybind11's classes
+    pickle by __getstate__/__setstate__, and protocols 0 and 1 (and a bare
+    __reduce__) would make the object without its C++ part, which aborts
+    the interpreter."""
+    import copyreg
+
+    return (copyreg.__newobj__, (type(self),), self.__getstate__())
+
+
+def _reduce(self: Any) -> Any:
+    return _reduce_ex(self)
+
+
+for _cls in (_kcbx.RulePack, _kcbx.Diagnostic, _kcbx.Engine):
+    _cls.__reduce_ex__ = _reduce_ex  # type: ignore[method-assign,assignment]
+    _cls.__reduce__ = _reduce  # type: ignore[method-assign,assignment]
+
 __all__ = [
     "Cases",
     "Transfer",
@@ -130,9 +149,12 @@ class PreparedTable:
     The results and rejects are those of the table itself, and of the kind
     it was (pandas, Polars, pyarrow).
 
-    ``read``: the table's rows; ``accepted``: those that passed the checks;
-    ``rejects``: the others (row, the key, column, reason), as
-    ``classify(..., with_rejects=True)`` lists them before the rules run.
+    ``read``: the table's rows; ``accepted``: those whose cells passed the
+    field checks (types, formats, required and unique fields); ``rejects``:
+    the others (row, the key, column, reason). The pack's record checks
+    (``checks:``, such as a birth date that is not the ID number's) run with
+    the rules, on each classify: its rejects may list more rows, and its
+    result fewer, than ``accepted``.
 
     It holds the table's buffers: changing the table afterwards (pandas
     lets one write into a column in place) does not reach it; prepare the
@@ -623,6 +645,8 @@ def generate(students: int = 1000, *, seed: int = 1, as_of: Any = "2019-11-15",
 
     if rules is not None and province is not None:
         raise ValueError("give province or rules, not both")
+    if kind not in ("pyarrow", "pandas", "polars"):
+        raise ValueError(f"kind must be 'pyarrow', 'pandas' or 'polars', not {kind!r}")
     texts = _kcbx._generate(int(students), int(seed), _as_of_text(as_of), list(prefectures),
                             province or "", rules)
     if out is not None:

@@ -2,6 +2,8 @@
 
 import datetime
 import os
+
+import numpy as np
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -26,7 +28,8 @@ __all__ = [
     "to_typed",
 ]
 
-_AsOf = str | datetime.date | datetime.datetime
+# A pandas Timestamp is a datetime; a numpy datetime64 is read as its day.
+_AsOf = str | datetime.date | datetime.datetime | np.datetime64
 
 class Diagnostic:
     """A problem in a rule pack or input, with its position."""
@@ -176,11 +179,25 @@ class Engine:
         mask: bool = True,
     ) -> tuple[Any, Any]: ...
     @overload
+    def classify(  # with_rejects known only when run: the table, or (table, rejects)
+        self,
+        table: Any,
+        as_of: _AsOf,
+        *,
+        with_rejects: bool,
+        levels: Sequence[str] = (),
+        all_tables: bool = True,
+        outputs: bool = True,
+        mask: bool = True,
+    ) -> Any: ...
+    @overload
     def explain(
         self, record: Mapping[str, Any], as_of: _AsOf, *, format: Literal["dict"] = "dict"
     ) -> dict[str, Any]: ...
     @overload
     def explain(self, record: Mapping[str, Any], as_of: _AsOf, *, format: Literal["json", "text"]) -> str: ...
+    @overload
+    def explain(self, record: Mapping[str, Any], as_of: _AsOf, *, format: str) -> dict[str, Any] | str: ...
     def cases(
         self,
         students: Any,

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from . import Engine
 
 
+def _masked(text: Any) -> Any:
+    """A value with any ID number in it masked (520102********1233), as
+    every output of kcbx shows it; a plain function, so that Dask and Spark
+    ship it to their workers by name."""
+    return text if text is None else _kcbx._mask(str(text))
+
+
 def _as_of_text(as_of: Any) -> str:
     """'YYYY-MM-DD' for a date, datetime, pandas Timestamp, numpy datetime64 or str."""
     if isinstance(as_of, str):
@@ -201,6 +208,11 @@ def _pandas_column(name: str, series: Any) -> Any:
 
     try:
         column = pa.array(series, from_pandas=True)
+        # An Arrow-backed timezone-aware timestamp (timestamp[us,
+        # tz=Asia/Shanghai][pyarrow]): its dates where they were written,
+        # as datetime64[ns, tz] above.
+        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            return _wall_time(column)
         return _joined(column) if _is_list(column.type) else column
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
         if dtype == object:
@@ -311,11 +323,13 @@ def _one_batch(table: Any) -> Any:
 
 
 def _categorical(column: Any, minus_one_under_nulls: bool = False) -> Any:
-    """A pyarrow dictionary array as a pandas Categorical, sharing its codes.
+    """A pyarrow dictionary array as a pandas Categorical.
 
     pyarrow's own conversion copies and range-checks the codes of every
     column (about 1 ms a million rows, 2.5 ms with nulls); the codes kcbx
-    builds are in range by construction, so they are wrapped as they are.
+    builds are in range by construction, so they are only copied (a byte a
+    row): Arrow's buffers are read-only, and a result the analyst cannot
+    write into (``result.loc[i, "status"] = ...``) would be a surprise.
     Under a null kcbx writes 0, which other Arrow readers expect, and a
     column with nulls gets a copy with -1 there; unless
     ``minus_one_under_nulls`` (a result kcbx made for pandas, whose codes
@@ -328,7 +342,7 @@ def _categorical(column: Any, minus_one_under_nulls: bool = False) -> Any:
     idx = column.indices
     if column.null_count and not minus_one_under_nulls:
         idx = pc.fill_null(idx, -1)
-    codes = np.frombuffer(idx.buffers()[1], dtype=idx.type.to_pandas_dtype())[idx.offset : idx.offset + len(idx)]
+    codes = np.frombuffer(idx.buffers()[1], dtype=idx.type.to_pandas_dtype())[idx.offset : idx.offset + len(idx)].copy()
     labels = column.dictionary
     # An empty dictionary (a column of nulls only): pyarrow's categories
     # are of object dtype then.
@@ -341,6 +355,7 @@ def _to_pandas(batch: Any, minus_one_under_nulls: bool = False) -> Any:
     """A pyarrow RecordBatch as a pandas DataFrame: dictionaries as
     categoricals, date32 as Arrow-backed dates (no datetime64 round trip).
     ``minus_one_under_nulls``: see _categorical."""
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -366,7 +381,13 @@ def _to_pandas(batch: Any, minus_one_under_nulls: bool = False) -> Any:
         # float64 (30.0 and NaN) for some calls and int64 for others.
         if pa.types.is_integer(c.type) and c.null_count:
             return pd.arrays.ArrowExtensionArray(c)
-        return c.to_pandas()
+        out = c.to_pandas()
+        # Numbers shared with Arrow's read-only buffers: copied, so that the
+        # result can be written into as any DataFrame.
+        values = getattr(out, "values", None)
+        if isinstance(values, np.ndarray) and not values.flags.writeable:
+            out = out.copy()
+        return out
 
     return pd.DataFrame({name: column(i) for i, name in enumerate(names)}, copy=False)
 
@@ -475,7 +496,21 @@ def _csv_source(obj: Any, encoding: str = "utf-8") -> tuple[str, str, str]:
 
     kind = _kind(obj)
     if kind == "pandas":
-        t = pa.Table.from_pandas(obj, preserve_index=False)
+        # Column by column, so that an object column of several types (ints
+        # and text from read_excel) is read as its text, as classify reads it.
+        arrays, names = [], []
+        for i, c in enumerate(obj.columns):
+            series = obj.iloc[:, i]
+            try:
+                arrays.append(pa.array(series, from_pandas=True))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+                text = _texts(series) if series.dtype == object else None
+                if text is None:
+                    raise TypeError(_kcbx._mask(
+                        f"column {str(c)!r} cannot be read as one type ({series.dtype}): {e}")) from None
+                arrays.append(text)
+            names.append(str(c))
+        t = pa.Table.from_arrays(arrays, names=names)
     elif kind == "polars":
         t = obj.to_arrow()
     elif kind == "mapping":

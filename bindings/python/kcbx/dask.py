@@ -144,14 +144,16 @@ def totals(ddf: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     return parts.groupby("jurisdiction", dropna=False).agg({c: "sum" for c in counts}).reset_index()
 
 
-def duplicates(ddf: Any, pack: Any, field: str | None = None) -> Any:
+def duplicates(ddf: Any, pack: Any, field: str | None = None, *, mask: bool = True) -> Any:
     """The values of a field (by default the key, the student number) that
     more than one row of ``ddf`` holds, with how many: a Dask DataFrame
     <field>, count. ``classify`` checks a value within its partition only;
     this counts across the whole DataFrame. Values compare as the engine
     compares them: trimmed of spaces (also the ideographic and no-break
     space), and for a field of format id_number with a lower-case check
-    character read as X; empty cells hold no value."""
+    character read as X; empty cells hold no value. An ID number in a value
+    is masked (520102********1233), as in every output; ``mask=False``
+    shows it whole, to find its rows."""
     p = _convert._pack(_convert._carrier(pack))
     name, column, id_number = _convert._field_column(p, list(ddf.columns), field)
     values = ddf[column].dropna().astype(str).str.strip(_convert.CELL_SPACES)
@@ -161,4 +163,7 @@ def duplicates(ddf: Any, pack: Any, field: str | None = None) -> Any:
     counts = values.value_counts()
     counts = counts[counts > 1]
     frame = counts.to_frame("count").reset_index()
-    return frame.rename(columns={frame.columns[0]: name})
+    frame = frame.rename(columns={frame.columns[0]: name})
+    if mask:
+        frame[name] = frame[name].map(_convert._masked, meta=(name, frame[name].dtype))
+    return frame

@@ -163,7 +163,7 @@ def totals(df: Any, pack: Any, as_of: Any, level: str = "county") -> Any:
     return parts.groupBy("jurisdiction").agg(*[F.sum(c).alias(c) for c in counts])
 
 
-def duplicates(df: Any, pack: Any, field: str | None = None) -> Any:
+def duplicates(df: Any, pack: Any, field: str | None = None, *, mask: bool = True) -> Any:
     """The values of a field (by default the key, the student number) that
     more than one row of ``df`` holds, with how many: a Spark DataFrame
     <field>, count. The engine checks a value against the other rows of its
@@ -172,7 +172,9 @@ def duplicates(df: Any, pack: Any, field: str | None = None) -> Any:
     compares them: trimmed of spaces (also the ideographic and no-break
     space), and for a field of format id_number with a lower-case check
     character read as X; empty cells hold no value. The column is found as
-    the engine finds it, by the field's name or its alias."""
+    the engine finds it, by the field's name or its alias. An ID number in a
+    value is masked (520102********1233), as in every output; ``mask=False``
+    shows it whole, to find its rows."""
     from pyspark.sql import functions as F
 
     p = _convert._pack(_convert._carrier(pack))
@@ -183,5 +185,9 @@ def duplicates(df: Any, pack: Any, field: str | None = None) -> Any:
         value = F.when((F.length(value) == 18) & value.endswith("x"),
                        F.concat(F.substring(value, 1, 17), F.lit("X"))).otherwise(value)
     values = df.select(value.alias(name))
-    return (values.where(F.col(name).isNotNull() & (F.col(name) != "")).groupBy(name).count()
-            .where(F.col("count") > 1))
+    out = (values.where(F.col(name).isNotNull() & (F.col(name) != "")).groupBy(name).count()
+           .where(F.col("count") > 1))
+    if mask:
+        # A lambda: Spark 4 reads a function's type hints as a pandas UDF's.
+        out = out.withColumn(name, F.udf(lambda v: _convert._masked(v), "string")(F.col(name)))
+    return out
