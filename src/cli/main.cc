@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/report_commands.h"
 #include "cli/terminal_safe.h"
+#include "io/id_number.h"
 #include "pack/pack.h"
 
 namespace {
@@ -37,9 +38,18 @@ int main(int argc, char** argv) {
   // killing the process, so OutputFile reports it and removes its temporary
   // file rather than leaving it behind.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Likewise a write to a closed pipe (`kcbx classify ... | head -1`) fails
+  // with EPIPE instead of killing the process: the command says so, exits
+  // 1 and leaves no temporary file, as for a full disk.
+  std::signal(SIGPIPE, SIG_IGN);
   kcbx::cli::make_stderr_terminal_safe();
   CLI::App app{"kcbx: 控辍保学 rules engine (dropout control for compulsory education)"};
   app.require_subcommand(1);
+  // A usage error repeats what was typed: an ID number given where a date
+  // or a file goes is masked there too.
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    return kcbx::detail::mask_embedded_id_numbers(CLI::FailureMessage::simple(a, e));
+  });
   app.set_version_flag("--version", std::string("kcbx 0.1.0"));
   std::vector<std::pair<CLI::App*, kcbx::cli::Runner>> commands;
   auto add = [&](kcbx::cli::Runner (*f)(CLI::App&)) {
@@ -65,7 +75,7 @@ int main(int argc, char** argv) {
     for (auto& [sub, run] : commands) names.push_back(sub->get_name());
     if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
       const std::string near = kcbx::detail::nearest_name(argv[1], names);
-      std::cerr << "kcbx: error: unknown command '" << argv[1] << "'"
+      std::cerr << "kcbx: error: unknown command '" << kcbx::detail::mask_embedded_id_numbers(argv[1]) << "'"
                 << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\nRun with --help for the commands.\n";
       return kcbx::cli::kExitUsage;
     }
@@ -80,13 +90,13 @@ int main(int argc, char** argv) {
     for (auto& [sub, run] : commands)
       if (sub->parsed()) return stdout_written(run());
   } catch (const kcbx::cli::UsageError& e) {
-    std::cerr << "kcbx: error: " << e.what() << "\n";
+    std::cerr << "kcbx: error: " << kcbx::detail::mask_embedded_id_numbers(e.what()) << "\n";
     return kcbx::cli::kExitUsage;
   } catch (const kcbx::Error& e) {
     kcbx::cli::print_diagnostics(e.diagnostics());
     return kcbx::cli::kExitUnusable;
   } catch (const std::exception& e) {
-    std::cerr << "kcbx: error: " << e.what() << "\n";
+    std::cerr << "kcbx: error: " << kcbx::detail::mask_embedded_id_numbers(e.what()) << "\n";
     return kcbx::cli::kExitUnusable;
   }
   return kcbx::cli::kExitUsage;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -33,6 +34,7 @@
 #include "kcbx/report.h"
 #include "ledger/ledger.h"
 #include "pack/checked_pack.h"
+#include "util/decimals.h"
 #include "workflow/event_dates.h"
 #include "workflow/rejected_students.h"
 
@@ -471,9 +473,23 @@ std::string number_text(double v) {
   return buf;
 }
 
-std::string rate_text(double v) {
+// A pack's threshold as written (0.95, 0.3333334): the shortest text that
+// reads back as the same number, so that a rate beside it compares with it.
+std::string threshold_text(double v) {
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+// Six decimals, or more where six would show a rate as its target when
+// the two differ (a province's 0.9499996 against 0.95: util/decimals.h).
+std::string rate_text(double v, std::optional<double> threshold = std::nullopt) {
+  const int decimals = threshold ? detail::decimals_to_tell_apart(v, *threshold, 6, 15) : 6;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   std::string s = buf;
   while (s.size() > 1 && s.back() == '0') s.pop_back();
   if (!s.empty() && s.back() == '.') s.pop_back();
@@ -1531,9 +1547,9 @@ class Job {
                    x.judged_on.format(),
                    std::to_string(x.numerator),
                    x.is_rate ? std::to_string(x.denominator) : "",
-                   x.value ? (x.is_rate ? rate_text(*x.value) : number_text(*x.value)) : "",
+                   x.value ? (x.is_rate ? rate_text(*x.value, x.threshold) : number_text(*x.value)) : "",
                    x.comparison,
-                   x.threshold ? number_text(*x.threshold) : "",
+                   x.threshold ? threshold_text(*x.threshold) : "",
                    x.met ? (*x.met ? "met" : "missed") : x.due_on ? "pending" : x.threshold ? "no_data" : "",
                    x.due_on ? x.due_on->format() : ""};
         out_.row(t_indicators_, row);
@@ -1605,7 +1621,7 @@ class Job {
     for (const auto& t : report_.targets) {
       const auto& o = t.overall;
       put("target", t.indicator, t.alias, "all",
-          o.value ? (o.is_rate ? rate_text(*o.value) : number_text(*o.value)) : "");
+          o.value ? (o.is_rate ? rate_text(*o.value, o.threshold) : number_text(*o.value)) : "");
       put("target_result", t.indicator, t.alias, "all",
           o.met ? (*o.met ? "met" : "missed") : o.due_on ? "pending" : "");
       for (const auto& l : t.levels) {

@@ -585,17 +585,19 @@ void reject_verbs(const Pack& p, std::vector<Diagnostic>& diags) {
 bool only_recoverable_errors(std::span<const Diagnostic> diags) {
   return std::none_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
     if (d.severity != Severity::kError || d.code == "bad-date") return false;
-    // An unknown key (a misspelt `unqiue:`) is left out by the loader, so
-    // its item is whole without it: a key the item needs is missing-key,
-    // an error of its own. Not so at the top level or in meta
-    // (`extend: guizhou`): without it the pack would be checked as one of
-    // its own, and every name its base gives reported unknown. Nor in a
-    // row: a row without its misspelt `whem:` matches every record, and
-    // the rows after it would be reported as never matching. The message
-    // says where (yaml_walk.h's MapReader).
-    if (d.code == "unknown-key")
-      return d.message.find("' in rule pack") != std::string::npos || d.message.find("' in meta") != std::string::npos ||
-             d.message.find("' in row") != std::string::npos;
+    // An unknown key is left out by the loader. When it is a misspelt key
+    // that only describes its item (`descripton:`, `alais:`: the nearest
+    // key, which the message suggests), the item is whole without it and
+    // the rest of the pack is still checked. Any other key's absence
+    // changes what the checks find (a table without its `hit_policy` is
+    // first-hit; a list without its `kind` is of the kind its name says; a
+    // row without `when` matches every record), and they would report
+    // errors of the author's typo as if they were others.
+    if (d.code == "unknown-key") {
+      for (const char* key : {"description", "alias", "title", "text", "action", "recipient"})
+        if (d.message.ends_with("; did you mean '" + std::string(key) + "'?")) return false;
+      return true;
+    }
     return true;
   });
 }

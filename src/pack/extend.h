@@ -28,8 +28,8 @@ bool default_lookup(const std::string& ref, const std::string& from_file, std::s
 
 // Whether every error in `diags` leaves the pack whole enough to check:
 // a value the loader could not read and read as absent (a `from:` that is
-// no date applies from always), or an unknown key it left out (not one of
-// the top level, meta or a row, whose absence misleads the checks).
+// no date applies from always), or an unknown key it left out that is a
+// misspelt describing key (`descripton:`), whose absence changes no check.
 // Checking then goes on, so that one run of kcbx validate lists every
 // problem of the file, not the first alone.
 bool only_recoverable_errors(std::span<const Diagnostic> diags);

@@ -120,6 +120,8 @@ const Entry kEntries[] = {
     {"unnamed-division-code", "division code '(.*)' has no name.*",
      "行政区划代码 '$1' 没有名称；请写出县名（\"$1\": 澄江市），以便读者知道是哪个县"},
     {"wrong-type", "'(.*)' is not a number, and (.*) is (.*)", "'$1' 不是数字，而 $2 是 $3"},
+    {"unknown-name", "'(.*)' is the alias of (\\S+) '(.*)' and '(.*)'; write the name of the one meant",
+     "'$1' 同时是 '$3' 和 '$4' 的别名；请写出所指那一项的名称"},
     {"wrong-type", "'(.*)' is not a yes/no value \\(true/false\\), and (.*) is bool", "'$1' 不是是/否值（true/false），而 $2 是 bool"},
     {"wrong-type", "expected a single value here, not a (map|list)", "这里应是单个值，不能是映射或列表"},
     {"wrong-type", "'(.*)' must be a map of name: entry", "'$1' 必须是“名称: 条目”形式的映射"},

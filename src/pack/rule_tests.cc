@@ -349,9 +349,12 @@ std::optional<double> number(std::string_view s) {
   return d;
 }
 
+// The yes/no words a record's cell may hold (values.cc parse_cell).
 std::string bool_word(std::string_view s) {
-  if (s == "1" || iequals_ascii(s, "true") || iequals_ascii(s, "yes") || s == "是") return "true";
-  if (s == "0" || iequals_ascii(s, "false") || iequals_ascii(s, "no") || s == "否") return "false";
+  if (s == "1" || iequals_ascii(s, "true") || iequals_ascii(s, "yes") || iequals_ascii(s, "y") || s == "是")
+    return "true";
+  if (s == "0" || iequals_ascii(s, "false") || iequals_ascii(s, "no") || iequals_ascii(s, "n") || s == "否")
+    return "false";
   return std::string(s);
 }
 

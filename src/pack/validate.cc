@@ -670,8 +670,17 @@ class Validator {
                  const char* code = "unknown-name") {
     for (size_t i = 0; i < defs.size(); ++i)
       if (defs[i].name.value == name.value) return static_cast<int>(i);
-    std::vector<std::string> names;
-    for (const auto& d : defs) names.push_back(d.name.value);
+    std::vector<std::string> names, sharing;
+    for (const auto& d : defs) {
+      names.push_back(d.name.value);
+      if constexpr (requires { d.alias; })
+        if (!d.alias.value.empty() && d.alias.value == name.value) sharing.push_back(d.name.value);
+    }
+    if (sharing.size() > 1) {  // an alias stands for one name only (names_for_aliases)
+      error(name.where, code, "'" + name.value + "' is the alias of " + std::string(what) + "s '" + sharing[0] +
+                                  "' and '" + sharing[1] + "'; write the name of the one meant");
+      return -1;
+    }
     std::string msg = "unknown " + std::string(what) + " '" + name.value + "'";
     const std::string near = nearest_name(name.value, names);
     if (!near.empty()) msg += "; did you mean '" + near + "'?";

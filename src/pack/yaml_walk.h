@@ -305,7 +305,9 @@ inline void report_yaml_syntax_error(const std::string& file, std::string_view s
   const SourceLocation at = to_location(file, e.mark, source);
   bool explained = false;
   for (auto& d : full_width_punctuation(file, source)) {
-    explained = explained || d.where.line == at.line || d.where.line + 1 == at.line;
+    // A colon only: a comma in [15， last] is text to YAML, and breaks nothing.
+    explained = explained || (d.message.starts_with("full-width colon") &&
+                              (d.where.line == at.line || d.where.line + 1 == at.line));
     diags.push_back(std::move(d));
   }
   if (!explained) diags.push_back({Severity::kError, at, "yaml-syntax", yaml_syntax_message(e, source)});

@@ -10,7 +10,8 @@
 namespace kcbx::detail {
 
 // The decimals, from `least` up to `most`, at which `a` and `b`, each
-// rounded, differ; `least` when they are equal (or still alike at `most`).
+// rounded, differ; `least` when they are equal, `most` when they are still
+// alike there.
 inline int decimals_to_tell_apart(double a, double b, int least, int most) {
   if (a == b || !std::isfinite(a) || !std::isfinite(b)) return least;
   for (int d = least; d < most; ++d) {

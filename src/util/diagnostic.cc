@@ -31,7 +31,9 @@ std::string Diagnostic::format() const {
   out += ": ";
   out += message;
   if (!code.empty()) out += " [" + code + "]";
-  return out;
+  // A message quotes what was written (an ID number typed where a date
+  // goes, `from: 522732200708097733`): masked, as every printed diagnostic.
+  return detail::has_embedded_id_number(out) ? detail::mask_embedded_id_numbers(out) : out;
 }
 
 bool has_errors(const std::vector<Diagnostic>& ds) {

@@ -614,6 +614,12 @@ TEST(Authoring, FullWidthColonsAndCommasAreNamedWhereTheyAre) {
   const auto b = kcbx::check_rules("meta: {name: x}\nfields:\n  xjh： {type: string, required: true}\n", "x.yaml");
   ASSERT_EQ(b.size(), 1u) << all(b);
   EXPECT_EQ(b[0].code, "full-width-punctuation");
+  // A comma explains no syntax error: one a line below it keeps its report.
+  const auto c = kcbx::check_rules("meta: {name: x, extends: guizhou}\ncalendar:\n"
+                                   "  - {id: township_half_month, override: true, days: [15， last]}\n"
+                                   "   - {id: y}\n", "x.yaml");
+  EXPECT_TRUE(std::any_of(c.begin(), c.end(), [](const kcbx::Diagnostic& d) { return d.code == "yaml-syntax"; }))
+      << all(c);
   const std::string flow = "meta: {name: x, extends: guizhou}\ncalendar:\n"
                            "  - {id： township_half_month, override: true, days: [10]}\n";
   EXPECT_EQ(kcbx::check_rules(flow, "x.yaml").at(0).format(),

@@ -807,6 +807,15 @@ workflow:
       "b.yaml");
   ASSERT_EQ(bad.size(), 1u) << listed(bad);
   EXPECT_EQ(bad[0].code, "unknown-name");
+  // An alias two roles share names neither, and the message says so.
+  const auto shared = kcbx::check_rules(
+      "meta: {name: s, extends: guizhou}\nroles:\n  grade_head: {alias: 校长, line: education, level: school}\n"
+      "workflow:\n  stages:\n    - {id: home_visits, override: true, role: 校长}\n",
+      "s.yaml");
+  std::string all = listed(shared);
+  EXPECT_NE(all.find("'校长' is the alias of roles 'principal' and 'grade_head'; write the name of the one meant"),
+            std::string::npos)
+      << all;
 }
 
 // Removing the base's catch-all row leaves records with no status: warned

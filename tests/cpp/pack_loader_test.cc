@@ -182,17 +182,22 @@ TEST(PackLoader, UnknownKeyInRow) {
               pos_of(y, "whem"));
 }
 
-// A misspelt key is left out and the rest of the pack is still checked, so
-// that one run lists every problem. Not a key of meta, without which the
-// pack would be checked as if it extended nothing, nor of a row (above).
+// A misspelt describing key is left out and the rest of the pack is still
+// checked, so that one run lists every problem. Not another key, whose
+// absence would make the checks report the typo as other errors (a
+// `unqiue` field is not unique; a `whem` row matches every record), nor a
+// key of meta, without which the pack would extend nothing.
 TEST(PackLoader, AnUnknownKeyDoesNotHideTheRestOfThePack) {
-  std::string y = replace(kBase, "  age: {type: int}", "  age: {type: int, unqiue: true}");
+  std::string y = replace(kBase, "  age: {type: int}", "  age: {type: int, descripton: years}");
   y = replace(y, "old: age > limit", "old: agee > limit");
   const std::vector<kcbx::Diagnostic> diags = kcbx::check_rules(y, "p.yaml");
   ASSERT_EQ(diags.size(), 2u) << dump(diags);
   EXPECT_EQ(diags[0].code, "unknown-key");
   EXPECT_EQ(diags[1].code, "unknown-name");
   EXPECT_EQ(diags[1].where.line, 11);
+  std::string z = replace(kBase, "  age: {type: int}", "  age: {type: int, unqiue: true}");
+  z = replace(z, "old: age > limit", "old: agee > limit");
+  ASSERT_EQ(kcbx::check_rules(z, "p.yaml").size(), 1u) << dump(kcbx::check_rules(z, "p.yaml"));
   const std::string ext = "meta: {name: x, extnds: guizhou}\nderive:\n  over_14: age > 14\n";
   const std::vector<kcbx::Diagnostic> meta = kcbx::check_rules(ext, "x.yaml");
   ASSERT_EQ(meta.size(), 1u) << dump(meta);

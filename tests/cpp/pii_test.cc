@@ -276,6 +276,40 @@ TEST(PersonalData, Validate) {
   }
 }
 
+// An ID number typed where a date, a file or an option goes: masked in the
+// pack's diagnostics and in the usage errors that repeat it.
+TEST(PersonalData, AnIdNumberTypedInTheWrongPlace) {
+  const std::string id = "522732200708097733";  // a valid check character
+  const fs::path dir = province().dir;
+  write_file(dir / "wrong_place.yaml", "meta: {name: p, version: 1, extends: guizhou}\nparameters:\n"
+                                       "  dropout_after: {override: true, from: " + id + ", value: 1 month}\n");
+  for (const std::string& args : std::vector<std::string>{"validate wrong_place.yaml", "validate --lang zh wrong_place.yaml",
+                                 "classify --as-of " + id, "calendar --from " + id + " --to 2019-12-01",
+                                 "classify " + id, id, "classify --students " + id + ".csv --as-of 2019-11-15"}) {
+    const CliRun r = run_kcbx(dir, args);
+    EXPECT_NE(r.code, 0) << args;
+    EXPECT_EQ((r.out + r.err).find(id), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+// A closed pipe (`| head -1`) is a failed write, not a killed process: exit
+// 1, and the files the command writes are whole or absent, never temporary.
+TEST(PersonalData, AClosedPipeFailsTheCommandCleanly) {
+  const fs::path dir = province().dir;
+  const fs::path out = dir / "closed_pipe";
+  fs::remove_all(out);
+  fs::create_directories(out);
+  // The reader is gone before kcbx writes (a second's wait): the output
+  // would fit in the pipe's buffer otherwise, and the test would race.
+  const CliRun r = run_shell(dir, "{ sleep 1; \"$KCBX\" classify" + students() + " --as-of 2019-11-15 --rejects " +
+                                      shell_quote((out / "rej.csv").string()) + "; echo $? > " +
+                                      shell_quote((out / "code").string()) + "; } | true");
+  EXPECT_EQ(read_file(out / "code"), "1\n") << r.err;
+  EXPECT_NE(r.err.find("cannot write to standard output"), std::string::npos) << r.err;
+  for (const auto& f : fs::directory_iterator(out))
+    EXPECT_EQ(f.path().filename().string().find(".tmp-"), std::string::npos) << f.path();
+}
+
 TEST(PersonalData, Run) {
   const std::string inputs = students() + " --events " +
                              shell_quote((province().dir / "events.csv").string()) + " --officials " +

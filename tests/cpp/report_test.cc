@@ -796,6 +796,40 @@ tables:
   EXPECT_EQ(r.statuses[1].count, 1);
 }
 
+// A rate within a millionth of its target is written with the decimals it
+// takes to differ from it (2/3 against 0.6666667), in indicators.csv as on
+// the console and in the workbook: "0.666667 ... 0.666667 ... missed" read
+// as a target met.
+TEST(RunReport, ARateBesideItsTargetReadsApartFromIt) {
+  const RulePack pack = parse_rules(R"(meta: {name: close, jurisdiction: "530000"}
+fields:
+  xjh: {type: string, required: true, unique: true}
+  xjzt: {type: enum, required: true, values: [zj, tx]}
+tables:
+  zt: {values: [ok, cx], rows: [{id: tx, when: xjzt = tx, then: cx}, {id: ok, then: ok}]}
+indicators:
+  kept: {numerator: zt = ok, denominator: "true", at_least: 0.6666667}
+)", "close.yaml");
+  std::istringstream st("xjh,xjzt\nA,zj\nB,tx\nC,zj\n");
+  RunOptions o;
+  o.as_of = *Date::parse("2021-10-15");
+  RecordingSink sink;
+  (void)run(Engine(pack), st, nullptr, nullptr, o, &sink);
+  bool seen = false;
+  for (const auto& table : sink.tables) {
+    if (table.empty() || table[0].empty() || table[0][0] != "indicators") continue;
+    for (size_t i = 1; i < table.size(); ++i) {
+      const auto& row = table[i];
+      if (row.size() < 12 || row[3] != "all") continue;
+      EXPECT_EQ(row[8], "0.66666667");   // value
+      EXPECT_EQ(row[10], "0.6666667");   // threshold, as the pack wrote it
+      EXPECT_EQ(row[11], "missed");
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
 TEST(RunReport, ReadEqualsAcceptedPlusRejectedWithBadRows) {
   const fs::path dir = fs::temp_directory_path() / ("kcbx_report_rejects_" + std::to_string(::getpid()));
   fs::remove_all(dir);
