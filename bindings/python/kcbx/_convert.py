@@ -496,21 +496,12 @@ def _csv_source(obj: Any, encoding: str = "utf-8") -> tuple[str, str, str]:
 
     kind = _kind(obj)
     if kind == "pandas":
-        # Column by column, so that an object column of several types (ints
-        # and text from read_excel) is read as its text, as classify reads it.
-        arrays, names = [], []
-        for i, c in enumerate(obj.columns):
-            series = obj.iloc[:, i]
-            try:
-                arrays.append(pa.array(series, from_pandas=True))
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
-                text = _texts(series) if series.dtype == object else None
-                if text is None:
-                    raise TypeError(_kcbx._mask(
-                        f"column {str(c)!r} cannot be read as one type ({series.dtype}): {e}")) from None
-                arrays.append(text)
-            names.append(str(c))
-        t = pa.Table.from_arrays(arrays, names=names)
+        # Each column as classify reads it (_source), so that an object
+        # column of several types (ints and text from read_excel) is its
+        # text here too; numpy columns become Arrow arrays for the writer.
+        columns = _source(obj, kind)[0]
+        t = pa.Table.from_arrays([c if isinstance(c, (pa.Array, pa.ChunkedArray)) else pa.array(c)
+                                  for _, c in columns], names=[name for name, _ in columns])
     elif kind == "polars":
         t = obj.to_arrow()
     elif kind == "mapping":
