@@ -134,8 +134,11 @@ class Engine {
   BatchResult classify(const Batch& batch, Date as_of,
                        const ClassifyOptions& what = {}) const;
 
-  // Evaluates one record with a full trace. Throws kcbx::Error when a
-  // parameter the pack uses has no value in force on `as_of`.
+  // Evaluates one record with a full trace. A record the pack's checks
+  // refuse is not accepted, with its reject in `rejects` (row 1): a
+  // required field it leaves out is a missing value, as a blank cell is.
+  // Throws kcbx::Error when a parameter the pack uses has no value in
+  // force on `as_of`.
   Explanation explain(const Record& record, Date as_of) const;
   // Evaluates record `i` of `batch` with a full trace (for --explain over a
   // file: no re-parsing). Throws std::out_of_range for a bad index, and as

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/column_names.h"
 #include "engine/plan.h"
 #include "io/id_number.h"
 #include "util/huge_pages.h"
@@ -330,9 +331,33 @@ Explanation Engine::explain(const Record& record, Date as_of) const {
   std::vector<std::string_view> cells;
   for (const auto& [k, v] : record.cells()) header.push_back(k);
   for (const auto& [k, v] : record.cells()) cells.push_back(v);
+  // A record is one row, not a file: a required field it leaves out is a
+  // missing value of that row ("required value is missing", row 1, with
+  // the field as the column), as a blank cell is, rather than a file's
+  // missing column; and two keys naming one field are that row's reject.
+  const detail::Pack& pack = *plan_->pack->pack;
+  {
+    std::vector<std::string_view> names(header.begin(), header.end());
+    const detail::ColumnMatch match = detail::match_columns(pack, names);
+    const int key = plan_->pack->field_index(plan_->pack->key_field());
+    const int key_column = key >= 0 ? match.field_column[static_cast<size_t>(key)] : -1;
+    const std::string student_id =
+        key_column >= 0 ? detail::reject_key(detail::trim_spaces(cells[static_cast<size_t>(key_column)])) : "";
+    for (const auto& d : match.duplicates) {
+      ex.accepted = false;
+      ex.rejects.push_back({1, student_id, pack.fields[d.field].name.value,
+                            "'" + header[d.first] + "' and '" + header[d.second] + "' are both field '" +
+                                pack.fields[d.field].name.value + "'"});
+    }
+    if (!ex.accepted) return ex;
+    for (size_t f : match.missing) {
+      header.push_back(pack.fields[f].name.value);
+      cells.emplace_back();
+    }
+  }
   for (auto& d : builder.set_columns(std::span<const std::string>(header), "<record>")) {
     ex.accepted = false;
-    ex.rejects.push_back({0, "", "", d.message});
+    ex.rejects.push_back({1, "", "", d.message});
   }
   if (!ex.accepted) return ex;
   if (auto rej = builder.add_row(std::span<const std::string_view>(cells), 1)) {

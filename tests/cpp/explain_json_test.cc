@@ -155,4 +155,34 @@ TEST(ExplainJson, RejectedRecords) {
   EXPECT_TRUE(j["decisions"].empty());
 }
 
+// A record is one row: a required field it leaves out is that row's
+// missing value (row 1, the field as the column, the key named), as a
+// blank cell is, and not a file's missing column on row 0.
+TEST(ExplainJson, ARecordWithoutARequiredFieldIsItsRowsReject) {
+  kcbx::Engine engine(kcbx::default_rules());
+  const kcbx::Date as_of = *kcbx::Date::parse("2019-10-10");
+  kcbx::Record left_out, blank;
+  left_out.set("student_id", "G7").set("birth_date", "2010-01-01");
+  blank.set("student_id", "G7").set("birth_date", "2010-01-01").set("registry", " ");
+  const kcbx::Explanation a = engine.explain(left_out, as_of), b = engine.explain(blank, as_of);
+  ASSERT_EQ(a.rejects.size(), 1u);
+  ASSERT_EQ(b.rejects.size(), 1u);
+  EXPECT_FALSE(a.accepted);
+  EXPECT_EQ(a.rejects[0].row, 1);
+  EXPECT_EQ(a.rejects[0].student_id, "G7");
+  EXPECT_EQ(a.rejects[0].column, "registry");
+  EXPECT_EQ(a.rejects[0].reason, b.rejects[0].reason);
+  EXPECT_EQ(a.rejects[0].row, b.rejects[0].row);
+
+  // By its alias too; two keys naming one field are the row's reject.
+  kcbx::Record twice;
+  twice.set("student_id", "G8").set("registry", "enrolled").set("学籍状态", "enrolled");
+  const kcbx::Explanation c = engine.explain(twice, as_of);
+  ASSERT_EQ(c.rejects.size(), 1u);
+  EXPECT_EQ(c.rejects[0].row, 1);
+  EXPECT_EQ(c.rejects[0].student_id, "G8");
+  EXPECT_EQ(c.rejects[0].column, "registry");
+  EXPECT_EQ(c.rejects[0].reason, "'registry' and '学籍状态' are both field 'registry'");
+}
+
 }  // namespace

@@ -227,6 +227,11 @@ def test_explain_a_row_of_a_datetime_frame(engine: kcbx.Engine) -> None:
     refused = engine.explain({"student_id": "G3", "registry": "enrolled"}, "2019-10-10")
     assert not refused["accepted"]
     assert refused["rejects"][0]["student_id"] == "G3"
+    # A required field left out is the record's missing value, as a blank.
+    left_out = engine.explain({"student_id": "G3", "birth_date": "2010-03-01"}, "2019-10-10")
+    blank = engine.explain({"student_id": "G3", "birth_date": "2010-03-01", "registry": ""}, "2019-10-10")
+    assert left_out["rejects"] == blank["rejects"]
+    assert left_out["rejects"][0]["row"] == 1 and left_out["rejects"][0]["column"] == "registry"
 
 
 def test_explain_masks_id_numbers_and_rejects(engine: kcbx.Engine) -> None:
