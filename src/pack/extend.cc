@@ -88,6 +88,9 @@ class Merger {
   void error(const SourceLocation& at, const char* code, std::string msg) {
     diags_.push_back({Severity::kError, at, code, std::move(msg)});
   }
+  void warning(const SourceLocation& at, const char* code, std::string msg) {
+    diags_.push_back({Severity::kWarning, at, code, std::move(msg)});
+  }
   static std::string suggest(const std::string& name, const std::vector<std::string>& names) {
     const std::string near = nearest_name(name, names);
     return near.empty() ? std::string() : "; did you mean '" + near + "'?";
@@ -333,12 +336,28 @@ class Merger {
       if (p.history_given) {
         it->values = std::move(p.values);  // a whole new history
       } else if (!p.from.empty() && p.values.size() == 1) {
-        // A new value from a date; one from the same date is replaced.
+        // A new value from a date, in force from then on ("change a
+        // parameter from a date"): the base's values from that date or
+        // later give way to it. Kept, a later one would take the
+        // province's change back on its date, silently, and a base pack
+        // that gains a dated value would do so to every pack extending
+        // it. One from the same date is simply replaced; a later one is
+        // said, as the author may have meant to follow it.
         ParamValueDef v = std::move(p.values.front());
-        auto same = std::find_if(it->values.begin(), it->values.end(),
-                                 [&](const ParamValueDef& x) { return x.from == v.from; });
-        if (same != it->values.end()) *same = std::move(v);
-        else it->values.push_back(std::move(v));
+        for (auto x = it->values.begin(); x != it->values.end();) {
+          const bool later = x->from && v.from && *x->from > *v.from;
+          if (!later && x->from != v.from) {
+            ++x;
+            continue;
+          }
+          if (later)
+            warning(p.name.where, "override-replaces-later-value",
+                    "the override of parameter '" + p.name.value + "' from " + v.from_text.value +
+                        " also replaces the base's value from " + x->from_text.value + " (" + x->value.value +
+                        (x->where.line ? ", " + x->where.format() : std::string()) + "); to keep that value, give the whole history ('values:')");
+          x = it->values.erase(x);
+        }
+        it->values.push_back(std::move(v));
       } else if (!p.values.empty() || p.from.empty()) {
         error(p.name.where, "override-needs-date",
               "an override of parameter '" + p.name.value +

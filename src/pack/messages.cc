@@ -364,6 +364,10 @@ const Entry kEntries[] = {
     {"type-mismatch", "(.*)", "类型不匹配（$1）"},
 
     // extends: (extend.cc)
+    {"override-replaces-later-value",
+     "the override of parameter '(.*)' from (.*) also replaces the base's value from (.*) \\((.*)\\); to keep "
+     "that value, give the whole history \\('values:'\\)",
+     "参数 '$1' 自 $2 起的覆盖同时取代了基础包自 $3 起的取值（$4）；如要保留该取值，请用 'values:' 给出完整历史"},
     {"unknown-override", "the base pack has no workflow; to add one, drop 'override'",
      "基础包没有工作流；如要新增，请去掉 'override'"},
     {"unknown-override", "(value|event type) '(.*)' is not in (.*) of the base pack; to add it, drop 'override'",

@@ -126,6 +126,46 @@ parameters:
     }
 }
 
+// A value from a date stays in force from then on: a later value of the
+// base gives way to it (with a warning), rather than taking the province's
+// change back on its own date.
+TEST(Extend, OverrideFromADateOutlastsTheBasesLaterValues) {
+  TempDir dir;
+  std::string base = kBase;
+  base.replace(base.find("    value: 7\n"), 13,
+               "    values:\n      - {value: 7}\n      - {from: 2022-01-01, value: 9}\n");
+  dir.write("base.yaml", base);
+  const std::string ext = dir.write("ext.yaml", R"(meta: {name: ext, extends: base.yaml}
+parameters:
+  limit: {override: true, from: 2021-09-01, value: 3}
+)");
+  const kcbx::RulePack p = kcbx::load_rules(ext);
+  EXPECT_EQ(status(p, "5", "2021-08-31"), "ok");      // the base's 7
+  EXPECT_EQ(status(p, "5", "2021-09-01"), "warned");  // 3
+  EXPECT_EQ(status(p, "5", "2022-06-01"), "warned");  // still 3, not the base's 9
+  std::ifstream in(ext);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto ds = kcbx::check_rules(text, ext);
+  const auto* d = find_code(ds, "override-replaces-later-value");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->severity, kcbx::Severity::kWarning);
+  EXPECT_EQ(d->where.line, 3);
+  EXPECT_NE(d->message.find("from 2021-09-01 also replaces the base's value from 2022-01-01 (9"),
+            std::string::npos)
+      << d->message;
+
+  // One from the same date is replaced without a word.
+  const std::string same = dir.write("same.yaml", R"(meta: {name: same, extends: base.yaml}
+parameters:
+  limit: {override: true, from: 2022-01-01, value: 4}
+)");
+  std::ifstream in2(same);
+  const std::string text2((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(find_code(kcbx::check_rules(text2, same), "override-replaces-later-value"), nullptr);
+  EXPECT_EQ(status(kcbx::load_rules(same), "5", "2022-06-01"), "warned");  // 4
+  EXPECT_EQ(status(kcbx::load_rules(same), "5", "2021-06-01"), "ok");      // 7
+}
+
 // Results are labelled "name version #hash": an extension without a
 // version has none, rather than its base's release number beside its own
 // name.
