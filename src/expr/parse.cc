@@ -104,7 +104,13 @@ constexpr WidePunct kWidePunct[] = {
     {"，", ","},   {"＝", "="},   {"≠", "!="}, {"≥", ">="}, {"≤", "<="}, {"＞", ">"},   {"＜", "<"},
     {"＋", "+"},   {"“", "\""}, {"”", "\""}, {"‘", "'"},  {"’", "'"},  {"！＝", "!="}, {"！", "not"},
     {"\u3000", " "},  // the full-width space
+    // What the [ and ] keys type in Chinese mode (【】), and the full-width
+    // brackets: no name holds them, unlike （） ("户籍地（县）", below).
+    {"【", "["},   {"】", "]"},   {"［", "["},  {"］", "]"},
 };
+// A name may hold full-width parentheses, but none starts with one:
+// `and （registry = left）` meant '('.
+constexpr WidePunct kWideOpenParen = {"（", "("};
 const WidePunct* wide_punct_at(std::string_view s, size_t pos) {
   if (static_cast<unsigned char>(s[pos]) < 0x80) return nullptr;
   for (const auto& w : kWidePunct)
@@ -138,7 +144,9 @@ class Lexer {
     if (pos_ >= s_.size()) return t;
     const unsigned char c = static_cast<unsigned char>(s_[pos_]);
     if (std::isdigit(c)) return number(t);
-    if (const WidePunct* w = wide_punct_at(s_, pos_)) {
+    const WidePunct* w = wide_punct_at(s_, pos_);
+    if (!w && s_.substr(pos_).starts_with(kWideOpenParen.utf8)) w = &kWideOpenParen;
+    if (w) {
       t.kind = Tok::kError;
       t.text = "'" + std::string(w->utf8) + "' is not part of the language; write '" + std::string(w->ascii) +
                "' (ASCII)";
@@ -147,8 +155,14 @@ class Lexer {
     }
     if (is_ident_start(c)) {
       size_t end = pos_;
-      while (end < s_.size() && is_ident_char(static_cast<unsigned char>(s_[end])) && !wide_punct_at(s_, end))
+      // An ASCII word runs into no full-width parenthesis: `and（x` is
+      // 'and' and a '（' (a Chinese name, 户籍地（县）, holds one).
+      bool ascii = true;
+      while (end < s_.size() && is_ident_char(static_cast<unsigned char>(s_[end])) && !wide_punct_at(s_, end) &&
+             !(ascii && end > pos_ && s_.substr(end).starts_with(kWideOpenParen.utf8))) {
+        ascii = ascii && static_cast<unsigned char>(s_[end]) < 0x80;
         ++end;
+      }
       t.kind = Tok::kIdent;
       t.text = std::string(s_.substr(pos_, end - pos_));
       pos_ = end;

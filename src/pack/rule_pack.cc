@@ -75,7 +75,7 @@ std::shared_ptr<const detail::CheckedPack> build(std::string_view yaml, const st
     if (!has_errors(diags) ||
         std::any_of(diags.begin(), diags.end(), [](const Diagnostic& d) { return d.code == "full-width-punctuation"; }))
       return;
-    std::vector<Diagnostic> wide = detail::full_width_punctuation(file, yaml);
+    std::vector<Diagnostic> wide = detail::full_width_punctuation(file, yaml, diags);
     diags.insert(diags.begin(), wide.begin(), wide.end());
   };
   if (has_errors(diags)) {

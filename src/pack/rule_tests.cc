@@ -504,7 +504,7 @@ class Runner {
     }
     const bool file_ok = !has_errors(diags);
     if (!file_ok)
-      for (auto& d : full_width_punctuation(path, file.source)) report_.diagnostics.push_back(std::move(d));
+      for (auto& d : full_width_punctuation(path, file.source, diags)) report_.diagnostics.push_back(std::move(d));
     for (auto& d : diags) report_.diagnostics.push_back(std::move(d));
     if (!file_ok && file.tests.empty()) return;
 

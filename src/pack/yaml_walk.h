@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -210,12 +211,26 @@ inline bool is_pack_key(std::string_view word) {
   return false;
 }
 
-inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, std::string_view source) {
+// `errors`, the file's errors so far, admit colons the rule above leaves
+// out, where an error shows the colon broke the line: glued to a name
+// (`transferred_out：转出`, `suspected_after：{...}`) or after a Chinese
+// name (`转出已确认：`), when an error is on the colon's line or YAML's
+// "illegal map value" on the next (where the text it made ran into a
+// key). Unconditionally, "Note：2019" starting a line of a text would be.
+inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, std::string_view source,
+                                                      std::span<const Diagnostic> errors = {}) {
   static constexpr std::string_view kColon = "\xEF\xBC\x9A", kComma = "\xEF\xBC\x8C";  // U+FF1A, U+FF0C
   std::vector<Diagnostic> out;
   auto key_char = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
            c == '.';
+  };
+  auto broke = [&](int line) {
+    return std::any_of(errors.begin(), errors.end(), [&](const Diagnostic& d) {
+      return d.severity == Severity::kError && d.where.file == file &&
+             (d.where.line == line ||
+              (d.where.line == line + 1 && d.code == "yaml-syntax" && d.message.starts_with("illegal map value")));
+    });
   };
   // A comma between ASCII words (`[15， last]`); one in Chinese text
   // (`{text: 牵头部署…，确保…}`) is the text's own.
@@ -237,6 +252,7 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
     }
     int depth = 0;           // inside [...] or {...}
     bool key_start = quote == 0;  // a plain key may start here (not inside a text quoted across lines)
+    bool ascii_key = true;        // and holds only key_char()s so far
     size_t key_begin = lead;
     size_t k = lead;
     for (; k < line.size(); ++k) {
@@ -257,9 +273,10 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
       // "Note：2019" starting a line of a text is no key.
       const size_t after_colon = k + kColon.size();
       if (line.substr(k).starts_with(kColon) && key_start && k > key_begin &&
-          (after_colon == line.size() || line[after_colon] == ' ' ||
-           (depth > 0 && (line[after_colon] == ',' || line[after_colon] == '}')) ||
-           is_pack_key(line.substr(key_begin, k - key_begin)))) {
+          ((ascii_key && (after_colon == line.size() || line[after_colon] == ' ' ||
+                          (depth > 0 && (line[after_colon] == ',' || line[after_colon] == '}')) ||
+                          is_pack_key(line.substr(key_begin, k - key_begin)))) ||
+           broke(number))) {
         // The key is quoted masked: digits make a key, and an ID number
         // typed as one is still personal.
         report("full-width colon '：' after '" +
@@ -282,12 +299,16 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
       if ((c == ']' || c == '}') && depth > 0) --depth;
       if (c == '{' || (c == ',' && depth > 0) || (c == '-' && k + 1 < line.size() && line[k + 1] == ' ' && key_start)) {
         key_start = true;
+        ascii_key = true;
         key_begin = line.find_first_not_of(' ', k + 1);
         if (key_begin == std::string_view::npos) break;
         k = key_begin - 1;
         continue;
       }
-      if (key_start && !key_char(c)) key_start = false;
+      // A name in Chinese (no name of the pack language, but what an
+      // author may type) goes on as a key that only an error admits.
+      if (key_start && static_cast<unsigned char>(c) >= 0x80) ascii_key = false;
+      else if (key_start && !key_char(c)) key_start = false;
     }
     if (opens_block_scalar(line.substr(0, k))) block = static_cast<long>(lead);
     return out.size() < 10;
@@ -303,14 +324,15 @@ inline std::vector<Diagnostic> full_width_punctuation(const std::string& file, s
 inline void report_yaml_syntax_error(const std::string& file, std::string_view source, const YAML::Exception& e,
                                      std::vector<Diagnostic>& diags) {
   const SourceLocation at = to_location(file, e.mark, source);
+  Diagnostic syntax{Severity::kError, at, "yaml-syntax", yaml_syntax_message(e, source)};
   bool explained = false;
-  for (auto& d : full_width_punctuation(file, source)) {
+  for (auto& d : full_width_punctuation(file, source, std::span<const Diagnostic>(&syntax, 1))) {
     // A colon only: a comma in [15， last] is text to YAML, and breaks nothing.
     explained = explained || (d.message.starts_with("full-width colon") &&
                               (d.where.line == at.line || d.where.line + 1 == at.line));
     diags.push_back(std::move(d));
   }
-  if (!explained) diags.push_back({Severity::kError, at, "yaml-syntax", yaml_syntax_message(e, source)});
+  if (!explained) diags.push_back(std::move(syntax));
 }
 
 class Walker {

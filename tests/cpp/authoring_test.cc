@@ -655,6 +655,36 @@ TEST(Authoring, FullWidthColonsAndCommasAreNamedWhereTheyAre) {
   EXPECT_EQ(id[0].message, "full-width colon '：' after '110105********0021'; write ':' (ASCII) and a space");
 }
 
+// A colon glued to a name the pack gives (a value, a parameter) or after a
+// Chinese name is named too, where an error shows it broke its line: YAML
+// stumbles on the next line, or the section is no map.
+TEST(Authoring, AFullWidthColonAfterAnAuthorsNameIsNamedWhereItBrokeTheLine) {
+  auto first = [](const std::string& pack) {
+    const auto ds = kcbx::check_rules(pack, "x.yaml");
+    return ds.empty() ? std::string() : ds[0].format();
+  };
+  const std::string head = "meta: {name: x, extends: guizhou}\n";
+  EXPECT_EQ(first(head + "tables:\n  status:\n    values:\n      transferred_out：转出\n      moved: 迁出\n"),
+            "x.yaml:5:22: error: full-width colon '：' after 'transferred_out'; write ':' (ASCII) and a space "
+            "[full-width-punctuation]");
+  EXPECT_EQ(first(head + "tables:\n  status:\n    values:\n      transferred_out：转出\n"
+                         "    rows:\n      - {id: t, before: completed, when: registry = left, then: transferred_out}\n"),
+            "x.yaml:5:22: error: full-width colon '：' after 'transferred_out'; write ':' (ASCII) and a space "
+            "[full-width-punctuation]");
+  EXPECT_EQ(first(head + "parameters:\n  suspected_after：{override: true, from: 2020-09-01, value: 5 days}\n"),
+            "x.yaml:3:18: error: full-width colon '：' after 'suspected_after'; write ':' (ASCII) and a space "
+            "[full-width-punctuation]");
+  EXPECT_EQ(first(head + "derive:\n  转出已确认：\n    expr: registry = left\n"),
+            "x.yaml:3:8: error: full-width colon '：' after '转出已确认'; write ':' (ASCII) and a space "
+            "[full-width-punctuation]");
+  // Without such an error, a glued colon or one after Chinese words is
+  // text: a pack whose error is elsewhere gets no word about it.
+  const auto other = kcbx::check_rules(head + "meta2: 1\nparameters:\n  p1: {type: int, value: 3, description: x}\n"
+                                              "tables:\n  status:\n    description: 第一行\n      说明：第二行\n", "x.yaml");
+  ASSERT_FALSE(other.empty());
+  for (const auto& d : other) EXPECT_NE(d.code, "full-width-punctuation") << d.format();
+}
+
 // A Chinese keyboard types '：' with no space after it: after a key of the
 // pack language that is named at the colon ("Note：2019" in a text stays
 // text). yaml-cpp's own words for a broken indentation get plain ones, in

@@ -676,6 +676,16 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   EXPECT_DIAG(only_error(y), "syntax", "'，' is not part of the language; write ',' (ASCII)", pos_of(y, "，"));
   y = replace(kBase, "  old: age > limit", "  old: age ≥ limit");
   EXPECT_DIAG(only_error(y), "syntax", "'≥' is not part of the language; write '>=' (ASCII)", pos_of(y, "≥"));
+  // The brackets the [ ] keys type in Chinese mode, and a full-width
+  // parenthesis that starts a name.
+  y = replace(kBase, "  old: age > limit", "  old: \"registry in 【none, left】\"");
+  EXPECT_DIAG(only_error(y), "syntax", "'【' is not part of the language; write '[' (ASCII)", pos_of(y, "【"));
+  y = replace(kBase, "  old: age > limit", "  old: \"registry in [none, left］\"");
+  EXPECT_DIAG(only_error(y), "syntax", "'］' is not part of the language; write ']' (ASCII)", pos_of(y, "］"));
+  y = replace(kBase, "  old: age > limit", "  old: age > limit and （age < 99)");
+  EXPECT_DIAG(only_error(y), "syntax", "'（' is not part of the language; write '(' (ASCII)", pos_of(y, "（"));
+  y = replace(kBase, "  old: age > limit", "  old: age > limit and（age < 99)");
+  EXPECT_DIAG(only_error(y), "syntax", "'（' is not part of the language; write '(' (ASCII)", pos_of(y, "（"));
   // A Chinese connective between two conditions names the keyword.
   y = replace(kBase, "  old: age > limit", "  old: age > limit 且 age < 99");
   EXPECT_DIAG(only_error(y), "syntax", "unexpected '且' after the end of the expression; write 'and'", pos_of(y, "且"));
