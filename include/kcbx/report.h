@@ -239,6 +239,11 @@ struct WriterOptions {
   // (an old report.xlsx after a run without the workbook), never any other
   // file. For a folder that holds one run's outputs, as `kcbx run --out`.
   bool replace_earlier = false;
+  // The run's input files (students, events, roster, pack): an output that
+  // is one of them is refused (kcbx::Error, before its table is written),
+  // and none is removed as an earlier output. A folder may hold the inputs
+  // of the run that writes into it, except under the outputs' names.
+  std::vector<std::string> inputs;
 };
 
 // Writes the tables of a run into a folder. Every file is written beside its

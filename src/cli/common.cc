@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include "io/output_file.h"
+
 #include <algorithm>
 #include <optional>
 #include <cctype>
@@ -43,6 +45,27 @@ RulePack load_pack(const std::string& rules) {
   for (const auto& name : embedded_rule_names())
     if (rules == name) return default_rules(name);
   return load_rules(rules);
+}
+
+void refuse_overlapping_files(const std::vector<FileOption>& inputs, const std::vector<FileOption>& outputs) {
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    const FileOption& out = outputs[o];
+    if (!detail::replaced_on_commit(out.path)) continue;
+    for (const FileOption& in : inputs)
+      if (detail::same_file(out.path, in.path))
+        throw UsageError(std::string(out.option) + " '" + out.path + "' is the file " + in.option +
+                         " reads: writing it would replace that input; write to another file");
+    for (size_t k = 0; k < o; ++k)
+      if (detail::same_file(out.path, outputs[k].path))
+        throw UsageError(std::string(outputs[k].option) + " and " + out.option + " name the same file '" + out.path +
+                         "': give each output its own file");
+  }
+}
+
+std::string pack_file(const std::string& rules) {
+  for (const auto& name : embedded_rule_names())
+    if (rules == name) return "";
+  return rules;
 }
 
 Date parse_date(const std::string& text, const std::string& option) {

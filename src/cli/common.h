@@ -32,6 +32,8 @@ struct UsageError : std::runtime_error {
 // "" or an embedded name ("guizhou") loads the built-in pack; anything else
 // is a path. Throws kcbx::Error.
 RulePack load_pack(const std::string& rules);
+// The file load_pack reads for `rules`: "" for the built-in packs.
+std::string pack_file(const std::string& rules);
 Date parse_date(const std::string& text, const std::string& option);
 
 // Generated data for `generate` and `demo`: drawn from the jurisdiction of
@@ -50,6 +52,18 @@ CLI::Validator encoding_check();
 inline const std::string& or_default(const std::string& option, const std::string& fallback) {
   return option.empty() ? fallback : option;
 }
+
+// A file a command reads or writes, with the option that names it.
+struct FileOption {
+  const char* option;  // "--students"
+  std::string path;    // "" when not given
+};
+// Refuses, as a UsageError before any output is made, an output that is one
+// of the command's inputs (`--out students.csv` would replace the file the
+// command reads) or the same file as another output (the later rename
+// would leave only one of them). Outputs written through (a FIFO, a
+// device, "-") replace nothing and are not compared.
+void refuse_overlapping_files(const std::vector<FileOption>& inputs, const std::vector<FileOption>& outputs);
 
 // Prints diagnostics GCC-style with the source line and a caret when the
 // file can be read.

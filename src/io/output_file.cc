@@ -60,6 +60,24 @@ std::string link_target(const std::string& path) {
 
 }  // namespace
 
+bool same_file(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty() || a == "-" || b == "-") return false;
+  std::error_code ea, eb;
+  const bool a_exists = fs::exists(a, ea), b_exists = fs::exists(b, eb);
+  if (a_exists && b_exists) {
+    std::error_code ec;
+    return fs::equivalent(a, b, ec);
+  }
+  if (a_exists != b_exists) return false;
+  std::error_code ec1, ec2;
+  const fs::path x = fs::weakly_canonical(fs::absolute(a, ec1), ec1), y = fs::weakly_canonical(fs::absolute(b, ec2), ec2);
+  return !ec1 && !ec2 && x == y;
+}
+
+bool replaced_on_commit(const std::string& path) {
+  return !path.empty() && !standard_stream(path) && !written_through(path);
+}
+
 OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   if (std::ostream* standard = standard_stream(path_)) {
     target_ = path_;

@@ -39,6 +39,16 @@ class OutputFile {
   bool committed_ = false;
 };
 
+// Whether two paths name one file: the same file (device and inode, so
+// links and other spellings count) when both exist, else the same path
+// once made absolute and normal. "" and "-" (stdin, stdout) are no file.
+bool same_file(const std::string& a, const std::string& b);
+
+// Whether an output at `path` is renamed into place (a regular file, or
+// none yet), rather than written through (a FIFO, a device, a standard
+// stream: see OutputFile).
+bool replaced_on_commit(const std::string& path);
+
 // RFC 4180 quoting for one CSV field: quoted when it holds a comma, quote,
 // CR or LF, or starts with a character a spreadsheet would take for a
 // formula (=, +, -, @), which is also prefixed with a quote mark.

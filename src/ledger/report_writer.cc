@@ -14,6 +14,7 @@
 
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <cstdio>
@@ -229,6 +230,21 @@ struct ReportWriter::Impl {
   bool closed = false;
 
   std::string path(const std::string& name) const { return (std::filesystem::path(dir) / name).string(); }
+  // path(name) for an output, refused when it is one of the run's inputs
+  // (a students.csv kept in the --out folder, or a list named `students`):
+  // the rename would replace the file the run reads.
+  std::string output(const std::string& name) const {
+    std::string p = path(name);
+    for (const std::string& in : options.inputs)
+      if (detail::same_file(p, in))
+        throw write_error(p, "the output '" + p + "' is the input file '" + in +
+                                 "': writing it would replace that input; write the outputs to another folder");
+    return p;
+  }
+  bool is_input(const std::string& p) const {
+    return std::any_of(options.inputs.begin(), options.inputs.end(),
+                       [&](const std::string& in) { return detail::same_file(p, in); });
+  }
 
   void start_workbook() {
     partial = path(options.workbook + ".partial-" + std::to_string(::getpid()));
@@ -450,11 +466,11 @@ struct ReportWriter::Impl {
       if (name.empty() || now.count(name) || name.find('/') != std::string::npos || name[0] == '.') continue;
       std::error_code ec;
       const fs::path old = fs::path(dir) / name;
-      if (fs::is_regular_file(fs::symlink_status(old, ec))) fs::remove(old, ec);
+      if (fs::is_regular_file(fs::symlink_status(old, ec)) && !is_input(old.string())) fs::remove(old, ec);
     }
     earlier.close();
     try {
-      detail::OutputFile list(path(kOutputList));
+      detail::OutputFile list(output(kOutputList));
       for (const auto& n : now) list.stream() << n << "\n";
       list.commit();
     } catch (const Error&) {
@@ -496,7 +512,7 @@ void ReportWriter::open_table(size_t table, const TableSpec& spec) {
   t->spec = spec;
   for (const auto& c : spec.columns) t->labels.emplace_back(c.labels.begin(), c.labels.end());
   if (m.options.csv) {
-    t->csv = std::make_unique<detail::OutputFile>(m.path(spec.name + ".csv"));
+    t->csv = std::make_unique<detail::OutputFile>(m.output(spec.name + ".csv"));
     std::ostream& out = t->csv->stream();
     out << "\xEF\xBB\xBF";
     for (size_t c = 0; c < spec.columns.size(); ++c) out << (c ? "," : "") << detail::csv_field(spec.columns[c].name);
@@ -504,7 +520,7 @@ void ReportWriter::open_table(size_t table, const TableSpec& spec) {
   }
   // The summary table's JSON is summary.json, written whole by commit().
   if (m.options.json && spec.name != "summary") {
-    t->json = std::make_unique<detail::OutputFile>(m.path(spec.name + ".json"));
+    t->json = std::make_unique<detail::OutputFile>(m.output(spec.name + ".json"));
     t->json->stream() << "[";
     t->json_rows = std::make_unique<JsonRows>(spec.columns);
   }
@@ -554,7 +570,7 @@ std::vector<std::string> ReportWriter::commit(const RunReport& report) {
     if (m.thread.joinable()) {
       m.finish_workbook();
       if (m.xlsx_error) std::rethrow_exception(m.xlsx_error);
-      workbook = std::make_unique<detail::OutputFile>(m.path(m.options.workbook));
+      workbook = std::make_unique<detail::OutputFile>(m.output(m.options.workbook));
       std::ifstream in(m.partial, std::ios::binary);
       if (!in) throw write_error(workbook->path(), "cannot read the workbook back");
       workbook->stream() << in.rdbuf();
@@ -572,7 +588,7 @@ std::vector<std::string> ReportWriter::commit(const RunReport& report) {
       }
     }
     if (m.options.json) {
-      detail::OutputFile f(m.path("summary.json"));
+      detail::OutputFile f(m.output("summary.json"));
       f.stream() << summary << "\n";
       f.commit();
       written.push_back(f.path());

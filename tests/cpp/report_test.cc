@@ -661,6 +661,41 @@ TEST(RunReport, ASecondRunRemovesTheFirstRunsOtherFiles) {
   fs::remove_all(dir);
 }
 
+// The run's inputs are never replaced nor removed: an output under an
+// input's name is refused before its table is written, and an earlier
+// run's list naming an input leaves it.
+TEST(RunReport, TheOutputsNeverReplaceOrRemoveTheInputs) {
+  const fs::path dir = fs::temp_directory_path() / ("kcbx_report_inputs_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string students = (dir / "students.csv").string(), problems = (dir / "problems.csv").string();
+  { std::ofstream(students) << students_csv(); }
+  { std::ofstream(problems) << students_csv(); }
+  { std::ofstream(dir / ".kcbx-outputs") << "students.csv\n"; }  // an earlier run's list
+  Engine engine(default_rules());
+  RunOptions o;
+  o.as_of = *Date::parse("2019-11-15");
+  auto run_from = [&](const std::string& input) {
+    WriterOptions w{.csv = true, .xlsx = false, .json = false};
+    w.replace_earlier = true;
+    w.inputs = {input};
+    ReportWriter writer(dir.string(), w);
+    return writer.commit(run(engine, input, nullptr, nullptr, o, &writer));
+  };
+  try {
+    (void)run_from(problems);  // problems.csv is a list the run writes
+    FAIL() << "the run replaced its own input";
+  } catch (const Error& e) {
+    EXPECT_NE(e.diagnostics().at(0).message.find("is the input file"), std::string::npos) << e.what();
+  }
+  std::ifstream in(problems);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), students_csv());
+  const auto written = run_from(students);
+  EXPECT_FALSE(written.empty());
+  EXPECT_TRUE(fs::exists(students)) << "removed as an earlier output";
+  fs::remove_all(dir);
+}
+
 // Every table a run writes, row by row.
 class RecordingSink : public ReportSink {
  public:

@@ -687,6 +687,35 @@ TEST_F(ClassifyCli, ClassifiesWithRuleAndClause) {
   EXPECT_NE(r.err.find(guizhou().id()), std::string::npos) << r.err;
 }
 
+// An output that is an input, or two outputs on one file, is a usage error
+// before anything is written: `--out students.csv` would replace the file
+// being read. Outputs written through (/dev/null) may share.
+TEST_F(ClassifyCli, AnOutputIsNeverAnInputNorAnotherOutput) {
+  const std::string csv = "student_id,registry,birth_date\nG1,enrolled,2010-03-01\n";
+  write("s.csv", csv);
+  write("e.csv", "student_id,date,type,person,note\n");
+  CliRun r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --out " + path("s.csv"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--out '" + (dir_ / "s.csv").string() + "' is the file --students reads"), std::string::npos)
+      << r.err;
+  r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --out " + path("o.csv") + " --rejects " +
+          path("./o.csv"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--out and --rejects name the same file"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "o.csv"));
+  r = run("cases --students " + path("s.csv") + " --events " + path("e.csv") + " --as-of 2019-10-10 --accountability " +
+          path("e.csv"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--accountability"), std::string::npos) << r.err;
+  r = run("transfer --grade6 " + path("s.csv") + " --grade7 " + path("e.csv") +
+          " --registration-deadline 2019-09-01 --as-of 2019-10-10 --out " + path("s.csv"));
+  EXPECT_EQ(r.code, 2);
+  std::ifstream in(dir_ / "s.csv");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), csv);
+  r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --out /dev/null --rejects /dev/null");
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST_F(ClassifyCli, RejectsFileAndSummaryReconcile) {
   const std::string good = id_number("520102", "20100301");
   const std::string bad = with_wrong_check_digit(id_number("520102", "20110301"));
