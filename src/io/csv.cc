@@ -318,6 +318,10 @@ void CsvReader::parse_record(CsvRecord& record) {
       return;
     }
     if (pos_ == end_ && !fill()) {
+      if (state == State::kAfterQuote) {  // a quote closed at the end of the input: a cell's
+        capturing_ = false;
+        replay_.clear();
+      }
       if (state == State::kQuoted && capturing_) {
         // A quote opened and never closed (a stray '"' typed before a
         // name) would make every line after it this one field.
@@ -411,7 +415,11 @@ void CsvReader::parse_record(CsvRecord& record) {
           } else {
             state = State::kAfterQuote;
           }
-          if (state == State::kAfterQuote) {
+          // A quote that closes on its own line is a cell's. One that
+          // closes lines later is kept read until what follows shows
+          // whether it closed a cell written over lines (a comma or the
+          // line's end) or a stray quote (kAfterQuote below).
+          if (state == State::kAfterQuote && line_ == quote_line) {
             capturing_ = false;
             replay_.clear();
           }
@@ -438,6 +446,19 @@ void CsvReader::parse_record(CsvRecord& record) {
       }
       case State::kAfterQuote: {
         const char c = *p;
+        const bool cell_ends = c == ',' || c == '\n' || c == '\r';
+        if (capturing_ && !cell_ends) {
+          // Text right after a quote that closed lines after it opened
+          // (`G1,"Zhang,…⏎G2,"Li,…`): two stray quotes typed before names,
+          // not a cell. Read as a cell, the second line's record would be
+          // lost inside the first's, whose other cells it would then give.
+          read_again_after_quote(record, quote_line, bytes_before_quote,
+                                 "closes on a later line with text after it");
+          state = State::kUnquoted;
+          break;
+        }
+        capturing_ = false;
+        replay_.clear();
         if (c == ',') {
           ++pos_;
           ++record_bytes_;

@@ -277,11 +277,26 @@ TEST(Csv, StrayQuoteThatTakesInRecordsIsReadAsText) {
                                   "line is read with the quote as text"),
                               row(3, 2, {"T3", "enrolled", "2010-01-01", "c"})}));
   // A cell written over lines, commas and all, is data (an address typed
-  // with Alt+Enter), and so is text after its closing quote, as Excel
-  // reads "ab"c.
+  // with Alt+Enter). Text right after a quote that closed lines later is
+  // no cell's (no program writes "a⏎b"c): two stray quotes typed before
+  // names, whose second line would be lost inside the first's record and
+  // give it its cells. The first line is read with its quote as text and
+  // rejected; the lines after it are read as lines again.
   EXPECT_EQ(rows(header + "T1,enrolled,2010-01-01,\"贵阳市, 花果园\n2号, 3栋\"\nT2,x,y,\"a\nb\"c\n"),
             (std::vector<Row>{head, row(2, 1, {"T1", "enrolled", "2010-01-01", "贵阳市, 花果园\n2号, 3栋"}),
-                              row(4, 2, {"T2", "x", "y", "a\nbc"})}));
+                              row(4, 2, {"T2", "x", "y", "\"a"},
+                                  "a quote opened in field 4 closes on a later line with text after it; the line "
+                                  "is read with the quote as text"),
+                              row(5, 3, {"b\"c"})}));
+  EXPECT_EQ(rows(header + "G1,enrolled,\"Zhang,2010-01-01\nG2,left,\"Li,2011-04-02\nG3,enrolled,Wang,2010-05-05\n"),
+            (std::vector<Row>{head,
+                              row(2, 1, {"G1", "enrolled", "\"Zhang", "2010-01-01"},
+                                  "a quote opened in field 3 closes on a later line with text after it; the line "
+                                  "is read with the quote as text"),
+                              row(3, 2, {"G2", "left", "\"Li", "2011-04-02"},
+                                  "a quote opened in field 3 runs on into a line that holds a whole record; the "
+                                  "line is read with the quote as text"),
+                              row(4, 3, {"G3", "enrolled", "Wang", "2010-05-05"})}));
   // A header of two cells cannot tell a record's line from a cell's.
   EXPECT_EQ(rows("a,b\nx,\"y\nz,w\"\n"), (std::vector<Row>{row(1, 0, {"a", "b"}), row(2, 1, {"x", "y\nz,w"})}));
 }
