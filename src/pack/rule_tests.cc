@@ -9,8 +9,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <functional>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +31,7 @@
 #include "kcbx/report.h"
 #include "kcbx/responsibility.h"
 #include "pack/checked_pack.h"
+#include "pack/extend.h"
 #include "pack/schema.h"
 #include "pack/yaml_walk.h"
 #include "util/ascii.h"
@@ -325,13 +328,19 @@ std::string csv_cell(std::string_view v) {
   return s + "\"";
 }
 
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
-  return !in.bad();
+// A test file, or a records, events or roster file it names: false when it
+// cannot be read, is a folder (which an ifstream opens and reads as
+// empty), or is larger than kMaxTestInputBytes (read only that far:
+// /dev/zero ends there instead of with the memory).
+// Returns "" when read, else why not, for the message.
+constexpr size_t kMaxTestInputBytes = size_t{64} << 20;
+std::string read_text(const std::string& path, std::string& out) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return "it is a folder, not a file";
+  if (!fs::exists(path, ec)) return "there is no such file";
+  if (!read_pack_file(path, out, kMaxTestInputBytes)) return std::strerror(errno);
+  if (out.size() > kMaxTestInputBytes) return "it is larger than 64 MiB";
+  return "";
 }
 
 std::string relative_to(const std::string& file, const std::string& ref) {
@@ -550,9 +559,9 @@ class Runner {
     std::string text;
     if (embedded) {
       e.pack = default_rules(ref);
-    } else if (!read_text(file, text)) {
+    } else if (const std::string why = read_text(file, text); !why.empty()) {
       e.diags.push_back({Severity::kError, where, "cannot-read",
-                         "cannot read the rule pack '" + file + "'"});
+                         "cannot read the rule pack '" + file + "': " + why});
       return e;
     } else {
       load(e, text, file);
@@ -611,10 +620,10 @@ class Runner {
     if (!in.path.empty()) {
       const std::string p = relative_to(file.path, in.path.value);
       std::string text;
-      if (!read_text(p, text)) {
-        report_.diagnostics.push_back({Severity::kError, in.path.where, "cannot-read",
-                                       std::string("cannot read the ") + what + " file '" + p + "'"});
-        failures.push_back({"", what, "", "", "error"});
+      if (const std::string why = read_text(p, text); !why.empty()) {
+        const std::string message = std::string("cannot read the ") + what + " file '" + p + "': " + why;
+        report_.diagnostics.push_back({Severity::kError, in.path.where, "cannot-read", message});
+        failures.push_back({"", what, "", message, "error"});
         return std::nullopt;
       }
       return text;
@@ -818,7 +827,10 @@ class Runner {
     if (!students) return;
     if (!t.records.given && !t.expect_error && (!t.expects.empty() || !t.indicators.empty()))
       error(t.where, "missing-key", "test '" + t.name + "' has expectations but no 'records:'");
-    if (students->empty()) return;  // only the pack is tested (expect_error)
+    // Only the pack is tested (expect_error). A records file that is
+    // empty is read, and refused as the reader refuses it: else every
+    // expectation would pass on no record at all.
+    if (students->empty() && t.records.path.empty()) return;
     std::istringstream students_in(*students);
     ReadOptions ro;
     ro.file = t.records.path.empty() ? file.path : relative_to(file.path, t.records.path.value);
@@ -1520,8 +1532,8 @@ RuleTestReport run_rule_tests(const std::vector<std::string>& paths, const RuleT
   detail::Runner runner(options, report);
   for (const auto& f : files) {
     std::string text;
-    if (!detail::read_text(f, text))
-      throw Error({{Severity::kError, {f, 0, 0}, "cannot-read", "cannot read the test file"}});
+    if (const std::string why = detail::read_text(f, text); !why.empty())
+      throw Error({{Severity::kError, {f, 0, 0}, "cannot-read", "cannot read the test file: " + why}});
     runner.run_file(f, text);
   }
   runner.finish();

@@ -118,6 +118,28 @@ TEST(RuleTests, AFailureShowsIdNumbersMasked) {
   EXPECT_NE(out.find("got 520102********1236"), std::string::npos) << out;
 }
 
+// A records file that is empty, or a folder, fails its test with the
+// reader's reason: no expectation passes on no record at all.
+TEST(RuleTests, AnEmptyOrFolderRecordsFileFailsTheTest) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("kcbx_rt_records_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "folder");
+  { std::ofstream(dir / "empty.csv"); }
+  auto with_records = [&](const std::string& path) {
+    return run(test_file("  - name: t\n    records: " + path +
+                         "\n    expect: {student_id: GNOPE, status: dropout}\n"));
+  };
+  const auto empty = with_records((dir / "empty.csv").string());
+  ASSERT_EQ(empty.tests.size(), 1u);
+  EXPECT_FALSE(empty.tests[0].passed()) << all(empty);
+  EXPECT_NE(all(empty).find("the file is empty"), std::string::npos) << all(empty);
+  const auto folder = with_records((dir / "folder").string());
+  ASSERT_EQ(folder.tests.size(), 1u);
+  EXPECT_FALSE(folder.tests[0].passed());
+  EXPECT_NE(all(folder).find("it is a folder, not a file"), std::string::npos) << all(folder);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RuleTests, AFileWithoutTestsIsAnError) {
   const auto r = run("pack: guizhou\nas_of: 2019-10-10\ntests: []\n");
   EXPECT_FALSE(r.ok());
