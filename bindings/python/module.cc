@@ -1018,6 +1018,15 @@ struct CsvSource {
 };
 
 // (kind, payload, encoding) from Python's _csv_source.
+// A message or file name as a str: bytes that are not UTF-8 (a file name
+// given as bytes) shown as U+FFFD, where py::str would raise
+// UnicodeDecodeError in place of the error being reported.
+py::str lenient_str(const std::string& s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
 using Source = std::tuple<std::string, std::string, std::string>;
 CsvSource csv_source(const Source& s) {
   const auto& [kind, payload, encoding] = s;
@@ -1549,12 +1558,12 @@ PYBIND11_MODULE(_kcbx, m) {
              return d;
            }),
            "file"_a, "line"_a, "column"_a, "code"_a, "message"_a, "severity"_a = "error")
-      .def_property_readonly("file", [](const Diagnostic& d) { return d.where.file; }, "File name.")
+      .def_property_readonly("file", [](const Diagnostic& d) { return lenient_str(d.where.file); }, "File name.")
       .def_property_readonly("line", [](const Diagnostic& d) { return d.where.line; }, "1-based line, 0 unknown.")
       .def_property_readonly("column", [](const Diagnostic& d) { return d.where.column; },
                              "1-based column in characters (a Chinese character counts one), 0 unknown.")
       .def_property_readonly("code", [](const Diagnostic& d) { return d.code; }, "Stable slug, e.g. 'unknown-name'.")
-      .def_property_readonly("message", [](const Diagnostic& d) { return d.message; }, "What is wrong.")
+      .def_property_readonly("message", [](const Diagnostic& d) { return lenient_str(d.message); }, "What is wrong.")
       .def_property_readonly("severity", [](const Diagnostic& d) { return std::string(severity_name(d.severity)); },
                              "'error', 'warning' or 'note'.")
       .def("format", &Diagnostic::format, "GCC-style 'file:line:col: error: message [code]'.")
@@ -1581,11 +1590,21 @@ PYBIND11_MODULE(_kcbx, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const Error& e) {
-      py::object exc = py::reinterpret_borrow<py::object>(g_rules_error)(py::str(e.what()));
+      py::object exc = py::reinterpret_borrow<py::object>(g_rules_error)(lenient_str(e.what()));
       exc.attr("diagnostics") = diagnostic_list(e.diagnostics());
       PyErr_SetObject(g_rules_error, exc.ptr());
     } catch (const ColumnTypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
+      PyErr_SetObject(PyExc_TypeError, lenient_str(e.what()).ptr());
+    } catch (const std::exception& e) {
+      // pybind11's own translations, unless the message is not UTF-8 (a
+      // path given as bytes), which they would turn into a
+      // UnicodeDecodeError in place of the error.
+      if (detail::is_valid_utf8(e.what())) throw;
+      PyObject* type = dynamic_cast<const std::invalid_argument*>(&e) || dynamic_cast<const std::domain_error*>(&e)
+                           ? PyExc_ValueError
+                       : dynamic_cast<const std::out_of_range*>(&e) ? PyExc_IndexError
+                                                                    : PyExc_RuntimeError;
+      PyErr_SetObject(type, lenient_str(e.what()).ptr());
     }
   });
 

@@ -10,6 +10,7 @@
 
 #include "engine/column_names.h"
 #include "engine/plan.h"
+#include "io/encoding.h"
 #include "io/id_number.h"
 #include "util/huge_pages.h"
 
@@ -350,6 +351,15 @@ Explanation Engine::explain(const Record& record, Date as_of) const {
                                 pack.fields[d.field].name.value + "'"});
     }
     if (!ex.accepted) return ex;
+    // Text that is not UTF-8 (a Python str with a lone surrogate, bytes
+    // from a C++ caller) is rejected, as in a file.
+    for (size_t c = 0; c < cells.size(); ++c)
+      if (!detail::is_valid_utf8(cells[c]) || !detail::is_valid_utf8(header[c])) {
+        ex.accepted = false;
+        ex.rejects.push_back({1, detail::is_valid_utf8(student_id) ? student_id : "", "",
+                              "invalid UTF-8 in field " + std::to_string(c + 1)});
+        return ex;
+      }
     for (size_t f : match.missing) {
       header.push_back(pack.fields[f].name.value);
       cells.emplace_back();

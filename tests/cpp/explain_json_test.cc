@@ -183,6 +183,14 @@ TEST(ExplainJson, ARecordWithoutARequiredFieldIsItsRowsReject) {
   EXPECT_EQ(c.rejects[0].student_id, "G8");
   EXPECT_EQ(c.rejects[0].column, "registry");
   EXPECT_EQ(c.rejects[0].reason, "'registry' and '学籍状态' are both field 'registry'");
+
+  // Text that is not UTF-8 is rejected, as in a file.
+  kcbx::Record bytes;
+  bytes.set("student_id", "G9").set("registry", "enrolled").set("name", "\xED\xA0\x80");
+  const kcbx::Explanation d = engine.explain(bytes, as_of);
+  ASSERT_EQ(d.rejects.size(), 1u);
+  EXPECT_EQ(d.rejects[0].student_id, "G9");
+  EXPECT_EQ(d.rejects[0].reason, "invalid UTF-8 in field 3");
 }
 
 }  // namespace

@@ -234,6 +234,21 @@ def test_explain_a_row_of_a_datetime_frame(engine: kcbx.Engine) -> None:
     assert left_out["rejects"][0]["row"] == 1 and left_out["rejects"][0]["column"] == "registry"
 
 
+def test_text_python_cannot_encode_is_a_reject_not_a_leak(engine: kcbx.Engine) -> None:
+    """A lone surrogate in a cell (text decoded with surrogateescape) is the
+    record's reject; pybind11's TypeError would have printed every cell,
+    the ID numbers unmasked. A path of such text is read as its bytes."""
+    got = engine.explain({"student_id": "G1", "registry": "enrolled", "birth_date": "2010-01-01",
+                          "guardian": "李四 520102198001011236", "name": "\ud800"}, "2019-10-10")
+    assert not got["accepted"]
+    assert got["rejects"][0]["reason"].startswith("invalid UTF-8 in field")
+    with pytest.raises(kcbx.RulesError, match="no such file") as e:
+        kcbx.Engine("\udcff-missing.yaml")
+    assert "520102198001011236" not in str(e.value)
+    with pytest.raises(ValueError, match="cannot open the file"):
+        kcbx.read_csv("\udcff-missing.csv")
+
+
 def test_explain_masks_id_numbers_and_rejects(engine: kcbx.Engine) -> None:
     ok = engine.explain({"student_id": "G1", "registry": "enrolled", "id_number": "520102201003151236"},
                         "2019-10-10")

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _kcbx
-from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _labelled, _levels, _one_batch, _pack,
-                       _record_batch, _source, _status_column, _to_kind)
+from ._convert import (_as_of_text, _cell, _count, _csv_source, _kind, _labelled, _levels, _one_batch, _pack, _path,
+                       _record_batch, _source, _status_column, _text, _to_kind)
 from ._kcbx import Diagnostic, RulePack, RulesError
 
 __version__: str = _kcbx.__version__
@@ -324,7 +324,7 @@ class Engine(_kcbx.Engine):
         """
         if format not in ("dict", "json", "text"):
             raise ValueError("format: expected 'dict', 'json' or 'text'")
-        cells = [(str(k), _cell(v)) for k, v in record.items()]
+        cells = [(_text(str(k)), _text(_cell(v))) for k, v in record.items()]
         return self._explain(cells, _as_of_text(as_of), format)
 
     def cases(self, students: Any, as_of: Any, *, events: Any = None, officials: Any = None,
@@ -431,8 +431,8 @@ class Engine(_kcbx.Engine):
         cases = None
         if with_cases:
             if isinstance(students, (str, _os.PathLike)):
-                cases = self._cases_of_file(_os.fspath(students), as_of, events, officials, encoding,
-                                            ev_enc, of_enc, mask)
+                cases = self._cases_of_file(_path(_os.fspath(students)), as_of, events,  # type: ignore[arg-type]
+                                            officials, encoding, ev_enc, of_enc, mask)
             else:
                 cases = self.cases(students, as_of, events=events, officials=officials,
                                    encoding=encoding, events_encoding=ev_enc,
@@ -566,7 +566,7 @@ def read_csv(path: str | _os.PathLike[str], *, encoding: str = "utf-8", kind: st
     """
     if kind not in ("pyarrow", "pandas", "polars"):
         raise ValueError(f"kind must be 'pyarrow', 'pandas' or 'polars', not {kind!r}")
-    table_caps, rejects_caps, _lines = _kcbx._read_csv(_os.fspath(path), encoding)
+    table_caps, rejects_caps, _lines = _kcbx._read_csv(_path(_os.fspath(path)), encoding)
     table, rejects = _record_batch(table_caps), _record_batch(rejects_caps)
     if rejects.num_rows and not with_rejects:
         _warnings.warn(

@@ -38,6 +38,31 @@ def _as_of_text(as_of: Any) -> str:
     raise TypeError(f"as_of: expected a date or 'YYYY-MM-DD', got {type(as_of).__name__}")
 
 
+def _path(path: str) -> str | bytes:
+    """A path as the module takes it: a str, or its bytes when it holds
+    what UTF-8 cannot encode (a file name of bytes that are not UTF-8,
+    which Python decodes with lone surrogates). As a str, pybind11 would
+    refuse the call with a TypeError that prints every argument."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return _os.fsencode(path)
+
+
+def _text(value: str) -> str | bytes:
+    """A cell's text as the module takes it: a str, or, when it holds a lone
+    surrogate, its bytes with the surrogate as the invalid UTF-8 it stands
+    for, which kcbx rejects as it rejects such a byte in a file, with the
+    row's reason (a TypeError from pybind11 would print every cell,
+    ID numbers included)."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
 def _pack(pack: Any) -> RulePack:
     if pack is None:
         return RulePack.default()
@@ -49,7 +74,7 @@ def _pack(pack: Any) -> RulePack:
         name = _os.fspath(pack)
         if name in RulePack.embedded_names():
             return RulePack.default(name)
-        return RulePack.load(name)
+        return RulePack.load(_path(name))
     raise TypeError(f"expected a RulePack, an Engine or a path, got {type(pack).__name__}")
 
 
@@ -490,7 +515,7 @@ def _csv_source(obj: Any, encoding: str = "utf-8") -> tuple[str, str, str]:
     if obj is None:
         return ("", "", encoding)
     if isinstance(obj, (str, _os.PathLike)):
-        return ("path", _os.fspath(obj), encoding)
+        return ("path", _path(_os.fspath(obj)), encoding)  # type: ignore[return-value]
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
