@@ -130,7 +130,10 @@ class Loader {
                   "jurisdiction '" + j + "' is not a division code (2 to 12 digits, such as \"520000\")");
     meta.title = r.text("title");
     meta.description = r.text("description");
-    meta.extends = r.text("extends");
+    // Left empty (`extends:`, `~`, ""), the pack would be one of its own
+    // with no fields, and accept any file.
+    meta.extends = r.filled("extends", "name the base pack ('guizhou', or a file relative to this one), or leave "
+                                       "'extends' out for a pack of its own");
   }
 
   void load_division_codes(const YAML::Node& n, Pack& pack) {

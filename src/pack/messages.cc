@@ -158,6 +158,8 @@ const Entry kEntries[] = {
     {"empty-value", "'days' is empty: .*", "'days' 为空：请列出每月报送的日期（1..31 或 last）"},
     {"empty-value", "'when' is empty: .*", "'when' 为空：请写出条件；匹配所有记录的行请删去 'when'"},
     {"empty-value", "'value' is empty: .*", "'value' 为空：请写出取值；文件未规定的参数请删去 'value'"},
+    {"empty-value", "'extends' is empty: .*",
+     "'extends' 为空：请写出基础规则包（'guizhou'，或相对本文件的路径）；独立的规则包请删去 'extends'"},
     {"empty-value", "'(.*?)' is empty: .*", "'$1' 为空：请写出内容"},
     {"empty-value", "(.+?) '(.*)' is empty: .*", "%1 '$2' 为空：请写出表达式"},
     {"duplicate-name", "(.+?) '(.*)' reuses a name defined at line (\\d+)", "%1 '$2' 与第 $3 行定义的名称重复"},

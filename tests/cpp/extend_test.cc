@@ -166,6 +166,18 @@ parameters:
   EXPECT_EQ(status(kcbx::load_rules(same), "5", "2021-06-01"), "ok");      // 7
 }
 
+// `extends:` left empty is an error, not a pack of its own with no fields
+// (which would accept every file as blank records).
+TEST(Extend, AnEmptyExtendsIsAnError) {
+  for (const char* v : {"", "~", "''"}) {
+    const auto ds = diagnostics({{"e.yaml", std::string("meta: {name: e, extends: ") + v + "}\n"}});
+    const auto* d = find_code(ds, "empty-value");
+    ASSERT_NE(d, nullptr) << v;
+    EXPECT_EQ(d->format(), "e.yaml:1:17: error: 'extends' is empty: name the base pack ('guizhou', or a file relative "
+                           "to this one), or leave 'extends' out for a pack of its own [empty-value]");
+  }
+}
+
 // Results are labelled "name version #hash": an extension without a
 // version has none, rather than its base's release number beside its own
 // name.
