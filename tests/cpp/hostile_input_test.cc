@@ -927,8 +927,8 @@ TEST(HostilePack, InvalidUtf8IsADiagnostic) {
 }
 
 TEST(HostileApi, ExplanationJsonOfInvalidUtf8Values) {
-  // Record cells from C++ or Python callers are not checked for UTF-8; the
-  // JSON explanation replaces bad bytes instead of throwing.
+  // Record cells from C++ or Python callers that are not UTF-8 are the
+  // record's reject, as in a file; the JSON explanation never throws.
   const kcbx::RulePack p = kcbx::parse_rules(
       "meta: {name: j, version: \"1\"}\n"
       "fields:\n  student_id: {type: string, required: true}\n  s: {type: string}\n"
@@ -941,7 +941,10 @@ TEST(HostileApi, ExplanationJsonOfInvalidUtf8Values) {
   const kcbx::Explanation e = engine.explain(r, kAsOf);
   std::string json;
   EXPECT_NO_THROW(json = e.to_json());
-  EXPECT_NE(json.find("\xEF\xBF\xBD"), std::string::npos) << json;  // U+FFFD
+  EXPECT_FALSE(e.accepted);
+  ASSERT_EQ(e.rejects.size(), 1u);
+  EXPECT_EQ(e.rejects[0].reason, "invalid UTF-8 in field 1");
+  EXPECT_NE(json.find("invalid UTF-8 in field 1"), std::string::npos) << json;
 }
 
 }  // namespace
