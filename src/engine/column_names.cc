@@ -6,18 +6,31 @@
 namespace kcbx::detail {
 
 std::string_view trim_spaces(std::string_view s) {
-  constexpr std::string_view kIdeographic = "\xE3\x80\x80", kNoBreak = "\xC2\xA0";
+  static constexpr std::string_view kWide[] = {
+      "\xE3\x80\x80",  // U+3000 ideographic space
+      "\xC2\xA0",      // U+00A0 no-break space
+      "\xE2\x80\x8B",  // U+200B zero-width space
+      "\xEF\xBB\xBF",  // U+FEFF zero-width no-break space (BOM)
+  };
+  auto wide_prefix = [&](std::string_view t) -> size_t {
+    for (std::string_view w : kWide)
+      if (t.starts_with(w)) return w.size();
+    return 0;
+  };
+  auto wide_suffix = [&](std::string_view t) -> size_t {
+    for (std::string_view w : kWide)
+      if (t.ends_with(w)) return w.size();
+    return 0;
+  };
   for (bool more = true; more && !s.empty();) {
     more = false;
     if (s.front() == ' ' || s.front() == '\t') s.remove_prefix(1), more = true;
-    else if (s.starts_with(kIdeographic)) s.remove_prefix(kIdeographic.size()), more = true;
-    else if (s.starts_with(kNoBreak)) s.remove_prefix(kNoBreak.size()), more = true;
+    else if (const size_t n = wide_prefix(s)) s.remove_prefix(n), more = true;
   }
   for (bool more = true; more && !s.empty();) {
     more = false;
     if (s.back() == ' ' || s.back() == '\t') s.remove_suffix(1), more = true;
-    else if (s.ends_with(kIdeographic)) s.remove_suffix(kIdeographic.size()), more = true;
-    else if (s.ends_with(kNoBreak)) s.remove_suffix(kNoBreak.size()), more = true;
+    else if (const size_t n = wide_suffix(s)) s.remove_suffix(n), more = true;
   }
   return s;
 }

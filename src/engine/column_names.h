@@ -18,7 +18,11 @@ namespace kcbx::detail {
 // `s` without the spaces around it: spaces and tabs, and the spaces
 // Chinese Excel users type around a heading or a cell, the ideographic
 // space U+3000 (full-width mode) and the no-break space U+00A0 (pasted
-// from a web page). "学籍号　" is 学籍号. Every reader's headings.
+// from a web page), and the invisible characters text copied from a web
+// page or a document brings along, the zero-width space U+200B and the
+// zero-width no-break space U+FEFF (a byte order mark inside a file):
+// with them a student number would not be a duplicate of the same number
+// without. "学籍号　" is 学籍号. Every reader's headings and cells.
 std::string_view trim_spaces(std::string_view s);
 
 struct ColumnMatch {

@@ -47,7 +47,11 @@ bool bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1;
 inline std::string_view trim_fast(std::string_view s) {
   if (s.empty()) return s;
   const auto a = static_cast<unsigned char>(s.front()), b = static_cast<unsigned char>(s.back());
-  if (a != ' ' && a != '\t' && a != 0xE3 && a != 0xC2 && b != ' ' && b != '\t' && b != 0x80 && b != 0xA0) return s;
+  // The first and last bytes trim_spaces may take: ' ', '\t' and those
+  // of U+3000 (E3 .. 80), U+00A0 (C2 A0), U+200B (E2 .. 8B), U+FEFF (EF .. BF).
+  if (a != ' ' && a != '\t' && a != 0xE3 && a != 0xC2 && a != 0xE2 && a != 0xEF && b != ' ' && b != '\t' &&
+      b != 0x80 && b != 0xA0 && b != 0x8B && b != 0xBF)
+    return s;
   return detail::trim_spaces(s);
 }
 

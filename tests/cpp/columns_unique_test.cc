@@ -130,7 +130,8 @@ TEST(ColumnsUnique, PlainDuplicatesAsTheCsvReader) {
 // differ from another in one byte only, at every position, which are not
 // duplicates.
 // The spaces Chinese Excel users type around a cell, the ideographic space
-// U+3000 and the no-break space U+00A0, are trimmed like ASCII ones, by
+// U+3000 and the no-break space U+00A0, and the zero-width U+200B and
+// U+FEFF, are trimmed like ASCII ones, by
 // the CSV reader and the columns alike: "在籍　" is 在籍, and a key with one
 // is the same key.
 TEST(ColumnsUnique, WideSpacesAroundCellsAreTrimmedAsTheCsvReader) {
@@ -142,11 +143,17 @@ TEST(ColumnsUnique, WideSpacesAroundCellsAreTrimmedAsTheCsvReader) {
     if (r % 83 == 0) t[r][kGrade] = "\u00a0" + t[r][kGrade];
   }
   t[500][kStudentId] = "\u3000" + t[400][kStudentId];
+  // The invisible characters pasted text brings along: a key with a
+  // zero-width space or a byte order mark is the same key too.
+  t[700][kStudentId] = "\ufeff" + t[600][kStudentId];
+  t[900][kStudentId] = t[800][kStudentId] + "\u200b";
   const std::vector<kcbx::Reject> rejects = csv_rejects(t);
-  ASSERT_EQ(rejects.size(), before + 1);
-  const auto dup = std::find_if(rejects.begin(), rejects.end(), [](const kcbx::Reject& r) { return r.row == 501; });
-  ASSERT_NE(dup, rejects.end());
-  EXPECT_EQ(dup->reason, "duplicate student_id (first on row 401)");
+  ASSERT_EQ(rejects.size(), before + 3);
+  for (auto [row, first] : {std::pair{501, 401}, {701, 601}, {901, 801}}) {
+    const auto dup = std::find_if(rejects.begin(), rejects.end(), [&](const kcbx::Reject& r) { return r.row == row; });
+    ASSERT_NE(dup, rejects.end()) << row;
+    EXPECT_EQ(dup->reason, "duplicate student_id (first on row " + std::to_string(first) + ")");
+  }
   expect_same_rejects(t, 1);
   expect_same_rejects(t, 2);
 }

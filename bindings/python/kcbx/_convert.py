@@ -80,8 +80,9 @@ def _pack(pack: Any) -> RulePack:
 
 # The spaces the engine trims around a heading and every cell
 # (engine/column_names.h, trim_spaces): space, tab, the ideographic space
-# U+3000 and the no-break space U+00A0.
-CELL_SPACES = " \t\u3000\u00a0"
+# U+3000, the no-break space U+00A0, the zero-width space U+200B and the
+# zero-width no-break space U+FEFF.
+CELL_SPACES = " \t\u3000\u00a0\u200b\ufeff"
 
 
 def _field_column(pack: RulePack, columns: Any, field: str | None) -> tuple[str, Any, bool]:
