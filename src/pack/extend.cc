@@ -188,12 +188,27 @@ class Merger {
     out.extends = Text{};
   }
 
-  // Named items (maps): add new names, replace with `override: true`.
+  // Named items (maps): add new names, replace with `override: true`,
+  // drop with `remove: true` (where the section's keys allow it: a
+  // province's own targets in place of the base's, `T1: {remove: true}`).
   template <class T, class Key>
   void named(std::vector<T>& base, std::vector<T>& ext, const char* what, Key key) {
     for (auto& item : ext) {
       const Text& name = key(item);
       auto it = std::find_if(base.begin(), base.end(), [&](const T& b) { return key(b).value == name.value; });
+      if (item.change.remove) {
+        if (it == base.end()) {
+          std::vector<std::string> names;
+          for (const auto& b : base) names.push_back(key(b).value);
+          error(name.where, "unknown-id",
+                std::string(what) + " '" + name.value + "' is not in the base pack: nothing to remove" +
+                    suggest(name.value, names));
+          continue;
+        }
+        changed(what, name);
+        base.erase(it);
+        continue;
+      }
       if (item.change.override_) {
         if (it == base.end()) {
           std::vector<std::string> names;

@@ -697,7 +697,9 @@ class Loader {
       d.at_most = r.text("at_most");
       d.as_of = r.text("as_of");
       const bool rate = r.has("numerator") || r.has("denominator");
-      if (rate && r.has("count"))
+      if (d.change.remove)
+        ;  // nothing more: read_change refused anything beside it
+      else if (rate && r.has("count"))
         w_.error(value, "conflicting-keys", "indicator '" + key.value + "' is a rate or a count, not both");
       else if (rate && !(r.has("numerator") && r.has("denominator")))
         r.missing(r.has("numerator") ? "denominator" : "numerator", "both sides of the rate");

@@ -392,6 +392,8 @@ const Entry kEntries[] = {
      "基础规则包已有 '$1'；如要替换，请写 'override: true'"},
     {"unknown-id", "cannot place (.+?) '(.*)': no '(.*)' in (.*)", "无法放置%1 '$2'：%4中没有 '$3'"},
     {"unknown-id", "(.+?) '(.*)' is not in (.*) of the base pack", "基础规则包的%3中没有%1 '$2'"},
+    {"unknown-id", "(.+?) '(.*)' is not in the base pack: nothing to remove",
+     "基础规则包中没有%1 '$2'，无从删除"},
     {"override-needs-date", "an override of parameter '(.*)' must say.*",
      "覆盖参数 '$1' 时必须写明生效日期（'from: YYYY-MM-DD' 加 'value:'），或给出完整历史（'values:'）"},
     {"needs-override", "the base pack's workflow has '(.*)'(.*); to change it, say 'override: true' in workflow",

@@ -56,9 +56,9 @@ inline constexpr const char* kLedgerColumn[] = {"name", "alias", "case"};
 inline constexpr const char* kGroup[] = {"alias", "when"};
 inline constexpr const char* kIndicator[] = {"alias",   "clause",  "numerator",
                                              "denominator", "count", "at_least",
-                                             "at_most", "as_of",   "override"};
+                                             "at_most", "as_of",   "override", "remove"};
 inline constexpr const char* kList[] = {"alias", "kind",     "group_by", "roles",
-                                        "eligible", "receiving", "override"};
+                                        "eligible", "receiving", "override", "remove"};
 inline constexpr const char* kCalendar[] = {"id",     "alias",  "reporter",
                                             "recipient", "clause", "days",
                                             "months", "data_as_of", "override", "remove"};

@@ -178,6 +178,31 @@ TEST(Extend, AnEmptyExtendsIsAnError) {
   }
 }
 
+// A province drops the base's indicators and lists that are not its own
+// (Guizhou's T1 target, dated 2019); a name the base lacks is an error.
+TEST(Extend, RemoveDropsABaseIndicatorOrList) {
+  const kcbx::RulePack p = kcbx::parse_rules(R"(meta: {name: rm, extends: guizhou}
+indicators:
+  poor_dropouts: {remove: true}
+lists:
+  aid_gaps: {remove: true}
+)",
+                                             "rm.yaml");
+  const auto& pack = *p.checked().pack;
+  EXPECT_TRUE(std::none_of(pack.indicators.begin(), pack.indicators.end(),
+                           [](const auto& i) { return i.name.value == "poor_dropouts"; }));
+  EXPECT_TRUE(std::none_of(pack.lists.begin(), pack.lists.end(),
+                           [](const auto& l) { return l.name.value == "aid_gaps"; }));
+  EXPECT_EQ(pack.indicators.size() + 1, kcbx::default_rules().checked().pack->indicators.size());
+  auto ds = diagnostics({{"x.yaml", "meta: {name: x, extends: guizhou}\nlists:\n  problem: {remove: true}\n"}});
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].format(), "x.yaml:3:3: error: list 'problem' is not in the base pack: nothing to remove; did you "
+                            "mean 'problems'? [unknown-id]");
+  ds = diagnostics({{"x.yaml", "meta: {name: x, extends: guizhou}\nindicators:\n  poor_dropouts: {remove: true, alias: x}\n"}});
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].code, "conflicting-keys");
+}
+
 // Results are labelled "name version #hash": an extension without a
 // version has none, rather than its base's release number beside its own
 // name.
