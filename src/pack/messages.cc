@@ -271,6 +271,8 @@ const Entry kEntries[] = {
      "responsible、role、lapsed 组成的映射"},
     {"empty-line", "line '(.*)' names no roles", "责任线 '$1' 没有列出任何角色"},
     {"escalation-cycle", "role '(.*)' appears twice in line '(.*)'", "角色 '$1' 在责任线 '$2' 中出现了两次"},
+    {"escalation-cycle", "line '(.*?)' puts '(.*?)' above '(.*?)', which closes a supervision cycle with another line: (.*)",
+     "责任线 '$1' 把 '$2' 置于 '$3' 之上，与其他责任线构成了循环的上下级关系：$4"},
     {"escalation-cycle", "line '(.*)' puts '(.*)' above '(.*)', which closes a supervision cycle with another line",
      "责任线 '$1' 把 '$2' 置于 '$3' 之上，与其他责任线构成了循环的上下级关系"},
     {"supervision-cycle", "(.*)", "责任线之间形成了循环督办关系（$1）"},

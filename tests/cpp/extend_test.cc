@@ -285,10 +285,13 @@ TEST(Extend, ASupervisionCycleIsReportedAtTheExtensionsLine) {
   ASSERT_FALSE(ds.empty());
   EXPECT_EQ(ds[0].code, "escalation-cycle");
   EXPECT_EQ(ds[0].where.format(), "cyc.yaml:3:41");
+  // The other half of the cycle is named, with where it is.
   EXPECT_EQ(ds[0].message,
-            "line 'loop' puts 'teacher' above 'county_head', which closes a supervision cycle with another line");
+            "line 'loop' puts 'teacher' above 'county_head', which closes a supervision cycle with another line: "
+            "'education' (teacher > principal > bureau_director > county_head, <embedded:guizhou>:451:72)");
   EXPECT_EQ(kcbx::detail::localized_message(ds[0], "zh"),
-            "责任线 'loop' 把 'teacher' 置于 'county_head' 之上，与其他责任线构成了循环的上下级关系");
+            "责任线 'loop' 把 'teacher' 置于 'county_head' 之上，与其他责任线构成了循环的上下级关系："
+            "'education' (teacher > principal > bureau_director > county_head, <embedded:guizhou>:451:72)");
 }
 
 // A rate's threshold written as a percentage would be missed by every
