@@ -356,6 +356,15 @@ class Parser {
   // A number followed by a word that is no duration unit ('10 天',
   // '10 Days', '10 school days'), reported at the word.
   void unknown_unit(const std::string& number) {
+    // 1e400, 1.5e3: a number with an exponent, which the language does not
+    // write ("e400" is no unit).
+    const std::string& w = tok_.text;
+    if (!w.empty() && (w[0] == 'e' || w[0] == 'E') &&
+        std::all_of(w.begin() + 1, w.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      fail(tok_.offset, "bad-literal",
+           "'" + number + w + "' has an exponent; write the number out in digits (1500, 0.001)");
+      return;
+    }
     std::string msg = "unknown duration unit '" + tok_.text + "' after " + number + "; the units are " +
                       duration_unit_list() + " (such as '" + number + " days')";
     const std::string near = likely_unit(tok_.text);

@@ -314,6 +314,8 @@ const Entry kEntries[] = {
     {"expression-too-deep", "expression nests deeper than (\\d+) levels", "表达式嵌套超过 $1 层"},
     {"expression-too-deep", "too many nested '(.*)'", "嵌套的 '$1' 过多"},
     {"bad-literal", "integer '(.*)' is too large", "整数 '$1' 过大"},
+    {"bad-literal", "'(.*)' has an exponent; write the number out in digits .*",
+     "'$1' 带有指数；请直接写出数字（1500、0.001）"},
     {"bad-literal", "'(.*)' is not a real date", "'$1' 不是真实存在的日期"},
     {"bad-literal", "duration '(.*)' is too large; the limit is (\\d+) (\\w+)", "时长 '$1' 过大，上限为 $2 $3"},
     {"bad-literal", "a duration is a whole number of (\\w+), not '(.*)'; .*",

@@ -686,6 +686,10 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   EXPECT_DIAG(only_error(y), "syntax", "'（' is not part of the language; write '(' (ASCII)", pos_of(y, "（"));
   y = replace(kBase, "  old: age > limit", "  old: age > limit and（age < 99)");
   EXPECT_DIAG(only_error(y), "syntax", "'（' is not part of the language; write '(' (ASCII)", pos_of(y, "（"));
+  // A number with an exponent is named as such, not as a duration's unit.
+  y = replace(kBase, "  old: age > limit", "  old: age > 1e400");
+  EXPECT_DIAG(only_error(y), "bad-literal", "'1e400' has an exponent; write the number out in digits (1500, 0.001)",
+              pos_of(y, "e400"));
   // A Chinese connective between two conditions names the keyword.
   y = replace(kBase, "  old: age > limit", "  old: age > limit 且 age < 99");
   EXPECT_DIAG(only_error(y), "syntax", "unexpected '且' after the end of the expression; write 'and'", pos_of(y, "且"));
