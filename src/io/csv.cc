@@ -552,10 +552,12 @@ void CsvReader::convert_fields(CsvRecord& record) {
     if (is_ascii(bytes) || (utf8_ && is_valid_utf8(bytes))) continue;
     const size_t begin = utf8_buf_.size();
     if (!converter_->append(bytes, utf8_buf_)) {
+      // Text that fails another encoding but is UTF-8: a UTF-8 file read
+      // with --encoding gb18030, said so on the row.
       set_error(record,
                 utf8_ ? "invalid UTF-8 in field " + std::to_string(i + 1)
-                      : "invalid " + encoding_name_ +
-                            " byte sequence in field " + std::to_string(i + 1));
+                      : "invalid " + encoding_name_ + " byte sequence in field " + std::to_string(i + 1) +
+                            (is_valid_utf8(bytes) ? " (the text is UTF-8: read the file without --encoding)" : ""));
     }
     span = {begin, utf8_buf_.size() - begin, true};
   }

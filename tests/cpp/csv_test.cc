@@ -512,6 +512,11 @@ TEST(Csv, Gb18030BomAndInvalidSequenceInOneRow) {
                               row(4, 3, {"5", "6", "\xef\xbf\xbd"},
                                   "invalid gb18030 byte sequence in field 3"),
                               row(5, 4, {"7", "8", kZhangsanUtf8})}));
+  // UTF-8 text read as GB18030: the row says what the text is.
+  const Parsed utf8 = parse(std::string(kXuejihaoGb) + ",x\n1,\xe8\x83\xa1\xe6\x85\xa7\xe6\xac\xa3\n", options);  // 胡慧欣
+  ASSERT_EQ(utf8.rows.size(), 2u);
+  EXPECT_EQ(utf8.rows[1].error,
+            "invalid gb18030 byte sequence in field 2 (the text is UTF-8: read the file without --encoding)");
 }
 
 TEST(Csv, GbkInput) {
