@@ -745,13 +745,8 @@ KCBX_CLONES void Frame::exec(const std::vector<Instr>& code, size_t n) {
       case Op::kAddSchoolDays: {
         static const SchoolDays kWeekdays;
         const SchoolDays& cal = program_.school_days ? *program_.school_days : kWeekdays;
-        map2(col<int32_t>(D, in.a), col<int64_t>(D, in.b), col<int32_t>(D, in.out), n, [&](int32_t d, int64_t k) {
-          if (k == 0) return d;
-          // From a day that is not a school day, counting back starts at
-          // the school day before: the running count there equals the day's own.
-          const int64_t base = cal.through(d) + (k < 0 && !cal.is_school_day(d) ? 1 : 0);
-          return cal.day_number(base + std::clamp<int64_t>(k, -8000000, 8000000));
-        });
+        map2(col<int32_t>(D, in.a), col<int64_t>(D, in.b), col<int32_t>(D, in.out), n,
+             [&](int32_t d, int64_t k) { return cal.add(d, k); });
         break;
       }
       case Op::kLatestMonthDay: {

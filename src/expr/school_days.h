@@ -67,6 +67,15 @@ class SchoolDays {
   // The first day whose running count reaches `t`: the school day with
   // count t (clamped to the supported dates).
   int32_t day_number(int64_t t) const;
+  // The k-th school day after d (before it when k < 0; d when k is 0):
+  // add_school_days, and a deadline in school days.
+  int32_t add(int32_t d, int64_t k) const {
+    if (k == 0) return d;
+    // From a day that is not a school day, counting back starts at the
+    // school day before: the running count there equals the day's own.
+    const int64_t base = through(d) + (k < 0 && !is_school_day(d) ? 1 : 0);
+    return day_number(base + std::clamp<int64_t>(k, -8000000, 8000000));
+  }
 
  private:
   std::vector<int32_t> days_;  // the days that change the count, sorted

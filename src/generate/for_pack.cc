@@ -118,8 +118,8 @@ GeneratePlan plan_for(const RulePack& pack, Date as_of) {
     step.role = st.role >= 0 ? plan_role[static_cast<size_t>(st.role)] : -1;
     step.count = cp.stage_count(st, as_of);
     step.from_case_opened = st.from_case_opened;
-    if (const auto d = cp.duration_on(st.due_param, as_of))
-      step.due_days = d->months * 30 + d->days;  // a plan's pace, not a deadline kcbx judges
+    if (const auto due = cp.deadline_after(st.due_param, as_of))
+      step.due_days = due->days() - as_of.days();  // a plan's pace, not a deadline kcbx judges
     plan.steps.push_back(std::move(step));
   }
   plan.closing = p.workflow.closes_on.value;

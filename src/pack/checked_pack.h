@@ -141,6 +141,17 @@ struct CheckedPack {
   std::optional<Date> date_on(const ParamOrValue& p, Date on) const;
   // Duration parameter `p`'s value in force on `on`, or nullopt.
   std::optional<Duration> duration_on(int p, Date on) const;
+  // The due date of a duty that arose on `from` under deadline parameter
+  // `p` (a stage's due_after, the transfer's notify_within and
+  // inspect_within), with its value in force on `from`: a duration after
+  // it, or, for an int parameter in school days (is_school_day_deadline),
+  // that many school days after it on the pack's school calendar (工作日:
+  // a calendar that lists the statutory holidays and make-up days).
+  // nullopt: no deadline (no parameter, or no value then).
+  std::optional<Date> deadline_after(int p, Date from) const;
+  // Whether int parameter `p` counts school days: its `unit` is
+  // "school days" (or "school day").
+  bool is_school_day_deadline(int p) const;
   // How many events complete `stage` when it started on `start`: its count,
   // or its count parameter's value in force on that day (before the first
   // value, the first value).

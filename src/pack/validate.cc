@@ -700,10 +700,19 @@ class Validator {
       return -1;
     }
     const int i = find_named(pack_.params, name, "parameter");
-    if (i >= 0 && pack_.params[static_cast<size_t>(i)].type != TypeKind::kDuration)
+    if (i < 0) return i;
+    const ParamDef& p = pack_.params[static_cast<size_t>(i)];
+    // A deadline in school days (5个工作日): an int parameter that says so.
+    if (p.type == TypeKind::kInt && out_->is_school_day_deadline(i)) return i;
+    if (p.type == TypeKind::kInt)
       error(name.where, "wrong-type",
-            "'" + std::string(key) + "' must name a duration parameter; '" + name.value + "' is " +
-                type_name(pack_.params[static_cast<size_t>(i)].type));
+            "'" + std::string(key) + "' names int parameter '" + name.value +
+                "': a deadline in school days needs 'unit: school days' on it (counted on the school_calendar); "
+                "else name a duration parameter");
+    else if (p.type != TypeKind::kDuration)
+      error(name.where, "wrong-type",
+            "'" + std::string(key) + "' must name a duration parameter (or an int one with 'unit: school days'); '" +
+                name.value + "' is " + type_name(p.type));
     return i;
   }
 
@@ -1344,6 +1353,26 @@ std::optional<Duration> CheckedPack::duration_on(int p, Date on) const {
   // data; the cast tells g++, which calls it non-trivial for its defaults).
   std::memcpy(static_cast<void*>(&d), &period->value.bits, sizeof d);
   return d;
+}
+
+bool CheckedPack::is_school_day_deadline(int p) const {
+  if (p < 0 || static_cast<size_t>(p) >= pack->params.size()) return false;
+  const ParamDef& def = pack->params[static_cast<size_t>(p)];
+  return def.type == TypeKind::kInt && (def.unit.value == "school days" || def.unit.value == "school day");
+}
+
+std::optional<Date> CheckedPack::deadline_after(int p, Date from) const {
+  if (is_school_day_deadline(p)) {
+    const ParamPeriod* period = param_on(p, from);
+    if (!period) return std::nullopt;
+    static const SchoolDays kWeekdays;
+    const SchoolDays& cal = school_days ? *school_days : kWeekdays;
+    return Date::from_days(cal.add(from.days(), period->value.bits));
+  }
+  const std::optional<Duration> d = duration_on(p, from);
+  if (!d) return std::nullopt;
+  const Date shifted = d->months != 0 ? add_months(from, d->months) : from;
+  return Date::from_days(shifted.days() + d->days);
 }
 
 int CheckedPack::stage_count(const CheckedStage& stage, Date start) const {

@@ -21,11 +21,6 @@ namespace {
 using detail::CheckedPack;
 using detail::CheckedStage;
 
-Date plus(Date d, detail::Duration dur) {
-  if (dur.months != 0) d = add_months(d, dur.months);
-  return Date::from_days(d.days() + dur.days);
-}
-
 Responsible role_only(const CheckedPack& cp, int role) {
   Responsible r;
   if (role < 0) return r;
@@ -320,7 +315,7 @@ CaseReport evaluate_cases(const Engine& engine, const Batch& students, const Bat
       // comes into force later does not reach back to duties already
       // running (a parameter's `from` is its first day in force).
       const Date clock = st.from_case_opened ? start0 : *p.started;
-      if (const auto dur = cp.duration_on(st.due_param, clock)) p.due = plus(clock, *dur);
+      if (const auto due = cp.deadline_after(st.due_param, clock)) p.due = *due;
       const bool stage_open = !p.completed && !c.closed;
       if (p.due) {
         // Late: done after its due date, or not done by then. A duty left

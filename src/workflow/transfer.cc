@@ -222,10 +222,7 @@ std::optional<Date> due(const detail::CheckedPack& cp, const detail::Text& param
   if (param.empty()) return std::nullopt;
   const int p = cp.param_index(param.value);
   if (p < 0) return std::nullopt;
-  const std::optional<detail::Duration> d = cp.duration_on(p, from);  // the value in force when the duty arose
-  if (!d) return std::nullopt;
-  Date out = d->months ? add_months(from, d->months) : from;
-  return Date::from_days(out.days() + d->days);
+  return cp.deadline_after(p, from);  // the value in force when the duty arose
 }
 
 }  // namespace

@@ -140,6 +140,63 @@ TEST(RuleTests, AnEmptyOrFolderRecordsFileFailsTheTest) {
   std::filesystem::remove_all(dir);
 }
 
+// A deadline in school days (工作日, SPEC S2.2's [param] days): an int
+// parameter with `unit: school days`, counted on the pack's school
+// calendar, holidays and make-up days included; its value is the one in
+// force when the duty arose, as a duration's. Other int parameters are
+// refused as deadlines, with the fix.
+TEST(RuleTests, ADeadlineInSchoolDaysCountsTheSchoolCalendar) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("kcbx_rt_school_days_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "sd.yaml") <<
+      "meta: {name: sd, extends: guizhou}\n"
+      "parameters:\n"
+      "  report_within_school_days: {type: int, unit: school days, clause: S2.2, value: 3, description: 3个工作日}\n"
+      "school_calendar:\n"
+      "  holidays: [2019-09-13, 2019-10-01..2019-10-07]\n"
+      "  make_up_days: [2019-09-29, 2019-10-12]\n"
+      "workflow:\n"
+      "  stages:\n"
+      "    - {id: school_report, override: true, due_after: report_within_school_days}\n";
+  std::ofstream(dir / "sd.tests.yaml") <<
+      "pack: sd.yaml\n"
+      "tests:\n"
+      "  - name: three school days after the second visit on Thursday 12 September, Friday 13th a holiday\n"
+      "    as_of: 2019-09-20\n"
+      "    records:\n"
+      "      - {student_id: C2, registry: enrolled, birth_date: 2010-01-01, last_attended: 2019-09-01}\n"
+      "    events:\n"
+      "      - {student_id: C2, date: 2019-09-10, type: home_visit, person: 张老师}\n"
+      "      - {student_id: C2, date: 2019-09-12, type: home_visit, person: 张老师}\n"
+      "    expect:\n"
+      "      student_id: C2\n"
+      "      case: {stage: school_report, due: 2019-09-18, days_overdue: 2}\n"
+      "  - name: across National Day, a make-up Sunday counts\n"
+      "    as_of: 2019-10-20\n"
+      "    records:\n"
+      "      - {student_id: C3, registry: enrolled, birth_date: 2010-01-01, last_attended: 2019-09-16}\n"
+      "    events:\n"
+      "      - {student_id: C3, date: 2019-09-26, type: home_visit}\n"
+      "      - {student_id: C3, date: 2019-09-27, type: home_visit}\n"
+      "    expect:\n"
+      "      student_id: C3\n"
+      "      case: {stage: school_report, due: 2019-10-08, days_overdue: 12}\n";
+  const kcbx::RuleTestReport r = kcbx::run_rule_tests({(dir / "sd.tests.yaml").string()});
+  EXPECT_TRUE(r.ok()) << all(r);
+  EXPECT_EQ(r.tests.size(), 2u);
+  const auto ds = kcbx::check_rules("meta: {name: x, extends: guizhou}\n"
+                                    "parameters:\n  days3: {type: int, clause: S2.2, value: 3}\n"
+                                    "workflow:\n  stages:\n    - {id: school_report, override: true, due_after: days3}\n",
+                                    "x.yaml");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].format(), "x.yaml:6:54: error: 'due_after' names int parameter 'days3': a deadline in school days "
+                            "needs 'unit: school days' on it (counted on the school_calendar); else name a duration "
+                            "parameter [wrong-type]");
+  EXPECT_EQ(kcbx::detail::localized_message(ds[0], "zh").rfind("'due_after' 引用的是 int 参数 'days3'", 0), 0u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RuleTests, AFileWithoutTestsIsAnError) {
   const auto r = run("pack: guizhou\nas_of: 2019-10-10\ntests: []\n");
   EXPECT_FALSE(r.ok());
