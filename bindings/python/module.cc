@@ -1595,6 +1595,10 @@ PYBIND11_MODULE(_kcbx, m) {
       PyErr_SetObject(g_rules_error, exc.ptr());
     } catch (const ColumnTypeError& e) {
       PyErr_SetObject(PyExc_TypeError, lenient_str(e.what()).ptr());
+    } catch (const py::error_already_set&) {
+      throw;  // a Python error already: as it is
+    } catch (const py::builtin_exception&) {
+      throw;  // pybind11's own (value_error, ...), with their types
     } catch (const std::exception& e) {
       // pybind11's own translations, unless the message is not UTF-8 (a
       // path given as bytes), which they would turn into a

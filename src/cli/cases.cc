@@ -43,10 +43,9 @@ std::string chain_text(const std::vector<Responsible>& chain) {
 
 int run_cases(const CasesArgs& a) {
   const Date as_of = parse_date(a.as_of, "--as-of");
-  refuse_overlapping_files(
-      {{"--students", a.students}, {"--events", a.events}, {"--officials", a.officials}, {"--rules", pack_file(a.rules)}},
-      {{"--out", a.out}, {"--accountability", a.accountability}, {"--rejects", a.rejects}});
   RulePack pack = load_pack(a.rules);
+  refuse_overlapping_files(pack, {{"--students", a.students}, {"--events", a.events}, {"--officials", a.officials}},
+                           {{"--out", a.out}, {"--accountability", a.accountability}, {"--rejects", a.rejects}});
   Engine engine(pack);
   ReadOptions ro;
   ro.encoding = a.encoding;

@@ -72,9 +72,8 @@ int run_classify(const ClassifyArgs& args) {
   // Asking for a format asks for the explanation.
   if (!a.explain_format.empty()) a.explain = true;
   else a.explain_format = "text";
-  refuse_overlapping_files({{"--students", a.students}, {"--rules", pack_file(a.rules)}},
-                           {{"--out", a.out}, {"--rejects", a.rejects}});
   RulePack pack = load_pack(a.rules);
+  refuse_overlapping_files(pack, {{"--students", a.students}}, {{"--out", a.out}, {"--rejects", a.rejects}});
   EngineOptions eo;
   eo.threads = a.threads;
   Engine engine(pack, eo);

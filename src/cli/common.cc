@@ -47,7 +47,16 @@ RulePack load_pack(const std::string& rules) {
   return load_rules(rules);
 }
 
-void refuse_overlapping_files(const std::vector<FileOption>& inputs, const std::vector<FileOption>& outputs) {
+std::vector<FileOption> pack_files(const RulePack& pack) {
+  std::vector<FileOption> files;
+  for (const auto& [file, text] : pack.sources())
+    if (!file.empty() && file.front() != '<') files.push_back({"--rules", file});  // not <embedded:guizhou>
+  return files;
+}
+
+void refuse_overlapping_files(const RulePack& pack, std::vector<FileOption> inputs,
+                              const std::vector<FileOption>& outputs) {
+  for (FileOption& f : pack_files(pack)) inputs.push_back(std::move(f));
   for (size_t o = 0; o < outputs.size(); ++o) {
     const FileOption& out = outputs[o];
     if (!detail::replaced_on_commit(out.path)) continue;
@@ -60,12 +69,6 @@ void refuse_overlapping_files(const std::vector<FileOption>& inputs, const std::
         throw UsageError(std::string(outputs[k].option) + " and " + out.option + " name the same file '" + out.path +
                          "': give each output its own file");
   }
-}
-
-std::string pack_file(const std::string& rules) {
-  for (const auto& name : embedded_rule_names())
-    if (rules == name) return "";
-  return rules;
 }
 
 Date parse_date(const std::string& text, const std::string& option) {

@@ -32,8 +32,6 @@ struct UsageError : std::runtime_error {
 // "" or an embedded name ("guizhou") loads the built-in pack; anything else
 // is a path. Throws kcbx::Error.
 RulePack load_pack(const std::string& rules);
-// The file load_pack reads for `rules`: "" for the built-in packs.
-std::string pack_file(const std::string& rules);
 Date parse_date(const std::string& text, const std::string& option);
 
 // Generated data for `generate` and `demo`: drawn from the jurisdiction of
@@ -63,7 +61,12 @@ struct FileOption {
 // command reads) or the same file as another output (the later rename
 // would leave only one of them). Outputs written through (a FIFO, a
 // device, "-") replace nothing and are not compared.
-void refuse_overlapping_files(const std::vector<FileOption>& inputs, const std::vector<FileOption>& outputs);
+// The pack's files are inputs too: the one --rules names and each its
+// `extends:` reads (an output onto a base pack would replace it).
+void refuse_overlapping_files(const RulePack& pack, std::vector<FileOption> inputs,
+                              const std::vector<FileOption>& outputs);
+// The files a pack was read from ("--rules" each): none for a built-in one.
+std::vector<FileOption> pack_files(const RulePack& pack);
 
 // Prints diagnostics GCC-style with the source line and a caret when the
 // file can be read.

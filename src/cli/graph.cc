@@ -91,9 +91,8 @@ int run_graph(const GraphArgs& a) {
   // there are no students to check (a mistyped command line, not ignored).
   if (!a.as_of.empty() && a.students.empty()) throw UsageError("--as-of needs --students (the records it checks)");
   const Date as_of = a.as_of.empty() ? today() : parse_date(a.as_of, "--as-of");
-  refuse_overlapping_files({{"--officials", a.officials}, {"--students", a.students}, {"--rules", pack_file(a.rules)}},
-                           {{"--out", a.out}});
   RulePack pack = load_pack(a.rules);
+  refuse_overlapping_files(pack, {{"--officials", a.officials}, {"--students", a.students}}, {{"--out", a.out}});
 
   const std::string officials_name = display_name(a.officials);
   Roster roster;

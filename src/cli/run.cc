@@ -180,7 +180,8 @@ int run_job(const RunJob& a, std::ostream& out, std::vector<std::string>* files)
   std::unique_ptr<Roster> roster = roster_read.get();
 
   w.replace_earlier = true;  // the folder is this run's: an earlier run's other files go
-  w.inputs = {a.students, a.events, a.officials, pack_file(a.rules)};
+  w.inputs = {a.students, a.events, a.officials};
+  for (const FileOption& f : pack_files(pack)) w.inputs.push_back(f.path);
   ReportWriter writer(a.out, w);
   ProgressBar bar;
   RunReport report = run(engine, a.students, events.get(), roster.get(), o, &writer,

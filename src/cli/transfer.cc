@@ -34,10 +34,11 @@ int run_transfer(const TransferArgs& a) {
   if (!a.term_start.empty()) o.term_start = parse_date(a.term_start, "--term-start");
   o.encoding = a.encoding;
   o.grade7_encoding = a.grade7_encoding;
-  refuse_overlapping_files({{"--grade6", a.grade6}, {"--grade7", a.grade7}, {"--officials", a.officials},
-                            {"--students", a.students}, {"--rules", pack_file(a.rules)}},
-                           {{"--out", a.out}, {"--rejects", a.rejects}});
   RulePack pack = load_pack(a.rules);
+  refuse_overlapping_files(pack,
+                           {{"--grade6", a.grade6}, {"--grade7", a.grade7}, {"--officials", a.officials},
+                            {"--students", a.students}},
+                           {{"--out", a.out}, {"--rejects", a.rejects}});
   TransferReport r = reconcile_transfer(pack, a.grade6, a.grade7, o);
   // S1.6: who each lost pupil's persuasion falls to, from the roster (and
   // the students file for the pupil's home).

@@ -42,8 +42,9 @@ constexpr std::string_view kNotYesNo = " is not a yes/no value (use 1/0, true/fa
 bool bit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
 // detail::trim_spaces() with the common case (nothing to trim) decided by
-// two bytes: a space or tab, or the first byte of U+3000 (E3) or U+00A0
-// (C2) at the front, their last (80, A0) at the back.
+// two bytes: a space or tab, or the first byte of U+3000 (E3), U+00A0
+// (C2), U+200B (E2) or U+FEFF (EF) at the front, their last (80, A0, 8B,
+// BF) at the back.
 inline std::string_view trim_fast(std::string_view s) {
   if (s.empty()) return s;
   const auto a = static_cast<unsigned char>(s.front()), b = static_cast<unsigned char>(s.back());

@@ -104,13 +104,16 @@ constexpr WidePunct kWidePunct[] = {
     {"，", ","},   {"＝", "="},   {"≠", "!="}, {"≥", ">="}, {"≤", "<="}, {"＞", ">"},   {"＜", "<"},
     {"＋", "+"},   {"“", "\""}, {"”", "\""}, {"‘", "'"},  {"’", "'"},  {"！＝", "!="}, {"！", "not"},
     {"\u3000", " "},  // the full-width space
-    // What the [ and ] keys type in Chinese mode (【】), and the full-width
-    // brackets: no name holds them, unlike （） ("户籍地（县）", below).
-    {"【", "["},   {"】", "]"},   {"［", "["},  {"］", "]"},
 };
-// A name may hold full-width parentheses, but none starts with one:
-// `and （registry = left）` meant '('.
-constexpr WidePunct kWideOpenParen = {"（", "("};
+// Brackets a Chinese keyboard types: a name may hold them (an alias
+// 户籍地（县）, 户籍地【县】), but none starts with one: `and （registry
+// = left)` meant '(', `in 【none, left】` meant '['.
+constexpr WidePunct kWideOpenings[] = {{"（", "("}, {"【", "["}, {"［", "["}};
+const WidePunct* wide_opening_at(std::string_view s, size_t pos) {
+  for (const auto& w : kWideOpenings)
+    if (s.substr(pos, w.utf8.size()) == w.utf8) return &w;
+  return nullptr;
+}
 const WidePunct* wide_punct_at(std::string_view s, size_t pos) {
   if (static_cast<unsigned char>(s[pos]) < 0x80) return nullptr;
   for (const auto& w : kWidePunct)
@@ -145,7 +148,7 @@ class Lexer {
     const unsigned char c = static_cast<unsigned char>(s_[pos_]);
     if (std::isdigit(c)) return number(t);
     const WidePunct* w = wide_punct_at(s_, pos_);
-    if (!w && s_.substr(pos_).starts_with(kWideOpenParen.utf8)) w = &kWideOpenParen;
+    if (!w) w = wide_opening_at(s_, pos_);
     if (w) {
       t.kind = Tok::kError;
       t.text = "'" + std::string(w->utf8) + "' is not part of the language; write '" + std::string(w->ascii) +
@@ -155,14 +158,11 @@ class Lexer {
     }
     if (is_ident_start(c)) {
       size_t end = pos_;
-      // An ASCII word runs into no full-width parenthesis: `and（x` is
-      // 'and' and a '（' (a Chinese name, 户籍地（县）, holds one).
-      bool ascii = true;
+      // A keyword runs into no full-width opening: `and（x` is 'and' and
+      // a '（' (a name, 户籍地（县） or GPS（经度）, holds one).
       while (end < s_.size() && is_ident_char(static_cast<unsigned char>(s_[end])) && !wide_punct_at(s_, end) &&
-             !(ascii && end > pos_ && s_.substr(end).starts_with(kWideOpenParen.utf8))) {
-        ascii = ascii && static_cast<unsigned char>(s_[end]) < 0x80;
+             !(wide_opening_at(s_, end) && is_keyword(s_.substr(pos_, end - pos_))))
         ++end;
-      }
       t.kind = Tok::kIdent;
       t.text = std::string(s_.substr(pos_, end - pos_));
       pos_ = end;
@@ -355,11 +355,12 @@ class Parser {
 
   // A number followed by a word that is no duration unit ('10 天',
   // '10 Days', '10 school days'), reported at the word.
-  void unknown_unit(const std::string& number) {
+  // `number` starts at `number_at`.
+  void unknown_unit(const std::string& number, size_t number_at) {
     // 1e400, 1.5e3: a number with an exponent, which the language does not
-    // write ("e400" is no unit).
+    // write ("e400" is no unit). Only glued to the number ("2 e" is a unit).
     const std::string& w = tok_.text;
-    if (!w.empty() && (w[0] == 'e' || w[0] == 'E') &&
+    if (w.size() >= 2 && (w[0] == 'e' || w[0] == 'E') && tok_.offset == number_at + number.size() &&
         std::all_of(w.begin() + 1, w.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       fail(tok_.offset, "bad-literal",
            "'" + number + w + "' has an exponent; write the number out in digits (1500, 0.001)");
@@ -574,7 +575,7 @@ class Parser {
           const std::string u = tok_.text;
           const DurationUnit* unit = find_duration_unit(u);
           if (!unit) {
-            unknown_unit(e->text);
+            unknown_unit(e->text, off);
             return nullptr;
           }
           if (v > kMaxDurationCount) {
@@ -604,7 +605,7 @@ class Parser {
                  "a duration is a whole number of " + tok_.text + ", not '" + e->text + " " + tok_.text +
                      "'; write it in a smaller unit (such as days)");
           else
-            unknown_unit(e->text);
+            unknown_unit(e->text, off);
           return nullptr;
         }
         return e;

@@ -447,6 +447,14 @@ void CsvReader::parse_record(CsvRecord& record) {
       case State::kAfterQuote: {
         const char c = *p;
         const bool cell_ends = c == ',' || c == '\n' || c == '\r';
+        if (capturing_ && (c == ' ' || c == '\t')) {
+          // Spaces after the quote ("…12组" ,): the cell's own (trimmed
+          // later), and not yet text that tells a stray quote.
+          append(p, 1, record);
+          ++pos_;
+          ++record_bytes_;
+          break;
+        }
         if (capturing_ && !cell_ends) {
           // Text right after a quote that closed lines after it opened
           // (`G1,"Zhang,…⏎G2,"Li,…`): two stray quotes typed before names,

@@ -60,8 +60,18 @@ std::string link_target(const std::string& path) {
 
 }  // namespace
 
-bool same_file(const std::string& a, const std::string& b) {
-  if (a.empty() || b.empty() || a == "-" || b == "-") return false;
+bool same_file(const std::string& a_given, const std::string& b_given) {
+  if (a_given.empty() || b_given.empty() || a_given == "-" || b_given == "-") return false;
+  // A link is the file it ends at, as OutputFile writes it, even one not
+  // made yet (a link to new.csv, and new.csv).
+  auto target = [](const std::string& p) {
+    try {
+      return link_target(p);
+    } catch (const Error&) {
+      return p;  // a loop: compared as written
+    }
+  };
+  const std::string a = target(a_given), b = target(b_given);
   std::error_code ea, eb;
   const bool a_exists = fs::exists(a, ea), b_exists = fs::exists(b, eb);
   if (a_exists && b_exists) {

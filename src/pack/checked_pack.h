@@ -49,7 +49,7 @@ struct CheckedStage {
   std::vector<int> events;  // event codes that count
   int count = 1;
   int count_param = -1;     // int parameter holding the count (in force when the stage starts), or -1
-  int due_param = -1;       // duration parameter, -1: no deadline
+  int due_param = -1;       // deadline parameter (deadline_after), -1: no deadline
   bool from_case_opened = false;
   bool count_days = false;  // count_by: day (events of one day count once)
   int when_flag = -1;       // CheckedPack::flags index of `when`, or -1: the stage always applies

@@ -190,19 +190,23 @@ class Merger {
 
   // Named items (maps): add new names, replace with `override: true`,
   // drop with `remove: true` (where the section's keys allow it: a
-  // province's own targets in place of the base's, `T1: {remove: true}`).
+  // province's own targets in place of the base's, `poor_dropouts:
+  // {remove: true}`).
   template <class T, class Key>
   void named(std::vector<T>& base, std::vector<T>& ext, const char* what, Key key) {
+    // A verb on a name the base lacks: said, with the nearest base name.
+    auto not_in_base = [&](const Text& name, const char* code, const char* tail) {
+      std::vector<std::string> names;
+      for (const auto& b : base) names.push_back(key(b).value);
+      error(name.where, code,
+            std::string(what) + " '" + name.value + "' is not in the base pack" + tail + suggest(name.value, names));
+    };
     for (auto& item : ext) {
       const Text& name = key(item);
       auto it = std::find_if(base.begin(), base.end(), [&](const T& b) { return key(b).value == name.value; });
       if (item.change.remove) {
         if (it == base.end()) {
-          std::vector<std::string> names;
-          for (const auto& b : base) names.push_back(key(b).value);
-          error(name.where, "unknown-id",
-                std::string(what) + " '" + name.value + "' is not in the base pack: nothing to remove" +
-                    suggest(name.value, names));
+          not_in_base(name, "unknown-id", ": nothing to remove");
           continue;
         }
         changed(what, name);
@@ -211,11 +215,7 @@ class Merger {
       }
       if (item.change.override_) {
         if (it == base.end()) {
-          std::vector<std::string> names;
-          for (const auto& b : base) names.push_back(key(b).value);
-          error(name.where, "unknown-override",
-                std::string(what) + " '" + name.value + "' is not in the base pack; to add it, drop 'override'" +
-                    suggest(name.value, names));
+          not_in_base(name, "unknown-override", "; to add it, drop 'override'");
           continue;
         }
         changed(what, name);

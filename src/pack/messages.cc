@@ -191,6 +191,8 @@ const Entry kEntries[] = {
      "$1() 的日期必须是 1..$2，而参数 '$4' 为 $3"},
     {"negative-duration", "parameter '(.*)' is (.*), a negative duration: .*",
      "参数 '$1' 为 $2，是负的时长：加上它的每个日期都会往前移"},
+    {"school-days-duration", "parameter '(.*)' is a duration, whose days are calendar days whatever its unit; .*",
+     "参数 '$1' 是时长（duration），无论 unit 写什么，其天数都是日历日；以上学日计的期限请写成 {type: int, unit: school days, value: N}"},
     {"no-value", "parameter '(.*)' is the count of stage '(.*)' and needs a value in force since always .*",
      "参数 '$1' 是阶段 '$2' 的次数，必须有一直有效的取值（第一个取值不写 'from'）"},
     {"out-of-range", "parameter '(.*)' is the count of stage '(.*)': 1 to 1000000 events, not (-?\\d+)",

@@ -237,7 +237,7 @@ struct StageDef {
   std::vector<Text> events;  // event types that count towards completion
   int count = 1;        // how many such events complete the stage
   Text count_param;     // or an int parameter holding that number (SPEC S2.2 "visits", S3.5 "attempts")
-  Text due_after;       // duration parameter; unset parameter = no deadline
+  Text due_after;       // duration parameter, or int with unit "school days"; unset parameter = no deadline
   Text due_from;        // "stage_start" (default) or "case_opened"
   Text count_by;        // "event" (default) or "day": a day's events count once (a joint visit)
   Text when;            // condition on the record: the stage applies only when true (default: always)

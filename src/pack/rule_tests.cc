@@ -328,17 +328,18 @@ std::string csv_cell(std::string_view v) {
   return s + "\"";
 }
 
-// A test file, or a records, events or roster file it names: false when it
-// cannot be read, is a folder (which an ifstream opens and reads as
-// empty), or is larger than kMaxTestInputBytes (read only that far:
-// /dev/zero ends there instead of with the memory).
-// Returns "" when read, else why not, for the message.
+// A test file, or a records, events or roster file it names, into `out`.
+// Returns "" when read, else why not, for the message: it cannot be read,
+// is a folder (which an ifstream opens and reads as empty), or is larger
+// than kMaxTestInputBytes (read only that far: /dev/zero ends there
+// instead of with the memory).
 constexpr size_t kMaxTestInputBytes = size_t{64} << 20;
 std::string read_text(const std::string& path, std::string& out) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return "it is a folder, not a file";
   if (!fs::exists(path, ec)) return "there is no such file";
-  if (!read_pack_file(path, out, kMaxTestInputBytes)) return std::strerror(errno);
+  errno = 0;
+  if (!read_pack_file(path, out, kMaxTestInputBytes)) return errno ? std::strerror(errno) : "a read error";
   if (out.size() > kMaxTestInputBytes) return "it is larger than 64 MiB";
   return "";
 }

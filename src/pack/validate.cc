@@ -348,6 +348,13 @@ class Validator {
                               "parameter '" + p.name.value + "' is " + v.value.value +
                                   ", a negative duration: every date that adds it moves backwards"});
         }
+        // A deadline in school days runs forward too (an int counted on
+        // the school calendar: see CheckedPack::deadline_after).
+        if (p.type == TypeKind::kInt && (p.unit.value == "school days" || p.unit.value == "school day") &&
+            value->bits < 0)
+          diags_.push_back({Severity::kWarning, v.value.where, "negative-duration",
+                            "parameter '" + p.name.value + "' is " + v.value.value +
+                                " school days, a negative duration: every date that adds it moves backwards"});
         periods.push_back({v.from, *value, v.where});
       }
       std::stable_sort(periods.begin(), periods.end(), [](const ParamPeriod& a, const ParamPeriod& b) {
@@ -688,9 +695,10 @@ class Validator {
     return -1;
   }
 
-  // The duration parameter a deadline key names. A duration written in
-  // its place ("5 days") is told how to write it: the deadline is a
-  // parameter so that it has a clause and may change on a date.
+  // The parameter a deadline key names: a duration, or an int counted in
+  // school days (CheckedPack::deadline_after). A duration written in its
+  // place ("5 days") is told how to write it: the deadline is a parameter
+  // so that it has a clause and may change on a date.
   int duration_param(const Text& name, const char* key) {
     if (!name.value.empty() && std::isdigit(static_cast<unsigned char>(name.value[0]))) {
       error(name.where, "wrong-type",
@@ -704,6 +712,12 @@ class Validator {
     const ParamDef& p = pack_.params[static_cast<size_t>(i)];
     // A deadline in school days (5个工作日): an int parameter that says so.
     if (p.type == TypeKind::kInt && out_->is_school_day_deadline(i)) return i;
+    // The unit counts school days only on an int parameter: a duration's
+    // own unit (days) wins, which its author may not have meant.
+    if (p.type == TypeKind::kDuration && (p.unit.value == "school days" || p.unit.value == "school day"))
+      diags_.push_back({Severity::kWarning, p.unit.where, "school-days-duration",
+                        "parameter '" + p.name.value + "' is a duration, whose days are calendar days whatever its "
+                        "unit; for a deadline in school days make it {type: int, unit: school days, value: N}"});
     if (p.type == TypeKind::kInt)
       error(name.where, "wrong-type",
             "'" + std::string(key) + "' names int parameter '" + name.value +

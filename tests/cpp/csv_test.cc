@@ -288,6 +288,10 @@ TEST(Csv, StrayQuoteThatTakesInRecordsIsReadAsText) {
                                   "a quote opened in field 4 closes on a later line with text after it; the line "
                                   "is read with the quote as text"),
                               row(5, 3, {"b\"c"})}));
+  // Spaces after such a quote are the cell's (trimmed later), not text.
+  EXPECT_EQ(rows(header + "T1,enrolled,2010-01-01,\"三都\n12组\" \nT2,x,y,z\n"),
+            (std::vector<Row>{head, row(2, 1, {"T1", "enrolled", "2010-01-01", "三都\n12组 "}),
+                              row(4, 2, {"T2", "x", "y", "z"})}));
   EXPECT_EQ(rows(header + "G1,enrolled,\"Zhang,2010-01-01\nG2,left,\"Li,2011-04-02\nG3,enrolled,Wang,2010-05-05\n"),
             (std::vector<Row>{head,
                               row(2, 1, {"G1", "enrolled", "\"Zhang", "2010-01-01"},

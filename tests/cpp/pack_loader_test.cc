@@ -680,8 +680,8 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   // parenthesis that starts a name.
   y = replace(kBase, "  old: age > limit", "  old: \"registry in 【none, left】\"");
   EXPECT_DIAG(only_error(y), "syntax", "'【' is not part of the language; write '[' (ASCII)", pos_of(y, "【"));
-  y = replace(kBase, "  old: age > limit", "  old: \"registry in [none, left］\"");
-  EXPECT_DIAG(only_error(y), "syntax", "'］' is not part of the language; write ']' (ASCII)", pos_of(y, "］"));
+  y = replace(kBase, "  old: age > limit", "  old: \"registry in ［none, left]\"");
+  EXPECT_DIAG(only_error(y), "syntax", "'［' is not part of the language; write '[' (ASCII)", pos_of(y, "［"));
   y = replace(kBase, "  old: age > limit", "  old: age > limit and （age < 99)");
   EXPECT_DIAG(only_error(y), "syntax", "'（' is not part of the language; write '(' (ASCII)", pos_of(y, "（"));
   y = replace(kBase, "  old: age > limit", "  old: age > limit and（age < 99)");
@@ -690,6 +690,8 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   y = replace(kBase, "  old: age > limit", "  old: age > 1e400");
   EXPECT_DIAG(only_error(y), "bad-literal", "'1e400' has an exponent; write the number out in digits (1500, 0.001)",
               pos_of(y, "e400"));
+  y = replace(kBase, "  old: age > limit", "  old: age > 2 e5");  // not glued: an unknown unit
+  EXPECT_EQ(only_error(y).code, "unknown-unit");
   // A Chinese connective between two conditions names the keyword.
   y = replace(kBase, "  old: age > limit", "  old: age > limit 且 age < 99");
   EXPECT_DIAG(only_error(y), "syntax", "unexpected '且' after the end of the expression; write 'and'", pos_of(y, "且"));
@@ -697,6 +699,12 @@ TEST(PackLoader, ChinesePunctuationInAnExpressionNamesTheAsciiOne) {
   y = replace(kBase, "  age: {type: int}", "  age: {type: int, alias: 年龄（周岁）}");
   y = replace(y, "  old: age > limit", "  old: 年龄（周岁） > limit");
   EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << dump(kcbx::check_rules(y, "p.yaml"));
+  // So do 【】 inside a name, and an ASCII word before （ that is no keyword.
+  for (const char* alias : {"年龄【周岁】", "AGE（周岁）"}) {
+    y = replace(kBase, "  age: {type: int}", std::string("  age: {type: int, alias: ") + alias + "}");
+    y = replace(y, "  old: age > limit", std::string("  old: ") + alias + " > limit");
+    EXPECT_TRUE(kcbx::check_rules(y, "p.yaml").empty()) << alias << dump(kcbx::check_rules(y, "p.yaml"));
+  }
 }
 
 // A date written as a spreadsheet shows it (2019-9-15, 2019/9/15) would be

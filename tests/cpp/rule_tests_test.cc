@@ -35,6 +35,12 @@ std::string all(const kcbx::RuleTestReport& r) {
   return s;
 }
 
+std::string all_diags(const std::vector<kcbx::Diagnostic>& ds) {
+  std::string s;
+  for (const auto& d : ds) s += d.format() + "\n";
+  return s;
+}
+
 const kcbx::Diagnostic* find_code(const kcbx::RuleTestReport& r, const std::string& code) {
   for (const auto& d : r.diagnostics)
     if (d.code == code) return &d;
@@ -194,6 +200,16 @@ TEST(RuleTests, ADeadlineInSchoolDaysCountsTheSchoolCalendar) {
                             "needs 'unit: school days' on it (counted on the school_calendar); else name a duration "
                             "parameter [wrong-type]");
   EXPECT_EQ(kcbx::detail::localized_message(ds[0], "zh").rfind("'due_after' 引用的是 int 参数 'days3'", 0), 0u);
+  // Warned of: a negative count, and a duration that says school days.
+  const auto warned = kcbx::check_rules("meta: {name: x, extends: guizhou}\n"
+                                        "parameters:\n  back: {type: int, unit: school days, clause: S2.2, value: -3}\n"
+                                        "  cal: {type: duration, unit: school days, clause: S2.2, value: 3 days}\n"
+                                        "workflow:\n  stages:\n    - {id: school_report, override: true, due_after: back}\n"
+                                        "    - {id: home_visits, override: true, due_after: cal}\n",
+                                        "x.yaml");
+  std::vector<std::string> codes;
+  for (const auto& d : warned) codes.push_back(d.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"negative-duration", "school-days-duration"})) << all_diags(warned);
   std::filesystem::remove_all(dir);
 }
 

@@ -714,6 +714,19 @@ TEST_F(ClassifyCli, AnOutputIsNeverAnInputNorAnotherOutput) {
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), csv);
   r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --out /dev/null --rejects /dev/null");
   EXPECT_EQ(r.code, 0) << r.err;
+  // The base pack an --rules pack extends is an input too.
+  write("base.yaml", "meta: {name: base, version: 1.0.0}\n" + std::string(kKeyAndRegistry));
+  write("ext.yaml", "meta: {name: ext, extends: base.yaml}\n");
+  r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --rules " + path("ext.yaml") + " --out " +
+          path("base.yaml"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("is the file --rules reads"), std::string::npos) << r.err;
+  // A link to a file not made yet is that file.
+  fs::create_symlink(dir_ / "new.csv", dir_ / "link.csv");
+  r = run("classify --students " + path("s.csv") + " --as-of 2019-10-10 --out " + path("link.csv") + " --rejects " +
+          path("new.csv"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("name the same file"), std::string::npos) << r.err;
 }
 
 TEST_F(ClassifyCli, RejectsFileAndSummaryReconcile) {

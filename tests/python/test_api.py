@@ -247,6 +247,8 @@ def test_text_python_cannot_encode_is_a_reject_not_a_leak(engine: kcbx.Engine) -
     assert "520102198001011236" not in str(e.value)
     with pytest.raises(ValueError, match="cannot open the file"):
         kcbx.read_csv("\udcff-missing.csv")
+    with pytest.raises(ValueError, match="cannot open the file"):
+        kcbx.read_csv(b"/nonexistent-dir/bytes.csv")
 
 
 def test_explain_masks_id_numbers_and_rejects(engine: kcbx.Engine) -> None:

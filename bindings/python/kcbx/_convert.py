@@ -38,11 +38,14 @@ def _as_of_text(as_of: Any) -> str:
     raise TypeError(f"as_of: expected a date or 'YYYY-MM-DD', got {type(as_of).__name__}")
 
 
-def _path(path: str) -> str | bytes:
+def _path(path: str | bytes) -> str | bytes:
     """A path as the module takes it: a str, or its bytes when it holds
     what UTF-8 cannot encode (a file name of bytes that are not UTF-8,
-    which Python decodes with lone surrogates). As a str, pybind11 would
-    refuse the call with a TypeError that prints every argument."""
+    which Python decodes with lone surrogates), or when given as bytes. As
+    a str, pybind11 would refuse the call with a TypeError that prints
+    every argument."""
+    if isinstance(path, bytes):
+        return path
     try:
         path.encode("utf-8")
         return path

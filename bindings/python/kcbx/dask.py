@@ -150,7 +150,7 @@ def duplicates(ddf: Any, pack: Any, field: str | None = None, *, mask: bool = Tr
     <field>, count. ``classify`` checks a value within its partition only;
     this counts across the whole DataFrame. Values compare as the engine
     compares them: trimmed of spaces (also the ideographic and no-break
-    space), and for a field of format id_number with a lower-case check
+    space, and the zero-width U+200B and U+FEFF), and for a field of format id_number with a lower-case check
     character read as X; empty cells hold no value. An ID number in a value
     is masked (520102********1233), as in every output; ``mask=False``
     shows it whole, to find its rows."""

@@ -170,7 +170,7 @@ def duplicates(df: Any, pack: Any, field: str | None = None, *, mask: bool = Tru
     Arrow batch only; this groups the whole DataFrame (one shuffle), for a
     check across batches and partitions. Values compare as the engine
     compares them: trimmed of spaces (also the ideographic and no-break
-    space), and for a field of format id_number with a lower-case check
+    space, and the zero-width U+200B and U+FEFF), and for a field of format id_number with a lower-case check
     character read as X; empty cells hold no value. The column is found as
     the engine finds it, by the field's name or its alias. An ID number in a
     value is masked (520102********1233), as in every output; ``mask=False``
