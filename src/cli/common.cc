@@ -1,7 +1,5 @@
 #include "cli/common.h"
 
-#include "io/output_file.h"
-
 #include <algorithm>
 #include <optional>
 #include <cctype>
@@ -19,6 +17,7 @@
 #include "generate/generate.h"
 #include "io/encoding.h"
 #include "io/id_number.h"
+#include "io/output_file.h"
 #include "kcbx/memory.h"
 #include "kcbx/rule_pack.h"
 #include "pack/checked_pack.h"

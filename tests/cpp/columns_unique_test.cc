@@ -149,7 +149,8 @@ TEST(ColumnsUnique, WideSpacesAroundCellsAreTrimmedAsTheCsvReader) {
   t[900][kStudentId] = t[800][kStudentId] + "\u200b";
   const std::vector<kcbx::Reject> rejects = csv_rejects(t);
   ASSERT_EQ(rejects.size(), before + 3);
-  for (auto [row, first] : {std::pair{501, 401}, {701, 601}, {901, 801}}) {
+  for (const auto& [at, first] : {std::pair{501, 401}, {701, 601}, {901, 801}}) {
+    const int row = at;  // (a structured binding is not captured by clang before 16)
     const auto dup = std::find_if(rejects.begin(), rejects.end(), [&](const kcbx::Reject& r) { return r.row == row; });
     ASSERT_NE(dup, rejects.end()) << row;
     EXPECT_EQ(dup->reason, "duplicate student_id (first on row " + std::to_string(first) + ")");
