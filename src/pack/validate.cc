@@ -25,6 +25,10 @@ constexpr size_t kMaxDomainValues = schema::kMaxDomainValues;  // sets are u64 b
 constexpr size_t kMaxRows = schema::kMaxRows;
 constexpr size_t kMaxItems = schema::kMaxItems;
 
+// A parameter whose `unit` says it counts school days (a deadline in
+// 工作日: CheckedPack::deadline_after).
+bool unit_is_school_days(const ParamDef& p) { return p.unit.value == "school days" || p.unit.value == "school day"; }
+
 class Validator {
  public:
   Validator(std::shared_ptr<const Pack> pack, std::vector<Diagnostic>& diags)
@@ -350,7 +354,7 @@ class Validator {
         }
         // A deadline in school days runs forward too (an int counted on
         // the school calendar: see CheckedPack::deadline_after).
-        if (p.type == TypeKind::kInt && (p.unit.value == "school days" || p.unit.value == "school day") &&
+        if (p.type == TypeKind::kInt && unit_is_school_days(p) &&
             value->bits < 0)
           diags_.push_back({Severity::kWarning, v.value.where, "negative-duration",
                             "parameter '" + p.name.value + "' is " + v.value.value +
@@ -714,7 +718,7 @@ class Validator {
     if (p.type == TypeKind::kInt && out_->is_school_day_deadline(i)) return i;
     // The unit counts school days only on an int parameter: a duration's
     // own unit (days) wins, which its author may not have meant.
-    if (p.type == TypeKind::kDuration && (p.unit.value == "school days" || p.unit.value == "school day"))
+    if (p.type == TypeKind::kDuration && unit_is_school_days(p))
       diags_.push_back({Severity::kWarning, p.unit.where, "school-days-duration",
                         "parameter '" + p.name.value + "' is a duration, whose days are calendar days whatever its "
                         "unit; for a deadline in school days make it {type: int, unit: school days, value: N}"});
@@ -1372,7 +1376,7 @@ std::optional<Duration> CheckedPack::duration_on(int p, Date on) const {
 bool CheckedPack::is_school_day_deadline(int p) const {
   if (p < 0 || static_cast<size_t>(p) >= pack->params.size()) return false;
   const ParamDef& def = pack->params[static_cast<size_t>(p)];
-  return def.type == TypeKind::kInt && (def.unit.value == "school days" || def.unit.value == "school day");
+  return def.type == TypeKind::kInt && unit_is_school_days(def);
 }
 
 std::optional<Date> CheckedPack::deadline_after(int p, Date from) const {
